@@ -1,0 +1,412 @@
+//! The line-level parser: BuildKit's scanning loop (directives, comments, continuations,
+//! heredocs), building a lossless tree as it goes.
+
+use super::buildkit::{analyze, Analysis, Args};
+use super::directive::parse_directive;
+use super::logical::LogicalLine;
+use super::tree::{Element, Node, NodeKind, SyntaxTree, TextRange, Token, TokenKind};
+use super::{HeredocBody, LineIndex, Parse, ParsedDirective, ParsedInstruction, SyntaxError};
+
+const BOM: &str = "\u{feff}";
+const KNOWN_DIRECTIVES: [&str; 3] = ["syntax", "escape", "check"];
+
+/// One physical line: content `[start, content_end)`, then its line break `[content_end, end)`.
+#[derive(Clone, Copy, Debug)]
+struct Line {
+    start: usize,
+    content_end: usize,
+    end: usize,
+}
+
+fn split_lines(text: &str) -> Vec<Line> {
+    let bytes = text.as_bytes();
+    let mut lines = Vec::with_capacity(text.len() / 32 + 1);
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i + 1);
+        let mut content_end = end;
+        while content_end > start && matches!(bytes[content_end - 1], b'\n' | b'\r') {
+            content_end -= 1;
+        }
+        lines.push(Line { start, content_end, end });
+        start = end;
+    }
+    lines
+}
+
+fn leading_space_len(text: &str) -> usize {
+    text.len() - text.trim_start_matches(super::buildkit::is_go_space).len()
+}
+
+/// Where a line's text ends once a trailing line continuation (escape char plus blanks) is
+/// removed, or `None` when the line does not continue. An escape char preceded by another escape
+/// char does not continue the line (BuildKit).
+fn continuation_start(content: &str, escape: char) -> Option<usize> {
+    let without_blanks = content.trim_end_matches([' ', '\t']);
+    let before = without_blanks.strip_suffix(escape)?;
+    if before.ends_with(escape) {
+        return None;
+    }
+    Some(before.len())
+}
+
+/// Pieces of an instruction's header before its tokens are classified.
+enum Piece {
+    /// Source bytes that are part of the logical line.
+    Logical(TextRange),
+    Token(Token),
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    lines: Vec<Line>,
+    next_line: usize,
+    escape: char,
+    directives_done: bool,
+    elements: Vec<Element>,
+    errors: Vec<SyntaxError>,
+    directives: Vec<ParsedDirective>,
+    instructions: Vec<ParsedInstruction>,
+    line_index: LineIndex,
+}
+
+pub(super) fn parse(text: String) -> Parse {
+    let lines = split_lines(&text);
+    let line_index = LineIndex::new(&text);
+    let mut parser = Parser {
+        text: &text,
+        lines,
+        next_line: 0,
+        escape: '\\',
+        directives_done: false,
+        elements: Vec::new(),
+        errors: Vec::new(),
+        directives: Vec::new(),
+        instructions: Vec::new(),
+        line_index,
+    };
+    parser.run();
+    let Parser { elements, errors, directives, instructions, escape, line_index, .. } = parser;
+    let root = Node::new_at(NodeKind::File, 0, elements);
+    Parse { tree: SyntaxTree::new(text, root), errors, escape, directives, instructions, line_index }
+}
+
+impl Parser<'_> {
+    fn token(&self, kind: TokenKind, start: usize, end: usize) -> Option<Element> {
+        (start < end).then_some(Element::Token(Token { kind, range: TextRange::new(start, end) }))
+    }
+
+    fn error(&mut self, message: impl Into<String>, range: TextRange) {
+        let line = self.line_index.line(range.start);
+        self.errors.push(SyntaxError { message: message.into(), range, line });
+    }
+
+    fn run(&mut self) {
+        if self.text.starts_with(BOM) {
+            self.elements.extend(self.token(TokenKind::Bom, 0, BOM.len()));
+        }
+        while self.next_line < self.lines.len() {
+            let line = self.lines[self.next_line];
+            let start = if line.start == 0 && self.text.starts_with(BOM) { BOM.len() } else { line.start };
+            let content = &self.text[start..line.content_end.max(start)];
+            let trimmed = start + leading_space_len(content);
+            if !self.directives_done && self.try_directive(line, start, trimmed) {
+                continue;
+            }
+            self.directives_done = true;
+            let rest = &self.text[trimmed..line.content_end.max(trimmed)];
+            if rest.starts_with('#') || rest.is_empty() {
+                let mut trivia = Vec::new();
+                trivia.extend(self.token(TokenKind::Whitespace, start, trimmed));
+                trivia.extend(self.token(TokenKind::Comment, trimmed, line.content_end));
+                trivia.extend(self.token(TokenKind::Newline, line.content_end, line.end));
+                self.elements.extend(trivia);
+                self.next_line += 1;
+                continue;
+            }
+            self.instruction(start, trimmed);
+        }
+        if self.instructions.is_empty() {
+            let end = self.text.len();
+            self.error("file with no instructions", TextRange::empty(end));
+        }
+    }
+
+    /// Reads a directive line; false when the line is not one (directives are then over).
+    fn try_directive(&mut self, line: Line, start: usize, trimmed: usize) -> bool {
+        let content = &self.text[trimmed..line.content_end.max(trimmed)];
+        let Some(parts) = parse_directive(content) else { return false };
+        let name = content[parts.name.0..parts.name.1].to_ascii_lowercase();
+        if !KNOWN_DIRECTIVES.contains(&name.as_str()) {
+            return false;
+        }
+        let value = content[parts.value.0..parts.value.1].to_owned();
+        let at = |offset: usize| trimmed + offset;
+        let range = TextRange::new(trimmed, line.content_end);
+        let mut children = Vec::new();
+        children.extend(self.token(TokenKind::Whitespace, start, trimmed));
+        children.extend(self.token(TokenKind::DirectiveHash, trimmed, trimmed + 1));
+        children.extend(self.token(TokenKind::Whitespace, trimmed + 1, at(parts.name.0)));
+        children.extend(self.token(TokenKind::DirectiveName, at(parts.name.0), at(parts.name.1)));
+        children.extend(self.token(TokenKind::Whitespace, at(parts.name.1), at(parts.equals)));
+        children.extend(self.token(TokenKind::DirectiveEquals, at(parts.equals), at(parts.equals) + 1));
+        children.extend(self.token(TokenKind::Whitespace, at(parts.equals) + 1, at(parts.value.0)));
+        children.extend(self.token(TokenKind::DirectiveValue, at(parts.value.0), at(parts.value.1)));
+        children.extend(self.token(TokenKind::Whitespace, at(parts.value.1), line.content_end));
+        children.extend(self.token(TokenKind::Newline, line.content_end, line.end));
+        self.elements.push(Element::Node(Node::new(NodeKind::Directive, children)));
+        self.next_line += 1;
+        if self.directives.iter().any(|d| d.name == name) {
+            self.error(format!("only one {name} parser directive can be used"), range);
+        } else if name == "escape" {
+            match value.as_str() {
+                "\\" => self.escape = '\\',
+                "`" => self.escape = '`',
+                _ => self.error(format!("invalid escape token '{value}' does not match ` or \\"), range),
+            }
+        }
+        self.directives.push(ParsedDirective { name, value, range });
+        true
+    }
+
+    /// Reads one instruction starting at the current line: its continuation lines, then the
+    /// bodies of the heredocs it opens.
+    fn instruction(&mut self, line_start: usize, content_start: usize) {
+        let first_line = self.next_line;
+        let mut pieces = Vec::new();
+        let mut logical = LogicalLine::default();
+        if let Some(Element::Token(token)) = self.token(TokenKind::Whitespace, line_start, content_start) {
+            pieces.push(Piece::Token(token));
+        }
+        let mut continues = self.header_line(content_start, &mut pieces, &mut logical);
+        while continues && self.next_line < self.lines.len() {
+            let line = self.lines[self.next_line];
+            let content = &self.text[line.start..line.content_end];
+            let trimmed = line.start + leading_space_len(content);
+            let rest = &self.text[trimmed..line.content_end];
+            if rest.is_empty() || rest.starts_with('#') {
+                for (kind, start, end) in [
+                    (TokenKind::Whitespace, line.start, trimmed),
+                    (TokenKind::Comment, trimmed, line.content_end),
+                    (TokenKind::Newline, line.content_end, line.end),
+                ] {
+                    if let Some(Element::Token(token)) = self.token(kind, start, end) {
+                        pieces.push(Piece::Token(token));
+                    }
+                }
+                self.next_line += 1;
+                continue;
+            }
+            continues = self.header_line(line.start, &mut pieces, &mut logical);
+        }
+        let header_end = self.lines[self.next_line - 1].end;
+        let analysis = analyze(logical.text(), self.escape);
+        let mut children = classify(&pieces, &logical, &analysis);
+        group_nodes(&mut children, &logical, &analysis);
+        let mut heredocs = Vec::new();
+        for opener in &analysis.heredocs {
+            let (node, body) = self.heredoc(&opener.name, opener.chomp);
+            children.push(Element::Node(node));
+            heredocs.push(body);
+        }
+        let kind = if analysis.error.is_some() { NodeKind::Error } else { NodeKind::Instruction };
+        let node = Node::new_at(kind, line_start, children);
+        let range = node.range;
+        if let Some(message) = &analysis.error {
+            self.error(message.clone(), TextRange::new(content_start, header_end));
+        }
+        for body in &heredocs {
+            if body.terminator.is_none() {
+                self.error("unterminated heredoc", range);
+            }
+        }
+        self.elements.push(Element::Node(node));
+        self.instructions.push(ParsedInstruction {
+            range,
+            logical,
+            analysis,
+            heredocs,
+            start_line: first_line + 1,
+            end_line: self.next_line,
+        });
+    }
+
+    /// Adds one header line's pieces (from `start`); true when it ends in a line continuation.
+    fn header_line(&mut self, start: usize, pieces: &mut Vec<Piece>, logical: &mut LogicalLine) -> bool {
+        let line = self.lines[self.next_line];
+        self.next_line += 1;
+        let content = &self.text[start..line.content_end];
+        let split = continuation_start(content, self.escape);
+        let logical_end = split.map_or(line.content_end, |len| start + len);
+        if logical_end > start {
+            pieces.push(Piece::Logical(TextRange::new(start, logical_end)));
+            logical.push(self.text, TextRange::new(start, logical_end));
+        }
+        if let Some(Element::Token(token)) = self.token(TokenKind::LineContinuation, logical_end, line.content_end) {
+            pieces.push(Piece::Token(token));
+        }
+        if let Some(Element::Token(token)) = self.token(TokenKind::Newline, line.content_end, line.end) {
+            pieces.push(Piece::Token(token));
+        }
+        split.is_some()
+    }
+
+    /// Reads a heredoc body up to its terminator line (or to the end of the file).
+    fn heredoc(&mut self, name: &str, chomp: bool) -> (Node, HeredocBody) {
+        let body_start = self.lines.get(self.next_line).map_or(self.text.len(), |line| line.start);
+        let mut children = Vec::new();
+        while self.next_line < self.lines.len() {
+            let line = self.lines[self.next_line];
+            self.next_line += 1;
+            let content = &self.text[line.start..line.content_end];
+            let candidate = if chomp { content.trim_start_matches('\t') } else { content };
+            if candidate == name {
+                children.extend(self.token(TokenKind::HeredocBody, body_start, line.start));
+                children.extend(self.token(TokenKind::HeredocTerminator, line.start, line.content_end));
+                children.extend(self.token(TokenKind::Newline, line.content_end, line.end));
+                let body = HeredocBody {
+                    body: TextRange::new(body_start, line.start),
+                    terminator: Some(TextRange::new(line.start, line.content_end)),
+                };
+                return (Node::new_at(NodeKind::Heredoc, body_start, children), body);
+            }
+        }
+        let end = self.text.len();
+        children.extend(self.token(TokenKind::HeredocBody, body_start, end));
+        let body = HeredocBody { body: TextRange::new(body_start, end), terminator: None };
+        (Node::new_at(NodeKind::Heredoc, body_start, children), body)
+    }
+}
+
+/// Token spans of the logical line that are not plain words or blanks.
+fn special_spans(text: &str, analysis: &Analysis, out: &mut Vec<(TextRange, TokenKind)>) {
+    out.push((analysis.keyword.range, TokenKind::Keyword));
+    out.extend(analysis.flags.iter().map(|flag| (flag.range, TokenKind::Flag)));
+    let exec = match &analysis.args {
+        Args::Exec(exec) => Some(exec),
+        Args::Health { command, .. } => match &**command {
+            Args::Exec(exec) => Some(exec),
+            _ => None,
+        },
+        Args::Trigger(inner) => {
+            special_spans(text, inner, out);
+            None
+        }
+        _ => None,
+    };
+    if let Some(exec) = exec {
+        out.extend(exec.elements.iter().map(|element| (element.range, TokenKind::JsonString)));
+        for range in &exec.punctuation {
+            let kind = match text.as_bytes().get(range.start) {
+                Some(b'[') => TokenKind::JsonOpen,
+                Some(b']') => TokenKind::JsonClose,
+                _ => TokenKind::JsonComma,
+            };
+            out.push((*range, kind));
+        }
+    }
+    out.extend(analysis.heredocs.iter().map(|heredoc| (heredoc.range, TokenKind::HeredocMarker)));
+}
+
+/// Turns header pieces into tokens: logical bytes become keyword, flag, JSON, heredoc-marker,
+/// word (`Text`) and blank tokens.
+fn classify(pieces: &[Piece], logical: &LogicalLine, analysis: &Analysis) -> Vec<Element> {
+    let text = logical.text();
+    let mut spans = Vec::new();
+    special_spans(text, analysis, &mut spans);
+    spans.retain(|(range, _)| !range.is_empty());
+    spans.sort_by_key(|(range, _)| range.start);
+    // Classify every logical byte range into (range, kind), gaps split into words and blanks.
+    let mut runs: Vec<(TextRange, TokenKind)> = Vec::with_capacity(spans.len() * 2 + 4);
+    let mut at = 0;
+    for (range, kind) in spans {
+        if range.start < at {
+            continue;
+        }
+        push_gap(text, at, range.start, &mut runs);
+        runs.push((range, kind));
+        at = range.end;
+    }
+    push_gap(text, at, text.len(), &mut runs);
+    // Map runs onto the source pieces.
+    let mut elements = Vec::with_capacity(runs.len() + pieces.len());
+    let mut run_index = 0;
+    let mut logical_at = 0;
+    for piece in pieces {
+        match piece {
+            Piece::Token(token) => elements.push(Element::Token(*token)),
+            Piece::Logical(range) => {
+                let segment = TextRange::new(logical_at, logical_at + range.len());
+                logical_at = segment.end;
+                while run_index < runs.len() {
+                    let (run, kind) = runs[run_index];
+                    let start = run.start.max(segment.start);
+                    let end = run.end.min(segment.end);
+                    if start < end {
+                        let source = TextRange::new(range.start + start - segment.start, range.start + end - segment.start);
+                        elements.push(Element::Token(Token { kind, range: source }));
+                    }
+                    if run.end <= segment.end {
+                        run_index += 1;
+                    } else {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    elements
+}
+
+/// Splits a gap between special spans into `Text` words and `Whitespace`.
+fn push_gap(text: &str, start: usize, end: usize, runs: &mut Vec<(TextRange, TokenKind)>) {
+    let mut run_start = start;
+    let mut in_space = None;
+    for (offset, c) in text[start..end].char_indices() {
+        let space = super::buildkit::is_go_space(c);
+        if in_space != Some(space) {
+            if let Some(was_space) = in_space {
+                let kind = if was_space { TokenKind::Whitespace } else { TokenKind::Text };
+                runs.push((TextRange::new(run_start, start + offset), kind));
+            }
+            in_space = Some(space);
+            run_start = start + offset;
+        }
+    }
+    if let Some(was_space) = in_space {
+        let kind = if was_space { TokenKind::Whitespace } else { TokenKind::Text };
+        runs.push((TextRange::new(run_start, end), kind));
+    }
+}
+
+/// Wraps the exec-form list and ONBUILD's trigger in nodes of their own.
+fn group_nodes(elements: &mut Vec<Element>, logical: &LogicalLine, analysis: &Analysis) {
+    let exec = match &analysis.innermost().args {
+        Args::Exec(exec) => Some(exec.range),
+        Args::Health { command, .. } => match &**command {
+            Args::Exec(exec) => Some(exec.range),
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(range) = exec {
+        wrap(elements, logical.source_range(range), NodeKind::ExecForm);
+    }
+    if let Args::Trigger(inner) = &analysis.args {
+        wrap(elements, logical.source_range(inner.range), NodeKind::Trigger);
+    }
+}
+
+fn wrap(elements: &mut Vec<Element>, range: TextRange, kind: NodeKind) {
+    if range.is_empty() {
+        return;
+    }
+    let first = elements.iter().position(|e| e.range().start >= range.start && !e.range().is_empty());
+    let last = elements.iter().rposition(|e| e.range().end <= range.end && !e.range().is_empty());
+    if let (Some(first), Some(last)) = (first, last) {
+        if first <= last {
+            let inner: Vec<Element> = elements.drain(first..=last).collect();
+            elements.insert(first, Element::Node(Node::new(kind, inner)));
+        }
+    }
+}
