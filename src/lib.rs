@@ -3,4 +3,12 @@
 //! The pipeline is `syntax` (lossless tree) → `model` (typed view) → `transforms` → `engine`
 //! (applies fixes to a fixed point) → `emit` (diff, check, write, JSON) → `cli`.
 
+pub mod cli;
+pub mod config;
+pub mod emit;
+pub mod engine;
+pub mod model;
+pub mod style;
 pub mod syntax;
+pub mod transforms;
+pub mod walk;

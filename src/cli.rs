@@ -1,0 +1,2 @@
+//! Placeholder: being written.
+pub fn main() -> i32 { 0 }

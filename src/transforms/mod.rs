@@ -1,0 +1,133 @@
+//! Transforms: each reads the immutable model of one file and reports findings, most with a fix
+//! made of byte-range edits. A transform never prints the file; the engine applies the edits.
+//!
+//! One transform per file. Each transform's documentation (what it does, why, an example) is a
+//! Markdown file under the top-level `transforms/docs/`, included here as its doc comment and
+//! printed by `dfmigrate explain ID`.
+
+use crate::model::Dockerfile;
+use crate::syntax::TextRange;
+use serde::Serialize;
+use std::path::Path;
+
+/// How confident a fix is, in ruff's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Only shown: no edit is made.
+    DisplayOnly,
+    /// Applied only with `--unsafe`: it may change behaviour in ways the tool cannot prove safe.
+    Unsafe,
+    /// Applied by `--write`: the image behaves the same.
+    Safe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::DisplayOnly => "display-only",
+            Applicability::Unsafe => "unsafe",
+            Applicability::Safe => "safe",
+        }
+    }
+}
+
+/// Replace `range` of the file with `content` (an insertion when the range is empty).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Edit {
+    #[serde(rename = "start")]
+    pub start: usize,
+    #[serde(rename = "end")]
+    pub end: usize,
+    pub content: String,
+}
+
+impl Edit {
+    pub fn replace(range: TextRange, content: impl Into<String>) -> Edit {
+        Edit { start: range.start, end: range.end, content: content.into() }
+    }
+    pub fn insert(at: usize, content: impl Into<String>) -> Edit {
+        Edit { start: at, end: at, content: content.into() }
+    }
+    pub fn delete(range: TextRange) -> Edit {
+        Edit::replace(range, "")
+    }
+    pub fn range(&self) -> TextRange {
+        TextRange::new(self.start, self.end)
+    }
+}
+
+/// A set of edits applied together, or not at all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    pub applicability: Applicability,
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    pub fn safe(edits: Vec<Edit>) -> Fix {
+        Fix { applicability: Applicability::Safe, edits }
+    }
+    pub fn unsafe_edits(edits: Vec<Edit>) -> Fix {
+        Fix { applicability: Applicability::Unsafe, edits }
+    }
+    /// The smallest range covering every edit.
+    pub fn range(&self) -> Option<TextRange> {
+        self.edits.iter().map(Edit::range).reduce(TextRange::cover)
+    }
+}
+
+/// What a transform found: where, why, and optionally how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub transform: &'static str,
+    pub message: String,
+    /// The bytes the finding is about (usually the instruction).
+    pub range: TextRange,
+    pub fix: Option<Fix>,
+}
+
+impl Finding {
+    pub fn applicability(&self) -> Applicability {
+        self.fix.as_ref().map_or(Applicability::DisplayOnly, |fix| fix.applicability)
+    }
+}
+
+/// What a transform may know beyond the file itself.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Context<'a> {
+    /// The Dockerfile's path, when it has one (not for stdin without `--stdin-filename`).
+    pub path: Option<&'a Path>,
+    /// The build context folder, when known.
+    pub build_context: Option<&'a Path>,
+    /// This transform's options from `dfmigrate.toml` (`[transforms.ID]`).
+    pub options: Option<&'a toml::Table>,
+}
+
+/// A rewrite rule.
+pub trait Transform: Sync + Send {
+    /// Stable kebab-case id used by `--select`, `--ignore`, config and inline comments.
+    fn id(&self) -> &'static str;
+    /// One line saying what it does.
+    fn summary(&self) -> &'static str;
+    /// The full documentation: what, why, example (Markdown).
+    fn documentation(&self) -> &'static str;
+    /// Whether it runs when nothing is selected.
+    fn enabled_by_default(&self) -> bool {
+        true
+    }
+    /// The most a fix of this transform can be (shown by `dfmigrate transforms`).
+    fn max_applicability(&self) -> Applicability;
+    /// Reports findings for one file.
+    fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>);
+}
+
+/// Every transform, in the order they run.
+pub fn all() -> &'static [&'static dyn Transform] {
+    &[]
+}
+
+/// Looks a transform up by id.
+pub fn by_id(id: &str) -> Option<&'static dyn Transform> {
+    all().iter().copied().find(|transform| transform.id() == id)
+}
