@@ -4,5 +4,7 @@ fn main() {
     let parse = dfmigrate::syntax::parse(&text);
     print!("{}", parse.tree.dump());
     println!("{:?} {:?}", parse.errors, parse.escape);
-    for i in parse.buildkit_instructions() { println!("{}", serde_json::to_string(&i).unwrap()); }
+    for i in parse.buildkit_instructions() {
+        println!("{}", serde_json::to_string(&i).unwrap());
+    }
 }

@@ -53,7 +53,9 @@ impl InstructionKind {
             ("volume", Volume),
             ("workdir", Workdir),
         ];
-        ALL.iter().find(|(name, _)| name.eq_ignore_ascii_case(keyword)).map(|(_, kind)| *kind)
+        ALL.iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(keyword))
+            .map(|(_, kind)| *kind)
     }
 
     /// The keyword in upper case, as the Dockerfile reference writes it.
@@ -83,7 +85,10 @@ impl InstructionKind {
 
     /// Instructions whose bodies may open heredocs.
     pub fn takes_heredocs(self) -> bool {
-        matches!(self, InstructionKind::Run | InstructionKind::Copy | InstructionKind::Add)
+        matches!(
+            self,
+            InstructionKind::Run | InstructionKind::Copy | InstructionKind::Add
+        )
     }
 }
 
@@ -184,11 +189,15 @@ impl Analysis {
     }
 }
 
-const ERR_NOT_STRING_ARRAY: &str = "when using JSON array syntax, arrays must be comprised of strings only";
+const ERR_NOT_STRING_ARRAY: &str =
+    "when using JSON array syntax, arrays must be comprised of strings only";
 
 /// Go's `unicode.IsSpace`.
 pub(crate) fn is_go_space(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{85}' | '\u{a0}') || (c > '\u{ff}' && c.is_whitespace())
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{85}' | '\u{a0}'
+    ) || (c > '\u{ff}' && c.is_whitespace())
 }
 
 /// BuildKit's `reWhitespace`: `[\t\v\f\r ]`.
@@ -204,7 +213,10 @@ fn trim_range(line: &str, range: TextRange) -> TextRange {
 }
 
 fn word(line: &str, range: TextRange) -> Word {
-    Word { range, value: range.slice(line).to_owned() }
+    Word {
+        range,
+        value: range.slice(line).to_owned(),
+    }
 }
 
 /// Reads a logical line (or, for ONBUILD, the part of it from `start`).
@@ -216,10 +228,18 @@ fn analyze_from(line: &str, range: TextRange, escape: char, outermost: bool) -> 
     let trimmed = trim_range(line, range);
     let text = trimmed.slice(line);
     let keyword_len = text.find(is_split_space).unwrap_or(text.len());
-    let keyword = word(line, TextRange::new(trimmed.start, trimmed.start + keyword_len));
+    let keyword = word(
+        line,
+        TextRange::new(trimmed.start, trimmed.start + keyword_len),
+    );
     let after_keyword = TextRange::new(keyword.range.end, trimmed.end);
     let after_keyword = TextRange::new(
-        after_keyword.start + (after_keyword.slice(line).len() - after_keyword.slice(line).trim_start_matches(is_split_space).len()),
+        after_keyword.start
+            + (after_keyword.slice(line).len()
+                - after_keyword
+                    .slice(line)
+                    .trim_start_matches(is_split_space)
+                    .len()),
         after_keyword.end,
     );
     let (flags, rest) = extract_flags(line, after_keyword);
@@ -254,7 +274,8 @@ fn analyze_from(line: &str, range: TextRange, escape: char, outermost: bool) -> 
     }
     if outermost {
         let innermost = analysis.innermost();
-        let takes = innermost.kind.is_some_and(InstructionKind::takes_heredocs) && !innermost.is_json();
+        let takes =
+            innermost.kind.is_some_and(InstructionKind::takes_heredocs) && !innermost.is_json();
         if takes && text.contains("<<") {
             analysis.heredocs = heredoc_openers(line);
         }
@@ -281,7 +302,10 @@ fn extract_flags(line: &str, range: TextRange) -> (Vec<FlagWord>, TextRange) {
     let mut quote = 0u8;
     let mut pos = range.start;
     let push = |words: &mut Vec<FlagWord>, value: String, start: usize, end: usize| {
-        words.push(Word { range: TextRange::new(start, end), value });
+        words.push(Word {
+            range: TextRange::new(start, end),
+            value,
+        });
     };
     while pos <= range.end {
         let at_end = pos == range.end;
@@ -369,7 +393,12 @@ fn char_floor(line: &str, mut pos: usize) -> usize {
     pos
 }
 
-fn split_args(line: &str, rest: TextRange, kind: InstructionKind, escape: char) -> Result<Args, String> {
+fn split_args(
+    line: &str,
+    rest: TextRange,
+    kind: InstructionKind,
+    escape: char,
+) -> Result<Args, String> {
     use InstructionKind::*;
     let text = rest.slice(line);
     match kind {
@@ -383,7 +412,9 @@ fn split_args(line: &str, rest: TextRange, kind: InstructionKind, escape: char) 
         Maintainer | Stopsignal | User | Workdir if text.is_empty() => Ok(Args::Empty),
         Maintainer | Stopsignal | User | Workdir => Ok(Args::String(word(line, rest))),
         Onbuild if text.is_empty() => Ok(Args::Empty),
-        Onbuild => Ok(Args::Trigger(Box::new(analyze_from(line, rest, escape, false)))),
+        Onbuild => Ok(Args::Trigger(Box::new(analyze_from(
+            line, rest, escape, false,
+        )))),
     }
 }
 
@@ -429,7 +460,11 @@ fn json_array(line: &str, rest: TextRange) -> Option<Result<ExecForm, String>> {
         }
     }
     let (elements, punctuation) = json_layout(text, rest.start, strings);
-    Some(Ok(ExecForm { range: rest, elements, punctuation }))
+    Some(Ok(ExecForm {
+        range: rest,
+        elements,
+        punctuation,
+    }))
 }
 
 /// Finds where each string and each `[`, `,`, `]` of a valid JSON string array lies.
@@ -453,7 +488,10 @@ fn json_layout(text: &str, offset: usize, values: Vec<String>) -> (Vec<Word>, Ve
                 }
                 i = (i + 1).min(bytes.len());
                 let value = values.next().unwrap_or_default();
-                elements.push(Word { range: TextRange::new(offset + start, offset + i), value });
+                elements.push(Word {
+                    range: TextRange::new(offset + start, offset + i),
+                    value,
+                });
             }
             _ => i += 1,
         }
@@ -480,14 +518,21 @@ fn maybe_json_to_list(line: &str, rest: TextRange) -> Result<Args, String> {
 
 fn health_config(line: &str, rest: TextRange) -> Result<Args, String> {
     let text = rest.slice(line);
-    let sep = text.find(|c: char| c.is_ascii() && is_go_space(c)).unwrap_or(text.len());
+    let sep = text
+        .find(|c: char| c.is_ascii() && is_go_space(c))
+        .unwrap_or(text.len());
     if sep == 0 {
         return Ok(Args::Empty);
     }
-    let next = text[sep..].find(|c: char| !(c.is_ascii() && is_go_space(c))).map_or(text.len(), |i| sep + i);
+    let next = text[sep..]
+        .find(|c: char| !(c.is_ascii() && is_go_space(c)))
+        .map_or(text.len(), |i| sep + i);
     let kind = word(line, TextRange::new(rest.start, rest.start + sep));
     let command = maybe_json(line, TextRange::new(rest.start + next, rest.end))?;
-    Ok(Args::Health { kind, command: Box::new(command) })
+    Ok(Args::Health {
+        kind,
+        command: Box::new(command),
+    })
 }
 
 /// BuildKit's `parseWords`: whitespace-separated words where quotes group and the escape character
@@ -508,7 +553,10 @@ fn parse_words(line: &str, rest: TextRange, escape: char) -> Vec<Word> {
     let mut quote = '\0';
     let mut chars = text.char_indices().peekable();
     let finish = |words: &mut Vec<Word>, current: &mut String, start: usize, end: usize| {
-        words.push(Word { range: TextRange::new(rest.start + start, rest.start + end), value: std::mem::take(current) });
+        words.push(Word {
+            range: TextRange::new(rest.start + start, rest.start + end),
+            value: std::mem::take(current),
+        });
     };
     while let Some((pos, ch)) = chars.next() {
         if phase == Phase::Spaces {
@@ -590,10 +638,16 @@ fn name_val(line: &str, rest: TextRange, key: &str, escape: char) -> Result<Args
         let Some(sep) = text.find(is_split_space) else {
             return Err(format!("{key} must have two arguments"));
         };
-        let value_start = text[sep..].find(|c| !is_split_space(c)).map_or(text.len(), |i| sep + i);
+        let value_start = text[sep..]
+            .find(|c| !is_split_space(c))
+            .map_or(text.len(), |i| sep + i);
         let key = word(line, TextRange::new(rest.start, rest.start + sep));
         let value = word(line, TextRange::new(rest.start + value_start, rest.end));
-        return Ok(Args::KeyValues(vec![KeyValue { key, value, legacy: true }]));
+        return Ok(Args::KeyValues(vec![KeyValue {
+            key,
+            value,
+            legacy: true,
+        }]));
     }
     let mut pairs = Vec::with_capacity(words.len());
     for w in words {
@@ -603,9 +657,19 @@ fn name_val(line: &str, rest: TextRange, key: &str, escape: char) -> Result<Args
                 w.value
             ));
         };
-        let key = Word { range: TextRange::new(w.range.start, w.range.start + eq), value: w.value[..eq].to_owned() };
-        let value = Word { range: TextRange::new(w.range.start + eq + 1, w.range.end), value: w.value[eq + 1..].to_owned() };
-        pairs.push(KeyValue { key, value, legacy: false });
+        let key = Word {
+            range: TextRange::new(w.range.start, w.range.start + eq),
+            value: w.value[..eq].to_owned(),
+        };
+        let value = Word {
+            range: TextRange::new(w.range.start + eq + 1, w.range.end),
+            value: w.value[eq + 1..].to_owned(),
+        };
+        pairs.push(KeyValue {
+            key,
+            value,
+            legacy: false,
+        });
     }
     Ok(Args::KeyValues(pairs))
 }
@@ -613,7 +677,10 @@ fn name_val(line: &str, rest: TextRange, key: &str, escape: char) -> Result<Args
 /// BuildKit's `heredocsFromLine`: every word of the line (split like a shell, quotes kept) of the
 /// form `[fd]<<[-]NAME` opens a heredoc, in order.
 fn heredoc_openers(line: &str) -> Vec<HeredocOpener> {
-    raw_shell_words(line).into_iter().filter_map(|range| heredoc_opener(line, range)).collect()
+    raw_shell_words(line)
+        .into_iter()
+        .filter_map(|range| heredoc_opener(line, range))
+        .collect()
 }
 
 fn heredoc_opener(line: &str, range: TextRange) -> Option<HeredocOpener> {
@@ -712,7 +779,10 @@ mod tests {
 
     #[test]
     fn flags_and_shell_form() {
-        let a = analyze("RUN --mount=type=cache,target=/x  --network=none echo hi", '\\');
+        let a = analyze(
+            "RUN --mount=type=cache,target=/x  --network=none echo hi",
+            '\\',
+        );
         assert_eq!(a.kind, Some(InstructionKind::Run));
         let flags: Vec<_> = a.flags.iter().map(|f| f.value.as_str()).collect();
         assert_eq!(flags, ["--mount=type=cache,target=/x", "--network=none"]);
@@ -721,14 +791,23 @@ mod tests {
 
     #[test]
     fn json_fallback_and_errors() {
-        assert_eq!(values(&analyze("CMD [\"a\", \"b c\"]", '\\').args), ["a", "b c"]);
+        assert_eq!(
+            values(&analyze("CMD [\"a\", \"b c\"]", '\\').args),
+            ["a", "b c"]
+        );
         assert_eq!(values(&analyze("CMD [\"a\", ]", '\\').args), ["[\"a\", ]"]);
-        assert_eq!(analyze("CMD [1]", '\\').error.as_deref(), Some(ERR_NOT_STRING_ARRAY));
+        assert_eq!(
+            analyze("CMD [1]", '\\').error.as_deref(),
+            Some(ERR_NOT_STRING_ARRAY)
+        );
     }
 
     #[test]
     fn env_forms() {
-        assert_eq!(values(&analyze("ENV A=1 B=\"x y\"", '\\').args), ["A", "1", "B", "\"x y\""]);
+        assert_eq!(
+            values(&analyze("ENV A=1 B=\"x y\"", '\\').args),
+            ["A", "1", "B", "\"x y\""]
+        );
         assert_eq!(values(&analyze("ENV A  x y", '\\').args), ["A", "x y"]);
         assert!(analyze("ENV A", '\\').error.is_some());
         assert!(analyze("ENV A=1 B", '\\').error.is_some());
@@ -737,7 +816,11 @@ mod tests {
     #[test]
     fn heredocs() {
         let a = analyze("RUN 3<<-\"E O\" cat <<EOF cat<<X", '\\');
-        let names: Vec<_> = a.heredocs.iter().map(|h| (h.name.as_str(), h.file_descriptor, h.chomp, h.expand)).collect();
+        let names: Vec<_> = a
+            .heredocs
+            .iter()
+            .map(|h| (h.name.as_str(), h.file_descriptor, h.chomp, h.expand))
+            .collect();
         assert_eq!(names, [("E O", 3, true, false), ("EOF", 0, false, true)]);
     }
 
@@ -746,6 +829,9 @@ mod tests {
         let a = analyze("ONBUILD RUN [\"a\"]", '\\');
         assert!(a.is_json());
         assert_eq!(values(&a.args), ["a"]);
-        assert_eq!(analyze("FOO bar", '\\').error.as_deref(), Some("unknown instruction: FOO"));
+        assert_eq!(
+            analyze("FOO bar", '\\').error.as_deref(),
+            Some("unknown instruction: FOO")
+        );
     }
 }

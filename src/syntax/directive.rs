@@ -23,7 +23,10 @@ fn is_re2_space(c: char) -> bool {
 }
 
 fn name(input: &str) -> IResult<&str, &str> {
-    recognize(pair(satisfy(|c| c.is_ascii_alphabetic()), take_while(|c: char| c.is_ascii_alphanumeric())))(input)
+    recognize(pair(
+        satisfy(|c| c.is_ascii_alphabetic()),
+        take_while(|c: char| c.is_ascii_alphanumeric()),
+    ))(input)
 }
 
 fn directive(input: &str) -> IResult<&str, (&str, &str, &str)> {
@@ -40,14 +43,20 @@ fn directive(input: &str) -> IResult<&str, (&str, &str, &str)> {
 pub fn parse_directive(line: &str) -> Option<DirectiveParts> {
     let (_, (name, equals, after)) = directive(line).ok()?;
     let offset = |s: &str| s.as_ptr() as usize - line.as_ptr() as usize;
-    let trimmed = after.trim_start_matches(is_re2_space).trim_end_matches(is_re2_space);
+    let trimmed = after
+        .trim_start_matches(is_re2_space)
+        .trim_end_matches(is_re2_space);
     let value_start = if trimmed.is_empty() {
         // `(.+?)` must take one character: the last blank.
         offset(after) + after.len() - after.chars().last().map_or(0, char::len_utf8)
     } else {
         offset(trimmed)
     };
-    let value_end = if trimmed.is_empty() { offset(after) + after.len() } else { value_start + trimmed.len() };
+    let value_end = if trimmed.is_empty() {
+        offset(after) + after.len()
+    } else {
+        value_start + trimmed.len()
+    };
     Some(DirectiveParts {
         name: (offset(name), offset(name) + name.len()),
         equals: offset(equals),
@@ -65,7 +74,10 @@ mod tests {
         let parts = parse_directive(line).unwrap();
         assert_eq!(&line[parts.name.0..parts.name.1], "escape");
         assert_eq!(&line[parts.value.0..parts.value.1], "`");
-        assert_eq!(parse_directive("#syntax=docker/dockerfile:1").map(|p| p.value), Some((8, 27)));
+        assert_eq!(
+            parse_directive("#syntax=docker/dockerfile:1").map(|p| p.value),
+            Some((8, 27))
+        );
         assert!(parse_directive("# not a directive").is_none());
         assert!(parse_directive("#1x=2").is_none());
         let blank = parse_directive("#x=  ").unwrap();

@@ -28,7 +28,11 @@ impl LogicalLine {
         if range.is_empty() {
             return;
         }
-        self.segments.push(Segment { logical: self.text.len(), source: range.start, len: range.len() });
+        self.segments.push(Segment {
+            logical: self.text.len(),
+            source: range.start,
+            len: range.len(),
+        });
         self.text.push_str(range.slice(source_text));
     }
 
@@ -38,7 +42,10 @@ impl LogicalLine {
             let start = range.start.max(segment.logical);
             let end = range.end.min(segment.logical + segment.len);
             (start < end).then(|| {
-                TextRange::new(segment.source + start - segment.logical, segment.source + end - segment.logical)
+                TextRange::new(
+                    segment.source + start - segment.logical,
+                    segment.source + end - segment.logical,
+                )
             })
         })
     }
@@ -46,7 +53,9 @@ impl LogicalLine {
     /// The source byte of a logical position, where a position at a segment boundary belongs to
     /// the segment that starts there (use for the start of a range).
     pub fn source_start(&self, logical: usize) -> usize {
-        let index = self.segments.partition_point(|segment| segment.logical + segment.len <= logical);
+        let index = self
+            .segments
+            .partition_point(|segment| segment.logical + segment.len <= logical);
         match self.segments.get(index) {
             Some(segment) => segment.source + logical.saturating_sub(segment.logical),
             None => self.source_end(logical),
@@ -56,7 +65,9 @@ impl LogicalLine {
     /// The source byte of a logical position, where a position at a segment boundary belongs to
     /// the segment that ends there (use for the end of a range).
     pub fn source_end(&self, logical: usize) -> usize {
-        let index = self.segments.partition_point(|segment| segment.logical < logical);
+        let index = self
+            .segments
+            .partition_point(|segment| segment.logical < logical);
         match index.checked_sub(1).and_then(|i| self.segments.get(i)) {
             Some(segment) => segment.source + (logical - segment.logical).min(segment.len),
             None => self.segments.first().map_or(0, |segment| segment.source),
@@ -84,7 +95,10 @@ mod tests {
         line.push(source, TextRange::new(0, 6));
         line.push(source, TextRange::new(8, 11));
         assert_eq!(line.text(), "RUN a   b");
-        assert_eq!(line.source_range(TextRange::new(4, 9)), TextRange::new(4, 11));
+        assert_eq!(
+            line.source_range(TextRange::new(4, 9)),
+            TextRange::new(4, 11)
+        );
         assert_eq!(line.source_start(6), 8);
         assert_eq!(line.source_end(6), 6);
         let pieces: Vec<_> = line.source_pieces(TextRange::new(4, 9)).collect();

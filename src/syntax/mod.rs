@@ -13,8 +13,8 @@ mod view;
 
 pub use buildkit::{Analysis, Args, ExecForm, HeredocOpener, InstructionKind, KeyValue, Word};
 pub use logical::LogicalLine;
-pub use view::{BuildkitHeredoc, BuildkitInstruction};
 pub use tree::{Element, Node, NodeKind, SyntaxTree, TextRange, Token, TokenKind};
+pub use view::{BuildkitHeredoc, BuildkitInstruction};
 
 use serde::Serialize;
 

@@ -28,7 +28,11 @@ fn split_lines(text: &str) -> Vec<Line> {
         while content_end > start && matches!(bytes[content_end - 1], b'\n' | b'\r') {
             content_end -= 1;
         }
-        lines.push(Line { start, content_end, end });
+        lines.push(Line {
+            start,
+            content_end,
+            end,
+        });
         start = end;
     }
     lines
@@ -86,28 +90,55 @@ pub(super) fn parse(text: String) -> Parse {
         line_index,
     };
     parser.run();
-    let Parser { elements, errors, directives, instructions, escape, line_index, .. } = parser;
+    let Parser {
+        elements,
+        errors,
+        directives,
+        instructions,
+        escape,
+        line_index,
+        ..
+    } = parser;
     let root = Node::new_at(NodeKind::File, 0, elements);
-    Parse { tree: SyntaxTree::new(text, root), errors, escape, directives, instructions, line_index }
+    Parse {
+        tree: SyntaxTree::new(text, root),
+        errors,
+        escape,
+        directives,
+        instructions,
+        line_index,
+    }
 }
 
 impl Parser<'_> {
     fn token(&self, kind: TokenKind, start: usize, end: usize) -> Option<Element> {
-        (start < end).then_some(Element::Token(Token { kind, range: TextRange::new(start, end) }))
+        (start < end).then_some(Element::Token(Token {
+            kind,
+            range: TextRange::new(start, end),
+        }))
     }
 
     fn error(&mut self, message: impl Into<String>, range: TextRange) {
         let line = self.line_index.line(range.start);
-        self.errors.push(SyntaxError { message: message.into(), range, line });
+        self.errors.push(SyntaxError {
+            message: message.into(),
+            range,
+            line,
+        });
     }
 
     fn run(&mut self) {
         if self.text.starts_with(BOM) {
-            self.elements.extend(self.token(TokenKind::Bom, 0, BOM.len()));
+            self.elements
+                .extend(self.token(TokenKind::Bom, 0, BOM.len()));
         }
         while self.next_line < self.lines.len() {
             let line = self.lines[self.next_line];
-            let start = if line.start == 0 && self.text.starts_with(BOM) { BOM.len() } else { line.start };
+            let start = if line.start == 0 && self.text.starts_with(BOM) {
+                BOM.len()
+            } else {
+                line.start
+            };
             let content = &self.text[start..line.content_end.max(start)];
             let trimmed = start + leading_space_len(content);
             if !self.directives_done && self.try_directive(line, start, trimmed) {
@@ -135,7 +166,9 @@ impl Parser<'_> {
     /// Reads a directive line; false when the line is not one (directives are then over).
     fn try_directive(&mut self, line: Line, start: usize, trimmed: usize) -> bool {
         let content = &self.text[trimmed..line.content_end.max(trimmed)];
-        let Some(parts) = parse_directive(content) else { return false };
+        let Some(parts) = parse_directive(content) else {
+            return false;
+        };
         let name = content[parts.name.0..parts.name.1].to_ascii_lowercase();
         if !KNOWN_DIRECTIVES.contains(&name.as_str()) {
             return false;
@@ -149,20 +182,39 @@ impl Parser<'_> {
         children.extend(self.token(TokenKind::Whitespace, trimmed + 1, at(parts.name.0)));
         children.extend(self.token(TokenKind::DirectiveName, at(parts.name.0), at(parts.name.1)));
         children.extend(self.token(TokenKind::Whitespace, at(parts.name.1), at(parts.equals)));
-        children.extend(self.token(TokenKind::DirectiveEquals, at(parts.equals), at(parts.equals) + 1));
-        children.extend(self.token(TokenKind::Whitespace, at(parts.equals) + 1, at(parts.value.0)));
-        children.extend(self.token(TokenKind::DirectiveValue, at(parts.value.0), at(parts.value.1)));
+        children.extend(self.token(
+            TokenKind::DirectiveEquals,
+            at(parts.equals),
+            at(parts.equals) + 1,
+        ));
+        children.extend(self.token(
+            TokenKind::Whitespace,
+            at(parts.equals) + 1,
+            at(parts.value.0),
+        ));
+        children.extend(self.token(
+            TokenKind::DirectiveValue,
+            at(parts.value.0),
+            at(parts.value.1),
+        ));
         children.extend(self.token(TokenKind::Whitespace, at(parts.value.1), line.content_end));
         children.extend(self.token(TokenKind::Newline, line.content_end, line.end));
-        self.elements.push(Element::Node(Node::new(NodeKind::Directive, children)));
+        self.elements
+            .push(Element::Node(Node::new(NodeKind::Directive, children)));
         self.next_line += 1;
         if self.directives.iter().any(|d| d.name == name) {
-            self.error(format!("only one {name} parser directive can be used"), range);
+            self.error(
+                format!("only one {name} parser directive can be used"),
+                range,
+            );
         } else if name == "escape" {
             match value.as_str() {
                 "\\" => self.escape = '\\',
                 "`" => self.escape = '`',
-                _ => self.error(format!("invalid escape token '{value}' does not match ` or \\"), range),
+                _ => self.error(
+                    format!("invalid escape token '{value}' does not match ` or \\"),
+                    range,
+                ),
             }
         }
         self.directives.push(ParsedDirective { name, value, range });
@@ -175,7 +227,9 @@ impl Parser<'_> {
         let first_line = self.next_line;
         let mut pieces = Vec::new();
         let mut logical = LogicalLine::default();
-        if let Some(Element::Token(token)) = self.token(TokenKind::Whitespace, line_start, content_start) {
+        if let Some(Element::Token(token)) =
+            self.token(TokenKind::Whitespace, line_start, content_start)
+        {
             pieces.push(Piece::Token(token));
         }
         let mut continues = self.header_line(content_start, &mut pieces, &mut logical);
@@ -209,7 +263,11 @@ impl Parser<'_> {
             children.push(Element::Node(node));
             heredocs.push(body);
         }
-        let kind = if analysis.error.is_some() { NodeKind::Error } else { NodeKind::Instruction };
+        let kind = if analysis.error.is_some() {
+            NodeKind::Error
+        } else {
+            NodeKind::Instruction
+        };
         let node = Node::new_at(kind, line_start, children);
         let range = node.range;
         if let Some(message) = &analysis.error {
@@ -232,7 +290,12 @@ impl Parser<'_> {
     }
 
     /// Adds one header line's pieces (from `start`); true when it ends in a line continuation.
-    fn header_line(&mut self, start: usize, pieces: &mut Vec<Piece>, logical: &mut LogicalLine) -> bool {
+    fn header_line(
+        &mut self,
+        start: usize,
+        pieces: &mut Vec<Piece>,
+        logical: &mut LogicalLine,
+    ) -> bool {
         let line = self.lines[self.next_line];
         self.next_line += 1;
         let content = &self.text[start..line.content_end];
@@ -242,10 +305,14 @@ impl Parser<'_> {
             pieces.push(Piece::Logical(TextRange::new(start, logical_end)));
             logical.push(self.text, TextRange::new(start, logical_end));
         }
-        if let Some(Element::Token(token)) = self.token(TokenKind::LineContinuation, logical_end, line.content_end) {
+        if let Some(Element::Token(token)) =
+            self.token(TokenKind::LineContinuation, logical_end, line.content_end)
+        {
             pieces.push(Piece::Token(token));
         }
-        if let Some(Element::Token(token)) = self.token(TokenKind::Newline, line.content_end, line.end) {
+        if let Some(Element::Token(token)) =
+            self.token(TokenKind::Newline, line.content_end, line.end)
+        {
             pieces.push(Piece::Token(token));
         }
         split.is_some()
@@ -253,16 +320,27 @@ impl Parser<'_> {
 
     /// Reads a heredoc body up to its terminator line (or to the end of the file).
     fn heredoc(&mut self, name: &str, chomp: bool) -> (Node, HeredocBody) {
-        let body_start = self.lines.get(self.next_line).map_or(self.text.len(), |line| line.start);
+        let body_start = self
+            .lines
+            .get(self.next_line)
+            .map_or(self.text.len(), |line| line.start);
         let mut children = Vec::new();
         while self.next_line < self.lines.len() {
             let line = self.lines[self.next_line];
             self.next_line += 1;
             let content = &self.text[line.start..line.content_end];
-            let candidate = if chomp { content.trim_start_matches('\t') } else { content };
+            let candidate = if chomp {
+                content.trim_start_matches('\t')
+            } else {
+                content
+            };
             if candidate == name {
                 children.extend(self.token(TokenKind::HeredocBody, body_start, line.start));
-                children.extend(self.token(TokenKind::HeredocTerminator, line.start, line.content_end));
+                children.extend(self.token(
+                    TokenKind::HeredocTerminator,
+                    line.start,
+                    line.content_end,
+                ));
                 children.extend(self.token(TokenKind::Newline, line.content_end, line.end));
                 let body = HeredocBody {
                     body: TextRange::new(body_start, line.start),
@@ -273,7 +351,10 @@ impl Parser<'_> {
         }
         let end = self.text.len();
         children.extend(self.token(TokenKind::HeredocBody, body_start, end));
-        let body = HeredocBody { body: TextRange::new(body_start, end), terminator: None };
+        let body = HeredocBody {
+            body: TextRange::new(body_start, end),
+            terminator: None,
+        };
         (Node::new_at(NodeKind::Heredoc, body_start, children), body)
     }
 }
@@ -281,7 +362,12 @@ impl Parser<'_> {
 /// Token spans of the logical line that are not plain words or blanks.
 fn special_spans(text: &str, analysis: &Analysis, out: &mut Vec<(TextRange, TokenKind)>) {
     out.push((analysis.keyword.range, TokenKind::Keyword));
-    out.extend(analysis.flags.iter().map(|flag| (flag.range, TokenKind::Flag)));
+    out.extend(
+        analysis
+            .flags
+            .iter()
+            .map(|flag| (flag.range, TokenKind::Flag)),
+    );
     let exec = match &analysis.args {
         Args::Exec(exec) => Some(exec),
         Args::Health { command, .. } => match &**command {
@@ -295,7 +381,11 @@ fn special_spans(text: &str, analysis: &Analysis, out: &mut Vec<(TextRange, Toke
         _ => None,
     };
     if let Some(exec) = exec {
-        out.extend(exec.elements.iter().map(|element| (element.range, TokenKind::JsonString)));
+        out.extend(
+            exec.elements
+                .iter()
+                .map(|element| (element.range, TokenKind::JsonString)),
+        );
         for range in &exec.punctuation {
             let kind = match text.as_bytes().get(range.start) {
                 Some(b'[') => TokenKind::JsonOpen,
@@ -305,7 +395,12 @@ fn special_spans(text: &str, analysis: &Analysis, out: &mut Vec<(TextRange, Toke
             out.push((*range, kind));
         }
     }
-    out.extend(analysis.heredocs.iter().map(|heredoc| (heredoc.range, TokenKind::HeredocMarker)));
+    out.extend(
+        analysis
+            .heredocs
+            .iter()
+            .map(|heredoc| (heredoc.range, TokenKind::HeredocMarker)),
+    );
 }
 
 /// Turns header pieces into tokens: logical bytes become keyword, flag, JSON, heredoc-marker,
@@ -343,8 +438,14 @@ fn classify(pieces: &[Piece], logical: &LogicalLine, analysis: &Analysis) -> Vec
                     let start = run.start.max(segment.start);
                     let end = run.end.min(segment.end);
                     if start < end {
-                        let source = TextRange::new(range.start + start - segment.start, range.start + end - segment.start);
-                        elements.push(Element::Token(Token { kind, range: source }));
+                        let source = TextRange::new(
+                            range.start + start - segment.start,
+                            range.start + end - segment.start,
+                        );
+                        elements.push(Element::Token(Token {
+                            kind,
+                            range: source,
+                        }));
                     }
                     if run.end <= segment.end {
                         run_index += 1;
@@ -366,7 +467,11 @@ fn push_gap(text: &str, start: usize, end: usize, runs: &mut Vec<(TextRange, Tok
         let space = super::buildkit::is_go_space(c);
         if in_space != Some(space) {
             if let Some(was_space) = in_space {
-                let kind = if was_space { TokenKind::Whitespace } else { TokenKind::Text };
+                let kind = if was_space {
+                    TokenKind::Whitespace
+                } else {
+                    TokenKind::Text
+                };
                 runs.push((TextRange::new(run_start, start + offset), kind));
             }
             in_space = Some(space);
@@ -374,7 +479,11 @@ fn push_gap(text: &str, start: usize, end: usize, runs: &mut Vec<(TextRange, Tok
         }
     }
     if let Some(was_space) = in_space {
-        let kind = if was_space { TokenKind::Whitespace } else { TokenKind::Text };
+        let kind = if was_space {
+            TokenKind::Whitespace
+        } else {
+            TokenKind::Text
+        };
         runs.push((TextRange::new(run_start, end), kind));
     }
 }
@@ -393,7 +502,11 @@ fn group_nodes(elements: &mut Vec<Element>, logical: &LogicalLine, analysis: &An
         wrap(elements, logical.source_range(range), NodeKind::ExecForm);
     }
     if let Args::Trigger(inner) = &analysis.args {
-        wrap(elements, logical.source_range(inner.range), NodeKind::Trigger);
+        wrap(
+            elements,
+            logical.source_range(inner.range),
+            NodeKind::Trigger,
+        );
     }
 }
 
@@ -401,8 +514,12 @@ fn wrap(elements: &mut Vec<Element>, range: TextRange, kind: NodeKind) {
     if range.is_empty() {
         return;
     }
-    let first = elements.iter().position(|e| e.range().start >= range.start && !e.range().is_empty());
-    let last = elements.iter().rposition(|e| e.range().end <= range.end && !e.range().is_empty());
+    let first = elements
+        .iter()
+        .position(|e| e.range().start >= range.start && !e.range().is_empty());
+    let last = elements
+        .iter()
+        .rposition(|e| e.range().end <= range.end && !e.range().is_empty());
     if let (Some(first), Some(last)) = (first, last) {
         if first <= last {
             let inner: Vec<Element> = elements.drain(first..=last).collect();

@@ -136,7 +136,11 @@ impl Node {
             (Some(first), Some(last)) => TextRange::new(first.range().start, last.range().end),
             _ => TextRange::default(),
         };
-        Node { kind, range, children }
+        Node {
+            kind,
+            range,
+            children,
+        }
     }
 
     pub(crate) fn new_at(kind: NodeKind, at: usize, children: Vec<Element>) -> Node {
@@ -181,7 +185,9 @@ impl Node {
 
     /// The first token of `kind` directly under this node.
     pub fn token(&self, kind: TokenKind) -> Option<Token> {
-        self.child_tokens().find(|token| token.kind == kind).copied()
+        self.child_tokens()
+            .find(|token| token.kind == kind)
+            .copied()
     }
 }
 

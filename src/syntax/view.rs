@@ -33,10 +33,13 @@ impl Args {
             Args::Exec(exec) => exec.elements.iter().map(|w| w.value.clone()).collect(),
             Args::String(word) => vec![word.value.clone()],
             Args::Words(words) => words.iter().map(|w| w.value.clone()).collect(),
-            Args::KeyValues(pairs) => {
-                pairs.iter().flat_map(|pair| [pair.key.value.clone(), pair.value.value.clone()]).collect()
-            }
-            Args::Health { kind, command } => std::iter::once(kind.value.clone()).chain(command.values()).collect(),
+            Args::KeyValues(pairs) => pairs
+                .iter()
+                .flat_map(|pair| [pair.key.value.clone(), pair.value.value.clone()])
+                .collect(),
+            Args::Health { kind, command } => std::iter::once(kind.value.clone())
+                .chain(command.values())
+                .collect(),
             Args::Trigger(inner) => inner.args.values(),
         }
     }
@@ -64,7 +67,11 @@ fn view(parse: &Parse, instruction: &ParsedInstruction) -> BuildkitInstruction {
         cmd: (!keyword.is_empty()).then(|| keyword.clone()),
         sub_cmd,
         json: analysis.is_json(),
-        flags: analysis.flags.iter().map(|flag| flag.value.clone()).collect(),
+        flags: analysis
+            .flags
+            .iter()
+            .map(|flag| flag.value.clone())
+            .collect(),
         value,
         heredocs,
         start_line: instruction.start_line,
@@ -75,6 +82,9 @@ fn view(parse: &Parse, instruction: &ParsedInstruction) -> BuildkitInstruction {
 impl Parse {
     /// Every instruction with BuildKit's fields and values.
     pub fn buildkit_instructions(&self) -> Vec<BuildkitInstruction> {
-        self.instructions.iter().map(|instruction| view(self, instruction)).collect()
+        self.instructions
+            .iter()
+            .map(|instruction| view(self, instruction))
+            .collect()
     }
 }

@@ -44,10 +44,18 @@ pub struct Edit {
 
 impl Edit {
     pub fn replace(range: TextRange, content: impl Into<String>) -> Edit {
-        Edit { start: range.start, end: range.end, content: content.into() }
+        Edit {
+            start: range.start,
+            end: range.end,
+            content: content.into(),
+        }
     }
     pub fn insert(at: usize, content: impl Into<String>) -> Edit {
-        Edit { start: at, end: at, content: content.into() }
+        Edit {
+            start: at,
+            end: at,
+            content: content.into(),
+        }
     }
     pub fn delete(range: TextRange) -> Edit {
         Edit::replace(range, "")
@@ -66,10 +74,16 @@ pub struct Fix {
 
 impl Fix {
     pub fn safe(edits: Vec<Edit>) -> Fix {
-        Fix { applicability: Applicability::Safe, edits }
+        Fix {
+            applicability: Applicability::Safe,
+            edits,
+        }
     }
     pub fn unsafe_edits(edits: Vec<Edit>) -> Fix {
-        Fix { applicability: Applicability::Unsafe, edits }
+        Fix {
+            applicability: Applicability::Unsafe,
+            edits,
+        }
     }
     /// The smallest range covering every edit.
     pub fn range(&self) -> Option<TextRange> {
@@ -89,7 +103,9 @@ pub struct Finding {
 
 impl Finding {
     pub fn applicability(&self) -> Applicability {
-        self.fix.as_ref().map_or(Applicability::DisplayOnly, |fix| fix.applicability)
+        self.fix
+            .as_ref()
+            .map_or(Applicability::DisplayOnly, |fix| fix.applicability)
     }
 }
 

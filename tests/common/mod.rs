@@ -12,9 +12,15 @@ pub fn corpus(test: &str) -> Option<PathBuf> {
     if dir.join("oracle").is_dir() {
         Some(dir)
     } else {
-        eprintln!("SKIPPED {test}: no corpus at {} (set DFMIGRATE_CORPUS)", dir.display());
+        eprintln!(
+            "SKIPPED {test}: no corpus at {} (set DFMIGRATE_CORPUS)",
+            dir.display()
+        );
         if std::env::var_os("DFMIGRATE_REQUIRE_CORPUS").is_some() {
-            panic!("DFMIGRATE_REQUIRE_CORPUS is set but the corpus is missing at {}", dir.display());
+            panic!(
+                "DFMIGRATE_REQUIRE_CORPUS is set but the corpus is missing at {}",
+                dir.display()
+            );
         }
         None
     }
@@ -30,6 +36,9 @@ pub struct OracleRow {
 }
 
 pub fn oracle(corpus: &std::path::Path, set: &str) -> Vec<OracleRow> {
-    let text = std::fs::read_to_string(corpus.join("oracle").join(format!("{set}.jsonl"))).expect("oracle file");
-    text.lines().map(|line| serde_json::from_str(line).expect("oracle row")).collect()
+    let text = std::fs::read_to_string(corpus.join("oracle").join(format!("{set}.jsonl")))
+        .expect("oracle file");
+    text.lines()
+        .map(|line| serde_json::from_str(line).expect("oracle row"))
+        .collect()
 }
