@@ -1,17 +1,81 @@
 //! Model: a typed view over a parsed file for transforms to reason about: stages, instructions
-//! with BuildKit's splitting of their arguments, and shell commands inside RUN, each mapped back
-//! to byte ranges in the source.
+//! with BuildKit's splitting of their arguments, and the shell commands inside RUN, each mapped
+//! back to byte ranges in the source.
 
-use crate::syntax::Parse;
+mod image;
+mod instruction;
+pub mod shell;
+
+pub use image::ImageRef;
+pub use instruction::{CopyArgs, Flag, FromArgs, Instruction, Located, Script};
+
+use crate::syntax::{InstructionKind, Parse};
+
+/// One build stage: a FROM and the instructions after it.
+#[derive(Clone, Debug)]
+pub struct Stage {
+    pub index: usize,
+    /// The `AS name`, if any.
+    pub name: Option<String>,
+    pub base: ImageRef,
+    /// The earlier stage this one builds on (`FROM builder`), if any.
+    pub base_stage: Option<usize>,
+    pub platform: Option<String>,
+    /// Index of its FROM instruction.
+    pub from: usize,
+    /// Instruction indices of the stage, FROM included: `from..end`.
+    pub end: usize,
+}
 
 /// The typed view of one parsed Dockerfile.
 pub struct Dockerfile<'p> {
     parse: &'p Parse,
+    instructions: Vec<Instruction<'p>>,
+    stages: Vec<Stage>,
 }
 
 impl<'p> Dockerfile<'p> {
     pub fn new(parse: &'p Parse) -> Self {
-        Dockerfile { parse }
+        let mut instructions = Vec::with_capacity(parse.instructions.len());
+        let mut stages: Vec<Stage> = Vec::new();
+        for (index, parsed) in parse.instructions.iter().enumerate() {
+            let mut instruction = Instruction {
+                index,
+                parsed,
+                text: parse.text(),
+                stage: None,
+            };
+            if let Some(from) = instruction.from_args() {
+                if let Some(last) = stages.last_mut() {
+                    last.end = index;
+                }
+                let base_stage = stages.iter().position(|stage| {
+                    stage
+                        .name
+                        .as_deref()
+                        .is_some_and(|name| name.eq_ignore_ascii_case(&from.image.value.raw))
+                });
+                stages.push(Stage {
+                    index: stages.len(),
+                    name: from.name.map(|name| name.value),
+                    base: from.image.value,
+                    base_stage,
+                    platform: from.platform,
+                    from: index,
+                    end: index + 1,
+                });
+            }
+            instruction.stage = stages.len().checked_sub(1);
+            instructions.push(instruction);
+        }
+        if let Some(last) = stages.last_mut() {
+            last.end = instructions.len();
+        }
+        Dockerfile {
+            parse,
+            instructions,
+            stages,
+        }
     }
 
     pub fn parse(&self) -> &'p Parse {
@@ -20,5 +84,77 @@ impl<'p> Dockerfile<'p> {
 
     pub fn text(&self) -> &'p str {
         self.parse.text()
+    }
+
+    pub fn instructions(&self) -> &[Instruction<'p>] {
+        &self.instructions
+    }
+
+    pub fn stages(&self) -> &[Stage] {
+        &self.stages
+    }
+
+    /// The instructions of a stage, its FROM first.
+    pub fn stage_instructions(&self, stage: &Stage) -> &[Instruction<'p>] {
+        &self.instructions[stage.from..stage.end]
+    }
+
+    /// Instructions of a kind, in order (ONBUILD triggers excluded).
+    pub fn of_kind(&self, kind: InstructionKind) -> impl Iterator<Item = &Instruction<'p>> {
+        self.instructions
+            .iter()
+            .filter(move |instruction| instruction.kind() == Some(kind))
+    }
+
+    /// The final stage (the image that gets built by default).
+    pub fn final_stage(&self) -> Option<&Stage> {
+        self.stages.last()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    #[test]
+    fn stages_and_views() {
+        let text = "ARG V=20\nFROM node:${V} AS build\nWORKDIR /app\nCOPY --chown=node:node package.json \\\n  ./\nRUN npm ci && npm run build\nFROM --platform=linux/amd64 build AS final\nENV A=1 B=\"x y\"\nEXPOSE 3000/tcp\nCMD [\"node\", \"app.js\"]\n";
+        let parse = parse(text);
+        assert!(parse.errors.is_empty());
+        let file = Dockerfile::new(&parse);
+        assert_eq!(file.stages().len(), 2);
+        let build = &file.stages()[0];
+        assert_eq!(build.name.as_deref(), Some("build"));
+        assert_eq!(build.base.repository, "node");
+        assert!(build.base.has_variables());
+        assert_eq!((build.from, build.end), (1, 5));
+        let last = &file.stages()[1];
+        assert_eq!(last.base_stage, Some(0));
+        assert_eq!(last.platform.as_deref(), Some("linux/amd64"));
+        assert_eq!(file.instructions()[0].stage, None);
+
+        let copy = file.instructions()[3];
+        let args = copy.copy_args().unwrap();
+        assert_eq!(args.sources[0].range.slice(text), "package.json");
+        assert_eq!(args.destination.range.slice(text), "./");
+        assert_eq!(
+            copy.flag("chown").and_then(|f| f.value).as_deref(),
+            Some("node:node")
+        );
+        assert_eq!(&text[copy.content_end()..copy.content_end() + 1], "\n");
+
+        let run = file.instructions()[4];
+        let script = run.script().unwrap();
+        assert_eq!(script.lexed.commands.len(), 2);
+        let second = script.source_range(script.lexed.commands[1].range);
+        assert_eq!(second.slice(text), "npm run build");
+
+        let env = file.instructions()[6];
+        let pairs = env.pairs();
+        assert_eq!(pairs[1].1.value, "\"x y\"");
+        assert_eq!(file.instructions()[7].ports()[0].value, "3000/tcp");
+        let cmd = file.instructions()[8].exec_form().unwrap();
+        assert_eq!(cmd[1].range.slice(text), "\"app.js\"");
     }
 }
