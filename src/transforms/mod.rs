@@ -5,6 +5,9 @@
 //! Markdown file under the top-level `transforms/docs/`, included here as its doc comment and
 //! printed by `dfmigrate explain ID`.
 
+mod copy_over_add;
+mod exec_form;
+
 use crate::model::Dockerfile;
 use crate::syntax::TextRange;
 use serde::Serialize;
@@ -140,7 +143,7 @@ pub trait Transform: Sync + Send {
 
 /// Every transform, in the order they run.
 pub fn all() -> &'static [&'static dyn Transform] {
-    &[]
+    &[&exec_form::ExecForm, &copy_over_add::CopyOverAdd]
 }
 
 /// Looks a transform up by id.

@@ -1,0 +1,131 @@
+#![doc = include_str!("../../transforms/docs/exec-form.md")]
+
+use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use crate::model::shell::ShellWord;
+use crate::model::{Dockerfile, Instruction, Stage};
+use crate::syntax::InstructionKind;
+
+pub struct ExecForm;
+
+/// Shell builtins and keywords that exist as no program on PATH (or behave differently as one).
+const SHELL_ONLY: &[&str] = &[
+    ".", ":", "alias", "break", "case", "cd", "command", "continue", "eval", "exit", "export", "for", "function",
+    "if", "local", "read", "readonly", "return", "select", "set", "shift", "source", "then", "trap", "ulimit",
+    "umask", "unset", "until", "wait", "while", "[[", "!", "{", "}",
+];
+
+impl Transform for ExecForm {
+    fn id(&self) -> &'static str {
+        "exec-form"
+    }
+    fn summary(&self) -> &'static str {
+        "Shell-form CMD/ENTRYPOINT that is a plain command becomes exec form"
+    }
+    fn documentation(&self) -> &'static str {
+        include_str!("../../transforms/docs/exec-form.md")
+    }
+    fn max_applicability(&self) -> Applicability {
+        Applicability::Safe
+    }
+
+    fn run(&self, file: &Dockerfile, _context: &Context, out: &mut Vec<Finding>) {
+        for stage in file.stages() {
+            if runs_without_posix_shell(file, stage) {
+                continue;
+            }
+            let instructions = file.stage_instructions(stage);
+            for instruction in instructions {
+                if let Some(finding) = self.check(instruction, instructions) {
+                    out.push(finding);
+                }
+            }
+        }
+    }
+}
+
+impl ExecForm {
+    fn check(&self, instruction: &Instruction, stage: &[Instruction]) -> Option<Finding> {
+        let kind = instruction.kind().filter(|k| matches!(k, InstructionKind::Cmd | InstructionKind::Entrypoint))?;
+        let script = instruction.script()?;
+        if !script.lexed.is_plain_command() {
+            return None;
+        }
+        let words = program_words(&script.lexed.commands[0].words)?;
+        let finding = |message: String, fix: Option<Fix>| Finding {
+            transform: self.id(),
+            message,
+            range: instruction.range(),
+            fix,
+        };
+        let exec = exec_array(words);
+        let edit = Edit::replace(instruction.args_range(), exec.clone());
+        let has = |k: InstructionKind| stage.iter().any(|i| i.kind() == Some(k));
+        let keyword = kind.keyword();
+        Some(match kind {
+            InstructionKind::Entrypoint if has(InstructionKind::Cmd) => finding(
+                format!("shell-form ENTRYPOINT ignores CMD and signals; exec form {exec} would start passing this stage's CMD as arguments, so review it by hand"),
+                None,
+            ),
+            InstructionKind::Cmd if has_exec_entrypoint(stage) => finding(
+                format!("shell-form CMD runs under /bin/sh; {exec} changes the arguments this stage's ENTRYPOINT receives"),
+                Some(Fix { applicability: Applicability::Unsafe, edits: vec![edit] }),
+            ),
+            InstructionKind::Cmd if has(InstructionKind::Entrypoint) => return None,
+            _ => finding(
+                format!("shell-form {keyword} runs under /bin/sh, which does not forward signals; use exec form {exec}"),
+                Some(Fix::safe(vec![edit])),
+            ),
+        })
+    }
+}
+
+/// The words of a plain command, without a leading `exec`; `None` when it is not a program call.
+fn program_words(words: &[ShellWord]) -> Option<&[ShellWord]> {
+    let words = match words.first() {
+        Some(first) if first.value == "exec" && !first.quoted => &words[1..],
+        _ => words,
+    };
+    let first = words.first()?;
+    let assignment = first.value.split_once('=').is_some_and(|(name, _)| is_variable_name(name));
+    let tilde = words.iter().any(|w| w.value.starts_with('~') && !w.quoted);
+    let braces = words.iter().any(|w| !w.quoted && w.value.contains(['{', '}']));
+    let exec_option = first.value.starts_with('-');
+    if assignment || tilde || braces || exec_option || SHELL_ONLY.contains(&first.value.as_str()) {
+        return None;
+    }
+    Some(words)
+}
+
+fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn exec_array(words: &[ShellWord]) -> String {
+    let items: Vec<String> =
+        words.iter().map(|w| serde_json::Value::String(w.value.clone()).to_string()).collect();
+    format!("[{}]", items.join(", "))
+}
+
+fn has_exec_entrypoint(stage: &[Instruction]) -> bool {
+    stage.iter().any(|i| i.kind() == Some(InstructionKind::Entrypoint) && i.exec_form().is_some())
+}
+
+/// Stages whose shell form is not run by `/bin/sh -c`: a SHELL instruction in the stage or one of
+/// the stages it builds on, or a Windows base image.
+fn runs_without_posix_shell(file: &Dockerfile, stage: &Stage) -> bool {
+    let mut current = Some(stage);
+    while let Some(stage) = current {
+        let sets_shell = file.stage_instructions(stage).iter().any(|i| i.kind() == Some(InstructionKind::Shell));
+        if sets_shell || is_windows_image(&stage.base.raw) {
+            return true;
+        }
+        current = stage.base_stage.and_then(|index| file.stages().get(index));
+    }
+    file.parse().escape == '`'
+}
+
+fn is_windows_image(image: &str) -> bool {
+    let image = image.to_ascii_lowercase();
+    ["windows", "servercore", "nanoserver", "ltsc20"].iter().any(|marker| image.contains(marker))
+}
