@@ -5,6 +5,7 @@
 //! Markdown file under the top-level `transforms/docs/`, included here as its doc comment and
 //! printed by `dfmigrate explain ID`.
 
+mod apt_hygiene;
 mod copy_over_add;
 mod exec_form;
 
@@ -143,7 +144,11 @@ pub trait Transform: Sync + Send {
 
 /// Every transform, in the order they run.
 pub fn all() -> &'static [&'static dyn Transform] {
-    &[&exec_form::ExecForm, &copy_over_add::CopyOverAdd]
+    &[
+        &exec_form::ExecForm,
+        &copy_over_add::CopyOverAdd,
+        &apt_hygiene::AptHygiene,
+    ]
 }
 
 /// Looks a transform up by id.
