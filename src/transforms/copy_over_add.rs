@@ -120,7 +120,27 @@ fn classify(source: &str, build_context: Option<&Path>) -> Source {
             None => Source::Unknown,
         };
     }
-    Source::Plain
+    match build_context {
+        Some(root) if looks_like_archive(&root.join(source.trim_start_matches('/'))) => Source::NeedsAdd,
+        _ => Source::Plain,
+    }
+}
+
+/// A file whose first bytes are those of a tar archive or of a compression format ADD unpacks.
+fn looks_like_archive(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(mut file) = std::fs::File::open(path) else { return false };
+    let mut header = [0u8; 262];
+    let mut read = 0;
+    while read < header.len() {
+        match file.read(&mut header[read..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => read += n,
+        }
+    }
+    let header = &header[..read];
+    const MAGIC: [&[u8]; 4] = [b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd"];
+    MAGIC.iter().any(|magic| header.starts_with(magic)) || header.get(257..262) == Some(b"ustar")
 }
 
 fn is_archive_name(lower: &str) -> bool {
@@ -151,7 +171,8 @@ fn glob_matches_archive(root: &Path, pattern: &str) -> Option<Source> {
             continue;
         }
         let is_file = entry.file_type().is_some_and(|t| !t.is_dir());
-        if is_file && is_archive_name(&relative.to_string_lossy().to_ascii_lowercase()) {
+        let archive = is_archive_name(&relative.to_string_lossy().to_ascii_lowercase()) || looks_like_archive(entry.path());
+        if is_file && archive {
             return Some(Source::NeedsAdd);
         }
     }
