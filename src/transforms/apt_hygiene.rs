@@ -1,7 +1,8 @@
 #![doc = include_str!("../../transforms/docs/apt-hygiene.md")]
 
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
-use crate::model::shell::{Command, Operator, ShellScript, ShellWord};
+use crate::model::packages::{apt_installs, is_apt_update, package_command, PackageCommand};
+use crate::model::shell::{Operator, ShellScript};
 use crate::model::{Dockerfile, Instruction, Script};
 use crate::style::Style;
 use crate::syntax::{InstructionKind, TextRange};
@@ -57,59 +58,6 @@ struct RunChecker<'a, 'p> {
     style: &'a Style,
 }
 
-/// A package manager command: where its words start once `VAR=value` prefixes are skipped.
-struct PackageCommand<'c> {
-    index: usize,
-    command: &'c Command,
-    /// The word after the program (`install`, `add`, `update`).
-    verb: &'c ShellWord,
-    /// The words after the verb.
-    rest: &'c [ShellWord],
-}
-
-fn package_command<'c>(
-    index: usize,
-    command: &'c Command,
-    programs: &[&str],
-    verbs: &[&str],
-) -> Option<PackageCommand<'c>> {
-    let words = &command.words;
-    let start = words.iter().position(|w| !is_assignment(&w.value))?;
-    if !programs.contains(&words[start].value.as_str()) {
-        return None;
-    }
-    let verb_at = start
-        + 1
-        + words[start + 1..]
-            .iter()
-            .position(|w| !w.value.starts_with('-'))?;
-    let verb = &words[verb_at];
-    verbs
-        .contains(&verb.value.as_str())
-        .then(|| PackageCommand {
-            index,
-            command,
-            verb,
-            rest: &words[verb_at + 1..],
-        })
-}
-
-fn is_assignment(word: &str) -> bool {
-    word.split_once('=').is_some_and(|(name, _)| {
-        !name.is_empty()
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !name.starts_with(|c: char| c.is_ascii_digit())
-    })
-}
-
-fn apt_installs(commands: &[Command]) -> Vec<PackageCommand<'_>> {
-    commands
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| package_command(i, c, &["apt-get", "apt"], &["install"]))
-        .collect()
-}
-
 /// The first command of the RUN that mentions apt updates the lists, or is an install this
 /// transform gives an update.
 fn refreshes_lists_first(run: &Instruction) -> bool {
@@ -146,10 +94,6 @@ fn is_reached_plainly(lexed: &ShellScript, index: usize) -> bool {
             Some(Operator::Pipe | Operator::Or | Operator::Background)
         )
         && !lexed.has_grouping
-}
-
-fn is_apt_update(command: &Command) -> bool {
-    package_command(0, command, &["apt-get", "apt"], &["update"]).is_some()
 }
 
 impl RunChecker<'_, '_> {

@@ -121,7 +121,9 @@ fn classify(source: &str, build_context: Option<&Path>) -> Source {
         };
     }
     match build_context {
-        Some(root) if looks_like_archive(&root.join(source.trim_start_matches('/'))) => Source::NeedsAdd,
+        Some(root) if looks_like_archive(&root.join(source.trim_start_matches('/'))) => {
+            Source::NeedsAdd
+        }
         _ => Source::Plain,
     }
 }
@@ -129,7 +131,9 @@ fn classify(source: &str, build_context: Option<&Path>) -> Source {
 /// A file whose first bytes are those of a tar archive or of a compression format ADD unpacks.
 fn looks_like_archive(path: &Path) -> bool {
     use std::io::Read;
-    let Ok(mut file) = std::fs::File::open(path) else { return false };
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
     let mut header = [0u8; 262];
     let mut read = 0;
     while read < header.len() {
@@ -171,7 +175,8 @@ fn glob_matches_archive(root: &Path, pattern: &str) -> Option<Source> {
             continue;
         }
         let is_file = entry.file_type().is_some_and(|t| !t.is_dir());
-        let archive = is_archive_name(&relative.to_string_lossy().to_ascii_lowercase()) || looks_like_archive(entry.path());
+        let archive = is_archive_name(&relative.to_string_lossy().to_ascii_lowercase())
+            || looks_like_archive(entry.path());
         if is_file && archive {
             return Some(Source::NeedsAdd);
         }

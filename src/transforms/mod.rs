@@ -8,6 +8,7 @@
 mod apt_hygiene;
 mod copy_over_add;
 mod exec_form;
+mod reorder_layers;
 
 use crate::model::Dockerfile;
 use crate::syntax::TextRange;
@@ -148,6 +149,7 @@ pub fn all() -> &'static [&'static dyn Transform] {
         &exec_form::ExecForm,
         &copy_over_add::CopyOverAdd,
         &apt_hygiene::AptHygiene,
+        &reorder_layers::ReorderLayers,
     ]
 }
 
