@@ -451,7 +451,10 @@ fn json_array(line: &str, rest: TextRange) -> Option<Result<ExecForm, String>> {
     if !text.starts_with('[') {
         return None;
     }
-    let values: Vec<serde_json::Value> = serde_json::from_str(text).ok()?;
+    // Like Go's `json.Decoder`, read the first JSON value and ignore whatever follows it.
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Vec<serde_json::Value>>();
+    let values = stream.next()?.ok()?;
+    let end = stream.byte_offset();
     let mut strings = Vec::with_capacity(values.len());
     for value in values {
         match value {
@@ -459,9 +462,9 @@ fn json_array(line: &str, rest: TextRange) -> Option<Result<ExecForm, String>> {
             _ => return Some(Err(ERR_NOT_STRING_ARRAY.to_owned())),
         }
     }
-    let (elements, punctuation) = json_layout(text, rest.start, strings);
+    let (elements, punctuation) = json_layout(&text[..end], rest.start, strings);
     Some(Ok(ExecForm {
-        range: rest,
+        range: TextRange::new(rest.start, rest.start + end),
         elements,
         punctuation,
     }))
@@ -796,6 +799,12 @@ mod tests {
             ["a", "b c"]
         );
         assert_eq!(values(&analyze("CMD [\"a\", ]", '\\').args), ["[\"a\", ]"]);
+        let trailing = analyze("CMD [\"a\"] [\"b\"]", '\\');
+        assert_eq!(values(&trailing.args), ["a"]);
+        match &trailing.args {
+            Args::Exec(exec) => assert_eq!(exec.range, TextRange::new(4, 9)),
+            other => panic!("not exec form: {other:?}"),
+        }
         assert_eq!(
             analyze("CMD [1]", '\\').error.as_deref(),
             Some(ERR_NOT_STRING_ARRAY)
