@@ -301,9 +301,11 @@ fn extract_flags(line: &str, range: TextRange) -> (Vec<FlagWord>, TextRange) {
     let mut blank_ok = false;
     let mut quote = 0u8;
     let mut pos = range.start;
+    // Bytes 0x85 and 0xa0 count as blanks even inside a multi-byte character, so a word may end
+    // mid-character: its range then takes in the rest of that character.
     let push = |words: &mut Vec<FlagWord>, value: String, start: usize, end: usize| {
         words.push(Word {
-            range: TextRange::new(start, end),
+            range: TextRange::new(start, char_ceil(line, end)),
             value,
         });
     };
@@ -384,6 +386,13 @@ fn extract_flags(line: &str, range: TextRange) -> (Vec<FlagWord>, TextRange) {
         pos += 1;
     }
     (words, TextRange::empty(range.end))
+}
+
+fn char_ceil(line: &str, mut pos: usize) -> usize {
+    while !line.is_char_boundary(pos) {
+        pos += 1;
+    }
+    pos
 }
 
 fn char_floor(line: &str, mut pos: usize) -> usize {
@@ -790,6 +799,17 @@ mod tests {
         let flags: Vec<_> = a.flags.iter().map(|f| f.value.as_str()).collect();
         assert_eq!(flags, ["--mount=type=cache,target=/x", "--network=none"]);
         assert_eq!(values(&a.args), ["echo hi"]);
+    }
+
+    #[test]
+    fn flag_ending_inside_a_character_keeps_whole_characters() {
+        // U+00A0 is C2 A0 in UTF-8; BuildKit's byte loop sees A0 as a blank and C2 as 'Â'.
+        let line = "FROM --from=b\u{a0} --x y";
+        let a = analyze(line, '\\');
+        let flags: Vec<_> = a.flags.iter().map(|f| f.value.as_str()).collect();
+        assert_eq!(flags, ["--from=b\u{c2}", "--x"]);
+        assert_eq!(a.flags[0].range, TextRange::new(5, 15));
+        assert!(a.flags.iter().all(|f| line.is_char_boundary(f.range.end)));
     }
 
     #[test]
