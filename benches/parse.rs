@@ -20,7 +20,7 @@ fn main() {
     scaling(
         "RUN with N continuation lines",
         "line",
-        &[1_000, 10_000, 100_000],
+        &[1_000, 10_000, 100_000, 300_000],
         continuation_lines,
     );
     scaling(
@@ -38,7 +38,7 @@ fn main() {
     scaling(
         "file of N instructions",
         "instruction",
-        &[1_000, 10_000, 100_000],
+        &[1_000, 10_000, 100_000, 300_000],
         many_instructions,
     );
 }
