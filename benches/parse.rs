@@ -6,6 +6,9 @@
 //!    linearly with input size.
 
 use dfmigrate::syntax::parse;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -72,6 +72,7 @@ struct Parser<'a> {
     directives: Vec<ParsedDirective>,
     instructions: Vec<ParsedInstruction>,
     line_index: LineIndex,
+    scratch: Scratch,
 }
 
 pub(super) fn parse(text: String) -> Parse {
@@ -88,6 +89,7 @@ pub(super) fn parse(text: String) -> Parse {
         directives: Vec::new(),
         instructions: Vec::new(),
         line_index,
+        scratch: Scratch::default(),
     };
     parser.run();
     let Parser {
@@ -255,7 +257,7 @@ impl Parser<'_> {
         }
         let header_end = self.lines[self.next_line - 1].end;
         let analysis = analyze(logical.text(), self.escape);
-        let mut children = classify(&pieces, &logical, &analysis);
+        let mut children = classify(&pieces, &logical, &analysis, &mut self.scratch);
         group_nodes(&mut children, &logical, &analysis);
         let mut heredocs = Vec::new();
         for opener in &analysis.heredocs {
@@ -403,26 +405,39 @@ fn special_spans(text: &str, analysis: &Analysis, out: &mut Vec<(TextRange, Toke
     );
 }
 
+/// Buffers reused from one instruction to the next.
+#[derive(Default)]
+struct Scratch {
+    spans: Vec<(TextRange, TokenKind)>,
+    runs: Vec<(TextRange, TokenKind)>,
+}
+
 /// Turns header pieces into tokens: logical bytes become keyword, flag, JSON, heredoc-marker,
 /// word (`Text`) and blank tokens.
-fn classify(pieces: &[Piece], logical: &LogicalLine, analysis: &Analysis) -> Vec<Element> {
+fn classify(
+    pieces: &[Piece],
+    logical: &LogicalLine,
+    analysis: &Analysis,
+    scratch: &mut Scratch,
+) -> Vec<Element> {
     let text = logical.text();
-    let mut spans = Vec::new();
-    special_spans(text, analysis, &mut spans);
+    let Scratch { spans, runs } = scratch;
+    spans.clear();
+    runs.clear();
+    special_spans(text, analysis, spans);
     spans.retain(|(range, _)| !range.is_empty());
-    spans.sort_by_key(|(range, _)| range.start);
+    spans.sort_unstable_by_key(|(range, _)| range.start);
     // Classify every logical byte range into (range, kind), gaps split into words and blanks.
-    let mut runs: Vec<(TextRange, TokenKind)> = Vec::with_capacity(spans.len() * 2 + 4);
     let mut at = 0;
-    for (range, kind) in spans {
+    for &(range, kind) in spans.iter() {
         if range.start < at {
             continue;
         }
-        push_gap(text, at, range.start, &mut runs);
+        push_gap(text, at, range.start, runs);
         runs.push((range, kind));
         at = range.end;
     }
-    push_gap(text, at, text.len(), &mut runs);
+    push_gap(text, at, text.len(), runs);
     // Map runs onto the source pieces.
     let mut elements = Vec::with_capacity(runs.len() + pieces.len());
     let mut run_index = 0;
@@ -459,32 +474,41 @@ fn classify(pieces: &[Piece], logical: &LogicalLine, analysis: &Analysis) -> Vec
     elements
 }
 
-/// Splits a gap between special spans into `Text` words and `Whitespace`.
+/// Splits a gap between special spans into `Text` words and `Whitespace` (byte-wise, decoding
+/// only non-ASCII characters).
 fn push_gap(text: &str, start: usize, end: usize, runs: &mut Vec<(TextRange, TokenKind)>) {
-    let mut run_start = start;
-    let mut in_space = None;
-    for (offset, c) in text[start..end].char_indices() {
-        let space = super::buildkit::is_go_space(c);
-        if in_space != Some(space) {
-            if let Some(was_space) = in_space {
-                let kind = if was_space {
-                    TokenKind::Whitespace
-                } else {
-                    TokenKind::Text
-                };
-                runs.push((TextRange::new(run_start, start + offset), kind));
-            }
-            in_space = Some(space);
-            run_start = start + offset;
-        }
-    }
-    if let Some(was_space) = in_space {
-        let kind = if was_space {
+    let bytes = text.as_bytes();
+    let kind_of = |space: bool| {
+        if space {
             TokenKind::Whitespace
         } else {
             TokenKind::Text
+        }
+    };
+    let mut run_start = start;
+    let mut in_space = None;
+    for i in start..end {
+        let byte = bytes[i];
+        let space = match byte {
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => true,
+            0x00..=0x7f => false,
+            // A continuation byte belongs to the character it continues.
+            0x80..=0xbf => continue,
+            _ => text[i..]
+                .chars()
+                .next()
+                .is_some_and(super::buildkit::is_go_space),
         };
-        runs.push((TextRange::new(run_start, end), kind));
+        if in_space != Some(space) {
+            if let Some(was_space) = in_space {
+                runs.push((TextRange::new(run_start, i), kind_of(was_space)));
+            }
+            in_space = Some(space);
+            run_start = i;
+        }
+    }
+    if let Some(was_space) = in_space {
+        runs.push((TextRange::new(run_start, end), kind_of(was_space)));
     }
 }
 
