@@ -4,12 +4,13 @@
 
 mod image;
 mod instruction;
+pub mod packages;
 pub mod shell;
 
 pub use image::ImageRef;
 pub use instruction::{CopyArgs, Flag, FromArgs, Instruction, Located, Script};
 
-use crate::syntax::{InstructionKind, Parse};
+use crate::syntax::{InstructionKind, Parse, TextRange};
 
 /// One build stage: a FROM and the instructions after it.
 #[derive(Clone, Debug)]
@@ -106,6 +107,32 @@ impl<'p> Dockerfile<'p> {
             .filter(move |instruction| instruction.kind() == Some(kind))
     }
 
+    /// The instruction's node plus the comment lines directly above it (no blank line between,
+    /// parser directives excluded): what moves when the instruction moves.
+    pub fn block_range(&self, instruction: &Instruction) -> TextRange {
+        let text = self.text();
+        let mut start = instruction.range().start;
+        let first_instruction = self
+            .instructions
+            .first()
+            .map_or(0, |first| first.range().start);
+        while start > 0 {
+            let line_start = text[..start - 1].rfind('\n').map_or(0, |i| i + 1);
+            let line = text[line_start..start].trim();
+            let is_directive = line_start < first_instruction
+                && self
+                    .parse
+                    .directives
+                    .iter()
+                    .any(|d| d.range.start >= line_start && d.range.start < start);
+            if !line.starts_with('#') || is_directive {
+                break;
+            }
+            start = line_start;
+        }
+        TextRange::new(start, instruction.range().end)
+    }
+
     /// The final stage (the image that gets built by default).
     pub fn final_stage(&self) -> Option<&Stage> {
         self.stages.last()
@@ -116,6 +143,21 @@ impl<'p> Dockerfile<'p> {
 mod tests {
     use super::*;
     use crate::syntax::parse;
+
+    #[test]
+    fn blocks_take_comments_directly_above() {
+        let text = "# syntax=docker/dockerfile:1\nFROM a\n\n# about b\n  # more\nRUN b\n";
+        let parse = parse(text);
+        let file = Dockerfile::new(&parse);
+        assert_eq!(
+            file.block_range(&file.instructions()[1]).slice(text),
+            "# about b\n  # more\nRUN b\n"
+        );
+        assert_eq!(
+            file.block_range(&file.instructions()[0]).slice(text),
+            "FROM a\n"
+        );
+    }
 
     #[test]
     fn stages_and_views() {
@@ -155,6 +197,7 @@ mod tests {
         assert_eq!(pairs[1].1.value, "\"x y\"");
         assert_eq!(file.instructions()[7].ports()[0].value, "3000/tcp");
         let cmd = file.instructions()[8].exec_form().unwrap();
+        assert_eq!(file.block_range(&file.instructions()[0]).start, 0);
         assert_eq!(cmd[1].range.slice(text), "\"app.js\"");
     }
 }

@@ -8,8 +8,8 @@ use std::path::Path;
 pub struct CopyOverAdd;
 
 const ARCHIVE_SUFFIXES: &[&str] = &[
-    ".tar", ".tgz", ".taz", ".tbz", ".tbz2", ".tb2", ".txz", ".tlz", ".tzst", ".gz", ".bz2", ".xz", ".lz", ".lzma",
-    ".z", ".zst", ".zstd",
+    ".tar", ".tgz", ".taz", ".tbz", ".tbz2", ".tb2", ".txz", ".tlz", ".tzst", ".gz", ".bz2", ".xz",
+    ".lz", ".lzma", ".z", ".zst", ".zstd",
 ];
 const ADD_ONLY_FLAGS: &[&str] = &["checksum", "keep-git-dir", "unpack"];
 
@@ -49,14 +49,21 @@ impl Transform for CopyOverAdd {
 
 impl CopyOverAdd {
     fn check(&self, instruction: &Instruction, context: &Context) -> Option<Finding> {
-        if instruction.flags().iter().any(|flag| ADD_ONLY_FLAGS.contains(&flag.name.to_ascii_lowercase().as_str())) {
+        if instruction
+            .flags()
+            .iter()
+            .any(|flag| ADD_ONLY_FLAGS.contains(&flag.name.to_ascii_lowercase().as_str()))
+        {
             return None;
         }
         let worst = if instruction.heredoc_count() > 0 {
             Source::Plain
         } else {
             let args = instruction.copy_args()?;
-            args.sources.iter().map(|source| classify(&source.value, context.build_context)).max()?
+            args.sources
+                .iter()
+                .map(|source| classify(&source.value, context.build_context))
+                .max()?
         };
         let applicability = match worst {
             Source::Plain => Applicability::Safe,
@@ -73,7 +80,10 @@ impl CopyOverAdd {
             transform: self.id(),
             message,
             range: instruction.range(),
-            fix: Some(Fix { applicability, edits: vec![edit] }),
+            fix: Some(Fix {
+                applicability,
+                edits: vec![edit],
+            }),
         })
     }
 }
@@ -92,8 +102,12 @@ fn copy_keyword(add: &str) -> &'static str {
 fn classify(source: &str, build_context: Option<&Path>) -> Source {
     let source = source.trim_matches('"');
     let lower = source.to_ascii_lowercase();
-    let remote = lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("git@")
-        || lower.starts_with("git://") || lower.contains(".git#") || lower.ends_with(".git");
+    let remote = lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || lower.starts_with("git@")
+        || lower.starts_with("git://")
+        || lower.contains(".git#")
+        || lower.ends_with(".git");
     if remote || is_archive_name(&lower) {
         return Source::NeedsAdd;
     }
@@ -106,7 +120,31 @@ fn classify(source: &str, build_context: Option<&Path>) -> Source {
             None => Source::Unknown,
         };
     }
-    Source::Plain
+    match build_context {
+        Some(root) if looks_like_archive(&root.join(source.trim_start_matches('/'))) => {
+            Source::NeedsAdd
+        }
+        _ => Source::Plain,
+    }
+}
+
+/// A file whose first bytes are those of a tar archive or of a compression format ADD unpacks.
+fn looks_like_archive(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut header = [0u8; 262];
+    let mut read = 0;
+    while read < header.len() {
+        match file.read(&mut header[read..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => read += n,
+        }
+    }
+    let header = &header[..read];
+    const MAGIC: [&[u8]; 4] = [b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd"];
+    MAGIC.iter().any(|magic| header.starts_with(magic)) || header.get(257..262) == Some(b"ustar")
 }
 
 fn is_archive_name(lower: &str) -> bool {
@@ -118,17 +156,28 @@ fn is_archive_name(lower: &str) -> bool {
 /// component); `None` when the pattern or the context cannot be read.
 fn glob_matches_archive(root: &Path, pattern: &str) -> Option<Source> {
     let pattern = pattern.trim_start_matches("./").trim_start_matches('/');
-    let matcher = globset::GlobBuilder::new(pattern).literal_separator(true).build().ok()?.compile_matcher();
+    let matcher = globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .ok()?
+        .compile_matcher();
     let depth = (!pattern.contains("**")).then(|| pattern.split('/').count());
-    let walker = ignore::WalkBuilder::new(root).standard_filters(false).max_depth(depth).build();
+    let walker = ignore::WalkBuilder::new(root)
+        .standard_filters(false)
+        .max_depth(depth)
+        .build();
     for entry in walker {
         let entry = entry.ok()?;
-        let Ok(relative) = entry.path().strip_prefix(root) else { continue };
+        let Ok(relative) = entry.path().strip_prefix(root) else {
+            continue;
+        };
         if !matcher.is_match(relative) {
             continue;
         }
         let is_file = entry.file_type().is_some_and(|t| !t.is_dir());
-        if is_file && is_archive_name(&relative.to_string_lossy().to_ascii_lowercase()) {
+        let archive = is_archive_name(&relative.to_string_lossy().to_ascii_lowercase())
+            || looks_like_archive(entry.path());
+        if is_file && archive {
             return Some(Source::NeedsAdd);
         }
     }

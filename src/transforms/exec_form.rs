@@ -9,9 +9,10 @@ pub struct ExecForm;
 
 /// Shell builtins and keywords that exist as no program on PATH (or behave differently as one).
 const SHELL_ONLY: &[&str] = &[
-    ".", ":", "alias", "break", "case", "cd", "command", "continue", "eval", "exit", "export", "for", "function",
-    "if", "local", "read", "readonly", "return", "select", "set", "shift", "source", "then", "trap", "ulimit",
-    "umask", "unset", "until", "wait", "while", "[[", "!", "{", "}",
+    ".", ":", "alias", "break", "case", "cd", "command", "continue", "eval", "exit", "export",
+    "for", "function", "if", "local", "read", "readonly", "return", "select", "set", "shift",
+    "source", "then", "trap", "ulimit", "umask", "unset", "until", "wait", "while", "[[", "!", "{",
+    "}",
 ];
 
 impl Transform for ExecForm {
@@ -45,7 +46,9 @@ impl Transform for ExecForm {
 
 impl ExecForm {
     fn check(&self, instruction: &Instruction, stage: &[Instruction]) -> Option<Finding> {
-        let kind = instruction.kind().filter(|k| matches!(k, InstructionKind::Cmd | InstructionKind::Entrypoint))?;
+        let kind = instruction
+            .kind()
+            .filter(|k| matches!(k, InstructionKind::Cmd | InstructionKind::Entrypoint))?;
         let script = instruction.script()?;
         if !script.lexed.is_plain_command() {
             return None;
@@ -86,9 +89,14 @@ fn program_words(words: &[ShellWord]) -> Option<&[ShellWord]> {
         _ => words,
     };
     let first = words.first()?;
-    let assignment = first.value.split_once('=').is_some_and(|(name, _)| is_variable_name(name));
+    let assignment = first
+        .value
+        .split_once('=')
+        .is_some_and(|(name, _)| is_variable_name(name));
     let tilde = words.iter().any(|w| w.value.starts_with('~') && !w.quoted);
-    let braces = words.iter().any(|w| !w.quoted && w.value.contains(['{', '}']));
+    let braces = words
+        .iter()
+        .any(|w| !w.quoted && w.value.contains(['{', '}']));
     let exec_option = first.value.starts_with('-');
     if assignment || tilde || braces || exec_option || SHELL_ONLY.contains(&first.value.as_str()) {
         return None;
@@ -98,17 +106,24 @@ fn program_words(words: &[ShellWord]) -> Option<&[ShellWord]> {
 
 fn is_variable_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn exec_array(words: &[ShellWord]) -> String {
-    let items: Vec<String> =
-        words.iter().map(|w| serde_json::Value::String(w.value.clone()).to_string()).collect();
+    let items: Vec<String> = words
+        .iter()
+        .map(|w| serde_json::Value::String(w.value.clone()).to_string())
+        .collect();
     format!("[{}]", items.join(", "))
 }
 
 fn has_exec_entrypoint(stage: &[Instruction]) -> bool {
-    stage.iter().any(|i| i.kind() == Some(InstructionKind::Entrypoint) && i.exec_form().is_some())
+    stage
+        .iter()
+        .any(|i| i.kind() == Some(InstructionKind::Entrypoint) && i.exec_form().is_some())
 }
 
 /// Stages whose shell form is not run by `/bin/sh -c`: a SHELL instruction in the stage or one of
@@ -116,7 +131,10 @@ fn has_exec_entrypoint(stage: &[Instruction]) -> bool {
 fn runs_without_posix_shell(file: &Dockerfile, stage: &Stage) -> bool {
     let mut current = Some(stage);
     while let Some(stage) = current {
-        let sets_shell = file.stage_instructions(stage).iter().any(|i| i.kind() == Some(InstructionKind::Shell));
+        let sets_shell = file
+            .stage_instructions(stage)
+            .iter()
+            .any(|i| i.kind() == Some(InstructionKind::Shell));
         if sets_shell || is_windows_image(&stage.base.raw) {
             return true;
         }
@@ -127,5 +145,7 @@ fn runs_without_posix_shell(file: &Dockerfile, stage: &Stage) -> bool {
 
 fn is_windows_image(image: &str) -> bool {
     let image = image.to_ascii_lowercase();
-    ["windows", "servercore", "nanoserver", "ltsc20"].iter().any(|marker| image.contains(marker))
+    ["windows", "servercore", "nanoserver", "ltsc20"]
+        .iter()
+        .any(|marker| image.contains(marker))
 }

@@ -5,8 +5,10 @@
 //! Markdown file under the top-level `transforms/docs/`, included here as its doc comment and
 //! printed by `dfmigrate explain ID`.
 
+mod apt_hygiene;
 mod copy_over_add;
 mod exec_form;
+mod reorder_layers;
 
 use crate::model::Dockerfile;
 use crate::syntax::TextRange;
@@ -143,7 +145,12 @@ pub trait Transform: Sync + Send {
 
 /// Every transform, in the order they run.
 pub fn all() -> &'static [&'static dyn Transform] {
-    &[&exec_form::ExecForm, &copy_over_add::CopyOverAdd]
+    &[
+        &exec_form::ExecForm,
+        &copy_over_add::CopyOverAdd,
+        &apt_hygiene::AptHygiene,
+        &reorder_layers::ReorderLayers,
+    ]
 }
 
 /// Looks a transform up by id.
