@@ -385,7 +385,7 @@ fn stdin_modes() {
 fn configuration_is_discovered_upward_and_overrides_apply() {
     let dir = temp();
     let root = dir.path();
-    write(root, "dfmigrate.toml", "ignore = [\"exec-form\"]\n[[overrides]]\npaths = [\"legacy/**\"]\nignore = [\"copy-over-add\"]\n");
+    write(root, "dfmigrate.toml", "select = [\"exec-form\", \"copy-over-add\"]\nignore = [\"exec-form\"]\n[[overrides]]\npaths = [\"legacy/**\"]\nignore = [\"copy-over-add\"]\n");
     write(root, "app/Dockerfile", FIXABLE);
     write(root, "legacy/old/Dockerfile", FIXABLE);
     write(root, "team/dfmigrate.toml", "select = [\"exec-form\"]\n");
