@@ -5,7 +5,7 @@
 //! while walking are not followed, so no file is processed twice.
 
 use std::path::{Component, Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, OnceLock};
 
 /// Folders never walked into (unless given explicitly as a path).
 pub const EXCLUDED_FOLDERS: &[&str] = &[
@@ -40,8 +40,7 @@ pub fn is_dockerfile_name(name: &str) -> bool {
 /// A path for messages and diff headers: as the user wrote it, without leading `./`, with `/`
 /// separators; an absolute path under the current folder is made relative to it.
 pub fn display_path(path: &Path) -> String {
-    let relative = std::env::current_dir()
-        .ok()
+    let relative = current_dir()
         .and_then(|cwd| path.strip_prefix(cwd).ok())
         .filter(|relative| path.is_absolute() && !relative.as_os_str().is_empty())
         .unwrap_or(path);
@@ -66,6 +65,14 @@ pub fn display_path(path: &Path) -> String {
         out.push('.');
     }
     out
+}
+
+/// The current folder, read once per process.
+fn current_dir() -> Option<&'static Path> {
+    static CURRENT: OnceLock<Option<PathBuf>> = OnceLock::new();
+    CURRENT
+        .get_or_init(|| std::env::current_dir().ok())
+        .as_deref()
 }
 
 /// A path that could not be walked or does not exist.

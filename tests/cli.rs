@@ -377,6 +377,23 @@ fn stdin_modes() {
         (binary.code, binary.stderr.as_str()),
         (2, "-: error: not valid UTF-8\n")
     );
+    write(
+        dir.path(),
+        "quiet/dfmigrate.toml",
+        "select = [\"exec-form\"]\n",
+    );
+    let configured = dfmigrate_with_input(
+        dir.path(),
+        &["--stdin-filename=quiet/Dockerfile", "-"],
+        input,
+    );
+    assert!(
+        configured
+            .stdout
+            .starts_with("quiet/Dockerfile:3:1: [exec-form]"),
+        "{}",
+        configured.stdout
+    );
     let mixed = dfmigrate_with_input(dir.path(), &[SELECT, "-", "."], input);
     assert_eq!(mixed.code, 2);
 }
