@@ -311,7 +311,7 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, String> {
 struct RunOptions {
     mode: Mode,
     command_line: CommandLine,
-    diff_paint: Paint,
+    paint: Paint,
     stdin_name: Option<PathBuf>,
 }
 
@@ -379,7 +379,7 @@ fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
             ignore: args.ignore.clone(),
             apply_unsafe: args.apply_unsafe,
         },
-        diff_paint: Paint {
+        paint: Paint {
             enabled: use_color(args.color, std::io::stdout().is_terminal()),
         },
         stdin_name: args.stdin_filename.clone(),
@@ -533,28 +533,39 @@ fn process_file(file: &Path, lookup: &Lookup, options: &RunOptions) -> FileRepor
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return FileReport::failed(name, 0, "not valid UTF-8".to_owned());
     };
-    let config_path = if is_stdin(file) {
-        options.stdin_name.clone().unwrap_or_default()
+    let outcome = fix_text(file, text, config, options);
+    finish(file, name, &bytes, text, outcome, options)
+}
+
+/// Runs the engine on one file's text with the file's settings.
+fn fix_text(
+    file: &Path,
+    text: &str,
+    config: Option<&Config>,
+    options: &RunOptions,
+) -> engine::Outcome {
+    let named = if is_stdin(file) {
+        options.stdin_name.as_deref()
     } else {
-        file.to_owned()
+        Some(file)
     };
-    let settings = config::settings_for(&config_path, config, &options.command_line);
-    let build_context = settings
-        .build_context
-        .clone()
-        .unwrap_or_else(|| folder_of(&config_path));
+    let settings_path = named.unwrap_or(Path::new("-"));
+    let settings = config::settings_for(settings_path, config, &options.command_line);
+    let build_context = named.map(|path| {
+        settings
+            .build_context
+            .clone()
+            .unwrap_or_else(|| folder_of(path))
+    });
     let no_options = TransformOptions::new();
-    let has_path = !is_stdin(file) || options.stdin_name.is_some();
-    let job = Job {
+    engine::run(&Job {
         text,
         transforms: &settings.transforms,
-        path: has_path.then_some(config_path.as_path()),
-        build_context: has_path.then_some(build_context.as_path()),
+        path: named,
+        build_context: build_context.as_deref(),
         options: config.map_or(&no_options, Config::options),
         apply_unsafe: settings.apply_unsafe,
-    };
-    let outcome = engine::run(&job);
-    finish(file, name, &bytes, text, outcome, options)
+    })
 }
 
 /// Turns the engine's outcome into a report: diff, write or nothing, per mode.
@@ -586,7 +597,7 @@ fn finish(
                 &report.path,
                 text,
                 &fixed,
-                options.diff_paint,
+                options.paint,
             ));
         }
         Mode::Write if is_stdin(file) => report.output = Some(fixed),
@@ -660,12 +671,9 @@ fn print_results(
     }
     let stdout = match mode {
         Mode::Report => {
-            let paint = Paint {
-                enabled: options.diff_paint.enabled,
-            };
             format!(
                 "{}{}\n",
-                emit::findings_text(reports, paint),
+                emit::findings_text(reports, options.paint),
                 summary.findings_line()
             )
         }
