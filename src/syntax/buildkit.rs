@@ -301,9 +301,11 @@ fn extract_flags(line: &str, range: TextRange) -> (Vec<FlagWord>, TextRange) {
     let mut blank_ok = false;
     let mut quote = 0u8;
     let mut pos = range.start;
+    // Bytes 0x85 and 0xa0 count as blanks even inside a multi-byte character, so a word may end
+    // mid-character: its range then takes in the rest of that character.
     let push = |words: &mut Vec<FlagWord>, value: String, start: usize, end: usize| {
         words.push(Word {
-            range: TextRange::new(start, end),
+            range: TextRange::new(start, char_ceil(line, end)),
             value,
         });
     };
@@ -386,6 +388,13 @@ fn extract_flags(line: &str, range: TextRange) -> (Vec<FlagWord>, TextRange) {
     (words, TextRange::empty(range.end))
 }
 
+fn char_ceil(line: &str, mut pos: usize) -> usize {
+    while !line.is_char_boundary(pos) {
+        pos += 1;
+    }
+    pos
+}
+
 fn char_floor(line: &str, mut pos: usize) -> usize {
     while !line.is_char_boundary(pos) {
         pos -= 1;
@@ -451,7 +460,10 @@ fn json_array(line: &str, rest: TextRange) -> Option<Result<ExecForm, String>> {
     if !text.starts_with('[') {
         return None;
     }
-    let values: Vec<serde_json::Value> = serde_json::from_str(text).ok()?;
+    // Like Go's `json.Decoder`, read the first JSON value and ignore whatever follows it.
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Vec<serde_json::Value>>();
+    let values = stream.next()?.ok()?;
+    let end = stream.byte_offset();
     let mut strings = Vec::with_capacity(values.len());
     for value in values {
         match value {
@@ -459,9 +471,9 @@ fn json_array(line: &str, rest: TextRange) -> Option<Result<ExecForm, String>> {
             _ => return Some(Err(ERR_NOT_STRING_ARRAY.to_owned())),
         }
     }
-    let (elements, punctuation) = json_layout(text, rest.start, strings);
+    let (elements, punctuation) = json_layout(&text[..end], rest.start, strings);
     Some(Ok(ExecForm {
-        range: rest,
+        range: TextRange::new(rest.start, rest.start + end),
         elements,
         punctuation,
     }))
@@ -790,12 +802,29 @@ mod tests {
     }
 
     #[test]
+    fn flag_ending_inside_a_character_keeps_whole_characters() {
+        // U+00A0 is C2 A0 in UTF-8; BuildKit's byte loop sees A0 as a blank and C2 as 'Â'.
+        let line = "FROM --from=b\u{a0} --x y";
+        let a = analyze(line, '\\');
+        let flags: Vec<_> = a.flags.iter().map(|f| f.value.as_str()).collect();
+        assert_eq!(flags, ["--from=b\u{c2}", "--x"]);
+        assert_eq!(a.flags[0].range, TextRange::new(5, 15));
+        assert!(a.flags.iter().all(|f| line.is_char_boundary(f.range.end)));
+    }
+
+    #[test]
     fn json_fallback_and_errors() {
         assert_eq!(
             values(&analyze("CMD [\"a\", \"b c\"]", '\\').args),
             ["a", "b c"]
         );
         assert_eq!(values(&analyze("CMD [\"a\", ]", '\\').args), ["[\"a\", ]"]);
+        let trailing = analyze("CMD [\"a\"] [\"b\"]", '\\');
+        assert_eq!(values(&trailing.args), ["a"]);
+        match &trailing.args {
+            Args::Exec(exec) => assert_eq!(exec.range, TextRange::new(4, 9)),
+            other => panic!("not exec form: {other:?}"),
+        }
         assert_eq!(
             analyze("CMD [1]", '\\').error.as_deref(),
             Some(ERR_NOT_STRING_ARRAY)

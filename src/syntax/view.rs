@@ -1,7 +1,7 @@
 //! BuildKit's view of a parsed file: the fields and values BuildKit's parser reports for each
 //! instruction (the format of `oracle/*.jsonl` and of `dfmigrate parse --format json`).
 
-use super::{Args, Parse, ParsedInstruction};
+use super::{Analysis, Args, Parse, ParsedInstruction};
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -45,16 +45,30 @@ impl Args {
     }
 }
 
+/// The values BuildKit reports for ONBUILD's trigger. A nested ONBUILD's own trigger is held by
+/// one empty-valued node, so its value list is `[""]`.
+fn trigger_values(trigger: &Analysis) -> Vec<String> {
+    match &trigger.args {
+        Args::Trigger(_) => vec![String::new()],
+        args => args.values(),
+    }
+}
+
 fn view(parse: &Parse, instruction: &ParsedInstruction) -> BuildkitInstruction {
     let analysis = &instruction.analysis;
     let keyword = &analysis.keyword.value;
     let (sub_cmd, value) = match &analysis.args {
-        Args::Trigger(inner) => (Some(inner.keyword.value.clone()), inner.args.values()),
+        Args::Trigger(inner) => (Some(inner.keyword.value.clone()), trigger_values(inner)),
         _ if analysis.kind.is_none() => (None, vec![String::new()]),
         args => (None, args.values()),
     };
-    let heredocs = analysis
-        .heredocs
+    // BuildKit attaches an ONBUILD trigger's heredoc bodies to the ONBUILD node, not to the
+    // trigger it reports, so the trigger's reading has none (its lines are still consumed).
+    let reported_heredocs = match analysis.args {
+        Args::Trigger(_) => &[][..],
+        _ => &analysis.heredocs[..],
+    };
+    let heredocs = reported_heredocs
         .iter()
         .zip(&instruction.heredocs)
         .map(|(opener, body)| BuildkitHeredoc {
@@ -86,5 +100,34 @@ impl Parse {
             .iter()
             .map(|instruction| view(self, instruction))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::syntax::parse;
+
+    #[test]
+    fn nested_onbuild_trigger_has_one_empty_value() {
+        let instructions = parse("ONBUILD ONBUILD RUN x\n").buildkit_instructions();
+        assert_eq!(instructions[0].sub_cmd.as_deref(), Some("ONBUILD"));
+        assert_eq!(instructions[0].value, [""]);
+    }
+
+    #[test]
+    fn onbuild_trigger_reports_no_heredocs_but_consumes_their_lines() {
+        let parse = parse("ONBUILD RUN <<EOF\nbody\nEOF\nRUN x\n");
+        let instructions = parse.buildkit_instructions();
+        assert_eq!(instructions.len(), 2);
+        assert!(instructions[0].heredocs.is_empty());
+        assert_eq!(
+            (instructions[0].start_line, instructions[0].end_line),
+            (1, 3)
+        );
+        assert_eq!(
+            parse.instructions[0].heredocs.len(),
+            1,
+            "the body is still in the tree"
+        );
     }
 }
