@@ -1,4 +1,741 @@
-//! Placeholder: being written.
+//! The command line: `dfmigrate [--diff | --check | --write] [OPTIONS] PATH...` and the
+//! subcommands `transforms`, `explain ID` and `parse FILE`.
+//!
+//! Exit codes: 0 nothing to report (or everything written), 1 findings (no mode flag) or
+//! changes found (`--diff`, `--check`), 2 any error. Every file is processed even when some
+//! fail; errors go to stderr as `PATH:LINE: error: message` (`PATH: error: message` without a
+//! line).
+
+use crate::config::{self, CommandLine, Config, Discovery, Lookup};
+use crate::emit::{self, FileReport, Paint, Status, Summary};
+use crate::engine::{self, Job, TransformOptions};
+use crate::syntax::{self, Token, TokenKind};
+use crate::transforms;
+use crate::walk::{self, display_path};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::io::{IsTerminal, Read, Write};
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Exit code: nothing to report.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: findings or changes found.
+pub const EXIT_FOUND: i32 = 1;
+/// Exit code: an error (bad flag, unreadable or unparsable file, bad configuration, failed write).
+pub const EXIT_ERROR: i32 = 2;
+
+/// Below this many files no progress bar is shown.
+const PROGRESS_MIN_FILES: usize = 200;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "dfmigrate",
+    version,
+    about = "Refactors Dockerfiles: lossless parsing, reviewable diffs, safe rewrites",
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List every transform: id, whether it runs by default, its strongest fix, what it does.
+    Transforms,
+    /// Print a transform's documentation.
+    Explain {
+        /// The transform id.
+        id: String,
+    },
+    /// Print the lossless syntax tree of a file (`-` for stdin).
+    Parse {
+        #[arg(long, value_enum, default_value_t = ParseFormat::Json)]
+        format: ParseFormat,
+        /// The file to parse, or `-` for stdin.
+        file: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ParseFormat {
+    /// `{"tokens", "instructions", "errors"}`.
+    Json,
+    /// An indented dump of nodes and tokens.
+    Tree,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    /// Colour when writing to a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// Print a unified diff of the fixes instead of findings.
+    #[arg(long, group = "mode")]
+    diff: bool,
+    /// List the files fixes would change.
+    #[arg(long, group = "mode")]
+    check: bool,
+    /// Apply the fixes to the files.
+    #[arg(long, group = "mode")]
+    write: bool,
+    /// Also apply fixes marked unsafe.
+    #[arg(long = "unsafe")]
+    apply_unsafe: bool,
+    /// Run only these transforms (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    select: Option<Vec<String>>,
+    /// Do not run these transforms (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    ignore: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum)]
+    format: Option<OutputFormat>,
+    /// When to colour the output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    jobs: Option<NonZeroUsize>,
+    /// Use this configuration file for every file instead of discovering `dfmigrate.toml`.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    config: Option<PathBuf>,
+    /// Ignore all configuration files.
+    #[arg(long)]
+    isolated: bool,
+    /// The name of the file read from stdin (`-`), for messages and configuration lookup.
+    #[arg(long, value_name = "NAME")]
+    stdin_filename: Option<PathBuf>,
+    /// Files and folders to process (`-` for stdin); default: the current folder.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+/// What to do with the fixes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Report,
+    Diff,
+    Check,
+    Write,
+}
+
+/// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return match error.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    EXIT_OK
+                }
+                _ => EXIT_ERROR,
+            };
+        }
+    };
+    match cli.command {
+        Some(Command::Transforms) => list_transforms(),
+        Some(Command::Explain { id }) => explain(&id),
+        Some(Command::Parse { format, file }) => parse_command(&file, format),
+        None => run(cli.run),
+    }
+}
+
+fn list_transforms() -> i32 {
+    let rows: Vec<[String; 4]> = transforms::all()
+        .iter()
+        .map(|transform| {
+            [
+                transform.id().to_owned(),
+                if transform.enabled_by_default() {
+                    "on"
+                } else {
+                    "off"
+                }
+                .to_owned(),
+                transform.max_applicability().as_str().to_owned(),
+                transform.summary().to_owned(),
+            ]
+        })
+        .collect();
+    let header = ["ID", "DEFAULT", "FIX", "SUMMARY"].map(str::to_owned);
+    let widths: Vec<usize> = (0..3)
+        .map(|column| {
+            std::iter::once(&header)
+                .chain(&rows)
+                .map(|row| row[column].len())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        out.push_str(&format!(
+            "{:w0$}  {:w1$}  {:w2$}  {}\n",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        ));
+    }
+    print_stdout(&out);
+    EXIT_OK
+}
+
+fn explain(id: &str) -> i32 {
+    match transforms::by_id(id) {
+        Some(transform) => {
+            let mut text = transform.documentation().to_owned();
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            print_stdout(&text);
+            EXIT_OK
+        }
+        None => {
+            eprintln!(
+                "error: unknown transform `{id}` (known: {})",
+                config::known_transform_ids()
+            );
+            EXIT_ERROR
+        }
+    }
+}
+
+/// One token of `parse --format json`.
+#[derive(Serialize)]
+struct JsonToken<'t> {
+    kind: TokenKind,
+    text: &'t str,
+}
+
+#[derive(Serialize)]
+struct ParseDocument<'t> {
+    tokens: Vec<JsonToken<'t>>,
+    instructions: Vec<syntax::BuildkitInstruction>,
+    errors: &'t [syntax::SyntaxError],
+}
+
+fn parse_command(file: &Path, format: ParseFormat) -> i32 {
+    let name = input_name(file, None);
+    let text = match read_input(file) {
+        Ok(text) => text,
+        Err(message) => {
+            eprintln!("{name}: error: {message}");
+            return EXIT_ERROR;
+        }
+    };
+    let parse = syntax::parse_owned(text);
+    let out = match format {
+        ParseFormat::Tree => parse.tree.dump(),
+        ParseFormat::Json => {
+            let tokens = parse.tree.root().tokens();
+            let document = ParseDocument {
+                tokens: tokens
+                    .iter()
+                    .map(|token| json_token(&parse, *token))
+                    .collect(),
+                instructions: parse.buildkit_instructions(),
+                errors: &parse.errors,
+            };
+            let mut json = serde_json::to_string(&document).unwrap_or_default();
+            json.push('\n');
+            json
+        }
+    };
+    print_stdout(&out);
+    EXIT_OK
+}
+
+fn json_token(parse: &syntax::Parse, token: Token) -> JsonToken<'_> {
+    JsonToken {
+        kind: token.kind,
+        text: parse.tree.token_text(token),
+    }
+}
+
+/// The name of an input in messages: the path, or the stdin name (`-` by default).
+fn input_name(path: &Path, stdin_name: Option<&Path>) -> String {
+    match (is_stdin(path), stdin_name) {
+        (true, Some(name)) => display_path(name),
+        (true, None) => "-".to_owned(),
+        (false, _) => display_path(path),
+    }
+}
+
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Reads a file (or stdin for `-`) as UTF-8 text.
+fn read_input(path: &Path) -> Result<String, String> {
+    let bytes = read_bytes(path)?;
+    String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_owned())
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    let result = if is_stdin(path) {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::read(path).map(|read| bytes = read)
+    };
+    result.map_err(|error| format!("cannot read: {error}"))?;
+    Ok(bytes)
+}
+
+/// Everything a worker needs that is the same for every file.
+struct RunOptions {
+    mode: Mode,
+    command_line: CommandLine,
+    paint: Paint,
+    stdin_name: Option<PathBuf>,
+}
+
+fn run(args: RunArgs) -> i32 {
+    if let Err(message) = check_ids(&args) {
+        eprintln!("error: {message}");
+        return EXIT_ERROR;
+    }
+    let threads = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        usize::from,
+    );
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool,
+        Err(error) => {
+            eprintln!("error: cannot start worker threads: {error}");
+            return EXIT_ERROR;
+        }
+    };
+    pool.install(|| run_in_pool(args, threads))
+}
+
+/// Rejects unknown ids in `--select` and `--ignore`.
+fn check_ids(args: &RunArgs) -> Result<(), String> {
+    args.select
+        .iter()
+        .flatten()
+        .chain(&args.ignore)
+        .try_for_each(|id| config::check_transform_id(id))
+}
+
+fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
+    let mode = match (args.diff, args.check, args.write) {
+        (true, _, _) => Mode::Diff,
+        (_, true, _) => Mode::Check,
+        (_, _, true) => Mode::Write,
+        _ => Mode::Report,
+    };
+    let format = args.format.unwrap_or_default();
+    if mode == Mode::Diff && format == OutputFormat::Json {
+        eprintln!("error: --diff prints a diff; it cannot be combined with --format json");
+        return EXIT_ERROR;
+    }
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let reading_stdin = paths.iter().any(|path| is_stdin(path));
+    if reading_stdin && paths.len() > 1 {
+        eprintln!("error: `-` (stdin) cannot be combined with other paths");
+        return EXIT_ERROR;
+    }
+    let fixed_config = match load_fixed_config(&args) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("{error}");
+            return EXIT_ERROR;
+        }
+    };
+    let options = RunOptions {
+        mode,
+        command_line: CommandLine {
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+            apply_unsafe: args.apply_unsafe,
+        },
+        paint: Paint {
+            enabled: use_color(args.color, std::io::stdout().is_terminal()),
+        },
+        stdin_name: args.stdin_filename.clone(),
+    };
+    let inputs = if reading_stdin {
+        Inputs {
+            files: vec![PathBuf::from("-")],
+            errors: Vec::new(),
+        }
+    } else {
+        collect_inputs(&paths, threads)
+    };
+    let lookups = resolve_configs(
+        &inputs.files,
+        &args,
+        fixed_config,
+        options.stdin_name.as_deref(),
+    );
+    let reports = process_all(&inputs.files, &lookups, &options);
+    let config_errors = distinct_config_errors(&lookups);
+    print_results(
+        &reports,
+        &inputs.errors,
+        &config_errors,
+        mode,
+        format,
+        &options,
+    );
+    exit_code(
+        &reports,
+        !inputs.errors.is_empty() || !config_errors.is_empty(),
+        mode,
+    )
+}
+
+/// `--config FILE` loaded once (`Some`), or `None` when configs are discovered or ignored.
+fn load_fixed_config(args: &RunArgs) -> Result<Option<Arc<Config>>, config::ConfigError> {
+    match (&args.config, args.isolated) {
+        (Some(path), false) => Config::load(path).map(|config| Some(Arc::new(config))),
+        _ => Ok(None),
+    }
+}
+
+/// Files to process and the problems met finding them.
+struct Inputs {
+    files: Vec<PathBuf>,
+    errors: Vec<walk::WalkError>,
+}
+
+fn collect_inputs(paths: &[PathBuf], threads: usize) -> Inputs {
+    let (files, errors) = walk::collect(paths, threads);
+    Inputs { files, errors }
+}
+
+/// The configuration of each file, looked up once per folder.
+fn resolve_configs(
+    files: &[PathBuf],
+    args: &RunArgs,
+    fixed: Option<Arc<Config>>,
+    stdin_name: Option<&Path>,
+) -> Vec<Lookup> {
+    if args.isolated {
+        return vec![Ok(None); files.len()];
+    }
+    if let Some(config) = fixed {
+        return vec![Ok(Some(config)); files.len()];
+    }
+    let mut discovery = Discovery::default();
+    files
+        .iter()
+        .map(|file| {
+            let named = if is_stdin(file) {
+                stdin_name.unwrap_or(Path::new("-"))
+            } else {
+                file.as_path()
+            };
+            discovery.for_folder(&config::absolute(&folder_of(named)))
+        })
+        .collect()
+}
+
+/// The folder holding a file (`.` for a bare file name).
+fn folder_of(file: &Path) -> PathBuf {
+    file.parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_owned)
+}
+
+/// Each broken configuration file once.
+fn distinct_config_errors(lookups: &[Lookup]) -> Vec<Arc<config::ConfigError>> {
+    let mut errors: Vec<Arc<config::ConfigError>> = Vec::new();
+    for lookup in lookups {
+        if let Err(error) = lookup {
+            if !errors.iter().any(|known| known.path == error.path) {
+                errors.push(error.clone());
+            }
+        }
+    }
+    errors
+}
+
+/// Processes every file in parallel; the reports come back in the order of `files`.
+fn process_all(files: &[PathBuf], lookups: &[Lookup], options: &RunOptions) -> Vec<FileReport> {
+    let progress = progress_bar(files.len());
+    let reports = files
+        .par_iter()
+        .zip(lookups.par_iter())
+        .map(|(file, lookup)| {
+            let report = process_file(file, lookup, options);
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+            report
+        })
+        .collect();
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    reports
+}
+
+/// A progress bar on stderr, only when it is a terminal and there are many files.
+fn progress_bar(files: usize) -> Option<indicatif::ProgressBar> {
+    if files < PROGRESS_MIN_FILES || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(files as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    Some(bar)
+}
+
+/// Reads, fixes and renders one file.
+fn process_file(file: &Path, lookup: &Lookup, options: &RunOptions) -> FileReport {
+    let name = input_name(file, options.stdin_name.as_deref());
+    let config = match lookup {
+        Ok(config) => config.as_deref(),
+        Err(error) => {
+            let message = format!(
+                "not processed: invalid configuration {}",
+                display_path(&error.path)
+            );
+            return FileReport::failed(name, 0, message);
+        }
+    };
+    let bytes = match read_bytes(file) {
+        Ok(bytes) => bytes,
+        Err(message) => return FileReport::failed(name, 0, message),
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return FileReport::failed(name, 0, "not valid UTF-8".to_owned());
+    };
+    let outcome = fix_text(file, text, config, options);
+    finish(file, name, &bytes, text, outcome, options)
+}
+
+/// Runs the engine on one file's text with the file's settings.
+fn fix_text(
+    file: &Path,
+    text: &str,
+    config: Option<&Config>,
+    options: &RunOptions,
+) -> engine::Outcome {
+    let named = if is_stdin(file) {
+        options.stdin_name.as_deref()
+    } else {
+        Some(file)
+    };
+    let settings_path = named.unwrap_or(Path::new("-"));
+    let settings = config::settings_for(settings_path, config, &options.command_line);
+    let build_context = named.map(|path| {
+        settings
+            .build_context
+            .clone()
+            .unwrap_or_else(|| folder_of(path))
+    });
+    let no_options = TransformOptions::new();
+    engine::run(&Job {
+        text,
+        transforms: &settings.transforms,
+        path: named,
+        build_context: build_context.as_deref(),
+        options: config.map_or(&no_options, Config::options),
+        apply_unsafe: settings.apply_unsafe,
+    })
+}
+
+/// Turns the engine's outcome into a report: diff, write or nothing, per mode.
+fn finish(
+    file: &Path,
+    name: String,
+    bytes: &[u8],
+    text: &str,
+    outcome: engine::Outcome,
+    options: &RunOptions,
+) -> FileReport {
+    let mut report = FileReport {
+        status: status_of(&outcome),
+        path: name,
+        findings: outcome.findings,
+        errors: outcome.errors,
+        diff: None,
+        output: None,
+    };
+    let Some(fixed) = outcome.fixed else {
+        if options.mode == Mode::Write && is_stdin(file) {
+            report.output = Some(text.to_owned());
+        }
+        return report;
+    };
+    match options.mode {
+        Mode::Diff => {
+            report.diff = Some(emit::unified_diff(
+                &report.path,
+                text,
+                &fixed,
+                options.paint,
+            ));
+        }
+        Mode::Write if is_stdin(file) => report.output = Some(fixed),
+        Mode::Write => match emit::write_atomically(file, bytes, &fixed) {
+            Ok(()) => report.status = Status::Written,
+            Err(error) => {
+                report.status = Status::Error;
+                report.errors.push(engine::FileError {
+                    line: 0,
+                    message: error.to_string(),
+                });
+            }
+        },
+        Mode::Report | Mode::Check => {}
+    }
+    report
+}
+
+fn status_of(outcome: &engine::Outcome) -> Status {
+    match (&outcome.fixed, outcome.skipped, outcome.errors.is_empty()) {
+        (_, true, _) => Status::Skipped,
+        (Some(_), _, _) => Status::Changed,
+        (None, _, false) => Status::Error,
+        (None, _, true) => Status::Unchanged,
+    }
+}
+
+/// Whether to colour output going to a stream (`terminal`: whether it is one).
+fn use_color(choice: ColorChoice, terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+            terminal && !no_color
+        }
+    }
+}
+
+/// Prints everything, once, in path order: results on stdout, errors and notes on stderr.
+fn print_results(
+    reports: &[FileReport],
+    walk_errors: &[walk::WalkError],
+    config_errors: &[Arc<config::ConfigError>],
+    mode: Mode,
+    format: OutputFormat,
+    options: &RunOptions,
+) {
+    let mut errors = String::new();
+    for error in config_errors {
+        errors.push_str(&format!("{error}\n"));
+    }
+    for error in walk_errors {
+        errors.push_str(&format!(
+            "{}: error: {}\n",
+            display_path(&error.path),
+            error.message
+        ));
+    }
+    for report in reports {
+        for error in &report.errors {
+            errors.push_str(&emit::error_line(&report.path, error));
+            errors.push('\n');
+        }
+    }
+    print_stderr(&errors);
+    let summary = Summary::of(reports);
+    if format == OutputFormat::Json {
+        print_stdout(&emit::json_document(reports));
+        return;
+    }
+    let stdout = match mode {
+        Mode::Report => {
+            format!(
+                "{}{}\n",
+                emit::findings_text(reports, options.paint),
+                summary.findings_line()
+            )
+        }
+        Mode::Check => format!("{}{}\n", would_fix_lines(reports), summary.check_line()),
+        Mode::Diff => {
+            print_stderr(&format!("{}\n", summary.check_line()));
+            reports
+                .iter()
+                .filter_map(|report| report.diff.as_deref())
+                .collect()
+        }
+        Mode::Write => write_mode_stdout(reports, &summary),
+    };
+    print_stdout(&stdout);
+}
+
+fn would_fix_lines(reports: &[FileReport]) -> String {
+    reports
+        .iter()
+        .filter(|report| report.changes())
+        .map(|report| format!("Would fix: {}\n", report.path))
+        .collect()
+}
+
+/// With stdin, the fixed text (the summary goes to stderr); otherwise the summary.
+fn write_mode_stdout(reports: &[FileReport], summary: &Summary) -> String {
+    let outputs: Vec<&str> = reports
+        .iter()
+        .filter_map(|report| report.output.as_deref())
+        .collect();
+    if outputs.is_empty() {
+        return format!("{}\n", summary.write_line());
+    }
+    print_stderr(&format!("{}\n", summary.write_line()));
+    outputs.concat()
+}
+
+fn exit_code(reports: &[FileReport], other_errors: bool, mode: Mode) -> i32 {
+    if other_errors || reports.iter().any(|report| !report.errors.is_empty()) {
+        return EXIT_ERROR;
+    }
+    let found = match mode {
+        Mode::Report => reports.iter().any(|report| !report.findings.is_empty()),
+        Mode::Diff | Mode::Check => reports.iter().any(FileReport::changes),
+        Mode::Write => false,
+    };
+    if found {
+        EXIT_FOUND
+    } else {
+        EXIT_OK
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error worth reporting.
+fn print_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
+fn print_stderr(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
 }

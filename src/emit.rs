@@ -1,1 +1,448 @@
-//! Placeholder: being written.
+//! Emitters: what the user sees. Per-file results are rendered to strings inside the parallel
+//! workers (diffs, findings) and printed once, sorted by path, by the CLI.
+//!
+//! - text findings: `path:line:column: [id] message (safe|unsafe|display-only)`;
+//! - `--diff`: a unified diff `git apply` and `patch -p1` accept, line endings kept byte for byte;
+//! - `--check`: `Would fix: PATH`;
+//! - `--write`: atomic replacement ([`write_atomically`]);
+//! - `--format json`: one document ([`JsonDocument`]).
+
+use crate::engine::{FileError, ReportedFinding};
+use crate::transforms::Edit;
+use serde::Serialize;
+use similar::{Algorithm, ChangeTag, DiffOp, TextDiff};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Lines of unchanged context around each hunk, as `diff -u`.
+const CONTEXT_LINES: usize = 3;
+
+/// ANSI colouring, enabled or not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Paint {
+    pub enabled: bool,
+}
+
+impl Paint {
+    fn wrap(self, code: &str, text: &str) -> String {
+        if self.enabled {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+    pub fn bold(self, text: &str) -> String {
+        self.wrap("1", text)
+    }
+    pub fn red(self, text: &str) -> String {
+        self.wrap("31", text)
+    }
+    pub fn green(self, text: &str) -> String {
+        self.wrap("32", text)
+    }
+    pub fn cyan(self, text: &str) -> String {
+        self.wrap("36", text)
+    }
+}
+
+/// A unified diff from `old` to `new` with headers `--- a/PATH` and `+++ b/PATH`.
+///
+/// Lines are written exactly as in the texts (a CRLF line keeps its `\r`); a last line without
+/// a line break is followed by `\ No newline at end of file`. Colour codes are added only
+/// around whole lines, never inside them.
+pub fn unified_diff(path: &str, old: &str, new: &str, paint: Paint) -> String {
+    let diff = TextDiff::configure()
+        .algorithm(Algorithm::Myers)
+        .diff_lines(old, new);
+    let mut out = String::new();
+    let groups = diff.grouped_ops(CONTEXT_LINES);
+    if groups.is_empty() {
+        return out;
+    }
+    out.push_str(&paint.bold(&format!("--- a/{path}")));
+    out.push('\n');
+    out.push_str(&paint.bold(&format!("+++ b/{path}")));
+    out.push('\n');
+    for group in &groups {
+        out.push_str(&paint.cyan(&hunk_header(group)));
+        out.push('\n');
+        for op in group {
+            for change in diff.iter_changes(op) {
+                let line = change.value();
+                let (sign, painted) = match change.tag() {
+                    ChangeTag::Equal => (' ', false),
+                    ChangeTag::Delete => ('-', true),
+                    ChangeTag::Insert => ('+', true),
+                };
+                let body = line.strip_suffix('\n').unwrap_or(line);
+                let rendered = format!("{sign}{body}");
+                match (painted, sign) {
+                    (true, '-') => out.push_str(&paint.red(&rendered)),
+                    (true, _) => out.push_str(&paint.green(&rendered)),
+                    _ => out.push_str(&rendered),
+                }
+                out.push('\n');
+                if !line.ends_with('\n') {
+                    out.push_str("\\ No newline at end of file\n");
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `@@ -a,b +c,d @@` for a group of diff operations.
+fn hunk_header(group: &[DiffOp]) -> String {
+    let (Some(first), Some(last)) = (group.first(), group.last()) else {
+        return String::from("@@ -0,0 +0,0 @@");
+    };
+    let old = first.old_range().start..last.old_range().end;
+    let new = first.new_range().start..last.new_range().end;
+    format!(
+        "@@ -{} +{} @@",
+        hunk_range(old.start, old.len()),
+        hunk_range(new.start, new.len())
+    )
+}
+
+/// A hunk range: the 1-based first line and the count; for an empty range, the line before it.
+fn hunk_range(start: usize, len: usize) -> String {
+    match len {
+        0 => format!("{start},0"),
+        _ => format!("{},{len}", start + 1),
+    }
+}
+
+/// Why a file was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("file is read-only; not written")]
+    ReadOnly,
+    #[error("file changed on disk while it was being processed; not written")]
+    ChangedMeanwhile,
+    #[error("cannot write: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Replaces the file at `path` with `text` atomically: a temporary file in the same folder,
+/// given the original's permissions, renamed over it.
+///
+/// A symbolic link is written through: its target is replaced and the link stays a link. A
+/// read-only file is refused. `original` is what was read; when the file no longer holds it,
+/// nothing is written.
+pub fn write_atomically(path: &Path, original: &[u8], text: &str) -> Result<(), WriteError> {
+    let target = resolve_symlink(path)?;
+    let metadata = std::fs::metadata(&target)?;
+    if metadata.permissions().readonly() {
+        return Err(WriteError::ReadOnly);
+    }
+    if std::fs::read(&target)? != original {
+        return Err(WriteError::ChangedMeanwhile);
+    }
+    let folder = target
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".dfmigrate-")
+        .tempfile_in(folder)?;
+    temporary.write_all(text.as_bytes())?;
+    temporary.as_file().sync_all()?;
+    std::fs::set_permissions(temporary.path(), metadata.permissions())?;
+    temporary
+        .persist(&target)
+        .map_err(|error| WriteError::Io(error.error))?;
+    Ok(())
+}
+
+/// The final target of a symbolic link, or the path itself.
+fn resolve_symlink(path: &Path) -> std::io::Result<PathBuf> {
+    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        std::fs::canonicalize(path)
+    } else {
+        Ok(path.to_owned())
+    }
+}
+
+/// What happened to one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Nothing to change.
+    Unchanged,
+    /// Fixes would change it (not written: no `--write`).
+    Changed,
+    /// Fixes were written to it.
+    Written,
+    /// It could not be processed, fixed or written; see its errors.
+    Error,
+    /// `# dfmigrate: skip-file`.
+    Skipped,
+}
+
+/// The result for one file, rendered inside the worker that processed it.
+#[derive(Clone, Debug)]
+pub struct FileReport {
+    /// The path as shown to the user.
+    pub path: String,
+    pub status: Status,
+    pub findings: Vec<ReportedFinding>,
+    pub errors: Vec<FileError>,
+    /// The unified diff, in `--diff` mode.
+    pub diff: Option<String>,
+    /// The fixed text for stdout (stdin with `--write`).
+    pub output: Option<String>,
+}
+
+impl FileReport {
+    /// A file that could not be processed at all.
+    pub fn failed(path: String, line: usize, message: String) -> FileReport {
+        FileReport {
+            path,
+            status: Status::Error,
+            findings: Vec::new(),
+            errors: vec![FileError { line, message }],
+            diff: None,
+            output: None,
+        }
+    }
+
+    /// True when fixes change (or changed) the file.
+    pub fn changes(&self) -> bool {
+        matches!(self.status, Status::Changed | Status::Written)
+    }
+}
+
+/// `PATH:LINE: error: message`, or `PATH: error: message` when there is no line.
+pub fn error_line(path: &str, error: &FileError) -> String {
+    match error.line {
+        0 => format!("{path}: error: {}", error.message),
+        line => format!("{path}:{line}: error: {}", error.message),
+    }
+}
+
+/// `path:line:column: [id] message (applicability)`.
+pub fn finding_line(path: &str, finding: &ReportedFinding, paint: Paint) -> String {
+    format!(
+        "{path}:{}:{}: {} {} ({})",
+        finding.line,
+        finding.column,
+        paint.red(&format!("[{}]", finding.finding.transform)),
+        finding.finding.message,
+        finding.finding.applicability().as_str()
+    )
+}
+
+/// Totals over every file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub unchanged: usize,
+    pub changed: usize,
+    pub written: usize,
+    pub errors: usize,
+    pub skipped: usize,
+    pub findings: usize,
+}
+
+impl Summary {
+    /// Counts the reports.
+    pub fn of(reports: &[FileReport]) -> Summary {
+        let mut summary = Summary {
+            files: reports.len(),
+            ..Summary::default()
+        };
+        for report in reports {
+            summary.findings += report.findings.len();
+            match report.status {
+                Status::Unchanged => summary.unchanged += 1,
+                Status::Changed => summary.changed += 1,
+                Status::Written => summary.written += 1,
+                Status::Error => summary.errors += 1,
+                Status::Skipped => summary.skipped += 1,
+            }
+        }
+        summary
+    }
+
+    /// The summary line of the findings listing.
+    pub fn findings_line(&self) -> String {
+        format!(
+            "Found {} in {}; {} would be changed by fixes{}.",
+            plural(self.findings, "finding"),
+            plural(self.files, "file"),
+            plural(self.changed, "file"),
+            self.error_suffix()
+        )
+    }
+
+    /// The summary line of `--check` and `--diff`.
+    pub fn check_line(&self) -> String {
+        format!(
+            "{} would be changed, {} unchanged{}.",
+            plural(self.changed, "file"),
+            self.unchanged,
+            self.error_suffix()
+        )
+    }
+
+    /// The summary line of `--write`.
+    pub fn write_line(&self) -> String {
+        format!(
+            "Fixed {}, {} unchanged{}.",
+            plural(self.written + self.changed, "file"),
+            self.unchanged,
+            self.error_suffix()
+        )
+    }
+
+    fn error_suffix(&self) -> String {
+        match (self.errors, self.skipped) {
+            (0, 0) => String::new(),
+            (errors, 0) => format!(", {} with errors", plural(errors, "file")),
+            (0, skipped) => format!(", {skipped} skipped"),
+            (errors, skipped) => {
+                format!(
+                    ", {} with errors, {skipped} skipped",
+                    plural(errors, "file")
+                )
+            }
+        }
+    }
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    match count {
+        1 => format!("1 {noun}"),
+        _ => format!("{count} {noun}s"),
+    }
+}
+
+/// The `--format json` document: `{"files": [...], "summary": {...}}`.
+#[derive(Serialize)]
+pub struct JsonDocument<'r> {
+    pub files: Vec<JsonFile<'r>>,
+    pub summary: Summary,
+}
+
+/// One file of the JSON document.
+#[derive(Serialize)]
+pub struct JsonFile<'r> {
+    pub path: &'r str,
+    pub status: Status,
+    pub findings: Vec<JsonFinding<'r>>,
+    pub errors: Vec<JsonError<'r>>,
+}
+
+/// One finding of the JSON document.
+#[derive(Serialize)]
+pub struct JsonFinding<'r> {
+    pub path: &'r str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub transform: &'static str,
+    pub applicability: &'static str,
+    pub message: &'r str,
+    pub edits: &'r [Edit],
+}
+
+/// One error of the JSON document (`line` is 0 when there is none).
+#[derive(Serialize)]
+pub struct JsonError<'r> {
+    pub line: usize,
+    pub message: &'r str,
+}
+
+/// Renders every report as one JSON document (pretty-printed, ending in a newline).
+pub fn json_document(reports: &[FileReport]) -> String {
+    let document = JsonDocument {
+        files: reports.iter().map(json_file).collect(),
+        summary: Summary::of(reports),
+    };
+    let mut out = serde_json::to_string_pretty(&document).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+fn json_file(report: &FileReport) -> JsonFile<'_> {
+    JsonFile {
+        path: &report.path,
+        status: report.status,
+        findings: report
+            .findings
+            .iter()
+            .map(|reported| JsonFinding {
+                path: &report.path,
+                line: reported.line,
+                column: reported.column,
+                end_line: reported.end_line,
+                transform: reported.finding.transform,
+                applicability: reported.finding.applicability().as_str(),
+                message: &reported.finding.message,
+                edits: reported
+                    .finding
+                    .fix
+                    .as_ref()
+                    .map_or(&[][..], |fix| &fix.edits),
+            })
+            .collect(),
+        errors: report
+            .errors
+            .iter()
+            .map(|error| JsonError {
+                line: error.line,
+                message: &error.message,
+            })
+            .collect(),
+    }
+}
+
+/// The findings listing of every report (text format), without the summary.
+pub fn findings_text(reports: &[FileReport], paint: Paint) -> String {
+    let mut out = String::new();
+    for report in reports {
+        for finding in &report.findings {
+            let _ = writeln!(out, "{}", finding_line(&report.path, finding, paint));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_keeps_crlf_and_marks_missing_newline() {
+        let diff = unified_diff(
+            "d/Dockerfile",
+            "FROM a\r\nRUN x",
+            "FROM a\r\nRUN y",
+            Paint::default(),
+        );
+        assert_eq!(
+            diff,
+            "--- a/d/Dockerfile\n+++ b/d/Dockerfile\n@@ -1,2 +1,2 @@\n FROM a\r\n-RUN x\n\\ No newline at end of file\n+RUN y\n\\ No newline at end of file\n"
+        );
+    }
+
+    #[test]
+    fn diff_of_equal_texts_is_empty() {
+        assert_eq!(unified_diff("x", "a\n", "a\n", Paint::default()), "");
+    }
+
+    #[test]
+    fn hunk_of_pure_insertion_names_the_line_before() {
+        let diff = unified_diff("x", "", "a\n", Paint::default());
+        assert!(diff.contains("@@ -0,0 +1,1 @@\n+a\n"), "{diff}");
+    }
+
+    #[test]
+    fn colour_wraps_whole_lines_only() {
+        let diff = unified_diff("x", "a\n", "b\n", Paint { enabled: true });
+        assert!(diff.contains("\x1b[31m-a\x1b[0m\n"), "{diff:?}");
+        assert!(diff.contains("\x1b[32m+b\x1b[0m\n"), "{diff:?}");
+    }
+}

@@ -1,0 +1,74 @@
+//! Every transform, unsafe fixes included, over the public corpus: no panic, every output
+//! parses without errors, and a second run on the output changes nothing.
+
+mod common;
+
+use dfmigrate::engine::{self, Job, TransformOptions};
+use dfmigrate::transforms;
+use std::path::{Path, PathBuf};
+
+fn run(text: &str, path: &Path) -> engine::Outcome {
+    let options = TransformOptions::new();
+    engine::run(&Job {
+        text,
+        transforms: transforms::all(),
+        path: Some(path),
+        build_context: path.parent(),
+        options: &options,
+        apply_unsafe: true,
+    })
+}
+
+/// Every file under a folder, sorted.
+fn files_under(folder: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![folder.to_owned()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).expect("corpus folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn corpus_fixes_are_valid_and_idempotent() {
+    let Some(corpus) = common::corpus("corpus_fixes_are_valid_and_idempotent") else {
+        return;
+    };
+    let mut files = 0;
+    let mut changed = 0;
+    let mut failures = Vec::new();
+    for path in files_under(&corpus.join("public")) {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        files += 1;
+        let first = run(&text, &path);
+        let Some(fixed) = first.fixed else {
+            continue;
+        };
+        changed += 1;
+        let reparsed = dfmigrate::syntax::parse(&fixed);
+        if reparsed.has_errors() {
+            failures.push(format!(
+                "{}: output has parse errors {:?}",
+                path.display(),
+                reparsed.errors
+            ));
+        }
+        let second = run(&fixed, &path);
+        if second.fixed.is_some() {
+            failures.push(format!("{}: second run changed the output", path.display()));
+        }
+    }
+    eprintln!("corpus: {files} files, {changed} changed by fixes");
+    assert!(files > 1000, "only {files} corpus files read");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
