@@ -86,10 +86,17 @@ impl ReorderLayers {
         target: &Instruction,
         newline: &str,
     ) -> Finding {
-        let block = file.block_range(moved);
+        let mut block = file.block_range(moved);
         let mut text = block.slice(file.text()).to_owned();
         if !text.ends_with('\n') {
+            // The last line of a file without a final newline: take the line break before it
+            // along, so the file still ends without one.
             text.push_str(newline);
+            let before = &file.text()[..block.start];
+            block.start -= ["\r\n", "\n"]
+                .iter()
+                .find(|end| before.ends_with(*end))
+                .map_or(0, |end| end.len());
         }
         let at = file.block_range(target).start;
         let what = moved.keyword().value.to_ascii_uppercase();
