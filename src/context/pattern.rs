@@ -164,7 +164,12 @@ pub fn has_meta(pattern: &str) -> bool {
 
 /// Whether a whole `/`-separated path matches a `filepath.Match` pattern.
 pub fn path_matches(pattern: &str, path: &str) -> Result<bool, PatternError> {
-    Ok(translate(pattern, Dialect::Match)?.is_match(path))
+    Ok(compile_match(pattern)?.is_match(path))
+}
+
+/// A `filepath.Match` pattern as an anchored regular expression, to match many paths.
+pub fn compile_match(pattern: &str) -> Result<Regex, PatternError> {
+    translate(pattern, Dialect::Match)
 }
 
 /// Translates a pattern into an anchored regular expression.

@@ -1,7 +1,7 @@
 //! Builder → runtime image mappings and what runtime images offer (distro family, non-root
 //! user), as read from `transforms/images.toml`.
 
-use super::{any_glob_matches, fill_template, image_name, TagPattern};
+use super::{fill_template, image_name, NameGlob, TagPattern};
 use crate::model::ImageRef;
 use serde::Deserialize;
 
@@ -24,7 +24,7 @@ pub enum Distro {
 #[serde(deny_unknown_fields)]
 pub struct ImageRule {
     /// Glob over the image name (see [`image_name`]): `node`, `mcr.microsoft.com/dotnet/sdk`.
-    pub image: String,
+    pub image: NameGlob,
     /// Regular expression the whole tag must match (`latest` when the reference has none);
     /// named groups become template values.
     #[serde(default)]
@@ -49,7 +49,7 @@ pub struct ImageRule {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuntimeInfo {
-    pub image: String,
+    pub image: NameGlob,
     #[serde(default)]
     pub tag: TagPattern,
     pub distro: Distro,
@@ -96,15 +96,20 @@ impl ImageRule {
                 .flavour
                 .as_ref()
                 .is_some_and(|f| hints.flavour.as_ref() != Some(f))
-            || !any_glob_matches(std::slice::from_ref(&self.image), &image_name(image))
+            || !self.image.matches(&image_name(image))
         {
             return None;
         }
         let tag = tag_of(image);
         let captures = self.tag.regex().captures(tag)?;
+        let regex = self.tag.regex();
         Some(fill_template(&self.runtime, |name| match name {
             "tag" => Some(tag.to_owned()),
-            _ => captures.name(name).map(|m| m.as_str().to_owned()),
+            // A group that took no part in the match (an optional suffix) is empty.
+            _ => regex
+                .capture_names()
+                .any(|group| group == Some(name))
+                .then(|| captures.name(name).map_or("", |m| m.as_str()).to_owned()),
         }))
     }
 }
@@ -112,7 +117,6 @@ impl ImageRule {
 impl RuntimeInfo {
     /// Whether this entry describes `image`.
     pub fn describes(&self, image: &ImageRef) -> bool {
-        any_glob_matches(std::slice::from_ref(&self.image), &image_name(image))
-            && self.tag.regex().is_match(tag_of(image))
+        self.image.matches(&image_name(image)) && self.tag.regex().is_match(tag_of(image))
     }
 }

@@ -15,7 +15,7 @@ pub use command::{
 pub use image::{Distro, ImageInfo, ImageRule, RuntimeHints, RuntimeImage, RuntimeInfo};
 pub use profile::{Detect, Files, Hook, Profile};
 
-use crate::context::pattern::{path_matches, ComponentGlob};
+use crate::context::pattern::{compile_match, ComponentGlob, PatternError};
 use crate::context::BuildContext;
 use crate::model::shell::Command;
 use crate::model::ImageRef;
@@ -102,14 +102,14 @@ pub struct KnowledgeBase {
     profiles: Vec<Profile>,
     images: Vec<ImageRule>,
     runtimes: Vec<RuntimeInfo>,
-    build_packages: Vec<String>,
+    build_packages: Vec<NameGlob>,
 }
 
 /// The layout of `images.toml`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ImagesFile {
-    build_packages: Vec<String>,
+    build_packages: Vec<NameGlob>,
     images: Vec<ImageRule>,
     runtimes: Vec<RuntimeInfo>,
 }
@@ -369,7 +369,6 @@ fn validate_rule(rule: &CommandRule, key: &str) -> Result<(), KnowledgeError> {
 }
 
 fn validate_image_rule(rule: &ImageRule, key: &str) -> Result<(), KnowledgeError> {
-    validate_glob(&rule.image, &format!("{key}.image"))?;
     let names: Vec<&str> = rule.tag.regex().capture_names().flatten().collect();
     check_placeholders(&rule.runtime, &format!("{key}.runtime"), |name| {
         name == "tag" || names.contains(&name)
@@ -441,11 +440,37 @@ pub fn image_name(image: &ImageRef) -> String {
     }
 }
 
-/// Whether any `filepath.Match` glob matches `name`.
-fn any_glob_matches(globs: &[String], name: &str) -> bool {
-    globs
-        .iter()
-        .any(|glob| path_matches(glob, name).unwrap_or(false))
+/// Whether any glob matches `name`.
+fn any_glob_matches(globs: &[NameGlob], name: &str) -> bool {
+    globs.iter().any(|glob| glob.matches(name))
+}
+
+/// A `filepath.Match` glob over names (image names, package names), compiled when read.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(try_from = "String")]
+pub struct NameGlob {
+    source: String,
+    regex: Regex,
+}
+
+impl NameGlob {
+    /// Whether the whole name matches.
+    pub fn matches(&self, name: &str) -> bool {
+        self.regex.is_match(name)
+    }
+
+    /// The glob as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+}
+
+impl TryFrom<String> for NameGlob {
+    type Error = PatternError;
+    fn try_from(source: String) -> Result<Self, Self::Error> {
+        let regex = compile_match(&source)?;
+        Ok(NameGlob { source, regex })
+    }
 }
 
 /// A dotted key in a TOML table (`package.name`).

@@ -2,7 +2,7 @@
 //! read from `transforms/ecosystems/<id>.toml`.
 
 use super::command::CommandRule;
-use super::TextPattern;
+use super::{NameGlob, TextPattern};
 use crate::context::BuildContext;
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -17,7 +17,7 @@ pub struct Profile {
     pub name: String,
     /// Builder image names (globs over [`super::image_name`]) this ecosystem builds in.
     #[serde(default)]
-    pub images: Vec<String>,
+    pub images: Vec<NameGlob>,
     /// The files its installs read.
     pub files: Files,
     /// When the profile applies to a build context.
@@ -34,7 +34,7 @@ pub struct Profile {
     /// System packages only its builds need (globs over package names, e.g. `*-dev`), in
     /// addition to the common list in `images.toml`.
     #[serde(default)]
-    pub build_packages: Vec<String>,
+    pub build_packages: Vec<NameGlob>,
 }
 
 /// File globs, written as `COPY` sources relative to the context root.
