@@ -5,8 +5,10 @@
 
 pub mod cli;
 pub mod config;
+pub mod context;
 pub mod emit;
 pub mod engine;
+pub mod knowledge;
 pub mod model;
 pub mod style;
 pub mod syntax;

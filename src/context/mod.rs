@@ -1,0 +1,248 @@
+//! The build context: the folder a Dockerfile is built from, seen the way Docker sees it.
+//!
+//! Paths are relative to the context root and `/`-separated, as in `COPY` sources. A path is
+//! *available* when it exists and the context's ignore file does not exclude it; only available
+//! paths reach the builder, so transforms only add paths that are available.
+//!
+//! The ignore file is `<Dockerfile name>.dockerignore` beside the Dockerfile when it exists,
+//! else `.dockerignore` at the context root (BuildKit's rule). Its patterns follow
+//! moby/patternmatcher; `COPY` globs follow Go's `filepath.Match` (see [`pattern`]).
+
+pub mod pattern;
+
+use pattern::{clean, ComponentGlob, IgnorePatterns, PatternError};
+use std::fs;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// The largest file [`BuildContext::read_to_string`] reads.
+const MAX_READ_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Why a build context or one of its files could not be read.
+#[derive(Debug, Error)]
+pub enum ContextError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Pattern { path: PathBuf, source: PatternError },
+    #[error("{path} is not available in the build context")]
+    Unavailable { path: PathBuf },
+    #[error("{path} is larger than {MAX_READ_BYTES} bytes")]
+    TooLarge { path: PathBuf },
+}
+
+/// A build context folder and its ignore rules, or an unknown context (stdin) in which nothing
+/// is known to exist.
+#[derive(Clone, Debug, Default)]
+pub struct BuildContext {
+    root: Option<PathBuf>,
+    ignore: IgnorePatterns,
+    ignore_file: Option<PathBuf>,
+}
+
+impl BuildContext {
+    /// Opens the context folder `dir`. `dockerfile` is the Dockerfile's path as the caller has
+    /// it (absolute, or relative to the current directory); it selects a
+    /// `<name>.dockerignore` beside it in preference to `dir/.dockerignore`.
+    pub fn open(dir: &Path, dockerfile: Option<&Path>) -> Result<BuildContext, ContextError> {
+        fs::metadata(dir).map_err(|source| ContextError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let ignore_file = ignore_file_for(dir, dockerfile);
+        let ignore = match &ignore_file {
+            Some(path) => read_ignore_file(path)?,
+            None => IgnorePatterns::default(),
+        };
+        Ok(BuildContext {
+            root: Some(dir.to_owned()),
+            ignore,
+            ignore_file,
+        })
+    }
+
+    /// A context whose files are unknown (Dockerfile read from stdin): nothing exists, nothing
+    /// is available, and globs match nothing.
+    pub fn without_files() -> BuildContext {
+        BuildContext::default()
+    }
+
+    /// The context folder, when known.
+    pub fn root(&self) -> Option<&Path> {
+        self.root.as_deref()
+    }
+
+    /// True when the context's files are known.
+    pub fn has_files(&self) -> bool {
+        self.root.is_some()
+    }
+
+    /// The ignore file in force, if any.
+    pub fn ignore_file(&self) -> Option<&Path> {
+        self.ignore_file.as_deref()
+    }
+
+    /// Whether `path` exists in the context folder (ignored or not). Paths leaving the context
+    /// (`../x`) never exist.
+    pub fn exists(&self, path: impl AsRef<Path>) -> bool {
+        self.absolute(path.as_ref())
+            .is_some_and(|full| fs::symlink_metadata(full).is_ok())
+    }
+
+    /// Whether `path` is a folder in the context.
+    pub fn is_dir(&self, path: impl AsRef<Path>) -> bool {
+        self.absolute(path.as_ref())
+            .is_some_and(|full| fs::symlink_metadata(full).is_ok_and(|m| m.is_dir()))
+    }
+
+    /// Whether the ignore file excludes `path` (or a folder above it). Says nothing about
+    /// existence.
+    pub fn is_ignored(&self, path: impl AsRef<Path>) -> bool {
+        match relative(path.as_ref()) {
+            Some(rel) if rel != "." => self.ignore.matches(&rel),
+            _ => false,
+        }
+    }
+
+    /// Whether `path` exists and is not ignored, so a `COPY` of it would find it.
+    pub fn is_available(&self, path: impl AsRef<Path>) -> bool {
+        let path = path.as_ref();
+        self.exists(path) && !self.is_ignored(path)
+    }
+
+    /// The available paths (files and folders) a `COPY` source glob matches, relative to the
+    /// context and sorted. A glob without wildcards gives itself when available. A matched
+    /// folder is listed, not its contents. Invalid globs match nothing.
+    pub fn glob(&self, pattern: &str) -> Vec<PathBuf> {
+        let (Some(root), Some(rel)) = (&self.root, relative(Path::new(pattern))) else {
+            return Vec::new();
+        };
+        let Ok(components) = rel
+            .split('/')
+            .map(ComponentGlob::new)
+            .collect::<Result<Vec<_>, _>>()
+        else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        walk_glob(root, String::new(), &components, &mut found);
+        found.retain(|path| !self.ignore.matches(path));
+        found.sort();
+        found.into_iter().map(PathBuf::from).collect()
+    }
+
+    /// Reads an available file (a manifest, a lock file), up to 16 MiB.
+    pub fn read_to_string(&self, path: impl AsRef<Path>) -> Result<String, ContextError> {
+        let path = path.as_ref();
+        let unavailable = || ContextError::Unavailable {
+            path: path.to_owned(),
+        };
+        if !self.is_available(path) {
+            return Err(unavailable());
+        }
+        let full = self.absolute(path).ok_or_else(unavailable)?;
+        let io = |source| ContextError::Io {
+            path: full.clone(),
+            source,
+        };
+        if fs::metadata(&full).map_err(io)?.len() > MAX_READ_BYTES {
+            return Err(ContextError::TooLarge { path: full });
+        }
+        fs::read_to_string(&full).map_err(io)
+    }
+
+    /// The file system path of a context path, or `None` when it leaves the context or the
+    /// context is unknown.
+    fn absolute(&self, path: &Path) -> Option<PathBuf> {
+        let root = self.root.as_ref()?;
+        let rel = relative(path)?;
+        Some(if rel == "." {
+            root.clone()
+        } else {
+            root.join(rel)
+        })
+    }
+}
+
+/// A context path as a cleaned, `/`-separated relative path (`/a/./b` → `a/b`, `` → `.`), or
+/// `None` when it leaves the context or is not UTF-8.
+fn relative(path: &Path) -> Option<String> {
+    let text = path.to_str()?.replace('\\', "/");
+    let cleaned = clean(&text);
+    let rel = cleaned.trim_start_matches('/');
+    let rel = if rel.is_empty() { "." } else { rel };
+    (rel != ".." && !rel.starts_with("../")).then(|| rel.to_owned())
+}
+
+/// `<Dockerfile name>.dockerignore` beside the Dockerfile if it exists, else `dir/.dockerignore`
+/// if it exists.
+fn ignore_file_for(dir: &Path, dockerfile: Option<&Path>) -> Option<PathBuf> {
+    let specific = dockerfile.and_then(|file| {
+        let mut name = file.file_name()?.to_os_string();
+        name.push(".dockerignore");
+        Some(file.with_file_name(name))
+    });
+    specific
+        .into_iter()
+        .chain([dir.join(".dockerignore")])
+        .find(|candidate| candidate.is_file())
+}
+
+fn read_ignore_file(path: &Path) -> Result<IgnorePatterns, ContextError> {
+    let bytes = fs::read(path).map_err(|source| ContextError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    IgnorePatterns::parse(&String::from_utf8_lossy(&bytes)).map_err(|source| {
+        ContextError::Pattern {
+            path: path.to_owned(),
+            source,
+        }
+    })
+}
+
+/// Matches glob components against the folder `base` (relative path `prefix`), collecting the
+/// relative paths of every entry that matches all components.
+fn walk_glob(root: &Path, prefix: String, components: &[ComponentGlob], found: &mut Vec<String>) {
+    let Some((first, rest)) = components.split_first() else {
+        found.push(prefix);
+        return;
+    };
+    let join = |name: &str| {
+        if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}/{name}")
+        }
+    };
+    let names = match first.literal() {
+        Some(name) => vec![name.to_owned()],
+        None => list_dir(&root.join(&prefix))
+            .into_iter()
+            .filter(|name| first.matches(name))
+            .collect(),
+    };
+    for name in names {
+        let path = join(&name);
+        let full = root.join(&path);
+        let exists = fs::symlink_metadata(&full).is_ok();
+        if exists && (rest.is_empty() || full.is_dir()) {
+            walk_glob(root, path, rest, found);
+        }
+    }
+}
+
+/// The UTF-8 names in a folder (empty when it cannot be read).
+fn list_dir(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|entry| entry.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}

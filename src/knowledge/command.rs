@@ -1,0 +1,395 @@
+//! Install and build commands of a profile, matched against the lexed commands of a `RUN`.
+//!
+//! A rule's `match` is a program and leading words: `["npm", "ci"]`. A command matches when,
+//! after `VAR=value` prefixes, its program's file name equals the rule's (so `./gradlew` and
+//! `/usr/bin/pip` match `gradlew` and `pip`) and its first positional words (words that are not
+//! options nor values of the profile's `value_options`) equal the rest of `match`.
+
+use super::profile::Profile;
+use crate::context::BuildContext;
+use crate::model::shell::Command;
+use serde::Deserialize;
+
+/// What a command needs from the build context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Needs {
+    /// Nothing from the context (e.g. installing named packages from a registry).
+    Nothing,
+    /// Only the profile's dependency files (manifests, locks, config).
+    Manifests,
+    /// The sources as well.
+    Sources,
+}
+
+/// Whether a rule accepts positional arguments beyond its `match`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Positionals {
+    /// Any number.
+    #[default]
+    Any,
+    /// None: `npm install` but not `npm install left-pad`.
+    None,
+    /// At least one.
+    Some,
+}
+
+/// One recognised command.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandRule {
+    /// Program and leading positional words.
+    #[serde(rename = "match")]
+    pub words: Vec<String>,
+    /// `install` (fetches dependencies) or `build` (produces artifacts).
+    #[serde(default = "default_role")]
+    pub role: Role,
+    /// What it reads from the context.
+    pub needs: Needs,
+    #[serde(default)]
+    pub positionals: Positionals,
+    /// When not empty, one of these positional words must appear after `match` (Maven goals).
+    #[serde(default)]
+    pub with_positional: Vec<String>,
+    /// When not empty, one of these options must be present.
+    #[serde(default)]
+    pub with_options: Vec<String>,
+    /// None of these options may be present.
+    #[serde(default)]
+    pub without_options: Vec<String>,
+    /// How to split a `needs = "sources"` command so dependencies are fetched first.
+    #[serde(default)]
+    pub split: Option<Split>,
+    /// Where a build puts its output, relative to the working directory.
+    #[serde(default)]
+    pub artifacts: Option<Artifacts>,
+    /// Why the rule is the way it is.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// What a command is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Install,
+    Build,
+}
+
+fn default_role() -> Role {
+    Role::Install
+}
+
+/// The split technique: `before` runs with only the dependency files copied; after the sources
+/// are copied, the original command runs (or `replace` when given). Templates: `{program}`,
+/// `{command}`, `{options}`, `{positionals}`, `{option:NAME}` (`NAME value` when given).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Split {
+    pub before: Vec<String>,
+    #[serde(default)]
+    pub replace: Option<String>,
+    /// Globs that must match available paths for the technique to work (`src/main.rs`).
+    #[serde(default)]
+    pub requires: Vec<String>,
+}
+
+/// Artifacts of a build: the value of an output option, else `paths`. Paths may use
+/// `{toml:FILE:KEY}` and `{json:FILE:KEY}`, read from the build context.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Artifacts {
+    #[serde(default)]
+    pub option: Vec<String>,
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// True when every path is certain to exist after the command; false when `paths` are
+    /// candidates of which at least one is expected.
+    #[serde(default)]
+    pub exact: bool,
+}
+
+/// A command a profile recognised, with its words classified.
+#[derive(Clone, Debug)]
+pub struct CommandMatch<'k> {
+    pub profile: &'k Profile,
+    pub rule: &'k CommandRule,
+    /// The command as written (from its first word to its last).
+    pub text: String,
+    /// The program word as written (`./gradlew`).
+    pub program: String,
+    /// Option words as written, with the values of value options.
+    pub options: Vec<String>,
+    /// Positional words after those the rule matched, as written.
+    pub positionals: Vec<String>,
+    /// Some word uses `$`-expansion or a glob, so its value is only known at build time.
+    pub dynamic: bool,
+}
+
+/// Rendered split: commands to run before the sources are copied, and the command to run after.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderedSplit {
+    pub before: Vec<String>,
+    pub after: String,
+}
+
+/// Resolved artifacts of a build command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArtifactPaths {
+    pub paths: Vec<String>,
+    pub exact: bool,
+}
+
+impl Profile {
+    /// The first rule of this profile matching `command`; `script` is the text the command's
+    /// ranges index (`Script::text`).
+    pub fn match_command<'k>(
+        &'k self,
+        command: &Command,
+        script: &str,
+    ) -> Option<CommandMatch<'k>> {
+        let words = Words::split(self, command, script)?;
+        self.commands
+            .iter()
+            .find(|rule| rule.accepts(&words))
+            .map(|rule| words.into_match(self, rule))
+    }
+}
+
+impl CommandRule {
+    fn accepts(&self, words: &Words) -> bool {
+        let Some((program, leading)) = self.words.split_first() else {
+            return false;
+        };
+        let positionals: Vec<&str> = words.positionals.iter().map(|w| w.value.as_str()).collect();
+        let extra = positionals.get(leading.len()..);
+        base_name(&words.program.value) == base_name(program)
+            && positionals.starts_with(&leading.iter().map(String::as_str).collect::<Vec<_>>())
+            && extra.is_some_and(|extra| self.accepts_positionals(extra))
+            && (self.with_options.is_empty()
+                || self.with_options.iter().any(|o| words.has_option(o)))
+            && !self.without_options.iter().any(|o| words.has_option(o))
+    }
+
+    fn accepts_positionals(&self, extra: &[&str]) -> bool {
+        let count_ok = match self.positionals {
+            Positionals::Any => true,
+            Positionals::None => extra.is_empty(),
+            Positionals::Some => !extra.is_empty(),
+        };
+        count_ok
+            && (self.with_positional.is_empty()
+                || extra
+                    .iter()
+                    .any(|word| self.with_positional.iter().any(|p| p == word)))
+    }
+}
+
+fn base_name(program: &str) -> &str {
+    program.rsplit('/').next().unwrap_or(program)
+}
+
+/// A word's value and its text as written.
+#[derive(Clone, Debug)]
+struct Word {
+    value: String,
+    raw: String,
+}
+
+/// A command's words split into program, options (with their values) and positionals.
+struct Words {
+    text: String,
+    program: Word,
+    options: Vec<Word>,
+    positionals: Vec<Word>,
+    dynamic: bool,
+}
+
+impl Words {
+    fn split(profile: &Profile, command: &Command, script: &str) -> Option<Words> {
+        let start = command
+            .words
+            .iter()
+            .position(|word| !super::is_assignment(&word.value))?;
+        let raw = |word: &crate::model::shell::ShellWord| Word {
+            value: word.value.clone(),
+            raw: script
+                .get(word.range.start..word.range.end)
+                .unwrap_or(&word.value)
+                .to_owned(),
+        };
+        let mut options = Vec::new();
+        let mut positionals = Vec::new();
+        let mut rest = command.words[start + 1..].iter();
+        while let Some(word) = rest.next() {
+            if word.value.starts_with('-') && word.value != "-" {
+                options.push(raw(word));
+                if profile.value_options.contains(&word.value) {
+                    options.extend(rest.next().map(raw));
+                }
+            } else {
+                positionals.push(raw(word));
+            }
+        }
+        let first = &command.words[start];
+        Some(Words {
+            text: script
+                .get(first.range.start..command.range.end)
+                .unwrap_or_default()
+                .to_owned(),
+            program: raw(first),
+            options,
+            positionals,
+            dynamic: command.words[start..]
+                .iter()
+                .any(|w| w.has_expansion || w.has_glob),
+        })
+    }
+
+    fn has_option(&self, name: &str) -> bool {
+        self.options
+            .iter()
+            .any(|option| option_name(&option.value) == name)
+    }
+
+    fn into_match<'k>(self, profile: &'k Profile, rule: &'k CommandRule) -> CommandMatch<'k> {
+        let raw = |words: Vec<Word>| words.into_iter().map(|w| w.raw).collect();
+        let leading = rule.words.len().saturating_sub(1);
+        CommandMatch {
+            profile,
+            rule,
+            text: self.text,
+            program: self.program.raw,
+            options: raw(self.options),
+            positionals: raw(self.positionals.into_iter().skip(leading).collect()),
+            dynamic: self.dynamic,
+        }
+    }
+}
+
+/// `--output=x` → `--output`.
+fn option_name(word: &str) -> &str {
+    word.split_once('=').map_or(word, |(name, _)| name)
+}
+
+impl CommandMatch<'_> {
+    /// What the command reads from the context.
+    pub fn needs(&self) -> Needs {
+        self.rule.needs
+    }
+
+    /// The value of an option (`-o out`, `--output=out`), as written.
+    pub fn option_value(&self, name: &str) -> Option<&str> {
+        let mut words = self.options.iter();
+        while let Some(word) = words.next() {
+            if word == name {
+                return words.next().map(String::as_str);
+            }
+            if let Some(value) = word.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
+                return Some(value);
+            }
+        }
+        None
+    }
+
+    /// The split technique rendered for this command, when the rule has one and the paths it
+    /// requires are available.
+    pub fn split(&self, context: &BuildContext) -> Option<RenderedSplit> {
+        let split = self.rule.split.as_ref()?;
+        if split
+            .requires
+            .iter()
+            .any(|glob| context.glob(glob).is_empty())
+        {
+            return None;
+        }
+        Some(RenderedSplit {
+            before: split.before.iter().map(|t| self.render(t)).collect(),
+            after: split
+                .replace
+                .as_ref()
+                .map_or_else(|| self.text.clone(), |t| self.render(t)),
+        })
+    }
+
+    /// Where the build's output lands, when the rule says and every value is known.
+    pub fn artifacts(&self, context: &BuildContext) -> Option<ArtifactPaths> {
+        let spec = self.rule.artifacts.as_ref()?;
+        if let Some(value) = spec.option.iter().find_map(|name| self.option_value(name)) {
+            return Some(ArtifactPaths {
+                paths: vec![value.to_owned()],
+                exact: true,
+            });
+        }
+        let paths = spec
+            .paths
+            .iter()
+            .map(|path| resolve_file_values(path, context))
+            .collect::<Option<Vec<_>>>()?;
+        (!paths.is_empty()).then_some(ArtifactPaths {
+            paths,
+            exact: spec.exact,
+        })
+    }
+
+    /// Fills a split template.
+    fn render(&self, template: &str) -> String {
+        let value = |name: &str| match name {
+            "program" => Some(self.program.clone()),
+            "command" => Some(self.text.clone()),
+            "options" => Some(self.options.join(" ")),
+            "positionals" => Some(self.positionals.join(" ")),
+            _ => name.strip_prefix("option:").map(|option| {
+                self.option_value(option)
+                    .map_or_else(String::new, |value| format!("{option} {value}"))
+            }),
+        };
+        // An empty value takes the space before it along, so no double spaces are left.
+        super::fill_template(template, |name| {
+            value(name).map(|v| v.replace('\0', "")).map(mark_empty)
+        })
+        .replace(" \0", "")
+        .replace('\0', "")
+    }
+}
+
+/// An empty expansion becomes a NUL mark that [`CommandMatch::render`] removes with the space
+/// before it.
+fn mark_empty(value: String) -> String {
+    if value.is_empty() {
+        "\0".to_owned()
+    } else {
+        value
+    }
+}
+
+/// Replaces `{toml:FILE:KEY}` and `{json:FILE:KEY}` with string values read from the context;
+/// `None` when one cannot be read.
+fn resolve_file_values(template: &str, context: &BuildContext) -> Option<String> {
+    let mut missing = false;
+    let filled = super::fill_template(template, |name| {
+        let value = file_value(name, context);
+        missing |= value.is_none();
+        value
+    });
+    (!missing).then_some(filled)
+}
+
+fn file_value(placeholder: &str, context: &BuildContext) -> Option<String> {
+    let (format, rest) = placeholder.split_once(':')?;
+    let (file, key) = rest.split_once(':')?;
+    let text = context.read_to_string(file).ok()?;
+    match format {
+        "toml" => {
+            let table = text.parse::<toml::Table>().ok()?;
+            super::toml_lookup(&table, key)?.as_str().map(str::to_owned)
+        }
+        "json" => {
+            let value = serde_json::from_str::<serde_json::Value>(&text).ok()?;
+            let found = key.split('.').try_fold(&value, |v, part| v.get(part))?;
+            found.as_str().map(str::to_owned)
+        }
+        _ => None,
+    }
+}

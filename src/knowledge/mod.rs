@@ -1,0 +1,534 @@
+//! The knowledge base: ecosystem profiles and image mappings, as data.
+//!
+//! The data lives in the top-level `transforms/` folder (`ecosystems/<id>.toml`, `images.toml`),
+//! is embedded in the binary and parsed once. Users extend or replace it from `dfmigrate.toml`
+//! (`[ecosystems.<id>]`, `[[images]]`, `[[runtimes]]`); see `transforms/README.md`.
+
+mod command;
+mod image;
+mod profile;
+
+pub use command::{
+    ArtifactPaths, Artifacts, CommandMatch, CommandRule, Needs, Positionals, RenderedSplit, Role,
+    Split,
+};
+pub use image::{Distro, ImageInfo, ImageRule, RuntimeHints, RuntimeImage, RuntimeInfo};
+pub use profile::{Detect, Files, Hook, Profile};
+
+use crate::context::pattern::{compile_match, ComponentGlob, PatternError};
+use crate::context::BuildContext;
+use crate::model::shell::Command;
+use crate::model::ImageRef;
+use regex::Regex;
+use serde::Deserialize;
+use std::sync::OnceLock;
+use thiserror::Error;
+
+/// The embedded ecosystem files, by id (the file name without `.toml`).
+const ECOSYSTEMS: &[(&str, &str)] = &[
+    ("npm", include_str!("../../transforms/ecosystems/npm.toml")),
+    (
+        "yarn-classic",
+        include_str!("../../transforms/ecosystems/yarn-classic.toml"),
+    ),
+    (
+        "yarn-berry",
+        include_str!("../../transforms/ecosystems/yarn-berry.toml"),
+    ),
+    (
+        "pnpm",
+        include_str!("../../transforms/ecosystems/pnpm.toml"),
+    ),
+    ("pip", include_str!("../../transforms/ecosystems/pip.toml")),
+    (
+        "pipenv",
+        include_str!("../../transforms/ecosystems/pipenv.toml"),
+    ),
+    (
+        "poetry",
+        include_str!("../../transforms/ecosystems/poetry.toml"),
+    ),
+    ("uv", include_str!("../../transforms/ecosystems/uv.toml")),
+    ("go", include_str!("../../transforms/ecosystems/go.toml")),
+    (
+        "maven",
+        include_str!("../../transforms/ecosystems/maven.toml"),
+    ),
+    (
+        "gradle",
+        include_str!("../../transforms/ecosystems/gradle.toml"),
+    ),
+    (
+        "cargo",
+        include_str!("../../transforms/ecosystems/cargo.toml"),
+    ),
+    (
+        "bundler",
+        include_str!("../../transforms/ecosystems/bundler.toml"),
+    ),
+    (
+        "composer",
+        include_str!("../../transforms/ecosystems/composer.toml"),
+    ),
+    (
+        "dotnet",
+        include_str!("../../transforms/ecosystems/dotnet.toml"),
+    ),
+];
+
+/// The embedded image mappings.
+const IMAGES: &str = include_str!("../../transforms/images.toml");
+
+/// Invalid knowledge data, naming the key (`ecosystems.npm.commands`, `images[2].tag`).
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error("{key}: {message}")]
+pub struct KnowledgeError {
+    pub key: String,
+    pub message: String,
+}
+
+impl KnowledgeError {
+    fn new(key: impl Into<String>, message: impl std::fmt::Display) -> KnowledgeError {
+        KnowledgeError {
+            key: key.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// Ecosystem profiles, image rules and build-only packages.
+#[derive(Clone, Debug)]
+pub struct KnowledgeBase {
+    profiles: Vec<Profile>,
+    images: Vec<ImageRule>,
+    runtimes: Vec<RuntimeInfo>,
+    build_packages: Vec<NameGlob>,
+}
+
+/// The layout of `images.toml`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImagesFile {
+    build_packages: Vec<NameGlob>,
+    images: Vec<ImageRule>,
+    runtimes: Vec<RuntimeInfo>,
+}
+
+impl KnowledgeBase {
+    /// The embedded knowledge, parsed on first use.
+    pub fn builtin() -> &'static KnowledgeBase {
+        static BUILTIN: OnceLock<KnowledgeBase> = OnceLock::new();
+        BUILTIN.get_or_init(|| match load_builtin() {
+            Ok(knowledge) => knowledge,
+            // The embedded data is checked by the test suite; failing here is a build defect.
+            Err(error) => panic!("embedded knowledge data is invalid: {error}"),
+        })
+    }
+
+    /// The embedded knowledge with a `dfmigrate.toml`'s `[ecosystems.<id>]` tables (each adds a
+    /// profile or replaces the one with that id), `[[images]]` and `[[runtimes]]` entries (tried
+    /// before the built-in ones). Other keys of `config` are ignored.
+    pub fn with_overrides(config: &toml::Table) -> Result<KnowledgeBase, KnowledgeError> {
+        let mut knowledge = KnowledgeBase::builtin().clone();
+        if let Some(ecosystems) = config.get("ecosystems") {
+            let table = ecosystems
+                .as_table()
+                .ok_or_else(|| KnowledgeError::new("ecosystems", "must be a table of tables"))?;
+            for (id, value) in table {
+                knowledge.put_profile(parse_profile(id, value, &format!("ecosystems.{id}"))?);
+            }
+        }
+        let images: Vec<ImageRule> = parse_array(config, "images")?;
+        for (index, rule) in images.iter().enumerate() {
+            validate_image_rule(rule, &format!("images[{index}]"))?;
+        }
+        knowledge.images.splice(0..0, images);
+        let runtimes: Vec<RuntimeInfo> = parse_array(config, "runtimes")?;
+        knowledge.runtimes.splice(0..0, runtimes);
+        Ok(knowledge)
+    }
+
+    fn put_profile(&mut self, profile: Profile) {
+        match self.profiles.iter_mut().find(|p| p.id == profile.id) {
+            Some(existing) => *existing = profile,
+            None => self.profiles.push(profile),
+        }
+    }
+
+    /// Every profile, in a stable order.
+    pub fn profiles(&self) -> &[Profile] {
+        &self.profiles
+    }
+
+    /// A profile by id.
+    pub fn profile(&self, id: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|profile| profile.id == id)
+    }
+
+    /// The profiles whose detection rules hold in `context`.
+    pub fn detect(&self, context: &BuildContext) -> Vec<&Profile> {
+        self.profiles
+            .iter()
+            .filter(|p| p.detects(context))
+            .collect()
+    }
+
+    /// The profiles whose builder images include `image`.
+    pub fn profiles_for_image(&self, image: &ImageRef) -> Vec<&Profile> {
+        let name = image_name(image);
+        self.profiles
+            .iter()
+            .filter(|profile| any_glob_matches(&profile.images, &name))
+            .collect()
+    }
+
+    /// The first profile rule matching a lexed command; `script` is the text its ranges index.
+    /// To prefer the profiles a context detects, call [`Profile::match_command`] on those.
+    pub fn match_command<'k>(
+        &'k self,
+        command: &Command,
+        script: &str,
+    ) -> Option<CommandMatch<'k>> {
+        self.profiles
+            .iter()
+            .find_map(|profile| profile.match_command(command, script))
+    }
+
+    /// Whether a system package (`gcc`, `libpq-dev`) is only needed to build: on the common list
+    /// or on the given profile's list.
+    pub fn is_build_only_package(&self, package: &str, profile: Option<&Profile>) -> bool {
+        any_glob_matches(&self.build_packages, package)
+            || profile.is_some_and(|p| p.lists_build_package(package))
+    }
+
+    /// The runtime image for a builder image, keeping its version. `None` when no rule knows
+    /// the image or tag, or the reference uses variables or only a digest.
+    pub fn runtime_for(&self, image: &ImageRef, hints: &RuntimeHints) -> Option<RuntimeImage> {
+        if image.has_variables()
+            || image.is_scratch()
+            || (image.tag.is_none() && image.digest.is_some())
+        {
+            return None;
+        }
+        let (rule, reference) = self
+            .images
+            .iter()
+            .find_map(|rule| rule.apply(image, hints).map(|r| (rule, r)))?;
+        let info = self.image_info(&ImageRef::parse(&reference));
+        Some(RuntimeImage {
+            user: rule.user.clone().or_else(|| info.as_ref()?.user.clone()),
+            distro: rule
+                .distro
+                .or_else(|| info.as_ref().map(|i| i.distro))
+                .unwrap_or(Distro::Other),
+            reference,
+        })
+    }
+
+    /// The distro family and existing non-root user of an image, when known.
+    pub fn image_info(&self, image: &ImageRef) -> Option<ImageInfo> {
+        if image.has_variables() {
+            return None;
+        }
+        self.runtimes
+            .iter()
+            .find(|entry| entry.describes(image))
+            .map(|entry| ImageInfo {
+                distro: entry.distro,
+                user: entry.user.clone(),
+            })
+    }
+}
+
+fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
+    let profiles = ECOSYSTEMS
+        .iter()
+        .map(|(id, text)| {
+            let key = format!("transforms/ecosystems/{id}.toml");
+            let table: toml::Table = text.parse().map_err(|e| KnowledgeError::new(&key, e))?;
+            parse_profile(id, &toml::Value::Table(table), &key)
+        })
+        .collect::<Result<_, _>>()?;
+    let images: ImagesFile =
+        toml::from_str(IMAGES).map_err(|e| KnowledgeError::new("transforms/images.toml", e))?;
+    for (index, rule) in images.images.iter().enumerate() {
+        validate_image_rule(rule, &format!("transforms/images.toml: images[{index}]"))?;
+    }
+    Ok(KnowledgeBase {
+        profiles,
+        images: images.images,
+        runtimes: images.runtimes,
+        build_packages: images.build_packages,
+    })
+}
+
+/// Reads one profile table; the id comes from its key or file name.
+fn parse_profile(id: &str, value: &toml::Value, key: &str) -> Result<Profile, KnowledgeError> {
+    let mut table = value
+        .as_table()
+        .cloned()
+        .ok_or_else(|| KnowledgeError::new(key, "must be a table"))?;
+    if table.contains_key("id") {
+        return Err(KnowledgeError::new(
+            format!("{key}.id"),
+            "the id is the table's key; remove `id`",
+        ));
+    }
+    table.insert("id".to_owned(), toml::Value::String(id.to_owned()));
+    let profile =
+        Profile::deserialize(toml::Value::Table(table)).map_err(|e| KnowledgeError::new(key, e))?;
+    validate_profile(&profile, key)?;
+    Ok(profile)
+}
+
+fn parse_array<T: serde::de::DeserializeOwned>(
+    config: &toml::Table,
+    name: &str,
+) -> Result<Vec<T>, KnowledgeError> {
+    let Some(value) = config.get(name) else {
+        return Ok(Vec::new());
+    };
+    let array = value
+        .as_array()
+        .ok_or_else(|| KnowledgeError::new(name, "must be an array of tables ([[...]])"))?;
+    array
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            T::deserialize(item.clone())
+                .map_err(|e| KnowledgeError::new(format!("{name}[{index}]"), e))
+        })
+        .collect()
+}
+
+fn validate_profile(profile: &Profile, key: &str) -> Result<(), KnowledgeError> {
+    if profile.id.is_empty()
+        || !profile
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(KnowledgeError::new(
+            key,
+            "ids use letters, digits, `-` and `_`",
+        ));
+    }
+    let files = &profile.files;
+    let detect = &profile.detect;
+    let globs = [
+        ("files.manifests", &files.manifests),
+        ("files.locks", &files.locks),
+        ("files.config", &files.config),
+        ("detect.all", &detect.all),
+        ("detect.any", &detect.any),
+        ("detect.none", &detect.none),
+    ];
+    for (field, list) in globs {
+        list.iter()
+            .try_for_each(|glob| validate_glob(glob, &format!("{key}.{field}")))?;
+    }
+    if detect.all.is_empty() && detect.any.is_empty() {
+        return Err(KnowledgeError::new(
+            format!("{key}.detect"),
+            "needs `all` or `any` globs",
+        ));
+    }
+    for (index, hook) in profile.hooks.iter().enumerate() {
+        validate_glob(&hook.file, &format!("{key}.hooks[{index}].file"))?;
+    }
+    for (index, rule) in profile.commands.iter().enumerate() {
+        validate_rule(rule, &format!("{key}.commands[{index}]"))?;
+    }
+    Ok(())
+}
+
+fn validate_rule(rule: &CommandRule, key: &str) -> Result<(), KnowledgeError> {
+    if rule.words.is_empty() {
+        return Err(KnowledgeError::new(
+            format!("{key}.match"),
+            "needs at least the program",
+        ));
+    }
+    if let Some(split) = &rule.split {
+        let templates = split.before.iter().chain(&split.replace);
+        for template in templates {
+            check_placeholders(template, &format!("{key}.split"), |name| {
+                matches!(name, "program" | "command" | "options" | "positionals")
+                    || name.starts_with("option:")
+            })?;
+        }
+    }
+    if let Some(artifacts) = &rule.artifacts {
+        for path in &artifacts.paths {
+            check_placeholders(path, &format!("{key}.artifacts.paths"), |name| {
+                name.starts_with("toml:") || name.starts_with("json:")
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn validate_image_rule(rule: &ImageRule, key: &str) -> Result<(), KnowledgeError> {
+    let names: Vec<&str> = rule.tag.regex().capture_names().flatten().collect();
+    check_placeholders(&rule.runtime, &format!("{key}.runtime"), |name| {
+        name == "tag" || names.contains(&name)
+    })
+}
+
+fn validate_glob(glob: &str, key: &str) -> Result<(), KnowledgeError> {
+    glob.split('/')
+        .try_for_each(|component| ComponentGlob::new(component).map(drop))
+        .map_err(|e| KnowledgeError::new(key, e))
+}
+
+fn check_placeholders(
+    template: &str,
+    key: &str,
+    known: impl Fn(&str) -> bool,
+) -> Result<(), KnowledgeError> {
+    match placeholders(template).into_iter().find(|name| !known(name)) {
+        Some(name) => Err(KnowledgeError::new(
+            key,
+            format!("unknown placeholder `{{{name}}}` in `{template}`"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The `{name}` placeholders of a template.
+fn placeholders(template: &str) -> Vec<&str> {
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|part| part.split_once('}').map(|(name, _)| name))
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+/// Replaces each `{name}` for which `value` gives a string; other text is kept.
+fn fill_template(template: &str, mut value: impl FnMut(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let filled = after
+            .find('}')
+            .filter(|close| *close > 0)
+            .and_then(|close| Some((close, value(&after[..close])?)));
+        match filled {
+            Some((close, filled)) => {
+                out.push_str(&filled);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The name image rules match: the repository for Docker Hub (`node`, `bitnami/node`), else
+/// `registry/repository` (`mcr.microsoft.com/dotnet/sdk`).
+pub fn image_name(image: &ImageRef) -> String {
+    match image.registry.as_deref() {
+        None | Some("docker.io" | "index.docker.io") => image.family().to_owned(),
+        Some(registry) => format!("{registry}/{}", image.repository),
+    }
+}
+
+/// Whether any glob matches `name`.
+fn any_glob_matches(globs: &[NameGlob], name: &str) -> bool {
+    globs.iter().any(|glob| glob.matches(name))
+}
+
+/// A `filepath.Match` glob over names (image names, package names), compiled when read.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(try_from = "String")]
+pub struct NameGlob {
+    source: String,
+    regex: Regex,
+}
+
+impl NameGlob {
+    /// Whether the whole name matches.
+    pub fn matches(&self, name: &str) -> bool {
+        self.regex.is_match(name)
+    }
+
+    /// The glob as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+}
+
+impl TryFrom<String> for NameGlob {
+    type Error = PatternError;
+    fn try_from(source: String) -> Result<Self, Self::Error> {
+        let regex = compile_match(&source)?;
+        Ok(NameGlob { source, regex })
+    }
+}
+
+/// A dotted key in a TOML table (`package.name`).
+fn toml_lookup<'t>(table: &'t toml::Table, key: &str) -> Option<&'t toml::Value> {
+    let mut parts = key.split('.');
+    let first = table.get(parts.next()?)?;
+    parts.try_fold(first, |value, part| value.get(part))
+}
+
+/// `NAME=value`, a shell variable assignment prefix.
+fn is_assignment(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+    })
+}
+
+/// A regular expression read from data, matched anywhere in a line.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(try_from = "String")]
+pub struct TextPattern(Regex);
+
+impl TextPattern {
+    /// Whether the text contains a match.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.0.is_match(text)
+    }
+}
+
+impl TryFrom<String> for TextPattern {
+    type Error = regex::Error;
+    fn try_from(source: String) -> Result<Self, Self::Error> {
+        Regex::new(&source).map(TextPattern)
+    }
+}
+
+/// A regular expression read from data that must match a whole tag; the default matches any.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(try_from = "String")]
+pub struct TagPattern(Regex);
+
+impl TagPattern {
+    /// The anchored expression.
+    pub fn regex(&self) -> &Regex {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for TagPattern {
+    type Error = regex::Error;
+    fn try_from(source: String) -> Result<Self, Self::Error> {
+        Regex::new(&format!("^(?:{source})$")).map(TagPattern)
+    }
+}
+
+impl Default for TagPattern {
+    fn default() -> Self {
+        TagPattern(Regex::new("^.*$").unwrap_or_else(|_| unreachable!("a constant expression")))
+    }
+}

@@ -1,0 +1,211 @@
+//! Ecosystem profiles: one package manager's files, commands, hooks and build-only packages, as
+//! read from `transforms/ecosystems/<id>.toml`.
+
+use super::command::CommandRule;
+use super::{NameGlob, TextPattern};
+use crate::context::BuildContext;
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// One ecosystem (package manager) as data.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Stable id, the file name without `.toml` (`npm`, `yarn-berry`, `go`).
+    pub id: String,
+    /// Human-readable name.
+    pub name: String,
+    /// Builder image names (globs over [`super::image_name`]) this ecosystem builds in.
+    #[serde(default)]
+    pub images: Vec<NameGlob>,
+    /// The files its installs read.
+    pub files: Files,
+    /// When the profile applies to a build context.
+    pub detect: Detect,
+    /// Options of its programs that take their value as the next word (`-f pom.xml`).
+    #[serde(default)]
+    pub value_options: Vec<String>,
+    /// Install and build commands it recognises, first match wins.
+    #[serde(default)]
+    pub commands: Vec<CommandRule>,
+    /// Content of the context that makes a dependency-only install read sources.
+    #[serde(default)]
+    pub hooks: Vec<Hook>,
+    /// System packages only its builds need (globs over package names, e.g. `*-dev`), in
+    /// addition to the common list in `images.toml`.
+    #[serde(default)]
+    pub build_packages: Vec<NameGlob>,
+}
+
+/// File globs, written as `COPY` sources relative to the context root.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Files {
+    /// Files declaring dependencies (`package.json`, `*.csproj`).
+    #[serde(default)]
+    pub manifests: Vec<String>,
+    /// Lock files (`package-lock.json`).
+    #[serde(default)]
+    pub locks: Vec<String>,
+    /// Optional files and folders installs read when present (`.npmrc`, `.mvn`, `gradlew`).
+    #[serde(default)]
+    pub config: Vec<String>,
+}
+
+/// Detection rule: globs evaluated against the available files of the context.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Detect {
+    /// Every glob must match an available path.
+    #[serde(default)]
+    pub all: Vec<String>,
+    /// When not empty, at least one glob must match.
+    #[serde(default)]
+    pub any: Vec<String>,
+    /// No glob may match.
+    #[serde(default)]
+    pub none: Vec<String>,
+}
+
+/// Something in the context that makes an install read more than the manifests. With no
+/// `json`, `toml` or `line`, the file's presence is the hook.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hook {
+    /// A `COPY` glob naming the file(s) to inspect.
+    pub file: String,
+    /// Dotted keys of a JSON file (`scripts.postinstall`); any present is a hook.
+    #[serde(default)]
+    pub json: Vec<String>,
+    /// Dotted keys of a TOML file (`workspace`, `package.build`).
+    #[serde(default)]
+    pub toml: Vec<String>,
+    /// A regular expression; any matching line is a hook.
+    #[serde(default)]
+    pub line: Option<TextPattern>,
+    /// Why it matters, for messages.
+    #[serde(default)]
+    pub why: Option<String>,
+}
+
+impl Profile {
+    /// Whether the profile applies: its detection globs hold over the available files.
+    pub fn detects(&self, context: &BuildContext) -> bool {
+        let found = |glob: &String| !context.glob(glob).is_empty();
+        let detect = &self.detect;
+        detect.all.iter().all(found)
+            && (detect.any.is_empty() || detect.any.iter().any(found))
+            && !detect.none.iter().any(found)
+    }
+
+    /// Every manifest, lock and config glob, in that order.
+    pub fn dependency_globs(&self) -> impl Iterator<Item = &str> {
+        let files = &self.files;
+        files
+            .manifests
+            .iter()
+            .chain(&files.locks)
+            .chain(&files.config)
+            .map(String::as_str)
+    }
+
+    /// The available paths (files or folders) a dependency-only install reads, in the order of
+    /// [`Profile::dependency_globs`], without duplicates.
+    pub fn dependency_files(&self, context: &BuildContext) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for path in self.dependency_globs().flat_map(|glob| context.glob(glob)) {
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+        paths
+    }
+
+    /// The hooks present in the context, each as `file: detail`. A file that cannot be read or
+    /// parsed counts as a hook (its content is unknown). Empty means a dependency-only install
+    /// reads only the dependency files.
+    pub fn hooks_present(&self, context: &BuildContext) -> Vec<String> {
+        self.hooks
+            .iter()
+            .flat_map(|hook| hook_findings(hook, context))
+            .collect()
+    }
+
+    /// Whether this profile lists a system package as build-only.
+    pub fn lists_build_package(&self, package: &str) -> bool {
+        super::any_glob_matches(&self.build_packages, package)
+    }
+}
+
+fn hook_findings(hook: &Hook, context: &BuildContext) -> Vec<String> {
+    context
+        .glob(&hook.file)
+        .into_iter()
+        .flat_map(|path| {
+            let name = path.to_string_lossy().into_owned();
+            file_findings(hook, context, &path)
+                .into_iter()
+                .map(move |detail| format!("{name}: {detail}"))
+        })
+        .collect()
+}
+
+/// What one file shows for a hook.
+fn file_findings(hook: &Hook, context: &BuildContext, path: &PathBuf) -> Vec<String> {
+    let inspects = !hook.json.is_empty() || !hook.toml.is_empty() || hook.line.is_some();
+    if !inspects {
+        return vec![hook.why.clone().unwrap_or_else(|| "present".to_owned())];
+    }
+    let text = match context.read_to_string(path) {
+        Ok(text) => text,
+        Err(error) => return vec![format!("unreadable ({error})")],
+    };
+    let mut found = Vec::new();
+    found.extend(json_keys(&hook.json, &text));
+    found.extend(toml_keys(&hook.toml, &text));
+    if let Some(line) = &hook.line {
+        found.extend(matching_lines(line, &text));
+    }
+    found
+}
+
+fn json_keys(keys: &[String], text: &str) -> Vec<String> {
+    if keys.is_empty() {
+        return Vec::new();
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value) => keys
+            .iter()
+            .filter(|key| json_lookup(&value, key).is_some())
+            .cloned()
+            .collect(),
+        Err(error) => vec![format!("invalid JSON ({error})")],
+    }
+}
+
+fn json_lookup<'v>(value: &'v serde_json::Value, key: &str) -> Option<&'v serde_json::Value> {
+    key.split('.')
+        .try_fold(value, |value, part| value.get(part))
+}
+
+fn toml_keys(keys: &[String], text: &str) -> Vec<String> {
+    if keys.is_empty() {
+        return Vec::new();
+    }
+    match text.parse::<toml::Table>() {
+        Ok(table) => keys
+            .iter()
+            .filter(|key| super::toml_lookup(&table, key).is_some())
+            .cloned()
+            .collect(),
+        Err(error) => vec![format!("invalid TOML ({})", error.message())],
+    }
+}
+
+fn matching_lines(pattern: &TextPattern, text: &str) -> Vec<String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| pattern.is_match(line))
+        .map(|(index, line)| format!("line {}: {}", index + 1, line.trim()))
+        .collect()
+}

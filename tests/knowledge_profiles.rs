@@ -1,0 +1,467 @@
+//! Ecosystem profiles: the embedded data, command matching, split techniques, artifacts, hooks
+//! and build-only packages.
+
+use dfmigrate::context::BuildContext;
+use dfmigrate::knowledge::{KnowledgeBase, Needs, Role};
+use dfmigrate::model::shell::lex;
+use std::path::Path;
+
+fn fixture(name: &str) -> BuildContext {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/context")
+        .join(name);
+    BuildContext::open(&root, None).expect("fixture context")
+}
+
+#[test]
+fn every_data_file_is_embedded() {
+    let knowledge = KnowledgeBase::builtin();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("transforms/ecosystems");
+    let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+        .expect("ecosystems folder")
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            name.strip_suffix(".toml").map(str::to_owned)
+        })
+        .collect();
+    on_disk.sort();
+    let mut embedded: Vec<String> = knowledge.profiles().iter().map(|p| p.id.clone()).collect();
+    embedded.sort();
+    assert_eq!(on_disk, embedded);
+    for id in [
+        "npm",
+        "yarn-classic",
+        "yarn-berry",
+        "pnpm",
+        "pip",
+        "pipenv",
+        "poetry",
+        "uv",
+        "go",
+        "maven",
+        "gradle",
+        "cargo",
+        "bundler",
+        "composer",
+        "dotnet",
+    ] {
+        assert!(knowledge.profile(id).is_some(), "{id}");
+    }
+}
+
+/// (command, profile, needs, role)
+const MATCHES: &[(&str, &str, Needs, Role)] = &[
+    ("npm ci", "npm", Needs::Manifests, Role::Install),
+    (
+        "npm install --production",
+        "npm",
+        Needs::Manifests,
+        Role::Install,
+    ),
+    (
+        "NODE_ENV=production npm ci --omit dev",
+        "npm",
+        Needs::Manifests,
+        Role::Install,
+    ),
+    ("npm install express", "npm", Needs::Sources, Role::Install),
+    ("npm run build", "npm", Needs::Sources, Role::Build),
+    (
+        "yarn install --frozen-lockfile",
+        "yarn-classic",
+        Needs::Manifests,
+        Role::Install,
+    ),
+    ("yarn", "yarn-classic", Needs::Manifests, Role::Install),
+    (
+        "pnpm install --frozen-lockfile",
+        "pnpm",
+        Needs::Manifests,
+        Role::Install,
+    ),
+    (
+        "pip install --no-cache-dir -r requirements.txt",
+        "pip",
+        Needs::Manifests,
+        Role::Install,
+    ),
+    (
+        "/usr/local/bin/pip3 install -r requirements/prod.txt",
+        "pip",
+        Needs::Manifests,
+        Role::Install,
+    ),
+    (
+        "python -m pip install -r requirements.txt",
+        "pip",
+        Needs::Manifests,
+        Role::Install,
+    ),
+    ("pip install -e .", "pip", Needs::Sources, Role::Install),
+    (
+        "pip install -r requirements.txt -e .",
+        "pip",
+        Needs::Sources,
+        Role::Install,
+    ),
+    ("pip install .", "pip", Needs::Sources, Role::Install),
+    (
+        "pipenv install --deploy --system",
+        "pipenv",
+        Needs::Manifests,
+        Role::Install,
+    ),
+    (
+        "poetry install --no-root --only main",
+        "poetry",
+        Needs::Manifests,
+        Role::Install,
+    ),
+    (
+        "poetry install --no-interaction",
+        "poetry",
+        Needs::Sources,
+        Role::Install,
+    ),
+    (
+        "uv sync --frozen --no-install-project",
+        "uv",
+        Needs::Manifests,
+        Role::Install,
+    ),
+    ("uv sync --frozen", "uv", Needs::Sources, Role::Install),
+    ("go mod download", "go", Needs::Manifests, Role::Install),
+    (
+        "CGO_ENABLED=0 go build -o /bin/app ./cmd/app",
+        "go",
+        Needs::Sources,
+        Role::Build,
+    ),
+    (
+        "mvn -B dependency:go-offline",
+        "maven",
+        Needs::Manifests,
+        Role::Install,
+    ),
+    (
+        "mvn -B -DskipTests clean package",
+        "maven",
+        Needs::Sources,
+        Role::Build,
+    ),
+    (
+        "./mvnw -f pom.xml package",
+        "maven",
+        Needs::Sources,
+        Role::Build,
+    ),
+    (
+        "./gradlew build --no-daemon",
+        "gradle",
+        Needs::Sources,
+        Role::Build,
+    ),
+    (
+        "gradle bootJar -x test",
+        "gradle",
+        Needs::Sources,
+        Role::Build,
+    ),
+    (
+        "cargo build --release --locked",
+        "cargo",
+        Needs::Sources,
+        Role::Build,
+    ),
+    ("cargo fetch", "cargo", Needs::Manifests, Role::Install),
+    (
+        "cargo install cargo-watch",
+        "cargo",
+        Needs::Nothing,
+        Role::Install,
+    ),
+    (
+        "bundle install --jobs 4",
+        "bundler",
+        Needs::Manifests,
+        Role::Install,
+    ),
+    (
+        "composer install --no-dev --optimize-autoloader",
+        "composer",
+        Needs::Sources,
+        Role::Install,
+    ),
+    ("dotnet restore", "dotnet", Needs::Manifests, Role::Install),
+    (
+        "dotnet publish -c Release -o /app",
+        "dotnet",
+        Needs::Sources,
+        Role::Build,
+    ),
+];
+
+#[test]
+fn recognises_commands() {
+    let knowledge = KnowledgeBase::builtin();
+    for (text, profile, needs, role) in MATCHES {
+        let script = lex(text);
+        let found = knowledge
+            .match_command(&script.commands[0], text)
+            .unwrap_or_else(|| panic!("no match for {text}"));
+        assert_eq!(
+            (found.profile.id.as_str(), found.needs(), found.rule.role),
+            (*profile, *needs, *role),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn ignores_other_commands() {
+    let knowledge = KnowledgeBase::builtin();
+    for text in [
+        "apt-get install -y gcc",
+        "echo npm ci",
+        "npm test",
+        "go test ./...",
+        "mvn -v",
+    ] {
+        let script = lex(text);
+        assert!(
+            knowledge.match_command(&script.commands[0], text).is_none(),
+            "{text}"
+        );
+    }
+}
+
+fn split_of(text: &str, context: &BuildContext) -> (Vec<String>, String) {
+    let script = lex(text);
+    let found = KnowledgeBase::builtin()
+        .match_command(&script.commands[0], text)
+        .unwrap_or_else(|| panic!("no match for {text}"));
+    let split = found
+        .split(context)
+        .unwrap_or_else(|| panic!("no split for {text}"));
+    (split.before, split.after)
+}
+
+#[test]
+fn renders_split_techniques() {
+    let none = BuildContext::without_files();
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "go build -o /bin/app .",
+            "go mod download",
+            "go build -o /bin/app .",
+        ),
+        (
+            "mvn -B -DskipTests clean package",
+            "mvn -B -DskipTests dependency:go-offline",
+            "mvn -B -DskipTests clean package",
+        ),
+        (
+            "./gradlew build --no-daemon",
+            "./gradlew dependencies --no-daemon",
+            "./gradlew build --no-daemon",
+        ),
+        (
+            "poetry install --no-interaction",
+            "poetry install --no-root --no-interaction",
+            "poetry install --no-interaction",
+        ),
+        (
+            "uv sync --frozen",
+            "uv sync --no-install-project --frozen",
+            "uv sync --frozen",
+        ),
+        (
+            "composer install --no-dev",
+            "composer install --no-scripts --no-autoloader --no-dev",
+            "composer install --no-dev",
+        ),
+        (
+            "dotnet publish src/App/App.csproj -c Release -o /app",
+            "dotnet restore src/App/App.csproj",
+            "dotnet publish src/App/App.csproj -c Release -o /app",
+        ),
+        (
+            "dotnet publish -c Release -r linux-x64 -o out",
+            "dotnet restore -r linux-x64",
+            "dotnet publish -c Release -r linux-x64 -o out",
+        ),
+    ];
+    for (command, before, after) in cases {
+        assert_eq!(
+            split_of(command, &none),
+            (vec![before.to_string()], after.to_string()),
+            "{command}"
+        );
+    }
+}
+
+#[test]
+fn cargo_stub_split_needs_main_rs() {
+    let text = "cargo build --release";
+    let (before, after) = split_of(text, &fixture("rust-bin"));
+    assert_eq!(
+        before,
+        ["mkdir -p src && echo 'fn main() {}' > src/main.rs && cargo build --release && rm -rf src"]
+    );
+    assert_eq!(after, "touch src/main.rs && cargo build --release");
+    let script = lex(text);
+    let found = KnowledgeBase::builtin()
+        .match_command(&script.commands[0], text)
+        .expect("match");
+    assert!(found.split(&BuildContext::without_files()).is_none());
+}
+
+#[test]
+fn commands_without_split_decline() {
+    for text in [
+        "pip install -e .",
+        "npm install left-pad",
+        "cargo build --target x86_64-unknown-linux-musl --release",
+    ] {
+        let script = lex(text);
+        let found = KnowledgeBase::builtin()
+            .match_command(&script.commands[0], text)
+            .expect("match");
+        assert_eq!(found.needs(), Needs::Sources, "{text}");
+        assert!(
+            found.split(&BuildContext::without_files()).is_none(),
+            "{text}"
+        );
+    }
+}
+
+fn artifacts_of(text: &str, context: &BuildContext) -> Option<(Vec<String>, bool)> {
+    let script = lex(text);
+    let found = KnowledgeBase::builtin().match_command(&script.commands[0], text)?;
+    found.artifacts(context).map(|a| (a.paths, a.exact))
+}
+
+#[test]
+fn resolves_artifacts() {
+    let none = BuildContext::without_files();
+    let owned = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        artifacts_of(
+            "CGO_ENABLED=0 go build -ldflags '-s -w' -o /bin/app ./cmd/app",
+            &none
+        ),
+        Some((owned(&["/bin/app"]), true))
+    );
+    assert_eq!(artifacts_of("go build ./...", &none), None);
+    assert_eq!(
+        artifacts_of("npm run build", &none),
+        Some((owned(&["dist", "build"]), false))
+    );
+    assert_eq!(
+        artifacts_of("mvn package", &none),
+        Some((owned(&["target/*.jar"]), false))
+    );
+    assert_eq!(
+        artifacts_of("dotnet publish -c Release --output=/out", &none),
+        Some((owned(&["/out"]), true))
+    );
+    assert_eq!(
+        artifacts_of("cargo build --release", &fixture("rust-bin")),
+        Some((owned(&["target/release/hello-bin"]), true))
+    );
+    assert_eq!(artifacts_of("cargo build --release", &none), None);
+}
+
+#[test]
+fn detects_profiles_in_contexts() {
+    let knowledge = KnowledgeBase::builtin();
+    let ids = |context: &BuildContext| -> Vec<String> {
+        knowledge
+            .detect(context)
+            .iter()
+            .map(|p| p.id.clone())
+            .collect()
+    };
+    assert_eq!(ids(&fixture("node-hooks")), ["npm"]);
+    assert_eq!(ids(&fixture("python-editable")), ["pip"]);
+    assert_eq!(ids(&fixture("rust-bin")), ["cargo"]);
+    assert!(ids(&BuildContext::without_files()).is_empty());
+    let npm = knowledge.profile("npm").expect("npm");
+    assert_eq!(
+        npm.dependency_files(&fixture("node-hooks")),
+        [Path::new("package.json"), Path::new("package-lock.json")]
+    );
+}
+
+#[test]
+fn reports_hooks() {
+    let knowledge = KnowledgeBase::builtin();
+    let hooks = |id: &str, fixture_name: &str| {
+        knowledge
+            .profile(id)
+            .expect("profile")
+            .hooks_present(&fixture(fixture_name))
+    };
+    assert_eq!(
+        hooks("npm", "node-hooks"),
+        ["package.json: scripts.postinstall"]
+    );
+    assert_eq!(
+        hooks("pip", "python-editable"),
+        ["requirements.txt: line 2: -e ."]
+    );
+    assert!(hooks("cargo", "rust-bin").is_empty());
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[workspace]\nmembers = [\"a\"]\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("package.json"), "{ not json").expect("write");
+    std::fs::write(
+        dir.path().join("Gemfile"),
+        "source 'https://rubygems.org'\ngemspec\n",
+    )
+    .expect("write");
+    let context = BuildContext::open(dir.path(), None).expect("open");
+    let found = |id: &str| {
+        knowledge
+            .profile(id)
+            .expect("profile")
+            .hooks_present(&context)
+    };
+    assert_eq!(found("cargo"), ["Cargo.toml: workspace"]);
+    assert!(found("npm")[0].starts_with("package.json: invalid JSON"));
+    assert_eq!(found("bundler"), ["Gemfile: line 2: gemspec"]);
+}
+
+#[test]
+fn build_only_packages() {
+    let knowledge = KnowledgeBase::builtin();
+    let npm = knowledge.profile("npm");
+    let pip = knowledge.profile("pip");
+    for package in ["gcc", "build-essential", "libpq-dev", "git", "make", "g++"] {
+        assert!(knowledge.is_build_only_package(package, None), "{package}");
+    }
+    assert!(knowledge.is_build_only_package("python3", npm));
+    assert!(!knowledge.is_build_only_package("python3", pip));
+    assert!(!knowledge.is_build_only_package("curl", None));
+    assert!(!knowledge.is_build_only_package("libpq5", pip));
+}
+
+#[test]
+fn builder_images_name_profiles() {
+    let knowledge = KnowledgeBase::builtin();
+    let ids = |image: &str| -> Vec<String> {
+        knowledge
+            .profiles_for_image(&dfmigrate::model::ImageRef::parse(image))
+            .iter()
+            .map(|p| p.id.clone())
+            .collect()
+    };
+    assert_eq!(ids("golang:1.22"), ["go"]);
+    assert_eq!(ids("mcr.microsoft.com/dotnet/sdk:8.0"), ["dotnet"]);
+    assert!(ids("docker.io/library/node:20").contains(&"npm".to_owned()));
+    assert!(ids("debian:bookworm").is_empty());
+}
