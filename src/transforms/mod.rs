@@ -8,6 +8,7 @@
 mod apt_hygiene;
 mod copy_over_add;
 mod deps_first;
+mod dockerignore;
 mod exec_form;
 mod reorder_layers;
 
@@ -166,6 +167,7 @@ pub fn all() -> &'static [&'static dyn Transform] {
         &apt_hygiene::AptHygiene,
         &reorder_layers::ReorderLayers,
         &deps_first::DepsFirst,
+        &dockerignore::Dockerignore,
     ]
 }
 
