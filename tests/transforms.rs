@@ -213,6 +213,11 @@ fn documentation_examples_hold() {
             context.as_ref().map(|dir| dir.path()),
             false,
         );
+        assert!(
+            !outcome.findings.is_empty(),
+            "{}: the documented example has no finding",
+            transform.id()
+        );
         assert_eq!(
             outcome.fixed.as_deref().unwrap_or(&input),
             expected,
