@@ -14,8 +14,10 @@ pub struct SplitStages;
 
 /// Interpreters and launchers a runtime image provides on its PATH.
 const RUNTIME_PROGRAMS: &[&str] = &[
-    "node", "python", "python3", "java", "dotnet", "ruby", "bundle", "php",
+    "node", "npm", "npx", "yarn", "python", "python3", "java", "dotnet", "ruby", "bundle", "php",
 ];
+/// Folders whose `bin` is on the runtime images' PATH.
+const PATH_ROOTS: &[&str] = &["/usr/local", "/usr/local/bundle"];
 /// Instructions of the build stage that configure the running container, copied in order.
 const RUNTIME_CONFIG: &[InstructionKind] = &[
     InstructionKind::Label,
@@ -344,7 +346,11 @@ impl Split<'_, '_> {
                 .filter(|keep| !is_within(app, keep))
                 .cloned(),
         );
-        for word in command.iter().skip(1).filter(|w| w.starts_with('/')) {
+        for word in command
+            .iter()
+            .skip(1)
+            .filter(|w| w.starts_with('/') && names_a_file(w))
+        {
             if !copies.iter().any(|folder| is_within(folder, word)) {
                 return Err(format!(
                     "the command uses {word}, outside the folders the runtime stage would receive"
@@ -352,7 +358,16 @@ impl Split<'_, '_> {
             }
         }
         let program = command.first().map(String::as_str).unwrap_or_default();
+        // A bare name is found on PATH: the runtime's own programs, or the console scripts the
+        // installs put in a copied `bin` folder (`/usr/local/bin/gunicorn`).
+        let installed = !program.contains('/')
+            && self
+                .layout
+                .keep
+                .iter()
+                .any(|keep| PATH_ROOTS.contains(&keep.as_str()));
         if !RUNTIME_PROGRAMS.contains(&program)
+            && !installed
             && !copies
                 .iter()
                 .any(|folder| is_within(folder, &resolve(app, program)))
@@ -374,9 +389,7 @@ impl Split<'_, '_> {
         let cwd = workdir.unwrap_or("/");
         let mut copies = Vec::new();
         for (position, word) in command.iter().enumerate() {
-            let looks_like_path =
-                word.contains('/') || [".jar", ".dll"].iter().any(|ext| word.ends_with(ext));
-            if position > 0 && !looks_like_path {
+            if position > 0 && !names_a_file(word) {
                 continue;
             }
             let path = resolve(cwd, word);
@@ -587,25 +600,40 @@ fn verbatim(instruction: &Instruction, newline: &str) -> String {
     text
 }
 
-/// The words of a CMD or ENTRYPOINT in exec form, or of a plain shell-form command.
+/// The words of a CMD or ENTRYPOINT in exec form, or of a shell-form single command (variables
+/// in its arguments are fine: they are not traced; a leading `exec` is dropped).
 fn command_words(instruction: &Instruction) -> Result<Vec<String>, String> {
     if let Some(words) = instruction.exec_form() {
         return Ok(words.into_iter().map(|w| w.value).collect());
     }
     let script = instruction.script().ok_or("the command cannot be read")?;
-    if !script.lexed.is_plain_command() {
+    let lexed = &script.lexed;
+    let single = matches!(lexed.commands.as_slice(), [command] if command.next.is_none() && command.redirects.is_empty());
+    if !single || lexed.has_grouping || lexed.has_comment || lexed.incomplete {
+        let keyword = instruction.keyword().value.to_ascii_uppercase();
         return Err(format!(
-            "the {} is a shell script that cannot be traced",
-            instruction.keyword().value.to_ascii_uppercase()
+            "the {keyword} is a shell script that cannot be traced"
         ));
     }
-    let words = &script.lexed.commands[0].words;
-    let skip_exec = words.first().is_some_and(|w| w.value == "exec");
+    let words = &lexed.commands[0].words;
+    let skip_exec = usize::from(words.first().is_some_and(|w| w.value == "exec"));
+    if words
+        .get(skip_exec)
+        .is_some_and(|program| program.has_expansion || program.has_glob)
+    {
+        return Err("the program to run is a variable".to_owned());
+    }
     Ok(words
         .iter()
-        .skip(usize::from(skip_exec))
+        .skip(skip_exec)
         .map(|w| w.value.clone())
         .collect())
+}
+
+/// A command word that names a file to trace: not an option, not a variable.
+fn names_a_file(word: &str) -> bool {
+    let path_like = word.contains('/') || [".jar", ".dll"].iter().any(|ext| word.ends_with(ext));
+    !word.starts_with('-') && !word.contains('$') && path_like
 }
 
 fn quote(path: &str) -> String {
