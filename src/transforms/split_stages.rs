@@ -130,6 +130,16 @@ struct Plan {
     edits: Vec<Edit>,
 }
 
+/// What the new final stage is made of.
+struct RuntimeStage<'s> {
+    runtime: &'s RuntimeImage,
+    builder: &'s str,
+    workdir: Option<&'s str>,
+    copies: &'s [String],
+    prune: Option<&'s str>,
+    install: Option<&'s str>,
+}
+
 impl Split<'_, '_> {
     fn plan(&self) -> Result<Option<Plan>, String> {
         let command = self.command()?;
@@ -163,15 +173,15 @@ impl Split<'_, '_> {
             ));
         }
         let prune = self.prune(&command);
-        let runtime_stage = self.runtime_stage(
-            &runtime,
-            &builder,
-            workdir.as_deref(),
-            &copies,
+        let parts = RuntimeStage {
+            runtime: &runtime,
+            builder: &builder,
+            workdir: workdir.as_deref(),
+            copies: &copies,
             prune,
-            install.as_deref(),
-            &style,
-        );
+            install: install.as_deref(),
+        };
+        let runtime_stage = self.runtime_stage(&parts, &style);
         let end = self.file.text().len();
         let line_break = if self.file.text().ends_with('\n') {
             ""
@@ -538,16 +548,15 @@ impl Split<'_, '_> {
             )
     }
 
-    fn runtime_stage(
-        &self,
-        runtime: &RuntimeImage,
-        builder: &str,
-        workdir: Option<&str>,
-        copies: &[String],
-        prune: Option<&str>,
-        install: Option<&str>,
-        style: &Style,
-    ) -> String {
+    fn runtime_stage(&self, parts: &RuntimeStage, style: &Style) -> String {
+        let RuntimeStage {
+            runtime,
+            builder,
+            workdir,
+            copies,
+            prune,
+            install,
+        } = parts;
         let keyword = |kind| style.keyword(kind);
         let newline = style.newline;
         let mut text = String::new();
@@ -588,7 +597,7 @@ impl Split<'_, '_> {
                 keyword(InstructionKind::Workdir)
             ));
         }
-        for path in copies {
+        for path in copies.iter() {
             let from = format!("--from={builder}");
             text.push_str(&format!(
                 "{} {from} {} {}{newline}",
