@@ -398,22 +398,19 @@ fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
         fixed_config,
         options.stdin_name.as_deref(),
     );
-    let reports = process_all(&inputs.files, &lookups, &options);
     let config_errors = distinct_config_errors(&lookups);
-    print_results(
-        &reports,
-        &inputs.errors,
-        &config_errors,
-        mode,
-        format,
-        &options,
-    );
-    exit_code(
-        &reports,
-        !inputs.errors.is_empty() || !config_errors.is_empty(),
-        mode,
-    )
+    print_stderr(&setup_errors(&config_errors, &inputs.errors));
+    let mut output = Output::new(mode, format);
+    for (files, lookups) in inputs.files.chunks(CHUNK).zip(lookups.chunks(CHUNK)) {
+        let reports = process_all(files, lookups, &options);
+        output.chunk(&reports, &options);
+    }
+    output.finish(!inputs.errors.is_empty() || !config_errors.is_empty())
 }
+
+/// Files processed together; each chunk's reports are printed and dropped before the next, so
+/// memory does not grow with the number of files.
+const CHUNK: usize = 512;
 
 /// `--config FILE` loaded once (`Some`), or `None` when configs are discovered or ignored.
 fn load_fixed_config(args: &RunArgs) -> Result<Option<Arc<Config>>, config::ConfigError> {
@@ -639,14 +636,11 @@ fn use_color(choice: ColorChoice, terminal: bool) -> bool {
 }
 
 /// Prints everything, once, in path order: results on stdout, errors and notes on stderr.
-fn print_results(
-    reports: &[FileReport],
-    walk_errors: &[walk::WalkError],
+/// Configuration and walking errors, printed before anything else.
+fn setup_errors(
     config_errors: &[Arc<config::ConfigError>],
-    mode: Mode,
-    format: OutputFormat,
-    options: &RunOptions,
-) {
+    walk_errors: &[walk::WalkError],
+) -> String {
     let mut errors = String::new();
     for error in config_errors {
         errors.push_str(&format!("{error}\n"));
@@ -658,37 +652,98 @@ fn print_results(
             error.message
         ));
     }
-    for report in reports {
-        for error in &report.errors {
-            errors.push_str(&emit::error_line(&report.path, error));
-            errors.push('\n');
+    errors
+}
+
+/// Prints reports chunk by chunk, in path order, keeping only counts between chunks.
+struct Output {
+    mode: Mode,
+    summary: Summary,
+    json: Option<emit::JsonStream>,
+    /// Fixed texts for `--write -` (standard input), printed after the summary goes to stderr.
+    stdin_outputs: String,
+    any_error: bool,
+    any_finding: bool,
+    any_change: bool,
+}
+
+impl Output {
+    fn new(mode: Mode, format: OutputFormat) -> Output {
+        let json = (format == OutputFormat::Json).then(emit::JsonStream::default);
+        Output {
+            mode,
+            summary: Summary::default(),
+            json,
+            stdin_outputs: String::new(),
+            any_error: false,
+            any_finding: false,
+            any_change: false,
         }
     }
-    print_stderr(&errors);
-    let summary = Summary::of(reports);
-    if format == OutputFormat::Json {
-        print_stdout(&emit::json_document(reports));
-        return;
-    }
-    let stdout = match mode {
-        Mode::Report => {
-            format!(
-                "{}{}\n",
-                emit::findings_text(reports, options.paint),
-                summary.findings_line()
-            )
+
+    fn chunk(&mut self, reports: &[FileReport], options: &RunOptions) {
+        let mut errors = String::new();
+        for report in reports {
+            for error in &report.errors {
+                errors.push_str(&emit::error_line(&report.path, error));
+                errors.push('\n');
+            }
         }
-        Mode::Check => format!("{}{}\n", would_fix_lines(reports), summary.check_line()),
-        Mode::Diff => {
-            print_stderr(&format!("{}\n", summary.check_line()));
-            reports
+        print_stderr(&errors);
+        self.summary.add(reports);
+        self.any_error |= reports.iter().any(|report| !report.errors.is_empty());
+        self.any_finding |= reports.iter().any(|report| !report.findings.is_empty());
+        self.any_change |= reports.iter().any(FileReport::changes);
+        if let Some(json) = &mut self.json {
+            print_stdout(&json.entries(reports));
+            return;
+        }
+        let stdout = match self.mode {
+            Mode::Report => emit::findings_text(reports, options.paint),
+            Mode::Check => would_fix_lines(reports),
+            Mode::Diff => reports
                 .iter()
                 .filter_map(|report| report.diff.as_deref())
-                .collect()
+                .collect(),
+            Mode::Write => {
+                let outputs = reports.iter().filter_map(|report| report.output.as_deref());
+                self.stdin_outputs.extend(outputs);
+                String::new()
+            }
+        };
+        print_stdout(&stdout);
+    }
+
+    /// Prints the summary and returns the exit code.
+    fn finish(self, other_errors: bool) -> i32 {
+        let summary = &self.summary;
+        match (self.json, self.mode) {
+            (Some(json), _) => print_stdout(&json.finish(summary)),
+            (None, Mode::Report) => print_stdout(&format!("{}\n", summary.findings_line())),
+            (None, Mode::Check) => print_stdout(&format!("{}\n", summary.check_line())),
+            (None, Mode::Diff) => print_stderr(&format!("{}\n", summary.check_line())),
+            (None, Mode::Write) if self.stdin_outputs.is_empty() => {
+                print_stdout(&format!("{}\n", summary.write_line()));
+            }
+            (None, Mode::Write) => {
+                print_stderr(&format!("{}\n", summary.write_line()));
+                print_stdout(&self.stdin_outputs);
+            }
         }
-        Mode::Write => write_mode_stdout(reports, &summary),
-    };
-    print_stdout(&stdout);
+        if other_errors || self.any_error {
+            return EXIT_ERROR;
+        }
+        let found = match self.mode {
+            Mode::Report => self.any_finding,
+            Mode::Diff | Mode::Check => self.any_change,
+            Mode::Write => false,
+        };
+        if found {
+            EXIT_FOUND
+        } else {
+            EXIT_OK
+        }
+    }
 }
 
 fn would_fix_lines(reports: &[FileReport]) -> String {
@@ -697,35 +752,6 @@ fn would_fix_lines(reports: &[FileReport]) -> String {
         .filter(|report| report.changes())
         .map(|report| format!("Would fix: {}\n", report.path))
         .collect()
-}
-
-/// With stdin, the fixed text (the summary goes to stderr); otherwise the summary.
-fn write_mode_stdout(reports: &[FileReport], summary: &Summary) -> String {
-    let outputs: Vec<&str> = reports
-        .iter()
-        .filter_map(|report| report.output.as_deref())
-        .collect();
-    if outputs.is_empty() {
-        return format!("{}\n", summary.write_line());
-    }
-    print_stderr(&format!("{}\n", summary.write_line()));
-    outputs.concat()
-}
-
-fn exit_code(reports: &[FileReport], other_errors: bool, mode: Mode) -> i32 {
-    if other_errors || reports.iter().any(|report| !report.errors.is_empty()) {
-        return EXIT_ERROR;
-    }
-    let found = match mode {
-        Mode::Report => reports.iter().any(|report| !report.findings.is_empty()),
-        Mode::Diff | Mode::Check => reports.iter().any(FileReport::changes),
-        Mode::Write => false,
-    };
-    if found {
-        EXIT_FOUND
-    } else {
-        EXIT_OK
-    }
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error worth reporting.

@@ -5,7 +5,7 @@
 //! - `--diff`: a unified diff `git apply` and `patch -p1` accept, line endings kept byte for byte;
 //! - `--check`: `Would fix: PATH`;
 //! - `--write`: atomic replacement ([`write_atomically`]);
-//! - `--format json`: one document ([`JsonDocument`]).
+//! - `--format json`: one document `{"files": [...], "summary": {...}}` ([`JsonStream`]).
 
 use crate::engine::{FileError, ReportedFinding};
 use crate::transforms::Edit;
@@ -249,10 +249,15 @@ pub struct Summary {
 impl Summary {
     /// Counts the reports.
     pub fn of(reports: &[FileReport]) -> Summary {
-        let mut summary = Summary {
-            files: reports.len(),
-            ..Summary::default()
-        };
+        let mut summary = Summary::default();
+        summary.add(reports);
+        summary
+    }
+
+    /// Adds more reports to the counts.
+    pub fn add(&mut self, reports: &[FileReport]) {
+        let summary = self;
+        summary.files += reports.len();
         for report in reports {
             summary.findings += report.findings.len();
             match report.status {
@@ -263,7 +268,6 @@ impl Summary {
                 Status::Skipped => summary.skipped += 1,
             }
         }
-        summary
     }
 
     /// The summary line of the findings listing.
@@ -319,13 +323,6 @@ fn plural(count: usize, noun: &str) -> String {
     }
 }
 
-/// The `--format json` document: `{"files": [...], "summary": {...}}`.
-#[derive(Serialize)]
-pub struct JsonDocument<'r> {
-    pub files: Vec<JsonFile<'r>>,
-    pub summary: Summary,
-}
-
 /// One file of the JSON document.
 #[derive(Serialize)]
 pub struct JsonFile<'r> {
@@ -356,14 +353,47 @@ pub struct JsonError<'r> {
 }
 
 /// Renders every report as one JSON document (pretty-printed, ending in a newline).
+/// The JSON document written piece by piece, so a run never holds every file's report.
+#[derive(Default)]
+pub struct JsonStream {
+    started: bool,
+}
+
+impl JsonStream {
+    /// The entries of these reports (the document's opening before the first one).
+    pub fn entries(&mut self, reports: &[FileReport]) -> String {
+        let mut out = String::new();
+        for report in reports {
+            out.push_str(if self.started {
+                ",\n"
+            } else {
+                "{\n  \"files\": [\n"
+            });
+            self.started = true;
+            let text = serde_json::to_string_pretty(&json_file(report)).unwrap_or_default();
+            let indented: Vec<String> = text.lines().map(|line| format!("    {line}")).collect();
+            out.push_str(&indented.join("\n"));
+        }
+        out
+    }
+
+    /// The end of the document: the summary.
+    pub fn finish(self, summary: &Summary) -> String {
+        let text = serde_json::to_string_pretty(summary).unwrap_or_default();
+        let summary = text.replace('\n', "\n  ");
+        if self.started {
+            format!("\n  ],\n  \"summary\": {summary}\n}}\n")
+        } else {
+            format!("{{\n  \"files\": [],\n  \"summary\": {summary}\n}}\n")
+        }
+    }
+}
+
+/// The whole JSON document for these reports.
 pub fn json_document(reports: &[FileReport]) -> String {
-    let document = JsonDocument {
-        files: reports.iter().map(json_file).collect(),
-        summary: Summary::of(reports),
-    };
-    let mut out = serde_json::to_string_pretty(&document).unwrap_or_default();
-    out.push('\n');
-    out
+    let mut stream = JsonStream::default();
+    let entries = stream.entries(reports);
+    entries + &stream.finish(&Summary::of(reports))
 }
 
 fn json_file(report: &FileReport) -> JsonFile<'_> {
