@@ -236,6 +236,7 @@ impl KnowledgeBase {
             .map(|entry| ImageInfo {
                 distro: entry.distro,
                 user: entry.user.clone(),
+                non_root: entry.non_root,
             })
     }
 }
