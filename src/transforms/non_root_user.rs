@@ -2,7 +2,7 @@
 
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::knowledge::{Distro, KnowledgeBase};
-use crate::model::shell::{self, Command};
+use crate::model::shell;
 use crate::model::{Dockerfile, Instruction, Located, Stage};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
@@ -34,6 +34,15 @@ const ROOT_PROGRAMS: &[&str] = &[
     "systemctl",
     "init",
     "s6-svscan",
+    "apache2-foreground",
+    "httpd-foreground",
+    "haproxy",
+    "squid",
+    "named",
+    "dnsmasq",
+    "vsftpd",
+    "rsyslogd",
+    "dockerd",
 ];
 
 /// Programs that write to the paths they are given.
@@ -452,10 +461,25 @@ impl<'a, 'p> FinalStage<'a, 'p> {
                 volume.start_line()
             ));
         }
+        let mut starts = 0;
         for kind in [InstructionKind::Entrypoint, InstructionKind::Cmd] {
             if let Some(start) = self.of_kind(kind).last() {
+                starts += 1;
                 risks.extend(command_risk(start));
             }
+        }
+        if starts == 0 {
+            risks.push(format!(
+                "the stage starts `{}`'s own command, which dfmigrate cannot see",
+                self.root_base.base.raw
+            ));
+        }
+        if workdir_at(&self.instructions).is_none()
+            && self.of_kind(InstructionKind::Workdir).next().is_some()
+        {
+            risks.push(
+                "the WORKDIR uses variables, so its files keep root as their owner".to_owned(),
+            );
         }
         risks
     }
@@ -473,37 +497,45 @@ fn is_privileged_port(port: &str) -> bool {
 fn command_risk(instruction: &Instruction) -> Option<String> {
     let keyword = instruction.keyword().value.to_ascii_uppercase();
     let line = instruction.start_line();
-    let (text, commands) = start_script(instruction)?;
-    commands.iter().find_map(|command| {
+    let risk = script_risk(&start_script(instruction)?, true)?;
+    Some(format!("the {keyword} on line {line} {risk}"))
+}
+
+/// What in a shell script may need root; the script of a `sh -c` inside is read too (once).
+fn script_risk(text: &str, nested: bool) -> Option<String> {
+    shell::lex(text).commands.iter().find_map(|command| {
         let words: Vec<&str> = command.words.iter().map(|w| w.value.as_str()).collect();
         let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w))?;
         if ROOT_PROGRAMS.contains(&program) {
-            return Some(format!(
-                "the {keyword} on line {line} runs `{program}`, which needs root"
-            ));
+            return Some(format!("runs `{program}`, which needs root"));
         }
         let redirects_to_root_path = command
             .redirects
             .iter()
-            .any(|r| is_root_path(redirect_target(r.slice(&text))));
+            .any(|r| is_root_path(redirect_target(r.slice(text))));
         let writes_root_path =
             WRITERS.contains(&program) && words[1..].iter().any(|w| is_root_path(w));
         if redirects_to_root_path || writes_root_path {
-            return Some(format!(
-                "the {keyword} on line {line} writes to a folder owned by root"
-            ));
+            return Some("writes to a folder owned by root".to_owned());
+        }
+        if let (true, [_, "-c", script, ..]) = (nested && is_shell(program), words.as_slice()) {
+            return script_risk(script, false);
         }
         let script = words.iter().take(2).find(|word| word.ends_with(".sh"))?;
         Some(format!(
-            "the {keyword} on line {line} runs {script}, whose commands dfmigrate cannot see"
+            "runs {script}, whose commands dfmigrate cannot see"
         ))
     })
 }
 
-/// The script a CMD/ENTRYPOINT starts, lexed: its shell form, the script of an exec-form
-/// `sh -c`, or the exec-form words quoted as one command.
-fn start_script(instruction: &Instruction) -> Option<(String, Vec<Command>)> {
-    let text = match instruction.exec_form() {
+fn is_shell(program: &str) -> bool {
+    matches!(program, "sh" | "bash" | "ash" | "dash")
+}
+
+/// The script a CMD/ENTRYPOINT starts: its shell form, the script of an exec-form `sh -c`,
+/// or the exec-form words quoted as one command.
+fn start_script(instruction: &Instruction) -> Option<String> {
+    Some(match instruction.exec_form() {
         Some(elements) => shell_c_script(&elements).unwrap_or_else(|| {
             elements
                 .iter()
@@ -512,19 +544,14 @@ fn start_script(instruction: &Instruction) -> Option<(String, Vec<Command>)> {
                 .join(" ")
         }),
         None => instruction.script()?.text.to_owned(),
-    };
-    let commands = shell::lex(&text).commands;
-    Some((text, commands))
+    })
 }
 
 /// The script of an exec-form `["sh", "-c", "script"]`.
 fn shell_c_script(elements: &[Located<String>]) -> Option<String> {
     match elements {
         [shell, flag, script, ..]
-            if matches!(
-                shell.value.rsplit('/').next(),
-                Some("sh" | "bash" | "ash" | "dash")
-            ) && flag.value == "-c" =>
+            if is_shell(shell.value.rsplit('/').next().unwrap_or("")) && flag.value == "-c" =>
         {
             Some(script.value.clone())
         }
@@ -532,7 +559,8 @@ fn shell_c_script(elements: &[Located<String>]) -> Option<String> {
     }
 }
 
-fn shell_quote(value: &str) -> String {
+/// A word quoted for the shell.
+pub(super) fn shell_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 

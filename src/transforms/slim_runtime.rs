@@ -1,9 +1,10 @@
 #![doc = include_str!("../../transforms/docs/slim-runtime.md")]
 
+use super::non_root_user::shell_quote;
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::knowledge::{image_name, KnowledgeBase, RuntimeHints};
 use crate::model::packages::{apt_installs, package_command};
-use crate::model::shell::Command;
+use crate::model::shell::{self, Command};
 use crate::model::{Dockerfile, ImageRef, Instruction};
 use crate::syntax::InstructionKind;
 
@@ -106,20 +107,26 @@ fn needs_full_image(
     let installs_packages = instructions.iter().any(installs_system_packages);
     let profiles = knowledge.profiles_for_image(base);
     for instruction in instructions {
-        let Some(script) = instruction.script() else {
+        let Some(script) = script_of(instruction) else {
             continue;
         };
         let keyword = instruction.keyword().value.to_ascii_uppercase();
         let line = instruction.start_line();
-        for command in &script.lexed.commands {
+        for command in &shell::lex(&script).commands {
             let program = program_name(command);
             let runs_toolchain = TOOLCHAIN_PROGRAMS.contains(&program)
+                || is_sdk_command(command)
                 || profiles
                     .iter()
-                    .any(|p| p.match_command(command, script.text).is_some());
+                    .any(|p| p.match_command(command, &script).is_some());
             if other_family && runs_toolchain {
+                let verb = command
+                    .args()
+                    .first()
+                    .filter(|word| !word.value.starts_with('-'))
+                    .map_or(String::new(), |word| format!(" {}", word.value));
                 return Some(format!(
-                    "the {keyword} on line {line} runs `{program}`, which `{}` does not have",
+                    "the {keyword} on line {line} runs `{program}{verb}`, which `{}` does not have",
                     proposed.raw
                 ));
             }
@@ -131,6 +138,29 @@ fn needs_full_image(
         }
     }
     None
+}
+
+/// The shell script of a RUN, CMD, ENTRYPOINT or HEALTHCHECK; exec-form words are quoted.
+fn script_of(instruction: &Instruction) -> Option<String> {
+    match instruction.exec_form() {
+        Some(elements) => Some(
+            elements
+                .iter()
+                .map(|e| shell_quote(&e.value))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        None => instruction.script().map(|script| script.text.to_owned()),
+    }
+}
+
+/// `dotnet run`, `dotnet watch`, `dotnet ef` …: SDK commands, unlike `dotnet app.dll`.
+fn is_sdk_command(command: &Command) -> bool {
+    program_name(command) == "dotnet"
+        && command
+            .args()
+            .first()
+            .is_some_and(|verb| !verb.value.starts_with('-') && !verb.value.ends_with(".dll"))
 }
 
 /// The command's program without its folder (`/usr/bin/curl` → `curl`).
