@@ -2,6 +2,7 @@
 
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::knowledge::{Distro, KnowledgeBase};
+use crate::model::packages::is_assignment;
 use crate::model::shell;
 use crate::model::{Dockerfile, Instruction, Located, Stage};
 use crate::style::Style;
@@ -504,7 +505,12 @@ fn command_risk(instruction: &Instruction) -> Option<String> {
 /// What in a shell script may need root; the script of a `sh -c` inside is read too (once).
 fn script_risk(text: &str, nested: bool) -> Option<String> {
     shell::lex(text).commands.iter().find_map(|command| {
-        let words: Vec<&str> = command.words.iter().map(|w| w.value.as_str()).collect();
+        let words: Vec<&str> = command
+            .words
+            .iter()
+            .map(|w| w.value.as_str())
+            .skip_while(|w| *w == "exec" || is_assignment(w))
+            .collect();
         let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w))?;
         if ROOT_PROGRAMS.contains(&program) {
             return Some(format!("runs `{program}`, which needs root"));
@@ -643,4 +649,31 @@ fn is_inside(path: &str, folder: &str) -> bool {
         || path
             .strip_prefix(folder)
             .is_some_and(|rest| rest.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_users_ports_and_paths() {
+        assert!(is_root_user("root") && is_root_user("0:0") && is_root_user("\"root:app\""));
+        assert!(!is_root_user("node") && !is_root_user("1000:0"));
+        assert!(is_privileged_port("80/tcp") && is_privileged_port("443-445"));
+        assert!(is_privileged_port("${PORT}") && !is_privileged_port("8080"));
+        assert!(is_root_path("/var/run/app.pid") && !is_root_path("/var/runtime"));
+        assert_eq!(redirect_target("2>> /var/log/x"), "/var/log/x");
+        assert_eq!(normalize("/app/./src/../lib/"), "/app/lib");
+        assert!(is_inside("/app/src", "/app") && !is_inside("/application", "/app"));
+    }
+
+    #[test]
+    fn sees_root_needs_inside_shell_scripts() {
+        assert_eq!(
+            script_risk("sh -c 'exec gosu app node server.js'", true).as_deref(),
+            Some("runs `gosu`, which needs root")
+        );
+        assert_eq!(script_risk("node server.js > /tmp/log", true), None);
+        assert!(script_risk("./start.sh", true).is_some());
+    }
 }

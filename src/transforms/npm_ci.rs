@@ -517,3 +517,32 @@ fn first_difference(
         .find(|name| !wanted.contains_key(*name))
         .map(|name| format!("`{name}` in {lock_name} is no longer in package.json {field}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn npm_versions_from_node_tags() {
+        let of = |image: &str| NpmVersion::of(&ImageRef::parse(image));
+        assert_eq!(of("node:8.17-alpine"), NpmVersion::WithoutCi);
+        assert_eq!(of("node:14"), NpmVersion::WithCi);
+        assert_eq!(of("node:20-slim"), NpmVersion::WithOmit);
+        assert_eq!(of("node:lts-alpine"), NpmVersion::WithOmit);
+        assert_eq!(of("node"), NpmVersion::WithOmit);
+        assert_eq!(of("node:boron"), NpmVersion::WithoutCi);
+        assert_eq!(of("ubuntu:24.04"), NpmVersion::Unknown);
+        assert_eq!(of("registry.example.com/node:20"), NpmVersion::Unknown);
+    }
+
+    #[test]
+    fn optional_dependencies_may_be_listed_as_dependencies() {
+        let manifest = json!({"dependencies": {"a": "^1"}, "optionalDependencies": {"b": "^2"}});
+        let merged =
+            json!({"dependencies": {"a": "^1", "b": "^2"}, "optionalDependencies": {"b": "^2"}});
+        assert_eq!(compare_dependencies(&manifest, &merged, "lock"), Ok(()));
+        let stale = json!({"dependencies": {"a": "^1"}});
+        assert!(compare_dependencies(&manifest, &stale, "lock").is_err());
+    }
+}
