@@ -209,6 +209,12 @@ impl RunCheck<'_, '_> {
                 "npm ci fails when the lock file is out of date: {why}"
             ));
         }
+        if self.context.is_available(project.join("node_modules")) {
+            doubts.push(
+                "npm ci first deletes node_modules, which the build context may bring in"
+                    .to_owned(),
+            );
+        }
         if npm == NpmVersion::Unknown {
             doubts.push(format!(
                 "npm ci needs npm 5.7 or newer and the npm of `{}` is not known",
