@@ -324,6 +324,17 @@ fn image_facts() {
         Some(Distro::Alpine)
     );
     assert_eq!(info("someorg/tool:1.0"), None);
+    let non_root = |image: &str| info(image).map(|i| i.non_root);
+    assert_eq!(
+        non_root("gcr.io/distroless/static-debian12:nonroot"),
+        Some(true)
+    );
+    assert_eq!(
+        non_root("gcr.io/distroless/nodejs22-debian12:debug-nonroot"),
+        Some(true)
+    );
+    assert_eq!(non_root("gcr.io/distroless/static-debian12"), Some(false));
+    assert_eq!(non_root("node:20"), Some(false));
 }
 
 /// Every builder-looking FROM image of the public corpus: mapping never panics, and the

@@ -55,6 +55,9 @@ pub struct RuntimeInfo {
     pub distro: Distro,
     #[serde(default)]
     pub user: Option<String>,
+    /// The image already runs as `user` by default (distroless `:nonroot` tags).
+    #[serde(default)]
+    pub non_root: bool,
 }
 
 /// What the caller knows about the build output, to choose among rules.
@@ -81,6 +84,8 @@ pub struct RuntimeImage {
 pub struct ImageInfo {
     pub distro: Distro,
     pub user: Option<String>,
+    /// The image's default user is not root.
+    pub non_root: bool,
 }
 
 /// The tag an image rule sees: the written tag, else `latest`.

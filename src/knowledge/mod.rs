@@ -246,6 +246,7 @@ impl KnowledgeBase {
             .map(|entry| ImageInfo {
                 distro: entry.distro,
                 user: entry.user.clone(),
+                non_root: entry.non_root,
             })
     }
 }

@@ -10,7 +10,10 @@ mod copy_over_add;
 mod deps_first;
 mod dockerignore;
 mod exec_form;
+mod non_root_user;
+mod npm_ci;
 mod reorder_layers;
+mod slim_runtime;
 mod split_stages;
 
 use crate::knowledge::KnowledgeBase;
@@ -169,7 +172,10 @@ pub fn all() -> &'static [&'static dyn Transform] {
         &reorder_layers::ReorderLayers,
         &deps_first::DepsFirst,
         &dockerignore::Dockerignore,
+        &npm_ci::NpmCi,
         &split_stages::SplitStages,
+        &slim_runtime::SlimRuntime,
+        &non_root_user::NonRootUser,
     ]
 }
 

@@ -1,0 +1,679 @@
+#![doc = include_str!("../../transforms/docs/non-root-user.md")]
+
+use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use crate::knowledge::{Distro, KnowledgeBase};
+use crate::model::packages::is_assignment;
+use crate::model::shell;
+use crate::model::{Dockerfile, Instruction, Located, Stage};
+use crate::style::Style;
+use crate::syntax::InstructionKind;
+
+pub struct NonRootUser;
+
+/// The user this transform creates when the image has none.
+const APP_USER: &str = "app";
+
+/// Programs that need root to start or that drop privileges themselves.
+const ROOT_PROGRAMS: &[&str] = &[
+    "gosu",
+    "su-exec",
+    "sudo",
+    "su",
+    "chroot",
+    "setpriv",
+    "runuser",
+    "supervisord",
+    "nginx",
+    "httpd",
+    "apache2",
+    "apache2ctl",
+    "apachectl",
+    "sshd",
+    "cron",
+    "crond",
+    "service",
+    "systemctl",
+    "init",
+    "s6-svscan",
+    "apache2-foreground",
+    "httpd-foreground",
+    "haproxy",
+    "squid",
+    "named",
+    "dnsmasq",
+    "vsftpd",
+    "rsyslogd",
+    "dockerd",
+];
+
+/// Programs that write to the paths they are given.
+const WRITERS: &[&str] = &[
+    "tee", "cp", "mv", "mkdir", "touch", "ln", "rm", "chown", "chmod", "sed", "install", "envsubst",
+];
+
+/// Folders owned by root that a non-root user cannot write to.
+const ROOT_PATHS: &[&str] = &[
+    "/etc",
+    "/var/run",
+    "/run",
+    "/var/log",
+    "/var/lib",
+    "/var/cache",
+    "/usr",
+    "/root",
+];
+
+impl Transform for NonRootUser {
+    fn id(&self) -> &'static str {
+        "non-root-user"
+    }
+    fn summary(&self) -> &'static str {
+        "The final stage switches to a non-root user before it starts the application"
+    }
+    fn documentation(&self) -> &'static str {
+        include_str!("../../transforms/docs/non-root-user.md")
+    }
+    fn max_applicability(&self) -> Applicability {
+        Applicability::Safe
+    }
+
+    fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
+        let Some(stage) = file.final_stage() else {
+            return;
+        };
+        let chain = stage_chain(file, stage);
+        if file.parse().escape == '`' || chain.iter().any(|s| is_windows_image(&s.base.raw)) {
+            return;
+        }
+        let view = FinalStage {
+            id: self.id(),
+            file,
+            stage,
+            instructions: chain_instructions(file, &chain),
+            root_base: chain.last().map_or(stage, |s| *s),
+            style: Style::detect(file.parse()),
+            knowledge: context.knowledge(),
+        };
+        if let Some(finding) = view.check() {
+            out.push(finding);
+        }
+    }
+}
+
+/// The final stage, then the stages it builds on (`FROM base`), nearest first.
+fn stage_chain<'a>(file: &'a Dockerfile, stage: &'a Stage) -> Vec<&'a Stage> {
+    let mut chain = vec![stage];
+    let mut current = stage.base_stage;
+    while let Some(index) = current {
+        match file.stages().get(index) {
+            Some(base) if !chain.iter().any(|s| s.index == base.index) => {
+                chain.push(base);
+                current = base.base_stage;
+            }
+            _ => break,
+        }
+    }
+    chain
+}
+
+/// Every instruction of the chain's stages in build order: the root ancestor's first.
+fn chain_instructions<'a, 'p>(
+    file: &'a Dockerfile<'p>,
+    chain: &[&Stage],
+) -> Vec<&'a Instruction<'p>> {
+    chain
+        .iter()
+        .rev()
+        .flat_map(|stage| file.stage_instructions(stage))
+        .collect()
+}
+
+fn is_windows_image(image: &str) -> bool {
+    let image = image.to_ascii_lowercase();
+    ["windows", "servercore", "nanoserver"]
+        .iter()
+        .any(|marker| image.contains(marker))
+}
+
+/// `root`, `0`, `root:root`, `0:0`: the user part names root.
+fn is_root_user(value: &str) -> bool {
+    let user = value.trim_matches('"').split(':').next().unwrap_or("");
+    user.eq_ignore_ascii_case("root") || user == "0"
+}
+
+/// The user to switch to, and whether it must be created first.
+struct Plan {
+    user: String,
+    create: Option<&'static str>,
+    why: &'static str,
+}
+
+/// The final stage with everything it inherits.
+struct FinalStage<'a, 'p> {
+    id: &'static str,
+    file: &'a Dockerfile<'p>,
+    stage: &'a Stage,
+    /// The instructions of the final stage and its ancestors, in build order.
+    instructions: Vec<&'a Instruction<'p>>,
+    /// The chain's first stage: the one whose base is an image.
+    root_base: &'a Stage,
+    style: Style,
+    knowledge: &'a KnowledgeBase,
+}
+
+impl<'a, 'p> FinalStage<'a, 'p> {
+    fn finding(&self, message: String, fix: Option<Fix>) -> Finding {
+        Finding {
+            transform: self.id,
+            message,
+            range: self.from().range(),
+            fix,
+        }
+    }
+
+    fn from(&self) -> &'a Instruction<'p> {
+        &self.file.instructions()[self.stage.from]
+    }
+
+    fn own_instructions(&self) -> &'a [Instruction<'p>] {
+        self.file.stage_instructions(self.stage)
+    }
+
+    fn of_kind(&self, kind: InstructionKind) -> impl Iterator<Item = &&'a Instruction<'p>> {
+        self.instructions
+            .iter()
+            .filter(move |instruction| instruction.kind() == Some(kind))
+    }
+
+    fn check(&self) -> Option<Finding> {
+        if let Some(user) = self.of_kind(InstructionKind::User).last() {
+            return self.check_explicit_user(user);
+        }
+        let base = &self.root_base.base;
+        let info = self.knowledge.image_info(base);
+        if info.as_ref().is_some_and(|info| info.non_root) {
+            return None;
+        }
+        let plan = match self.plan(info.as_ref().map(|i| (i.distro, i.user.clone()))) {
+            Ok(plan) => plan,
+            Err(reason) => {
+                return Some(self.finding(
+                    format!("the final stage runs as root; {reason}, so add a non-root user and a USER instruction by hand"),
+                    None,
+                ))
+            }
+        };
+        Some(self.fix(&plan))
+    }
+
+    /// The last USER decides: root is a deliberate choice (reported), anything else is fine.
+    fn check_explicit_user(&self, user: &Instruction) -> Option<Finding> {
+        let value = user.string_arg()?.value;
+        is_root_user(&value).then(|| Finding {
+            transform: self.id,
+            message: format!(
+                "`USER {value}` on line {} makes the container run as root; if only build steps need root, switch to a non-root user before CMD",
+                user.start_line()
+            ),
+            range: user.range(),
+            fix: None,
+        })
+    }
+
+    /// The image's own user, or one created with the distro's tools; the reason otherwise.
+    fn plan(&self, info: Option<(Distro, Option<String>)>) -> Result<Plan, String> {
+        let image = &self.root_base.base.raw;
+        let (distro, user) = info.ok_or_else(|| {
+            format!("dfmigrate does not know the distro of `{image}` to create a user with")
+        })?;
+        if let Some(user) = user {
+            return Ok(Plan {
+                user,
+                create: None,
+                why: "the image's non-root user",
+            });
+        }
+        let create = match distro {
+            Distro::Debian => {
+                "groupadd --system app && useradd --system --gid app --no-create-home app"
+            }
+            Distro::Alpine => "addgroup -S app && adduser -S -G app app",
+            Distro::Distroless | Distro::Other => {
+                return Err(format!(
+                    "`{image}` has no known non-root user and no known tools to create one"
+                ))
+            }
+        };
+        if self.of_kind(InstructionKind::Shell).next().is_some() {
+            return Err("the stage sets its own SHELL".to_owned());
+        }
+        if let Some(run) = self.creates_user() {
+            return Err(format!(
+                "the RUN on line {} creates a user but the stage never switches to it",
+                run.start_line()
+            ));
+        }
+        Ok(Plan {
+            user: APP_USER.to_owned(),
+            create: Some(create),
+            why: "a new system user",
+        })
+    }
+
+    /// A RUN of the chain that adds users or groups.
+    fn creates_user(&self) -> Option<&'a Instruction<'p>> {
+        self.of_kind(InstructionKind::Run).copied().find(|run| {
+            run.logical_text().split_whitespace().any(|word| {
+                matches!(
+                    word.rsplit('/').next(),
+                    Some("useradd" | "adduser" | "groupadd" | "addgroup")
+                )
+            })
+        })
+    }
+
+    fn fix(&self, plan: &Plan) -> Finding {
+        let mut risks = self.root_risks();
+        let (chown_edits, copy_risks) = self.chown_edits(&plan.user);
+        risks.extend(copy_risks);
+        let keyword = |kind| self.style.keyword(kind);
+        let user_line = format!("{} {}", keyword(InstructionKind::User), plan.user);
+        let (user_at, before) = self.user_position();
+        let mut edits = Vec::new();
+        match plan.create {
+            Some(create) => {
+                let run_line = format!("{} {create}", keyword(InstructionKind::Run));
+                let from_end = self.from().range().end;
+                let run_at = if self.ends_line(from_end) {
+                    from_end
+                } else {
+                    user_at
+                };
+                if run_at == user_at {
+                    edits.push(self.lines_edit(user_at, &[run_line, user_line]));
+                } else {
+                    edits.push(self.lines_edit(run_at, &[run_line]));
+                    edits.push(self.lines_edit(user_at, &[user_line]));
+                }
+            }
+            None => edits.push(self.lines_edit(user_at, &[user_line])),
+        }
+        let chowned = chown_edits.len();
+        edits.extend(chown_edits);
+        edits.sort_by_key(|edit| edit.start);
+        let user = &plan.user;
+        let mut message = format!(
+            "the final stage runs as root; switch to {} `{user}` {before}",
+            plan.why
+        );
+        if chowned > 0 {
+            message.push_str(&format!(
+                ", with --chown={user}:{user} on the {chowned} COPY/ADD into the WORKDIR"
+            ));
+        }
+        let applicability = if risks.is_empty() {
+            Applicability::Safe
+        } else {
+            message.push_str(&format!(" (unsafe: {})", risks.join("; ")));
+            Applicability::Unsafe
+        };
+        self.finding(
+            message,
+            Some(Fix {
+                applicability,
+                edits,
+            }),
+        )
+    }
+
+    /// Where USER goes: before the first CMD/ENTRYPOINT/HEALTHCHECK after the stage's last
+    /// RUN (with the comments above it), else at the end of the stage; and how to say so.
+    fn user_position(&self) -> (usize, String) {
+        let own = self.own_instructions();
+        let last_run = own
+            .iter()
+            .rposition(|i| i.kind() == Some(InstructionKind::Run))
+            .unwrap_or(0);
+        let starts = own[last_run + 1..].iter().find(|i| {
+            matches!(
+                i.kind(),
+                Some(
+                    InstructionKind::Cmd
+                        | InstructionKind::Entrypoint
+                        | InstructionKind::Healthcheck
+                )
+            )
+        });
+        match starts {
+            Some(instruction) => (
+                self.file.block_range(instruction).start,
+                format!(
+                    "before the {} on line {}",
+                    instruction.keyword().value.to_ascii_uppercase(),
+                    instruction.start_line()
+                ),
+            ),
+            None => {
+                let last = own.last().map_or(self.from(), |i| i);
+                (last.range().end, "at the end of the stage".to_owned())
+            }
+        }
+    }
+
+    /// Whether `at` is the start of a line (the text before it ends with a newline).
+    fn ends_line(&self, at: usize) -> bool {
+        self.file.text()[..at].ends_with('\n')
+    }
+
+    /// Inserts whole lines at `at`: a line start, or the end of a last line without newline.
+    fn lines_edit(&self, at: usize, lines: &[String]) -> Edit {
+        let newline = self.style.newline;
+        let text: String = if self.ends_line(at) || at == 0 {
+            lines
+                .iter()
+                .map(|line| format!("{line}{newline}"))
+                .collect()
+        } else {
+            lines
+                .iter()
+                .map(|line| format!("{newline}{line}"))
+                .collect()
+        };
+        Edit::insert(at, text)
+    }
+
+    /// `--chown` for the final stage's COPY/ADD into the final WORKDIR, and the reasons the
+    /// user may still not own the application's files.
+    fn chown_edits(&self, user: &str) -> (Vec<Edit>, Vec<String>) {
+        let (mut edits, mut risks) = (Vec::new(), Vec::new());
+        let Some(workdir) = workdir_at(&self.instructions).filter(|w| w != "/") else {
+            return (edits, risks);
+        };
+        let own_start = self.stage.from;
+        for (position, copy) in self.instructions.iter().enumerate() {
+            if copy.flag("chown").is_some() {
+                continue;
+            }
+            let Some(destination) = copy_destination(copy, &self.instructions[..position]) else {
+                continue;
+            };
+            if !is_inside(&destination, &workdir) {
+                continue;
+            }
+            let line = copy.start_line();
+            if copy.index < own_start {
+                risks.push(format!(
+                    "the {} on line {line}, in stage {}, leaves {destination} owned by root",
+                    copy.keyword().value.to_ascii_uppercase(),
+                    self.stage_name(copy)
+                ));
+            } else if let Some(image) = self.copies_from_image(copy) {
+                risks.push(format!(
+                    "the COPY --from={image} on line {line} keeps the image's file owners"
+                ));
+            } else {
+                let at = copy.keyword().range.end;
+                edits.push(Edit::insert(at, format!(" --chown={user}:{user}")));
+            }
+        }
+        (edits, risks)
+    }
+
+    /// The name of an instruction's stage, or its index.
+    fn stage_name(&self, instruction: &Instruction) -> String {
+        let stage = instruction.stage.and_then(|s| self.file.stages().get(s));
+        match stage {
+            Some(Stage {
+                name: Some(name), ..
+            }) => name.clone(),
+            Some(stage) => stage.index.to_string(),
+            None => "?".to_owned(),
+        }
+    }
+
+    /// The image a `COPY --from` names when it is not a stage of the file.
+    fn copies_from_image(&self, copy: &Instruction) -> Option<String> {
+        let from = copy.flag("from")?.value?;
+        let stages = self.file.stages();
+        let is_stage = stages.iter().take(self.stage.index).any(|s| {
+            s.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(&from))
+        }) || from.parse::<usize>().is_ok_and(|i| i < self.stage.index);
+        (!is_stage).then_some(from)
+    }
+
+    /// What in the stage suggests the process needs root.
+    fn root_risks(&self) -> Vec<String> {
+        let mut risks = Vec::new();
+        for expose in self.of_kind(InstructionKind::Expose) {
+            for port in expose.ports() {
+                if is_privileged_port(&port.value) {
+                    risks.push(format!(
+                        "EXPOSE {} may be a port below 1024, which only root binds",
+                        port.value
+                    ));
+                }
+            }
+        }
+        if let Some(volume) = self.of_kind(InstructionKind::Volume).next() {
+            risks.push(format!(
+                "the VOLUME on line {} may be owned by root and not writable",
+                volume.start_line()
+            ));
+        }
+        let mut starts = 0;
+        for kind in [InstructionKind::Entrypoint, InstructionKind::Cmd] {
+            if let Some(start) = self.of_kind(kind).last() {
+                starts += 1;
+                risks.extend(command_risk(start));
+            }
+        }
+        if starts == 0 {
+            risks.push(format!(
+                "the stage starts `{}`'s own command, which dfmigrate cannot see",
+                self.root_base.base.raw
+            ));
+        }
+        if workdir_at(&self.instructions).is_none()
+            && self.of_kind(InstructionKind::Workdir).next().is_some()
+        {
+            risks.push(
+                "the WORKDIR uses variables, so its files keep root as their owner".to_owned(),
+            );
+        }
+        risks
+    }
+}
+
+/// A port that only root may bind, or one only known at build time.
+fn is_privileged_port(port: &str) -> bool {
+    let number = port.split('/').next().unwrap_or(port);
+    let first = number.split('-').next().unwrap_or(number);
+    first.parse::<u32>().map_or(true, |n| n < 1024)
+}
+
+/// Why a CMD/ENTRYPOINT may need root: a program that does, a write to a root-owned folder,
+/// or a script dfmigrate cannot read.
+fn command_risk(instruction: &Instruction) -> Option<String> {
+    let keyword = instruction.keyword().value.to_ascii_uppercase();
+    let line = instruction.start_line();
+    let risk = script_risk(&start_script(instruction)?, true)?;
+    Some(format!("the {keyword} on line {line} {risk}"))
+}
+
+/// What in a shell script may need root; the script of a `sh -c` inside is read too (once).
+fn script_risk(text: &str, nested: bool) -> Option<String> {
+    shell::lex(text).commands.iter().find_map(|command| {
+        let words: Vec<&str> = command
+            .words
+            .iter()
+            .map(|w| w.value.as_str())
+            .skip_while(|w| *w == "exec" || is_assignment(w))
+            .collect();
+        let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w))?;
+        if ROOT_PROGRAMS.contains(&program) {
+            return Some(format!("runs `{program}`, which needs root"));
+        }
+        let redirects_to_root_path = command
+            .redirects
+            .iter()
+            .any(|r| is_root_path(redirect_target(r.slice(text))));
+        let writes_root_path =
+            WRITERS.contains(&program) && words[1..].iter().any(|w| is_root_path(w));
+        if redirects_to_root_path || writes_root_path {
+            return Some("writes to a folder owned by root".to_owned());
+        }
+        if let (true, [_, "-c", script, ..]) = (nested && is_shell(program), words.as_slice()) {
+            return script_risk(script, false);
+        }
+        let script = words.iter().take(2).find(|word| word.ends_with(".sh"))?;
+        Some(format!(
+            "runs {script}, whose commands dfmigrate cannot see"
+        ))
+    })
+}
+
+fn is_shell(program: &str) -> bool {
+    matches!(program, "sh" | "bash" | "ash" | "dash")
+}
+
+/// The script a CMD/ENTRYPOINT starts: its shell form, the script of an exec-form `sh -c`,
+/// or the exec-form words quoted as one command.
+fn start_script(instruction: &Instruction) -> Option<String> {
+    Some(match instruction.exec_form() {
+        Some(elements) => shell_c_script(&elements).unwrap_or_else(|| {
+            elements
+                .iter()
+                .map(|e| shell_quote(&e.value))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }),
+        None => instruction.script()?.text.to_owned(),
+    })
+}
+
+/// The script of an exec-form `["sh", "-c", "script"]`.
+fn shell_c_script(elements: &[Located<String>]) -> Option<String> {
+    match elements {
+        [shell, flag, script, ..]
+            if is_shell(shell.value.rsplit('/').next().unwrap_or("")) && flag.value == "-c" =>
+        {
+            Some(script.value.clone())
+        }
+        _ => None,
+    }
+}
+
+/// A word quoted for the shell.
+pub(super) fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// The file of a redirection (`>>/var/log/x` → `/var/log/x`).
+fn redirect_target(redirect: &str) -> &str {
+    redirect
+        .trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '>' | '<' | '&' | '|'))
+        .trim()
+}
+
+fn is_root_path(path: &str) -> bool {
+    ROOT_PATHS
+        .iter()
+        .any(|root| path == *root || path.starts_with(&format!("{root}/")))
+}
+
+/// The WORKDIR in force after `instructions` (`None` when unset or built from variables).
+fn workdir_at(instructions: &[&Instruction]) -> Option<String> {
+    let mut cwd: Option<String> = None;
+    for instruction in instructions
+        .iter()
+        .filter(|i| i.kind() == Some(InstructionKind::Workdir))
+    {
+        let value = instruction.string_arg()?.value;
+        let value = value.trim_matches('"');
+        if value.contains('$') {
+            return None;
+        }
+        cwd = Some(normalize(&resolve(cwd.as_deref().unwrap_or("/"), value)));
+    }
+    cwd
+}
+
+/// The folder or file a COPY/ADD writes, resolved against the WORKDIR before it.
+fn copy_destination(copy: &Instruction, before: &[&Instruction]) -> Option<String> {
+    if !matches!(
+        copy.kind(),
+        Some(InstructionKind::Copy | InstructionKind::Add)
+    ) {
+        return None;
+    }
+    let destination = copy.copy_args()?.destination.value;
+    let destination = destination.trim_matches('"');
+    if destination.contains('$') {
+        return None;
+    }
+    let cwd = if destination.starts_with('/') {
+        "/".to_owned()
+    } else {
+        workdir_at(before)?
+    };
+    Some(normalize(&resolve(&cwd, destination)))
+}
+
+pub(super) fn resolve(cwd: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("{}/{path}", cwd.trim_end_matches('/'))
+    }
+}
+
+/// `/app/./src/` → `/app/src`; `..` is resolved.
+pub(super) fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+fn is_inside(path: &str, folder: &str) -> bool {
+    path == folder
+        || path
+            .strip_prefix(folder)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_users_ports_and_paths() {
+        assert!(is_root_user("root") && is_root_user("0:0") && is_root_user("\"root:app\""));
+        assert!(!is_root_user("node") && !is_root_user("1000:0"));
+        assert!(is_privileged_port("80/tcp") && is_privileged_port("443-445"));
+        assert!(is_privileged_port("${PORT}") && !is_privileged_port("8080"));
+        assert!(is_root_path("/var/run/app.pid") && !is_root_path("/var/runtime"));
+        assert_eq!(redirect_target("2>> /var/log/x"), "/var/log/x");
+        assert_eq!(normalize("/app/./src/../lib/"), "/app/lib");
+        assert!(is_inside("/app/src", "/app") && !is_inside("/application", "/app"));
+    }
+
+    #[test]
+    fn sees_root_needs_inside_shell_scripts() {
+        assert_eq!(
+            script_risk("sh -c 'exec gosu app node server.js'", true).as_deref(),
+            Some("runs `gosu`, which needs root")
+        );
+        assert_eq!(script_risk("node server.js > /tmp/log", true), None);
+        assert!(script_risk("./start.sh", true).is_some());
+    }
+}

@@ -1,0 +1,554 @@
+#![doc = include_str!("../../transforms/docs/npm-ci.md")]
+
+use super::non_root_user::{normalize, resolve};
+use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use crate::context::BuildContext;
+use crate::knowledge::image_name;
+use crate::model::packages::is_assignment;
+use crate::model::shell::{Command, ShellWord};
+use crate::model::{Dockerfile, ImageRef, Instruction, Script};
+use crate::syntax::InstructionKind;
+use serde_json::{Map, Value};
+use std::path::Path;
+
+pub struct NpmCi;
+
+/// Lock files npm ci installs from, in npm's order of preference.
+const LOCKS: &[&str] = &["npm-shrinkwrap.json", "package-lock.json"];
+
+/// Lock files of other package managers: the project is not npm's.
+const OTHER_LOCKS: &[&str] = &["yarn.lock", "pnpm-lock.yaml"];
+
+/// npm options whose value is the next word.
+const VALUE_OPTIONS: &[&str] = &[
+    "--omit",
+    "--include",
+    "--registry",
+    "--cache",
+    "--loglevel",
+    "-w",
+    "--workspace",
+];
+
+/// Options that make `npm install` something `npm ci` is not.
+const DECLINED_OPTIONS: &[&str] = &[
+    "-g",
+    "--global",
+    "--location",
+    "--prefix",
+    "--no-package-lock",
+    "--package-lock",
+    "--package-lock-only",
+    "--dev",
+    "--only",
+    "--production",
+];
+
+/// The fields of package.json that must agree with the lock file's root entry.
+const DEPENDENCY_FIELDS: &[&str] = &[
+    "dependencies",
+    "devDependencies",
+    "optionalDependencies",
+    "peerDependencies",
+];
+
+impl Transform for NpmCi {
+    fn id(&self) -> &'static str {
+        "npm-ci"
+    }
+    fn summary(&self) -> &'static str {
+        "`npm install` with a lock file in the build context becomes `npm ci`"
+    }
+    fn documentation(&self) -> &'static str {
+        include_str!("../../transforms/docs/npm-ci.md")
+    }
+    fn max_applicability(&self) -> Applicability {
+        Applicability::Safe
+    }
+
+    fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
+        let Some(root) = context.build_context else {
+            return;
+        };
+        let mut build_context = None;
+        for run in file.of_kind(InstructionKind::Run) {
+            let Some(script) = run.script().filter(|s| !s.lexed.incomplete) else {
+                continue;
+            };
+            if run.heredoc_count() > 0 || script.text.contains("npm ci") {
+                continue;
+            }
+            let installs = npm_installs(&script);
+            if installs.is_empty() {
+                continue;
+            }
+            let build_context = match &build_context {
+                Some(opened) => opened,
+                None => match BuildContext::open(root, context.path) {
+                    Ok(opened) => build_context.insert(opened),
+                    Err(_) => return,
+                },
+            };
+            let check = RunCheck {
+                id: self.id(),
+                file,
+                run,
+                script: &script,
+                context: build_context,
+            };
+            out.extend(installs.iter().filter_map(|install| check.check(install)));
+        }
+    }
+}
+
+/// A plain `npm install` / `npm i`: no packages, no global install.
+struct NpmInstall<'s> {
+    command_index: usize,
+    verb: &'s ShellWord,
+    /// `--production`, `--only=prod`: become `--omit=dev`.
+    production: Vec<&'s ShellWord>,
+}
+
+/// Every `npm install` without package arguments in the script.
+fn npm_installs<'s>(script: &'s Script) -> Vec<NpmInstall<'s>> {
+    let commands = &script.lexed.commands;
+    let cd_at = commands.iter().position(|c| c.name() == Some("cd"));
+    commands
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| cd_at.map_or(true, |cd| cd > *index))
+        .filter_map(|(index, command)| npm_install(index, command))
+        .collect()
+}
+
+fn npm_install(command_index: usize, command: &Command) -> Option<NpmInstall<'_>> {
+    let words = &command.words;
+    let start = words.iter().position(|w| !is_assignment(&w.value))?;
+    let (program, rest) = words[start..].split_first()?;
+    let (verb, options) = rest.split_first()?;
+    if program.value != "npm" || !matches!(verb.value.as_str(), "install" | "i") {
+        return None;
+    }
+    let mut production = Vec::new();
+    let mut takes_value = false;
+    for word in options {
+        if std::mem::take(&mut takes_value) {
+            continue;
+        }
+        if word.has_expansion || word.has_glob || !word.value.starts_with('-') {
+            return None;
+        }
+        let (name, value) = match word.value.split_once('=') {
+            Some((name, value)) => (name, Some(value)),
+            None => (word.value.as_str(), None),
+        };
+        if is_production(name, value) {
+            production.push(word);
+        } else if DECLINED_OPTIONS.contains(&name) {
+            return None;
+        }
+        takes_value = value.is_none() && VALUE_OPTIONS.contains(&name);
+    }
+    (!takes_value).then_some(NpmInstall {
+        command_index,
+        verb,
+        production,
+    })
+}
+
+/// `--production`, `--production=true`, `--only=prod`, `--only=production`.
+fn is_production(name: &str, value: Option<&str>) -> bool {
+    match name {
+        "--production" => matches!(value, None | Some("true")),
+        "--only" => matches!(value, Some("prod" | "production")),
+        _ => false,
+    }
+}
+
+struct RunCheck<'a, 'p> {
+    id: &'static str,
+    file: &'a Dockerfile<'p>,
+    run: &'a Instruction<'p>,
+    script: &'a Script<'p>,
+    context: &'a BuildContext,
+}
+
+impl RunCheck<'_, '_> {
+    fn check(&self, install: &NpmInstall) -> Option<Finding> {
+        let stage = self.file.stages().get(self.run.stage?)?;
+        let before = self.instructions_before(stage.index);
+        let cwd = cwd_at(&before)?;
+        let project = project_folder(&before, &cwd, self.context)?;
+        if OTHER_LOCKS
+            .iter()
+            .any(|lock| self.context.exists(project.join(lock)) || self.context.exists(lock))
+        {
+            return None;
+        }
+        let npm = NpmVersion::of(&self.chain_base(stage.index));
+        if npm == NpmVersion::WithoutCi {
+            return None;
+        }
+        let mut edits = vec![Edit::replace(self.source(install.verb), "ci")];
+        if npm == NpmVersion::WithOmit {
+            edits.extend(
+                install
+                    .production
+                    .iter()
+                    .map(|word| Edit::replace(self.source(word), "--omit=dev")),
+            );
+        }
+        let lock = LOCKS
+            .iter()
+            .map(|lock| project.join(lock))
+            .find(|lock| self.context.is_available(lock))?;
+        let lock_name = lock.file_name()?.to_string_lossy().into_owned();
+        let mut doubts = Vec::new();
+        if let Err(why) = lock_agrees(self.context, &project, &lock) {
+            doubts.push(format!(
+                "npm ci fails when the lock file is out of date: {why}"
+            ));
+        }
+        if self.context.is_available(project.join("node_modules")) {
+            doubts.push(
+                "npm ci first deletes node_modules, which the build context may bring in"
+                    .to_owned(),
+            );
+        }
+        if npm == NpmVersion::Unknown {
+            doubts.push(format!(
+                "npm ci needs npm 5.7 or newer and the npm of `{}` is not known",
+                self.chain_base(stage.index).raw
+            ));
+        }
+        let command = self.script.lexed.commands[install.command_index]
+            .range
+            .slice(self.script.text)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut message = format!("`{command}` may resolve other versions than {lock_name} and rewrite it; `npm ci` installs exactly the locked ones");
+        if npm == NpmVersion::WithOmit && !install.production.is_empty() {
+            message.push_str(" (--omit=dev replaces the deprecated --production/--only=prod)");
+        }
+        let applicability = if doubts.is_empty() {
+            Applicability::Safe
+        } else {
+            message.push_str(&format!(" (unsafe: {})", doubts.join("; ")));
+            Applicability::Unsafe
+        };
+        Some(Finding {
+            transform: self.id,
+            message,
+            range: self.run.range(),
+            fix: Some(Fix {
+                applicability,
+                edits,
+            }),
+        })
+    }
+
+    fn source(&self, word: &ShellWord) -> crate::syntax::TextRange {
+        self.script.source_range(word.range)
+    }
+
+    /// The instructions of the RUN's stage and the stages it builds on, before the RUN.
+    fn instructions_before(&self, stage: usize) -> Vec<&Instruction<'_>> {
+        let stages = self.file.stages();
+        let mut chain = vec![stage];
+        while let Some(base) = chain
+            .last()
+            .and_then(|&s| stages.get(s)?.base_stage)
+            .filter(|base| !chain.contains(base))
+        {
+            chain.push(base);
+        }
+        let mut instructions: Vec<&Instruction> = chain
+            .iter()
+            .rev()
+            .filter_map(|&s| stages.get(s))
+            .flat_map(|s| self.file.stage_instructions(s))
+            .collect();
+        instructions.retain(|i| i.stage != Some(stage) || i.index < self.run.index);
+        instructions
+    }
+
+    /// The image the RUN's stage chain starts from.
+    fn chain_base(&self, stage: usize) -> ImageRef {
+        let stages = self.file.stages();
+        let mut current = &stages[stage];
+        let mut steps = 0;
+        while let Some(base) = current.base_stage.and_then(|b| stages.get(b)) {
+            steps += 1;
+            if steps > stages.len() {
+                break;
+            }
+            current = base;
+        }
+        current.base.clone()
+    }
+}
+
+/// The folder the RUN runs in: the WORKDIRs resolved from the base image's own (`/@base`).
+fn cwd_at(instructions: &[&Instruction]) -> Option<String> {
+    let mut cwd = "/@base".to_owned();
+    for workdir in instructions
+        .iter()
+        .filter(|i| i.kind() == Some(InstructionKind::Workdir))
+    {
+        let value = workdir.string_arg()?.value;
+        let value = value.trim_matches('"');
+        if value.contains('$') {
+            return None;
+        }
+        cwd = normalize(&resolve(&cwd, value));
+    }
+    Some(cwd)
+}
+
+/// The context folder whose package.json and lock file the COPYs before the RUN put in `cwd`;
+/// `None` when they come from different places, from another stage or image, or are unknown.
+fn project_folder(
+    instructions: &[&Instruction],
+    cwd: &str,
+    context: &BuildContext,
+) -> Option<std::path::PathBuf> {
+    let mut manifest = None;
+    let mut lock = None;
+    for (position, copy) in instructions.iter().enumerate() {
+        if !matches!(
+            copy.kind(),
+            Some(InstructionKind::Copy | InstructionKind::Add)
+        ) {
+            continue;
+        }
+        let args = copy.copy_args()?;
+        let destination = args.destination.value.trim_matches('"');
+        if destination.contains('$') {
+            return None;
+        }
+        let workdir = cwd_at(&instructions[..position])?;
+        let target = normalize(&resolve(&workdir, destination));
+        let into_dir = destination.ends_with('/')
+            || matches!(destination, "." | "./")
+            || args.sources.len() > 1
+            || target == cwd;
+        if !(target == cwd || is_file_in(&target, cwd)) {
+            continue;
+        }
+        let from_context = copy.flag("from").is_none();
+        for source in &args.sources {
+            let source = source.value.trim_matches('"');
+            if !from_context || source.contains('$') {
+                return None;
+            }
+            for found in sources(context, source) {
+                let landed = |name: &str| lands(context, &found, name, into_dir, &target, cwd);
+                if landed("package.json") {
+                    manifest = Some(folder_of(&found, context));
+                }
+                if LOCKS.iter().any(|name| landed(name)) {
+                    lock = Some(folder_of(&found, context));
+                }
+            }
+        }
+    }
+    let (manifest, lock) = (manifest?, lock?);
+    (manifest == lock).then_some(manifest)
+}
+
+/// The available context paths a COPY source names (`.` is the context folder).
+fn sources(context: &BuildContext, source: &str) -> Vec<std::path::PathBuf> {
+    let trimmed = source.trim_start_matches("./").trim_end_matches('/');
+    if matches!(trimmed, "" | ".") {
+        return vec![std::path::PathBuf::new()];
+    }
+    context.glob(trimmed)
+}
+
+/// The context folder a found source contributes files from: itself when it is a folder.
+fn folder_of(found: &Path, context: &BuildContext) -> std::path::PathBuf {
+    if found.as_os_str().is_empty() || context.is_dir(found) {
+        found.to_owned()
+    } else {
+        found.parent().map(Path::to_owned).unwrap_or_default()
+    }
+}
+
+/// Whether copying `found` to `target` puts an available file `name` in `cwd`.
+fn lands(
+    context: &BuildContext,
+    found: &Path,
+    name: &str,
+    into_dir: bool,
+    target: &str,
+    cwd: &str,
+) -> bool {
+    if found.as_os_str().is_empty() || context.is_dir(found) {
+        return target == cwd && context.is_available(found.join(name));
+    }
+    let is_named = found.file_name().is_some_and(|file| file == name);
+    is_named
+        && if into_dir {
+            target == cwd
+        } else {
+            target == format!("{}/{name}", cwd.trim_end_matches('/'))
+        }
+}
+
+/// `path` is a file directly in `folder`.
+fn is_file_in(path: &str, folder: &str) -> bool {
+    path.rsplit_once('/')
+        .is_some_and(|(parent, _)| parent == folder || (parent.is_empty() && folder == "/"))
+}
+
+/// What the npm of the base image can do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NpmVersion {
+    /// Node.js before 10: npm may lack `ci`.
+    WithoutCi,
+    /// npm 5.7 to 6: `ci`, but `--omit` is not known.
+    WithCi,
+    /// npm 7 or newer: `--omit=dev`.
+    WithOmit,
+    /// Not a `node` image, or a tag without a version.
+    Unknown,
+}
+
+impl NpmVersion {
+    fn of(image: &ImageRef) -> NpmVersion {
+        if image_name(image) != "node" {
+            return NpmVersion::Unknown;
+        }
+        let tag = image.tag.as_deref().unwrap_or("latest");
+        let major: String = tag.chars().take_while(char::is_ascii_digit).collect();
+        match major.parse::<u32>() {
+            Ok(major) if major < 10 => NpmVersion::WithoutCi,
+            Ok(major) if major < 15 => NpmVersion::WithCi,
+            Ok(_) => NpmVersion::WithOmit,
+            Err(_) => NpmVersion::of_codename(tag),
+        }
+    }
+
+    /// Tags without a number: `lts`, `current`, `alpine`, `bookworm-slim`, LTS code names.
+    fn of_codename(tag: &str) -> NpmVersion {
+        let first = tag.split('-').next().unwrap_or(tag);
+        match first {
+            "argon" | "boron" | "carbon" => NpmVersion::WithoutCi,
+            "dubnium" | "erbium" | "fermium" => NpmVersion::WithCi,
+            "latest" | "lts" | "current" | "alpine" | "slim" | "bookworm" | "bullseye"
+            | "trixie" | "gallium" | "hydrogen" | "iron" | "jod" | "krypton" => {
+                NpmVersion::WithOmit
+            }
+            _ => NpmVersion::Unknown,
+        }
+    }
+}
+
+/// Whether the lock file's root entry lists the same dependencies as package.json.
+fn lock_agrees(context: &BuildContext, project: &Path, lock: &Path) -> Result<(), String> {
+    let lock_name = lock
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let read = |path: &Path| -> Result<Value, String> {
+        let text = context
+            .read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
+    };
+    let manifest = read(&project.join("package.json"))?;
+    let lock_json = read(lock)?;
+    let version = lock_json.get("lockfileVersion").and_then(Value::as_u64);
+    if version.map_or(true, |v| v < 2) {
+        return Err(format!(
+            "{lock_name} is lockfileVersion {}, whose root dependencies are not recorded",
+            version.map_or_else(|| "1 or older".to_owned(), |v| v.to_string())
+        ));
+    }
+    if manifest.get("workspaces").is_some() {
+        return Err(
+            "package.json declares workspaces, whose lock entries are not checked".to_owned(),
+        );
+    }
+    let root = lock_json
+        .get("packages")
+        .and_then(|packages| packages.get(""))
+        .ok_or_else(|| format!("{lock_name} has no root package entry"))?;
+    compare_dependencies(&manifest, root, &lock_name)
+}
+
+/// Compares each dependency field; optional dependencies may also be listed as dependencies.
+fn compare_dependencies(manifest: &Value, root: &Value, lock_name: &str) -> Result<(), String> {
+    let field = |value: &Value, name: &str| -> Result<Map<String, Value>, String> {
+        match value.get(name) {
+            None | Some(Value::Null) => Ok(Map::new()),
+            Some(Value::Object(map)) => Ok(map.clone()),
+            Some(_) => Err(format!("`{name}` is not an object")),
+        }
+    };
+    for name in DEPENDENCY_FIELDS {
+        let mut wanted = field(manifest, name)?;
+        let mut locked = field(root, name)?;
+        if *name == "dependencies" {
+            wanted.extend(field(manifest, "optionalDependencies")?);
+            locked.extend(field(root, "optionalDependencies")?);
+        }
+        if let Some(why) = first_difference(&wanted, &locked, name, lock_name) {
+            return Err(why);
+        }
+    }
+    Ok(())
+}
+
+fn first_difference(
+    wanted: &Map<String, Value>,
+    locked: &Map<String, Value>,
+    field: &str,
+    lock_name: &str,
+) -> Option<String> {
+    let missing = wanted
+        .iter()
+        .find(|(name, range)| locked.get(*name) != Some(range));
+    if let Some((name, range)) = missing {
+        return Some(match locked.get(name) {
+            Some(other) => {
+                format!("`{name}` is {range} in package.json {field} but {other} in {lock_name}")
+            }
+            None => format!("`{name}` in package.json {field} is not in {lock_name}"),
+        });
+    }
+    locked
+        .keys()
+        .find(|name| !wanted.contains_key(*name))
+        .map(|name| format!("`{name}` in {lock_name} is no longer in package.json {field}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn npm_versions_from_node_tags() {
+        let of = |image: &str| NpmVersion::of(&ImageRef::parse(image));
+        assert_eq!(of("node:8.17-alpine"), NpmVersion::WithoutCi);
+        assert_eq!(of("node:14"), NpmVersion::WithCi);
+        assert_eq!(of("node:20-slim"), NpmVersion::WithOmit);
+        assert_eq!(of("node:lts-alpine"), NpmVersion::WithOmit);
+        assert_eq!(of("node"), NpmVersion::WithOmit);
+        assert_eq!(of("node:boron"), NpmVersion::WithoutCi);
+        assert_eq!(of("ubuntu:24.04"), NpmVersion::Unknown);
+        assert_eq!(of("registry.example.com/node:20"), NpmVersion::Unknown);
+    }
+
+    #[test]
+    fn optional_dependencies_may_be_listed_as_dependencies() {
+        let manifest = json!({"dependencies": {"a": "^1"}, "optionalDependencies": {"b": "^2"}});
+        let merged =
+            json!({"dependencies": {"a": "^1", "b": "^2"}, "optionalDependencies": {"b": "^2"}});
+        assert_eq!(compare_dependencies(&manifest, &merged, "lock"), Ok(()));
+        let stale = json!({"dependencies": {"a": "^1"}});
+        assert!(compare_dependencies(&manifest, &stale, "lock").is_err());
+    }
+}
