@@ -1,0 +1,68 @@
+//! Whole migrations: every transform together, unsafe fixes included, on small applications.
+//! The classic Node.js tutorial (issue #5) must come out as a build stage plus a `node:16-slim`
+//! runtime, with the manifests copied first, `npm ci`, production dependencies only, `USER
+//! node`, and the same command and port.
+
+use dfmigrate::engine::{run, Job, TransformOptions};
+use dfmigrate::syntax::parse;
+use dfmigrate::transforms;
+use std::path::Path;
+
+fn migrate(folder: &str) -> String {
+    let context = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/migrations")
+        .join(folder);
+    let dockerfile = context.join("Dockerfile");
+    let text = std::fs::read_to_string(&dockerfile).expect("fixture");
+    let options = TransformOptions::new();
+    let job = |text: &str| {
+        run(&Job {
+            text,
+            transforms: transforms::all(),
+            path: Some(&dockerfile),
+            build_context: Some(&context),
+            options: &options,
+            apply_unsafe: true,
+            knowledge: None,
+        })
+    };
+    let outcome = job(&text);
+    assert!(
+        outcome.errors.is_empty(),
+        "{:?}",
+        outcome
+            .errors
+            .iter()
+            .map(|e| &e.message)
+            .collect::<Vec<_>>()
+    );
+    let fixed = outcome.fixed.expect("the tutorial is migrated");
+    assert!(!parse(&fixed).has_errors(), "output parses");
+    assert_eq!(job(&fixed).fixed, None, "a second run changes nothing");
+    fixed
+}
+
+#[test]
+fn node_express_tutorial() {
+    let fixed = migrate("node-express-tutorial");
+    for expected in [
+        "FROM node:16 AS builder",
+        "COPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .",
+        "RUN npm prune --omit=dev",
+        "FROM node:16-slim",
+        "USER node",
+        "EXPOSE 3000",
+    ] {
+        assert!(
+            fixed.contains(expected),
+            "missing {expected:?} in:\n{fixed}"
+        );
+    }
+    assert!(
+        fixed.ends_with("USER node\nCMD [\"node\", \"app.js\"]\n"),
+        "same command, as the node user:\n{fixed}"
+    );
+    insta::with_settings!({snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"), prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("migrations__node_express_tutorial", fixed);
+    });
+}
