@@ -5,6 +5,7 @@
 mod image;
 mod instruction;
 pub mod packages;
+pub mod paths;
 pub mod shell;
 
 pub use image::ImageRef;

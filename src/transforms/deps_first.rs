@@ -3,6 +3,7 @@
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::{CommandMatch, KnowledgeBase, Needs, Profile, Role};
+use crate::model::paths::{normalize, resolve};
 use crate::model::shell::{Command, Operator};
 use crate::model::{Dockerfile, Instruction, Script};
 use crate::style::Style;
@@ -491,32 +492,4 @@ fn workdir_at(instructions: &[Instruction]) -> Option<String> {
         cwd = resolve(&cwd, value.trim_matches('"'));
     }
     Some(cwd)
-}
-
-fn resolve(cwd: &str, path: &str) -> String {
-    if path.starts_with('/') {
-        path.to_owned()
-    } else {
-        format!("{}/{path}", cwd.trim_end_matches('/'))
-    }
-}
-
-/// `/app/./src/` → `/app/src`; `..` is resolved.
-fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            part => parts.push(part),
-        }
-    }
-    let joined = parts.join("/");
-    if path.starts_with('/') {
-        format!("/{joined}")
-    } else {
-        joined
-    }
 }

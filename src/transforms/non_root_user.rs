@@ -3,6 +3,7 @@
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::knowledge::{Distro, KnowledgeBase};
 use crate::model::packages::is_assignment;
+use crate::model::paths::{normalize, resolve};
 use crate::model::shell;
 use crate::model::{Dockerfile, Instruction, Located, Stage};
 use crate::style::Style;
@@ -619,29 +620,6 @@ fn copy_destination(copy: &Instruction, before: &[&Instruction]) -> Option<Strin
         workdir_at(before)?
     };
     Some(normalize(&resolve(&cwd, destination)))
-}
-
-pub(super) fn resolve(cwd: &str, path: &str) -> String {
-    if path.starts_with('/') {
-        path.to_owned()
-    } else {
-        format!("{}/{path}", cwd.trim_end_matches('/'))
-    }
-}
-
-/// `/app/./src/` → `/app/src`; `..` is resolved.
-pub(super) fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            part => parts.push(part),
-        }
-    }
-    format!("/{}", parts.join("/"))
 }
 
 fn is_inside(path: &str, folder: &str) -> bool {

@@ -1,10 +1,10 @@
 #![doc = include_str!("../../transforms/docs/npm-ci.md")]
 
-use super::non_root_user::{normalize, resolve};
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::image_name;
 use crate::model::packages::is_assignment;
+use crate::model::paths::{normalize, resolve};
 use crate::model::shell::{Command, ShellWord};
 use crate::model::{Dockerfile, ImageRef, Instruction, Script};
 use crate::syntax::InstructionKind;

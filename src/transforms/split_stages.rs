@@ -6,6 +6,7 @@ use crate::knowledge::{
     Distro, KnowledgeBase, Profile, RuntimeHints, RuntimeImage, RuntimeLayout, Shape,
 };
 use crate::model::packages::package_command;
+use crate::model::paths::{is_within, normalize, resolve};
 use crate::model::{Dockerfile, Instruction, Stage};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
@@ -753,29 +754,6 @@ fn quote(path: &str) -> String {
     }
 }
 
-fn resolve(cwd: &str, path: &str) -> String {
-    if path.starts_with('/') {
-        normalize(path)
-    } else {
-        normalize(&format!("{}/{path}", cwd.trim_end_matches('/')))
-    }
-}
-
-/// `/app/./x/../y/` → `/app/y`.
-fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            part => parts.push(part),
-        }
-    }
-    format!("/{}", parts.join("/"))
-}
-
 /// A build output (a path, a folder, or a glob such as `/build/target/*.jar`) covers `path`.
 fn produces(output: &str, path: &str) -> bool {
     if !output.contains(['*', '?', '[']) {
@@ -785,11 +763,4 @@ fn produces(output: &str, path: &str) -> bool {
         .literal_separator(true)
         .build()
         .is_ok_and(|glob| glob.compile_matcher().is_match(normalize(path)))
-}
-
-/// `path` is `folder` or inside it.
-fn is_within(folder: &str, path: &str) -> bool {
-    let folder = normalize(folder);
-    let path = normalize(path);
-    folder == "/" || path == folder || path.starts_with(&format!("{folder}/"))
 }

@@ -1,0 +1,47 @@
+//! Paths inside the image, as WORKDIR, COPY destinations and commands use them.
+
+/// `path` resolved against the working directory `cwd`, normalized.
+pub fn resolve(cwd: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        normalize(path)
+    } else {
+        normalize(&format!("{}/{path}", cwd.trim_end_matches('/')))
+    }
+}
+
+/// An absolute path with `.`, `..` and repeated or trailing slashes resolved: `/app/./x/../y/`
+/// → `/app/y`.
+pub fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// `path` is `folder` or inside it.
+pub fn is_within(folder: &str, path: &str) -> bool {
+    let folder = normalize(folder);
+    let path = normalize(path);
+    folder == "/" || path == folder || path.starts_with(&format!("{folder}/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_and_compares() {
+        assert_eq!(resolve("/app", "./src/../bin/"), "/app/bin");
+        assert_eq!(resolve("/app", "/etc/x"), "/etc/x");
+        assert_eq!(normalize("a//b/."), "/a/b");
+        assert!(is_within("/app", "/app/x") && is_within("/app/", "/app") && is_within("/", "/x"));
+        assert!(!is_within("/app", "/application"));
+    }
+}
