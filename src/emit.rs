@@ -48,7 +48,7 @@ impl Paint {
 
 /// A unified diff from `old` to `new` with headers `--- a/PATH` and `+++ b/PATH`.
 ///
-/// Lines are written exactly as in the texts (a CRLF line keeps its `\r`); a last line without
+/// Headers are `--- a/PATH` and `+++ b/PATH`. Lines are written exactly as in the texts (a CRLF line keeps its `\r`); a last line without
 /// a line break is followed by `\ No newline at end of file`. Colour codes are added only
 /// around whole lines, never inside them.
 pub fn unified_diff(path: &str, old: &str, new: &str, paint: Paint) -> String {
@@ -60,6 +60,9 @@ pub fn unified_diff(path: &str, old: &str, new: &str, paint: Paint) -> String {
     if groups.is_empty() {
         return out;
     }
+    // An absolute path (outside the current folder) is written from the root, so the patch
+    // applies with `patch -p1` or `git apply` run in `/`.
+    let path = path.trim_start_matches('/');
     out.push_str(&paint.bold(&format!("--- a/{path}")));
     out.push('\n');
     out.push_str(&paint.bold(&format!("+++ b/{path}")));

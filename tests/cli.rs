@@ -683,3 +683,19 @@ needs = "manifests"
         run.stderr
     );
 }
+
+#[test]
+fn diff_of_an_absolute_path_applies_from_the_root() {
+    let dir = temp();
+    let elsewhere = temp();
+    let file = write(dir.path(), "svc/Dockerfile", FIXABLE);
+    let absolute = file.to_str().expect("utf-8 path");
+    let run = dfmigrate(elsewhere.path(), &[SELECT, "--diff", absolute]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let header = format!(
+        "--- a/{}\n+++ b/{}\n",
+        absolute.trim_start_matches('/'),
+        absolute.trim_start_matches('/')
+    );
+    assert!(run.stdout.starts_with(&header), "{}", run.stdout);
+}
