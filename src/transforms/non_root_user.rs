@@ -75,7 +75,7 @@ impl Transform for NonRootUser {
         include_str!("../../transforms/docs/non-root-user.md")
     }
     fn max_applicability(&self) -> Applicability {
-        Applicability::Safe
+        Applicability::Unsafe
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
@@ -312,12 +312,16 @@ impl<'a, 'p> FinalStage<'a, 'p> {
                 ", with --chown={user}:{user} on the {chowned} COPY/ADD into the WORKDIR"
             ));
         }
-        let applicability = if risks.is_empty() {
-            Applicability::Safe
-        } else {
-            message.push_str(&format!(" (unsafe: {})", risks.join("; ")));
-            Applicability::Unsafe
-        };
+        // Always unsafe: a process that ran as root may write where only root can (new files in
+        // its WORKDIR, caches, logs), which nothing in the Dockerfile shows.
+        if risks.is_empty() {
+            risks.push(
+                "the application may write where only root can, such as new files in its WORKDIR"
+                    .to_owned(),
+            );
+        }
+        message.push_str(&format!(" (unsafe: {})", risks.join("; ")));
+        let applicability = Applicability::Unsafe;
         self.finding(
             message,
             Some(Fix {
