@@ -281,7 +281,6 @@ fn build_and_compare(
         context: &candidate.context,
         tag: &before_tag,
     })?;
-    images.tags.push(before_tag.clone());
     if before_build.code != Some(0) {
         bail!(
             "build of the original failed ({}):\n{}",
@@ -289,12 +288,12 @@ fn build_and_compare(
             before_build.tail()
         );
     }
+    images.tags.push(before_tag.clone());
     let after_build = engine.build(&BuildRequest {
         dockerfile: &rewrite_file,
         context: &candidate.context,
         tag: &after_tag,
     })?;
-    images.tags.push(after_tag.clone());
     if after_build.code != Some(0) {
         return Ok(Outcome::Different(Verdict::not_built(format!(
             "the rewrite does not build ({}): {}",
@@ -302,6 +301,7 @@ fn build_and_compare(
             after_build.tail().lines().last().unwrap_or_default()
         ))));
     }
+    images.tags.push(after_tag.clone());
     let before = engine.inspect(&before_tag)?;
     let after = engine.inspect(&after_tag)?;
     let mut verdict = Verdict {
