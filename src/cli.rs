@@ -568,6 +568,7 @@ fn fix_text(
         build_context: build_context.as_deref(),
         options: config.map_or(&no_options, Config::options),
         apply_unsafe: settings.apply_unsafe,
+        knowledge: config.and_then(Config::knowledge),
     })
 }
 

@@ -18,6 +18,7 @@
 //! ```
 
 use crate::engine::TransformOptions;
+use crate::knowledge::KnowledgeBase;
 use crate::transforms::{self, Transform};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -25,6 +26,28 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// Builds the knowledge base when the configuration extends it.
+fn knowledge_overrides(raw: &RawConfig) -> Result<Option<KnowledgeBase>, String> {
+    let mut table = toml::Table::new();
+    if let Some(ecosystems) = &raw.ecosystems {
+        table.insert(
+            "ecosystems".to_owned(),
+            toml::Value::Table(ecosystems.clone()),
+        );
+    }
+    for (key, entries) in [("images", &raw.images), ("runtimes", &raw.runtimes)] {
+        if let Some(entries) = entries {
+            table.insert(key.to_owned(), toml::Value::Array(entries.clone()));
+        }
+    }
+    if table.is_empty() {
+        return Ok(None);
+    }
+    KnowledgeBase::with_overrides(&table)
+        .map(Some)
+        .map_err(|error| error.to_string())
+}
 
 /// The name of the configuration file looked for in each folder.
 pub const CONFIG_FILE_NAME: &str = "dfmigrate.toml";
@@ -42,6 +65,11 @@ struct RawConfig {
     transforms: TransformOptions,
     #[serde(default)]
     overrides: Vec<RawOverride>,
+    /// Knowledge-base additions (`[ecosystems.ID]`, `[[images]]`, `[[runtimes]]`), validated by
+    /// `KnowledgeBase::with_overrides`.
+    ecosystems: Option<toml::Table>,
+    images: Option<toml::value::Array>,
+    runtimes: Option<toml::value::Array>,
 }
 
 #[derive(Deserialize)]
@@ -66,6 +94,7 @@ pub struct Config {
     apply_unsafe: Option<bool>,
     options: TransformOptions,
     overrides: Vec<Override>,
+    knowledge: Option<KnowledgeBase>,
 }
 
 /// `[[overrides]]`: settings for the files matching some globs.
@@ -121,6 +150,7 @@ impl Config {
             error(line, e.message().to_owned())
         })?;
         validate_ids(&raw).map_err(|message| error(0, message))?;
+        let knowledge = knowledge_overrides(&raw).map_err(|message| error(0, message))?;
         let root = path
             .parent()
             .filter(|parent| !parent.as_os_str().is_empty())
@@ -139,7 +169,14 @@ impl Config {
             apply_unsafe: raw.apply_unsafe,
             options: raw.transforms,
             overrides,
+            knowledge,
         })
+    }
+
+    /// The knowledge base with this file's `[ecosystems]`, `[[images]]` and `[[runtimes]]`, if
+    /// it has any.
+    pub fn knowledge(&self) -> Option<&KnowledgeBase> {
+        self.knowledge.as_ref()
     }
 
     /// The options for each transform (`[transforms.ID]`).

@@ -9,6 +9,7 @@
 //! - When the fixes do not converge within [`MAX_ROUNDS`], the original text is kept and the
 //!   transforms that kept firing are named: a half-applied oscillation is never written.
 
+use crate::knowledge::KnowledgeBase;
 use crate::model::Dockerfile;
 use crate::syntax::{parse_owned, Parse, TextRange, TokenKind};
 use crate::transforms::{Applicability, Context, Edit, Finding, Fix, Transform};
@@ -36,6 +37,8 @@ pub struct Job<'a> {
     pub options: &'a TransformOptions,
     /// Whether fixes marked [`Applicability::Unsafe`] are applied.
     pub apply_unsafe: bool,
+    /// The knowledge base with configuration overrides; `None` means the built-in one.
+    pub knowledge: Option<&'a KnowledgeBase>,
 }
 
 /// A finding with its position in the original text (1-based lines, 1-based byte columns).
@@ -351,6 +354,7 @@ fn collect_findings(job: &Job, parse: &Parse) -> Vec<Finding> {
             path: job.path,
             build_context: job.build_context,
             options: job.options.get(transform.id()),
+            knowledge: job.knowledge,
         };
         transform.run(&file, &context, &mut findings);
     }

@@ -634,3 +634,52 @@ fn text_report_snapshot() {
         insta::assert_snapshot!("cli__unsafe_diff", format!("exit {}\n{}", diff.code, diff.stdout));
     });
 }
+
+#[test]
+fn configuration_adds_an_ecosystem_that_deps_first_uses() {
+    let dir = temp();
+    write(
+        dir.path(),
+        "dfmigrate.toml",
+        r#"
+[ecosystems.shards]
+name = "Crystal shards"
+[ecosystems.shards.files]
+manifests = ["shard.yml"]
+locks = ["shard.lock"]
+[ecosystems.shards.detect]
+all = ["shard.yml"]
+[[ecosystems.shards.commands]]
+match = ["shards", "install"]
+needs = "manifests"
+"#,
+    );
+    write(dir.path(), "shard.yml", "name: app\n");
+    write(dir.path(), "shard.lock", "");
+    write(dir.path(), "src/app.cr", "");
+    write(
+        dir.path(),
+        "Dockerfile",
+        "FROM crystallang/crystal:1.12\nWORKDIR /app\nCOPY . .\nRUN shards install\n",
+    );
+    let run = dfmigrate(dir.path(), &["--select", "deps-first", "--write", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        String::from_utf8(read(dir.path(), "Dockerfile")).expect("utf-8"),
+        "FROM crystallang/crystal:1.12\nWORKDIR /app\nCOPY shard.yml shard.lock ./\nRUN shards install\nCOPY . .\n"
+    );
+
+    write(
+        dir.path(),
+        "dfmigrate.toml",
+        "[ecosystems.shards]\nname = 1\n",
+    );
+    let run = dfmigrate(dir.path(), &["--check", "."]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("dfmigrate.toml: error: ecosystems.shards"),
+        "{}",
+        run.stderr
+    );
+}

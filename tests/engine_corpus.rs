@@ -16,6 +16,7 @@ fn run(text: &str, path: &Path) -> engine::Outcome {
         build_context: path.parent(),
         options: &options,
         apply_unsafe: true,
+        knowledge: None,
     })
 }
 

@@ -173,7 +173,7 @@ const MATCHES: &[(&str, &str, Needs, Role)] = &[
         Needs::Sources,
         Role::Build,
     ),
-    ("cargo fetch", "cargo", Needs::Manifests, Role::Install),
+    ("cargo fetch", "cargo", Needs::Sources, Role::Install),
     (
         "cargo install cargo-watch",
         "cargo",

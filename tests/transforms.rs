@@ -29,6 +29,7 @@ fn fix(
         build_context: context,
         options: &options,
         apply_unsafe,
+        knowledge: None,
     })
 }
 
@@ -59,7 +60,40 @@ fn report(text: &str, outcome: &Outcome) -> String {
     out
 }
 
-fn check_invariants(name: &str, transform: &'static dyn Transform, text: &str, outcome: &Outcome) {
+/// A fixture: `NAME.Dockerfile` (no build context), or a folder `NAME/` holding a `Dockerfile`
+/// and its build context.
+struct Case {
+    name: String,
+    dockerfile: PathBuf,
+    context: Option<PathBuf>,
+}
+
+impl Case {
+    fn at(path: &Path) -> Option<Case> {
+        let name = path.file_stem()?.to_str()?.to_owned();
+        if path.is_dir() {
+            let dockerfile = path.join("Dockerfile");
+            return dockerfile.is_file().then(|| Case {
+                name,
+                dockerfile,
+                context: Some(path.to_owned()),
+            });
+        }
+        (path.extension()? == "Dockerfile").then(|| Case {
+            name,
+            dockerfile: path.to_owned(),
+            context: None,
+        })
+    }
+}
+
+fn check_invariants(
+    name: &str,
+    transform: &'static dyn Transform,
+    text: &str,
+    outcome: &Outcome,
+    context: Option<&Path>,
+) {
     assert!(
         outcome.errors.is_empty(),
         "{name}: {:?}",
@@ -76,7 +110,7 @@ fn check_invariants(name: &str, transform: &'static dyn Transform, text: &str, o
         "{name}: output does not parse: {:?}\n{fixed}",
         reparsed.errors
     );
-    let again = fix(transform, fixed, None, true);
+    let again = fix(transform, fixed, context, true);
     assert_eq!(
         again.fixed, None,
         "{name}: a second run changes the output again"
@@ -104,18 +138,11 @@ fn transform_fixtures() {
         };
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
         paths.sort();
-        for path in paths
-            .iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "Dockerfile"))
-        {
-            let text = std::fs::read_to_string(path).expect("fixture is UTF-8");
-            let stem = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .expect("fixture name");
-            let name = format!("transforms__{}__{}", transform.id(), stem);
-            let outcome = fix(*transform, &text, None, true);
-            check_invariants(&name, *transform, &text, &outcome);
+        for case in paths.iter().filter_map(|path| Case::at(path)) {
+            let text = std::fs::read_to_string(&case.dockerfile).expect("fixture is UTF-8");
+            let name = format!("transforms__{}__{}", transform.id(), case.name);
+            let outcome = fix(*transform, &text, case.context.as_deref(), true);
+            check_invariants(&name, *transform, &text, &outcome, case.context.as_deref());
             insta::with_settings!({snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"), prepend_module_to_snapshot => false}, {
                 insta::assert_snapshot!(name, report(&text, &outcome));
             });
@@ -129,17 +156,23 @@ fn transform_fixtures() {
 fn every_transform_has_fixtures_with_and_without_changes() {
     for transform in transforms::all() {
         let dir = fixtures_dir().join(transform.id());
-        let texts: Vec<String> = std::fs::read_dir(&dir)
+        let cases: Vec<Case> = std::fs::read_dir(&dir)
             .unwrap_or_else(|_| panic!("no fixtures for {}", transform.id()))
-            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+            .filter_map(|e| Case::at(&e.ok()?.path()))
             .collect();
-        let changed = texts
+        // A positive fixture gets findings (display-only transforms never change the text).
+        let changed = cases
             .iter()
-            .filter(|text| fix(*transform, text, None, true).fixed.is_some())
+            .filter(|case| {
+                let text = std::fs::read_to_string(&case.dockerfile).unwrap_or_default();
+                !fix(*transform, &text, case.context.as_deref(), true)
+                    .findings
+                    .is_empty()
+            })
             .count();
         assert!(changed > 0, "{}: no positive fixture", transform.id());
         assert!(
-            changed < texts.len(),
+            changed < cases.len(),
             "{}: no negative fixture",
             transform.id()
         );
@@ -173,7 +206,18 @@ fn documentation_examples_hold() {
         }
         let (input, expected) =
             doc_example(documentation).unwrap_or_else(|| panic!("{}: no example", transform.id()));
-        let outcome = fix(*transform, &input, None, false);
+        let context = example_context(documentation);
+        let outcome = fix(
+            *transform,
+            &input,
+            context.as_ref().map(|dir| dir.path()),
+            false,
+        );
+        assert!(
+            !outcome.findings.is_empty(),
+            "{}: the documented example has no finding",
+            transform.id()
+        );
         assert_eq!(
             outcome.fixed.as_deref().unwrap_or(&input),
             expected,
@@ -181,6 +225,27 @@ fn documentation_examples_hold() {
             transform.id()
         );
     }
+}
+
+/// `<!-- context: FILE... -->` in a documentation page: a build context holding those files (JSON
+/// files hold `{}`).
+fn example_context(documentation: &str) -> Option<tempfile::TempDir> {
+    let list = documentation
+        .split("<!-- context:")
+        .nth(1)?
+        .split("-->")
+        .next()?;
+    let dir = tempfile::tempdir().expect("temp dir");
+    for name in list.split_whitespace() {
+        let path = dir.path().join(name);
+        if name.ends_with('/') {
+            std::fs::create_dir_all(&path).expect("create example folder");
+            continue;
+        }
+        let content = if name.ends_with(".json") { "{}\n" } else { "" };
+        std::fs::write(path, content).expect("write example file");
+    }
+    Some(dir)
 }
 
 #[test]

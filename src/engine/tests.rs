@@ -59,6 +59,7 @@ fn run_with(text: &str, transforms: &[&dyn Transform], apply_unsafe: bool) -> Ou
         build_context: None,
         options: &options,
         apply_unsafe,
+        knowledge: None,
     })
 }
 

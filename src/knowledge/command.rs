@@ -93,6 +93,10 @@ pub struct Split {
     /// Globs that must match available paths for the technique to work (`src/main.rs`).
     #[serde(default)]
     pub requires: Vec<String>,
+    /// True when `before` only fills caches the original command would fill anyway, so the split
+    /// cannot change the build's result (`go mod download`); otherwise transforms call it unsafe.
+    #[serde(default)]
+    pub safe: bool,
 }
 
 /// Artifacts of a build: the value of an output option, else `paths`. Paths may use

@@ -7,9 +7,12 @@
 
 mod apt_hygiene;
 mod copy_over_add;
+mod deps_first;
+mod dockerignore;
 mod exec_form;
 mod reorder_layers;
 
+use crate::knowledge::KnowledgeBase;
 use crate::model::Dockerfile;
 use crate::syntax::TextRange;
 use serde::Serialize;
@@ -123,6 +126,19 @@ pub struct Context<'a> {
     pub build_context: Option<&'a Path>,
     /// This transform's options from `dfmigrate.toml` (`[transforms.ID]`).
     pub options: Option<&'a toml::Table>,
+    /// The knowledge base with the configuration's `[ecosystems]`/`[[images]]`; `None` means
+    /// the built-in one.
+    pub knowledge: Option<&'a KnowledgeBase>,
+}
+
+impl<'a> Context<'a> {
+    /// The knowledge base in force.
+    pub fn knowledge(&self) -> &'a KnowledgeBase {
+        match self.knowledge {
+            Some(knowledge) => knowledge,
+            None => KnowledgeBase::builtin(),
+        }
+    }
 }
 
 /// A rewrite rule.
@@ -150,6 +166,8 @@ pub fn all() -> &'static [&'static dyn Transform] {
         &copy_over_add::CopyOverAdd,
         &apt_hygiene::AptHygiene,
         &reorder_layers::ReorderLayers,
+        &deps_first::DepsFirst,
+        &dockerignore::Dockerignore,
     ]
 }
 

@@ -1,0 +1,520 @@
+#![doc = include_str!("../../transforms/docs/deps-first.md")]
+
+use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use crate::context::BuildContext;
+use crate::knowledge::{CommandMatch, KnowledgeBase, Needs, Profile, Role};
+use crate::model::shell::{Command, Operator};
+use crate::model::{Dockerfile, Instruction, Script};
+use crate::style::Style;
+use crate::syntax::{InstructionKind, TextRange};
+use std::path::{Path, PathBuf};
+
+pub struct DepsFirst;
+
+impl Transform for DepsFirst {
+    fn id(&self) -> &'static str {
+        "deps-first"
+    }
+    fn summary(&self) -> &'static str {
+        "Copy dependency manifests and install dependencies before copying the sources"
+    }
+    fn documentation(&self) -> &'static str {
+        include_str!("../../transforms/docs/deps-first.md")
+    }
+    fn max_applicability(&self) -> Applicability {
+        Applicability::Safe
+    }
+
+    fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
+        let Some(root) = context.build_context else {
+            return;
+        };
+        let mut build_context = None;
+        for stage in file.stages() {
+            let instructions = file.stage_instructions(stage);
+            let Some(copy_at) = instructions.iter().position(copies_whole_context) else {
+                continue;
+            };
+            let build_context = match &build_context {
+                Some(opened) => opened,
+                None => match BuildContext::open(root, context.path) {
+                    Ok(opened) => build_context.insert(opened),
+                    Err(_) => return,
+                },
+            };
+            let stage = StageView {
+                file,
+                instructions,
+                copy_at,
+                context: build_context,
+                knowledge: context.knowledge(),
+            };
+            if let Some(finding) = stage.check(self.id()) {
+                out.push(finding);
+            }
+        }
+    }
+}
+
+/// `COPY . <dest>` / `COPY ./ …` / `ADD . …` from the build context, without heredocs.
+fn copies_whole_context(instruction: &Instruction) -> bool {
+    if instruction.flag("from").is_some() {
+        return false;
+    }
+    let Some(args) = instruction.copy_args() else {
+        return false;
+    };
+    matches!(args.sources.as_slice(), [source] if matches!(source.value.trim_matches('"'), "." | "./" | "./."))
+}
+
+struct StageView<'a, 'p> {
+    file: &'a Dockerfile<'p>,
+    instructions: &'a [Instruction<'p>],
+    copy_at: usize,
+    context: &'a BuildContext,
+    knowledge: &'a KnowledgeBase,
+}
+
+/// The install found after the whole-context copy.
+struct Install<'a, 'p> {
+    run_at: usize,
+    script: Script<'p>,
+    command_index: usize,
+    found: CommandMatch<'a>,
+}
+
+impl<'a, 'p> StageView<'a, 'p> {
+    fn copy(&self) -> &Instruction<'p> {
+        &self.instructions[self.copy_at]
+    }
+
+    fn check(&self, id: &'static str) -> Option<Finding> {
+        let install = self.find_install()?;
+        let finding = |message: String, fix: Option<Fix>| Finding {
+            transform: id,
+            message,
+            range: self.instructions[install.run_at].range(),
+            fix,
+        };
+        let copy_line = self.copy().start_line();
+        let command = install.found.text.clone();
+        if install.found.needs() == Needs::Sources && install.found.split(self.context).is_none() {
+            let why = install
+                .found
+                .rule
+                .note
+                .clone()
+                .unwrap_or_else(|| "it reads the sources".to_owned());
+            return Some(finding(
+                format!("`{command}` after the full COPY on line {copy_line} reinstalls on every source edit, but it needs the sources ({why}); no change"),
+                None,
+            ));
+        }
+        if install.found.needs() == Needs::Sources {
+            // A technique rewrites the build around stand-in sources: a hook means the project
+            // does not fit it (a `[[bin]]` section, a workspace, a local replace), so no change.
+            let hooks = install.found.profile.hooks_present(self.context);
+            if !hooks.is_empty() {
+                return Some(finding(
+                    format!("`{command}` after the full COPY on line {copy_line} fetches all dependencies again on every source edit, but the dependency-only technique does not fit this project ({}); no change", hooks.join("; ")),
+                    None,
+                ));
+            }
+        }
+        let plan = self.plan(&install)?;
+        let files = plan
+            .files
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let first = match &plan.technique {
+            Some(technique) => format!("copy {files} and run `{technique}` first"),
+            None => format!("copy {files} first"),
+        };
+        let mut message = format!(
+            "`{command}` runs after the full COPY on line {copy_line}, so every source edit fetches all dependencies again; {first}"
+        );
+        if !plan.risks.is_empty() {
+            message.push_str(&format!(" (unsafe: {})", plan.risks.join("; ")));
+        }
+        let applicability = if plan.risks.is_empty() {
+            Applicability::Safe
+        } else {
+            Applicability::Unsafe
+        };
+        Some(finding(
+            message,
+            Some(Fix {
+                applicability,
+                edits: plan.edits,
+            }),
+        ))
+    }
+
+    /// The first RUN after the copy whose script holds a command of a detected profile.
+    fn find_install(&self) -> Option<Install<'a, 'p>> {
+        let profiles: Vec<&Profile> = self.knowledge.detect(self.context);
+        if profiles.is_empty() {
+            return None;
+        }
+        for (run_at, instruction) in self.instructions.iter().enumerate().skip(self.copy_at + 1) {
+            if instruction.kind() != Some(InstructionKind::Run) || instruction.heredoc_count() > 0 {
+                continue;
+            }
+            let Some(script) = instruction.script() else {
+                continue;
+            };
+            let found = script
+                .lexed
+                .commands
+                .iter()
+                .enumerate()
+                .find_map(|(index, command)| {
+                    profiles
+                        .iter()
+                        .find_map(|profile| profile.match_command(command, script.text))
+                        .map(|m| (index, m))
+                });
+            if let Some((command_index, found)) = found {
+                let relevant = found.rule.role == Role::Install || found.rule.split.is_some();
+                let already_first = self.runs_before_copy(found.profile);
+                return (relevant && !already_first).then_some(Install {
+                    run_at,
+                    script,
+                    command_index,
+                    found,
+                });
+            }
+        }
+        None
+    }
+
+    /// A RUN before the whole-context copy already runs a command of the profile: the stage
+    /// installs its dependencies first already.
+    fn runs_before_copy(&self, profile: &Profile) -> bool {
+        self.instructions[..self.copy_at].iter().any(|instruction| {
+            instruction.script().is_some_and(|script| {
+                script
+                    .lexed
+                    .commands
+                    .iter()
+                    .any(|command| profile.match_command(command, script.text).is_some())
+            })
+        })
+    }
+
+    fn plan(&self, install: &Install) -> Option<Plan> {
+        let copy = self.copy();
+        let args = copy.copy_args()?;
+        let flags = copy.flags();
+        if flags
+            .iter()
+            .any(|f| matches!(f.name.to_ascii_lowercase().as_str(), "exclude" | "parents"))
+            || copy.logical_text().contains('$')
+        {
+            return None;
+        }
+        let destination = args.destination.value.trim_matches('"').to_owned();
+        let copy_workdir = workdir_at(&self.instructions[..self.copy_at])?;
+        let target = resolve(&copy_workdir, &destination);
+        let run_cwd = self.install_cwd(install)?;
+        if normalize(&run_cwd) != normalize(&target) || install.found.dynamic {
+            return None;
+        }
+        let files = install.found.profile.dependency_files(self.context);
+        if files.is_empty() {
+            return None;
+        }
+        let style = Style::detect(self.file.parse());
+        let copy_lines = manifest_copies(
+            self.file.text(),
+            copy,
+            &files,
+            self.context,
+            &destination,
+            &style,
+        );
+        let mut risks: Vec<String> = install
+            .found
+            .profile
+            .hooks_present(self.context)
+            .into_iter()
+            .map(|hook| format!("{hook} may read other files during the install"))
+            .collect();
+        let (edits, technique) = match install.found.needs() {
+            Needs::Sources => {
+                let split = install.found.split(self.context)?;
+                let whole = install.script.lexed.commands[install.command_index]
+                    .range
+                    .slice(install.script.text);
+                let technique = split
+                    .before
+                    .join(" && ")
+                    .replace(&install.found.text, whole);
+                if !install.found.rule.split.as_ref().is_some_and(|s| s.safe) {
+                    risks.push("a known technique that may not fit every project".to_owned());
+                }
+                let edits =
+                    self.split_edits(install, &copy_lines, &technique, &split.after, &style);
+                (edits, Some(technique))
+            }
+            _ => {
+                let between = &self.instructions[self.copy_at + 1..install.run_at];
+                if let Some(run) = between
+                    .iter()
+                    .find(|i| i.kind() == Some(InstructionKind::Run))
+                {
+                    risks.push(format!(
+                        "the RUN on line {} would run before the sources are copied",
+                        run.start_line()
+                    ));
+                }
+                (self.move_copy_edits(install, &copy_lines, &style)?, None)
+            }
+        };
+        Some(Plan {
+            files,
+            technique,
+            edits,
+            risks,
+        })
+    }
+
+    /// The directory the install command runs in: the WORKDIR at its RUN, then any `cd` before it.
+    fn install_cwd(&self, install: &Install) -> Option<String> {
+        let mut cwd = workdir_at(&self.instructions[..install.run_at])?;
+        for command in &install.script.lexed.commands[..install.command_index] {
+            match (command.name(), command.args()) {
+                (Some("cd"), [dir]) if !dir.has_expansion && !dir.has_glob => {
+                    cwd = resolve(&cwd, &dir.value)
+                }
+                _ => return None,
+            }
+        }
+        Some(cwd)
+    }
+
+    /// Dependency-only install: the whole-context COPY becomes the manifest COPY, and the original
+    /// COPY (with what followed the install in its RUN) goes after the install.
+    fn move_copy_edits(
+        &self,
+        install: &Install,
+        copy_lines: &str,
+        style: &Style,
+    ) -> Option<Vec<Edit>> {
+        let commands = &install.script.lexed.commands;
+        let command = &commands[install.command_index];
+        if !joined_plainly(commands, install.command_index) {
+            return None;
+        }
+        let run = &self.instructions[install.run_at];
+        let copy = self.copy();
+        let mut edits = vec![Edit::replace(copy.range(), copy_lines)];
+        let mut after = copy.source().to_owned();
+        if let Some(rest) = commands.get(install.command_index + 1) {
+            let last = commands.last()?;
+            let removed = TextRange::new(
+                install.script.source_range(command.range).end,
+                install.script.source_range(last.range).end,
+            );
+            edits.push(Edit::delete(removed));
+            let rest_text =
+                TextRange::new(install.script.source_range(rest.range).start, removed.end)
+                    .slice(self.file.text());
+            let flags = flags_text(self.file.text(), run);
+            after.push_str(&format!(
+                "{} {flags}{rest_text}{}",
+                style.keyword(InstructionKind::Run),
+                style.newline
+            ));
+        }
+        edits.push(insert_after(self.file.text(), run, after, style));
+        Some(edits)
+    }
+
+    /// A command that needs the sources: the manifests and the dependency-only technique go
+    /// before the whole-context COPY; the command itself stays (or is replaced by `after`).
+    fn split_edits(
+        &self,
+        install: &Install,
+        copy_lines: &str,
+        technique: &str,
+        after: &str,
+        style: &Style,
+    ) -> Vec<Edit> {
+        let copy = self.copy();
+        let at = self.file.block_range(copy).start;
+        let indent = leading_blanks(copy.source());
+        let run = format!(
+            "{indent}{} {technique}{}",
+            style.keyword(InstructionKind::Run),
+            style.newline
+        );
+        let mut edits = vec![Edit::insert(at, format!("{copy_lines}{run}"))];
+        if after != install.found.text {
+            // `{command}` in the technique stands for the command from its program on; put any
+            // `VAR=value` prefix back in front of it.
+            let range = install.script.lexed.commands[install.command_index].range;
+            let whole = range.slice(install.script.text);
+            let after = after.replace(&install.found.text, whole);
+            edits.push(Edit::replace(install.script.source_range(range), after));
+        }
+        edits
+    }
+}
+
+struct Plan {
+    files: Vec<PathBuf>,
+    /// The dependency-only command run before the sources, for commands that need them.
+    technique: Option<String>,
+    edits: Vec<Edit>,
+    risks: Vec<String>,
+}
+
+/// The install is followed only by `&&` (or `;`) and reached from the start the same way.
+fn joined_plainly(commands: &[Command], index: usize) -> bool {
+    commands[..commands.len().saturating_sub(1)]
+        .iter()
+        .all(|c| matches!(c.next, Some((Operator::And | Operator::Semicolon, _))))
+        && commands.last().is_some_and(|c| c.next.is_none())
+        && index < commands.len()
+}
+
+/// COPY lines for the dependency files: one for the files of each folder, one per folder entry,
+/// each with the original COPY's keyword, indentation and flags.
+fn manifest_copies(
+    text: &str,
+    copy: &Instruction,
+    files: &[PathBuf],
+    context: &BuildContext,
+    destination: &str,
+    style: &Style,
+) -> String {
+    let keyword = copy.keyword().value;
+    let flags = flags_text(text, copy);
+    let indent = leading_blanks(copy.source());
+    let mut groups: Vec<(PathBuf, Vec<String>)> = Vec::new();
+    let mut lines = String::new();
+    for file in files {
+        let name = file.to_string_lossy().into_owned();
+        if context.is_dir(file) {
+            let target = join_destination(destination, Path::new(&name));
+            lines.push_str(&format!(
+                "{indent}{keyword} {flags}{} {}{}",
+                quote(&name),
+                quote(&target),
+                style.newline
+            ));
+            continue;
+        }
+        let parent = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        match groups.iter_mut().find(|(folder, _)| *folder == parent) {
+            Some((_, names)) => names.push(quote(&name)),
+            None => groups.push((parent, vec![quote(&name)])),
+        }
+    }
+    let mut group_lines = String::new();
+    for (folder, names) in groups {
+        let target = join_destination(destination, &folder);
+        group_lines.push_str(&format!(
+            "{indent}{keyword} {flags}{} {}{}",
+            names.join(" "),
+            quote(&target),
+            style.newline
+        ));
+    }
+    group_lines + &lines
+}
+
+/// `dest` + `folder`, ending in `/` so COPY treats it as a folder.
+fn join_destination(destination: &str, folder: &Path) -> String {
+    let base = destination.trim_end_matches('/');
+    let folder = folder.to_string_lossy();
+    let joined = match (base, folder.is_empty()) {
+        ("", true) => "/".to_owned(),
+        (base, true) => base.to_owned(),
+        ("" | ".", false) => format!("./{folder}"),
+        (base, false) => format!("{base}/{folder}"),
+    };
+    format!("{}/", joined.trim_end_matches('/'))
+}
+
+fn quote(path: &str) -> String {
+    if path.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
+        serde_json::Value::String(path.to_owned()).to_string()
+    } else {
+        path.to_owned()
+    }
+}
+
+/// The instruction's flags as written, with a trailing space, or nothing.
+fn flags_text(text: &str, instruction: &Instruction) -> String {
+    let flags = instruction.flags();
+    match (flags.first(), flags.last()) {
+        (Some(first), Some(last)) => format!(
+            "{} ",
+            TextRange::new(first.range.start, last.range.end).slice(text)
+        ),
+        _ => String::new(),
+    }
+}
+
+fn leading_blanks(source: &str) -> &str {
+    &source[..source.len() - source.trim_start_matches([' ', '\t']).len()]
+}
+
+/// Inserts `text` (ending in a newline) after the instruction's node, keeping a missing final
+/// newline missing.
+fn insert_after(file_text: &str, instruction: &Instruction, text: String, style: &Style) -> Edit {
+    let end = instruction.range().end;
+    if file_text[..end].ends_with('\n') {
+        return Edit::insert(end, text);
+    }
+    let trimmed = text.strip_suffix(style.newline).unwrap_or(&text);
+    Edit::insert(end, format!("{}{trimmed}", style.newline))
+}
+
+/// The WORKDIR in force after these instructions: `@base` stands for the base image's own.
+fn workdir_at(instructions: &[Instruction]) -> Option<String> {
+    let mut cwd = "@base".to_owned();
+    for instruction in instructions
+        .iter()
+        .filter(|i| i.kind() == Some(InstructionKind::Workdir))
+    {
+        let value = instruction.string_arg()?.value;
+        if value.contains('$') {
+            return None;
+        }
+        cwd = resolve(&cwd, value.trim_matches('"'));
+    }
+    Some(cwd)
+}
+
+fn resolve(cwd: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("{}/{path}", cwd.trim_end_matches('/'))
+    }
+}
+
+/// `/app/./src/` → `/app/src`; `..` is resolved.
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    let joined = parts.join("/");
+    if path.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}

@@ -1,0 +1,107 @@
+#![doc = include_str!("../../transforms/docs/dockerignore.md")]
+
+use super::{Applicability, Context, Finding, Transform};
+use crate::context::BuildContext;
+use crate::model::{Dockerfile, Instruction};
+use crate::syntax::InstructionKind;
+
+pub struct Dockerignore;
+
+/// Folders (and files) an image build never needs from a developer's checkout.
+const NEVER_NEEDED: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "target",
+    "__pycache__",
+    ".venv",
+    "venv",
+    ".tox",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".gradle",
+    ".idea",
+    ".vscode",
+    ".DS_Store",
+    ".env",
+];
+
+impl Transform for Dockerignore {
+    fn id(&self) -> &'static str {
+        "dockerignore"
+    }
+    fn summary(&self) -> &'static str {
+        "A build context without .dockerignore that holds .git, node_modules, … (proposes one)"
+    }
+    fn documentation(&self) -> &'static str {
+        include_str!("../../transforms/docs/dockerignore.md")
+    }
+    fn max_applicability(&self) -> Applicability {
+        Applicability::DisplayOnly
+    }
+
+    fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
+        let Some(root) = context.build_context else {
+            return;
+        };
+        let Some(copy) = file.instructions().iter().find(|i| copies_whole_context(i)) else {
+            return;
+        };
+        let Ok(build_context) = BuildContext::open(root, context.path) else {
+            return;
+        };
+        if build_context.ignore_file().is_some() {
+            return;
+        }
+        let named = copied_by_name(file);
+        let found: Vec<&str> = NEVER_NEEDED
+            .iter()
+            .copied()
+            .filter(|name| build_context.exists(name) && !named.iter().any(|source| source == name))
+            .collect();
+        if found.is_empty() {
+            return;
+        }
+        out.push(Finding {
+            transform: self.id(),
+            message: format!(
+                "the build context has no .dockerignore but holds {}: every build sends them and this COPY copies them into the image; add a .dockerignore containing: {}",
+                found.join(", "),
+                found.join(" ")
+            ),
+            range: copy.range(),
+            fix: None,
+        });
+    }
+}
+
+fn copies_whole_context(instruction: &Instruction) -> bool {
+    instruction.flag("from").is_none()
+        && instruction.copy_args().is_some_and(|args| {
+            args.sources
+                .iter()
+                .any(|source| matches!(source.value.trim_matches('"'), "." | "./" | "./." | "*"))
+        })
+}
+
+/// The first path component of every COPY/ADD source from the build context.
+fn copied_by_name(file: &Dockerfile) -> Vec<String> {
+    file.instructions()
+        .iter()
+        .filter(|i| {
+            matches!(i.kind(), Some(InstructionKind::Copy | InstructionKind::Add))
+                && i.flag("from").is_none()
+        })
+        .filter_map(|i| i.copy_args())
+        .flat_map(|args| args.sources)
+        .filter_map(|source| {
+            let path = source
+                .value
+                .trim_matches('"')
+                .trim_start_matches("./")
+                .trim_start_matches('/');
+            path.split('/').next().map(str::to_owned)
+        })
+        .collect()
+}

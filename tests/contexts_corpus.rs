@@ -1,0 +1,113 @@
+//! Every transform over the real build contexts of `$DFMIGRATE_CORPUS/contexts` (application
+//! Dockerfiles with their manifests, lock files and `.dockerignore`): outputs reparse cleanly, a
+//! second run changes nothing, and the number of files each transform changes is printed (it is
+//! recorded in BENCHMARKS.md).
+
+mod common;
+
+use dfmigrate::engine::{run, Job, Outcome, TransformOptions};
+use dfmigrate::syntax::parse;
+use dfmigrate::transforms::{self, Transform};
+use std::path::{Path, PathBuf};
+
+struct Row {
+    context: PathBuf,
+    dockerfile: PathBuf,
+}
+
+fn rows(corpus: &Path) -> Vec<Row> {
+    let index =
+        std::fs::read_to_string(corpus.join("contexts/CONTEXTS.tsv")).expect("CONTEXTS.tsv");
+    index
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let context = corpus.join("contexts").join(fields.first()?);
+            let dockerfile = context.join(fields.get(3)?);
+            Some(Row {
+                context,
+                dockerfile,
+            })
+        })
+        .collect()
+}
+
+fn fix(selected: &[&'static dyn Transform], text: &str, row: &Row) -> Outcome {
+    let options = TransformOptions::new();
+    run(&Job {
+        text,
+        transforms: selected,
+        path: Some(&row.dockerfile),
+        build_context: Some(&row.context),
+        options: &options,
+        apply_unsafe: true,
+        knowledge: None,
+    })
+}
+
+#[test]
+fn transforms_on_real_build_contexts() {
+    let Some(corpus) = common::corpus("transforms_on_real_build_contexts") else {
+        return;
+    };
+    if !corpus.join("contexts/CONTEXTS.tsv").is_file() {
+        eprintln!("SKIPPED transforms_on_real_build_contexts: no contexts/ in the corpus");
+        return;
+    }
+    let all = transforms::all();
+    let mut changed_by = vec![0usize; all.len()];
+    let (mut files, mut changed) = (0, 0);
+    for row in rows(&corpus) {
+        let Ok(text) = std::fs::read_to_string(&row.dockerfile) else {
+            continue;
+        };
+        if parse(&text).has_errors() {
+            continue;
+        }
+        files += 1;
+        let outcome = fix(all, &text, &row);
+        let name = row.dockerfile.display();
+        assert!(
+            outcome.errors.is_empty(),
+            "{name}: {:?}",
+            outcome
+                .errors
+                .iter()
+                .map(|e| &e.message)
+                .collect::<Vec<_>>()
+        );
+        if let Some(fixed) = &outcome.fixed {
+            changed += 1;
+            assert!(
+                !parse(fixed).has_errors(),
+                "{name}: output does not parse:\n{fixed}"
+            );
+            assert_eq!(
+                fix(all, fixed, &row).fixed,
+                None,
+                "{name}: a second run changes the output"
+            );
+        }
+        for (index, transform) in all.iter().enumerate() {
+            if fix(&[*transform], &text, &row).fixed.is_some() {
+                changed_by[index] += 1;
+            }
+        }
+    }
+    eprintln!(
+        "{changed} of {files} Dockerfiles with build contexts change (all transforms, --unsafe)"
+    );
+    for (transform, count) in all.iter().zip(&changed_by) {
+        eprintln!("  {:<16} {count}", transform.id());
+    }
+    assert!(files > 500, "only {files} Dockerfiles read");
+    let deps_first = all
+        .iter()
+        .position(|t| t.id() == "deps-first")
+        .expect("registered");
+    assert!(
+        changed_by[deps_first] > 0,
+        "deps-first changes nothing on real projects"
+    );
+}
