@@ -192,6 +192,7 @@ fn plan(file: &Path, args: &VerifyArgs) -> Result<Plan> {
             .as_deref()
             .map_or(&no_options, config::Config::options),
         apply_unsafe: settings.apply_unsafe,
+        knowledge: config.as_deref().and_then(config::Config::knowledge),
     });
     if let Some(error) = outcome.errors.first() {
         bail!("line {}: {}", error.line, error.message);
