@@ -111,3 +111,68 @@ fn transforms_on_real_build_contexts() {
         "deps-first changes nothing on real projects"
     );
 }
+
+/// How often `split-stages` splits the single-stage application Dockerfiles, and why it declines
+/// the others (figures recorded in BENCHMARKS.md).
+#[test]
+fn split_stages_coverage_on_single_stage_apps() {
+    let Some(corpus) = common::corpus("split_stages_coverage_on_single_stage_apps") else {
+        return;
+    };
+    let Ok(index) = std::fs::read_to_string(corpus.join("contexts/CONTEXTS.tsv")) else {
+        eprintln!("SKIPPED split_stages_coverage_on_single_stage_apps: no contexts/ in the corpus");
+        return;
+    };
+    let split = transforms::by_id("split-stages").expect("registered");
+    let (mut known, mut unknown, mut applied) = (0usize, 0usize, 0usize);
+    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    for line in index.lines().skip(1) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        if fields.get(4) != Some(&"app-single-stage") {
+            continue;
+        }
+        let context = corpus.join("contexts").join(fields[0]);
+        let row = Row {
+            dockerfile: context.join(fields[3]),
+            context,
+        };
+        let Ok(text) = std::fs::read_to_string(&row.dockerfile) else {
+            continue;
+        };
+        let outcome = fix(&[split], &text, &row);
+        match outcome.findings.first() {
+            None => unknown += 1,
+            Some(_) if outcome.fixed.is_some() => {
+                known += 1;
+                applied += 1;
+            }
+            Some(reported) => {
+                known += 1;
+                let reason = reported
+                    .finding
+                    .message
+                    .split(": ")
+                    .last()
+                    .unwrap_or_default();
+                let reason: String = reason
+                    .split(|c: char| c.is_ascii_digit())
+                    .next()
+                    .unwrap_or(reason)
+                    .chars()
+                    .take(70)
+                    .collect();
+                *reasons.entry(reason).or_default() += 1;
+            }
+        }
+    }
+    eprintln!("single-stage apps: {} with a known ecosystem, {unknown} without; split: {applied} of {known}", known);
+    let mut sorted: Vec<_> = reasons.into_iter().collect();
+    sorted.sort_by(|a, b| b.1.cmp(&a.1));
+    for (reason, count) in sorted {
+        eprintln!("  declined {count:>4}: {reason}");
+    }
+    assert!(
+        applied > 0,
+        "split-stages splits none of the single-stage apps"
+    );
+}

@@ -179,13 +179,14 @@ fn every_transform_has_fixtures_with_and_without_changes() {
     }
 }
 
-/// The ```dockerfile blocks of a documentation page: the example input, then the expected output.
-fn doc_example(documentation: &str) -> Option<(String, String)> {
+/// The ```dockerfile blocks of a documentation page: the example input, the expected output
+/// with safe fixes, and optionally the expected output with unsafe fixes too.
+fn doc_example(documentation: &str) -> Option<(String, String, Option<String>)> {
     let mut blocks = documentation
         .split("```dockerfile\n")
         .skip(1)
         .map(|block| block.split("```").next().unwrap_or("").to_owned());
-    Some((blocks.next()?, blocks.next()?))
+    Some((blocks.next()?, blocks.next()?, blocks.next()))
 }
 
 #[test]
@@ -204,7 +205,7 @@ fn documentation_examples_hold() {
                 transform.id()
             );
         }
-        let (input, expected) =
+        let (input, expected, expected_unsafe) =
             doc_example(documentation).unwrap_or_else(|| panic!("{}: no example", transform.id()));
         let context = example_context(documentation);
         let outcome = fix(
@@ -224,6 +225,16 @@ fn documentation_examples_hold() {
             "{}: documented example",
             transform.id()
         );
+        if let Some(expected_unsafe) = expected_unsafe {
+            let dir = context.as_ref().map(|dir| dir.path());
+            let outcome = fix(*transform, &input, dir, true);
+            assert_eq!(
+                outcome.fixed.as_deref().unwrap_or(&input),
+                expected_unsafe,
+                "{}: documented example with --unsafe",
+                transform.id()
+            );
+        }
     }
 }
 

@@ -13,7 +13,7 @@ pub use command::{
     Split,
 };
 pub use image::{Distro, ImageInfo, ImageRule, RuntimeHints, RuntimeImage, RuntimeInfo};
-pub use profile::{Detect, Files, Hook, Profile};
+pub use profile::{Detect, Files, Hook, Profile, RuntimeLayout, Shape};
 
 use crate::context::pattern::{compile_match, ComponentGlob, PatternError};
 use crate::context::BuildContext;

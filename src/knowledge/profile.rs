@@ -35,6 +35,37 @@ pub struct Profile {
     /// addition to the common list in `images.toml`.
     #[serde(default)]
     pub build_packages: Vec<NameGlob>,
+    /// What a runtime stage must receive from the build stage (`split-stages`); without it the
+    /// ecosystem is not split.
+    #[serde(default)]
+    pub runtime: Option<RuntimeLayout>,
+}
+
+/// How a built application runs, for splitting a build stage from a runtime stage.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeLayout {
+    pub shape: Shape,
+    /// Folders outside the application's folder where installed dependencies live
+    /// (`/usr/local` for pip installs into the image's Python).
+    #[serde(default)]
+    pub keep: Vec<String>,
+    /// A command run at the end of the build stage to drop development dependencies
+    /// (`npm prune --omit=dev`).
+    #[serde(default)]
+    pub prune: Option<String>,
+}
+
+/// What the runtime stage copies from the build stage.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shape {
+    /// The application's folder (the final WORKDIR: sources, installed dependencies, build
+    /// output), run by the runtime image's interpreter (`node`, `python`).
+    AppFolder,
+    /// The build output the command names (a binary, a jar, a publish folder), found through the
+    /// profile's build commands and their `artifacts`.
+    Artifact,
 }
 
 /// File globs, written as `COPY` sources relative to the context root.

@@ -154,10 +154,17 @@ impl<'a, 'p> StageView<'a, 'p> {
 
     /// The first RUN after the copy whose script holds a command of a detected profile.
     fn find_install(&self) -> Option<Install<'a, 'p>> {
-        let profiles: Vec<&Profile> = self.knowledge.detect(self.context);
-        if profiles.is_empty() {
-            return None;
-        }
+        // Detection globs the build context, so it runs only for profiles whose commands appear.
+        let mut detected: Vec<(String, bool)> = Vec::new();
+        let mut is_detected =
+            |profile: &Profile| match detected.iter().find(|(id, _)| *id == profile.id) {
+                Some((_, known)) => *known,
+                None => {
+                    let known = profile.detects(self.context);
+                    detected.push((profile.id.clone(), known));
+                    known
+                }
+            };
         for (run_at, instruction) in self.instructions.iter().enumerate().skip(self.copy_at + 1) {
             if instruction.kind() != Some(InstructionKind::Run) || instruction.heredoc_count() > 0 {
                 continue;
@@ -165,26 +172,21 @@ impl<'a, 'p> StageView<'a, 'p> {
             let Some(script) = instruction.script() else {
                 continue;
             };
-            let found = script
-                .lexed
-                .commands
-                .iter()
-                .enumerate()
-                .find_map(|(index, command)| {
-                    profiles
-                        .iter()
-                        .find_map(|profile| profile.match_command(command, script.text))
-                        .map(|m| (index, m))
+            for (command_index, command) in script.lexed.commands.iter().enumerate() {
+                let found = self.knowledge.profiles().iter().find_map(|profile| {
+                    let found = profile.match_command(command, script.text)?;
+                    is_detected(profile).then_some(found)
                 });
-            if let Some((command_index, found)) = found {
-                let relevant = found.rule.role == Role::Install || found.rule.split.is_some();
-                let already_first = self.runs_before_copy(found.profile);
-                return (relevant && !already_first).then_some(Install {
-                    run_at,
-                    script,
-                    command_index,
-                    found,
-                });
+                if let Some(found) = found {
+                    let relevant = found.rule.role == Role::Install || found.rule.split.is_some();
+                    let already_first = self.runs_before_copy(found.profile);
+                    return (relevant && !already_first).then_some(Install {
+                        run_at,
+                        script,
+                        command_index,
+                        found,
+                    });
+                }
             }
         }
         None

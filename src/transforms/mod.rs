@@ -11,6 +11,7 @@ mod deps_first;
 mod dockerignore;
 mod exec_form;
 mod reorder_layers;
+mod split_stages;
 
 use crate::knowledge::KnowledgeBase;
 use crate::model::Dockerfile;
@@ -168,6 +169,7 @@ pub fn all() -> &'static [&'static dyn Transform] {
         &reorder_layers::ReorderLayers,
         &deps_first::DepsFirst,
         &dockerignore::Dockerignore,
+        &split_stages::SplitStages,
     ]
 }
 

@@ -1,0 +1,686 @@
+#![doc = include_str!("../../transforms/docs/split-stages.md")]
+
+use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use crate::context::BuildContext;
+use crate::knowledge::{
+    Distro, KnowledgeBase, Profile, RuntimeHints, RuntimeImage, RuntimeLayout, Shape,
+};
+use crate::model::packages::package_command;
+use crate::model::{Dockerfile, Instruction, Stage};
+use crate::style::Style;
+use crate::syntax::InstructionKind;
+
+pub struct SplitStages;
+
+/// Interpreters and launchers a runtime image provides on its PATH.
+const RUNTIME_PROGRAMS: &[&str] = &[
+    "node", "npm", "npx", "yarn", "python", "python3", "java", "dotnet", "ruby", "bundle", "php",
+];
+/// Folders whose `bin` is on the runtime images' PATH.
+const PATH_ROOTS: &[&str] = &["/usr/local", "/usr/local/bundle"];
+/// Instructions of the build stage that configure the running container, copied in order.
+const RUNTIME_CONFIG: &[InstructionKind] = &[
+    InstructionKind::Label,
+    InstructionKind::Expose,
+    InstructionKind::Volume,
+    InstructionKind::Healthcheck,
+    InstructionKind::Stopsignal,
+    InstructionKind::User,
+    InstructionKind::Entrypoint,
+    InstructionKind::Cmd,
+];
+
+impl Transform for SplitStages {
+    fn id(&self) -> &'static str {
+        "split-stages"
+    }
+    fn summary(&self) -> &'static str {
+        "A build on a full toolchain image becomes a build stage plus a slim runtime stage"
+    }
+    fn documentation(&self) -> &'static str {
+        include_str!("../../transforms/docs/split-stages.md")
+    }
+    fn max_applicability(&self) -> Applicability {
+        Applicability::Unsafe
+    }
+
+    fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
+        let Some(stage) = file.final_stage() else {
+            return;
+        };
+        let instructions = file.stage_instructions(stage);
+        let copies_from_elsewhere = instructions.iter().any(|i| i.flag("from").is_some());
+        if stage.base_stage.is_some() || copies_from_elsewhere || file.parse().escape == '`' {
+            return;
+        }
+        let knowledge = context.knowledge();
+        if !knowledge
+            .profiles_for_image(&stage.base)
+            .iter()
+            .any(|p| p.runtime.is_some())
+        {
+            return;
+        }
+        let build_context = context
+            .build_context
+            .and_then(|root| BuildContext::open(root, context.path).ok())
+            .unwrap_or_else(BuildContext::without_files);
+        let Some((profile, layout, detected)) = choose_profile(knowledge, stage, &build_context)
+        else {
+            return;
+        };
+        let split = Split {
+            file,
+            stage,
+            instructions,
+            knowledge,
+            profile,
+            layout,
+            detected,
+            context: &build_context,
+        };
+        let from = &instructions[0];
+        let finding = |message: String, fix: Option<Fix>| Finding {
+            transform: self.id(),
+            message,
+            range: from.range(),
+            fix,
+        };
+        match split.plan() {
+            Ok(Some(plan)) => out.push(finding(plan.message, Some(Fix::unsafe_edits(plan.edits)))),
+            Ok(None) => {}
+            Err(reason) => out.push(finding(
+                format!("{} ships its whole toolchain, but splitting off a runtime stage is not safe to automate: {reason}", stage.base.raw),
+                None,
+            )),
+        }
+    }
+}
+
+/// The ecosystem of the stage: a profile for its base image with a runtime layout, preferring
+/// the ones the build context shows; `true` when it was detected there.
+fn choose_profile<'k>(
+    knowledge: &'k KnowledgeBase,
+    stage: &Stage,
+    context: &BuildContext,
+) -> Option<(&'k Profile, &'k RuntimeLayout, bool)> {
+    let candidates: Vec<&Profile> = knowledge
+        .profiles_for_image(&stage.base)
+        .into_iter()
+        .filter(|p| p.runtime.is_some())
+        .collect();
+    let detected = candidates.iter().find(|p| p.detects(context));
+    let profile = detected.or(candidates.first())?;
+    Some((profile, profile.runtime.as_ref()?, detected.is_some()))
+}
+
+struct Split<'a, 'p> {
+    file: &'a Dockerfile<'p>,
+    stage: &'a Stage,
+    instructions: &'a [Instruction<'p>],
+    knowledge: &'a KnowledgeBase,
+    profile: &'a Profile,
+    layout: &'a RuntimeLayout,
+    detected: bool,
+    context: &'a BuildContext,
+}
+
+struct Plan {
+    message: String,
+    edits: Vec<Edit>,
+}
+
+impl Split<'_, '_> {
+    fn plan(&self) -> Result<Option<Plan>, String> {
+        let command = self.command()?;
+        let workdir = self.workdir()?;
+        let hints = RuntimeHints {
+            static_binary: self.file.text().contains("CGO_ENABLED=0"),
+            flavour: None,
+        };
+        let runtime = self
+            .knowledge
+            .runtime_for(&self.stage.base, &hints)
+            .ok_or_else(|| format!("no runtime image is known for {}", self.stage.base.raw))?;
+        if runtime.reference == self.stage.base.raw {
+            return Ok(None);
+        }
+        self.check_runtime_fit(&runtime, &hints)?;
+        let copies = match self.layout.shape {
+            Shape::AppFolder => self.app_folder_copies(workdir.as_deref(), &command)?,
+            Shape::Artifact => self.artifact_copies(workdir.as_deref(), &command)?,
+        };
+        let style = Style::detect(self.file.parse());
+        let builder = self.builder_name();
+        let mut edits = Vec::new();
+        if self.stage.name.is_none() {
+            let as_word = if style.uppercase_keywords { "AS" } else { "as" };
+            edits.push(Edit::insert(
+                self.instructions[0].content_end(),
+                format!(" {as_word} {builder}"),
+            ));
+        }
+        let prune = self.prune(&command);
+        let runtime_stage = self.runtime_stage(
+            &runtime,
+            &builder,
+            workdir.as_deref(),
+            &copies,
+            prune,
+            &style,
+        );
+        let end = self.file.text().len();
+        let line_break = if self.file.text().ends_with('\n') {
+            ""
+        } else {
+            style.newline
+        };
+        edits.push(Edit::insert(end, format!("{line_break}{runtime_stage}")));
+        let message = format!(
+            "{} ships its whole toolchain: build there and run on {}, which receives only {}{}; review what the application reads at run time",
+            self.stage.base.raw,
+            runtime.reference,
+            copies.join(", "),
+            if prune.is_some() { " (development dependencies pruned)" } else { "" },
+        );
+        Ok(Some(Plan { message, edits }))
+    }
+
+    /// The words the container runs: ENTRYPOINT then CMD, each in exec form or a plain command.
+    fn command(&self) -> Result<Vec<String>, String> {
+        let last = |kind| {
+            self.instructions
+                .iter()
+                .rev()
+                .find(|i| i.kind() == Some(kind))
+        };
+        let mut words = Vec::new();
+        for instruction in [
+            last(InstructionKind::Entrypoint),
+            last(InstructionKind::Cmd),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            words.extend(command_words(instruction)?);
+        }
+        if words.is_empty() {
+            return Err(
+                "the stage has no CMD or ENTRYPOINT, so what the image runs cannot be traced"
+                    .to_owned(),
+            );
+        }
+        Ok(words)
+    }
+
+    /// The final WORKDIR, if the stage sets one with literal paths.
+    fn workdir(&self) -> Result<Option<String>, String> {
+        let mut cwd: Option<String> = None;
+        for instruction in self.of_kind(InstructionKind::Workdir) {
+            let value = instruction
+                .string_arg()
+                .map(|w| w.value)
+                .unwrap_or_default();
+            if value.contains('$') {
+                return Err("WORKDIR uses a variable".to_owned());
+            }
+            cwd = Some(match cwd {
+                _ if value.starts_with('/') => value,
+                Some(previous) => format!("{}/{value}", previous.trim_end_matches('/')),
+                None => return Err("a relative WORKDIR builds on the base image's".to_owned()),
+            });
+        }
+        Ok(cwd.map(|path| normalize(&path)))
+    }
+
+    fn of_kind(&self, kind: InstructionKind) -> impl Iterator<Item = &Instruction<'_>> {
+        self.instructions
+            .iter()
+            .filter(move |i| i.kind() == Some(kind))
+    }
+
+    /// What the runtime image cannot offer that the stage relies on.
+    fn check_runtime_fit(
+        &self,
+        runtime: &RuntimeImage,
+        hints: &RuntimeHints,
+    ) -> Result<(), String> {
+        if self.of_kind(InstructionKind::Shell).next().is_some()
+            || self.of_kind(InstructionKind::Onbuild).next().is_some()
+        {
+            return Err("the stage uses SHELL or ONBUILD".to_owned());
+        }
+        if runtime.distro == Distro::Distroless {
+            let shell_form = self.instructions.iter().any(|i| {
+                matches!(
+                    i.kind(),
+                    Some(
+                        InstructionKind::Cmd
+                            | InstructionKind::Entrypoint
+                            | InstructionKind::Healthcheck
+                    )
+                ) && i.script().is_some()
+            });
+            if shell_form {
+                return Err(format!(
+                    "{} has no shell for the shell-form CMD/ENTRYPOINT/HEALTHCHECK",
+                    runtime.reference
+                ));
+            }
+        }
+        for healthcheck in self.of_kind(InstructionKind::Healthcheck) {
+            if let Some(tool) = ["curl", "wget"]
+                .into_iter()
+                .find(|tool| healthcheck.logical_text().contains(tool))
+            {
+                return Err(format!(
+                    "HEALTHCHECK uses {tool}, which {} may not have",
+                    runtime.reference
+                ));
+            }
+        }
+        for user in self.of_kind(InstructionKind::User) {
+            let name = user.string_arg().map(|w| w.value).unwrap_or_default();
+            let name = name.split(':').next().unwrap_or_default();
+            let numeric = name.chars().all(|c| c.is_ascii_digit());
+            if !numeric && name != "root" && runtime.user.as_deref() != Some(name) {
+                return Err(format!(
+                    "USER {name} is created in the build stage, not in {}",
+                    runtime.reference
+                ));
+            }
+        }
+        self.check_system_packages(hints)
+    }
+
+    /// System packages the build installs: tools are fine; libraries the program may load at
+    /// run time (or whose headers betray one) are not known to exist in the runtime image.
+    fn check_system_packages(&self, hints: &RuntimeHints) -> Result<(), String> {
+        for run in self.of_kind(InstructionKind::Run) {
+            let Some(script) = run.script() else { continue };
+            for (index, command) in script.lexed.commands.iter().enumerate() {
+                let install = package_command(
+                    index,
+                    command,
+                    &["apt-get", "apt", "apk", "dnf", "yum", "microdnf"],
+                    &["install", "add"],
+                );
+                let Some(install) = install else { continue };
+                for package in install
+                    .rest
+                    .iter()
+                    .map(|w| w.value.as_str())
+                    .filter(|p| !p.starts_with('-'))
+                {
+                    let library_headers = package.ends_with("-dev") || package.ends_with("-devel");
+                    let tool = self
+                        .knowledge
+                        .is_build_only_package(package, Some(self.profile))
+                        && !library_headers;
+                    if !(tool || hints.static_binary && library_headers) {
+                        return Err(format!("the build installs the system package {package}, which the runtime may need too"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The application's folder and the folders holding its installed dependencies.
+    fn app_folder_copies(
+        &self,
+        workdir: Option<&str>,
+        command: &[String],
+    ) -> Result<Vec<String>, String> {
+        let app = workdir
+            .filter(|w| *w != "/")
+            .ok_or("the stage has no WORKDIR, so the application's folder is unknown")?;
+        if self.file.text().contains("--user") {
+            return Err("a `--user` install puts dependencies in the home folder".to_owned());
+        }
+        let mut copies = vec![app.to_owned()];
+        copies.extend(
+            self.layout
+                .keep
+                .iter()
+                .filter(|keep| !is_within(app, keep))
+                .cloned(),
+        );
+        for word in command
+            .iter()
+            .skip(1)
+            .filter(|w| w.starts_with('/') && names_a_file(w))
+        {
+            if !copies.iter().any(|folder| is_within(folder, word)) {
+                return Err(format!(
+                    "the command uses {word}, outside the folders the runtime stage would receive"
+                ));
+            }
+        }
+        let program = command.first().map(String::as_str).unwrap_or_default();
+        // A bare name is found on PATH: the runtime's own programs, or the console scripts the
+        // installs put in a copied `bin` folder (`/usr/local/bin/gunicorn`).
+        let installed = !program.contains('/')
+            && self
+                .layout
+                .keep
+                .iter()
+                .any(|keep| PATH_ROOTS.contains(&keep.as_str()));
+        if !RUNTIME_PROGRAMS.contains(&program)
+            && !installed
+            && !copies
+                .iter()
+                .any(|folder| is_within(folder, &resolve(app, program)))
+        {
+            return Err(format!(
+                "the command runs {program}, which the runtime image may not have"
+            ));
+        }
+        Ok(copies)
+    }
+
+    /// The build output the command names, traced through the profile's build commands.
+    fn artifact_copies(
+        &self,
+        workdir: Option<&str>,
+        command: &[String],
+    ) -> Result<Vec<String>, String> {
+        let outputs = self.build_outputs()?;
+        let cwd = workdir.unwrap_or("/");
+        let mut copies = Vec::new();
+        for (position, word) in command.iter().enumerate() {
+            if position > 0 && !names_a_file(word) {
+                continue;
+            }
+            let path = resolve(cwd, word);
+            match outputs.iter().find(|(output, _)| produces(output, &path)) {
+                Some((output, true)) => copies.push(output.clone()),
+                Some((_, false)) => copies.push(path),
+                None if position == 0 && RUNTIME_PROGRAMS.contains(&word.as_str()) => {}
+                None if position == 0 => {
+                    return Err(format!(
+                        "the command runs {word}, which is not a build output dfmigrate can trace"
+                    ))
+                }
+                None => {
+                    return Err(format!(
+                        "the command uses {word}, which is not a build output dfmigrate can trace"
+                    ))
+                }
+            }
+        }
+        copies.dedup();
+        if copies.is_empty() {
+            return Err("the command names no build output".to_owned());
+        }
+        Ok(copies)
+    }
+
+    /// Absolute build outputs of the stage's build commands, and whether each is exact (copy
+    /// it whole) or a folder of candidates (copy only what the command names).
+    fn build_outputs(&self) -> Result<Vec<(String, bool)>, String> {
+        let mut outputs = Vec::new();
+        for (index, run) in self
+            .instructions
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.kind() == Some(InstructionKind::Run))
+        {
+            let Some(script) = run.script() else { continue };
+            let cwd = Split::workdir_of(&self.instructions[..index]);
+            for command in &script.lexed.commands {
+                let Some(found) = self.profile.match_command(command, script.text) else {
+                    continue;
+                };
+                let Some(artifacts) = found.artifacts(self.context) else {
+                    continue;
+                };
+                let Some(cwd) = cwd.as_deref() else {
+                    return Err("a build runs in a folder that uses a variable".to_owned());
+                };
+                outputs.extend(
+                    artifacts
+                        .paths
+                        .iter()
+                        .map(|path| (resolve(cwd, path), artifacts.exact)),
+                );
+            }
+        }
+        Ok(outputs)
+    }
+
+    fn workdir_of(instructions: &[Instruction]) -> Option<String> {
+        let mut cwd = "/".to_owned();
+        for instruction in instructions
+            .iter()
+            .filter(|i| i.kind() == Some(InstructionKind::Workdir))
+        {
+            let value = instruction.string_arg()?.value;
+            if value.contains('$') {
+                return None;
+            }
+            cwd = resolve(&cwd, &value);
+        }
+        Some(cwd)
+    }
+
+    /// `npm prune --omit=dev` when the profile prunes, it is the project's own package manager,
+    /// and the command is a plain `node …` (npm scripts may call development tools).
+    fn prune(&self, command: &[String]) -> Option<&str> {
+        let runs_node = command.first().is_some_and(|program| program == "node");
+        self.layout
+            .prune
+            .as_deref()
+            .filter(|_| self.detected && runs_node)
+    }
+
+    /// `builder`, or a variant no stage uses yet; the stage's own name when it has one.
+    fn builder_name(&self) -> String {
+        if let Some(name) = &self.stage.name {
+            return name.clone();
+        }
+        let taken = |name: &str| {
+            self.file
+                .stages()
+                .iter()
+                .any(|s| s.name.as_deref() == Some(name))
+        };
+        ["builder", "build", "build-stage"]
+            .into_iter()
+            .find(|name| !taken(name))
+            .map_or_else(
+                || format!("builder{}", self.file.stages().len()),
+                str::to_owned,
+            )
+    }
+
+    fn runtime_stage(
+        &self,
+        runtime: &RuntimeImage,
+        builder: &str,
+        workdir: Option<&str>,
+        copies: &[String],
+        prune: Option<&str>,
+        style: &Style,
+    ) -> String {
+        let keyword = |kind| style.keyword(kind);
+        let newline = style.newline;
+        let mut text = String::new();
+        if let Some(prune) = prune {
+            text.push_str(&format!(
+                "{} {prune}{newline}",
+                keyword(InstructionKind::Run)
+            ));
+        }
+        text.push_str(newline);
+        text.push_str(&format!(
+            "{} {}{newline}",
+            keyword(InstructionKind::From),
+            runtime.reference
+        ));
+        for name in self.global_args_used() {
+            text.push_str(&format!(
+                "{} {name}{newline}",
+                keyword(InstructionKind::Arg)
+            ));
+        }
+        for instruction in self
+            .instructions
+            .iter()
+            .filter(|i| matches!(i.kind(), Some(InstructionKind::Arg | InstructionKind::Env)))
+        {
+            text.push_str(&verbatim(instruction, newline));
+        }
+        if let Some(workdir) = workdir {
+            text.push_str(&format!(
+                "{} {workdir}{newline}",
+                keyword(InstructionKind::Workdir)
+            ));
+        }
+        for path in copies {
+            let from = format!("--from={builder}");
+            text.push_str(&format!(
+                "{} {from} {} {}{newline}",
+                keyword(InstructionKind::Copy),
+                quote(path),
+                quote(path)
+            ));
+        }
+        for instruction in self
+            .instructions
+            .iter()
+            .filter(|i| i.kind().is_some_and(|k| RUNTIME_CONFIG.contains(&k)))
+        {
+            text.push_str(&verbatim(instruction, newline));
+        }
+        if !self.file.text().ends_with('\n') {
+            text.truncate(text.len() - newline.len());
+        }
+        text
+    }
+}
+
+impl Split<'_, '_> {
+    /// Build arguments declared before the first FROM that the copied instructions use: a stage
+    /// must declare them again to see them.
+    fn global_args_used(&self) -> Vec<String> {
+        let globals = self
+            .file
+            .instructions()
+            .iter()
+            .take_while(|i| i.stage.is_none());
+        let copied: Vec<&str> = self
+            .instructions
+            .iter()
+            .filter(|i| {
+                i.kind()
+                    .is_some_and(|k| k == InstructionKind::Env || RUNTIME_CONFIG.contains(&k))
+            })
+            .map(|i| i.logical_text())
+            .collect();
+        globals
+            .flat_map(|arg| arg.arg_definitions())
+            .map(|(name, _)| name)
+            .filter(|name| {
+                copied.iter().any(|text| {
+                    text.contains(&format!("${name}")) || text.contains(&format!("${{{name}"))
+                })
+            })
+            .collect()
+    }
+}
+
+/// An instruction's own text (indentation, continuations and heredocs included), ending in a
+/// newline.
+fn verbatim(instruction: &Instruction, newline: &str) -> String {
+    let mut text = instruction.source().to_owned();
+    if !text.ends_with('\n') {
+        text.push_str(newline);
+    }
+    text
+}
+
+/// The words of a CMD or ENTRYPOINT in exec form, or of a shell-form single command (variables
+/// in its arguments are fine: they are not traced; a leading `exec` is dropped).
+fn command_words(instruction: &Instruction) -> Result<Vec<String>, String> {
+    if let Some(words) = instruction.exec_form() {
+        return Ok(words.into_iter().map(|w| w.value).collect());
+    }
+    let script = instruction.script().ok_or("the command cannot be read")?;
+    let lexed = &script.lexed;
+    let single = matches!(lexed.commands.as_slice(), [command] if command.next.is_none() && command.redirects.is_empty());
+    if !single || lexed.has_grouping || lexed.has_comment || lexed.incomplete {
+        let keyword = instruction.keyword().value.to_ascii_uppercase();
+        return Err(format!(
+            "the {keyword} is a shell script that cannot be traced"
+        ));
+    }
+    let words = &lexed.commands[0].words;
+    let skip_exec = usize::from(words.first().is_some_and(|w| w.value == "exec"));
+    if words
+        .get(skip_exec)
+        .is_some_and(|program| program.has_expansion || program.has_glob)
+    {
+        return Err("the program to run is a variable".to_owned());
+    }
+    Ok(words
+        .iter()
+        .skip(skip_exec)
+        .map(|w| w.value.clone())
+        .collect())
+}
+
+/// A command word that names a file to trace: not an option, not a variable.
+fn names_a_file(word: &str) -> bool {
+    let path_like = word.contains('/') || [".jar", ".dll"].iter().any(|ext| word.ends_with(ext));
+    !word.starts_with('-') && !word.contains('$') && path_like
+}
+
+fn quote(path: &str) -> String {
+    if path.contains(char::is_whitespace) {
+        serde_json::Value::String(path.to_owned()).to_string()
+    } else {
+        path.to_owned()
+    }
+}
+
+fn resolve(cwd: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        normalize(path)
+    } else {
+        normalize(&format!("{}/{path}", cwd.trim_end_matches('/')))
+    }
+}
+
+/// `/app/./x/../y/` → `/app/y`.
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// A build output (a path, a folder, or a glob such as `/build/target/*.jar`) covers `path`.
+fn produces(output: &str, path: &str) -> bool {
+    if !output.contains(['*', '?', '[']) {
+        return is_within(output, path);
+    }
+    globset::GlobBuilder::new(output)
+        .literal_separator(true)
+        .build()
+        .is_ok_and(|glob| glob.compile_matcher().is_match(normalize(path)))
+}
+
+/// `path` is `folder` or inside it.
+fn is_within(folder: &str, path: &str) -> bool {
+    let folder = normalize(folder);
+    let path = normalize(path);
+    folder == "/" || path == folder || path.starts_with(&format!("{folder}/"))
+}
