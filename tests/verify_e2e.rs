@@ -168,6 +168,17 @@ fn rewrite(path: &Path) -> String {
     String::from_utf8(output.stdout).expect("UTF-8")
 }
 
+/// The smoke command of an app, from `tests/e2e/smoke.tsv`.
+fn smoke_of(app: &str) -> String {
+    let table = std::fs::read_to_string(e2e_dir().join("smoke.tsv")).expect("smoke.tsv");
+    table
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .find_map(|line| line.split_once('\t').filter(|(name, _)| *name == app))
+        .map(|(_, command)| command.to_owned())
+        .unwrap_or_else(|| panic!("no smoke command for {app} in smoke.tsv"))
+}
+
 fn verify(storage: &Storage, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dfmigrate"))
         .arg("verify")
@@ -204,7 +215,8 @@ fn every_app_verifies_equivalent_after_unsafe_rewrites() {
     let mut failures = Vec::new();
     for app in apps() {
         let dockerfile = app.join("Dockerfile");
-        let smoke = std::fs::read_to_string(app.join("smoke")).expect("smoke file");
+        let name = app.file_name().expect("app name").to_string_lossy();
+        let smoke = smoke_of(&name);
         let output = verify(
             storage,
             &[
@@ -268,8 +280,7 @@ fn broken_rewrites_are_reported_different() {
     for (case, app, expected) in cases {
         let broken = e2e_dir().join(format!("negative/{case}.Dockerfile"));
         let original = e2e_dir().join(format!("apps/{app}/Dockerfile"));
-        let smoke = std::fs::read_to_string(e2e_dir().join(format!("apps/{app}/smoke")))
-            .expect("smoke file");
+        let smoke = smoke_of(app);
         let output = verify(
             storage,
             &[

@@ -192,7 +192,8 @@ fn dropped_line(dropped: &[(PathBuf, DropReason)]) -> Option<String> {
     ))
 }
 
-/// Bytes in decimal units, as container engines print them (`1.9 MB`).
+/// Bytes in decimal units, as container engines print them, to three significant digits
+/// (`1.99 MB`, `21.4 MB`, `512 MB`).
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
     if bytes < 1000 {
@@ -207,7 +208,12 @@ pub fn human_size(bytes: u64) -> String {
         value /= 1000.0;
         unit = next;
     }
-    format!("{value:.1} {unit}")
+    let decimals = match value {
+        v if v < 10.0 => 2,
+        v if v < 100.0 => 1,
+        _ => 0,
+    };
+    format!("{value:.decimals$} {unit}")
 }
 
 /// The start of a command's output, for messages.
@@ -227,8 +233,9 @@ mod tests {
     #[test]
     fn sizes_in_decimal_units() {
         assert_eq!(human_size(999), "999 B");
-        assert_eq!(human_size(1_990_000), "2.0 MB");
-        assert_eq!(human_size(123_456_789_000), "123.5 GB");
+        assert_eq!(human_size(1_994_000), "1.99 MB");
+        assert_eq!(human_size(21_449_000), "21.4 MB");
+        assert_eq!(human_size(123_456_789_000), "123 GB");
     }
 
     #[test]
@@ -248,7 +255,7 @@ mod tests {
         };
         assert_eq!(
             verdict.render("app/Dockerfile", true),
-            "app/Dockerfile: equivalent (size 2.0 MB → 1.5 MB, build 1.5s → 0.9s)\n  \
+            "app/Dockerfile: equivalent (size 2.00 MB → 1.50 MB, build 1.5s → 0.9s)\n  \
              note: CMD: shell form → exec form (same command)\n  \
              dropped as expected: 2 paths (cache: /app/.cache; source: /app/main.go)\n"
         );
