@@ -167,7 +167,7 @@ fn split_stages_coverage_on_single_stage_apps() {
     }
     eprintln!("single-stage apps: {} with a known ecosystem, {unknown} without; split: {applied} of {known}", known);
     let mut sorted: Vec<_> = reasons.into_iter().collect();
-    sorted.sort_by(|a, b| b.1.cmp(&a.1));
+    sorted.sort_by_key(|entry| std::cmp::Reverse(entry.1));
     for (reason, count) in sorted {
         eprintln!("  declined {count:>4}: {reason}");
     }

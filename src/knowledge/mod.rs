@@ -103,6 +103,7 @@ pub struct KnowledgeBase {
     images: Vec<ImageRule>,
     runtimes: Vec<RuntimeInfo>,
     build_packages: Vec<NameGlob>,
+    runtime_packages: std::collections::BTreeMap<String, String>,
 }
 
 /// The layout of `images.toml`.
@@ -112,6 +113,9 @@ struct ImagesFile {
     build_packages: Vec<NameGlob>,
     images: Vec<ImageRule>,
     runtimes: Vec<RuntimeInfo>,
+    /// Development package → the runtime library package it builds against.
+    #[serde(default)]
+    runtime_packages: std::collections::BTreeMap<String, String>,
 }
 
 impl KnowledgeBase {
@@ -201,6 +205,12 @@ impl KnowledgeBase {
             || profile.is_some_and(|p| p.lists_build_package(package))
     }
 
+    /// The runtime library package a development package builds against (`libpq-dev` →
+    /// `libpq5`), when known.
+    pub fn runtime_package_for(&self, development: &str) -> Option<&str> {
+        self.runtime_packages.get(development).map(String::as_str)
+    }
+
     /// The runtime image for a builder image, keeping its version. `None` when no rule knows
     /// the image or tag, or the reference uses variables or only a digest.
     pub fn runtime_for(&self, image: &ImageRef, hints: &RuntimeHints) -> Option<RuntimeImage> {
@@ -259,6 +269,7 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
         images: images.images,
         runtimes: images.runtimes,
         build_packages: images.build_packages,
+        runtime_packages: images.runtime_packages,
     })
 }
 

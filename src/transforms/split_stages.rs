@@ -130,6 +130,16 @@ struct Plan {
     edits: Vec<Edit>,
 }
 
+/// What the new final stage is made of.
+struct RuntimeStage<'s> {
+    runtime: &'s RuntimeImage,
+    builder: &'s str,
+    workdir: Option<&'s str>,
+    copies: &'s [String],
+    prune: Option<&'s str>,
+    install: Option<&'s str>,
+}
+
 impl Split<'_, '_> {
     fn plan(&self) -> Result<Option<Plan>, String> {
         let command = self.command()?;
@@ -145,7 +155,9 @@ impl Split<'_, '_> {
         if runtime.reference == self.stage.base.raw {
             return Ok(None);
         }
-        self.check_runtime_fit(&runtime, &hints)?;
+        self.check_runtime_fit(&runtime)?;
+        let packages = self.runtime_packages(&hints)?;
+        let install = install_command(&runtime, &packages)?;
         let copies = match self.layout.shape {
             Shape::AppFolder => self.app_folder_copies(workdir.as_deref(), &command)?,
             Shape::Artifact => self.artifact_copies(workdir.as_deref(), &command)?,
@@ -161,14 +173,15 @@ impl Split<'_, '_> {
             ));
         }
         let prune = self.prune(&command);
-        let runtime_stage = self.runtime_stage(
-            &runtime,
-            &builder,
-            workdir.as_deref(),
-            &copies,
+        let parts = RuntimeStage {
+            runtime: &runtime,
+            builder: &builder,
+            workdir: workdir.as_deref(),
+            copies: &copies,
             prune,
-            &style,
-        );
+            install: install.as_deref(),
+        };
+        let runtime_stage = self.runtime_stage(&parts, &style);
         let end = self.file.text().len();
         let line_break = if self.file.text().ends_with('\n') {
             ""
@@ -213,22 +226,48 @@ impl Split<'_, '_> {
         Ok(words)
     }
 
-    /// The final WORKDIR, if the stage sets one with literal paths.
+    /// The final WORKDIR, if the stage sets one; variables are resolved from the literal ARG
+    /// defaults and ENV values set before it.
     fn workdir(&self) -> Result<Option<String>, String> {
+        let mut variables: Vec<(String, String)> = self
+            .file
+            .instructions()
+            .iter()
+            .take_while(|i| i.stage.is_none())
+            .flat_map(|i| i.arg_definitions())
+            .filter_map(|(name, value)| Some((name, value?)))
+            .collect();
         let mut cwd: Option<String> = None;
-        for instruction in self.of_kind(InstructionKind::Workdir) {
-            let value = instruction
-                .string_arg()
-                .map(|w| w.value)
-                .unwrap_or_default();
-            if value.contains('$') {
-                return Err("WORKDIR uses a variable".to_owned());
+        for instruction in self.instructions {
+            match instruction.kind() {
+                Some(InstructionKind::Arg) => variables.extend(
+                    instruction
+                        .arg_definitions()
+                        .into_iter()
+                        .filter_map(|(name, value)| Some((name, value?))),
+                ),
+                Some(InstructionKind::Env) => {
+                    variables.extend(instruction.pairs().into_iter().map(|(key, value, _)| {
+                        (key.value, value.value.trim_matches('"').to_owned())
+                    }))
+                }
+                Some(InstructionKind::Workdir) => {
+                    let written = instruction
+                        .string_arg()
+                        .map(|w| w.value)
+                        .unwrap_or_default();
+                    let value = expand(&written, &variables)
+                        .ok_or("WORKDIR uses a variable with no literal value")?;
+                    cwd = Some(match cwd {
+                        _ if value.starts_with('/') => value,
+                        Some(previous) => format!("{}/{value}", previous.trim_end_matches('/')),
+                        None => {
+                            return Err("a relative WORKDIR builds on the base image's".to_owned())
+                        }
+                    });
+                }
+                _ => {}
             }
-            cwd = Some(match cwd {
-                _ if value.starts_with('/') => value,
-                Some(previous) => format!("{}/{value}", previous.trim_end_matches('/')),
-                None => return Err("a relative WORKDIR builds on the base image's".to_owned()),
-            });
         }
         Ok(cwd.map(|path| normalize(&path)))
     }
@@ -240,11 +279,7 @@ impl Split<'_, '_> {
     }
 
     /// What the runtime image cannot offer that the stage relies on.
-    fn check_runtime_fit(
-        &self,
-        runtime: &RuntimeImage,
-        hints: &RuntimeHints,
-    ) -> Result<(), String> {
+    fn check_runtime_fit(&self, runtime: &RuntimeImage) -> Result<(), String> {
         if self.of_kind(InstructionKind::Shell).next().is_some()
             || self.of_kind(InstructionKind::Onbuild).next().is_some()
         {
@@ -290,40 +325,59 @@ impl Split<'_, '_> {
                 ));
             }
         }
-        self.check_system_packages(hints)
+        Ok(())
     }
 
-    /// System packages the build installs: tools are fine; libraries the program may load at
-    /// run time (or whose headers betray one) are not known to exist in the runtime image.
-    fn check_system_packages(&self, hints: &RuntimeHints) -> Result<(), String> {
+    /// The system packages the runtime stage must install: the build's own runtime packages,
+    /// and the libraries behind the `-dev` packages it compiled against. Build tools stay behind.
+    fn runtime_packages(&self, hints: &RuntimeHints) -> Result<Vec<String>, String> {
+        let mut needed: Vec<String> = Vec::new();
         for run in self.of_kind(InstructionKind::Run) {
             let Some(script) = run.script() else { continue };
             for (index, command) in script.lexed.commands.iter().enumerate() {
-                let install = package_command(
-                    index,
-                    command,
-                    &["apt-get", "apt", "apk", "dnf", "yum", "microdnf"],
-                    &["install", "add"],
-                );
-                let Some(install) = install else { continue };
-                for package in install
-                    .rest
-                    .iter()
-                    .map(|w| w.value.as_str())
-                    .filter(|p| !p.starts_with('-'))
-                {
-                    let library_headers = package.ends_with("-dev") || package.ends_with("-devel");
-                    let tool = self
-                        .knowledge
-                        .is_build_only_package(package, Some(self.profile))
-                        && !library_headers;
-                    if !(tool || hints.static_binary && library_headers) {
-                        return Err(format!("the build installs the system package {package}, which the runtime may need too"));
+                let managers = ["apt-get", "apt", "apk", "dnf", "yum", "microdnf"];
+                let Some(install) = package_command(index, command, &managers, &["install", "add"])
+                else {
+                    continue;
+                };
+                for word in install.rest.iter().filter(|w| !w.value.starts_with('-')) {
+                    if word.has_expansion || word.has_glob {
+                        return Err(
+                            "the build installs system packages named by variables".to_owned()
+                        );
+                    }
+                    if let Some(package) = self.runtime_package(&word.value, hints)? {
+                        if !needed.contains(&package) {
+                            needed.push(package);
+                        }
                     }
                 }
             }
         }
-        Ok(())
+        Ok(needed)
+    }
+
+    fn runtime_package(
+        &self,
+        written: &str,
+        hints: &RuntimeHints,
+    ) -> Result<Option<String>, String> {
+        let name = written.split(['=', '>', '<']).next().unwrap_or(written);
+        let headers = name.ends_with("-dev") || name.ends_with("-devel");
+        if !headers {
+            let tool = self
+                .knowledge
+                .is_build_only_package(name, Some(self.profile));
+            return Ok((!tool).then(|| written.to_owned()));
+        }
+        if hints.static_binary {
+            return Ok(None);
+        }
+        match self.knowledge.runtime_package_for(name) {
+            Some("") => Ok(None),
+            Some(library) => Ok(Some(library.to_owned())),
+            None => Err(format!("the build compiles against {name}, and the library the runtime then needs is not known")),
+        }
     }
 
     /// The application's folder and the folders holding its installed dependencies.
@@ -494,15 +548,15 @@ impl Split<'_, '_> {
             )
     }
 
-    fn runtime_stage(
-        &self,
-        runtime: &RuntimeImage,
-        builder: &str,
-        workdir: Option<&str>,
-        copies: &[String],
-        prune: Option<&str>,
-        style: &Style,
-    ) -> String {
+    fn runtime_stage(&self, parts: &RuntimeStage, style: &Style) -> String {
+        let RuntimeStage {
+            runtime,
+            builder,
+            workdir,
+            copies,
+            prune,
+            install,
+        } = parts;
         let keyword = |kind| style.keyword(kind);
         let newline = style.newline;
         let mut text = String::new();
@@ -531,13 +585,19 @@ impl Split<'_, '_> {
         {
             text.push_str(&verbatim(instruction, newline));
         }
+        if let Some(install) = install {
+            text.push_str(&format!(
+                "{} {install}{newline}",
+                keyword(InstructionKind::Run)
+            ));
+        }
         if let Some(workdir) = workdir {
             text.push_str(&format!(
                 "{} {workdir}{newline}",
                 keyword(InstructionKind::Workdir)
             ));
         }
-        for path in copies {
+        for path in copies.iter() {
             let from = format!("--from={builder}");
             text.push_str(&format!(
                 "{} {from} {} {}{newline}",
@@ -588,6 +648,55 @@ impl Split<'_, '_> {
             })
             .collect()
     }
+}
+
+/// The command that installs the runtime's system packages, with the distro's hygiene.
+fn install_command(runtime: &RuntimeImage, packages: &[String]) -> Result<Option<String>, String> {
+    if packages.is_empty() {
+        return Ok(None);
+    }
+    let list = packages.join(" ");
+    match runtime.distro {
+        Distro::Debian => Ok(Some(format!(
+            "apt-get update && apt-get install -y --no-install-recommends {list} && rm -rf /var/lib/apt/lists/*"
+        ))),
+        Distro::Alpine => Ok(Some(format!("apk add --no-cache {list}"))),
+        _ => Err(format!("the runtime needs the system packages {list}, and {} has no package manager dfmigrate knows", runtime.reference)),
+    }
+}
+
+/// `$NAME` and `${NAME}` replaced by literal values; `None` when one is unknown or not literal.
+fn expand(text: &str, variables: &[(String, String)]) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (name, tail) = match after.strip_prefix('{') {
+            Some(braced) => {
+                let end = braced.find('}')?;
+                (&braced[..end], &braced[end + 1..])
+            }
+            None => {
+                let end = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..end], &after[end..])
+            }
+        };
+        let value = variables
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value)?;
+        if value.contains('$') {
+            return None;
+        }
+        out.push_str(value);
+        rest = tail;
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 /// An instruction's own text (indentation, continuations and heredocs included), ending in a
