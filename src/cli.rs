@@ -61,6 +61,8 @@ enum Command {
         /// The file to parse, or `-` for stdin.
         file: PathBuf,
     },
+    /// Build each Dockerfile and its rewrite, and compare the images.
+    Verify(crate::verify::VerifyArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -157,6 +159,7 @@ pub fn main() -> i32 {
         Some(Command::Transforms) => list_transforms(),
         Some(Command::Explain { id }) => explain(&id),
         Some(Command::Parse { format, file }) => parse_command(&file, format),
+        Some(Command::Verify(args)) => crate::verify::run(args),
         None => run(cli.run),
     }
 }

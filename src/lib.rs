@@ -13,4 +13,5 @@ pub mod model;
 pub mod style;
 pub mod syntax;
 pub mod transforms;
+pub mod verify;
 pub mod walk;

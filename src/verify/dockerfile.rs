@@ -1,0 +1,150 @@
+//! What `verify` reads from a Dockerfile itself: the final image's base, the ENV and LABEL names
+//! it sets, and its application paths (WORKDIR and COPY/ADD destinations of the final stage and
+//! the stages it builds on).
+
+use crate::model::{Dockerfile, Stage};
+use crate::syntax::{parse, InstructionKind};
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+
+/// Facts about the image a Dockerfile builds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// The external image the final stage starts from (through `FROM stage` chains).
+    pub final_base: Option<String>,
+    /// ENV names set by the final stage's chain.
+    pub env_names: BTreeSet<String>,
+    /// LABEL names set by the final stage's chain.
+    pub label_names: BTreeSet<String>,
+    /// Absolute WORKDIR and COPY/ADD destinations, outermost only, `/` excluded.
+    pub app_paths: Vec<PathBuf>,
+}
+
+/// Reads the facts of a Dockerfile's text.
+pub fn facts(text: &str) -> Facts {
+    let parsed = parse(text);
+    let file = Dockerfile::new(&parsed);
+    let chain = final_chain(&file);
+    let Some(root) = chain.first() else {
+        return Facts::default();
+    };
+    let mut facts = Facts {
+        final_base: Some(root.base.raw.clone()),
+        ..Facts::default()
+    };
+    let mut workdir = PathBuf::from("/");
+    let mut paths = Vec::new();
+    for stage in &chain {
+        for instruction in file.stage_instructions(stage) {
+            match instruction.kind() {
+                Some(InstructionKind::Env) => facts
+                    .env_names
+                    .extend(instruction.pairs().into_iter().map(|(key, _, _)| key.value)),
+                Some(InstructionKind::Label) => facts
+                    .label_names
+                    .extend(instruction.pairs().into_iter().map(|(key, _, _)| key.value)),
+                Some(InstructionKind::Workdir) => {
+                    if let Some(dir) = instruction.string_arg() {
+                        workdir = absolute(&workdir, &dir.value);
+                        paths.push(workdir.clone());
+                    }
+                }
+                Some(InstructionKind::Copy | InstructionKind::Add) => {
+                    if let Some(copy) = instruction.copy_args() {
+                        paths.push(absolute(&workdir, &copy.destination.value));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    facts.app_paths = outermost(paths);
+    facts
+}
+
+/// The final stage and the stages it builds on, root first.
+fn final_chain<'f>(file: &'f Dockerfile) -> Vec<&'f Stage> {
+    let mut chain = Vec::new();
+    let mut next = file.final_stage();
+    while let Some(stage) = next {
+        if chain.len() > file.stages().len() {
+            break;
+        }
+        chain.push(stage);
+        next = stage
+            .base_stage
+            .and_then(|index| file.stages().get(index))
+            .filter(|base| base.index < stage.index);
+    }
+    chain.reverse();
+    chain
+}
+
+/// `path` made absolute against `dir` and normalized (`.` and `..` resolved lexically).
+pub fn absolute(dir: &Path, path: &str) -> PathBuf {
+    let mut out = if path.starts_with('/') {
+        PathBuf::from("/")
+    } else {
+        dir.to_path_buf()
+    };
+    for component in Path::new(path).components() {
+        match component {
+            Component::Normal(part) => out.push(part),
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    out
+}
+
+/// The paths not inside another one, without `/`, paths with variables, or duplicates.
+fn outermost(mut paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    paths.retain(|path| path != Path::new("/") && !path.to_string_lossy().contains('$'));
+    paths.sort();
+    paths.dedup();
+    let all = paths.clone();
+    paths.retain(|path| {
+        !all.iter()
+            .any(|other| other != path && path.starts_with(other))
+    });
+    paths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follows_the_final_stage_chain() {
+        let text = "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nENV CGO=0\n\
+                    FROM debian:bookworm-slim AS base\nENV A=1\nLABEL team=x\n\
+                    FROM base\nWORKDIR /app\nCOPY --from=build /src/app ./bin/app\nENV B=2\n";
+        let facts = facts(text);
+        assert_eq!(facts.final_base.as_deref(), Some("debian:bookworm-slim"));
+        assert_eq!(facts.env_names.iter().collect::<Vec<_>>(), ["A", "B"]);
+        assert!(facts.label_names.contains("team"));
+        assert_eq!(facts.app_paths, [PathBuf::from("/app")]);
+    }
+
+    #[test]
+    fn relative_destinations_and_workdirs() {
+        let text = "FROM node:20\nWORKDIR srv\nWORKDIR api\nCOPY app.js ../web/\nCOPY x /opt/x\n";
+        assert_eq!(
+            facts(text).app_paths,
+            [PathBuf::from("/opt/x"), PathBuf::from("/srv")]
+        );
+    }
+
+    #[test]
+    fn root_and_variables_are_not_app_paths() {
+        let text = "FROM alpine\nWORKDIR /\nCOPY a $HOME/a\n";
+        assert!(facts(text).app_paths.is_empty());
+    }
+
+    #[test]
+    fn empty_text_has_no_facts() {
+        assert_eq!(facts(""), Facts::default());
+    }
+}

@@ -1,0 +1,447 @@
+//! `dfmigrate verify`: builds each Dockerfile and its rewrite from the same build context and
+//! compares the final images (configuration, referenced and application files, an optional
+//! smoke command, size and build time). Nothing is written to the user's files; the images are
+//! removed afterwards unless `--keep`.
+//!
+//! Exit codes: 0 when every file is equivalent or unchanged, 1 when some rewrite differs,
+//! 2 on errors (unreadable file, failed build of the original, engine failure).
+
+mod buildah;
+mod docker;
+mod dockerfile;
+mod engines;
+mod files;
+mod image;
+mod intent;
+mod process;
+mod report;
+mod rootfs;
+
+pub use engines::EngineChoice;
+
+use crate::config::{self, CommandLine, Discovery};
+use crate::engine::{self, Job, TransformOptions};
+use crate::model::shell;
+use crate::transforms::Applicability;
+use crate::walk::{self, display_path};
+use anyhow::{bail, Context as _, Result};
+use engines::{BuildRequest, ContainerEngine};
+use intent::Intent;
+use report::{Measure, Outcome, Verdict};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Exit code: every file is equivalent or unchanged.
+const EXIT_EQUIVALENT: i32 = 0;
+/// Exit code: some rewrite is different.
+const EXIT_DIFFERENT: i32 = 1;
+/// Exit code: an error.
+const EXIT_ERROR: i32 = 2;
+
+/// `dfmigrate verify` options.
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// Also apply fixes marked unsafe.
+    #[arg(long = "unsafe")]
+    apply_unsafe: bool,
+    /// Run only these transforms (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    select: Option<Vec<String>>,
+    /// Do not run these transforms (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    ignore: Vec<String>,
+    /// Container engine (default: the first installed of buildah, podman, docker).
+    #[arg(long, value_enum)]
+    engine: Option<EngineChoice>,
+    /// Keep the built images (their names are printed).
+    #[arg(long)]
+    keep: bool,
+    /// A command to run in both images; its output and exit code must match.
+    #[arg(long, value_name = "CMD")]
+    smoke: Option<String>,
+    /// Compare with this rewritten Dockerfile instead of running the transforms (one PATH).
+    #[arg(long, value_name = "NEW_DOCKERFILE")]
+    against: Option<PathBuf>,
+    /// Dockerfiles, or folders to search for them.
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+}
+
+/// One Dockerfile and the rewrite to check.
+struct Candidate {
+    path: PathBuf,
+    original: String,
+    rewrite: String,
+    context: PathBuf,
+    /// Transforms whose fixes were applied (empty with `--against`).
+    applied: BTreeSet<&'static str>,
+}
+
+/// What planning found for one file.
+enum Plan {
+    Unchanged,
+    Verify(Box<Candidate>),
+}
+
+/// Runs `dfmigrate verify` and returns the exit code.
+pub fn run(args: VerifyArgs) -> i32 {
+    match run_all(&args) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn run_all(args: &VerifyArgs) -> Result<i32> {
+    check_arguments(args)?;
+    let (files, walk_errors) = walk::collect(&args.paths, 1);
+    let mut code = EXIT_EQUIVALENT;
+    for error in &walk_errors {
+        eprintln!("{}: error: {}", display_path(&error.path), error.message);
+        code = EXIT_ERROR;
+    }
+    let mut plans = Vec::new();
+    for file in &files {
+        match plan(file, args) {
+            Ok(plan) => plans.push((file, plan)),
+            Err(error) => {
+                eprintln!("{}: error: {error:#}", display_path(file));
+                code = EXIT_ERROR;
+            }
+        }
+    }
+    let mut engine: Option<Box<dyn ContainerEngine>> = None;
+    for (index, (file, plan)) in plans.into_iter().enumerate() {
+        let candidate = match plan {
+            Plan::Unchanged => {
+                println!("{}: unchanged (nothing to verify)", display_path(file));
+                continue;
+            }
+            Plan::Verify(candidate) => candidate,
+        };
+        let engine = match &engine {
+            Some(engine) => engine,
+            None => engine.insert(start_engine(args.engine)?),
+        };
+        let outcome = verify(engine.as_ref(), &candidate, index, args);
+        code = code.max(print_outcome(&candidate.path, &outcome));
+    }
+    Ok(code)
+}
+
+fn check_arguments(args: &VerifyArgs) -> Result<()> {
+    for id in args.select.iter().flatten().chain(&args.ignore) {
+        config::check_transform_id(id).map_err(anyhow::Error::msg)?;
+    }
+    if args.against.is_some() && args.paths.len() != 1 {
+        bail!("--against compares with one Dockerfile: give exactly one PATH");
+    }
+    if let Some(against) = &args.against {
+        if args.paths.iter().any(|path| path.is_dir()) {
+            bail!(
+                "--against {}: PATH must be a Dockerfile, not a folder",
+                display_path(against)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn start_engine(choice: Option<EngineChoice>) -> Result<Box<dyn ContainerEngine>> {
+    let engine = engines::select(choice)?;
+    eprintln!("engine: {}", engine.description());
+    Ok(engine)
+}
+
+/// Reads a file and works out its rewrite: the transforms' output, or the `--against` file.
+fn plan(file: &Path, args: &VerifyArgs) -> Result<Plan> {
+    let original = std::fs::read_to_string(file).context("cannot read")?;
+    let folder = folder_of(file);
+    if let Some(against) = &args.against {
+        let rewrite = std::fs::read_to_string(against)
+            .with_context(|| format!("cannot read {}", display_path(against)))?;
+        if rewrite == original {
+            return Ok(Plan::Unchanged);
+        }
+        return Ok(Plan::Verify(Box::new(Candidate {
+            path: file.to_owned(),
+            original,
+            rewrite,
+            context: folder,
+            applied: BTreeSet::new(),
+        })));
+    }
+    let lookup = Discovery::default().for_folder(&config::absolute(&folder));
+    let config = lookup.map_err(|error| anyhow::anyhow!("{error}"))?;
+    let command_line = CommandLine {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        apply_unsafe: args.apply_unsafe,
+    };
+    let settings = config::settings_for(file, config.as_deref(), &command_line);
+    let context = settings.build_context.clone().unwrap_or(folder);
+    let no_options = TransformOptions::new();
+    let outcome = engine::run(&Job {
+        text: &original,
+        transforms: &settings.transforms,
+        path: Some(file),
+        build_context: Some(&context),
+        options: config
+            .as_deref()
+            .map_or(&no_options, config::Config::options),
+        apply_unsafe: settings.apply_unsafe,
+        knowledge: config.as_deref().and_then(config::Config::knowledge),
+    });
+    if let Some(error) = outcome.errors.first() {
+        bail!("line {}: {}", error.line, error.message);
+    }
+    let Some(rewrite) = outcome.fixed else {
+        return Ok(Plan::Unchanged);
+    };
+    let applied = outcome
+        .findings
+        .iter()
+        .filter(|reported| match reported.finding.applicability() {
+            Applicability::Safe => true,
+            Applicability::Unsafe => settings.apply_unsafe,
+            Applicability::DisplayOnly => false,
+        })
+        .map(|reported| reported.finding.transform)
+        .collect();
+    Ok(Plan::Verify(Box::new(Candidate {
+        path: file.to_owned(),
+        original,
+        rewrite,
+        context,
+        applied,
+    })))
+}
+
+/// The folder holding a file (`.` for a bare file name).
+fn folder_of(file: &Path) -> PathBuf {
+    file.parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_owned)
+}
+
+/// Builds, compares and cleans up one file.
+fn verify(
+    engine: &dyn ContainerEngine,
+    candidate: &Candidate,
+    index: usize,
+    args: &VerifyArgs,
+) -> Outcome {
+    let mut images = ImageSet {
+        engine,
+        tags: Vec::new(),
+        keep: args.keep,
+    };
+    let result = build_and_compare(engine, candidate, index, args, &mut images);
+    drop(images);
+    result.unwrap_or_else(|error| Outcome::Error(format!("{error:#}")))
+}
+
+/// The images built for one file; removed when dropped unless kept.
+struct ImageSet<'e> {
+    engine: &'e dyn ContainerEngine,
+    tags: Vec<String>,
+    keep: bool,
+}
+
+impl Drop for ImageSet<'_> {
+    fn drop(&mut self) {
+        if self.keep {
+            if !self.tags.is_empty() {
+                eprintln!("kept images: {}", self.tags.join(", "));
+            }
+            return;
+        }
+        for tag in &self.tags {
+            if let Err(error) = self.engine.remove_image(tag) {
+                eprintln!("warning: cannot remove image {tag}: {error:#}");
+            }
+        }
+    }
+}
+
+fn build_and_compare(
+    engine: &dyn ContainerEngine,
+    candidate: &Candidate,
+    index: usize,
+    args: &VerifyArgs,
+    images: &mut ImageSet,
+) -> Result<Outcome> {
+    let workspace = tempfile::tempdir()?;
+    let rewrite_file = write_rewrite(candidate, workspace.path())?;
+    let tag = |side: &str| format!("dfmigrate-verify-{}-{index}-{side}", std::process::id());
+    let (before_tag, after_tag) = (tag("original"), tag("rewrite"));
+    let before_build = engine.build(&BuildRequest {
+        dockerfile: &candidate.path,
+        context: &candidate.context,
+        tag: &before_tag,
+    })?;
+    if before_build.code != Some(0) {
+        bail!(
+            "build of the original failed ({}):\n{}",
+            process::exit_description(before_build.code),
+            before_build.tail()
+        );
+    }
+    images.tags.push(before_tag.clone());
+    let after_build = engine.build(&BuildRequest {
+        dockerfile: &rewrite_file,
+        context: &candidate.context,
+        tag: &after_tag,
+    })?;
+    if after_build.code != Some(0) {
+        return Ok(Outcome::Different(Verdict::not_built(format!(
+            "the rewrite does not build ({}): {}",
+            process::exit_description(after_build.code),
+            after_build.tail().lines().last().unwrap_or_default()
+        ))));
+    }
+    images.tags.push(after_tag.clone());
+    let before = engine.inspect(&before_tag)?;
+    let after = engine.inspect(&after_tag)?;
+    let mut verdict = Verdict {
+        size: Measure::new(before.size, after.size),
+        seconds: Measure::new(before_build.elapsed, after_build.elapsed),
+        ..Verdict::default()
+    };
+    let intents = intent::intents_of(candidate.applied.iter().copied());
+    let before_facts = dockerfile::facts(&candidate.original);
+    let after_facts = dockerfile::facts(&candidate.rewrite);
+    let base_changed =
+        intents.contains(&Intent::BaseImage) && before_facts.final_base != after_facts.final_base;
+    report::judge_config(
+        &mut verdict,
+        image::compare(&before.config, &after.config),
+        &intents,
+        base_changed,
+        &[&before_facts, &after_facts],
+    );
+    let before_root = engine.filesystem(&before_tag)?;
+    let after_root = engine.filesystem(&after_tag)?;
+    verdict.files = files::compare(&files::Images {
+        before_root: &before_root.path,
+        after_root: &after_root.path,
+        before: &before.config,
+        after: &after.config,
+        app_paths: &before_facts.app_paths,
+        base_changed,
+    });
+    if let Some(smoke) = &args.smoke {
+        smoke_test(engine, smoke, &before_tag, &after_tag, &mut verdict)?;
+    }
+    Ok(verdict.into_outcome())
+}
+
+/// Writes the rewrite next to a copy of the original's own `.dockerignore` (`NAME.dockerignore`),
+/// under the original's file name, in `folder`.
+fn write_rewrite(candidate: &Candidate, folder: &Path) -> Result<PathBuf> {
+    let name = candidate
+        .path
+        .file_name()
+        .context("the Dockerfile path has no file name")?;
+    let rewrite_file = folder.join(name);
+    std::fs::write(&rewrite_file, &candidate.rewrite)?;
+    let mut ignore_name = name.to_os_string();
+    ignore_name.push(".dockerignore");
+    let own_ignore = folder_of(&candidate.path).join(&ignore_name);
+    if own_ignore.is_file() {
+        std::fs::copy(&own_ignore, folder.join(&ignore_name))?;
+    }
+    Ok(rewrite_file)
+}
+
+/// Runs the smoke command in both images and compares exit code and output.
+fn smoke_test(
+    engine: &dyn ContainerEngine,
+    smoke: &str,
+    before_tag: &str,
+    after_tag: &str,
+    verdict: &mut Verdict,
+) -> Result<()> {
+    let argv = smoke_argv(smoke);
+    let before = engine.run(before_tag, &argv)?;
+    let after = engine.run(after_tag, &argv)?;
+    if before.code != after.code {
+        verdict.differences.push(format!(
+            "smoke `{smoke}`: {} → {}",
+            process::exit_description(before.code),
+            process::exit_description(after.code)
+        ));
+    }
+    if before.stdout != after.stdout {
+        verdict.differences.push(format!(
+            "smoke `{smoke}`: output {:?} → {:?}",
+            report::excerpt(&before.stdout),
+            report::excerpt(&after.stdout)
+        ));
+    }
+    if before.code == after.code && before.stdout == after.stdout {
+        verdict.notes.push(format!(
+            "smoke `{smoke}`: same output, {}",
+            process::exit_description(before.code)
+        ));
+    }
+    Ok(())
+}
+
+/// The smoke command as words when it is one plain command, else run by `/bin/sh -c`.
+fn smoke_argv(smoke: &str) -> Vec<String> {
+    let lexed = shell::lex(smoke);
+    match lexed.commands.first() {
+        Some(command) if lexed.is_plain_command() => command
+            .words
+            .iter()
+            .map(|word| word.value.clone())
+            .collect(),
+        _ => vec!["/bin/sh".to_owned(), "-c".to_owned(), smoke.to_owned()],
+    }
+}
+
+/// Prints a file's verdict and returns its exit code.
+fn print_outcome(path: &Path, outcome: &Outcome) -> i32 {
+    let name = display_path(path);
+    match outcome {
+        Outcome::Error(message) => {
+            eprintln!("{name}: error: {message}");
+            EXIT_ERROR
+        }
+        Outcome::Equivalent(verdict) => {
+            print!("{}", verdict.render(&name, true));
+            EXIT_EQUIVALENT
+        }
+        Outcome::Different(verdict) => {
+            print!("{}", verdict.render(&name, false));
+            EXIT_DIFFERENT
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smoke_commands_run_without_a_shell_when_plain() {
+        assert_eq!(
+            smoke_argv("node app.js --check"),
+            ["node", "app.js", "--check"]
+        );
+        assert_eq!(smoke_argv("'a b' c"), ["a b", "c"]);
+        assert_eq!(
+            smoke_argv("cat /x | wc -l"),
+            ["/bin/sh", "-c", "cat /x | wc -l"]
+        );
+    }
+
+    #[test]
+    fn folder_of_a_bare_name_is_dot() {
+        assert_eq!(folder_of(Path::new("Dockerfile")), PathBuf::from("."));
+        assert_eq!(folder_of(Path::new("a/Dockerfile")), PathBuf::from("a"));
+    }
+}

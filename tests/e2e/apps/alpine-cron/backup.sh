@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "backup of $BACKUP_DIR at TZ=$TZ"

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "worker on $WORKER_QUEUE as $(id -un) args: $*"

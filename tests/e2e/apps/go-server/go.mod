@@ -1,0 +1,3 @@
+module github.com/acme/server
+
+go 1.22

@@ -1,0 +1,2 @@
+package com.acme;
+public class Orders { public static void main(String[] a) {} }

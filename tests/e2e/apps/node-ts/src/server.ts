@@ -1,0 +1,3 @@
+const fastify = require('fastify');
+const util = require('./util');
+fastify().listen({ port: 8080 });
