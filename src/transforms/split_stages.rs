@@ -137,7 +137,6 @@ struct RuntimeStage<'s> {
     builder: &'s str,
     workdir: Option<&'s str>,
     copies: &'s [String],
-    prune: Option<&'s str>,
     install: Option<&'s str>,
 }
 
@@ -174,12 +173,14 @@ impl Split<'_, '_> {
             ));
         }
         let prune = self.prune(&command);
+        if let Some(prune) = prune {
+            edits.push(self.prune_edit(prune, &style));
+        }
         let parts = RuntimeStage {
             runtime: &runtime,
             builder: &builder,
             workdir: workdir.as_deref(),
             copies: &copies,
-            prune,
             install: install.as_deref(),
         };
         let runtime_stage = self.runtime_stage(&parts, &style);
@@ -189,7 +190,15 @@ impl Split<'_, '_> {
         } else {
             style.newline
         };
-        edits.push(Edit::insert(end, format!("{line_break}{runtime_stage}")));
+        let stage_text = format!("{line_break}{runtime_stage}");
+        // The prune may land at the very end too (a last RUN after CMD): one insertion, in order.
+        match edits
+            .iter_mut()
+            .find(|edit| edit.start == end && edit.end == end)
+        {
+            Some(prune) => prune.content.push_str(&stage_text),
+            None => edits.push(Edit::insert(end, stage_text)),
+        }
         let message = format!(
             "{} ships its whole toolchain: build there and run on {}, which receives only {}{}; review what the application reads at run time",
             self.stage.base.raw,
@@ -519,6 +528,22 @@ impl Split<'_, '_> {
         Some(cwd)
     }
 
+    /// The prune command right after the stage's last RUN, so it runs as the same user, before
+    /// any USER, CMD or metadata that follows.
+    fn prune_edit(&self, prune: &str, style: &Style) -> Edit {
+        let last_run = self
+            .of_kind(InstructionKind::Run)
+            .last()
+            .unwrap_or(&self.instructions[0]);
+        let end = last_run.range().end;
+        let keyword = style.keyword(InstructionKind::Run);
+        if self.file.text()[..end].ends_with('\n') {
+            Edit::insert(end, format!("{keyword} {prune}{}", style.newline))
+        } else {
+            Edit::insert(end, format!("{}{keyword} {prune}", style.newline))
+        }
+    }
+
     /// `npm prune --omit=dev` when the profile prunes, it is the project's own package manager,
     /// and the command is a plain `node …` (npm scripts may call development tools).
     fn prune(&self, command: &[String]) -> Option<&str> {
@@ -555,18 +580,11 @@ impl Split<'_, '_> {
             builder,
             workdir,
             copies,
-            prune,
             install,
         } = parts;
         let keyword = |kind| style.keyword(kind);
         let newline = style.newline;
         let mut text = String::new();
-        if let Some(prune) = prune {
-            text.push_str(&format!(
-                "{} {prune}{newline}",
-                keyword(InstructionKind::Run)
-            ));
-        }
         text.push_str(newline);
         text.push_str(&format!(
             "{} {}{newline}",
