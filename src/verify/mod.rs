@@ -365,8 +365,18 @@ fn smoke_test(
     verdict: &mut Verdict,
 ) -> Result<()> {
     let argv = smoke_argv(smoke);
-    let before = engine.run(before_tag, &argv)?;
-    let after = engine.run(after_tag, &argv)?;
+    let mut before = engine.run(before_tag, &argv)?;
+    let mut after = engine.run(after_tag, &argv)?;
+    // A container run that fails with no output at all is retried once: a transient engine
+    // failure (seen with buildah's chroot isolation under load) must not read as a difference.
+    if before.code != after.code || before.stdout != after.stdout {
+        if before.code != Some(0) && before.stdout.is_empty() {
+            before = engine.run(before_tag, &argv)?;
+        }
+        if after.code != Some(0) && after.stdout.is_empty() {
+            after = engine.run(after_tag, &argv)?;
+        }
+    }
     if before.code != after.code {
         verdict.differences.push(format!(
             "smoke `{smoke}`: {} → {}",

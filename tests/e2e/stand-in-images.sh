@@ -4,7 +4,7 @@
 # Creates, for each image name, a tiny local stand-in image under that name with buildah: a
 # static busybox root filesystem plus the stand-in tools (tests/e2e/stand-ins/) its name implies
 # (node:* → node and npm, golang:* → go, python:* → python and pip, maven:* → java and mvn, …),
-# apt-get or apk, useradd/groupadd, and a configuration like the real image's (CMD, ENV, EXPOSE).
+# apt-get or apk, useradd/groupadd (adduser/addgroup on Alpine), and a configuration like the real image's (CMD, ENV, EXPOSE).
 # Images that already exist are kept (set STAND_IN_REBUILD=1 to rebuild them).
 #
 # Storage: like `dfmigrate verify`, `--storage-driver vfs` unless STORAGE_DRIVER or
@@ -52,7 +52,7 @@ tools_for() {
   esac
   case "$1" in
     *distroless*) ;;
-    *alpine*) echo apk useradd groupadd ;;
+    *alpine*) echo apk useradd groupadd adduser addgroup ;;
     *) echo apt-get useradd groupadd ;;
   esac
 }
@@ -83,6 +83,7 @@ users_for() {
     *distroless*) echo "nonroot:x:65532:65532::/home/nonroot:/sbin/nologin" ;;
     *node*) echo "node:x:1000:1000::/home/node:/bin/sh" ;;
     *nginx*) echo "nginx:x:101:101::/nonexistent:/bin/false" ;;
+    *dotnet/aspnet* | *dotnet/runtime*) echo "app:x:1654:1654::/home/app:/bin/sh" ;;
   esac
 }
 
