@@ -13,6 +13,23 @@ pub use instruction::{CopyArgs, Flag, FromArgs, Instruction, Located, Script};
 
 use crate::syntax::{InstructionKind, Parse, TextRange};
 
+/// The WORKDIR in force after these instructions, starting from `base` (the base image's, when
+/// unknown a marker such as `@base`); `None` when a WORKDIR uses a variable.
+pub fn workdir_after(instructions: &[Instruction], base: &str) -> Option<String> {
+    let mut cwd = paths::normalize(base);
+    for instruction in instructions
+        .iter()
+        .filter(|i| i.kind() == Some(InstructionKind::Workdir))
+    {
+        let value = instruction.string_arg()?.value;
+        if value.contains('$') {
+            return None;
+        }
+        cwd = paths::resolve(&cwd, value.trim_matches('"'));
+    }
+    Some(cwd)
+}
+
 /// One build stage: a FROM and the instructions after it.
 #[derive(Clone, Debug)]
 pub struct Stage {

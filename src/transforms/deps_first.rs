@@ -5,7 +5,7 @@ use crate::context::BuildContext;
 use crate::knowledge::{CommandMatch, KnowledgeBase, Needs, Profile, Role};
 use crate::model::paths::{normalize, resolve};
 use crate::model::shell::{Command, Operator};
-use crate::model::{Dockerfile, Instruction, Script};
+use crate::model::{workdir_after, Dockerfile, Instruction, Script};
 use crate::style::Style;
 use crate::syntax::{InstructionKind, TextRange};
 use std::path::{Path, PathBuf};
@@ -219,7 +219,7 @@ impl<'a, 'p> StageView<'a, 'p> {
             return None;
         }
         let destination = args.destination.value.trim_matches('"').to_owned();
-        let copy_workdir = workdir_at(&self.instructions[..self.copy_at])?;
+        let copy_workdir = workdir_after(&self.instructions[..self.copy_at], "@base")?;
         let target = resolve(&copy_workdir, &destination);
         let run_cwd = self.install_cwd(install)?;
         if normalize(&run_cwd) != normalize(&target) || install.found.dynamic {
@@ -286,7 +286,7 @@ impl<'a, 'p> StageView<'a, 'p> {
 
     /// The directory the install command runs in: the WORKDIR at its RUN, then any `cd` before it.
     fn install_cwd(&self, install: &Install) -> Option<String> {
-        let mut cwd = workdir_at(&self.instructions[..install.run_at])?;
+        let mut cwd = workdir_after(&self.instructions[..install.run_at], "@base")?;
         for command in &install.script.lexed.commands[..install.command_index] {
             match (command.name(), command.args()) {
                 (Some("cd"), [dir]) if !dir.has_expansion && !dir.has_glob => {
@@ -476,20 +476,4 @@ fn insert_after(file_text: &str, instruction: &Instruction, text: String, style:
     }
     let trimmed = text.strip_suffix(style.newline).unwrap_or(&text);
     Edit::insert(end, format!("{}{trimmed}", style.newline))
-}
-
-/// The WORKDIR in force after these instructions: `@base` stands for the base image's own.
-fn workdir_at(instructions: &[Instruction]) -> Option<String> {
-    let mut cwd = "@base".to_owned();
-    for instruction in instructions
-        .iter()
-        .filter(|i| i.kind() == Some(InstructionKind::Workdir))
-    {
-        let value = instruction.string_arg()?.value;
-        if value.contains('$') {
-            return None;
-        }
-        cwd = resolve(&cwd, value.trim_matches('"'));
-    }
-    Some(cwd)
 }

@@ -7,7 +7,7 @@ use crate::knowledge::{
 };
 use crate::model::packages::package_command;
 use crate::model::paths::{is_within, normalize, resolve};
-use crate::model::{Dockerfile, Instruction, Stage};
+use crate::model::{workdir_after, Dockerfile, Instruction, Stage};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
 
@@ -491,7 +491,7 @@ impl Split<'_, '_> {
             .filter(|(_, i)| i.kind() == Some(InstructionKind::Run))
         {
             let Some(script) = run.script() else { continue };
-            let cwd = Split::workdir_of(&self.instructions[..index]);
+            let cwd = workdir_after(&self.instructions[..index], "/");
             for command in &script.lexed.commands {
                 let Some(found) = self.profile.match_command(command, script.text) else {
                     continue;
@@ -511,21 +511,6 @@ impl Split<'_, '_> {
             }
         }
         Ok(outputs)
-    }
-
-    fn workdir_of(instructions: &[Instruction]) -> Option<String> {
-        let mut cwd = "/".to_owned();
-        for instruction in instructions
-            .iter()
-            .filter(|i| i.kind() == Some(InstructionKind::Workdir))
-        {
-            let value = instruction.string_arg()?.value;
-            if value.contains('$') {
-                return None;
-            }
-            cwd = resolve(&cwd, &value);
-        }
-        Some(cwd)
     }
 
     /// The prune command right after the stage's last RUN, so it runs as the same user, before
