@@ -137,3 +137,36 @@ fn errors_name_the_key() {
         );
     }
 }
+
+#[test]
+fn artifact_paths_read_values_from_context_files() {
+    use dfmigrate::context::BuildContext;
+    use dfmigrate::model::shell::lex;
+    let knowledge = overrides(
+        r#"
+        [ecosystems.cargo-named]
+        name = "Cargo, binary named after the package"
+        files = { manifests = ["Cargo.toml"] }
+        detect = { all = ["Cargo.toml"] }
+        commands = [{ match = ["cargo", "build"], role = "build", needs = "sources", artifacts = { paths = ["target/release/{toml:Cargo.toml:package.name}"], exact = true } }]
+        "#,
+    )
+    .expect("valid");
+    let profile = knowledge.profile("cargo-named").expect("added");
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/context/rust-bin");
+    let context = BuildContext::open(&root, None).expect("fixture context");
+    let text = "cargo build --release";
+    let found = profile
+        .match_command(&lex(text).commands[0], text)
+        .expect("matches");
+    let artifacts = found.artifacts(&context).expect("resolved from Cargo.toml");
+    assert_eq!(
+        (artifacts.paths, artifacts.exact),
+        (vec!["target/release/hello-bin".to_owned()], true)
+    );
+    assert!(
+        found.artifacts(&BuildContext::without_files()).is_none(),
+        "no Cargo.toml, no value"
+    );
+}
