@@ -100,15 +100,8 @@ struct RunArgs {
     /// Apply the fixes to the files.
     #[arg(long, group = "mode")]
     write: bool,
-    /// Also apply fixes marked unsafe.
-    #[arg(long = "unsafe")]
-    apply_unsafe: bool,
-    /// Run only these transforms (comma-separated ids).
-    #[arg(long, value_delimiter = ',', value_name = "IDS")]
-    select: Option<Vec<String>>,
-    /// Do not run these transforms (comma-separated ids).
-    #[arg(long, value_delimiter = ',', value_name = "IDS")]
-    ignore: Vec<String>,
+    #[command(flatten)]
+    selection: CommandLine,
     /// Output format.
     #[arg(long, value_enum)]
     format: Option<OutputFormat>,
@@ -319,7 +312,7 @@ struct RunOptions {
 }
 
 fn run(args: RunArgs) -> i32 {
-    if let Err(message) = check_ids(&args) {
+    if let Err(message) = args.selection.check_ids() {
         eprintln!("error: {message}");
         return EXIT_ERROR;
     }
@@ -335,15 +328,6 @@ fn run(args: RunArgs) -> i32 {
         }
     };
     pool.install(|| run_in_pool(args, threads))
-}
-
-/// Rejects unknown ids in `--select` and `--ignore`.
-fn check_ids(args: &RunArgs) -> Result<(), String> {
-    args.select
-        .iter()
-        .flatten()
-        .chain(&args.ignore)
-        .try_for_each(|id| config::check_transform_id(id))
 }
 
 fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
@@ -377,11 +361,7 @@ fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
     };
     let options = RunOptions {
         mode,
-        command_line: CommandLine {
-            select: args.select.clone(),
-            ignore: args.ignore.clone(),
-            apply_unsafe: args.apply_unsafe,
-        },
+        command_line: args.selection.clone(),
         paint: Paint {
             enabled: use_color(args.color, std::io::stdout().is_terminal()),
         },

@@ -276,15 +276,30 @@ pub fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
 }
 
-/// Choices made on the command line; they take precedence over configuration files.
-#[derive(Clone, Debug, Default)]
+/// Choices made on the command line; they take precedence over configuration files. Shared by
+/// the main command and `verify`.
+#[derive(clap::Args, Clone, Debug, Default)]
 pub struct CommandLine {
-    /// `--select`: when given, the configuration's selections and ignores are disregarded.
+    /// Run only these transforms (comma-separated ids); configured selections are disregarded.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
     pub select: Option<Vec<String>>,
-    /// `--ignore`: always subtracted last.
+    /// Do not run these transforms (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
     pub ignore: Vec<String>,
-    /// `--unsafe`.
+    /// Also apply fixes marked unsafe.
+    #[arg(long = "unsafe")]
     pub apply_unsafe: bool,
+}
+
+impl CommandLine {
+    /// Rejects unknown ids in `--select` and `--ignore`.
+    pub fn check_ids(&self) -> Result<(), String> {
+        self.select
+            .iter()
+            .flatten()
+            .chain(&self.ignore)
+            .try_for_each(|id| check_transform_id(id))
+    }
 }
 
 /// The settings for one file.

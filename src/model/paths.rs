@@ -32,6 +32,15 @@ pub fn is_within(folder: &str, path: &str) -> bool {
     folder == "/" || path == folder || path.starts_with(&format!("{folder}/"))
 }
 
+/// A path as a COPY/ADD argument: JSON-quoted when it holds blanks or quotes.
+pub fn quote(path: &str) -> String {
+    if path.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
+        serde_json::Value::String(path.to_owned()).to_string()
+    } else {
+        path.to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,5 +52,7 @@ mod tests {
         assert_eq!(normalize("a//b/."), "/a/b");
         assert!(is_within("/app", "/app/x") && is_within("/app/", "/app") && is_within("/", "/x"));
         assert!(!is_within("/app", "/application"));
+        assert_eq!(quote("/app"), "/app");
+        assert_eq!(quote("my app"), "\"my app\"");
     }
 }

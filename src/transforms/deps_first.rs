@@ -3,7 +3,7 @@
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::{CommandMatch, KnowledgeBase, Needs, Profile, Role};
-use crate::model::paths::{normalize, resolve};
+use crate::model::paths::{normalize, quote, resolve};
 use crate::model::shell::{Command, Operator};
 use crate::model::{workdir_after, Dockerfile, Instruction, Script};
 use crate::style::Style;
@@ -441,14 +441,6 @@ fn join_destination(destination: &str, folder: &Path) -> String {
         (base, false) => format!("{base}/{folder}"),
     };
     format!("{}/", joined.trim_end_matches('/'))
-}
-
-fn quote(path: &str) -> String {
-    if path.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
-        serde_json::Value::String(path.to_owned()).to_string()
-    } else {
-        path.to_owned()
-    }
 }
 
 /// The instruction's flags as written, with a trailing space, or nothing.

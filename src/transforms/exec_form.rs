@@ -135,17 +135,10 @@ fn runs_without_posix_shell(file: &Dockerfile, stage: &Stage) -> bool {
             .stage_instructions(stage)
             .iter()
             .any(|i| i.kind() == Some(InstructionKind::Shell));
-        if sets_shell || is_windows_image(&stage.base.raw) {
+        if sets_shell || stage.base.is_windows() {
             return true;
         }
         current = stage.base_stage.and_then(|index| file.stages().get(index));
     }
     file.parse().escape == '`'
-}
-
-fn is_windows_image(image: &str) -> bool {
-    let image = image.to_ascii_lowercase();
-    ["windows", "servercore", "nanoserver", "ltsc20"]
-        .iter()
-        .any(|marker| image.contains(marker))
 }

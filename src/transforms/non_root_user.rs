@@ -83,7 +83,7 @@ impl Transform for NonRootUser {
             return;
         };
         let chain = stage_chain(file, stage);
-        if file.parse().escape == '`' || chain.iter().any(|s| is_windows_image(&s.base.raw)) {
+        if file.parse().escape == '`' || chain.iter().any(|s| s.base.is_windows()) {
             return;
         }
         let view = FinalStage {
@@ -127,13 +127,6 @@ fn chain_instructions<'a, 'p>(
         .rev()
         .flat_map(|stage| file.stage_instructions(stage))
         .collect()
-}
-
-fn is_windows_image(image: &str) -> bool {
-    let image = image.to_ascii_lowercase();
-    ["windows", "servercore", "nanoserver"]
-        .iter()
-        .any(|marker| image.contains(marker))
 }
 
 /// `root`, `0`, `root:root`, `0:0`: the user part names root.

@@ -6,7 +6,7 @@ use crate::knowledge::{
     Distro, KnowledgeBase, Profile, RuntimeHints, RuntimeImage, RuntimeLayout, Shape,
 };
 use crate::model::packages::package_command;
-use crate::model::paths::{is_within, normalize, resolve};
+use crate::model::paths::{is_within, normalize, quote, resolve};
 use crate::model::{workdir_after, Dockerfile, Instruction, Stage};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
@@ -747,14 +747,6 @@ fn command_words(instruction: &Instruction) -> Result<Vec<String>, String> {
 fn names_a_file(word: &str) -> bool {
     let path_like = word.contains('/') || [".jar", ".dll"].iter().any(|ext| word.ends_with(ext));
     !word.starts_with('-') && !word.contains('$') && path_like
-}
-
-fn quote(path: &str) -> String {
-    if path.contains(char::is_whitespace) {
-        serde_json::Value::String(path.to_owned()).to_string()
-    } else {
-        path.to_owned()
-    }
 }
 
 /// A build output (a path, a folder, or a glob such as `/build/target/*.jar`) covers `path`.

@@ -41,15 +41,8 @@ const EXIT_ERROR: i32 = 2;
 /// `dfmigrate verify` options.
 #[derive(clap::Args, Debug)]
 pub struct VerifyArgs {
-    /// Also apply fixes marked unsafe.
-    #[arg(long = "unsafe")]
-    apply_unsafe: bool,
-    /// Run only these transforms (comma-separated ids).
-    #[arg(long, value_delimiter = ',', value_name = "IDS")]
-    select: Option<Vec<String>>,
-    /// Do not run these transforms (comma-separated ids).
-    #[arg(long, value_delimiter = ',', value_name = "IDS")]
-    ignore: Vec<String>,
+    #[command(flatten)]
+    selection: CommandLine,
     /// Container engine (default: the first installed of buildah, podman, docker).
     #[arg(long, value_enum)]
     engine: Option<EngineChoice>,
@@ -132,9 +125,7 @@ fn run_all(args: &VerifyArgs) -> Result<i32> {
 }
 
 fn check_arguments(args: &VerifyArgs) -> Result<()> {
-    for id in args.select.iter().flatten().chain(&args.ignore) {
-        config::check_transform_id(id).map_err(anyhow::Error::msg)?;
-    }
+    args.selection.check_ids().map_err(anyhow::Error::msg)?;
     if args.against.is_some() && args.paths.len() != 1 {
         bail!("--against compares with one Dockerfile: give exactly one PATH");
     }
@@ -175,12 +166,7 @@ fn plan(file: &Path, args: &VerifyArgs) -> Result<Plan> {
     }
     let lookup = Discovery::default().for_folder(&config::absolute(&folder));
     let config = lookup.map_err(|error| anyhow::anyhow!("{error}"))?;
-    let command_line = CommandLine {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
-        apply_unsafe: args.apply_unsafe,
-    };
-    let settings = config::settings_for(file, config.as_deref(), &command_line);
+    let settings = config::settings_for(file, config.as_deref(), &args.selection);
     let context = settings.build_context.clone().unwrap_or(folder);
     let no_options = TransformOptions::new();
     let outcome = engine::run(&Job {
