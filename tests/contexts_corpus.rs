@@ -148,6 +148,9 @@ fn split_stages_coverage_on_single_stage_apps() {
             }
             Some(reported) => {
                 known += 1;
+                if std::env::var_os("DFMIGRATE_SPLIT_DETAIL").is_some() {
+                    eprintln!("{}\t{}", row.dockerfile.display(), reported.finding.message);
+                }
                 let reason = reported
                     .finding
                     .message

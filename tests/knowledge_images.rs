@@ -96,6 +96,11 @@ const MAPPINGS: &[(&str, &str, Option<&str>, Distro)] = &[
     ),
     ("golang:1.22", "debian:bookworm-slim", None, Distro::Debian),
     ("golang:1.25", "debian:trixie-slim", None, Distro::Debian),
+    // Built on Debian 12 or 13 (or older): the newest release runs what either linked.
+    ("golang:1.24.2", "debian:trixie-slim", None, Distro::Debian),
+    ("golang:1.19", "debian:trixie-slim", None, Distro::Debian),
+    ("golang", "debian:trixie-slim", None, Distro::Debian),
+    ("rust:1.58", "debian:trixie-slim", None, Distro::Debian),
     (
         "golang:1.25-bookworm",
         "debian:bookworm-slim",
@@ -279,10 +284,8 @@ fn hints_choose_static_and_flavour() {
 fn declines_when_unsure() {
     let none = RuntimeHints::default();
     for builder in [
-        "golang:1.19",
-        "golang:1.24.2",
         "golang:${GO_VERSION}-alpine",
-        "rust:1.58",
+        "golang:1.22-windowsservercore",
         "maven:3.6.3",
         "gradle:9.2-jdk25-corretto",
         "python:3.6-windowsservercore",
@@ -405,4 +408,23 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     files
+}
+
+#[test]
+fn compiled_language_runtimes_get_certificates_and_time_zones() {
+    let packages = |image: &str| {
+        KnowledgeBase::builtin()
+            .runtime_for(&ImageRef::parse(image), &RuntimeHints::default())
+            .map(|r| r.packages)
+    };
+    let expected = Some(vec!["ca-certificates".to_owned(), "tzdata".to_owned()]);
+    for builder in [
+        "golang:1.22",
+        "golang:1.25-alpine",
+        "rust:1.58",
+        "rust:1.89-alpine3.22",
+    ] {
+        assert_eq!(packages(builder), expected, "{builder}");
+    }
+    assert_eq!(packages("node:20"), Some(Vec::new()));
 }

@@ -359,8 +359,13 @@ fn resolves_artifacts() {
     );
     assert_eq!(
         artifacts_of("mvn package", &none),
-        Some((owned(&["target/*.jar"]), false))
+        Some((owned(&["target"]), false))
     );
+    assert_eq!(
+        artifacts_of("gradle --no-daemon with-db:r2dbc:installDist", &none),
+        Some((owned(&["**/build"]), false))
+    );
+    assert_eq!(artifacts_of("gradle tasks", &none), None);
     assert_eq!(
         artifacts_of("dotnet publish -c Release --output=/out", &none),
         Some((owned(&["/out"]), true))

@@ -6,6 +6,7 @@
 //! options nor values of the profile's `value_options`) equal the rest of `match`.
 
 use super::profile::Profile;
+use super::NameGlob;
 use crate::context::BuildContext;
 use crate::model::shell::Command;
 use serde::Deserialize;
@@ -49,9 +50,10 @@ pub struct CommandRule {
     pub needs: Needs,
     #[serde(default)]
     pub positionals: Positionals,
-    /// When not empty, one of these positional words must appear after `match` (Maven goals).
+    /// When not empty, one of these positional words (globs: `*:shadowJar` for a Gradle
+    /// subproject's task) must appear after `match` (Maven goals, Gradle tasks).
     #[serde(default)]
-    pub with_positional: Vec<String>,
+    pub with_positional: Vec<NameGlob>,
     /// When not empty, one of these options must be present.
     #[serde(default)]
     pub with_options: Vec<String>,
@@ -186,7 +188,7 @@ impl CommandRule {
             && (self.with_positional.is_empty()
                 || extra
                     .iter()
-                    .any(|word| self.with_positional.iter().any(|p| p == word)))
+                    .any(|word| self.with_positional.iter().any(|p| p.matches(word))))
     }
 }
 

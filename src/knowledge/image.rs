@@ -43,6 +43,10 @@ pub struct ImageRule {
     /// The runtime's distro, overriding the `[[runtimes]]` table.
     #[serde(default)]
     pub distro: Option<Distro>,
+    /// System packages the runtime stage installs because the builder image had them and the
+    /// programs built there commonly rely on them (CA certificates, time zone data).
+    #[serde(default)]
+    pub packages: Vec<String>,
 }
 
 /// What an image offers: its distro family and an existing non-root user, if any.
@@ -77,6 +81,8 @@ pub struct RuntimeImage {
     /// A non-root user that exists in the image.
     pub user: Option<String>,
     pub distro: Distro,
+    /// System packages the runtime stage installs (the rule's `packages`).
+    pub packages: Vec<String>,
 }
 
 /// The distro and user of an image.

@@ -104,6 +104,8 @@ pub struct KnowledgeBase {
     runtimes: Vec<RuntimeInfo>,
     build_packages: Vec<NameGlob>,
     runtime_packages: std::collections::BTreeMap<String, String>,
+    shell_programs: Vec<String>,
+    image_workdirs: std::collections::BTreeMap<String, String>,
 }
 
 /// The layout of `images.toml`.
@@ -116,6 +118,12 @@ struct ImagesFile {
     /// Development package → the runtime library package it builds against.
     #[serde(default)]
     runtime_packages: std::collections::BTreeMap<String, String>,
+    /// Programs every runtime image with a shell has.
+    #[serde(default)]
+    shell_programs: Vec<String>,
+    /// Image name → the working directory it starts in.
+    #[serde(default)]
+    image_workdirs: std::collections::BTreeMap<String, String>,
 }
 
 impl KnowledgeBase {
@@ -211,6 +219,19 @@ impl KnowledgeBase {
         self.runtime_packages.get(development).map(String::as_str)
     }
 
+    /// Whether every runtime image with a shell (Debian, Ubuntu and Alpine base systems) has
+    /// this program, so a command substitution in a `CMD` may call it (`$(nproc)`).
+    pub fn is_shell_program(&self, program: &str) -> bool {
+        self.shell_programs.iter().any(|known| known == program)
+    }
+
+    /// The working directory an image starts in (its own `WORKDIR`), when known.
+    pub fn image_workdir(&self, image: &ImageRef) -> Option<&str> {
+        self.image_workdirs
+            .get(&image_name(image))
+            .map(String::as_str)
+    }
+
     /// The runtime image for a builder image, keeping its version. `None` when no rule knows
     /// the image or tag, or the reference uses variables or only a digest.
     pub fn runtime_for(&self, image: &ImageRef, hints: &RuntimeHints) -> Option<RuntimeImage> {
@@ -231,6 +252,7 @@ impl KnowledgeBase {
                 .distro
                 .or_else(|| info.as_ref().map(|i| i.distro))
                 .unwrap_or(Distro::Other),
+            packages: rule.packages.clone(),
             reference,
         })
     }
@@ -271,6 +293,8 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
         runtimes: images.runtimes,
         build_packages: images.build_packages,
         runtime_packages: images.runtime_packages,
+        shell_programs: images.shell_programs,
+        image_workdirs: images.image_workdirs,
     })
 }
 

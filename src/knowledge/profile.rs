@@ -54,6 +54,10 @@ pub struct RuntimeLayout {
     /// (`npm prune --omit=dev`).
     #[serde(default)]
     pub prune: Option<String>,
+    /// Options of the runtime's launcher whose value is a `:`-separated list of paths the
+    /// application loads (`java -cp app.jar:lib/*`).
+    #[serde(default)]
+    pub path_lists: Vec<String>,
 }
 
 /// What the runtime stage copies from the build stage.

@@ -10,12 +10,24 @@ use crate::model::paths::{is_within, normalize, quote, resolve};
 use crate::model::{workdir_after, Dockerfile, Instruction, Stage};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
+use launch::{command_words, named_paths, names_a_file};
+
+mod launch;
 
 pub struct SplitStages;
 
 /// Interpreters and launchers a runtime image provides on its PATH.
 const RUNTIME_PROGRAMS: &[&str] = &[
     "node", "npm", "npx", "yarn", "python", "python3", "java", "dotnet", "ruby", "bundle", "php",
+];
+/// The PATH of the toolchain and runtime images alike, in order.
+const SEARCH_PATH: &[&str] = &[
+    "/usr/local/sbin",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/bin",
+    "/sbin",
+    "/bin",
 ];
 /// Folders whose `bin` is on the runtime images' PATH.
 const PATH_ROOTS: &[&str] = &["/usr/local", "/usr/local/bundle"];
@@ -156,7 +168,7 @@ impl Split<'_, '_> {
             return Ok(None);
         }
         self.check_runtime_fit(&runtime)?;
-        let packages = self.runtime_packages(&hints)?;
+        let packages = self.runtime_packages(&runtime, &hints)?;
         let install = install_command(&runtime, &packages)?;
         let copies = match self.layout.shape {
             Shape::AppFolder => self.app_folder_copies(workdir.as_deref(), &command)?,
@@ -179,7 +191,7 @@ impl Split<'_, '_> {
         let parts = RuntimeStage {
             runtime: &runtime,
             builder: &builder,
-            workdir: workdir.as_deref(),
+            workdir: workdir.as_deref().filter(|w| *w != "/"),
             copies: &copies,
             install: install.as_deref(),
         };
@@ -225,7 +237,7 @@ impl Split<'_, '_> {
         .into_iter()
         .flatten()
         {
-            words.extend(command_words(instruction)?);
+            words.extend(command_words(instruction, self.knowledge)?);
         }
         if words.is_empty() {
             return Err(
@@ -236,8 +248,27 @@ impl Split<'_, '_> {
         Ok(words)
     }
 
-    /// The final WORKDIR, if the stage sets one; variables are resolved from the literal ARG
-    /// defaults and ENV values set before it.
+    /// The working directory the base image starts in, when known.
+    fn base_workdir(&self) -> Option<&str> {
+        self.knowledge.image_workdir(&self.stage.base)
+    }
+
+    /// The working directory before the stage's instruction `index`: `None` when it depends on
+    /// a variable or on an unknown base image's own.
+    fn cwd_at(&self, index: usize) -> Option<String> {
+        let before = &self.instructions[..index];
+        if let Some(base) = self.base_workdir() {
+            return workdir_after(before, base);
+        }
+        let first = before
+            .iter()
+            .find(|i| i.kind() == Some(InstructionKind::Workdir))?;
+        let absolute = first.string_arg()?.value.trim_matches('"').starts_with('/');
+        absolute.then(|| workdir_after(before, "/")).flatten()
+    }
+
+    /// The final working directory: the stage's WORKDIR or the base image's; variables are
+    /// resolved from the literal ARG defaults and ENV values set before it.
     fn workdir(&self) -> Result<Option<String>, String> {
         let mut variables: Vec<(String, String)> = self
             .file
@@ -247,7 +278,7 @@ impl Split<'_, '_> {
             .flat_map(|i| i.arg_definitions())
             .filter_map(|(name, value)| Some((name, value?)))
             .collect();
-        let mut cwd: Option<String> = None;
+        let mut cwd: Option<String> = self.base_workdir().map(str::to_owned);
         for instruction in self.instructions {
             match instruction.kind() {
                 Some(InstructionKind::Arg) => variables.extend(
@@ -268,13 +299,15 @@ impl Split<'_, '_> {
                         .unwrap_or_default();
                     let value = expand(&written, &variables)
                         .ok_or("WORKDIR uses a variable with no literal value")?;
-                    cwd = Some(match cwd {
-                        _ if value.starts_with('/') => value,
-                        Some(previous) => format!("{}/{value}", previous.trim_end_matches('/')),
-                        None => {
-                            return Err("a relative WORKDIR builds on the base image's".to_owned())
-                        }
-                    });
+                    cwd =
+                        Some(match cwd {
+                            _ if value.starts_with('/') => value,
+                            Some(previous) => format!("{}/{value}", previous.trim_end_matches('/')),
+                            None => return Err(
+                                "a relative WORKDIR builds on the base image's, which is not known"
+                                    .to_owned(),
+                            ),
+                        });
                 }
                 _ => {}
             }
@@ -313,16 +346,12 @@ impl Split<'_, '_> {
                 ));
             }
         }
-        for healthcheck in self.of_kind(InstructionKind::Healthcheck) {
-            if let Some(tool) = ["curl", "wget"]
-                .into_iter()
-                .find(|tool| healthcheck.logical_text().contains(tool))
-            {
-                return Err(format!(
-                    "HEALTHCHECK uses {tool}, which {} may not have",
-                    runtime.reference
-                ));
-            }
+        let installs = matches!(runtime.distro, Distro::Debian | Distro::Alpine);
+        if let Some(tool) = self.healthcheck_tools().first().filter(|_| !installs) {
+            return Err(format!(
+                "HEALTHCHECK uses {tool}, which {} does not have",
+                runtime.reference
+            ));
         }
         for user in self.of_kind(InstructionKind::User) {
             let name = user.string_arg().map(|w| w.value).unwrap_or_default();
@@ -338,10 +367,27 @@ impl Split<'_, '_> {
         Ok(())
     }
 
-    /// The system packages the runtime stage must install: the build's own runtime packages,
+    /// The download tools the `HEALTHCHECK` calls (toolchain images have them, slim ones not).
+    fn healthcheck_tools(&self) -> Vec<&'static str> {
+        ["curl", "wget"]
+            .into_iter()
+            .filter(|tool| {
+                self.of_kind(InstructionKind::Healthcheck)
+                    .any(|check| check.logical_text().contains(tool))
+            })
+            .collect()
+    }
+
+    /// The system packages the runtime stage must install: what the runtime image rule lists
+    /// (CA certificates), the tools the `HEALTHCHECK` calls, the build's own runtime packages,
     /// and the libraries behind the `-dev` packages it compiled against. Build tools stay behind.
-    fn runtime_packages(&self, hints: &RuntimeHints) -> Result<Vec<String>, String> {
-        let mut needed: Vec<String> = Vec::new();
+    fn runtime_packages(
+        &self,
+        runtime: &RuntimeImage,
+        hints: &RuntimeHints,
+    ) -> Result<Vec<String>, String> {
+        let mut needed = runtime.packages.clone();
+        needed.extend(self.healthcheck_tools().into_iter().map(str::to_owned));
         for run in self.of_kind(InstructionKind::Run) {
             let Some(script) = run.script() else { continue };
             for (index, command) in script.lexed.commands.iter().enumerate() {
@@ -443,24 +489,49 @@ impl Split<'_, '_> {
         Ok(copies)
     }
 
-    /// The build output the command names, traced through the profile's build commands.
+    /// The build output the command names, traced through the profile's build commands, and
+    /// the files it names that the stage copied from the build context.
     fn artifact_copies(
         &self,
         workdir: Option<&str>,
         command: &[String],
     ) -> Result<Vec<String>, String> {
         let outputs = self.build_outputs()?;
-        let cwd = workdir.unwrap_or("/");
+        let cwd = workdir.ok_or_else(|| {
+            format!(
+                "the stage sets no WORKDIR, and the one {} starts in is not known",
+                self.stage.base.raw
+            )
+        })?;
         let mut copies = Vec::new();
-        for (position, word) in command.iter().enumerate() {
-            if position > 0 && !names_a_file(word) {
-                continue;
-            }
-            let path = resolve(cwd, word);
-            match outputs.iter().find(|(output, _)| produces(output, &path)) {
-                Some((output, true)) => copies.push(output.clone()),
-                Some((_, false)) => copies.push(path),
+        for (position, word) in named_paths(command, &self.layout.path_lists) {
+            // A program without a slash is looked up on PATH, not in the working directory.
+            let candidates: Vec<String> = if position == 0 && !word.contains('/') {
+                SEARCH_PATH
+                    .iter()
+                    .map(|dir| format!("{dir}/{word}"))
+                    .collect()
+            } else {
+                vec![resolve(cwd, &word)]
+            };
+            let produced = candidates.iter().find_map(|path| {
+                outputs.iter().find_map(|(output, exact)| {
+                    let unit = produced_by(output, path)?;
+                    Some((output, if *exact { unit } else { normalize(path) }, *exact))
+                })
+            });
+            let path = candidates[0].clone();
+            match produced {
+                Some((output, unit, true)) => copies.push(if is_glob(output) {
+                    unit
+                } else {
+                    output.clone()
+                }),
+                Some((output, path, false)) => {
+                    copies.push(distribution_of(output, &path, position).unwrap_or(path))
+                }
                 None if position == 0 && RUNTIME_PROGRAMS.contains(&word.as_str()) => {}
+                None if word.contains('/') && self.copied_from_context(&path)? => copies.push(path),
                 None if position == 0 => {
                     return Err(format!(
                         "the command runs {word}, which is not a build output dfmigrate can trace"
@@ -473,11 +544,60 @@ impl Split<'_, '_> {
                 }
             }
         }
+        copies.sort();
         copies.dedup();
-        if copies.is_empty() {
+        let built = |copy: &String| outputs.iter().any(|(o, _)| produced_by(o, copy).is_some());
+        if !copies.iter().any(built) {
             return Err("the command names no build output".to_owned());
         }
         Ok(copies)
+    }
+
+    /// Whether `path` is a file a `COPY`/`ADD` of the stage brought from the build context, and
+    /// the context has it (when its files are known).
+    fn copied_from_context(&self, path: &str) -> Result<bool, String> {
+        for (index, instruction) in self.instructions.iter().enumerate() {
+            if !matches!(
+                instruction.kind(),
+                Some(InstructionKind::Copy | InstructionKind::Add)
+            ) || instruction.flag("from").is_some()
+            {
+                continue;
+            }
+            let Some(args) = instruction.copy_args() else {
+                continue;
+            };
+            let Some(cwd) = self.cwd_at(index) else {
+                continue;
+            };
+            let destination = resolve(&cwd, &args.destination.value);
+            if !is_within(&destination, path) {
+                continue;
+            }
+            if !self.context.has_files() {
+                return Ok(true);
+            }
+            let inside = path[destination.len()..].trim_start_matches('/');
+            let into_folder = args.destination.value.ends_with('/') || args.sources.len() > 1;
+            let found = args.sources.iter().any(|source| {
+                let source = source.value.trim_start_matches("./");
+                let candidate = if inside.is_empty() {
+                    source.to_owned()
+                } else if self.context.is_dir(source) || source == "." {
+                    format!("{}/{inside}", source.trim_end_matches('/'))
+                } else if into_folder && source.rsplit('/').next() == Some(inside) {
+                    source.to_owned()
+                } else {
+                    return false;
+                };
+                self.context
+                    .exists(normalize(&candidate).trim_start_matches('/'))
+            });
+            if found {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Absolute build outputs of the stage's build commands, and whether each is exact (copy
@@ -491,7 +611,7 @@ impl Split<'_, '_> {
             .filter(|(_, i)| i.kind() == Some(InstructionKind::Run))
         {
             let Some(script) = run.script() else { continue };
-            let cwd = workdir_after(&self.instructions[..index], "/");
+            let cwd = self.cwd_at(index);
             for command in &script.lexed.commands {
                 let Some(found) = self.profile.match_command(command, script.text) else {
                     continue;
@@ -500,7 +620,7 @@ impl Split<'_, '_> {
                     continue;
                 };
                 let Some(cwd) = cwd.as_deref() else {
-                    return Err("a build runs in a folder that uses a variable".to_owned());
+                    return Err("a build runs in a folder that depends on a variable or on the base image's own working directory".to_owned());
                 };
                 outputs.extend(
                     artifacts
@@ -582,18 +702,20 @@ impl Split<'_, '_> {
                 keyword(InstructionKind::Arg)
             ));
         }
+        // System packages first, as the build stage installed them before setting up the
+        // application (an `ENV LD_PRELOAD` of a library the install brings must follow it).
+        if let Some(install) = install {
+            text.push_str(&format!(
+                "{} {install}{newline}",
+                keyword(InstructionKind::Run)
+            ));
+        }
         for instruction in self
             .instructions
             .iter()
             .filter(|i| matches!(i.kind(), Some(InstructionKind::Arg | InstructionKind::Env)))
         {
             text.push_str(&verbatim(instruction, newline));
-        }
-        if let Some(install) = install {
-            text.push_str(&format!(
-                "{} {install}{newline}",
-                keyword(InstructionKind::Run)
-            ));
         }
         if let Some(workdir) = workdir {
             text.push_str(&format!(
@@ -662,7 +784,7 @@ fn install_command(runtime: &RuntimeImage, packages: &[String]) -> Result<Option
     let list = packages.join(" ");
     match runtime.distro {
         Distro::Debian => Ok(Some(format!(
-            "apt-get update && apt-get install -y --no-install-recommends {list} && rm -rf /var/lib/apt/lists/*"
+            "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends {list} && rm -rf /var/lib/apt/lists/*"
         ))),
         Distro::Alpine => Ok(Some(format!("apk add --no-cache {list}"))),
         _ => Err(format!("the runtime needs the system packages {list}, and {} has no package manager dfmigrate knows", runtime.reference)),
@@ -713,49 +835,36 @@ fn verbatim(instruction: &Instruction, newline: &str) -> String {
     text
 }
 
-/// The words of a CMD or ENTRYPOINT in exec form, or of a shell-form single command (variables
-/// in its arguments are fine: they are not traced; a leading `exec` is dropped).
-fn command_words(instruction: &Instruction) -> Result<Vec<String>, String> {
-    if let Some(words) = instruction.exec_form() {
-        return Ok(words.into_iter().map(|w| w.value).collect());
+/// The part of `path` a build output (a path, a folder, or a glob such as `/build/target/*.jar`
+/// or `/src/**/build`) covers: `path` itself or the ancestor the output names.
+fn produced_by(output: &str, path: &str) -> Option<String> {
+    let path = normalize(path);
+    if !is_glob(output) {
+        return is_within(output, &path).then_some(path);
     }
-    let script = instruction.script().ok_or("the command cannot be read")?;
-    let lexed = &script.lexed;
-    let single = matches!(lexed.commands.as_slice(), [command] if command.next.is_none() && command.redirects.is_empty());
-    if !single || lexed.has_grouping || lexed.has_comment || lexed.incomplete {
-        let keyword = instruction.keyword().value.to_ascii_uppercase();
-        return Err(format!(
-            "the {keyword} is a shell script that cannot be traced"
-        ));
-    }
-    let words = &lexed.commands[0].words;
-    let skip_exec = usize::from(words.first().is_some_and(|w| w.value == "exec"));
-    if words
-        .get(skip_exec)
-        .is_some_and(|program| program.has_expansion || program.has_glob)
-    {
-        return Err("the program to run is a variable".to_owned());
-    }
-    Ok(words
-        .iter()
-        .skip(skip_exec)
-        .map(|w| w.value.clone())
-        .collect())
-}
-
-/// A command word that names a file to trace: not an option, not a variable.
-fn names_a_file(word: &str) -> bool {
-    let path_like = word.contains('/') || [".jar", ".dll"].iter().any(|ext| word.ends_with(ext));
-    !word.starts_with('-') && !word.contains('$') && path_like
-}
-
-/// A build output (a path, a folder, or a glob such as `/build/target/*.jar`) covers `path`.
-fn produces(output: &str, path: &str) -> bool {
-    if !output.contains(['*', '?', '[']) {
-        return is_within(output, path);
-    }
-    globset::GlobBuilder::new(output)
+    let glob = globset::GlobBuilder::new(output)
         .literal_separator(true)
         .build()
-        .is_ok_and(|glob| glob.compile_matcher().is_match(normalize(path)))
+        .ok()?
+        .compile_matcher();
+    let mut candidate = path.as_str();
+    loop {
+        if glob.is_match(candidate) {
+            return Some(candidate.to_owned());
+        }
+        candidate = &candidate[..candidate.rfind('/').filter(|&at| at > 0)?];
+    }
+}
+
+fn is_glob(output: &str) -> bool {
+    output.contains(['*', '?', '['])
+}
+
+/// A program run from a `bin` folder inside a build output belongs to a distribution whose
+/// other folders (`lib`) it loads: the folder above `bin`.
+fn distribution_of(output: &str, path: &str, position: usize) -> Option<String> {
+    let (folder, _) = path.rsplit_once('/')?;
+    let (distribution, bin) = folder.rsplit_once('/')?;
+    (position == 0 && bin == "bin" && produced_by(output, distribution).is_some())
+        .then(|| distribution.to_owned())
 }

@@ -1,0 +1,241 @@
+//! What a container launches: the words of its `ENTRYPOINT` and `CMD`, and the paths they name.
+//!
+//! A shell-form command is traced when it is one command, optionally after commands that only
+//! set variables (`export WORKERS=$(nproc) && bundle exec puma`). Command substitutions anywhere
+//! in it may only call programs every runtime image with a shell has (`images.toml`
+//! `shell_programs`): they run in the runtime stage.
+
+use crate::knowledge::KnowledgeBase;
+use crate::model::packages::is_assignment;
+use crate::model::shell::{lex, Command, Operator, ShellScript};
+use crate::model::Instruction;
+
+/// The words the instruction runs, in exec form or from a traceable shell-form command (leading
+/// variable assignments and `exec` dropped).
+pub(super) fn command_words(
+    instruction: &Instruction,
+    knowledge: &KnowledgeBase,
+) -> Result<Vec<String>, String> {
+    if let Some(words) = instruction.exec_form() {
+        return Ok(words.into_iter().map(|w| w.value).collect());
+    }
+    let script = instruction.script().ok_or("the command cannot be read")?;
+    let keyword = instruction.keyword().value.to_ascii_uppercase();
+    let untraceable = || format!("the {keyword} is a shell script that cannot be traced");
+    let lexed = &script.lexed;
+    let Some((last, setup)) = lexed.commands.split_last() else {
+        return Err(untraceable());
+    };
+    if lexed.has_grouping || lexed.has_comment || lexed.incomplete {
+        return Err(untraceable());
+    }
+    if last.next.is_some() || !last.redirects.is_empty() || !setup.iter().all(only_sets_variables) {
+        return Err(untraceable());
+    }
+    check_substitutions(lexed, knowledge)?;
+    let words: Vec<&str> = last
+        .words
+        .iter()
+        .map(|w| w.value.as_str())
+        .skip_while(|w| is_assignment(w))
+        .collect();
+    let skip_exec = usize::from(words.first() == Some(&"exec"));
+    let program = last
+        .words
+        .iter()
+        .filter(|w| !is_assignment(&w.value))
+        .nth(skip_exec)
+        .ok_or_else(untraceable)?;
+    if program.has_expansion || program.has_glob {
+        return Err("the program to run is a variable".to_owned());
+    }
+    Ok(words
+        .into_iter()
+        .skip(skip_exec)
+        .map(str::to_owned)
+        .collect())
+}
+
+/// `export NAME=value …` or `NAME=value …` followed by `&&`, `;` or a new line.
+fn only_sets_variables(command: &Command) -> bool {
+    let joined = matches!(
+        command.next,
+        Some((Operator::And | Operator::Semicolon | Operator::Newline, _))
+    );
+    let words: Vec<&str> = command.words.iter().map(|w| w.value.as_str()).collect();
+    let assignments = match words.split_first() {
+        Some((&"export", rest)) => rest,
+        _ => &words[..],
+    };
+    joined
+        && command.redirects.is_empty()
+        && !assignments.is_empty()
+        && assignments.iter().all(|w| is_assignment(w))
+}
+
+/// Every command substitution of the script calls only programs all runtime images have.
+fn check_substitutions(script: &ShellScript, knowledge: &KnowledgeBase) -> Result<(), String> {
+    let bodies = script
+        .commands
+        .iter()
+        .flat_map(|command| &command.words)
+        .filter(|word| word.has_expansion)
+        .flat_map(|word| substitutions(&word.value));
+    for body in bodies {
+        let inner = lex(body);
+        let plain = !inner.has_grouping && !inner.incomplete && !inner.has_comment;
+        for command in &inner.commands {
+            let program = command
+                .words
+                .iter()
+                .find(|w| !is_assignment(&w.value))
+                .map(|w| w.value.as_str());
+            let known = program.is_some_and(|p| knowledge.is_shell_program(p));
+            if !plain || !known || !command.redirects.is_empty() {
+                return Err(format!(
+                    "the command uses `{}`, which the runtime image may not be able to run",
+                    body.trim()
+                ));
+            }
+        }
+        check_substitutions(&inner, knowledge)?;
+    }
+    Ok(())
+}
+
+/// The bodies of the command substitutions in a word (`$(…)`, backquotes), including those
+/// inside arithmetic expansions (`$(($(nproc) * 2))`).
+pub(super) fn substitutions(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(['$', '`']) {
+        let after = &rest[at + 1..];
+        if rest[at..].starts_with('`') {
+            let Some(end) = after.find('`') else { break };
+            found.push(&after[..end]);
+            rest = &after[end + 1..];
+        } else if let Some(arithmetic) = after.strip_prefix("((") {
+            let end = balanced_end(arithmetic, 2).unwrap_or(arithmetic.len());
+            found.extend(substitutions(&arithmetic[..end]));
+            rest = &arithmetic[end..];
+        } else if let Some(body) = after.strip_prefix('(') {
+            let end = balanced_end(body, 1).unwrap_or(body.len());
+            found.push(&body[..end]);
+            rest = &body[end..];
+        } else {
+            rest = after;
+        }
+    }
+    found
+}
+
+/// Where the parentheses opened before `text` (`depth` of them) close: the byte offset of the
+/// first closing one at depth 0 minus what remains open.
+fn balanced_end(text: &str, depth: usize) -> Option<usize> {
+    let mut open = depth;
+    for (offset, c) in text.char_indices() {
+        match c {
+            '(' => open += 1,
+            ')' => {
+                open -= 1;
+                if open < depth {
+                    return Some(offset);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The paths a command names, with their position (0: the program): the program, words that
+/// look like files, and each entry of a path-list option's value (`-cp a.jar:lib/*`; a
+/// trailing `/*` names the folder).
+pub(super) fn named_paths(command: &[String], path_lists: &[String]) -> Vec<(usize, String)> {
+    let mut paths = Vec::new();
+    let mut list_follows = false;
+    for (position, word) in command.iter().enumerate() {
+        let inline_list = path_lists.iter().find_map(|option| {
+            word.strip_prefix(option.as_str())
+                .and_then(|rest| rest.strip_prefix('='))
+        });
+        if position > 0 && (list_follows || inline_list.is_some()) {
+            let value = inline_list.unwrap_or(word);
+            paths.extend(
+                value
+                    .split(':')
+                    .filter(|entry| !entry.is_empty() && !entry.contains('$'))
+                    .map(|entry| (position, folder_of_wildcard(entry).to_owned())),
+            );
+        } else if position == 0 || names_a_file(word) {
+            paths.push((position, word.clone()));
+        }
+        list_follows = path_lists.contains(word);
+    }
+    paths
+}
+
+/// `lib/*` → `lib` (a class path wildcard names the folder's jars).
+fn folder_of_wildcard(entry: &str) -> &str {
+    entry
+        .strip_suffix("/*")
+        .or_else(|| entry.strip_suffix('*'))
+        .map(|folder| if folder.is_empty() { "." } else { folder })
+        .unwrap_or(entry)
+}
+
+/// A command word that names a file to trace: not an option, not a variable.
+pub(super) fn names_a_file(word: &str) -> bool {
+    let path_like = word.contains('/') || [".jar", ".dll"].iter().any(|ext| word.ends_with(ext));
+    !word.starts_with('-') && !word.contains('$') && path_like
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_substitutions_inside_arithmetic_and_backquotes() {
+        assert_eq!(substitutions("$(($(nproc)*5/4))"), vec!["nproc"]);
+        assert_eq!(
+            substitutions("$((`grep -c ^processor /proc/cpuinfo`))"),
+            vec!["grep -c ^processor /proc/cpuinfo"]
+        );
+        assert_eq!(
+            substitutions("a$(getent hosts db | awk '{ print $1 }')b$HOME"),
+            vec!["getent hosts db | awk '{ print $1 }'"]
+        );
+        assert!(substitutions("${HOME}/$PATH").is_empty());
+    }
+
+    #[test]
+    fn path_lists_name_each_entry() {
+        let words: Vec<String> = [
+            "java",
+            "-cp",
+            "/a/classes:/a/lib/*",
+            "Main",
+            "-jar",
+            "x.jar",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let lists = vec!["-cp".to_owned()];
+        assert_eq!(
+            named_paths(&words, &lists),
+            vec![
+                (0, "java".to_owned()),
+                (2, "/a/classes".to_owned()),
+                (2, "/a/lib".to_owned()),
+                (5, "x.jar".to_owned()),
+            ]
+        );
+        let inline: Vec<String> = ["java", "--class-path=app.jar:$EXTRA", "Main"]
+            .map(str::to_owned)
+            .to_vec();
+        assert_eq!(
+            named_paths(&inline, &["--class-path".to_owned()]),
+            vec![(0, "java".to_owned()), (1, "app.jar".to_owned())]
+        );
+    }
+}
