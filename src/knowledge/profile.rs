@@ -2,9 +2,11 @@
 //! read from `transforms/ecosystems/<id>.toml`.
 
 use super::command::CommandRule;
+use super::native::NativePackages;
 use super::{NameGlob, TextPattern};
 use crate::context::BuildContext;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// One ecosystem (package manager) as data.
@@ -54,6 +56,11 @@ pub struct RuntimeLayout {
     /// (`npm prune --omit=dev`).
     #[serde(default)]
     pub prune: Option<String>,
+    /// Dependencies that link (or load) a system library the full build image has and a slim
+    /// Debian runtime lacks, by name → the Debian packages the runtime must install
+    /// (`psycopg2` → `libpq5`). See [`Profile::native_needs`].
+    #[serde(default)]
+    pub native: BTreeMap<String, NativePackages>,
 }
 
 /// What the runtime stage copies from the build stage.
