@@ -6,6 +6,7 @@
 
 mod command;
 mod image;
+mod native;
 mod profile;
 
 pub use command::{
@@ -13,6 +14,7 @@ pub use command::{
     Split,
 };
 pub use image::{Distro, ImageInfo, ImageRule, RuntimeHints, RuntimeImage, RuntimeInfo};
+pub use native::{NativeNeed, NativePackages};
 pub use profile::{Detect, Files, Hook, Profile, RuntimeLayout, Shape};
 
 use crate::context::pattern::{compile_match, ComponentGlob, PatternError};
@@ -375,7 +377,56 @@ fn validate_profile(profile: &Profile, key: &str) -> Result<(), KnowledgeError> 
     for (index, rule) in profile.commands.iter().enumerate() {
         validate_rule(rule, &format!("{key}.commands[{index}]"))?;
     }
+    if let Some(runtime) = &profile.runtime {
+        for (dependency, packages) in &runtime.native {
+            validate_native(dependency, packages, &format!("{key}.runtime.native"))?;
+        }
+    }
     Ok(())
+}
+
+/// Dependency names are not empty, releases are codenames (`bookworm`) and package names follow
+/// Debian policy (they end up in `apt-get install` lines).
+fn validate_native(
+    dependency: &str,
+    packages: &NativePackages,
+    key: &str,
+) -> Result<(), KnowledgeError> {
+    if dependency.trim().is_empty() {
+        return Err(KnowledgeError::new(key, "a dependency name is empty"));
+    }
+    let key = format!("{key}.{dependency}");
+    if let NativePackages::ByRelease(table) = packages {
+        if table.is_empty() {
+            return Err(KnowledgeError::new(
+                key,
+                "needs at least one Debian release",
+            ));
+        }
+        if let Some(release) = table
+            .keys()
+            .find(|r| r.is_empty() || !r.chars().all(|c| c.is_ascii_lowercase()))
+        {
+            return Err(KnowledgeError::new(
+                key,
+                format!("`{release}` is not a Debian release codename (`bookworm`)"),
+            ));
+        }
+    }
+    let valid = |name: &str| {
+        name.len() >= 2
+            && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && name.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-' | '.')
+            })
+    };
+    match packages.names().find(|name| !valid(name)) {
+        Some(name) => Err(KnowledgeError::new(
+            key,
+            format!("`{name}` is not a Debian package name"),
+        )),
+        None => Ok(()),
+    }
 }
 
 fn validate_rule(rule: &CommandRule, key: &str) -> Result<(), KnowledgeError> {

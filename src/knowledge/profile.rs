@@ -2,9 +2,11 @@
 //! read from `transforms/ecosystems/<id>.toml`.
 
 use super::command::CommandRule;
+use super::native::NativePackages;
 use super::{NameGlob, TextPattern};
 use crate::context::BuildContext;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// One ecosystem (package manager) as data.
@@ -58,6 +60,11 @@ pub struct RuntimeLayout {
     /// application loads (`java -cp app.jar:lib/*`).
     #[serde(default)]
     pub path_lists: Vec<String>,
+    /// Dependencies that link (or load) a system library the full build image has and a slim
+    /// Debian runtime lacks, by name → the Debian packages the runtime must install
+    /// (`psycopg2` → `libpq5`). See [`Profile::native_needs`].
+    #[serde(default)]
+    pub native: BTreeMap<String, NativePackages>,
 }
 
 /// What the runtime stage copies from the build stage.
