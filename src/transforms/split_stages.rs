@@ -211,8 +211,13 @@ impl Split<'_, '_> {
             Some(prune) => prune.content.push_str(&stage_text),
             None => edits.push(Edit::insert(end, stage_text)),
         }
+        let installs = if packages.is_empty() {
+            String::new()
+        } else {
+            format!(" and installs {}", packages.join(" "))
+        };
         let message = format!(
-            "{} ships its whole toolchain: build there and run on {}, which receives only {}{}; review what the application reads at run time",
+            "{} ships its whole toolchain: build there and run on {}, which receives only {}{}{installs}; review what the application reads at run time",
             self.stage.base.raw,
             runtime.reference,
             copies.join(", "),
@@ -410,7 +415,34 @@ impl Split<'_, '_> {
                 }
             }
         }
+        for package in self.native_packages(runtime, hints)? {
+            if !needed.contains(&package) {
+                needed.push(package);
+            }
+        }
         Ok(needed)
+    }
+
+    /// The libraries the project's dependencies compiled against on the full Debian build
+    /// image (whose `-dev` packages the slim runtime lacks): `psycopg2` needs `libpq5`.
+    fn native_packages(
+        &self,
+        runtime: &RuntimeImage,
+        hints: &RuntimeHints,
+    ) -> Result<Vec<String>, String> {
+        if runtime.distro != Distro::Debian || hints.static_binary {
+            return Ok(Vec::new());
+        }
+        let needs = self
+            .profile
+            .native_needs(self.context)
+            .map_err(|error| format!("the project's dependency files cannot be read: {error}"))?;
+        let release = debian_release(&runtime.reference);
+        let mut packages = Vec::new();
+        for need in needs {
+            packages.extend(need.packages(release)?);
+        }
+        Ok(packages)
     }
 
     fn runtime_package(
@@ -774,6 +806,14 @@ impl Split<'_, '_> {
             })
             .collect()
     }
+}
+
+/// The Debian release an image reference names (`debian:bookworm-slim`, `python:3.12-slim-trixie`).
+fn debian_release(reference: &str) -> Option<&'static str> {
+    let tag = reference.rsplit_once(':').map_or("", |(_, tag)| tag);
+    ["buster", "bullseye", "bookworm", "trixie", "forky"]
+        .into_iter()
+        .find(|release| tag.split('-').any(|part| part == *release))
 }
 
 /// The command that installs the runtime's system packages, with the distro's hygiene.
