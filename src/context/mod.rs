@@ -92,6 +92,23 @@ impl BuildContext {
             .is_some_and(|full| fs::symlink_metadata(full).is_ok())
     }
 
+    /// Whether `path` is a file in the context without an executable bit, so a `COPY` of it
+    /// cannot be run as `./path` (always false off Unix, or when it does not exist).
+    pub fn is_not_executable(&self, path: impl AsRef<Path>) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            self.absolute(path.as_ref()).is_some_and(|full| {
+                fs::metadata(full).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 == 0)
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = path;
+            false
+        }
+    }
+
     /// Whether `path` is a folder in the context.
     pub fn is_dir(&self, path: impl AsRef<Path>) -> bool {
         self.absolute(path.as_ref())

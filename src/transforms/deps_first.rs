@@ -122,6 +122,13 @@ impl<'a, 'p> StageView<'a, 'p> {
                 ));
             }
         }
+        if install.found.needs() == Needs::Sources && self.wrapper_not_executable(&install) {
+            let program = &install.found.program;
+            return Some(finding(
+                format!("`{command}` after the full COPY on line {copy_line} fetches all dependencies again on every source edit, but {program} has no executable bit in the build context, so run before the sources it would fail; no change"),
+                None,
+            ));
+        }
         let plan = self.plan(&install)?;
         let files = plan
             .files
@@ -255,6 +262,15 @@ impl<'a, 'p> StageView<'a, 'p> {
                     .before
                     .join(" && ")
                     .replace(&install.found.text, whole);
+                // The dependency-only command runs where the sources are copied: when the
+                // install's WORKDIR is only set after that, it changes there first.
+                let technique = if normalize(&copy_workdir) == normalize(&run_cwd) {
+                    technique
+                } else if run_cwd.starts_with('/') && is_plain_path(&run_cwd) {
+                    format!("cd {run_cwd} && {technique}")
+                } else {
+                    return None;
+                };
                 if !install.found.rule.split.as_ref().is_some_and(|s| s.safe) {
                     risks.push("a known technique that may not fit every project".to_owned());
                 }
@@ -282,6 +298,25 @@ impl<'a, 'p> StageView<'a, 'p> {
             edits,
             risks,
         })
+    }
+
+    /// The install runs a program from the sources (`./gradlew`) whose file in the build
+    /// context has no executable bit: copied again before the sources, it would not run.
+    fn wrapper_not_executable(&self, install: &Install) -> bool {
+        let program = install.found.program.as_str();
+        let Some(relative) = program.strip_prefix("./") else {
+            return false;
+        };
+        let source = self
+            .copy()
+            .copy_args()
+            .and_then(|args| match args.sources.as_slice() {
+                [only] => Some(only.value.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| ".".to_owned());
+        self.context
+            .is_not_executable(normalize(&format!("{source}/{relative}")).trim_start_matches('/'))
     }
 
     /// The directory the install command runs in: the WORKDIR at its RUN, then any `cd` before it.
@@ -373,6 +408,12 @@ struct Plan {
     technique: Option<String>,
     edits: Vec<Edit>,
     risks: Vec<String>,
+}
+
+/// A path a shell reads as written (no quoting needed).
+fn is_plain_path(path: &str) -> bool {
+    path.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+@".contains(c))
 }
 
 /// The install is followed only by `&&` (or `;`) and reached from the start the same way.
