@@ -134,14 +134,11 @@ fn fix_to_fixed_point(
     let mut recently_applied = [BTreeSet::new(), BTreeSet::new()];
     for round in 0..MAX_ROUNDS {
         let fixes = qualifying_fixes(&findings, job.apply_unsafe, parse.text(), &mut rejected);
-        let chosen = non_overlapping(fixes);
-        let applied = chosen.iter().map(|candidate| candidate.transform).collect();
-        let next = if chosen.is_empty() {
-            None
-        } else {
-            apply_round(&parse, &chosen, &mut rejected)
-        };
-        let Some(next) = next else {
+        let next = round_choices(fixes).into_iter().find_map(|chosen| {
+            let applied = chosen.iter().map(|candidate| candidate.transform).collect();
+            apply_round(&parse, &chosen, &mut rejected).map(|next| (next, applied))
+        });
+        let Some((next, applied)) = next else {
             report_rejected(rejected, errors);
             return Some(parse.tree.text().to_owned());
         };
@@ -180,6 +177,7 @@ struct Candidate<'f> {
     transform: &'static str,
     range: TextRange,
     edits: Vec<&'f Edit>,
+    isolated: bool,
 }
 
 /// The fixes that may be applied this round, sorted by position; malformed ones are rejected.
@@ -248,6 +246,7 @@ fn candidate<'f>(
         transform,
         range,
         edits,
+        isolated: fix.isolated,
     })
 }
 
@@ -257,6 +256,19 @@ fn conflict(a: TextRange, b: TextRange) -> bool {
     let overlap = a.start < b.end && b.start < a.end;
     let ambiguous_insertion = a.start == b.start && (a.is_empty() || b.is_empty());
     overlap || ambiguous_insertion
+}
+
+/// What one round may apply, in order of preference: the first isolated fix alone, then every
+/// other fix that does not conflict with one before it (when the isolated fix fails).
+fn round_choices(fixes: Vec<Candidate>) -> Vec<Vec<Candidate>> {
+    let (isolated, others): (Vec<Candidate>, Vec<Candidate>) =
+        fixes.into_iter().partition(|candidate| candidate.isolated);
+    let mut choices: Vec<Vec<Candidate>> = isolated.into_iter().take(1).map(|c| vec![c]).collect();
+    let together = non_overlapping(others);
+    if !together.is_empty() {
+        choices.push(together);
+    }
+    choices
 }
 
 /// Takes fixes in order, skipping any that conflicts with one already taken.

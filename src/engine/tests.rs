@@ -32,10 +32,10 @@ impl Transform for Replace {
                 transform: self.id,
                 message: format!("replace {:?}", self.from),
                 range,
-                fix: Some(Fix {
-                    applicability: self.applicability,
-                    edits: vec![Edit::replace(range, self.to)],
-                }),
+                fix: Some(Fix::new(
+                    self.applicability,
+                    vec![Edit::replace(range, self.to)],
+                )),
             });
         }
     }
@@ -257,4 +257,62 @@ fn directive_comments_are_read_strictly() {
     );
     assert_eq!(directive("# dfmigrate: ignored"), None);
     assert_eq!(directive("# see dfmigrate: ignore"), None);
+}
+
+fn candidate_of<'f>(transform: &'static str, fix: &'f Fix) -> Candidate<'f> {
+    candidate(transform, fix, "FROM a\nRUN echo one two\n").expect("valid fix")
+}
+
+#[test]
+fn an_isolated_fix_gets_a_round_of_its_own() {
+    let replace = |start, end| Edit::replace(TextRange::new(start, end), "x");
+    let first = Fix::safe(vec![replace(16, 19)]);
+    let isolated = Fix::safe(vec![replace(0, 4)]).isolated();
+    let last = Fix::safe(vec![replace(20, 23)]);
+    let choices = round_choices(vec![
+        candidate_of("first", &first),
+        candidate_of("isolated", &isolated),
+        candidate_of("last", &last),
+    ]);
+    let transforms: Vec<Vec<&str>> = choices
+        .iter()
+        .map(|choice| choice.iter().map(|c| c.transform).collect())
+        .collect();
+    assert_eq!(transforms, vec![vec!["isolated"], vec!["first", "last"]]);
+}
+
+/// Opens a heredoc that never ends: a fix that breaks the parse.
+struct OpenHeredoc;
+
+impl Transform for OpenHeredoc {
+    fn id(&self) -> &'static str {
+        "open-heredoc"
+    }
+    fn summary(&self) -> &'static str {
+        "test"
+    }
+    fn documentation(&self) -> &'static str {
+        "test"
+    }
+    fn max_applicability(&self) -> Applicability {
+        Applicability::Safe
+    }
+    fn run(&self, file: &Dockerfile, _context: &Context, out: &mut Vec<Finding>) {
+        if let Some(start) = file.text().find("RUN ") {
+            let range = TextRange::new(start, start + 4);
+            out.push(Finding {
+                transform: self.id(),
+                message: "break".to_owned(),
+                range,
+                fix: Some(Fix::safe(vec![Edit::replace(range, "RUN <<EOF ")]).isolated()),
+            });
+        }
+    }
+}
+
+#[test]
+fn a_failing_isolated_fix_does_not_hold_back_the_others() {
+    let digit = safe("digit", "one", "1");
+    let outcome = run_with("FROM a\nRUN echo one\n", &[&OpenHeredoc, &digit], false);
+    assert_eq!(outcome.fixed.as_deref(), Some("FROM a\nRUN echo 1\n"));
 }

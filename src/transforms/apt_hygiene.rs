@@ -102,10 +102,7 @@ impl RunChecker<'_, '_> {
             transform: self.id,
             message: message.to_owned(),
             range: self.instruction.range(),
-            fix: Some(Fix {
-                applicability,
-                edits,
-            }),
+            fix: Some(Fix::new(applicability, edits)),
         }
     }
 

@@ -80,10 +80,7 @@ impl CopyOverAdd {
             transform: self.id(),
             message,
             range: instruction.range(),
-            fix: Some(Fix {
-                applicability,
-                edits: vec![edit],
-            }),
+            fix: Some(Fix::new(applicability, vec![edit])),
         })
     }
 }

@@ -151,13 +151,7 @@ impl<'a, 'p> StageView<'a, 'p> {
         } else {
             Applicability::Unsafe
         };
-        Some(finding(
-            message,
-            Some(Fix {
-                applicability,
-                edits: plan.edits,
-            }),
-        ))
+        Some(finding(message, Some(Fix::new(applicability, plan.edits))))
     }
 
     /// The first RUN after the copy whose script holds a command of a detected profile.

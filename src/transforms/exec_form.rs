@@ -71,7 +71,7 @@ impl ExecForm {
             ),
             InstructionKind::Cmd if has_exec_entrypoint(stage) => finding(
                 format!("shell-form CMD runs under /bin/sh; {exec} changes the arguments this stage's ENTRYPOINT receives"),
-                Some(Fix { applicability: Applicability::Unsafe, edits: vec![edit] }),
+                Some(Fix::unsafe_edits(vec![edit])),
             ),
             InstructionKind::Cmd if has(InstructionKind::Entrypoint) => return None,
             _ => finding(

@@ -82,19 +82,31 @@ impl Edit {
 pub struct Fix {
     pub applicability: Applicability,
     pub edits: Vec<Edit>,
+    /// Applied in a round of its own: it restructures the file (a new stage), and other fixes
+    /// should see the result rather than the text it replaces.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub isolated: bool,
 }
 
 impl Fix {
-    pub fn safe(edits: Vec<Edit>) -> Fix {
+    pub fn new(applicability: Applicability, edits: Vec<Edit>) -> Fix {
         Fix {
-            applicability: Applicability::Safe,
+            applicability,
             edits,
+            isolated: false,
         }
     }
+    pub fn safe(edits: Vec<Edit>) -> Fix {
+        Fix::new(Applicability::Safe, edits)
+    }
     pub fn unsafe_edits(edits: Vec<Edit>) -> Fix {
+        Fix::new(Applicability::Unsafe, edits)
+    }
+    /// The same fix, applied in a round of its own.
+    pub fn isolated(self) -> Fix {
         Fix {
-            applicability: Applicability::Unsafe,
-            edits,
+            isolated: true,
+            ..self
         }
     }
     /// The smallest range covering every edit.

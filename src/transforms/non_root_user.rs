@@ -315,13 +315,7 @@ impl<'a, 'p> FinalStage<'a, 'p> {
         }
         message.push_str(&format!(" (unsafe: {})", risks.join("; ")));
         let applicability = Applicability::Unsafe;
-        self.finding(
-            message,
-            Some(Fix {
-                applicability,
-                edits,
-            }),
-        )
+        self.finding(message, Some(Fix::new(applicability, edits)))
     }
 
     /// Where USER goes: before the first CMD/ENTRYPOINT/HEALTHCHECK after the stage's last

@@ -241,10 +241,7 @@ impl RunCheck<'_, '_> {
             transform: self.id,
             message,
             range: self.run.range(),
-            fix: Some(Fix {
-                applicability,
-                edits,
-            }),
+            fix: Some(Fix::new(applicability, edits)),
         })
     }
 

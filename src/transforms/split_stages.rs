@@ -100,7 +100,10 @@ impl Transform for SplitStages {
             fix,
         };
         match split.plan() {
-            Ok(Some(plan)) => out.push(finding(plan.message, Some(Fix::unsafe_edits(plan.edits)))),
+            Ok(Some(plan)) => out.push(finding(
+                plan.message,
+                Some(Fix::unsafe_edits(plan.edits).isolated()),
+            )),
             Ok(None) => {}
             Err(reason) => out.push(finding(
                 format!("{} ships its whole toolchain, but splitting off a runtime stage is not safe to automate: {reason}", stage.base.raw),
