@@ -60,6 +60,10 @@ pub struct RuntimeLayout {
     /// application loads (`java -cp app.jar:lib/*`).
     #[serde(default)]
     pub path_lists: Vec<String>,
+    /// Content of the context that makes copying only the named artifact unsafe (a jar whose
+    /// manifest loads a folder of dependencies next to it).
+    #[serde(default)]
+    pub hooks: Vec<Hook>,
     /// Dependencies that link (or load) a system library the full build image has and a slim
     /// Debian runtime lacks, by name → the Debian packages the runtime must install
     /// (`psycopg2` → `libpq5`). See [`Profile::native_needs`].
@@ -170,6 +174,23 @@ impl Profile {
         self.hooks
             .iter()
             .flat_map(|hook| hook_findings(hook, context))
+            .collect()
+    }
+
+    /// What the context holds that the runtime layout cannot follow (`[[runtime.hooks]]`), one
+    /// line each.
+    pub fn runtime_hooks_present(&self, context: &BuildContext) -> Vec<String> {
+        self.runtime
+            .iter()
+            .flat_map(|layout| &layout.hooks)
+            .flat_map(|hook| {
+                hook_findings(hook, context)
+                    .into_iter()
+                    .map(move |found| match &hook.why {
+                        Some(why) => format!("{why} ({found})"),
+                        None => found,
+                    })
+            })
             .collect()
     }
 

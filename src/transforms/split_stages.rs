@@ -171,6 +171,9 @@ impl Split<'_, '_> {
             return Ok(None);
         }
         self.check_runtime_fit(&runtime)?;
+        if let Some(hook) = self.profile.runtime_hooks_present(self.context).first() {
+            return Err(hook.clone());
+        }
         let packages = self.runtime_packages(&runtime, &hints)?;
         let install = install_command(&runtime, &packages)?;
         let copies = match self.layout.shape {
