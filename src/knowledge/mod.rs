@@ -105,7 +105,7 @@ pub struct KnowledgeBase {
     images: Vec<ImageRule>,
     runtimes: Vec<RuntimeInfo>,
     build_packages: Vec<NameGlob>,
-    runtime_packages: std::collections::BTreeMap<String, String>,
+    runtime_packages: std::collections::BTreeMap<String, NativePackages>,
     shell_programs: Vec<String>,
     image_workdirs: std::collections::BTreeMap<String, String>,
 }
@@ -119,7 +119,7 @@ struct ImagesFile {
     runtimes: Vec<RuntimeInfo>,
     /// Development package → the runtime library package it builds against.
     #[serde(default)]
-    runtime_packages: std::collections::BTreeMap<String, String>,
+    runtime_packages: std::collections::BTreeMap<String, NativePackages>,
     /// Programs every runtime image with a shell has.
     #[serde(default)]
     shell_programs: Vec<String>,
@@ -217,8 +217,8 @@ impl KnowledgeBase {
 
     /// The runtime library package a development package builds against (`libpq-dev` →
     /// `libpq5`), when known.
-    pub fn runtime_package_for(&self, development: &str) -> Option<&str> {
-        self.runtime_packages.get(development).map(String::as_str)
+    pub fn runtime_package_for(&self, development: &str) -> Option<&NativePackages> {
+        self.runtime_packages.get(development)
     }
 
     /// Whether every runtime image with a shell (Debian, Ubuntu and Alpine base systems) has

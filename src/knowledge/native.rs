@@ -69,8 +69,16 @@ impl NativeNeed {
     /// `bookworm`; `None` when unknown). Empty when the dependency needs nothing. An error, with
     /// the reason, when the names depend on the release and `release` is unknown or not listed.
     pub fn packages(&self, release: Option<&str>) -> Result<Vec<String>, String> {
+        self.needs.for_release(&self.dependency, release)
+    }
+}
+
+impl NativePackages {
+    /// The package names for Debian `release` (`None` when unknown); an error naming `what`
+    /// needs them when the names depend on a release that is unknown or not listed.
+    pub fn for_release(&self, what: &str, release: Option<&str>) -> Result<Vec<String>, String> {
         let words = |names: &str| names.split_whitespace().map(str::to_owned).collect();
-        let table = match &self.needs {
+        let table = match self {
             NativePackages::Any(names) => return Ok(words(names)),
             NativePackages::ByRelease(table) => table,
         };
@@ -79,7 +87,7 @@ impl NativeNeed {
             .map(|(release, names)| format!("{release}: {names}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let dependency = &self.dependency;
+        let dependency = what;
         match release {
             None => Err(format!(
                 "{dependency} links a system library whose Debian package name depends on the \

@@ -413,7 +413,7 @@ impl Split<'_, '_> {
                             "the build installs system packages named by variables".to_owned()
                         );
                     }
-                    if let Some(package) = self.runtime_package(&word.value, hints)? {
+                    for package in self.runtime_package(&word.value, runtime, hints)? {
                         if !needed.contains(&package) {
                             needed.push(package);
                         }
@@ -451,25 +451,32 @@ impl Split<'_, '_> {
         Ok(packages)
     }
 
+    /// What the runtime needs for a package the build installed: the package itself unless it
+    /// only serves builds; for a `-dev` package, the library it builds against (for the
+    /// runtime's Debian release when the name depends on it).
     fn runtime_package(
         &self,
         written: &str,
+        runtime: &RuntimeImage,
         hints: &RuntimeHints,
-    ) -> Result<Option<String>, String> {
+    ) -> Result<Vec<String>, String> {
         let name = written.split(['=', '>', '<']).next().unwrap_or(written);
         let headers = name.ends_with("-dev") || name.ends_with("-devel");
         if !headers {
             let tool = self
                 .knowledge
                 .is_build_only_package(name, Some(self.profile));
-            return Ok((!tool).then(|| written.to_owned()));
+            return Ok(if tool {
+                Vec::new()
+            } else {
+                vec![written.to_owned()]
+            });
         }
         if hints.static_binary {
-            return Ok(None);
+            return Ok(Vec::new());
         }
         match self.knowledge.runtime_package_for(name) {
-            Some("") => Ok(None),
-            Some(library) => Ok(Some(library.to_owned())),
+            Some(libraries) => libraries.for_release(name, debian_release(&runtime.reference)),
             None => Err(format!("the build compiles against {name}, and the library the runtime then needs is not known")),
         }
     }
