@@ -6,7 +6,8 @@
 mod common;
 
 use dfmigrate::engine::{run, Job, Outcome, TransformOptions};
-use dfmigrate::syntax::parse;
+use dfmigrate::model::Dockerfile;
+use dfmigrate::syntax::{parse, InstructionKind};
 use dfmigrate::transforms::{self, Transform};
 use std::path::{Path, PathBuf};
 
@@ -112,6 +113,40 @@ fn transforms_on_real_build_contexts() {
     );
 }
 
+/// How the final stage starts: its last ENTRYPOINT and CMD, its ports, user and environment
+/// instructions, as written (the working directory is resolved, so it is written differently).
+fn launch(text: &str) -> Vec<String> {
+    let parsed = parse(text);
+    let file = Dockerfile::new(&parsed);
+    let Some(stage) = file.final_stage() else {
+        return Vec::new();
+    };
+    let instructions = file.stage_instructions(stage);
+    let last = |kind: InstructionKind| {
+        instructions
+            .iter()
+            .rev()
+            .find(|i| i.kind() == Some(kind))
+            .map(|i| i.logical_text().trim().to_owned())
+    };
+    let mut started: Vec<String> = [InstructionKind::Entrypoint, InstructionKind::Cmd]
+        .into_iter()
+        .filter_map(last)
+        .collect();
+    started.extend(
+        instructions
+            .iter()
+            .filter(|i| {
+                matches!(
+                    i.kind(),
+                    Some(InstructionKind::Expose | InstructionKind::User | InstructionKind::Env)
+                )
+            })
+            .map(|i| i.logical_text().trim().to_owned()),
+    );
+    started
+}
+
 /// How often `split-stages` splits the single-stage application Dockerfiles, and why it declines
 /// the others (figures recorded in BENCHMARKS.md).
 #[test]
@@ -145,6 +180,13 @@ fn split_stages_coverage_on_single_stage_apps() {
             Some(_) if outcome.fixed.is_some() => {
                 known += 1;
                 applied += 1;
+                let fixed = outcome.fixed.as_deref().unwrap_or_default();
+                assert_eq!(
+                    launch(fixed),
+                    launch(&text),
+                    "{}: the runtime stage starts differently",
+                    row.dockerfile.display()
+                );
             }
             Some(reported) => {
                 known += 1;

@@ -748,19 +748,13 @@ impl Split<'_, '_> {
             ));
         }
         // System packages first, as the build stage installed them before setting up the
-        // application (an `ENV LD_PRELOAD` of a library the install brings must follow it).
+        // application (an `ENV LD_PRELOAD` of a library the install brings must follow it);
+        // the copies use literal paths, so no variable of the stage is needed before them.
         if let Some(install) = install {
             text.push_str(&format!(
                 "{} {install}{newline}",
                 keyword(InstructionKind::Run)
             ));
-        }
-        for instruction in self
-            .instructions
-            .iter()
-            .filter(|i| matches!(i.kind(), Some(InstructionKind::Arg | InstructionKind::Env)))
-        {
-            text.push_str(&verbatim(instruction, newline));
         }
         if let Some(workdir) = workdir {
             text.push_str(&format!(
@@ -777,11 +771,14 @@ impl Split<'_, '_> {
                 quote(path)
             ));
         }
-        for instruction in self
-            .instructions
-            .iter()
-            .filter(|i| i.kind().is_some_and(|k| RUNTIME_CONFIG.contains(&k)))
-        {
+        // Build arguments, environment and the container's configuration in their original
+        // order, so each sees the variables it saw before (`EXPOSE $PORT`).
+        for instruction in self.instructions.iter().filter(|i| {
+            i.kind().is_some_and(|k| {
+                matches!(k, InstructionKind::Arg | InstructionKind::Env)
+                    || RUNTIME_CONFIG.contains(&k)
+            })
+        }) {
             text.push_str(&verbatim(instruction, newline));
         }
         if !self.file.text().ends_with('\n') {
