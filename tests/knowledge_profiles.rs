@@ -352,7 +352,11 @@ fn resolves_artifacts() {
         ),
         Some((owned(&["/bin/app"]), true))
     );
-    assert_eq!(artifacts_of("go build ./...", &none), None);
+    // Without -o: whatever the command names in the working directory.
+    assert_eq!(
+        artifacts_of("go build ./...", &none),
+        Some((owned(&["*"]), false))
+    );
     assert_eq!(
         artifacts_of("npm run build", &none),
         Some((owned(&["dist", "build"]), false))
