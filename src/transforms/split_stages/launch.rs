@@ -184,10 +184,10 @@ fn folder_of_wildcard(entry: &str) -> &str {
         .unwrap_or(entry)
 }
 
-/// A command word that names a file to trace: not an option, not a variable.
+/// A command word that names a file to trace: not an option, not a variable or substitution.
 pub(super) fn names_a_file(word: &str) -> bool {
     let path_like = word.contains('/') || [".jar", ".dll"].iter().any(|ext| word.ends_with(ext));
-    !word.starts_with('-') && !word.contains('$') && path_like
+    !word.starts_with('-') && !word.contains(['$', '`']) && path_like
 }
 
 #[cfg(test)]
