@@ -431,7 +431,7 @@ fn packages_by_release() {
     );
     let unknown = openssl.packages(None).expect_err("release needed");
     assert!(unknown.contains("openssl-sys"), "{unknown}");
-    assert!(unknown.contains("release is unknown"), "{unknown}");
+    assert!(unknown.contains("built on is not known"), "{unknown}");
     let unlisted = openssl.packages(Some("buster")).expect_err("not listed");
     assert!(unlisted.contains("not for buster"), "{unlisted}");
     assert_eq!(pq.packages(None), Ok(vec!["libpq5".into()]));

@@ -352,11 +352,7 @@ fn resolves_artifacts() {
         ),
         Some((owned(&["/bin/app"]), true))
     );
-    // Without -o: whatever the command names in the working directory.
-    assert_eq!(
-        artifacts_of("go build ./...", &none),
-        Some((owned(&["*"]), false))
-    );
+    assert_eq!(artifacts_of("go build ./...", &none), None);
     assert_eq!(
         artifacts_of("npm run build", &none),
         Some((owned(&["dist", "build"]), false))

@@ -47,6 +47,11 @@ pub struct ImageRule {
     /// programs built there commonly rely on them (CA certificates, time zone data).
     #[serde(default)]
     pub packages: Vec<String>,
+    /// The builder's tag names no Debian release and the runtime is the newest one it may have
+    /// been built on: binaries run there, but package names of the builder's release are
+    /// unknown.
+    #[serde(default)]
+    pub newer_release: bool,
 }
 
 /// What an image offers: its distro family and an existing non-root user, if any.
@@ -83,6 +88,9 @@ pub struct RuntimeImage {
     pub distro: Distro,
     /// System packages the runtime stage installs (the rule's `packages`).
     pub packages: Vec<String>,
+    /// The runtime's Debian release may be newer than the builder's (the rule's
+    /// `newer_release`).
+    pub newer_release: bool,
 }
 
 /// The distro and user of an image.

@@ -107,6 +107,7 @@ pub struct KnowledgeBase {
     build_packages: Vec<NameGlob>,
     runtime_packages: std::collections::BTreeMap<String, NativePackages>,
     shell_programs: Vec<String>,
+    shell_readers: std::collections::BTreeMap<String, usize>,
     image_workdirs: std::collections::BTreeMap<String, String>,
 }
 
@@ -123,6 +124,9 @@ struct ImagesFile {
     /// Programs every runtime image with a shell has.
     #[serde(default)]
     shell_programs: Vec<String>,
+    /// Programs that read the files they name → leading arguments that are not files.
+    #[serde(default)]
+    shell_readers: std::collections::BTreeMap<String, usize>,
     /// Image name → the working directory it starts in.
     #[serde(default)]
     image_workdirs: std::collections::BTreeMap<String, String>,
@@ -227,6 +231,12 @@ impl KnowledgeBase {
         self.shell_programs.iter().any(|known| known == program)
     }
 
+    /// For a program every runtime image has that reads the files it names (`grep`), how many
+    /// leading arguments are not files.
+    pub fn shell_reader(&self, program: &str) -> Option<usize> {
+        self.shell_readers.get(program).copied()
+    }
+
     /// The working directory an image starts in (its own `WORKDIR`), when known.
     pub fn image_workdir(&self, image: &ImageRef) -> Option<&str> {
         self.image_workdirs
@@ -255,6 +265,7 @@ impl KnowledgeBase {
                 .or_else(|| info.as_ref().map(|i| i.distro))
                 .unwrap_or(Distro::Other),
             packages: rule.packages.clone(),
+            newer_release: rule.newer_release,
             reference,
         })
     }
@@ -296,6 +307,7 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
         build_packages: images.build_packages,
         runtime_packages: images.runtime_packages,
         shell_programs: images.shell_programs,
+        shell_readers: images.shell_readers,
         image_workdirs: images.image_workdirs,
     })
 }

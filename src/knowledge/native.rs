@@ -91,7 +91,7 @@ impl NativePackages {
         match release {
             None => Err(format!(
                 "{dependency} links a system library whose Debian package name depends on the \
-                 release ({listed}), and the runtime image's release is unknown"
+                 release ({listed}), and which release the program was built on is not known"
             )),
             Some(release) => table.get(release).map(|names| words(names)).ok_or_else(|| {
                 format!(

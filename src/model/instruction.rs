@@ -172,6 +172,17 @@ impl<'p> Instruction<'p> {
         }
     }
 
+    /// The exec-form command of `HEALTHCHECK CMD ["a", "b"]`.
+    pub fn health_exec_form(&self) -> Option<Vec<Located<String>>> {
+        match self.args() {
+            Args::Health { command, .. } => match &**command {
+                Args::Exec(exec) => Some(exec.elements.iter().map(|w| self.locate(w)).collect()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// The shell-form script of RUN, CMD, ENTRYPOINT (or HEALTHCHECK CMD), lexed.
     pub fn script(&self) -> Option<Script<'p>> {
         let word = match self.args() {

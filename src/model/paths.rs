@@ -32,12 +32,22 @@ pub fn is_within(folder: &str, path: &str) -> bool {
     folder == "/" || path == folder || path.starts_with(&format!("{folder}/"))
 }
 
-/// A path as a COPY/ADD argument: JSON-quoted when it holds blanks or quotes.
-pub fn quote(path: &str) -> String {
-    if path.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
-        serde_json::Value::String(path.to_owned()).to_string()
+/// The sources and destination of a COPY/ADD: as written when no path holds blanks or quotes,
+/// else in JSON array form (`["my app", "/srv/my app"]`), the only form BuildKit reads them from.
+pub fn copy_arguments(sources: &[String], destination: &str) -> String {
+    let mut all: Vec<&str> = sources.iter().map(String::as_str).collect();
+    all.push(destination);
+    if all
+        .iter()
+        .any(|path| path.contains(|c: char| c.is_whitespace() || c == '"' || c == '\''))
+    {
+        let quoted: Vec<String> = all
+            .iter()
+            .map(|path| serde_json::Value::String((*path).to_owned()).to_string())
+            .collect();
+        format!("[{}]", quoted.join(", "))
     } else {
-        path.to_owned()
+        all.join(" ")
     }
 }
 
@@ -52,7 +62,11 @@ mod tests {
         assert_eq!(normalize("a//b/."), "/a/b");
         assert!(is_within("/app", "/app/x") && is_within("/app/", "/app") && is_within("/", "/x"));
         assert!(!is_within("/app", "/application"));
-        assert_eq!(quote("/app"), "/app");
-        assert_eq!(quote("my app"), "\"my app\"");
+        let one = |path: &str| vec![path.to_owned()];
+        assert_eq!(copy_arguments(&one("/app"), "/app"), "/app /app");
+        assert_eq!(
+            copy_arguments(&one("my app"), "/srv/"),
+            r#"["my app", "/srv/"]"#
+        );
     }
 }

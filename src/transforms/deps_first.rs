@@ -3,7 +3,7 @@
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::{CommandMatch, KnowledgeBase, Needs, Profile, Role};
-use crate::model::paths::{normalize, quote, resolve};
+use crate::model::paths::{copy_arguments, normalize, resolve};
 use crate::model::shell::{Command, Operator};
 use crate::model::{workdir_after, Dockerfile, Instruction, Script};
 use crate::style::Style;
@@ -256,6 +256,18 @@ impl<'a, 'p> StageView<'a, 'p> {
                     .before
                     .join(" && ")
                     .replace(&install.found.text, whole);
+                // It runs before the sources are copied: a USER, ENV or ARG set between that
+                // point and the install would not apply to it (files owned by root, another
+                // cache or registry).
+                let between = &self.instructions[self.copy_at + 1..install.run_at];
+                if between.iter().any(|i| {
+                    matches!(
+                        i.kind(),
+                        Some(InstructionKind::User | InstructionKind::Env | InstructionKind::Arg)
+                    )
+                }) {
+                    return None;
+                }
                 // The dependency-only command runs where the sources are copied: when the
                 // install's WORKDIR is only set after that, it changes there first.
                 let technique = if normalize(&copy_workdir) == normalize(&run_cwd) {
@@ -439,26 +451,24 @@ fn manifest_copies(
         if context.is_dir(file) {
             let target = join_destination(destination, Path::new(&name));
             lines.push_str(&format!(
-                "{indent}{keyword} {flags}{} {}{}",
-                quote(&name),
-                quote(&target),
+                "{indent}{keyword} {flags}{}{}",
+                copy_arguments(&[name], &target),
                 style.newline
             ));
             continue;
         }
         let parent = file.parent().map(Path::to_path_buf).unwrap_or_default();
         match groups.iter_mut().find(|(folder, _)| *folder == parent) {
-            Some((_, names)) => names.push(quote(&name)),
-            None => groups.push((parent, vec![quote(&name)])),
+            Some((_, names)) => names.push(name),
+            None => groups.push((parent, vec![name])),
         }
     }
     let mut group_lines = String::new();
     for (folder, names) in groups {
         let target = join_destination(destination, &folder);
         group_lines.push_str(&format!(
-            "{indent}{keyword} {flags}{} {}{}",
-            names.join(" "),
-            quote(&target),
+            "{indent}{keyword} {flags}{}{}",
+            copy_arguments(&names, &target),
             style.newline
         ));
     }

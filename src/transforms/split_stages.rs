@@ -5,8 +5,7 @@ use crate::context::BuildContext;
 use crate::knowledge::{
     Distro, KnowledgeBase, Profile, RuntimeHints, RuntimeImage, RuntimeLayout, Shape,
 };
-use crate::model::packages::package_command;
-use crate::model::paths::{is_within, normalize, quote, resolve};
+use crate::model::paths::{copy_arguments, is_within, normalize, resolve};
 use crate::model::{workdir_after, Dockerfile, Instruction, Stage};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
@@ -399,21 +398,26 @@ impl Split<'_, '_> {
     ) -> Result<Vec<String>, String> {
         let mut needed = runtime.packages.clone();
         needed.extend(self.healthcheck_tools().into_iter().map(str::to_owned));
+        let mut removed: Vec<String> = Vec::new();
         for run in self.of_kind(InstructionKind::Run) {
             let Some(script) = run.script() else { continue };
-            for (index, command) in script.lexed.commands.iter().enumerate() {
-                let managers = ["apt-get", "apt", "apk", "dnf", "yum", "microdnf"];
-                let Some(install) = package_command(index, command, &managers, &["install", "add"])
-                else {
+            for command in &script.lexed.commands {
+                let Some(packages) = PackageCommand::read(command) else {
                     continue;
                 };
-                for word in install.rest.iter().filter(|w| !w.value.starts_with('-')) {
-                    if word.has_expansion || word.has_glob {
-                        return Err(
-                            "the build installs system packages named by variables".to_owned()
-                        );
-                    }
-                    for package in self.runtime_package(&word.value, runtime, hints)? {
+                if packages.has_expansion {
+                    return Err("the build installs system packages named by variables".to_owned());
+                }
+                if packages.removes {
+                    removed.extend(packages.names);
+                    continue;
+                }
+                // `apk add --virtual .build-deps …` installs a group meant to be deleted.
+                if packages.virtual_group {
+                    continue;
+                }
+                for name in packages.names {
+                    for package in self.runtime_package(&name, runtime, hints)? {
                         if !needed.contains(&package) {
                             needed.push(package);
                         }
@@ -421,6 +425,7 @@ impl Split<'_, '_> {
                 }
             }
         }
+        needed.retain(|package| !removed.contains(package));
         for package in self.native_packages(runtime, hints)? {
             if !needed.contains(&package) {
                 needed.push(package);
@@ -443,7 +448,7 @@ impl Split<'_, '_> {
             .profile
             .native_needs(self.context)
             .map_err(|error| format!("the project's dependency files cannot be read: {error}"))?;
-        let release = debian_release(&runtime.reference);
+        let release = package_release(runtime);
         let mut packages = Vec::new();
         for need in needs {
             packages.extend(need.packages(release)?);
@@ -466,6 +471,12 @@ impl Split<'_, '_> {
             let tool = self
                 .knowledge
                 .is_build_only_package(name, Some(self.profile));
+            if !tool && runtime.newer_release {
+                return Err(format!(
+                    "the build installs {name}, and whether {} has it is unknown: the Debian release {} was built on is not known",
+                    runtime.reference, self.stage.base.raw
+                ));
+            }
             return Ok(if tool {
                 Vec::new()
             } else {
@@ -476,7 +487,7 @@ impl Split<'_, '_> {
             return Ok(Vec::new());
         }
         match self.knowledge.runtime_package_for(name) {
-            Some(libraries) => libraries.for_release(name, debian_release(&runtime.reference)),
+            Some(libraries) => libraries.for_release(name, package_release(runtime)),
             None => Err(format!("the build compiles against {name}, and the library the runtime then needs is not known")),
         }
     }
@@ -549,7 +560,16 @@ impl Split<'_, '_> {
             )
         })?;
         let mut copies = Vec::new();
-        for (position, word) in named_paths(command, &self.layout.path_lists) {
+        // The HEALTHCHECK's programs from the build run in the runtime stage too.
+        let health_programs = self
+            .healthcheck_programs()
+            .into_iter()
+            .filter(|program| program.contains('/'))
+            .map(|program| (0, program));
+        for (position, word) in named_paths(command, &self.layout.path_lists)
+            .into_iter()
+            .chain(health_programs)
+        {
             // A program without a slash is looked up on PATH, not in the working directory.
             let candidates: Vec<String> = if position == 0 && !word.contains('/') {
                 SEARCH_PATH
@@ -567,16 +587,22 @@ impl Split<'_, '_> {
             });
             let path = candidates[0].clone();
             match produced {
-                Some((output, unit, true)) => copies.push(if is_glob(output) {
-                    unit
-                } else {
-                    output.clone()
-                }),
+                // A folder of system programs (`go build -o /usr/local/bin/`) is not the
+                // application: only the program named.
+                Some((output, unit, true)) => copies.push(
+                    if is_glob(output) || SEARCH_PATH.contains(&output.trim_end_matches('/')) {
+                        unit
+                    } else {
+                        output.clone()
+                    },
+                ),
                 Some((output, path, false)) => {
                     copies.push(distribution_of(output, &path, position).unwrap_or(path))
                 }
                 None if position == 0 && RUNTIME_PROGRAMS.contains(&word.as_str()) => {}
-                None if word.contains('/') && self.copied_from_context(&path)? => copies.push(path),
+                // Data files the command names may come from the context; a program from
+                // there (an entrypoint script) runs what cannot be traced.
+                None if position > 0 && self.copied_from_context(&path)? => copies.push(path),
                 None if position == 0 => {
                     return Err(format!(
                         "the command runs {word}, which is not a build output dfmigrate can trace"
@@ -591,11 +617,57 @@ impl Split<'_, '_> {
         }
         copies.sort();
         copies.dedup();
+        self.check_healthcheck(cwd, &copies)?;
         let built = |copy: &String| outputs.iter().any(|(o, _)| produced_by(o, copy).is_some());
         if !copies.iter().any(built) {
             return Err("the command names no build output".to_owned());
         }
         Ok(copies)
+    }
+
+    /// The programs the `HEALTHCHECK` runs exist in the runtime stage: a copied path, the
+    /// download tool installed for it, a runtime or base-system program, or a shell builtin.
+    fn check_healthcheck(&self, cwd: &str, copies: &[String]) -> Result<(), String> {
+        for program in self.healthcheck_programs() {
+            let available = if program.contains('/') {
+                let path = resolve(cwd, &program);
+                copies.iter().any(|copy| is_within(copy, &path))
+            } else {
+                [
+                    "curl", "wget", "exit", "true", "false", "test", "[", "echo", "kill",
+                ]
+                .contains(&program.as_str())
+                    || RUNTIME_PROGRAMS.contains(&program.as_str())
+                    || self.knowledge.is_shell_program(&program)
+            };
+            if !available {
+                return Err(format!(
+                    "the HEALTHCHECK runs {program}, which the runtime stage would not have"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The programs the stage's `HEALTHCHECK`s run (each command's first word).
+    fn healthcheck_programs(&self) -> Vec<String> {
+        let mut programs = Vec::new();
+        for check in self.of_kind(InstructionKind::Healthcheck) {
+            match (check.health_exec_form(), check.script()) {
+                (Some(words), _) => programs.extend(words.into_iter().take(1).map(|w| w.value)),
+                (None, Some(script)) => {
+                    programs.extend(script.lexed.commands.iter().filter_map(|command| {
+                        command
+                            .words
+                            .iter()
+                            .find(|w| !crate::model::packages::is_assignment(&w.value))
+                            .map(|w| w.value.clone())
+                    }))
+                }
+                (None, None) => {}
+            }
+        }
+        programs
     }
 
     /// Whether `path` is a file a `COPY`/`ADD` of the stage brought from the build context, and
@@ -636,7 +708,7 @@ impl Split<'_, '_> {
                     return false;
                 };
                 self.context
-                    .exists(normalize(&candidate).trim_start_matches('/'))
+                    .is_available(normalize(&candidate).trim_start_matches('/'))
             });
             if found {
                 return Ok(true);
@@ -765,10 +837,9 @@ impl Split<'_, '_> {
         for path in copies.iter() {
             let from = format!("--from={builder}");
             text.push_str(&format!(
-                "{} {from} {} {}{newline}",
+                "{} {from} {}{newline}",
                 keyword(InstructionKind::Copy),
-                quote(path),
-                quote(path)
+                copy_arguments(std::slice::from_ref(path), path)
             ));
         }
         // Build arguments, environment and the container's configuration in their original
@@ -815,6 +886,84 @@ impl Split<'_, '_> {
                 })
             })
             .collect()
+    }
+}
+
+/// A system package manager command of the build stage: what it installs or removes.
+struct PackageCommand {
+    removes: bool,
+    virtual_group: bool,
+    names: Vec<String>,
+    has_expansion: bool,
+}
+
+impl PackageCommand {
+    /// `apt-get install …`, `apk add …`, `dnf install …` and their removals; option values
+    /// (`-o Dpkg::Options::=…`, `-t bookworm-backports`) are not package names.
+    fn read(command: &crate::model::shell::Command) -> Option<PackageCommand> {
+        const VALUE_OPTIONS: &[&str] = &[
+            "-o",
+            "--option",
+            "-t",
+            "--target-release",
+            "-c",
+            "--config-file",
+            "--virtual",
+            "-X",
+            "--repository",
+            "--repositories-file",
+            "--root",
+            "--cache-dir",
+            "--arch",
+            "-p",
+            "--keys-dir",
+            "--setopt",
+            "--releasever",
+            "--installroot",
+        ];
+        let mut words = command
+            .words
+            .iter()
+            .skip_while(|w| crate::model::packages::is_assignment(&w.value));
+        let program = words.next()?.value.as_str();
+        if !["apt-get", "apt", "apk", "dnf", "yum", "microdnf"].contains(&program) {
+            return None;
+        }
+        let mut positionals = Vec::new();
+        let mut virtual_group = false;
+        let mut has_expansion = false;
+        while let Some(word) = words.next() {
+            let value = word.value.as_str();
+            if value.starts_with('-') {
+                let name = value.split('=').next().unwrap_or(value);
+                virtual_group |= program == "apk" && matches!(name, "--virtual" | "-t");
+                if VALUE_OPTIONS.contains(&value) {
+                    words.next();
+                }
+                continue;
+            }
+            has_expansion |= word.has_expansion || word.has_glob;
+            positionals.push(value.to_owned());
+        }
+        let (verb, names) = positionals.split_first()?;
+        let removes = matches!(verb.as_str(), "purge" | "remove" | "del" | "erase");
+        let installs = matches!(verb.as_str(), "install" | "add");
+        (removes || installs).then(|| PackageCommand {
+            removes,
+            virtual_group,
+            names: names.to_vec(),
+            has_expansion,
+        })
+    }
+}
+
+/// The Debian release whose package names the runtime stage uses: the runtime's, unless it
+/// may be newer than the builder's (then names that differ by release cannot be chosen).
+fn package_release(runtime: &RuntimeImage) -> Option<&'static str> {
+    if runtime.newer_release {
+        None
+    } else {
+        debian_release(&runtime.reference)
     }
 }
 
@@ -897,6 +1046,12 @@ fn produced_by(output: &str, path: &str) -> Option<String> {
         .build()
         .ok()?
         .compile_matcher();
+    // A glob naming files (`target/release/*`) covers only what it matches; one naming folders
+    // (`**/build`) covers what is inside them too.
+    let names_folders = !is_glob(output.rsplit('/').next().unwrap_or(output));
+    if !names_folders {
+        return glob.is_match(&path).then_some(path);
+    }
     let mut candidate = path.as_str();
     loop {
         if glob.is_match(candidate) {

@@ -85,12 +85,17 @@ fn check_substitutions(script: &ShellScript, knowledge: &KnowledgeBase) -> Resul
         let inner = lex(body);
         let plain = !inner.has_grouping && !inner.incomplete && !inner.has_comment;
         for command in &inner.commands {
-            let program = command
+            let mut words = command
                 .words
                 .iter()
-                .find(|w| !is_assignment(&w.value))
-                .map(|w| w.value.as_str());
-            let known = program.is_some_and(|p| knowledge.is_shell_program(p));
+                .map(|w| w.value.as_str())
+                .skip_while(|w| is_assignment(w));
+            let program = words.next().unwrap_or_default();
+            let arguments: Vec<&str> = words.collect();
+            let known = knowledge.is_shell_program(program)
+                || knowledge
+                    .shell_reader(program)
+                    .is_some_and(|skip| reads_only_system_files(&arguments, skip));
             if !plain || !known || !command.redirects.is_empty() {
                 return Err(format!(
                     "the command uses `{}`, which the runtime image may not be able to run",
@@ -101,6 +106,20 @@ fn check_substitutions(script: &ShellScript, knowledge: &KnowledgeBase) -> Resul
         check_substitutions(&inner, knowledge)?;
     }
     Ok(())
+}
+
+/// Every file argument (the positional ones after the first `skip`) is a system file the
+/// runtime image has as well (`/proc/cpuinfo`).
+fn reads_only_system_files(arguments: &[&str], skip: usize) -> bool {
+    arguments
+        .iter()
+        .filter(|word| !word.starts_with('-'))
+        .skip(skip)
+        .all(|file| {
+            ["/proc/", "/sys/", "/etc/", "/dev/"]
+                .iter()
+                .any(|root| file.starts_with(root) && !file.contains(".."))
+        })
 }
 
 /// The bodies of the command substitutions in a word (`$(…)`, backquotes), including those
