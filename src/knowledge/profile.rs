@@ -60,6 +60,10 @@ pub struct RuntimeLayout {
     /// application loads (`java -cp app.jar:lib/*`).
     #[serde(default)]
     pub path_lists: Vec<String>,
+    /// Option prefixes followed by a path the application loads (`-javaagent:agent.jar`), in
+    /// the command or in the environment the stage sets.
+    #[serde(default)]
+    pub path_prefixes: Vec<String>,
     /// Content of the context that makes copying only the named artifact unsafe (a jar whose
     /// manifest loads a folder of dependencies next to it).
     #[serde(default)]

@@ -566,9 +566,13 @@ impl Split<'_, '_> {
             .into_iter()
             .filter(|program| program.contains('/'))
             .map(|program| (0, program));
-        for (position, word) in named_paths(command, &self.layout.path_lists)
-            .into_iter()
-            .chain(health_programs)
+        // Paths the environment makes the launcher load (`JAVA_TOOL_OPTIONS=-javaagent:…`).
+        let environment_paths = self.environment_paths().into_iter().map(|path| (1, path));
+        for (position, word) in
+            named_paths(command, &self.layout.path_lists, &self.layout.path_prefixes)
+                .into_iter()
+                .chain(health_programs)
+                .chain(environment_paths)
         {
             // A program without a slash is looked up on PATH, not in the working directory.
             let candidates: Vec<String> = if position == 0 && !word.contains('/') {
@@ -647,6 +651,23 @@ impl Split<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// Paths after the profile's path prefixes in the stage's `ENV` values.
+    fn environment_paths(&self) -> Vec<String> {
+        self.of_kind(InstructionKind::Env)
+            .flat_map(|env| env.pairs())
+            .flat_map(|(_, value, _)| {
+                value
+                    .value
+                    .split_whitespace()
+                    .filter_map(|word| {
+                        launch::prefixed_path(word.trim_matches('"'), &self.layout.path_prefixes)
+                    })
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 
     /// The programs the stage's `HEALTHCHECK`s run (each command's first word).

@@ -170,10 +170,18 @@ fn balanced_end(text: &str, depth: usize) -> Option<usize> {
 /// The paths a command names, with their position (0: the program): the program, words that
 /// look like files, and each entry of a path-list option's value (`-cp a.jar:lib/*`; a
 /// trailing `/*` names the folder).
-pub(super) fn named_paths(command: &[String], path_lists: &[String]) -> Vec<(usize, String)> {
+pub(super) fn named_paths(
+    command: &[String],
+    path_lists: &[String],
+    path_prefixes: &[String],
+) -> Vec<(usize, String)> {
     let mut paths = Vec::new();
     let mut list_follows = false;
     for (position, word) in command.iter().enumerate() {
+        if let Some(path) = prefixed_path(word, path_prefixes) {
+            paths.push((position, path.to_owned()));
+            continue;
+        }
         let inline_list = path_lists.iter().find_map(|option| {
             word.strip_prefix(option.as_str())
                 .and_then(|rest| rest.strip_prefix('='))
@@ -192,6 +200,16 @@ pub(super) fn named_paths(command: &[String], path_lists: &[String]) -> Vec<(usi
         list_follows = path_lists.contains(word);
     }
     paths
+}
+
+/// The path in an option that carries one after a prefix, up to its own options:
+/// `-javaagent:/app/agent.jar=opts` → `/app/agent.jar`.
+pub(super) fn prefixed_path<'w>(word: &'w str, path_prefixes: &[String]) -> Option<&'w str> {
+    let rest = path_prefixes
+        .iter()
+        .find_map(|prefix| word.strip_prefix(prefix.as_str()))?;
+    let path = rest.split('=').next().unwrap_or(rest);
+    (!path.is_empty() && !path.contains(['$', '`'])).then_some(path)
 }
 
 /// `lib/*` → `lib` (a class path wildcard names the folder's jars).
@@ -241,7 +259,7 @@ mod tests {
         .to_vec();
         let lists = vec!["-cp".to_owned()];
         assert_eq!(
-            named_paths(&words, &lists),
+            named_paths(&words, &lists, &[]),
             vec![
                 (0, "java".to_owned()),
                 (2, "/a/classes".to_owned()),
@@ -253,8 +271,19 @@ mod tests {
             .map(str::to_owned)
             .to_vec();
         assert_eq!(
-            named_paths(&inline, &["--class-path".to_owned()]),
+            named_paths(&inline, &["--class-path".to_owned()], &[]),
             vec![(0, "java".to_owned()), (1, "app.jar".to_owned())]
+        );
+        let agent: Vec<String> = ["java", "-javaagent:/otel/agent.jar=x=1", "-jar", "a.jar"]
+            .map(str::to_owned)
+            .to_vec();
+        assert_eq!(
+            named_paths(&agent, &[], &["-javaagent:".to_owned()]),
+            vec![
+                (0, "java".to_owned()),
+                (1, "/otel/agent.jar".to_owned()),
+                (3, "a.jar".to_owned())
+            ]
         );
     }
 }
