@@ -177,7 +177,11 @@ impl Split<'_, '_> {
         let install = install_command(&runtime, &packages)?;
         let copies = match self.layout.shape {
             Shape::AppFolder => self.app_folder_copies(workdir.as_deref(), &command)?,
-            Shape::Artifact => self.artifact_copies(workdir.as_deref(), &command)?,
+            Shape::Artifact => self.artifact_copies(
+                workdir.as_deref(),
+                &command,
+                matches!(runtime.distro, Distro::Debian | Distro::Alpine),
+            )?,
         };
         let style = Style::detect(self.file.parse());
         let builder = self.builder_name();
@@ -398,40 +402,61 @@ impl Split<'_, '_> {
     ) -> Result<Vec<String>, String> {
         let mut needed = runtime.packages.clone();
         needed.extend(self.healthcheck_tools().into_iter().map(str::to_owned));
-        let mut removed: Vec<String> = Vec::new();
-        for run in self.of_kind(InstructionKind::Run) {
-            let Some(script) = run.script() else { continue };
-            for command in &script.lexed.commands {
-                let Some(packages) = PackageCommand::read(command) else {
-                    continue;
-                };
-                if packages.has_expansion {
-                    return Err("the build installs system packages named by variables".to_owned());
-                }
-                if packages.removes {
-                    removed.extend(packages.names);
-                    continue;
-                }
-                // `apk add --virtual .build-deps …` installs a group meant to be deleted.
-                if packages.virtual_group {
-                    continue;
-                }
-                for name in packages.names {
-                    for package in self.runtime_package(&name, runtime, hints)? {
-                        if !needed.contains(&package) {
-                            needed.push(package);
-                        }
-                    }
+        for installed in self.installed_packages()? {
+            if runtime.packages.contains(&installed.name) {
+                continue;
+            }
+            if installed.other_repository {
+                return Err(format!(
+                    "the build installs {} from another repository than the runtime image's",
+                    installed.name
+                ));
+            }
+            for package in self.runtime_package(&installed.name, runtime, hints)? {
+                if !needed.contains(&package) {
+                    needed.push(package);
                 }
             }
         }
-        needed.retain(|package| !removed.contains(package));
         for package in self.native_packages(runtime, hints)? {
             if !needed.contains(&package) {
                 needed.push(package);
             }
         }
         Ok(needed)
+    }
+
+    /// The system packages the stage's RUNs leave installed, in order: each install adds its
+    /// packages, each removal (`apt-get purge`, `apk del`, also of an `apk --virtual` group)
+    /// takes them away again.
+    fn installed_packages(&self) -> Result<Vec<Installed>, String> {
+        let mut installed: Vec<Installed> = Vec::new();
+        for run in self.of_kind(InstructionKind::Run) {
+            let Some(script) = run.script() else { continue };
+            for command in &script.lexed.commands {
+                let Some(packages) = PackageCommand::read(command)? else {
+                    continue;
+                };
+                if packages.removes {
+                    installed.retain(|entry| {
+                        !packages
+                            .names
+                            .iter()
+                            .any(|name| *name == entry.name || Some(name) == entry.group.as_ref())
+                    });
+                    continue;
+                }
+                for name in packages.names {
+                    installed.retain(|entry| entry.name != name);
+                    installed.push(Installed {
+                        name,
+                        group: packages.group.clone(),
+                        other_repository: packages.other_repository,
+                    });
+                }
+            }
+        }
+        Ok(installed)
     }
 
     /// The libraries the project's dependencies compiled against on the full Debian build
@@ -551,6 +576,7 @@ impl Split<'_, '_> {
         &self,
         workdir: Option<&str>,
         command: &[String],
+        has_userland: bool,
     ) -> Result<Vec<String>, String> {
         let outputs = self.build_outputs()?;
         let cwd = workdir.ok_or_else(|| {
@@ -564,7 +590,7 @@ impl Split<'_, '_> {
         let health_programs = self
             .healthcheck_programs()
             .into_iter()
-            .filter(|program| program.contains('/'))
+            .filter(|program| program.contains('/') && !is_system_program(program))
             .map(|program| (0, program));
         // Paths the environment makes the launcher load (`JAVA_TOOL_OPTIONS=-javaagent:…`).
         let environment_paths = self.environment_paths().into_iter().map(|path| (1, path));
@@ -591,15 +617,16 @@ impl Split<'_, '_> {
             });
             let path = candidates[0].clone();
             match produced {
-                // A folder of system programs (`go build -o /usr/local/bin/`) is not the
-                // application: only the program named.
-                Some((output, unit, true)) => copies.push(
-                    if is_glob(output) || SEARCH_PATH.contains(&output.trim_end_matches('/')) {
-                        unit
-                    } else {
-                        output.clone()
-                    },
-                ),
+                // A build into a folder of system programs (`go build -o /usr/local/bin/`)
+                // mixes its output with programs the build did not make.
+                Some((output, _, true)) if SEARCH_PATH.contains(&output.trim_end_matches('/')) => {
+                    return Err(format!(
+                        "the build writes into {output}, so which of its programs it made is unknown"
+                    ))
+                }
+                Some((output, unit, true)) => {
+                    copies.push(if is_glob(output) { unit } else { output.clone() })
+                }
                 Some((output, path, false)) => {
                     copies.push(distribution_of(output, &path, position).unwrap_or(path))
                 }
@@ -621,7 +648,7 @@ impl Split<'_, '_> {
         }
         copies.sort();
         copies.dedup();
-        self.check_healthcheck(cwd, &copies)?;
+        self.check_healthcheck(cwd, &copies, has_userland)?;
         let built = |copy: &String| outputs.iter().any(|(o, _)| produced_by(o, copy).is_some());
         if !copies.iter().any(built) {
             return Err("the command names no build output".to_owned());
@@ -631,18 +658,27 @@ impl Split<'_, '_> {
 
     /// The programs the `HEALTHCHECK` runs exist in the runtime stage: a copied path, the
     /// download tool installed for it, a runtime or base-system program, or a shell builtin.
-    fn check_healthcheck(&self, cwd: &str, copies: &[String]) -> Result<(), String> {
+    fn check_healthcheck(
+        &self,
+        cwd: &str,
+        copies: &[String],
+        has_userland: bool,
+    ) -> Result<(), String> {
         for program in self.healthcheck_programs() {
-            let available = if program.contains('/') {
-                let path = resolve(cwd, &program);
-                copies.iter().any(|copy| is_within(copy, &path))
+            let copied = |path: &str| copies.iter().any(|copy| is_within(copy, path));
+            let name = program.rsplit('/').next().unwrap_or(&program);
+            let system = !program.contains('/') || is_system_program(&program);
+            let available = if !system {
+                copied(&resolve(cwd, &program))
             } else {
-                [
-                    "curl", "wget", "exit", "true", "false", "test", "[", "echo", "kill",
-                ]
-                .contains(&program.as_str())
-                    || RUNTIME_PROGRAMS.contains(&program.as_str())
-                    || self.knowledge.is_shell_program(&program)
+                let base_system = ["curl", "wget", "exit", "true", "false", "test", "[", "echo"]
+                    .contains(&name)
+                    || self.knowledge.is_shell_program(name);
+                SEARCH_PATH
+                    .iter()
+                    .any(|dir| copied(&format!("{dir}/{name}")))
+                    || RUNTIME_PROGRAMS.contains(&name)
+                    || (base_system && has_userland)
             };
             if !available {
                 return Err(format!(
@@ -910,18 +946,29 @@ impl Split<'_, '_> {
     }
 }
 
+/// A package the build stage installed: its name as written, the `apk --virtual` group it
+/// belongs to, and whether it came from another repository (`apk add -X URL`, `apt-get -t`).
+struct Installed {
+    name: String,
+    group: Option<String>,
+    other_repository: bool,
+}
+
 /// A system package manager command of the build stage: what it installs or removes.
 struct PackageCommand {
     removes: bool,
-    virtual_group: bool,
+    group: Option<String>,
+    other_repository: bool,
     names: Vec<String>,
-    has_expansion: bool,
 }
 
 impl PackageCommand {
     /// `apt-get install …`, `apk add …`, `dnf install …` and their removals; option values
-    /// (`-o Dpkg::Options::=…`, `-t bookworm-backports`) are not package names.
-    fn read(command: &crate::model::shell::Command) -> Option<PackageCommand> {
+    /// (`-o Dpkg::Options::=…`, `-t bookworm-backports`) are not package names. `None` for
+    /// other commands and verbs that install nothing (`update`, `clean`); an error for a
+    /// package manager command it cannot read.
+    fn read(command: &crate::model::shell::Command) -> Result<Option<PackageCommand>, String> {
+        const MANAGERS: &[&str] = &["apt-get", "apt", "apk", "dnf", "yum", "microdnf"];
         const VALUE_OPTIONS: &[&str] = &[
             "-o",
             "--option",
@@ -941,40 +988,104 @@ impl PackageCommand {
             "--setopt",
             "--releasever",
             "--installroot",
+            "--enablerepo",
+            "--disablerepo",
+            "-d",
+            "--debuglevel",
+            "-e",
+            "--errorlevel",
+            "-x",
+            "--exclude",
+        ];
+        const OTHER_REPOSITORY: &[&str] = &[
+            "-X",
+            "--repository",
+            "--repositories-file",
+            "--enablerepo",
+            "--target-release",
+        ];
+        const NO_PACKAGES: &[&str] = &[
+            "update",
+            "upgrade",
+            "dist-upgrade",
+            "full-upgrade",
+            "clean",
+            "autoclean",
+            "autoremove",
+            "makecache",
+            "cache",
+            "check",
+            "list",
+            "search",
+            "info",
+            "policy",
+            "show",
+            "fix",
+            "config-manager",
+            "repolist",
         ];
         let mut words = command
             .words
             .iter()
             .skip_while(|w| crate::model::packages::is_assignment(&w.value));
-        let program = words.next()?.value.as_str();
-        if !["apt-get", "apt", "apk", "dnf", "yum", "microdnf"].contains(&program) {
-            return None;
+        let Some(program) = words.next().map(|w| w.value.as_str()) else {
+            return Ok(None);
+        };
+        if !MANAGERS.contains(&program) {
+            return Ok(None);
         }
+        let unreadable = || format!("the build runs `{program}` in a way dfmigrate cannot read");
         let mut positionals = Vec::new();
-        let mut virtual_group = false;
-        let mut has_expansion = false;
+        let mut group = None;
+        let mut other_repository = false;
         while let Some(word) = words.next() {
             let value = word.value.as_str();
-            if value.starts_with('-') {
-                let name = value.split('=').next().unwrap_or(value);
-                virtual_group |= program == "apk" && matches!(name, "--virtual" | "-t");
-                if VALUE_OPTIONS.contains(&value) {
-                    words.next();
-                }
+            if word.has_expansion || word.has_glob {
+                return Err("the build installs system packages named by variables".to_owned());
+            }
+            if !value.starts_with('-') {
+                positionals.push(value.to_owned());
                 continue;
             }
-            has_expansion |= word.has_expansion || word.has_glob;
-            positionals.push(value.to_owned());
+            let (name, inline) = match value.split_once('=') {
+                Some((name, inline)) => (name, Some(inline.to_owned())),
+                None => (value, None),
+            };
+            let apk_group = program == "apk" && matches!(name, "--virtual" | "-t");
+            let apt_release = program != "apk" && name == "-t";
+            other_repository |= OTHER_REPOSITORY.contains(&name) || apt_release;
+            let option_value = match inline {
+                Some(inline) => Some(inline),
+                None if VALUE_OPTIONS.contains(&name) => words.next().map(|w| w.value.clone()),
+                None => None,
+            };
+            if apk_group {
+                group = Some(option_value.ok_or_else(unreadable)?);
+            }
         }
-        let (verb, names) = positionals.split_first()?;
+        let Some((verb, names)) = positionals.split_first() else {
+            return Ok(None);
+        };
         let removes = matches!(verb.as_str(), "purge" | "remove" | "del" | "erase");
-        let installs = matches!(verb.as_str(), "install" | "add");
-        (removes || installs).then(|| PackageCommand {
+        let installs = matches!(verb.as_str(), "install" | "add" | "reinstall");
+        if !removes && !installs {
+            return if NO_PACKAGES.contains(&verb.as_str()) {
+                Ok(None)
+            } else {
+                Err(unreadable())
+            };
+        }
+        let mut names = names.to_vec();
+        if let (true, Some(group)) = (installs, &group) {
+            // `apk add --virtual NAME a b` installs a, b and the group NAME itself.
+            names.retain(|name| name != group);
+        }
+        Ok(Some(PackageCommand {
             removes,
-            virtual_group,
-            names: names.to_vec(),
-            has_expansion,
-        })
+            group,
+            other_repository,
+            names,
+        }))
     }
 }
 
@@ -1084,6 +1195,12 @@ fn produced_by(output: &str, path: &str) -> Option<String> {
 
 fn is_glob(output: &str) -> bool {
     output.contains(['*', '?', '['])
+}
+
+/// A program in one of the system's program folders (`/usr/bin/curl`).
+fn is_system_program(path: &str) -> bool {
+    path.rsplit_once('/')
+        .is_some_and(|(folder, _)| SEARCH_PATH.contains(&folder))
 }
 
 /// A program run from a `bin` folder inside a build output belongs to a distribution whose

@@ -108,18 +108,28 @@ fn check_substitutions(script: &ShellScript, knowledge: &KnowledgeBase) -> Resul
     Ok(())
 }
 
-/// Every file argument (the positional ones after the first `skip`) is a system file the
-/// runtime image has as well (`/proc/cpuinfo`).
+/// Every file argument (the positional ones after the first `skip`) is a kernel file the
+/// runtime container has as well (`/proc/cpuinfo`).
 fn reads_only_system_files(arguments: &[&str], skip: usize) -> bool {
-    arguments
-        .iter()
-        .filter(|word| !word.starts_with('-'))
-        .skip(skip)
-        .all(|file| {
-            ["/proc/", "/sys/", "/etc/", "/dev/"]
-                .iter()
-                .any(|root| file.starts_with(root) && !file.contains(".."))
-        })
+    // Kernel files only: the image's own `/etc` may hold what the build stage wrote there.
+    let kernel_file = |file: &&str| {
+        ["/proc/", "/sys/"]
+            .iter()
+            .any(|root| file.starts_with(root))
+            && !file.contains("..")
+            && !file.contains("/root")
+            && !file.contains('$')
+    };
+    // Options that name a file (`grep -f FILE`, `--file=FILE`) are not allowed.
+    let file_option = |word: &&str| {
+        (word.starts_with("-f") && !word.starts_with("--")) || word.starts_with("--file")
+    };
+    !arguments.iter().any(file_option)
+        && arguments
+            .iter()
+            .filter(|word| !word.starts_with('-'))
+            .skip(skip)
+            .all(kernel_file)
 }
 
 /// The bodies of the command substitutions in a word (`$(…)`, backquotes), including those
@@ -208,8 +218,9 @@ pub(super) fn prefixed_path<'w>(word: &'w str, path_prefixes: &[String]) -> Opti
     let rest = path_prefixes
         .iter()
         .find_map(|prefix| word.strip_prefix(prefix.as_str()))?;
+    // A path from a variable is kept as written: it cannot be traced, so the split declines.
     let path = rest.split('=').next().unwrap_or(rest);
-    (!path.is_empty() && !path.contains(['$', '`'])).then_some(path)
+    (!path.is_empty()).then_some(path)
 }
 
 /// `lib/*` → `lib` (a class path wildcard names the folder's jars).
