@@ -175,13 +175,12 @@ impl Split<'_, '_> {
         }
         let packages = self.runtime_packages(&runtime, &hints)?;
         let install = install_command(&runtime, &packages)?;
+        let has_userland = matches!(runtime.distro, Distro::Debian | Distro::Alpine);
         let copies = match self.layout.shape {
-            Shape::AppFolder => self.app_folder_copies(workdir.as_deref(), &command)?,
-            Shape::Artifact => self.artifact_copies(
-                workdir.as_deref(),
-                &command,
-                matches!(runtime.distro, Distro::Debian | Distro::Alpine),
-            )?,
+            Shape::AppFolder => {
+                self.app_folder_copies(workdir.as_deref(), &command, has_userland)?
+            }
+            Shape::Artifact => self.artifact_copies(workdir.as_deref(), &command, has_userland)?,
         };
         let style = Style::detect(self.file.parse());
         let builder = self.builder_name();
@@ -522,6 +521,7 @@ impl Split<'_, '_> {
         &self,
         workdir: Option<&str>,
         command: &[String],
+        has_userland: bool,
     ) -> Result<Vec<String>, String> {
         let app = workdir
             .filter(|w| *w != "/")
@@ -567,6 +567,7 @@ impl Split<'_, '_> {
                 "the command runs {program}, which the runtime image may not have"
             ));
         }
+        self.check_healthcheck(app, &copies, has_userland)?;
         Ok(copies)
     }
 
