@@ -401,11 +401,23 @@ impl Split<'_, '_> {
     ) -> Result<Vec<String>, String> {
         let mut needed = runtime.packages.clone();
         needed.extend(self.healthcheck_tools().into_iter().map(str::to_owned));
+        let added_repository = self.of_kind(InstructionKind::Run).any(|run| {
+            let text = run.logical_text();
+            [
+                "sources.list",
+                "add-apt-repository",
+                "/etc/apk/repositories",
+                "--add-repo",
+                "yum.repos.d",
+            ]
+            .iter()
+            .any(|marker| text.contains(marker))
+        });
         for installed in self.installed_packages()? {
             if runtime.packages.contains(&installed.name) {
                 continue;
             }
-            if installed.other_repository {
+            if installed.other_repository || added_repository {
                 return Err(format!(
                     "the build installs {} from another repository than the runtime image's",
                     installed.name
@@ -446,6 +458,14 @@ impl Split<'_, '_> {
                     continue;
                 }
                 for name in packages.names {
+                    // A package installed on its own stays when a group installs it again
+                    // (apk keeps it in its world file).
+                    if installed
+                        .iter()
+                        .any(|e| e.name == name && e.group.is_none())
+                    {
+                        continue;
+                    }
                     installed.retain(|entry| entry.name != name);
                     installed.push(Installed {
                         name,
@@ -668,18 +688,16 @@ impl Split<'_, '_> {
         for program in self.healthcheck_programs() {
             let copied = |path: &str| copies.iter().any(|copy| is_within(copy, path));
             let name = program.rsplit('/').next().unwrap_or(&program);
-            let system = !program.contains('/') || is_system_program(&program);
-            let available = if !system {
-                copied(&resolve(cwd, &program))
+            let available = if !program.contains('/') {
+                self.bare_program_available(name, copies, has_userland)
+            } else if is_system_program(&program) {
+                // Only that path: the download tool the runtime stage installs, or a copy.
+                copied(&program)
+                    || (["curl", "wget"].contains(&name)
+                        && program.starts_with("/usr/bin/")
+                        && has_userland)
             } else {
-                let base_system = ["curl", "wget", "exit", "true", "false", "test", "[", "echo"]
-                    .contains(&name)
-                    || self.knowledge.is_shell_program(name);
-                SEARCH_PATH
-                    .iter()
-                    .any(|dir| copied(&format!("{dir}/{name}")))
-                    || RUNTIME_PROGRAMS.contains(&name)
-                    || (base_system && has_userland)
+                copied(&resolve(cwd, &program))
             };
             if !available {
                 return Err(format!(
@@ -688,6 +706,20 @@ impl Split<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// A program found on PATH in the runtime stage: copied into a PATH folder, the runtime's
+    /// own, or a base-system program or download tool where the runtime has a userland.
+    fn bare_program_available(&self, name: &str, copies: &[String], has_userland: bool) -> bool {
+        let copied = |path: &str| copies.iter().any(|copy| is_within(copy, path));
+        let base_system = ["curl", "wget", "exit", "true", "false", "test", "[", "echo"]
+            .contains(&name)
+            || self.knowledge.is_shell_program(name);
+        SEARCH_PATH
+            .iter()
+            .any(|dir| copied(&format!("{dir}/{name}")))
+            || RUNTIME_PROGRAMS.contains(&name)
+            || (base_system && has_userland)
     }
 
     /// Paths after the profile's path prefixes in the stage's `ENV` values.
@@ -991,12 +1023,6 @@ impl PackageCommand {
             "--installroot",
             "--enablerepo",
             "--disablerepo",
-            "-d",
-            "--debuglevel",
-            "-e",
-            "--errorlevel",
-            "-x",
-            "--exclude",
         ];
         const OTHER_REPOSITORY: &[&str] = &[
             "-X",
@@ -1024,6 +1050,15 @@ impl PackageCommand {
             "fix",
             "config-manager",
             "repolist",
+        ];
+        // yum and dnf only: apt-get's `-d` is `--download-only`.
+        const YUM_VALUE_OPTIONS: &[&str] = &[
+            "-d",
+            "--debuglevel",
+            "-e",
+            "--errorlevel",
+            "-x",
+            "--exclude",
         ];
         let mut words = command
             .words
@@ -1057,7 +1092,11 @@ impl PackageCommand {
             other_repository |= OTHER_REPOSITORY.contains(&name) || apt_release;
             let option_value = match inline {
                 Some(inline) => Some(inline),
-                None if VALUE_OPTIONS.contains(&name) => words.next().map(|w| w.value.clone()),
+                None if VALUE_OPTIONS.contains(&name)
+                    || (!program.starts_with("apt") && YUM_VALUE_OPTIONS.contains(&name)) =>
+                {
+                    words.next().map(|w| w.value.clone())
+                }
                 None => None,
             };
             if apk_group {
@@ -1075,6 +1114,16 @@ impl PackageCommand {
             } else {
                 Err(unreadable())
             };
+        }
+        if installs
+            && names
+                .iter()
+                .any(|name| name.contains('/') || name.contains("://"))
+        {
+            return Err(format!(
+                "the build installs a package file or a package from a named release ({})",
+                names.join(" ")
+            ));
         }
         let mut names = names.to_vec();
         if let (true, Some(group)) = (installs, &group) {
