@@ -5,6 +5,7 @@ use crate::context::BuildContext;
 use crate::knowledge::{
     Distro, KnowledgeBase, Profile, RuntimeHints, RuntimeImage, RuntimeLayout, Shape,
 };
+use crate::model::packages::PackageChange;
 use crate::model::paths::{copy_arguments, is_within, normalize, resolve};
 use crate::model::{workdir_after, Dockerfile, Instruction, Stage};
 use crate::style::Style;
@@ -445,7 +446,7 @@ impl Split<'_, '_> {
         for run in self.of_kind(InstructionKind::Run) {
             let Some(script) = run.script() else { continue };
             for command in &script.lexed.commands {
-                let Some(packages) = PackageCommand::read(command)? else {
+                let Some(packages) = PackageChange::read(command)? else {
                     continue;
                 };
                 if packages.removes {
@@ -985,158 +986,6 @@ struct Installed {
     name: String,
     group: Option<String>,
     other_repository: bool,
-}
-
-/// A system package manager command of the build stage: what it installs or removes.
-struct PackageCommand {
-    removes: bool,
-    group: Option<String>,
-    other_repository: bool,
-    names: Vec<String>,
-}
-
-impl PackageCommand {
-    /// `apt-get install …`, `apk add …`, `dnf install …` and their removals; option values
-    /// (`-o Dpkg::Options::=…`, `-t bookworm-backports`) are not package names. `None` for
-    /// other commands and verbs that install nothing (`update`, `clean`); an error for a
-    /// package manager command it cannot read.
-    fn read(command: &crate::model::shell::Command) -> Result<Option<PackageCommand>, String> {
-        const MANAGERS: &[&str] = &["apt-get", "apt", "apk", "dnf", "yum", "microdnf"];
-        const VALUE_OPTIONS: &[&str] = &[
-            "-o",
-            "--option",
-            "-t",
-            "--target-release",
-            "-c",
-            "--config-file",
-            "--virtual",
-            "-X",
-            "--repository",
-            "--repositories-file",
-            "--root",
-            "--cache-dir",
-            "--arch",
-            "-p",
-            "--keys-dir",
-            "--setopt",
-            "--releasever",
-            "--installroot",
-            "--enablerepo",
-            "--disablerepo",
-        ];
-        const OTHER_REPOSITORY: &[&str] = &[
-            "-X",
-            "--repository",
-            "--repositories-file",
-            "--enablerepo",
-            "--target-release",
-        ];
-        const NO_PACKAGES: &[&str] = &[
-            "update",
-            "upgrade",
-            "dist-upgrade",
-            "full-upgrade",
-            "clean",
-            "autoclean",
-            "autoremove",
-            "makecache",
-            "cache",
-            "check",
-            "list",
-            "search",
-            "info",
-            "policy",
-            "show",
-            "fix",
-            "config-manager",
-            "repolist",
-        ];
-        // yum and dnf only: apt-get's `-d` is `--download-only`.
-        const YUM_VALUE_OPTIONS: &[&str] = &[
-            "-d",
-            "--debuglevel",
-            "-e",
-            "--errorlevel",
-            "-x",
-            "--exclude",
-        ];
-        let mut words = command
-            .words
-            .iter()
-            .skip_while(|w| crate::model::packages::is_assignment(&w.value));
-        let Some(program) = words.next().map(|w| w.value.as_str()) else {
-            return Ok(None);
-        };
-        if !MANAGERS.contains(&program) {
-            return Ok(None);
-        }
-        let unreadable = || format!("the build runs `{program}` in a way dfmigrate cannot read");
-        let mut positionals = Vec::new();
-        let mut group = None;
-        let mut other_repository = false;
-        while let Some(word) = words.next() {
-            let value = word.value.as_str();
-            if word.has_expansion || word.has_glob {
-                return Err("the build installs system packages named by variables".to_owned());
-            }
-            if !value.starts_with('-') {
-                positionals.push(value.to_owned());
-                continue;
-            }
-            let (name, inline) = match value.split_once('=') {
-                Some((name, inline)) => (name, Some(inline.to_owned())),
-                None => (value, None),
-            };
-            let apk_group = program == "apk" && matches!(name, "--virtual" | "-t");
-            let apt_release = program != "apk" && name == "-t";
-            other_repository |= OTHER_REPOSITORY.contains(&name) || apt_release;
-            let option_value = match inline {
-                Some(inline) => Some(inline),
-                None if VALUE_OPTIONS.contains(&name)
-                    || (!program.starts_with("apt") && YUM_VALUE_OPTIONS.contains(&name)) =>
-                {
-                    words.next().map(|w| w.value.clone())
-                }
-                None => None,
-            };
-            if apk_group {
-                group = Some(option_value.ok_or_else(unreadable)?);
-            }
-        }
-        let Some((verb, names)) = positionals.split_first() else {
-            return Ok(None);
-        };
-        let removes = matches!(verb.as_str(), "purge" | "remove" | "del" | "erase");
-        let installs = matches!(verb.as_str(), "install" | "add" | "reinstall");
-        if !removes && !installs {
-            return if NO_PACKAGES.contains(&verb.as_str()) {
-                Ok(None)
-            } else {
-                Err(unreadable())
-            };
-        }
-        if installs
-            && names
-                .iter()
-                .any(|name| name.contains('/') || name.contains("://"))
-        {
-            return Err(format!(
-                "the build installs a package file or a package from a named release ({})",
-                names.join(" ")
-            ));
-        }
-        let mut names = names.to_vec();
-        if let (true, Some(group)) = (installs, &group) {
-            // `apk add --virtual NAME a b` installs a, b and the group NAME itself.
-            names.retain(|name| name != group);
-        }
-        Ok(Some(PackageCommand {
-            removes,
-            group,
-            other_repository,
-            names,
-        }))
-    }
 }
 
 /// The Debian release whose package names the runtime stage uses: the runtime's, unless it
