@@ -15,6 +15,7 @@ use crate::syntax::{parse_owned, Parse, TextRange, TokenKind};
 use crate::transforms::{Applicability, Context, Edit, Finding, Fix, Transform};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// Rounds of fixing before the engine gives up and reports non-convergence.
 pub const MAX_ROUNDS: usize = 10;
@@ -361,12 +362,14 @@ fn changes(edit: &Edit, text: &str) -> bool {
 fn collect_findings(job: &Job, parse: &Parse) -> Vec<Finding> {
     let file = Dockerfile::new(parse);
     let mut findings = Vec::new();
+    let opened_context = OnceLock::new();
     for transform in job.transforms {
         let context = Context {
             path: job.path,
             build_context: job.build_context,
             options: job.options.get(transform.id()),
             knowledge: job.knowledge,
+            opened_context: Some(&opened_context),
         };
         transform.run(&file, &context, &mut findings);
     }

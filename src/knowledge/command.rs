@@ -8,6 +8,7 @@
 use super::profile::Profile;
 use super::NameGlob;
 use crate::context::BuildContext;
+use crate::model::packages::is_assignment;
 use crate::model::shell::Command;
 use serde::Deserialize;
 
@@ -217,7 +218,7 @@ impl Words {
         let start = command
             .words
             .iter()
-            .position(|word| !super::is_assignment(&word.value))?;
+            .position(|word| !is_assignment(&word.value))?;
         let raw = |word: &crate::model::shell::ShellWord| Word {
             value: word.value.clone(),
             raw: script

@@ -579,15 +579,6 @@ fn toml_lookup<'t>(table: &'t toml::Table, key: &str) -> Option<&'t toml::Value>
     parts.try_fold(first, |value, part| value.get(part))
 }
 
-/// `NAME=value`, a shell variable assignment prefix.
-fn is_assignment(word: &str) -> bool {
-    word.split_once('=').is_some_and(|(name, _)| {
-        !name.is_empty()
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !name.starts_with(|c: char| c.is_ascii_digit())
-    })
-}
-
 /// A regular expression read from data, matched anywhere in a line.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(try_from = "String")]

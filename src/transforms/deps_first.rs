@@ -27,21 +27,13 @@ impl Transform for DepsFirst {
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
-        let Some(root) = context.build_context else {
-            return;
-        };
-        let mut build_context = None;
         for stage in file.stages() {
             let instructions = file.stage_instructions(stage);
             let Some(copy_at) = instructions.iter().position(copies_whole_context) else {
                 continue;
             };
-            let build_context = match &build_context {
-                Some(opened) => opened,
-                None => match BuildContext::open(root, context.path) {
-                    Ok(opened) => build_context.insert(opened),
-                    Err(_) => return,
-                },
+            let Some(build_context) = context.build_context_files() else {
+                return;
             };
             let stage = StageView {
                 file,

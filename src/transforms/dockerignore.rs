@@ -1,7 +1,6 @@
 #![doc = include_str!("../../transforms/docs/dockerignore.md")]
 
 use super::{Applicability, Context, Finding, Transform};
-use crate::context::BuildContext;
 use crate::model::{Dockerfile, Instruction};
 use crate::syntax::InstructionKind;
 
@@ -42,13 +41,10 @@ impl Transform for Dockerignore {
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
-        let Some(root) = context.build_context else {
-            return;
-        };
         let Some(copy) = file.instructions().iter().find(|i| copies_whole_context(i)) else {
             return;
         };
-        let Ok(build_context) = BuildContext::open(root, context.path) else {
+        let Some(build_context) = context.build_context_files() else {
             return;
         };
         if build_context.ignore_file().is_some() {

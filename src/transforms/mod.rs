@@ -16,11 +16,13 @@ mod reorder_layers;
 mod slim_runtime;
 mod split_stages;
 
+use crate::context::BuildContext;
 use crate::knowledge::KnowledgeBase;
 use crate::model::Dockerfile;
 use crate::syntax::TextRange;
 use serde::Serialize;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// How confident a fix is, in ruff's terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -145,6 +147,9 @@ pub struct Context<'a> {
     /// The knowledge base with the configuration's `[ecosystems]`/`[[images]]`; `None` means
     /// the built-in one.
     pub knowledge: Option<&'a KnowledgeBase>,
+    /// The build context's files, opened once for all transforms of a round (see
+    /// [`Context::build_context_files`]).
+    pub opened_context: Option<&'a OnceLock<Option<BuildContext>>>,
 }
 
 impl<'a> Context<'a> {
@@ -154,6 +159,16 @@ impl<'a> Context<'a> {
             Some(knowledge) => knowledge,
             None => KnowledgeBase::builtin(),
         }
+    }
+
+    /// The build context's files and ignore rules, opened on first use and shared by the
+    /// transforms; `None` without a build context folder or when it cannot be read.
+    pub fn build_context_files(&self) -> Option<&'a BuildContext> {
+        let root = self.build_context?;
+        let path = self.path;
+        self.opened_context?
+            .get_or_init(|| BuildContext::open(root, path).ok())
+            .as_ref()
     }
 }
 

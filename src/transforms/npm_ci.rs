@@ -67,10 +67,6 @@ impl Transform for NpmCi {
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
-        let Some(root) = context.build_context else {
-            return;
-        };
-        let mut build_context = None;
         for run in file.of_kind(InstructionKind::Run) {
             let Some(script) = run.script().filter(|s| !s.lexed.incomplete) else {
                 continue;
@@ -82,12 +78,8 @@ impl Transform for NpmCi {
             if installs.is_empty() {
                 continue;
             }
-            let build_context = match &build_context {
-                Some(opened) => opened,
-                None => match BuildContext::open(root, context.path) {
-                    Ok(opened) => build_context.insert(opened),
-                    Err(_) => return,
-                },
+            let Some(build_context) = context.build_context_files() else {
+                return;
             };
             let check = RunCheck {
                 id: self.id(),

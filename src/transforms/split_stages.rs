@@ -5,7 +5,7 @@ use crate::context::BuildContext;
 use crate::knowledge::{
     Distro, KnowledgeBase, Profile, RuntimeHints, RuntimeImage, RuntimeLayout, Shape,
 };
-use crate::model::packages::PackageChange;
+use crate::model::packages::{is_assignment, PackageChange};
 use crate::model::paths::{copy_arguments, is_within, normalize, resolve};
 use crate::model::{workdir_after, Dockerfile, Instruction, Stage};
 use crate::style::Style;
@@ -74,11 +74,9 @@ impl Transform for SplitStages {
         {
             return;
         }
-        let build_context = context
-            .build_context
-            .and_then(|root| BuildContext::open(root, context.path).ok())
-            .unwrap_or_else(BuildContext::without_files);
-        let Some((profile, layout, detected)) = choose_profile(knowledge, stage, &build_context)
+        let without_files = BuildContext::without_files();
+        let build_context = context.build_context_files().unwrap_or(&without_files);
+        let Some((profile, layout, detected)) = choose_profile(knowledge, stage, build_context)
         else {
             return;
         };
@@ -90,7 +88,7 @@ impl Transform for SplitStages {
             profile,
             layout,
             detected,
-            context: &build_context,
+            context: build_context,
         };
         let from = &instructions[0];
         let finding = |message: String, fix: Option<Fix>| Finding {
@@ -383,11 +381,13 @@ impl Split<'_, '_> {
 
     /// The download tools the `HEALTHCHECK` calls (toolchain images have them, slim ones not).
     fn healthcheck_tools(&self) -> Vec<&'static str> {
+        let programs = self.healthcheck_programs();
         ["curl", "wget"]
             .into_iter()
             .filter(|tool| {
-                self.of_kind(InstructionKind::Healthcheck)
-                    .any(|check| check.logical_text().contains(tool))
+                programs
+                    .iter()
+                    .any(|program| program.rsplit('/').next() == Some(*tool))
             })
             .collect()
     }
@@ -751,7 +751,7 @@ impl Split<'_, '_> {
                         command
                             .words
                             .iter()
-                            .find(|w| !crate::model::packages::is_assignment(&w.value))
+                            .find(|w| !is_assignment(&w.value))
                             .map(|w| w.value.clone())
                     }))
                 }
