@@ -3,16 +3,22 @@
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::{
-    Distro, KnowledgeBase, Profile, RuntimeHints, RuntimeImage, RuntimeLayout, Shape,
+    image_name, Distro, KnowledgeBase, Profile, RuntimeHints, RuntimeImage, RuntimeLayout, Shape,
 };
 use crate::model::packages::{is_assignment, PackageChange};
 use crate::model::paths::{copy_arguments, is_within, normalize, resolve};
-use crate::model::{workdir_after, Dockerfile, Instruction, Stage};
+use crate::model::{workdir_after, Dockerfile, ImageRef, Instruction, Stage};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
 use launch::{command_words, named_paths, names_a_file};
 
 mod launch;
+mod static_site;
+
+use static_site::StaticSite;
+
+/// The image rule flavour of web server images for static front-end builds.
+const STATIC_SITE: &str = "static-site";
 
 pub struct SplitStages;
 
@@ -157,6 +163,30 @@ impl Split<'_, '_> {
     fn plan(&self) -> Result<Option<Plan>, String> {
         let command = self.command()?;
         let workdir = self.workdir()?;
+        // A command that only serves a built folder of static files gets a web server image;
+        // when that cannot be done, the runtime image keeps running the command.
+        let static_site = match self.static_site_plan(&command, workdir.as_deref()) {
+            Ok(Some(plan)) => return Ok(Some(plan)),
+            Ok(None) => None,
+            Err(reason) => Some(reason),
+        };
+        let plan = self.runtime_plan(&command, workdir)?;
+        Ok(plan.map(|mut plan| {
+            if let Some(reason) = static_site {
+                plan.message
+                    .push_str(&format!(" (not served by a web server image: {reason})"));
+            }
+            plan
+        }))
+    }
+
+    /// The runtime image of the builder image's ecosystem, receiving the artifacts the command
+    /// needs.
+    fn runtime_plan(
+        &self,
+        command: &[String],
+        workdir: Option<String>,
+    ) -> Result<Option<Plan>, String> {
         let hints = RuntimeHints {
             static_binary: self.file.text().contains("CGO_ENABLED=0"),
             flavour: None,
@@ -177,21 +207,14 @@ impl Split<'_, '_> {
         let has_userland = matches!(runtime.distro, Distro::Debian | Distro::Alpine);
         let copies = match self.layout.shape {
             Shape::AppFolder => {
-                self.app_folder_copies(workdir.as_deref(), &command, has_userland)?
+                self.app_folder_copies(workdir.as_deref(), command, has_userland)?
             }
-            Shape::Artifact => self.artifact_copies(workdir.as_deref(), &command, has_userland)?,
+            Shape::Artifact => self.artifact_copies(workdir.as_deref(), command, has_userland)?,
         };
         let style = Style::detect(self.file.parse());
         let builder = self.builder_name();
-        let mut edits = Vec::new();
-        if self.stage.name.is_none() {
-            let as_word = if style.uppercase_keywords { "AS" } else { "as" };
-            edits.push(Edit::insert(
-                self.instructions[0].content_end(),
-                format!(" {as_word} {builder}"),
-            ));
-        }
-        let prune = self.prune(&command);
+        let mut edits: Vec<Edit> = self.name_builder(&builder, &style).into_iter().collect();
+        let prune = self.prune(command);
         if let Some(prune) = prune {
             edits.push(self.prune_edit(prune, &style));
         }
@@ -203,21 +226,7 @@ impl Split<'_, '_> {
             install: install.as_deref(),
         };
         let runtime_stage = self.runtime_stage(&parts, &style);
-        let end = self.file.text().len();
-        let line_break = if self.file.text().ends_with('\n') {
-            ""
-        } else {
-            style.newline
-        };
-        let stage_text = format!("{line_break}{runtime_stage}");
-        // The prune may land at the very end too (a last RUN after CMD): one insertion, in order.
-        match edits
-            .iter_mut()
-            .find(|edit| edit.start == end && edit.end == end)
-        {
-            Some(prune) => prune.content.push_str(&stage_text),
-            None => edits.push(Edit::insert(end, stage_text)),
-        }
+        self.append_stage(&mut edits, runtime_stage, &style);
         let installs = if packages.is_empty() {
             String::new()
         } else {
@@ -231,6 +240,186 @@ impl Split<'_, '_> {
             if prune.is_some() { " (development dependencies pruned)" } else { "" },
         );
         Ok(Some(Plan { message, edits }))
+    }
+
+    /// ` AS builder` after the stage's `FROM`, unless the stage has a name already.
+    fn name_builder(&self, builder: &str, style: &Style) -> Option<Edit> {
+        let as_word = if style.uppercase_keywords { "AS" } else { "as" };
+        self.stage.name.is_none().then(|| {
+            Edit::insert(
+                self.instructions[0].content_end(),
+                format!(" {as_word} {builder}"),
+            )
+        })
+    }
+
+    /// Appends the new final stage at the end of the file, after a blank line.
+    fn append_stage(&self, edits: &mut Vec<Edit>, stage: String, style: &Style) {
+        let end = self.file.text().len();
+        let line_break = if self.file.text().ends_with('\n') {
+            ""
+        } else {
+            style.newline
+        };
+        let stage_text = format!("{line_break}{stage}");
+        // The prune may land at the very end too (a last RUN after CMD): one insertion, in order.
+        match edits
+            .iter_mut()
+            .find(|edit| edit.start == end && edit.end == end)
+        {
+            Some(prune) => prune.content.push_str(&stage_text),
+            None => edits.push(Edit::insert(end, stage_text)),
+        }
+    }
+
+    /// A Node.js stage whose command only serves a folder of static files (`serve -s build`):
+    /// that folder on the web server image of the `static-site` image rule (an unprivileged
+    /// nginx) configured to serve it the same way. `None` when the command is no such server
+    /// or no web server image is known for the builder image.
+    fn static_site_plan(
+        &self,
+        command: &[String],
+        workdir: Option<&str>,
+    ) -> Result<Option<Plan>, String> {
+        let Some(site) = static_site::read(command, self.sets_variable("PORT")) else {
+            return Ok(None);
+        };
+        let web_hints = RuntimeHints {
+            flavour: Some(STATIC_SITE.to_owned()),
+            ..RuntimeHints::default()
+        };
+        let Some(web) = self.knowledge.runtime_for(&self.stage.base, &web_hints) else {
+            return Ok(None);
+        };
+        let plain = self
+            .knowledge
+            .runtime_for(&self.stage.base, &RuntimeHints::default());
+        if plain.as_ref() == Some(&web) {
+            return Ok(None);
+        }
+        let site = site?;
+        let folder = match workdir {
+            _ if site.folder.starts_with('/') => normalize(&site.folder),
+            Some(cwd) => resolve(cwd, &site.folder),
+            None => {
+                return Err(format!(
+                    "{} serves {} relative to a working directory that is not known",
+                    site.server, site.folder
+                ))
+            }
+        };
+        if Some(folder.as_str()) == workdir || folder == "/" {
+            return Ok(None);
+        }
+        self.check_static_site(&web, &site)?;
+        let style = Style::detect(self.file.parse());
+        let builder = self.builder_name();
+        let mut edits: Vec<Edit> = self.name_builder(&builder, &style).into_iter().collect();
+        let keyword = |kind| style.keyword(kind);
+        let config: Vec<String> = static_site::nginx_config(&site)
+            .iter()
+            .map(|line| format!("'{line}'"))
+            .collect();
+        let body = [
+            format!(
+                "{} --from={builder} {}",
+                keyword(InstructionKind::Copy),
+                copy_arguments(&[folder.clone()], static_site::SITE_ROOT)
+            ),
+            format!(
+                "{} printf '%s\\n'{}{} > {}",
+                keyword(InstructionKind::Run),
+                style.line_break(),
+                config.join(&style.line_break()),
+                static_site::SITE_CONFIG
+            ),
+        ];
+        let carried = [
+            InstructionKind::Label,
+            InstructionKind::Expose,
+            InstructionKind::Healthcheck,
+        ];
+        let stage = self.stage_text(&web.reference, &body, &carried, &style);
+        self.append_stage(&mut edits, stage, &style);
+        let fallback = if site.single_page {
+            ", unknown paths answered with index.html"
+        } else {
+            ""
+        };
+        let message = format!(
+            "{} ships Node.js to serve static files: build there and serve {folder} with nginx on {} (port {}{fallback}); nginx's own CMD, user and STOPSIGNAL replace the stage's; review the generated site configuration",
+            self.stage.base.raw, web.reference, site.port
+        );
+        Ok(Some(Plan { message, edits }))
+    }
+
+    /// What the web server stage cannot carry over: an image that is not nginx (whose site
+    /// configuration is written), SHELL/ONBUILD, a VOLUME (the server writes nowhere), and a
+    /// HEALTHCHECK program other than BusyBox `wget` and shell builtins.
+    fn check_static_site(&self, web: &RuntimeImage, site: &StaticSite) -> Result<(), String> {
+        // serve reads rewrites, headers and redirects from a serve.json in the served folder,
+        // which front-end builds copy there from `public/` or `static/`.
+        if site.server == "serve" {
+            let served = site.folder.trim_start_matches("./").trim_end_matches('/');
+            let config = ["", "public/", "static/", &format!("{served}/")]
+                .into_iter()
+                .map(|folder| format!("{folder}serve.json"))
+                .find(|path| self.context.is_available(path));
+            if let Some(config) = config {
+                return Err(format!(
+                    "{config} configures serve in ways the generated nginx site would not follow"
+                ));
+            }
+        }
+        if !image_name(&ImageRef::parse(&web.reference)).contains("nginx") {
+            return Err(format!(
+                "the static-site image {} is not an nginx image, whose configuration dfmigrate writes",
+                web.reference
+            ));
+        }
+        for kind in [
+            InstructionKind::Shell,
+            InstructionKind::Onbuild,
+            InstructionKind::Volume,
+        ] {
+            if let Some(instruction) = self.of_kind(kind).next() {
+                return Err(format!(
+                    "the {} on line {} has no place in a web server image",
+                    instruction.keyword().value.to_ascii_uppercase(),
+                    instruction.start_line()
+                ));
+            }
+        }
+        let builtins = ["wget", "exit", "true", "false", "test", "[", "echo"];
+        if let Some(program) = self
+            .healthcheck_programs()
+            .into_iter()
+            .find(|program| !builtins.contains(&program.as_str()))
+        {
+            return Err(format!(
+                "the HEALTHCHECK runs {program}, which {} does not have",
+                web.reference
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the stage (or a global ARG) defines the variable `name`.
+    fn sets_variable(&self, name: &str) -> bool {
+        let globals = self
+            .file
+            .instructions()
+            .iter()
+            .take_while(|i| i.stage.is_none());
+        let arguments = globals
+            .chain(self.of_kind(InstructionKind::Arg))
+            .flat_map(|i| i.arg_definitions())
+            .any(|(key, _)| key == name);
+        arguments
+            || self
+                .of_kind(InstructionKind::Env)
+                .flat_map(|env| env.pairs())
+                .any(|(key, _, _)| key.value == name)
     }
 
     /// The words the container runs: ENTRYPOINT then CMD, each in exec form or a plain command.
@@ -578,12 +767,17 @@ impl Split<'_, '_> {
                 .keep
                 .iter()
                 .any(|keep| PATH_ROOTS.contains(&keep.as_str()));
-        if !RUNTIME_PROGRAMS.contains(&program)
-            && !installed
-            && !copies
-                .iter()
-                .any(|folder| is_within(folder, &resolve(app, program)))
-        {
+        let copied = |path: &str| copies.iter().any(|folder| is_within(folder, path));
+        let found = if program.contains('/') {
+            copied(&resolve(app, program))
+        } else {
+            installed
+                || self
+                    .search_path()
+                    .iter()
+                    .any(|dir| copied(&format!("{dir}/{program}")))
+        };
+        if !RUNTIME_PROGRAMS.contains(&program) && !found {
             return Err(format!(
                 "the command runs {program}, which the runtime image may not have"
             ));
@@ -624,7 +818,7 @@ impl Split<'_, '_> {
         {
             // A program without a slash is looked up on PATH, not in the working directory.
             let candidates: Vec<String> = if position == 0 && !word.contains('/') {
-                SEARCH_PATH
+                self.search_path()
                     .iter()
                     .map(|dir| format!("{dir}/{word}"))
                     .collect()
@@ -716,11 +910,34 @@ impl Split<'_, '_> {
         let base_system = ["curl", "wget", "exit", "true", "false", "test", "[", "echo"]
             .contains(&name)
             || self.knowledge.is_shell_program(name);
-        SEARCH_PATH
+        self.search_path()
             .iter()
             .any(|dir| copied(&format!("{dir}/{name}")))
             || RUNTIME_PROGRAMS.contains(&name)
             || (base_system && has_userland)
+    }
+
+    /// The folders a bare program name is looked up in: those of the stage's `ENV PATH`, its
+    /// `$PATH` standing for the image's own, else the image's.
+    fn search_path(&self) -> Vec<String> {
+        let mut path: Vec<String> = SEARCH_PATH.iter().map(|dir| (*dir).to_owned()).collect();
+        let values = self
+            .of_kind(InstructionKind::Env)
+            .flat_map(|env| env.pairs())
+            .filter(|(key, _, _)| key.value == "PATH");
+        for (_, value, _) in values {
+            let previous = std::mem::take(&mut path);
+            for entry in value.value.trim_matches('"').split(':') {
+                match entry {
+                    "$PATH" | "${PATH}" => path.extend(previous.iter().cloned()),
+                    entry if entry.starts_with('/') && !entry.contains('$') => {
+                        path.push(normalize(entry))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        path
     }
 
     /// Paths after the profile's path prefixes in the stage's `ENV` values.
@@ -896,13 +1113,43 @@ impl Split<'_, '_> {
             install,
         } = parts;
         let keyword = |kind| style.keyword(kind);
+        let mut body = Vec::new();
+        // System packages first, as the build stage installed them before setting up the
+        // application (an `ENV LD_PRELOAD` of a library the install brings must follow it);
+        // the copies use literal paths, so no variable of the stage is needed before them.
+        if let Some(install) = install {
+            body.push(format!("{} {install}", keyword(InstructionKind::Run)));
+        }
+        if let Some(workdir) = workdir {
+            body.push(format!("{} {workdir}", keyword(InstructionKind::Workdir)));
+        }
+        for path in copies.iter() {
+            body.push(format!(
+                "{} --from={builder} {}",
+                keyword(InstructionKind::Copy),
+                copy_arguments(std::slice::from_ref(path), path)
+            ));
+        }
+        self.stage_text(&runtime.reference, &body, RUNTIME_CONFIG, style)
+    }
+
+    /// A new final stage: `FROM reference`, the global build arguments it uses, `body`, then
+    /// the stage's ARG, ENV and `carried` instructions in their original order, so each sees the
+    /// variables it saw before (`EXPOSE $PORT`).
+    fn stage_text(
+        &self,
+        reference: &str,
+        body: &[String],
+        carried: &[InstructionKind],
+        style: &Style,
+    ) -> String {
+        let keyword = |kind| style.keyword(kind);
         let newline = style.newline;
         let mut text = String::new();
         text.push_str(newline);
         text.push_str(&format!(
-            "{} {}{newline}",
-            keyword(InstructionKind::From),
-            runtime.reference
+            "{} {reference}{newline}",
+            keyword(InstructionKind::From)
         ));
         for name in self.global_args_used() {
             text.push_str(&format!(
@@ -910,35 +1157,12 @@ impl Split<'_, '_> {
                 keyword(InstructionKind::Arg)
             ));
         }
-        // System packages first, as the build stage installed them before setting up the
-        // application (an `ENV LD_PRELOAD` of a library the install brings must follow it);
-        // the copies use literal paths, so no variable of the stage is needed before them.
-        if let Some(install) = install {
-            text.push_str(&format!(
-                "{} {install}{newline}",
-                keyword(InstructionKind::Run)
-            ));
+        for line in body {
+            text.push_str(&format!("{line}{newline}"));
         }
-        if let Some(workdir) = workdir {
-            text.push_str(&format!(
-                "{} {workdir}{newline}",
-                keyword(InstructionKind::Workdir)
-            ));
-        }
-        for path in copies.iter() {
-            let from = format!("--from={builder}");
-            text.push_str(&format!(
-                "{} {from} {}{newline}",
-                keyword(InstructionKind::Copy),
-                copy_arguments(std::slice::from_ref(path), path)
-            ));
-        }
-        // Build arguments, environment and the container's configuration in their original
-        // order, so each sees the variables it saw before (`EXPOSE $PORT`).
         for instruction in self.instructions.iter().filter(|i| {
             i.kind().is_some_and(|k| {
-                matches!(k, InstructionKind::Arg | InstructionKind::Env)
-                    || RUNTIME_CONFIG.contains(&k)
+                matches!(k, InstructionKind::Arg | InstructionKind::Env) || carried.contains(&k)
             })
         }) {
             text.push_str(&verbatim(instruction, newline));

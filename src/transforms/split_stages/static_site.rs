@@ -1,0 +1,356 @@
+//! Static file servers a Node.js image may run (`serve`, `http-server`): which folder they
+//! serve and how, and the nginx configuration that serves it the same way.
+
+/// Where the web server image serves files from and reads its site configuration.
+pub(super) const SITE_ROOT: &str = "/usr/share/nginx/html";
+pub(super) const SITE_CONFIG: &str = "/etc/nginx/conf.d/default.conf";
+
+/// How a static file server command serves its folder.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct StaticSite {
+    /// The served folder as written: relative to the working directory, or absolute.
+    pub folder: String,
+    pub port: u16,
+    /// Paths that name no file get `index.html` (client-side routes of a single-page app).
+    pub single_page: bool,
+    /// Responses are compressed (`serve` does so unless `--no-compression`).
+    pub compress: bool,
+    /// `Access-Control-Allow-Origin: *` on every response.
+    pub cors: bool,
+    /// The server the command runs, for messages.
+    pub server: &'static str,
+}
+
+/// A static file server command: `None` when the command runs something else or serves its
+/// working directory (the whole application, not a build output); `Err` when it is one whose
+/// options have no known nginx equivalent. `port_in_environment`: the stage sets `PORT`,
+/// which both servers read when no port option is given.
+pub(super) fn read(
+    words: &[String],
+    port_in_environment: bool,
+) -> Option<Result<StaticSite, String>> {
+    let words = without_npx(words)?;
+    let (program, arguments) = words.split_first()?;
+    let name = program.rsplit('/').next().unwrap_or(program);
+    let name = name.split('@').next().unwrap_or(name);
+    let options = match name {
+        "serve" => read_serve(arguments),
+        "http-server" => read_http_server(arguments),
+        _ => return None,
+    };
+    let options = match options {
+        Ok(options) => options,
+        Err(reason) => return Some(Err(reason)),
+    };
+    let folder = options.folder?;
+    if matches!(folder.trim_end_matches('/'), "" | ".") {
+        return None;
+    }
+    if folder.contains('$') {
+        return Some(Err(format!(
+            "{name} serves {folder}, a folder named by a variable"
+        )));
+    }
+    let port = match (options.port, port_in_environment) {
+        (Some(port), _) => port,
+        (None, true) => {
+            return Some(Err(format!(
+                "{name} listens on the port $PORT sets, which is not known"
+            )))
+        }
+        (None, false) if name == "serve" => 3000,
+        (None, false) => 8080,
+    };
+    Some(Ok(StaticSite {
+        folder,
+        port,
+        single_page: options.single_page,
+        compress: options.compress,
+        cors: options.cors,
+        server: if name == "serve" {
+            "serve"
+        } else {
+            "http-server"
+        },
+    }))
+}
+
+/// The command after `npx` and its options (`npx --yes serve …`), or the command itself.
+fn without_npx(words: &[String]) -> Option<&[String]> {
+    let Some((first, rest)) = words.split_first() else {
+        return Some(words);
+    };
+    if first.rsplit('/').next() != Some("npx") {
+        return Some(words);
+    }
+    let skipped = rest
+        .iter()
+        .take_while(|w| matches!(w.as_str(), "-y" | "--yes" | "-q" | "--quiet"))
+        .count();
+    let rest = &rest[skipped..];
+    // Other npx options (`-p PACKAGE`, `--`) choose what runs: not read.
+    (!rest.first()?.starts_with('-')).then_some(rest)
+}
+
+/// What the options of a server command say.
+#[derive(Default)]
+struct Options {
+    folder: Option<String>,
+    port: Option<u16>,
+    single_page: bool,
+    compress: bool,
+    cors: bool,
+}
+
+/// Splits `--name=value` into its name and value.
+fn split_option(word: &str) -> (&str, Option<&str>) {
+    match word.split_once('=') {
+        Some((name, value)) if name.starts_with("--") => (name, Some(value)),
+        _ => (word, None),
+    }
+}
+
+/// `serve [options] [folder]` (vercel/serve); without a folder it serves the working directory.
+fn read_serve(arguments: &[String]) -> Result<Options, String> {
+    let mut options = Options {
+        compress: true,
+        ..Options::default()
+    };
+    let mut words = arguments.iter();
+    while let Some(word) = words.next() {
+        let (name, attached) = split_option(word);
+        let mut value = || {
+            attached
+                .map(str::to_owned)
+                .or_else(|| words.next().cloned())
+                .ok_or_else(|| format!("serve's {name} has no value"))
+        };
+        match name {
+            "-s" | "--single" => options.single_page = true,
+            "-l" | "--listen" | "-p" | "--port" => {
+                if options.port.is_some() {
+                    return Err("serve listens on more than one endpoint".to_owned());
+                }
+                options.port = Some(listen_port(&value()?)?);
+            }
+            "-u" | "--no-compression" => options.compress = false,
+            "-C" | "--cors" => options.cors = true,
+            "-d"
+            | "--debug"
+            | "-n"
+            | "--no-clipboard"
+            | "-L"
+            | "--no-request-logging"
+            | "--no-port-switching"
+            | "--no-etag"
+            | "-S"
+            | "--symlinks" => {}
+            option if option.starts_with('-') => {
+                return Err(format!(
+                    "serve's option {option} has no known nginx equivalent"
+                ))
+            }
+            folder => set_folder(&mut options, folder, "serve")?,
+        }
+    }
+    Ok(options)
+}
+
+/// `http-server [folder] [options]`; without a folder it serves `./public` when that exists,
+/// else the working directory, which the Dockerfile cannot tell apart.
+fn read_http_server(arguments: &[String]) -> Result<Options, String> {
+    let mut options = Options::default();
+    let mut words = arguments.iter();
+    while let Some(word) = words.next() {
+        let (name, attached) = split_option(word);
+        let mut value = || {
+            attached
+                .map(str::to_owned)
+                .or_else(|| words.next().cloned())
+                .ok_or_else(|| format!("http-server's {name} has no value"))
+        };
+        match name {
+            "-p" | "--port" => options.port = Some(port_number(&value()?)?),
+            "-a" => {
+                let address = value()?;
+                if !is_any_address(&address) {
+                    return Err(format!(
+                        "http-server listens on {address} only, which nginx would not copy"
+                    ));
+                }
+            }
+            "-e" | "--ext" if value()? == "html" => {}
+            "-P" | "--proxy" => {
+                let target = value()?;
+                if !is_self_fallback(&target, options.port.unwrap_or(8080)) {
+                    return Err(format!("http-server proxies to {target}"));
+                }
+                options.single_page = true;
+            }
+            "--cors" if attached.is_none() => options.cors = true,
+            // Logging, caching and pre-compressed variants change no response body.
+            "-s" | "--silent" | "-g" | "--gzip" | "-b" | "--brotli" | "-U" | "--utc"
+            | "--log-ip" | "--no-dotfiles" => {}
+            option if option.starts_with("-c") && is_cache_time(&option[2..]) => {}
+            "-c" => {
+                value()?;
+            }
+            option if option.starts_with('-') => {
+                return Err(format!(
+                    "http-server's option {option} has no known nginx equivalent"
+                ))
+            }
+            folder => set_folder(&mut options, folder, "http-server")?,
+        }
+    }
+    Ok(options)
+}
+
+fn set_folder(options: &mut Options, folder: &str, server: &str) -> Result<(), String> {
+    if options.folder.is_some() {
+        return Err(format!("{server} is given more than one folder"));
+    }
+    options.folder = Some(folder.to_owned());
+    Ok(())
+}
+
+/// `-c-1`, `-c3600`: http-server's cache time glued to its option.
+fn is_cache_time(value: &str) -> bool {
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The port of a `serve --listen` endpoint: `3000`, or `tcp://HOST:3000` on every interface.
+fn listen_port(endpoint: &str) -> Result<u16, String> {
+    let Some(address) = endpoint.strip_prefix("tcp://") else {
+        return port_number(endpoint);
+    };
+    let (host, port) = address
+        .rsplit_once(':')
+        .ok_or_else(|| format!("serve listens on {endpoint}, which names no port"))?;
+    if !is_any_address(host) {
+        return Err(format!(
+            "serve listens on {endpoint} only, which nginx would not copy"
+        ));
+    }
+    port_number(port)
+}
+
+fn port_number(value: &str) -> Result<u16, String> {
+    value
+        .parse::<u16>()
+        .ok()
+        .filter(|port| *port > 0)
+        .ok_or_else(|| format!("the port {value} is not a literal port number"))
+}
+
+fn is_any_address(host: &str) -> bool {
+    matches!(host, "" | "0.0.0.0" | "::" | "[::]")
+}
+
+/// `http://localhost:8080?`: http-server's way to answer unknown paths with `index.html`.
+fn is_self_fallback(target: &str, port: u16) -> bool {
+    ["localhost", "127.0.0.1"]
+        .iter()
+        .any(|host| target == format!("http://{host}:{port}?"))
+}
+
+/// The lines of an nginx site that serves the site's files like its server did: on its port,
+/// `/about` answered with `about.html`, single-page fallback, compression and CORS as it had
+/// them; redirects stay relative (the container's port is not the one clients use).
+pub(super) fn nginx_config(site: &StaticSite) -> Vec<String> {
+    let fallback = if site.single_page {
+        "/index.html"
+    } else {
+        "=404"
+    };
+    let mut lines = vec![
+        "server {".to_owned(),
+        format!("    listen {};", site.port),
+        format!("    root {SITE_ROOT};"),
+        "    index index.html;".to_owned(),
+        "    absolute_redirect off;".to_owned(),
+    ];
+    if site.compress {
+        lines.push("    gzip on;".to_owned());
+        lines.push(
+            "    gzip_types text/css application/javascript application/json image/svg+xml;"
+                .to_owned(),
+        );
+    }
+    lines.push("    location / {".to_owned());
+    if site.cors {
+        lines.push("        add_header Access-Control-Allow-Origin *;".to_owned());
+    }
+    lines.push(format!(
+        "        try_files $uri $uri.html $uri/ {fallback};"
+    ));
+    lines.push("    }".to_owned());
+    lines.push("}".to_owned());
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(command: &str) -> Option<Result<StaticSite, String>> {
+        let words: Vec<String> = command.split_whitespace().map(str::to_owned).collect();
+        read(&words, false)
+    }
+
+    #[test]
+    fn reads_serve_commands() {
+        let found = site("npx --yes serve@14 -s build -l tcp://0.0.0.0:5000").unwrap();
+        assert_eq!(
+            found,
+            Ok(StaticSite {
+                folder: "build".to_owned(),
+                port: 5000,
+                single_page: true,
+                compress: true,
+                cors: false,
+                server: "serve",
+            })
+        );
+        let plain = site("serve dist").unwrap().unwrap();
+        assert_eq!((plain.port, plain.single_page), (3000, false));
+        assert!(site("serve -s").is_none(), "the working directory");
+        assert!(site("serve .").is_none());
+        assert!(site("node server.js").is_none());
+        assert!(site("npx -p serve serve build").is_none());
+        assert!(site("serve -s build -l tcp://localhost:3000")
+            .unwrap()
+            .is_err());
+        assert!(site("serve build --ssl-cert cert.pem").unwrap().is_err());
+        assert!(site("serve build -l $PORT").unwrap().is_err());
+        let words = vec!["serve".to_owned(), "build".to_owned()];
+        assert!(read(&words, true).unwrap().is_err(), "the port from $PORT");
+    }
+
+    #[test]
+    fn reads_http_server_commands() {
+        let found = site("http-server ./dist -p 8081 -c-1 --proxy http://localhost:8081?")
+            .unwrap()
+            .unwrap();
+        assert_eq!((found.folder.as_str(), found.port), ("./dist", 8081));
+        assert!(found.single_page && !found.compress);
+        assert_eq!(site("http-server dist").unwrap().unwrap().port, 8080);
+        assert!(site("http-server -p 8080").is_none(), "./public or ./");
+        assert!(site("http-server dist --proxy http://api:9000")
+            .unwrap()
+            .is_err());
+        assert!(site("http-server dist -a 127.0.0.1").unwrap().is_err());
+        assert!(site("http-server dist -S").unwrap().is_err());
+    }
+
+    #[test]
+    fn writes_an_nginx_site() {
+        let site = site("serve -s build -C").unwrap().unwrap();
+        let config = nginx_config(&site).join("\n");
+        assert!(config.contains("listen 3000;"));
+        assert!(config.contains("try_files $uri $uri.html $uri/ /index.html;"));
+        assert!(config.contains("add_header Access-Control-Allow-Origin *;"));
+        assert!(config.contains("gzip on;"));
+    }
+}
