@@ -324,7 +324,7 @@ impl Split<'_, '_> {
             format!(
                 "{} --from={builder} {}",
                 keyword(InstructionKind::Copy),
-                copy_arguments(&[folder.clone()], static_site::SITE_ROOT)
+                copy_arguments(std::slice::from_ref(&folder), static_site::SITE_ROOT)
             ),
             format!(
                 "{} printf '%s\\n'{}{} > {}",
