@@ -109,6 +109,17 @@ pub struct KnowledgeBase {
     shell_programs: Vec<String>,
     shell_readers: std::collections::BTreeMap<String, usize>,
     image_workdirs: std::collections::BTreeMap<String, String>,
+    image_paths: std::collections::BTreeMap<String, ImagePath>,
+}
+
+/// The folders a builder image puts before the standard PATH (its own `ENV PATH`), and the
+/// toolchain programs it ships there.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImagePath {
+    pub path: Vec<String>,
+    #[serde(default)]
+    pub programs: Vec<String>,
 }
 
 /// The layout of `images.toml`.
@@ -130,6 +141,9 @@ struct ImagesFile {
     /// Image name → the working directory it starts in.
     #[serde(default)]
     image_workdirs: std::collections::BTreeMap<String, String>,
+    /// Image name → the folders it puts on PATH and the toolchain programs there.
+    #[serde(default)]
+    image_paths: std::collections::BTreeMap<String, ImagePath>,
 }
 
 impl KnowledgeBase {
@@ -244,6 +258,11 @@ impl KnowledgeBase {
             .map(String::as_str)
     }
 
+    /// The folders an image puts before the standard PATH and the toolchain programs there.
+    pub fn image_path(&self, image: &ImageRef) -> Option<&ImagePath> {
+        self.image_paths.get(&image_name(image))
+    }
+
     /// The runtime image for a builder image, keeping its version. `None` when no rule knows
     /// the image or tag, or the reference uses variables or only a digest.
     pub fn runtime_for(&self, image: &ImageRef, hints: &RuntimeHints) -> Option<RuntimeImage> {
@@ -309,6 +328,7 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
         shell_programs: images.shell_programs,
         shell_readers: images.shell_readers,
         image_workdirs: images.image_workdirs,
+        image_paths: images.image_paths,
     })
 }
 

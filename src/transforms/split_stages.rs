@@ -157,6 +157,8 @@ struct RuntimeStage<'s> {
     workdir: Option<&'s str>,
     copies: &'s [String],
     install: Option<&'s str>,
+    /// Folders of the builder's PATH the copied programs are in, put on the runtime's PATH.
+    path: &'s [String],
 }
 
 impl Split<'_, '_> {
@@ -211,6 +213,7 @@ impl Split<'_, '_> {
             }
             Shape::Artifact => self.artifact_copies(workdir.as_deref(), command, has_userland)?,
         };
+        let path = self.builder_path_folders(&copies);
         let style = Style::detect(self.file.parse());
         let builder = self.builder_name();
         let mut edits: Vec<Edit> = self.name_builder(&builder, &style).into_iter().collect();
@@ -224,14 +227,18 @@ impl Split<'_, '_> {
             workdir: workdir.as_deref().filter(|w| *w != "/"),
             copies: &copies,
             install: install.as_deref(),
+            path: &path,
         };
         let runtime_stage = self.runtime_stage(&parts, &style);
         self.append_stage(&mut edits, runtime_stage, &style);
-        let installs = if packages.is_empty() {
+        let mut installs = if packages.is_empty() {
             String::new()
         } else {
             format!(" and installs {}", packages.join(" "))
         };
+        if !path.is_empty() {
+            installs.push_str(&format!(", with {} on its PATH", path.join(":")));
+        }
         let message = format!(
             "{} ships its whole toolchain: build there and run on {}, which receives only {}{}{installs}; review what the application reads at run time",
             self.stage.base.raw,
@@ -817,7 +824,9 @@ impl Split<'_, '_> {
                 .chain(environment_paths)
         {
             // A program without a slash is looked up on PATH, not in the working directory.
-            let candidates: Vec<String> = if position == 0 && !word.contains('/') {
+            let candidates: Vec<String> = if position == 0 && self.is_toolchain_program(&word) {
+                Vec::new()
+            } else if position == 0 && !word.contains('/') {
                 self.search_path()
                     .iter()
                     .map(|dir| format!("{dir}/{word}"))
@@ -831,18 +840,21 @@ impl Split<'_, '_> {
                     Some((output, if *exact { unit } else { normalize(path) }, *exact))
                 })
             });
-            let path = candidates[0].clone();
+            let path = candidates
+                .first()
+                .cloned()
+                .unwrap_or_else(|| resolve(cwd, &word));
             match produced {
                 // A build into a folder of system programs (`go build -o /usr/local/bin/`)
                 // mixes its output with programs the build did not make.
-                Some((output, _, true)) if SEARCH_PATH.contains(&output.trim_end_matches('/')) => {
-                    return Err(format!(
-                        "the build writes into {output}, so which of its programs it made is unknown"
-                    ))
-                }
-                Some((output, unit, true)) => {
-                    copies.push(if is_glob(output) { unit } else { output.clone() })
-                }
+                Some((output, _, true)) if self.is_program_folder(output) => return Err(format!(
+                    "the build writes into {output}, so which of its programs it made is unknown"
+                )),
+                Some((output, unit, true)) => copies.push(if is_glob(output) {
+                    unit
+                } else {
+                    output.clone()
+                }),
                 Some((output, path, false)) => {
                     copies.push(distribution_of(output, &path, position).unwrap_or(path))
                 }
@@ -918,9 +930,10 @@ impl Split<'_, '_> {
     }
 
     /// The folders a bare program name is looked up in: those of the stage's `ENV PATH`, its
-    /// `$PATH` standing for the image's own, else the image's.
+    /// `$PATH` standing for the image's own, else the image's (`/go/bin` first in golang).
     fn search_path(&self) -> Vec<String> {
-        let mut path: Vec<String> = SEARCH_PATH.iter().map(|dir| (*dir).to_owned()).collect();
+        let mut path: Vec<String> = self.image_path_folders();
+        path.extend(SEARCH_PATH.iter().map(|dir| (*dir).to_owned()));
         let values = self
             .of_kind(InstructionKind::Env)
             .flat_map(|env| env.pairs())
@@ -938,6 +951,42 @@ impl Split<'_, '_> {
             }
         }
         path
+    }
+
+    /// The folders the builder image puts before the standard PATH (`/go/bin`).
+    fn image_path_folders(&self) -> Vec<String> {
+        self.knowledge
+            .image_path(&self.stage.base)
+            .map(|image| image.path.clone())
+            .unwrap_or_default()
+    }
+
+    /// A folder of system or toolchain programs (`/usr/local/bin`, `/usr/local/cargo/bin`).
+    fn is_program_folder(&self, path: &str) -> bool {
+        let path = path.trim_end_matches('/');
+        SEARCH_PATH.contains(&path) || self.image_path_folders().iter().any(|f| f == path)
+    }
+
+    /// A program of the builder image's toolchain (`go`, `cargo`), which no runtime has.
+    fn is_toolchain_program(&self, word: &str) -> bool {
+        let name = word.rsplit('/').next().unwrap_or(word);
+        self.knowledge
+            .image_path(&self.stage.base)
+            .is_some_and(|image| image.programs.iter().any(|program| program == name))
+    }
+
+    /// The builder image's own PATH folders that copied programs are in (`go install` puts
+    /// them in `/go/bin`): the runtime stage puts them on its PATH, as the builder had them.
+    fn builder_path_folders(&self, copies: &[String]) -> Vec<String> {
+        self.image_path_folders()
+            .into_iter()
+            .filter(|folder| {
+                copies.iter().any(|copy| {
+                    copy == folder
+                        || copy.rsplit_once('/').map(|(parent, _)| parent) == Some(folder)
+                })
+            })
+            .collect()
     }
 
     /// Paths after the profile's path prefixes in the stage's `ENV` values.
@@ -1111,6 +1160,7 @@ impl Split<'_, '_> {
             workdir,
             copies,
             install,
+            path,
         } = parts;
         let keyword = |kind| style.keyword(kind);
         let mut body = Vec::new();
@@ -1128,6 +1178,13 @@ impl Split<'_, '_> {
                 "{} --from={builder} {}",
                 keyword(InstructionKind::Copy),
                 copy_arguments(std::slice::from_ref(path), path)
+            ));
+        }
+        if !path.is_empty() {
+            body.push(format!(
+                "{} PATH={}:$PATH",
+                keyword(InstructionKind::Env),
+                path.join(":")
             ));
         }
         self.stage_text(&runtime.reference, &body, RUNTIME_CONFIG, style)

@@ -2,7 +2,7 @@
 
 use super::dockerfile::Facts;
 use super::files::{DropReason, FileComparison};
-use super::image::{ConfigComparison, Field};
+use super::image::{ConfigChange, ConfigComparison, Field};
 use super::intent::Intent;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -147,6 +147,10 @@ pub fn judge_config(
                 .is_some_and(|key| !set_by_dockerfile(change.field, key));
         if change.field == Field::User && intents.contains(&Intent::User) {
             verdict.intended.push(format!("{change} (non-root user)"));
+        } else if base_changed && only_drops_path_folders(&change) {
+            verdict
+                .intended
+                .push(format!("{change} (folders of the old base image left out)"));
         } else if from_base {
             verdict
                 .intended
@@ -155,6 +159,20 @@ pub fn judge_config(
             verdict.differences.push(change.to_string());
         }
     }
+}
+
+/// A `PATH` that keeps its other folders in order and only leaves out some of the old one's
+/// (the toolchain's `/usr/local/go/bin`): only programs found in those folders are looked up
+/// differently, and the checks of the programs the image runs report those.
+fn only_drops_path_folders(change: &ConfigChange) -> bool {
+    if change.field != Field::Env || change.key.as_deref() != Some("PATH") {
+        return false;
+    }
+    let mut before = change.before.split(':');
+    change
+        .after
+        .split(':')
+        .all(|folder| before.any(|old| old == folder))
 }
 
 /// `dropped as expected: 4 paths (cache: /app/.cache; source: /app/main.go, …)`.
@@ -305,6 +323,25 @@ mod tests {
                 "ENV GOPATH: a → b (from the new base image)"
             ]
         );
+    }
+
+    #[test]
+    fn a_path_without_old_base_folders_is_intended() {
+        let path = |before: &str, after: &str| ConfigChange {
+            field: Field::Env,
+            key: Some("PATH".to_owned()),
+            before: before.to_owned(),
+            after: after.to_owned(),
+        };
+        assert!(only_drops_path_folders(&path(
+            "/go/bin:/usr/local/go/bin:/usr/bin:/bin",
+            "/go/bin:/usr/bin:/bin"
+        )));
+        assert!(!only_drops_path_folders(&path(
+            "/usr/bin:/bin",
+            "/opt/bin:/usr/bin:/bin"
+        )));
+        assert!(!only_drops_path_folders(&path("/a:/b", "/b:/a")));
     }
 
     #[test]
