@@ -474,3 +474,63 @@ fn builder_images_name_profiles() {
     assert!(ids("docker.io/library/node:20").contains(&"npm".to_owned()));
     assert!(ids("debian:bookworm").is_empty());
 }
+
+/// A context in a temporary folder holding `files` (path, content).
+fn temporary_context(files: &[(&str, &str)]) -> (tempfile::TempDir, BuildContext) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    for (path, text) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().expect("a parent")).expect("folders");
+        std::fs::write(full, text).expect("a file");
+    }
+    let context = BuildContext::open(dir.path(), None).expect("context");
+    (dir, context)
+}
+
+#[test]
+fn dotnet_console_projects_ask_for_the_runtime_flavour() {
+    let dotnet = KnowledgeBase::builtin().profile("dotnet").expect("dotnet");
+    let console = r#"<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><OutputType>Exe</OutputType></PropertyGroup></Project>"#;
+    let web = r#"<Project Sdk="Microsoft.NET.Sdk.Web"></Project>"#;
+    let flavour = |files: &[(&str, &str)]| dotnet.runtime_flavour(&temporary_context(files).1);
+    assert_eq!(
+        flavour(&[
+            ("src/Tool/Tool.csproj", console),
+            ("Tool.Tests.csproj", console)
+        ])
+        .as_deref(),
+        Some("runtime")
+    );
+    assert_eq!(
+        flavour(&[("Tool.csproj", console), ("web/Web.csproj", web)]),
+        None
+    );
+    let shared_framework = r#"<Project><ItemGroup><FrameworkReference Include="Microsoft.AspNetCore.App" /></ItemGroup></Project>"#;
+    assert_eq!(
+        flavour(&[
+            ("Tool.csproj", console),
+            ("Directory.Build.props", shared_framework)
+        ]),
+        None,
+        "a props file that brings in ASP.NET Core"
+    );
+    assert_eq!(
+        flavour(&[(
+            "Tool.csproj",
+            "<Project><Sdk Name=\"Microsoft.NET.Sdk\" /></Project>"
+        )]),
+        None,
+        "an SDK named another way"
+    );
+    assert_eq!(flavour(&[("Program.cs", "")]), None, "no project file");
+    // A .dockerignore'd project is not part of the build.
+    assert_eq!(
+        flavour(&[
+            ("Tool.csproj", console),
+            ("samples/Web.csproj", web),
+            (".dockerignore", "samples\n"),
+        ])
+        .as_deref(),
+        Some("runtime")
+    );
+}

@@ -151,6 +151,35 @@ impl BuildContext {
         found.into_iter().map(PathBuf::from).collect()
     }
 
+    /// The available files anywhere in the context whose name `wanted` accepts, relative to the
+    /// context and sorted; `None` when the files are unknown or the context holds more than
+    /// `limit` entries (so the answer would be partial).
+    pub fn find_files(&self, wanted: impl Fn(&str) -> bool, limit: usize) -> Option<Vec<String>> {
+        let root = self.root.as_deref()?;
+        let mut found = Vec::new();
+        let walk = ignore::WalkBuilder::new(root)
+            .standard_filters(false)
+            .follow_links(false)
+            .build();
+        for (seen, entry) in walk.enumerate() {
+            if seen > limit {
+                return None;
+            }
+            let entry = entry.ok()?;
+            let is_file = entry.file_type().is_some_and(|kind| kind.is_file());
+            let name = entry.file_name().to_str().unwrap_or_default();
+            if !is_file || !wanted(name) {
+                continue;
+            }
+            let path = entry.path().strip_prefix(root).ok()?.to_str()?.to_owned();
+            if !self.is_ignored(&path) {
+                found.push(path);
+            }
+        }
+        found.sort();
+        Some(found)
+    }
+
     /// Reads an available file (a manifest, a lock file), up to 16 MiB.
     pub fn read_to_string(&self, path: impl AsRef<Path>) -> Result<String, ContextError> {
         let path = path.as_ref();

@@ -73,6 +73,29 @@ pub struct RuntimeLayout {
     /// (`psycopg2` → `libpq5`). See [`Profile::native_needs`].
     #[serde(default)]
     pub native: BTreeMap<String, NativePackages>,
+    /// A smaller runtime image flavour the build context may allow (.NET console apps:
+    /// `runtime` rather than `aspnet`).
+    #[serde(default)]
+    pub flavour: Option<FlavourRule>,
+}
+
+/// A flavour of runtime image rules (`flavour` in `transforms/images.toml`), chosen when every
+/// project file of the build context shows it suffices.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlavourRule {
+    /// The flavour (`runtime`).
+    pub name: String,
+    /// Project files, by name anywhere in the context (`*.csproj`): at least one must exist, and
+    /// each must match one of `require`.
+    pub files: Vec<NameGlob>,
+    pub require: Vec<TextPattern>,
+    /// Other files that may change what the projects need (`Directory.Build.props`).
+    #[serde(default)]
+    pub also: Vec<NameGlob>,
+    /// Text that rules the flavour out, in any of those files (`AspNetCore`).
+    #[serde(default)]
+    pub unless: Vec<TextPattern>,
 }
 
 /// What the runtime stage copies from the build stage.
@@ -196,6 +219,31 @@ impl Profile {
                     })
             })
             .collect()
+    }
+
+    /// The runtime image flavour the build context allows, when the layout has one and every
+    /// project file of the context (and none of the others) says so. `None` when the context's
+    /// files are unknown or too many to read.
+    pub fn runtime_flavour(&self, context: &BuildContext) -> Option<String> {
+        let rule = self.runtime.as_ref()?.flavour.as_ref()?;
+        let is_project = |name: &str| rule.files.iter().any(|glob| glob.matches(name));
+        let is_other = |name: &str| rule.also.iter().any(|glob| glob.matches(name));
+        let files = context.find_files(|name| is_project(name) || is_other(name), 20_000)?;
+        let mut projects = 0;
+        for path in &files {
+            let text = context.read_to_string(path).ok()?;
+            if rule.unless.iter().any(|pattern| pattern.is_match(&text)) {
+                return None;
+            }
+            let name = path.rsplit('/').next().unwrap_or(path);
+            if is_project(name) {
+                projects += 1;
+                if !rule.require.iter().any(|pattern| pattern.is_match(&text)) {
+                    return None;
+                }
+            }
+        }
+        (projects > 0).then(|| rule.name.clone())
     }
 
     /// Whether this profile lists a system package as build-only.

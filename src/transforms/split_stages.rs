@@ -191,7 +191,7 @@ impl Split<'_, '_> {
     ) -> Result<Option<Plan>, String> {
         let hints = RuntimeHints {
             static_binary: self.file.text().contains("CGO_ENABLED=0"),
-            flavour: None,
+            flavour: self.profile.runtime_flavour(self.context),
         };
         let runtime = self
             .knowledge
@@ -847,9 +847,11 @@ impl Split<'_, '_> {
             match produced {
                 // A build into a folder of system programs (`go build -o /usr/local/bin/`)
                 // mixes its output with programs the build did not make.
-                Some((output, _, true)) if self.is_program_folder(output) => return Err(format!(
+                Some((output, _, true)) if self.is_program_folder(output) => {
+                    return Err(format!(
                     "the build writes into {output}, so which of its programs it made is unknown"
-                )),
+                ))
+                }
                 Some((output, unit, true)) => copies.push(if is_glob(output) {
                     unit
                 } else {
