@@ -15,7 +15,10 @@ pub use command::{
 };
 pub use image::{Distro, ImageInfo, ImageRule, RuntimeHints, RuntimeImage, RuntimeInfo};
 pub use native::{NativeNeed, NativePackages};
-pub use profile::{Detect, Files, Hook, Profile, RuntimeLayout, Shape};
+pub use profile::{
+    Detect, EnvironmentCommand, Files, FlavourRule, Hook, PrivateEnvironment, Profile,
+    RuntimeLayout, Shape,
+};
 
 use crate::context::pattern::{compile_match, ComponentGlob, PatternError};
 use crate::context::BuildContext;

@@ -77,6 +77,61 @@ pub struct RuntimeLayout {
     /// `runtime` rather than `aspnet`).
     #[serde(default)]
     pub flavour: Option<FlavourRule>,
+    /// Commands that create an environment folder installs then fill (`python -m venv DIR`):
+    /// the runtime stage receives that folder too.
+    #[serde(default)]
+    pub environments: Vec<EnvironmentCommand>,
+    /// Installs that fill a folder of the tool's own the runtime stage does not receive (a
+    /// virtualenv in the home or cache folder), unless the stage says otherwise.
+    #[serde(default)]
+    pub private_environment: Option<PrivateEnvironment>,
+}
+
+/// A command that creates an environment folder (a Python virtualenv).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentCommand {
+    /// The program (a glob over its file name: `python*`) and the words after it.
+    #[serde(rename = "match")]
+    pub words: Vec<NameGlob>,
+    /// Options whose value is the next word.
+    #[serde(default)]
+    pub value_options: Vec<String>,
+    /// The folder when the command names none (`uv venv` → `.venv`).
+    #[serde(default)]
+    pub default: Option<String>,
+    /// A variable that names the folder instead when set (`UV_PROJECT_ENVIRONMENT`).
+    #[serde(default)]
+    pub env: Option<String>,
+    /// Options whose value is the folder (`pip install --target DIR`); when given, the command
+    /// creates a folder only with one of them.
+    #[serde(default)]
+    pub option: Vec<String>,
+}
+
+/// Installs that put dependencies where the runtime stage does not look.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivateEnvironment {
+    /// Why the split declines, for messages.
+    pub why: String,
+    /// The install commands: program and leading words (`["pipenv", "install"]`).
+    pub commands: Vec<Vec<String>>,
+    /// Options that install elsewhere (`--system`).
+    #[serde(default)]
+    pub unless_options: Vec<String>,
+    /// Variables, set by `ENV`/`ARG` or before the command, and their values (compared without
+    /// case) that install elsewhere; an empty list accepts any value.
+    #[serde(default)]
+    pub unless_env: BTreeMap<String, Vec<String>>,
+    /// Text in any `RUN` of the stage that installs elsewhere (`poetry config
+    /// virtualenvs.create false`).
+    #[serde(default)]
+    pub unless_text: Vec<TextPattern>,
+    /// Context files with a `line` that installs elsewhere (`poetry.toml` with `in-project =
+    /// true`).
+    #[serde(default)]
+    pub unless_files: Vec<Hook>,
 }
 
 /// A flavour of runtime image rules (`flavour` in `transforms/images.toml`), chosen when every
@@ -244,6 +299,26 @@ impl Profile {
             }
         }
         (projects > 0).then(|| rule.name.clone())
+    }
+
+    /// Whether a readable context file of the private environment's `unless_files` has a
+    /// matching line (an unreadable one says nothing).
+    pub fn configures_environment(&self, context: &BuildContext) -> bool {
+        let files = self
+            .runtime
+            .iter()
+            .flat_map(|layout| &layout.private_environment)
+            .flat_map(|private| &private.unless_files);
+        files.into_iter().any(|file| {
+            let Some(line) = &file.line else {
+                return false;
+            };
+            context.glob(&file.file).into_iter().any(|path| {
+                context
+                    .read_to_string(&path)
+                    .is_ok_and(|text| !matching_lines(line, &text).is_empty())
+            })
+        })
     }
 
     /// Whether this profile lists a system package as build-only.

@@ -12,6 +12,7 @@ use crate::style::Style;
 use crate::syntax::InstructionKind;
 use launch::{command_words, named_paths, names_a_file};
 
+mod environments;
 mod launch;
 mod static_site;
 
@@ -475,50 +476,69 @@ impl Split<'_, '_> {
         absolute.then(|| workdir_after(before, "/")).flatten()
     }
 
-    /// The final working directory: the stage's WORKDIR or the base image's; variables are
-    /// resolved from the literal ARG defaults and ENV values set before it.
-    fn workdir(&self) -> Result<Option<String>, String> {
-        let mut variables: Vec<(String, String)> = self
+    /// The variables with literal values in force before the stage's instruction `index`: its
+    /// ARGs (a global ARG's default when the stage declares it again without one) and ENVs.
+    fn variables_before(&self, index: usize) -> Vec<(String, String)> {
+        let globals: Vec<(String, Option<String>)> = self
             .file
             .instructions()
             .iter()
             .take_while(|i| i.stage.is_none())
             .flat_map(|i| i.arg_definitions())
-            .filter_map(|(name, value)| Some((name, value?)))
             .collect();
-        let mut cwd: Option<String> = self.base_workdir().map(str::to_owned);
-        for instruction in self.instructions {
+        let mut variables = Vec::new();
+        for instruction in &self.instructions[..index.min(self.instructions.len())] {
             match instruction.kind() {
-                Some(InstructionKind::Arg) => variables.extend(
-                    instruction
-                        .arg_definitions()
-                        .into_iter()
-                        .filter_map(|(name, value)| Some((name, value?))),
-                ),
+                Some(InstructionKind::Arg) => {
+                    for (name, value) in instruction.arg_definitions() {
+                        let global = || {
+                            globals
+                                .iter()
+                                .rev()
+                                .find(|(global, _)| *global == name)
+                                .and_then(|(_, value)| value.clone())
+                        };
+                        if let Some(value) = value.or_else(global) {
+                            variables.push((name, value));
+                        }
+                    }
+                }
                 Some(InstructionKind::Env) => {
                     variables.extend(instruction.pairs().into_iter().map(|(key, value, _)| {
                         (key.value, value.value.trim_matches('"').to_owned())
                     }))
                 }
-                Some(InstructionKind::Workdir) => {
-                    let written = instruction
-                        .string_arg()
-                        .map(|w| w.value)
-                        .unwrap_or_default();
-                    let value = expand(&written, &variables)
-                        .ok_or("WORKDIR uses a variable with no literal value")?;
-                    cwd =
-                        Some(match cwd {
-                            _ if value.starts_with('/') => value,
-                            Some(previous) => format!("{}/{value}", previous.trim_end_matches('/')),
-                            None => return Err(
-                                "a relative WORKDIR builds on the base image's, which is not known"
-                                    .to_owned(),
-                            ),
-                        });
-                }
                 _ => {}
             }
+        }
+        variables
+    }
+
+    /// The final working directory: the stage's WORKDIR or the base image's; variables are
+    /// resolved from the literal ARG defaults and ENV values set before it.
+    fn workdir(&self) -> Result<Option<String>, String> {
+        let mut cwd: Option<String> = self.base_workdir().map(str::to_owned);
+        for (index, instruction) in self.instructions.iter().enumerate() {
+            if instruction.kind() != Some(InstructionKind::Workdir) {
+                continue;
+            }
+            let variables = self.variables_before(index);
+            let written = instruction
+                .string_arg()
+                .map(|w| w.value)
+                .unwrap_or_default();
+            let value = expand(&written, &variables)
+                .ok_or("WORKDIR uses a variable with no literal value")?;
+            cwd = Some(match cwd {
+                _ if value.starts_with('/') => value,
+                Some(previous) => format!("{}/{value}", previous.trim_end_matches('/')),
+                None => {
+                    return Err(
+                        "a relative WORKDIR builds on the base image's, which is not known"
+                            .to_owned(),
+                    )
+                }
+            });
         }
         Ok(cwd.map(|path| normalize(&path)))
     }
@@ -754,6 +774,11 @@ impl Split<'_, '_> {
                 .filter(|keep| !is_within(app, keep))
                 .cloned(),
         );
+        for folder in self.environment_folders()? {
+            if !copies.iter().any(|copy| is_within(copy, &folder)) {
+                copies.push(folder);
+            }
+        }
         for word in command
             .iter()
             .skip(1)
