@@ -7,7 +7,7 @@ use crate::knowledge::{
 };
 use crate::model::packages::{is_assignment, PackageChange};
 use crate::model::paths::{copy_arguments, is_within, normalize, resolve};
-use crate::model::{workdir_after, Dockerfile, ImageRef, Instruction, Stage};
+use crate::model::{workdir_after, Dockerfile, Flag, ImageRef, Instruction, Stage};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
 use launch::{command_words, named_paths, names_a_file};
@@ -173,14 +173,19 @@ impl Split<'_, '_> {
             Ok(None) => None,
             Err(reason) => Some(reason),
         };
-        let plan = self.runtime_plan(&command, workdir)?;
-        Ok(plan.map(|mut plan| {
-            if let Some(reason) = static_site {
+        match (self.runtime_plan(&command, workdir)?, static_site) {
+            (Some(mut plan), Some(reason)) => {
                 plan.message
                     .push_str(&format!(" (not served by a web server image: {reason})"));
+                Ok(Some(plan))
             }
-            plan
-        }))
+            // The runtime image is the stage's own (`node:20-alpine`): only the web server
+            // image would have been slimmer.
+            (None, Some(reason)) => Err(format!(
+                "a web server image cannot serve the files: {reason}"
+            )),
+            (plan, None) => Ok(plan),
+        }
     }
 
     /// The runtime image of the builder image's ecosystem, receiving the artifacts the command
@@ -289,7 +294,7 @@ impl Split<'_, '_> {
         command: &[String],
         workdir: Option<&str>,
     ) -> Result<Option<Plan>, String> {
-        let Some(site) = static_site::read(command, self.sets_variable("PORT")) else {
+        let Some(site) = static_site::read(command) else {
             return Ok(None);
         };
         let web_hints = RuntimeHints {
@@ -306,18 +311,21 @@ impl Split<'_, '_> {
             return Ok(None);
         }
         let site = site?;
-        let folder = match workdir {
-            _ if site.folder.starts_with('/') => normalize(&site.folder),
-            Some(cwd) => resolve(cwd, &site.folder),
-            None => {
-                return Err(format!(
-                    "{} serves {} relative to a working directory that is not known",
-                    site.server, site.folder
-                ))
-            }
+        let Some(app) = workdir.filter(|w| *w != "/") else {
+            return Err(format!(
+                "{} serves {} and the stage sets no WORKDIR, so whether the build made it is unknown",
+                site.server, site.folder
+            ));
         };
-        if Some(folder.as_str()) == workdir || folder == "/" {
+        let folder = resolve(app, &site.folder);
+        if folder == app {
             return Ok(None);
+        }
+        if !is_within(app, &folder) {
+            return Err(format!(
+                "{} serves {folder}, outside the application folder, which may be mounted at run time",
+                site.server
+            ));
         }
         self.check_static_site(&web, &site)?;
         let style = Style::detect(self.file.parse());
@@ -341,13 +349,19 @@ impl Split<'_, '_> {
                 config.join(&style.line_break()),
                 static_site::SITE_CONFIG
             ),
+            format!("{} {}", keyword(InstructionKind::Expose), site.port),
         ];
-        let carried = [
-            InstructionKind::Label,
-            InstructionKind::Expose,
-            InstructionKind::Healthcheck,
-        ];
-        let stage = self.stage_text(&web.reference, &body, &carried, &style);
+        // Labels only; the environment too when they use variables.
+        let labels_use_variables = self
+            .of_kind(InstructionKind::Label)
+            .any(|label| label.logical_text().contains('$'));
+        let stage = self.stage_text(
+            &web.reference,
+            &body,
+            &[InstructionKind::Label],
+            labels_use_variables,
+            &style,
+        );
         self.append_stage(&mut edits, stage, &style);
         let fallback = if site.single_page {
             ", unknown paths answered with index.html"
@@ -355,59 +369,64 @@ impl Split<'_, '_> {
             ""
         };
         let message = format!(
-            "{} ships Node.js to serve static files: build there and serve {folder} with nginx on {} (port {}{fallback}); nginx's own CMD, user and STOPSIGNAL replace the stage's; review the generated site configuration",
+            "{} ships Node.js to serve static files: build there and serve {folder} with nginx on {} (port {}{fallback}); nginx's own CMD, user and STOPSIGNAL replace the stage's, and its EXPOSE 8080 stays; review the generated site configuration",
             self.stage.base.raw, web.reference, site.port
         );
         Ok(Some(Plan { message, edits }))
     }
 
-    /// What the web server stage cannot carry over: an image that is not nginx (whose site
-    /// configuration is written), SHELL/ONBUILD, a VOLUME (the server writes nowhere), and a
-    /// HEALTHCHECK program other than BusyBox `wget` and shell builtins.
+    /// What the web server stage cannot carry over or check: an image other than
+    /// nginx-unprivileged (whose configuration is written), an unknown build context or a
+    /// serve configuration file in it (headers, rewrites), http-server's basic auth,
+    /// SHELL/ONBUILD, a VOLUME or a HEALTHCHECK.
     fn check_static_site(&self, web: &RuntimeImage, site: &StaticSite) -> Result<(), String> {
-        // serve reads rewrites, headers and redirects from a serve.json in the served folder,
-        // which front-end builds copy there from `public/` or `static/`.
-        if site.server == "serve" {
-            let served = site.folder.trim_start_matches("./").trim_end_matches('/');
-            let config = ["", "public/", "static/", &format!("{served}/")]
-                .into_iter()
-                .map(|folder| format!("{folder}serve.json"))
-                .find(|path| self.context.is_available(path));
-            if let Some(config) = config {
-                return Err(format!(
-                    "{config} configures serve in ways the generated nginx site would not follow"
-                ));
-            }
-        }
-        if !image_name(&ImageRef::parse(&web.reference)).contains("nginx") {
+        if !image_name(&ImageRef::parse(&web.reference)).ends_with("nginx-unprivileged") {
             return Err(format!(
-                "the static-site image {} is not an nginx image, whose configuration dfmigrate writes",
+                "the static-site image {} is not nginx-unprivileged, whose configuration dfmigrate writes",
                 web.reference
             ));
+        }
+        if !self.context.has_files() {
+            return Err(format!(
+                "the build context is not known, so whether a configuration file changes what {} serves is unknown",
+                site.server
+            ));
+        }
+        // serve reads rewrites, headers and redirects from serve.json or now.json in the served
+        // folder, where front-end builds copy them from anywhere in the sources.
+        let configs = ["serve.json", "now.json"];
+        let in_context = self
+            .context
+            .find_files(|name| configs.contains(&name), 20_000)
+            .ok_or("the build context has too many files to look for serve.json")?;
+        let in_runs = self.of_kind(InstructionKind::Run).any(|run| {
+            configs
+                .iter()
+                .any(|config| run.logical_text().contains(config))
+        });
+        if site.server == "serve" && (!in_context.is_empty() || in_runs) {
+            let named = in_context.first().map_or("serve.json", String::as_str);
+            return Err(format!(
+                "{named} may configure serve in ways the generated nginx site would not follow"
+            ));
+        }
+        let auth = ["NODE_HTTP_SERVER_USERNAME", "NODE_HTTP_SERVER_PASSWORD"];
+        if site.server == "http-server" && auth.iter().any(|name| self.sets_variable(name)) {
+            return Err("http-server asks for a password, which nginx would not".to_owned());
         }
         for kind in [
             InstructionKind::Shell,
             InstructionKind::Onbuild,
             InstructionKind::Volume,
+            InstructionKind::Healthcheck,
         ] {
             if let Some(instruction) = self.of_kind(kind).next() {
                 return Err(format!(
-                    "the {} on line {} has no place in a web server image",
+                    "the {} on line {} does not carry over to the web server image",
                     instruction.keyword().value.to_ascii_uppercase(),
                     instruction.start_line()
                 ));
             }
-        }
-        let builtins = ["wget", "exit", "true", "false", "test", "[", "echo"];
-        if let Some(program) = self
-            .healthcheck_programs()
-            .into_iter()
-            .find(|program| !builtins.contains(&program.as_str()))
-        {
-            return Err(format!(
-                "the HEALTHCHECK runs {program}, which {} does not have",
-                web.reference
-            ));
         }
         Ok(())
     }
@@ -430,7 +449,8 @@ impl Split<'_, '_> {
                 .any(|(key, _, _)| key.value == name)
     }
 
-    /// The words the container runs: ENTRYPOINT then CMD, each in exec form or a plain command.
+    /// The words the container runs: ENTRYPOINT then CMD (unless the ENTRYPOINT is in shell
+    /// form), each in exec form or a plain command.
     fn command(&self) -> Result<Vec<String>, String> {
         let last = |kind| {
             self.instructions
@@ -438,14 +458,12 @@ impl Split<'_, '_> {
                 .rev()
                 .find(|i| i.kind() == Some(kind))
         };
+        let entrypoint = last(InstructionKind::Entrypoint);
+        // A shell-form ENTRYPOINT runs `sh -c` with its text alone: CMD is not passed to it.
+        let cmd = last(InstructionKind::Cmd)
+            .filter(|_| !entrypoint.is_some_and(|e| e.script().is_some()));
         let mut words = Vec::new();
-        for instruction in [
-            last(InstructionKind::Entrypoint),
-            last(InstructionKind::Cmd),
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for instruction in [entrypoint, cmd].into_iter().flatten() {
             words.extend(command_words(instruction, self.knowledge)?);
         }
         if words.is_empty() {
@@ -965,15 +983,17 @@ impl Split<'_, '_> {
             .of_kind(InstructionKind::Env)
             .flat_map(|env| env.pairs())
             .filter(|(key, _, _)| key.value == "PATH");
+        // A relative folder is looked up from the container's working directory.
+        let cwd = self.workdir().ok().flatten();
         for (_, value, _) in values {
             let previous = std::mem::take(&mut path);
             for entry in value.value.trim_matches('"').split(':') {
-                match entry {
-                    "$PATH" | "${PATH}" => path.extend(previous.iter().cloned()),
-                    entry if entry.starts_with('/') && !entry.contains('$') => {
-                        path.push(normalize(entry))
-                    }
-                    _ => {}
+                match (entry, &cwd) {
+                    ("$PATH" | "${PATH}", _) => path.extend(previous.iter().cloned()),
+                    (entry, _) if entry.contains('$') || entry.is_empty() => {}
+                    (entry, _) if entry.starts_with('/') => path.push(normalize(entry)),
+                    (entry, Some(cwd)) => path.push(resolve(cwd, entry)),
+                    (_, None) => {}
                 }
             }
         }
@@ -1214,25 +1234,33 @@ impl Split<'_, '_> {
                 path.join(":")
             ));
         }
-        self.stage_text(&runtime.reference, &body, RUNTIME_CONFIG, style)
+        self.stage_text(&runtime.reference, &body, RUNTIME_CONFIG, true, style)
     }
 
     /// A new final stage: `FROM reference`, the global build arguments it uses, `body`, then
-    /// the stage's ARG, ENV and `carried` instructions in their original order, so each sees the
-    /// variables it saw before (`EXPOSE $PORT`).
+    /// the stage's ARG, ENV (`with_environment`) and `carried` instructions in their original
+    /// order, so each sees the variables it saw before (`EXPOSE $PORT`).
     fn stage_text(
         &self,
         reference: &str,
         body: &[String],
         carried: &[InstructionKind],
+        with_environment: bool,
         style: &Style,
     ) -> String {
         let keyword = |kind| style.keyword(kind);
         let newline = style.newline;
         let mut text = String::new();
         text.push_str(newline);
+        // The runtime stage is for the platform the build stage names, as the image was.
+        let platform = match self.instructions[0].flag("platform") {
+            Some(Flag {
+                value: Some(value), ..
+            }) => format!("--platform={value} "),
+            _ => String::new(),
+        };
         text.push_str(&format!(
-            "{} {reference}{newline}",
+            "{} {platform}{reference}{newline}",
             keyword(InstructionKind::From)
         ));
         for name in self.global_args_used() {
@@ -1246,7 +1274,9 @@ impl Split<'_, '_> {
         }
         for instruction in self.instructions.iter().filter(|i| {
             i.kind().is_some_and(|k| {
-                matches!(k, InstructionKind::Arg | InstructionKind::Env) || carried.contains(&k)
+                k == InstructionKind::Arg
+                    || (k == InstructionKind::Env && with_environment)
+                    || carried.contains(&k)
             })
         }) {
             text.push_str(&verbatim(instruction, newline));

@@ -17,18 +17,17 @@ pub(super) struct StaticSite {
     pub compress: bool,
     /// `Access-Control-Allow-Origin: *` on every response.
     pub cors: bool,
+    /// The `Cache-Control` header the server sends (http-server's `-c`).
+    pub cache_control: Option<String>,
     /// The server the command runs, for messages.
     pub server: &'static str,
 }
 
 /// A static file server command: `None` when the command runs something else or serves its
 /// working directory (the whole application, not a build output); `Err` when it is one whose
-/// options have no known nginx equivalent. `port_in_environment`: the stage sets `PORT`,
-/// which both servers read when no port option is given.
-pub(super) fn read(
-    words: &[String],
-    port_in_environment: bool,
-) -> Option<Result<StaticSite, String>> {
+/// options have no known nginx equivalent, or that takes its port from `$PORT` (set at run
+/// time by many platforms) or from a default that depends on its version.
+pub(super) fn read(words: &[String]) -> Option<Result<StaticSite, String>> {
     let words = without_npx(words)?;
     let (program, arguments) = words.split_first()?;
     let name = program.rsplit('/').next().unwrap_or(program);
@@ -46,27 +45,33 @@ pub(super) fn read(
     if matches!(folder.trim_end_matches('/'), "" | ".") {
         return None;
     }
-    if folder.contains('$') {
+    if folder.contains(['$', '*', '?', '[']) {
         return Some(Err(format!(
-            "{name} serves {folder}, a folder named by a variable"
+            "{name} serves {folder}, a folder named by a variable or a pattern"
         )));
     }
-    let port = match (options.port, port_in_environment) {
-        (Some(port), _) => port,
-        (None, true) => {
-            return Some(Err(format!(
-                "{name} listens on the port $PORT sets, which is not known"
-            )))
-        }
-        (None, false) if name == "serve" => 3000,
-        (None, false) => 8080,
+    let Some(port) = options.port else {
+        return Some(Err(format!(
+            "{name} is given no port, so it listens on $PORT when set at run time, else on its version's default"
+        )));
     };
+    if port < 1024 {
+        return Some(Err(format!(
+            "{name} listens on port {port}, which only root may bind and the web server runs as its own user"
+        )));
+    }
+    if let Some(target) = &options.proxy {
+        if !is_self_fallback(target, port) {
+            return Some(Err(format!("{name} proxies to {target}")));
+        }
+    }
     Some(Ok(StaticSite {
         folder,
         port,
-        single_page: options.single_page,
+        single_page: options.single_page || options.proxy.is_some(),
         compress: options.compress,
         cors: options.cors,
+        cache_control: options.cache_control,
         server: if name == "serve" {
             "serve"
         } else {
@@ -100,6 +105,9 @@ struct Options {
     single_page: bool,
     compress: bool,
     cors: bool,
+    cache_control: Option<String>,
+    /// http-server's `--proxy` target, checked once the port is known.
+    proxy: Option<String>,
 }
 
 /// Splits `--name=value` into its name and value.
@@ -127,7 +135,7 @@ fn read_serve(arguments: &[String]) -> Result<Options, String> {
         };
         match name {
             "-s" | "--single" => options.single_page = true,
-            "-l" | "--listen" | "-p" | "--port" => {
+            "-l" | "--listen" => {
                 if options.port.is_some() {
                     return Err("serve listens on more than one endpoint".to_owned());
                 }
@@ -157,11 +165,22 @@ fn read_serve(arguments: &[String]) -> Result<Options, String> {
 }
 
 /// `http-server [folder] [options]`; without a folder it serves `./public` when that exists,
-/// else the working directory, which the Dockerfile cannot tell apart.
+/// else the working directory, which the Dockerfile cannot tell apart. Its option parser
+/// (minimist) declares no flags: a flag followed by a word takes that word as its value.
 fn read_http_server(arguments: &[String]) -> Result<Options, String> {
-    let mut options = Options::default();
-    let mut words = arguments.iter();
+    let mut options = Options {
+        cache_control: Some("max-age=3600".to_owned()),
+        ..Options::default()
+    };
+    let mut words = arguments.iter().peekable();
     while let Some(word) = words.next() {
+        if (HTTP_SERVER_FLAGS.contains(&word.as_str()) || word == "--cors")
+            && words.peek().is_some_and(|next| !next.starts_with('-'))
+        {
+            return Err(format!(
+                "http-server takes the word after {word} as its value, not as the folder"
+            ));
+        }
         let (name, attached) = split_option(word);
         let mut value = || {
             attached
@@ -180,20 +199,21 @@ fn read_http_server(arguments: &[String]) -> Result<Options, String> {
                 }
             }
             "-e" | "--ext" if value()? == "html" => {}
-            "-P" | "--proxy" => {
-                let target = value()?;
-                if !is_self_fallback(&target, options.port.unwrap_or(8080)) {
-                    return Err(format!("http-server proxies to {target}"));
-                }
-                options.single_page = true;
-            }
+            "-P" | "--proxy" => options.proxy = Some(value()?),
             "--cors" if attached.is_none() => options.cors = true,
-            // Logging, caching and pre-compressed variants change no response body.
-            "-s" | "--silent" | "-g" | "--gzip" | "-b" | "--brotli" | "-U" | "--utc"
-            | "--log-ip" | "--no-dotfiles" => {}
-            option if option.starts_with("-c") && is_cache_time(&option[2..]) => {}
+            // Logging and pre-compressed variants change no response body.
+            flag if HTTP_SERVER_FLAGS.contains(&flag) => {}
+            option if option.starts_with("-c") && is_cache_time(&option[2..]) => {
+                options.cache_control = Some(cache_control(&option[2..]));
+            }
             "-c" => {
-                value()?;
+                let seconds = value()?;
+                if !is_cache_time(&seconds) {
+                    return Err(format!(
+                        "http-server's -c {seconds} is not a number of seconds"
+                    ));
+                }
+                options.cache_control = Some(cache_control(&seconds));
             }
             option if option.starts_with('-') => {
                 return Err(format!(
@@ -214,10 +234,34 @@ fn set_folder(options: &mut Options, folder: &str, server: &str) -> Result<(), S
     Ok(())
 }
 
+/// http-server flags that change no response body (logging, pre-compressed variants); `--cors`
+/// is read on its own.
+const HTTP_SERVER_FLAGS: &[&str] = &[
+    "-s",
+    "--silent",
+    "-g",
+    "--gzip",
+    "-b",
+    "--brotli",
+    "-U",
+    "--utc",
+    "--log-ip",
+    "--no-dotfiles",
+];
+
 /// `-c-1`, `-c3600`: http-server's cache time glued to its option.
 fn is_cache_time(value: &str) -> bool {
     let digits = value.strip_prefix('-').unwrap_or(value);
     !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The `Cache-Control` http-server sends for a cache time: none kept for a negative one.
+fn cache_control(seconds: &str) -> String {
+    if seconds.starts_with('-') {
+        "no-cache, no-store, must-revalidate".to_owned()
+    } else {
+        format!("max-age={seconds}")
+    }
 }
 
 /// The port of a `serve --listen` endpoint: `3000`, or `tcp://HOST:3000` on every interface.
@@ -255,36 +299,45 @@ fn is_self_fallback(target: &str, port: u16) -> bool {
         .any(|host| target == format!("http://{host}:{port}?"))
 }
 
-/// The lines of an nginx site that serves the site's files like its server did: on its port,
-/// `/about` answered with `about.html`, single-page fallback, compression and CORS as it had
-/// them; redirects stay relative (the container's port is not the one clients use).
+/// The lines of an nginx site that serves the site's files like its server did: on its port
+/// (IPv4), `/about` answered with `about.html`, a single-page app's unknown paths with
+/// `index.html`, else a `404.html` of the site; UTF-8 text, `.mjs` as JavaScript; compression,
+/// CORS and caching headers as it had them; redirects relative to the request (the container's
+/// port is not the one clients use).
 pub(super) fn nginx_config(site: &StaticSite) -> Vec<String> {
-    let fallback = if site.single_page {
-        "/index.html"
-    } else {
-        "=404"
-    };
     let mut lines = vec![
         "server {".to_owned(),
         format!("    listen {};", site.port),
         format!("    root {SITE_ROOT};"),
         "    index index.html;".to_owned(),
         "    absolute_redirect off;".to_owned(),
+        "    charset utf-8;".to_owned(),
+        "    include /etc/nginx/mime.types;".to_owned(),
+        "    types { application/javascript mjs; }".to_owned(),
     ];
     if site.compress {
-        lines.push("    gzip on;".to_owned());
-        lines.push(
+        lines.extend([
+            "    gzip on;".to_owned(),
+            "    gzip_vary on;".to_owned(),
             "    gzip_types text/css application/javascript application/json image/svg+xml;"
                 .to_owned(),
-        );
+        ]);
+    }
+    if !site.single_page {
+        lines.push("    error_page 404 /404.html;".to_owned());
     }
     lines.push("    location / {".to_owned());
     if site.cors {
         lines.push("        add_header Access-Control-Allow-Origin *;".to_owned());
     }
-    lines.push(format!(
-        "        try_files $uri $uri.html $uri/ {fallback};"
-    ));
+    if let Some(cache) = &site.cache_control {
+        lines.push(format!("        add_header Cache-Control \"{cache}\";"));
+    }
+    lines.push(if site.single_page {
+        "        try_files $uri $uri/index.html /index.html;".to_owned()
+    } else {
+        "        try_files $uri $uri.html $uri/ =404;".to_owned()
+    });
     lines.push("    }".to_owned());
     lines.push("}".to_owned());
     lines
@@ -296,7 +349,7 @@ mod tests {
 
     fn site(command: &str) -> Option<Result<StaticSite, String>> {
         let words: Vec<String> = command.split_whitespace().map(str::to_owned).collect();
-        read(&words, false)
+        read(&words)
     }
 
     #[test]
@@ -310,47 +363,70 @@ mod tests {
                 single_page: true,
                 compress: true,
                 cors: false,
+                cache_control: None,
                 server: "serve",
             })
         );
-        let plain = site("serve dist").unwrap().unwrap();
-        assert_eq!((plain.port, plain.single_page), (3000, false));
         assert!(site("serve -s").is_none(), "the working directory");
-        assert!(site("serve .").is_none());
+        assert!(site("serve . -l 3000").is_none());
         assert!(site("node server.js").is_none());
         assert!(site("npx -p serve serve build").is_none());
-        assert!(site("serve -s build -l tcp://localhost:3000")
-            .unwrap()
-            .is_err());
-        assert!(site("serve build --ssl-cert cert.pem").unwrap().is_err());
-        assert!(site("serve build -l $PORT").unwrap().is_err());
-        let words = vec!["serve".to_owned(), "build".to_owned()];
-        assert!(read(&words, true).unwrap().is_err(), "the port from $PORT");
+        for declined in [
+            "serve dist",
+            "serve -s build -l tcp://localhost:3000",
+            "serve build -l 3000 --ssl-cert cert.pem",
+            "serve build -l $PORT",
+            "serve build -p 3000",
+            "serve build -l 80",
+            "serve build[1] -l 3000",
+            "serve -l 3000 -l 4000 build",
+        ] {
+            assert!(site(declined).unwrap().is_err(), "{declined}");
+        }
     }
 
     #[test]
     fn reads_http_server_commands() {
-        let found = site("http-server ./dist -p 8081 -c-1 --proxy http://localhost:8081?")
+        let found = site("http-server ./dist --proxy http://localhost:8081? -p 8081 -c-1")
             .unwrap()
             .unwrap();
         assert_eq!((found.folder.as_str(), found.port), ("./dist", 8081));
         assert!(found.single_page && !found.compress);
-        assert_eq!(site("http-server dist").unwrap().unwrap().port, 8080);
+        assert_eq!(
+            found.cache_control.as_deref(),
+            Some("no-cache, no-store, must-revalidate")
+        );
+        let plain = site("http-server dist -p 8080").unwrap().unwrap();
+        assert_eq!(plain.cache_control.as_deref(), Some("max-age=3600"));
         assert!(site("http-server -p 8080").is_none(), "./public or ./");
-        assert!(site("http-server dist --proxy http://api:9000")
-            .unwrap()
-            .is_err());
-        assert!(site("http-server dist -a 127.0.0.1").unwrap().is_err());
-        assert!(site("http-server dist -S").unwrap().is_err());
+        for declined in [
+            "http-server dist",
+            "http-server dist -p 9000 --proxy http://localhost:8080?",
+            "http-server dist -p 8080 --proxy http://api:9000",
+            "http-server dist -p 8080 -a 127.0.0.1",
+            "http-server dist -p 8080 -S",
+            "http-server -s dist -p 8080",
+            "http-server -p 8080 --cors dist",
+        ] {
+            assert!(site(declined).unwrap().is_err(), "{declined}");
+        }
     }
 
     #[test]
     fn writes_an_nginx_site() {
-        let site = site("serve -s build -C").unwrap().unwrap();
-        let config = nginx_config(&site).join("\n");
+        let spa = site("serve -s build -C -l 3000").unwrap().unwrap();
+        let config = nginx_config(&spa).join("\n");
         assert!(config.contains("listen 3000;"));
-        assert!(config.contains("try_files $uri $uri.html $uri/ /index.html;"));
+        assert!(config.contains("try_files $uri $uri/index.html /index.html;"));
         assert!(config.contains("add_header Access-Control-Allow-Origin *;"));
-        assert!(config.contains("gzip on;"));
+        assert!(config.contains("gzip on;") && config.contains("gzip_vary on;"));
+        assert!(!config.contains("error_page"));
+        let pages = site("http-server public -p 8080").unwrap().unwrap();
+        let config = nginx_config(&pages).join("\n");
+        assert!(config.contains("error_page 404 /404.html;"));
+        assert!(config.contains("try_files $uri $uri.html $uri/ =404;"));
+        assert!(config.contains("add_header Cache-Control \"max-age=3600\";"));
+        assert!(!config.contains("gzip"));
+        assert!(nginx_config(&pages).iter().all(|line| !line.contains('\'')));
     }
 }
