@@ -3,20 +3,21 @@
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::{
-    image_name, Distro, KnowledgeBase, Profile, RuntimeHints, RuntimeImage, RuntimeLayout, Shape,
+    Distro, KnowledgeBase, Profile, RuntimeHints, RuntimeImage, RuntimeLayout, Shape,
 };
-use crate::model::packages::{is_assignment, PackageChange};
+use crate::model::packages::is_assignment;
 use crate::model::paths::{copy_arguments, is_within, normalize, resolve};
-use crate::model::{workdir_after, Dockerfile, Flag, ImageRef, Instruction, Stage};
+use crate::model::{workdir_after, Dockerfile, Flag, Instruction, Stage};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
 use launch::{command_words, named_paths, names_a_file};
 
 mod environments;
 mod launch;
+mod packages;
 mod static_site;
 
-use static_site::StaticSite;
+use packages::install_command;
 
 /// The image rule flavour of web server images for static front-end builds.
 const STATIC_SITE: &str = "static-site";
@@ -285,170 +286,6 @@ impl Split<'_, '_> {
         }
     }
 
-    /// A Node.js stage whose command only serves a folder of static files (`serve -s build`):
-    /// that folder on the web server image of the `static-site` image rule (an unprivileged
-    /// nginx) configured to serve it the same way. `None` when the command is no such server
-    /// or no web server image is known for the builder image.
-    fn static_site_plan(
-        &self,
-        command: &[String],
-        workdir: Option<&str>,
-    ) -> Result<Option<Plan>, String> {
-        let Some(site) = static_site::read(command) else {
-            return Ok(None);
-        };
-        let web_hints = RuntimeHints {
-            flavour: Some(STATIC_SITE.to_owned()),
-            ..RuntimeHints::default()
-        };
-        let Some(web) = self.knowledge.runtime_for(&self.stage.base, &web_hints) else {
-            return Ok(None);
-        };
-        let plain = self
-            .knowledge
-            .runtime_for(&self.stage.base, &RuntimeHints::default());
-        if plain.as_ref() == Some(&web) {
-            return Ok(None);
-        }
-        let site = site?;
-        let Some(app) = workdir.filter(|w| *w != "/") else {
-            return Err(format!(
-                "{} serves {} and the stage sets no WORKDIR, so whether the build made it is unknown",
-                site.server, site.folder
-            ));
-        };
-        let folder = resolve(app, &site.folder);
-        if folder == app {
-            return Ok(None);
-        }
-        if !is_within(app, &folder) {
-            return Err(format!(
-                "{} serves {folder}, outside the application folder, which may be mounted at run time",
-                site.server
-            ));
-        }
-        self.check_static_site(&web, &site)?;
-        let style = Style::detect(self.file.parse());
-        let builder = self.builder_name();
-        let mut edits: Vec<Edit> = self.name_builder(&builder, &style).into_iter().collect();
-        let keyword = |kind| style.keyword(kind);
-        let config: Vec<String> = static_site::nginx_config(&site)
-            .iter()
-            .map(|line| format!("'{line}'"))
-            .collect();
-        let body = [
-            format!(
-                "{} --from={builder} {}",
-                keyword(InstructionKind::Copy),
-                copy_arguments(std::slice::from_ref(&folder), static_site::SITE_ROOT)
-            ),
-            format!(
-                "{} printf '%s\\n'{}{} > {}",
-                keyword(InstructionKind::Run),
-                style.line_break(),
-                config.join(&style.line_break()),
-                static_site::SITE_CONFIG
-            ),
-            format!("{} {}", keyword(InstructionKind::Expose), site.port),
-        ];
-        // Labels only; the environment too when they use variables.
-        let labels_use_variables = self
-            .of_kind(InstructionKind::Label)
-            .any(|label| label.logical_text().contains('$'));
-        let stage = self.stage_text(
-            &web.reference,
-            &body,
-            &[InstructionKind::Label],
-            labels_use_variables,
-            &style,
-        );
-        self.append_stage(&mut edits, stage, &style);
-        let fallback = if site.single_page {
-            ", unknown paths answered with index.html"
-        } else {
-            ""
-        };
-        let message = format!(
-            "{} ships Node.js to serve static files: build there and serve {folder} with nginx on {} (port {}{fallback}); nginx's own CMD, user and STOPSIGNAL replace the stage's, and its EXPOSE 8080 stays; review the generated site configuration",
-            self.stage.base.raw, web.reference, site.port
-        );
-        Ok(Some(Plan { message, edits }))
-    }
-
-    /// What the web server stage cannot carry over or check: an image other than
-    /// nginx-unprivileged (whose configuration is written), an unknown build context or a
-    /// serve configuration file in it (headers, rewrites), http-server's basic auth,
-    /// SHELL/ONBUILD, a VOLUME or a HEALTHCHECK.
-    fn check_static_site(&self, web: &RuntimeImage, site: &StaticSite) -> Result<(), String> {
-        if !image_name(&ImageRef::parse(&web.reference)).ends_with("nginx-unprivileged") {
-            return Err(format!(
-                "the static-site image {} is not nginx-unprivileged, whose configuration dfmigrate writes",
-                web.reference
-            ));
-        }
-        if !self.context.has_files() {
-            return Err(format!(
-                "the build context is not known, so whether a configuration file changes what {} serves is unknown",
-                site.server
-            ));
-        }
-        // serve reads rewrites, headers and redirects from serve.json or now.json in the served
-        // folder, where front-end builds copy them from anywhere in the sources.
-        let configs = ["serve.json", "now.json"];
-        let in_context = self
-            .context
-            .find_files(|name| configs.contains(&name), 20_000)
-            .ok_or("the build context has too many files to look for serve.json")?;
-        let in_runs = self.of_kind(InstructionKind::Run).any(|run| {
-            configs
-                .iter()
-                .any(|config| run.logical_text().contains(config))
-        });
-        if site.server == "serve" && (!in_context.is_empty() || in_runs) {
-            let named = in_context.first().map_or("serve.json", String::as_str);
-            return Err(format!(
-                "{named} may configure serve in ways the generated nginx site would not follow"
-            ));
-        }
-        let auth = ["NODE_HTTP_SERVER_USERNAME", "NODE_HTTP_SERVER_PASSWORD"];
-        if site.server == "http-server" && auth.iter().any(|name| self.sets_variable(name)) {
-            return Err("http-server asks for a password, which nginx would not".to_owned());
-        }
-        for kind in [
-            InstructionKind::Shell,
-            InstructionKind::Onbuild,
-            InstructionKind::Volume,
-            InstructionKind::Healthcheck,
-        ] {
-            if let Some(instruction) = self.of_kind(kind).next() {
-                return Err(format!(
-                    "the {} on line {} does not carry over to the web server image",
-                    instruction.keyword().value.to_ascii_uppercase(),
-                    instruction.start_line()
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// Whether the stage (or a global ARG) defines the variable `name`.
-    fn sets_variable(&self, name: &str) -> bool {
-        let globals = self
-            .file
-            .instructions()
-            .iter()
-            .take_while(|i| i.stage.is_none());
-        let arguments = globals
-            .chain(self.of_kind(InstructionKind::Arg))
-            .flat_map(|i| i.arg_definitions())
-            .any(|(key, _)| key == name);
-        arguments
-            || self
-                .of_kind(InstructionKind::Env)
-                .flat_map(|env| env.pairs())
-                .any(|(key, _, _)| key.value == name)
-    }
-
     /// The words the container runs: ENTRYPOINT then CMD (unless the ENTRYPOINT is in shell
     /// form), each in exec form or a plain command.
     fn command(&self) -> Result<Vec<String>, String> {
@@ -624,151 +461,6 @@ impl Split<'_, '_> {
                     .any(|program| program.rsplit('/').next() == Some(*tool))
             })
             .collect()
-    }
-
-    /// The system packages the runtime stage must install: what the runtime image rule lists
-    /// (CA certificates), the tools the `HEALTHCHECK` calls, the build's own runtime packages,
-    /// and the libraries behind the `-dev` packages it compiled against. Build tools stay behind.
-    fn runtime_packages(
-        &self,
-        runtime: &RuntimeImage,
-        hints: &RuntimeHints,
-    ) -> Result<Vec<String>, String> {
-        let mut needed = runtime.packages.clone();
-        needed.extend(self.healthcheck_tools().into_iter().map(str::to_owned));
-        let added_repository = self.of_kind(InstructionKind::Run).any(|run| {
-            let text = run.logical_text();
-            [
-                "sources.list",
-                "add-apt-repository",
-                "/etc/apk/repositories",
-                "--add-repo",
-                "yum.repos.d",
-            ]
-            .iter()
-            .any(|marker| text.contains(marker))
-        });
-        for installed in self.installed_packages()? {
-            if runtime.packages.contains(&installed.name) {
-                continue;
-            }
-            if installed.other_repository || added_repository {
-                return Err(format!(
-                    "the build installs {} from another repository than the runtime image's",
-                    installed.name
-                ));
-            }
-            for package in self.runtime_package(&installed.name, runtime, hints)? {
-                if !needed.contains(&package) {
-                    needed.push(package);
-                }
-            }
-        }
-        for package in self.native_packages(runtime, hints)? {
-            if !needed.contains(&package) {
-                needed.push(package);
-            }
-        }
-        Ok(needed)
-    }
-
-    /// The system packages the stage's RUNs leave installed, in order: each install adds its
-    /// packages, each removal (`apt-get purge`, `apk del`, also of an `apk --virtual` group)
-    /// takes them away again.
-    fn installed_packages(&self) -> Result<Vec<Installed>, String> {
-        let mut installed: Vec<Installed> = Vec::new();
-        for run in self.of_kind(InstructionKind::Run) {
-            let Some(script) = run.script() else { continue };
-            for command in &script.lexed.commands {
-                let Some(packages) = PackageChange::read(command)? else {
-                    continue;
-                };
-                if packages.removes {
-                    installed.retain(|entry| {
-                        !packages
-                            .names
-                            .iter()
-                            .any(|name| *name == entry.name || Some(name) == entry.group.as_ref())
-                    });
-                    continue;
-                }
-                for name in packages.names {
-                    // A package installed on its own stays when a group installs it again
-                    // (apk keeps it in its world file).
-                    if installed
-                        .iter()
-                        .any(|e| e.name == name && e.group.is_none())
-                    {
-                        continue;
-                    }
-                    installed.retain(|entry| entry.name != name);
-                    installed.push(Installed {
-                        name,
-                        group: packages.group.clone(),
-                        other_repository: packages.other_repository,
-                    });
-                }
-            }
-        }
-        Ok(installed)
-    }
-
-    /// The libraries the project's dependencies compiled against on the full Debian build
-    /// image (whose `-dev` packages the slim runtime lacks): `psycopg2` needs `libpq5`.
-    fn native_packages(
-        &self,
-        runtime: &RuntimeImage,
-        hints: &RuntimeHints,
-    ) -> Result<Vec<String>, String> {
-        if runtime.distro != Distro::Debian || hints.static_binary {
-            return Ok(Vec::new());
-        }
-        let needs = self
-            .profile
-            .native_needs(self.context)
-            .map_err(|error| format!("the project's dependency files cannot be read: {error}"))?;
-        let release = package_release(runtime);
-        let mut packages = Vec::new();
-        for need in needs {
-            packages.extend(need.packages(release)?);
-        }
-        Ok(packages)
-    }
-
-    /// What the runtime needs for a package the build installed: the package itself unless it
-    /// only serves builds; for a `-dev` package, the library it builds against (for the
-    /// runtime's Debian release when the name depends on it).
-    fn runtime_package(
-        &self,
-        written: &str,
-        runtime: &RuntimeImage,
-        hints: &RuntimeHints,
-    ) -> Result<Vec<String>, String> {
-        let name = written.split(['=', '>', '<']).next().unwrap_or(written);
-        let headers = name.ends_with("-dev") || name.ends_with("-devel");
-        if !headers {
-            let tool = self
-                .knowledge
-                .is_build_only_package(name, Some(self.profile));
-            if !tool && runtime.newer_release {
-                return Err(format!(
-                    "the build installs {name}, and whether {} has it is unknown: the Debian release {} was built on is not known",
-                    runtime.reference, self.stage.base.raw
-                ));
-            }
-            return Ok(if tool {
-                Vec::new()
-            } else {
-                vec![written.to_owned()]
-            });
-        }
-        if hints.static_binary {
-            return Ok(Vec::new());
-        }
-        match self.knowledge.runtime_package_for(name) {
-            Some(libraries) => libraries.for_release(name, package_release(runtime)),
-            None => Err(format!("the build compiles against {name}, and the library the runtime then needs is not known")),
-        }
     }
 
     /// The application's folder and the folders holding its installed dependencies.
@@ -1315,47 +1007,6 @@ impl Split<'_, '_> {
                 })
             })
             .collect()
-    }
-}
-
-/// A package the build stage installed: its name as written, the `apk --virtual` group it
-/// belongs to, and whether it came from another repository (`apk add -X URL`, `apt-get -t`).
-struct Installed {
-    name: String,
-    group: Option<String>,
-    other_repository: bool,
-}
-
-/// The Debian release whose package names the runtime stage uses: the runtime's, unless it
-/// may be newer than the builder's (then names that differ by release cannot be chosen).
-fn package_release(runtime: &RuntimeImage) -> Option<&'static str> {
-    if runtime.newer_release {
-        None
-    } else {
-        debian_release(&runtime.reference)
-    }
-}
-
-/// The Debian release an image reference names (`debian:bookworm-slim`, `python:3.12-slim-trixie`).
-fn debian_release(reference: &str) -> Option<&'static str> {
-    let tag = reference.rsplit_once(':').map_or("", |(_, tag)| tag);
-    ["buster", "bullseye", "bookworm", "trixie", "forky"]
-        .into_iter()
-        .find(|release| tag.split('-').any(|part| part == *release))
-}
-
-/// The command that installs the runtime's system packages, with the distro's hygiene.
-fn install_command(runtime: &RuntimeImage, packages: &[String]) -> Result<Option<String>, String> {
-    if packages.is_empty() {
-        return Ok(None);
-    }
-    let list = packages.join(" ");
-    match runtime.distro {
-        Distro::Debian => Ok(Some(format!(
-            "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends {list} && rm -rf /var/lib/apt/lists/*"
-        ))),
-        Distro::Alpine => Ok(Some(format!("apk add --no-cache {list}"))),
-        _ => Err(format!("the runtime needs the system packages {list}, and {} has no package manager dfmigrate knows", runtime.reference)),
     }
 }
 

@@ -1,9 +1,18 @@
 //! Static file servers a Node.js image may run (`serve`, `http-server`): which folder they
-//! serve and how, and the nginx configuration that serves it the same way.
+//! serve and how, and the runtime stage on a web server image whose nginx site serves it the
+//! same way.
+
+use super::{Plan, Split, STATIC_SITE};
+use crate::knowledge::{image_name, RuntimeHints, RuntimeImage};
+use crate::model::paths::{copy_arguments, is_within, resolve};
+use crate::model::ImageRef;
+use crate::style::Style;
+use crate::syntax::InstructionKind;
+use crate::transforms::Edit;
 
 /// Where the web server image serves files from and reads its site configuration.
-pub(super) const SITE_ROOT: &str = "/usr/share/nginx/html";
-pub(super) const SITE_CONFIG: &str = "/etc/nginx/conf.d/default.conf";
+const SITE_ROOT: &str = "/usr/share/nginx/html";
+const SITE_CONFIG: &str = "/etc/nginx/conf.d/default.conf";
 
 /// How a static file server command serves its folder.
 #[derive(Debug, PartialEq, Eq)]
@@ -341,6 +350,172 @@ pub(super) fn nginx_config(site: &StaticSite) -> Vec<String> {
     lines.push("    }".to_owned());
     lines.push("}".to_owned());
     lines
+}
+
+impl Split<'_, '_> {
+    /// A Node.js stage whose command only serves a folder of static files (`serve -s build`):
+    /// that folder on the web server image of the `static-site` image rule (an unprivileged
+    /// nginx) configured to serve it the same way. `None` when the command is no such server
+    /// or no web server image is known for the builder image.
+    pub(super) fn static_site_plan(
+        &self,
+        command: &[String],
+        workdir: Option<&str>,
+    ) -> Result<Option<Plan>, String> {
+        let Some(site) = read(command) else {
+            return Ok(None);
+        };
+        let web_hints = RuntimeHints {
+            flavour: Some(STATIC_SITE.to_owned()),
+            ..RuntimeHints::default()
+        };
+        let Some(web) = self.knowledge.runtime_for(&self.stage.base, &web_hints) else {
+            return Ok(None);
+        };
+        let plain = self
+            .knowledge
+            .runtime_for(&self.stage.base, &RuntimeHints::default());
+        if plain.as_ref() == Some(&web) {
+            return Ok(None);
+        }
+        let site = site?;
+        let Some(app) = workdir.filter(|w| *w != "/") else {
+            return Err(format!(
+                "{} serves {} and the stage sets no WORKDIR, so whether the build made it is unknown",
+                site.server, site.folder
+            ));
+        };
+        let folder = resolve(app, &site.folder);
+        if folder == app {
+            return Ok(None);
+        }
+        if !is_within(app, &folder) {
+            return Err(format!(
+                "{} serves {folder}, outside the application folder, which may be mounted at run time",
+                site.server
+            ));
+        }
+        self.check_static_site(&web, &site)?;
+        let style = Style::detect(self.file.parse());
+        let builder = self.builder_name();
+        let mut edits: Vec<Edit> = self.name_builder(&builder, &style).into_iter().collect();
+        let keyword = |kind| style.keyword(kind);
+        let config: Vec<String> = nginx_config(&site)
+            .iter()
+            .map(|line| format!("'{line}'"))
+            .collect();
+        let body = [
+            format!(
+                "{} --from={builder} {}",
+                keyword(InstructionKind::Copy),
+                copy_arguments(std::slice::from_ref(&folder), SITE_ROOT)
+            ),
+            format!(
+                "{} printf '%s\\n'{}{} > {}",
+                keyword(InstructionKind::Run),
+                style.line_break(),
+                config.join(&style.line_break()),
+                SITE_CONFIG
+            ),
+            format!("{} {}", keyword(InstructionKind::Expose), site.port),
+        ];
+        // Labels only; the environment too when they use variables.
+        let labels_use_variables = self
+            .of_kind(InstructionKind::Label)
+            .any(|label| label.logical_text().contains('$'));
+        let stage = self.stage_text(
+            &web.reference,
+            &body,
+            &[InstructionKind::Label],
+            labels_use_variables,
+            &style,
+        );
+        self.append_stage(&mut edits, stage, &style);
+        let fallback = if site.single_page {
+            ", unknown paths answered with index.html"
+        } else {
+            ""
+        };
+        let message = format!(
+            "{} ships Node.js to serve static files: build there and serve {folder} with nginx on {} (port {}{fallback}); nginx's own CMD, user and STOPSIGNAL replace the stage's, and its EXPOSE 8080 stays; review the generated site configuration",
+            self.stage.base.raw, web.reference, site.port
+        );
+        Ok(Some(Plan { message, edits }))
+    }
+
+    /// What the web server stage cannot carry over or check: an image other than
+    /// nginx-unprivileged (whose configuration is written), an unknown build context or a
+    /// serve configuration file in it (headers, rewrites), http-server's basic auth,
+    /// SHELL/ONBUILD, a VOLUME or a HEALTHCHECK.
+    fn check_static_site(&self, web: &RuntimeImage, site: &StaticSite) -> Result<(), String> {
+        if !image_name(&ImageRef::parse(&web.reference)).ends_with("nginx-unprivileged") {
+            return Err(format!(
+                "the static-site image {} is not nginx-unprivileged, whose configuration dfmigrate writes",
+                web.reference
+            ));
+        }
+        if !self.context.has_files() {
+            return Err(format!(
+                "the build context is not known, so whether a configuration file changes what {} serves is unknown",
+                site.server
+            ));
+        }
+        // serve reads rewrites, headers and redirects from serve.json or now.json in the served
+        // folder, where front-end builds copy them from anywhere in the sources.
+        let configs = ["serve.json", "now.json"];
+        let in_context = self
+            .context
+            .find_files(|name| configs.contains(&name), 20_000)
+            .ok_or("the build context has too many files to look for serve.json")?;
+        let in_runs = self.of_kind(InstructionKind::Run).any(|run| {
+            configs
+                .iter()
+                .any(|config| run.logical_text().contains(config))
+        });
+        if site.server == "serve" && (!in_context.is_empty() || in_runs) {
+            let named = in_context.first().map_or("serve.json", String::as_str);
+            return Err(format!(
+                "{named} may configure serve in ways the generated nginx site would not follow"
+            ));
+        }
+        let auth = ["NODE_HTTP_SERVER_USERNAME", "NODE_HTTP_SERVER_PASSWORD"];
+        if site.server == "http-server" && auth.iter().any(|name| self.sets_variable(name)) {
+            return Err("http-server asks for a password, which nginx would not".to_owned());
+        }
+        for kind in [
+            InstructionKind::Shell,
+            InstructionKind::Onbuild,
+            InstructionKind::Volume,
+            InstructionKind::Healthcheck,
+        ] {
+            if let Some(instruction) = self.of_kind(kind).next() {
+                return Err(format!(
+                    "the {} on line {} does not carry over to the web server image",
+                    instruction.keyword().value.to_ascii_uppercase(),
+                    instruction.start_line()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the stage (or a global ARG) defines the variable `name`.
+    fn sets_variable(&self, name: &str) -> bool {
+        let globals = self
+            .file
+            .instructions()
+            .iter()
+            .take_while(|i| i.stage.is_none());
+        let arguments = globals
+            .chain(self.of_kind(InstructionKind::Arg))
+            .flat_map(|i| i.arg_definitions())
+            .any(|(key, _)| key == name);
+        arguments
+            || self
+                .of_kind(InstructionKind::Env)
+                .flat_map(|env| env.pairs())
+                .any(|(key, _, _)| key.value == name)
+    }
 }
 
 #[cfg(test)]
