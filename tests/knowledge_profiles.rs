@@ -492,7 +492,7 @@ fn dotnet_console_projects_ask_for_the_runtime_flavour() {
     let dotnet = KnowledgeBase::builtin().profile("dotnet").expect("dotnet");
     let console = r#"<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><OutputType>Exe</OutputType></PropertyGroup></Project>"#;
     let web = r#"<Project Sdk="Microsoft.NET.Sdk.Web"></Project>"#;
-    let flavour = |files: &[(&str, &str)]| dotnet.runtime_flavour(&temporary_context(files).1);
+    let flavour = |files: &[(&str, &str)]| dotnet.runtime_flavour(&temporary_context(files).1, &[]);
     assert_eq!(
         flavour(&[
             ("src/Tool/Tool.csproj", console),
@@ -523,6 +523,21 @@ fn dotnet_console_projects_ask_for_the_runtime_flavour() {
         "an SDK named another way"
     );
     assert_eq!(flavour(&[("Program.cs", "")]), None, "no project file");
+    let package = r#"<Project Sdk="Microsoft.NET.Sdk"><ItemGroup><PackageReference Include="Yarp.ReverseProxy" Version="2.2.0" /></ItemGroup></Project>"#;
+    assert_eq!(
+        flavour(&[("Proxy.csproj", package)]),
+        None,
+        "a package may reference the ASP.NET Core shared framework"
+    );
+    let (_dir, context) = temporary_context(&[("Tool.csproj", console)]);
+    assert_eq!(
+        dotnet.runtime_flavour(
+            &context,
+            &["dotnet add package Swashbuckle.AspNetCore && dotnet publish"]
+        ),
+        None,
+        "a package added by the Dockerfile"
+    );
     // A .dockerignore'd project is not part of the build.
     assert_eq!(
         flavour(&[

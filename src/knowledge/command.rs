@@ -115,6 +115,23 @@ pub struct Artifacts {
     /// candidates of which at least one is expected.
     #[serde(default)]
     pub exact: bool,
+    /// How the candidates a glob path matches are named, when the build names them itself.
+    #[serde(default)]
+    pub names: Option<ArtifactNames>,
+    /// Variables that move the output elsewhere (`GOBIN`): when the stage or the command sets
+    /// one, the output is not traced.
+    #[serde(default)]
+    pub unless_env: Vec<String>,
+}
+
+/// Where the names of a build's outputs come from.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactNames {
+    /// `go install`: each main package's program is named after the last element of its
+    /// import path: the positional's last folder (`./cmd/api` → `api`), the folders with Go
+    /// files under a `./x/...` pattern in the build context, the module's last element for `.`.
+    GoPackages,
 }
 
 /// A command a profile recognised, with its words classified.
@@ -146,6 +163,10 @@ pub struct RenderedSplit {
 pub struct ArtifactPaths {
     pub paths: Vec<String>,
     pub exact: bool,
+    /// The only file names the glob paths may stand for, when the build names its outputs.
+    pub names: Option<Vec<String>>,
+    /// The spec's `unless_env`.
+    pub unless_env: Vec<String>,
 }
 
 impl Profile {
@@ -327,6 +348,8 @@ impl CommandMatch<'_> {
             return Some(ArtifactPaths {
                 paths: vec![value.to_owned()],
                 exact: true,
+                names: None,
+                unless_env: spec.unless_env.clone(),
             });
         }
         let paths = spec
@@ -334,9 +357,14 @@ impl CommandMatch<'_> {
             .iter()
             .map(|path| resolve_file_values(path, context))
             .collect::<Option<Vec<_>>>()?;
+        let names = spec
+            .names
+            .map(|ArtifactNames::GoPackages| go_program_names(&self.positionals, context));
         (!paths.is_empty()).then_some(ArtifactPaths {
             paths,
             exact: spec.exact,
+            names,
+            unless_env: spec.unless_env.clone(),
         })
     }
 
@@ -373,6 +401,69 @@ fn mark_empty(value: String) -> String {
 
 /// Replaces `{toml:FILE:KEY}` and `{json:FILE:KEY}` with string values read from the context;
 /// `None` when one cannot be read.
+/// The programs `go install PATTERNS` makes, as far as the build context shows: the last
+/// element of each package path (`./cmd/api` → `api`), the folders holding Go files under a
+/// `./x/...` pattern, and the module's name for `.` (a `/vN` suffix skipped). Patterns are read
+/// relative to the context root, where `COPY . .` puts them.
+fn go_program_names(positionals: &[String], context: &BuildContext) -> Vec<String> {
+    let patterns: Vec<&str> = if positionals.is_empty() {
+        vec!["."]
+    } else {
+        positionals.iter().map(String::as_str).collect()
+    };
+    let mut names = Vec::new();
+    for pattern in patterns {
+        let trimmed = pattern.trim_start_matches("./");
+        match trimmed.strip_suffix("...") {
+            Some(prefix) => {
+                let prefix = prefix.trim_end_matches('/');
+                let files = context
+                    .find_files(|name| name.ends_with(".go"), 20_000)
+                    .unwrap_or_default();
+                for file in files {
+                    let folder = file.rsplit_once('/').map_or("", |(folder, _)| folder);
+                    if folder == prefix
+                        || prefix.is_empty()
+                        || folder.starts_with(&format!("{prefix}/"))
+                    {
+                        match folder.rsplit('/').next().filter(|name| !name.is_empty()) {
+                            Some(name) => names.push(name.to_owned()),
+                            None => names.extend(go_module_name(context)),
+                        }
+                    }
+                }
+            }
+            None if matches!(trimmed, "" | ".") => names.extend(go_module_name(context)),
+            None => names.extend(
+                trimmed
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .map(str::to_owned),
+            ),
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The program name of the module in the context's `go.mod`: its path's last element, or the
+/// one before a major version suffix (`example.com/tool/v2` → `tool`).
+fn go_module_name(context: &BuildContext) -> Option<String> {
+    let text = context.read_to_string("go.mod").ok()?;
+    let path = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("module "))?
+        .trim()
+        .trim_matches('"');
+    let mut elements = path.rsplit('/');
+    let last = elements.next()?;
+    let is_major =
+        last.len() > 1 && last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit());
+    Some(if is_major { elements.next()? } else { last }.to_owned())
+}
+
 fn resolve_file_values(template: &str, context: &BuildContext) -> Option<String> {
     let mut missing = false;
     let filled = super::fill_template(template, |name| {

@@ -107,6 +107,19 @@ pub struct EnvironmentCommand {
     /// creates a folder only with one of them.
     #[serde(default)]
     pub option: Vec<String>,
+    /// The command takes no positional words (`uv sync`): the folder is the default.
+    #[serde(default)]
+    pub no_positional: bool,
+    /// Options and variables that choose an interpreter the tool may download into its own
+    /// folder (`uv venv --python 3.13`, `UV_PYTHON`): the split declines.
+    #[serde(default)]
+    pub foreign_options: Vec<String>,
+    #[serde(default)]
+    pub foreign_env: Vec<String>,
+    /// A context file naming the interpreter version the tool uses (`.python-version`): the
+    /// split declines unless it names the builder image's version.
+    #[serde(default)]
+    pub version_file: Option<String>,
 }
 
 /// Installs that put dependencies where the runtime stage does not look.
@@ -120,18 +133,11 @@ pub struct PrivateEnvironment {
     /// Options that install elsewhere (`--system`).
     #[serde(default)]
     pub unless_options: Vec<String>,
-    /// Variables, set by `ENV`/`ARG` or before the command, and their values (compared without
-    /// case) that install elsewhere; an empty list accepts any value.
+    /// Variables set by `ENV` before the install (so the running container has them too, for
+    /// `poetry run`) and their values (compared without case) that install elsewhere; an empty
+    /// list accepts any value.
     #[serde(default)]
     pub unless_env: BTreeMap<String, Vec<String>>,
-    /// Text in any `RUN` of the stage that installs elsewhere (`poetry config
-    /// virtualenvs.create false`).
-    #[serde(default)]
-    pub unless_text: Vec<TextPattern>,
-    /// Context files with a `line` that installs elsewhere (`poetry.toml` with `in-project =
-    /// true`).
-    #[serde(default)]
-    pub unless_files: Vec<Hook>,
 }
 
 /// A flavour of runtime image rules (`flavour` in `transforms/images.toml`), chosen when every
@@ -276,18 +282,23 @@ impl Profile {
             .collect()
     }
 
-    /// The runtime image flavour the build context allows, when the layout has one and every
-    /// project file of the context (and none of the others) says so. `None` when the context's
-    /// files are unknown or too many to read.
-    pub fn runtime_flavour(&self, context: &BuildContext) -> Option<String> {
+    /// The runtime image flavour the build context allows, when the layout has one, every
+    /// project file of the context says so, and neither they, the other files nor the stage's
+    /// `scripts` (its RUNs) rule it out. `None` when the context's files are unknown or too many
+    /// to read.
+    pub fn runtime_flavour(&self, context: &BuildContext, scripts: &[&str]) -> Option<String> {
         let rule = self.runtime.as_ref()?.flavour.as_ref()?;
+        let ruled_out = |text: &str| rule.unless.iter().any(|pattern| pattern.is_match(text));
+        if scripts.iter().any(|script| ruled_out(script)) {
+            return None;
+        }
         let is_project = |name: &str| rule.files.iter().any(|glob| glob.matches(name));
         let is_other = |name: &str| rule.also.iter().any(|glob| glob.matches(name));
         let files = context.find_files(|name| is_project(name) || is_other(name), 20_000)?;
         let mut projects = 0;
         for path in &files {
             let text = context.read_to_string(path).ok()?;
-            if rule.unless.iter().any(|pattern| pattern.is_match(&text)) {
+            if ruled_out(&text) {
                 return None;
             }
             let name = path.rsplit('/').next().unwrap_or(path);
@@ -299,26 +310,6 @@ impl Profile {
             }
         }
         (projects > 0).then(|| rule.name.clone())
-    }
-
-    /// Whether a readable context file of the private environment's `unless_files` has a
-    /// matching line (an unreadable one says nothing).
-    pub fn configures_environment(&self, context: &BuildContext) -> bool {
-        let files = self
-            .runtime
-            .iter()
-            .flat_map(|layout| &layout.private_environment)
-            .flat_map(|private| &private.unless_files);
-        files.into_iter().any(|file| {
-            let Some(line) = &file.line else {
-                return false;
-            };
-            context.glob(&file.file).into_iter().any(|path| {
-                context
-                    .read_to_string(&path)
-                    .is_ok_and(|text| !matching_lines(line, &text).is_empty())
-            })
-        })
     }
 
     /// Whether this profile lists a system package as build-only.

@@ -152,6 +152,14 @@ struct Plan {
     edits: Vec<Edit>,
 }
 
+/// A build output: an absolute path or glob, whether it is exact (copy it whole) or a folder
+/// of candidates (copy only what the command names), and the only names candidates may have.
+struct Output {
+    path: String,
+    exact: bool,
+    names: Option<Vec<String>>,
+}
+
 /// What the new final stage is made of.
 struct RuntimeStage<'s> {
     runtime: &'s RuntimeImage,
@@ -198,7 +206,9 @@ impl Split<'_, '_> {
     ) -> Result<Option<Plan>, String> {
         let hints = RuntimeHints {
             static_binary: self.file.text().contains("CGO_ENABLED=0"),
-            flavour: self.profile.runtime_flavour(self.context),
+            flavour: self
+                .profile
+                .runtime_flavour(self.context, &self.run_texts()),
         };
         let runtime = self
             .knowledge
@@ -398,6 +408,13 @@ impl Split<'_, '_> {
         Ok(cwd.map(|path| normalize(&path)))
     }
 
+    /// The text of the stage's RUN instructions.
+    fn run_texts(&self) -> Vec<&str> {
+        self.of_kind(InstructionKind::Run)
+            .map(|run| run.logical_text())
+            .collect()
+    }
+
     fn of_kind(&self, kind: InstructionKind) -> impl Iterator<Item = &Instruction<'_>> {
         self.instructions
             .iter()
@@ -489,6 +506,16 @@ impl Split<'_, '_> {
                 copies.push(folder);
             }
         }
+        // Programs and modules are looked up in the folders the stage's ENV adds.
+        for (variable, folder) in self.search_folders(app) {
+            if !copies.iter().any(|copy| is_within(copy, &folder))
+                && !SEARCH_PATH.contains(&folder.as_str())
+            {
+                return Err(format!(
+                    "the stage's {variable} names {folder}, which the runtime stage would not receive"
+                ));
+            }
+        }
         for word in command
             .iter()
             .skip(1)
@@ -570,9 +597,18 @@ impl Split<'_, '_> {
                 vec![resolve(cwd, &word)]
             };
             let produced = candidates.iter().find_map(|path| {
-                outputs.iter().find_map(|(output, exact)| {
-                    let unit = produced_by(output, path)?;
-                    Some((output, if *exact { unit } else { normalize(path) }, *exact))
+                outputs.iter().find_map(|output| {
+                    let unit = produced_by(&output.path, path)?;
+                    let name = path.rsplit('/').next().unwrap_or(path);
+                    if output
+                        .names
+                        .as_ref()
+                        .is_some_and(|names| !names.iter().any(|n| n == name))
+                    {
+                        return None;
+                    }
+                    let unit = if output.exact { unit } else { normalize(path) };
+                    Some((&output.path, unit, output.exact))
                 })
             });
             let path = candidates
@@ -614,7 +650,11 @@ impl Split<'_, '_> {
         copies.sort();
         copies.dedup();
         self.check_healthcheck(cwd, &copies, has_userland)?;
-        let built = |copy: &String| outputs.iter().any(|(o, _)| produced_by(o, copy).is_some());
+        let built = |copy: &String| {
+            outputs
+                .iter()
+                .any(|output| produced_by(&output.path, copy).is_some())
+        };
         if !copies.iter().any(built) {
             return Err("the command names no build output".to_owned());
         }
@@ -690,6 +730,30 @@ impl Split<'_, '_> {
             }
         }
         path
+    }
+
+    /// The folders the stage's `ENV` adds to the program and module search paths (`PATH`,
+    /// `PYTHONPATH`, `NODE_PATH`), relative ones resolved against the working directory.
+    fn search_folders(&self, cwd: &str) -> Vec<(&'static str, String)> {
+        let mut folders = Vec::new();
+        let pairs = self
+            .of_kind(InstructionKind::Env)
+            .flat_map(|env| env.pairs());
+        for (key, value, _) in pairs {
+            let Some(variable) = ["PATH", "PYTHONPATH", "NODE_PATH"]
+                .into_iter()
+                .find(|name| *name == key.value)
+            else {
+                continue;
+            };
+            for entry in value.value.trim_matches('"').split(':') {
+                if entry.is_empty() || entry.contains('$') {
+                    continue;
+                }
+                folders.push((variable, resolve(cwd, entry)));
+            }
+        }
+        folders
     }
 
     /// The folders the builder image puts before the standard PATH (`/go/bin`).
@@ -815,7 +879,7 @@ impl Split<'_, '_> {
 
     /// Absolute build outputs of the stage's build commands, and whether each is exact (copy
     /// it whole) or a folder of candidates (copy only what the command names).
-    fn build_outputs(&self) -> Result<Vec<(String, bool)>, String> {
+    fn build_outputs(&self) -> Result<Vec<Output>, String> {
         let mut outputs = Vec::new();
         for (index, run) in self
             .instructions
@@ -832,15 +896,32 @@ impl Split<'_, '_> {
                 let Some(artifacts) = found.artifacts(self.context) else {
                     continue;
                 };
+                let assigned = command
+                    .words
+                    .iter()
+                    .take_while(|word| is_assignment(&word.value))
+                    .filter_map(|word| word.value.split_once('=').map(|(name, _)| name.to_owned()));
+                let variables: Vec<String> = self
+                    .variables_before(index)
+                    .into_iter()
+                    .map(|(name, _)| name)
+                    .chain(assigned)
+                    .collect();
+                if artifacts
+                    .unless_env
+                    .iter()
+                    .any(|name| variables.contains(name))
+                {
+                    continue;
+                }
                 let Some(cwd) = cwd.as_deref() else {
                     return Err("a build runs in a folder that depends on a variable or on the base image's own working directory".to_owned());
                 };
-                outputs.extend(
-                    artifacts
-                        .paths
-                        .iter()
-                        .map(|path| (resolve(cwd, path), artifacts.exact)),
-                );
+                outputs.extend(artifacts.paths.iter().map(|path| Output {
+                    path: resolve(cwd, path),
+                    exact: artifacts.exact,
+                    names: artifacts.names.clone(),
+                }));
             }
         }
         Ok(outputs)
@@ -929,9 +1010,9 @@ impl Split<'_, '_> {
         self.stage_text(&runtime.reference, &body, RUNTIME_CONFIG, true, style)
     }
 
-    /// A new final stage: `FROM reference`, the global build arguments it uses, `body`, then
-    /// the stage's ARG, ENV (`with_environment`) and `carried` instructions in their original
-    /// order, so each sees the variables it saw before (`EXPOSE $PORT`).
+    /// A new final stage: `FROM reference`, `body`, then the stage's ARG, ENV
+    /// (`with_environment`) and `carried` instructions in their original order, so each sees the
+    /// variables it saw before (`EXPOSE $PORT`; a global ARG only where the stage declared it).
     fn stage_text(
         &self,
         reference: &str,
@@ -955,12 +1036,6 @@ impl Split<'_, '_> {
             "{} {platform}{reference}{newline}",
             keyword(InstructionKind::From)
         ));
-        for name in self.global_args_used() {
-            text.push_str(&format!(
-                "{} {name}{newline}",
-                keyword(InstructionKind::Arg)
-            ));
-        }
         for line in body {
             text.push_str(&format!("{line}{newline}"));
         }
@@ -977,36 +1052,6 @@ impl Split<'_, '_> {
             text.truncate(text.len() - newline.len());
         }
         text
-    }
-}
-
-impl Split<'_, '_> {
-    /// Build arguments declared before the first FROM that the copied instructions use: a stage
-    /// must declare them again to see them.
-    fn global_args_used(&self) -> Vec<String> {
-        let globals = self
-            .file
-            .instructions()
-            .iter()
-            .take_while(|i| i.stage.is_none());
-        let copied: Vec<&str> = self
-            .instructions
-            .iter()
-            .filter(|i| {
-                i.kind()
-                    .is_some_and(|k| k == InstructionKind::Env || RUNTIME_CONFIG.contains(&k))
-            })
-            .map(|i| i.logical_text())
-            .collect();
-        globals
-            .flat_map(|arg| arg.arg_definitions())
-            .map(|(name, _)| name)
-            .filter(|name| {
-                copied.iter().any(|text| {
-                    text.contains(&format!("${name}")) || text.contains(&format!("${{{name}"))
-                })
-            })
-            .collect()
     }
 }
 

@@ -3,14 +3,15 @@
 //! keeps in its own home or cache folder (Pipenv, Poetry), which make the split decline.
 
 use super::{expand, Split};
-use crate::knowledge::{EnvironmentCommand, PrivateEnvironment, Profile};
+use crate::knowledge::{EnvironmentCommand, PrivateEnvironment};
 use crate::model::packages::is_assignment;
 use crate::model::paths::{normalize, resolve};
 use crate::syntax::InstructionKind;
 
 impl Split<'_, '_> {
     /// The environment folders the stage's RUNs create, absolute; the reason to decline when
-    /// one cannot be placed or an install fills a tool's private environment.
+    /// one cannot be placed, may use an interpreter of its own, or an install fills a tool's
+    /// private environment.
     pub(super) fn environment_folders(&self) -> Result<Vec<String>, String> {
         let profiles = self.knowledge.profiles_for_image(&self.stage.base);
         let mut folders = Vec::new();
@@ -20,27 +21,41 @@ impl Split<'_, '_> {
             }
             let Some(script) = run.script() else { continue };
             let variables = self.variables_before(index);
+            // The folder the script's commands run in once a `cd` changed it (`None` inside:
+            // named by a variable).
+            let mut moved: Option<Option<String>> = None;
             for command in &script.lexed.commands {
                 let all: Vec<&str> = command.words.iter().map(|w| w.value.as_str()).collect();
                 let assigned = all.iter().take_while(|w| is_assignment(w)).count();
                 let (assignments, words) = all.split_at(assigned);
-                for profile in &profiles {
-                    let Some(layout) = &profile.runtime else {
-                        continue;
-                    };
+                if let ["cd", folder] = words {
+                    let from = moved.clone().unwrap_or_else(|| self.cwd_at(index));
+                    moved = Some(match from {
+                        Some(from) if !folder.contains('$') => Some(resolve(&from, folder)),
+                        _ => None,
+                    });
+                    continue;
+                }
+                let cwd = moved.clone().unwrap_or_else(|| self.cwd_at(index));
+                let mut set = variables.clone();
+                set.extend(assignments.iter().filter_map(|assignment| {
+                    let (name, value) = assignment.split_once('=')?;
+                    Some((name.to_owned(), value.trim_matches('"').to_owned()))
+                }));
+                let words = without_module_runner(words);
+                for layout in profiles
+                    .iter()
+                    .filter_map(|profile| profile.runtime.as_ref())
+                {
                     for rule in &layout.environments {
-                        let Some(folder) = created_folder(rule, words, &variables) else {
+                        let Some(folder) = created_folder(rule, words, &set) else {
                             continue;
                         };
-                        folders.push(self.place_environment(index, &folder, &variables)?);
+                        self.check_interpreter(rule, words, &set)?;
+                        folders.push(place_environment(cwd.as_deref(), &folder, &set)?);
                     }
                     if let Some(private) = &layout.private_environment {
-                        let mut set = variables.clone();
-                        set.extend(assignments.iter().filter_map(|a| {
-                            let (name, value) = a.split_once('=')?;
-                            Some((name.to_owned(), value.trim_matches('"').to_owned()))
-                        }));
-                        if self.fills_private(profile, private, words, &set) {
+                        if self.fills_private(private, words, index) {
                             return Err(private.why.clone());
                         }
                     }
@@ -52,34 +67,57 @@ impl Split<'_, '_> {
         Ok(folders)
     }
 
-    /// The absolute folder of an environment the RUN at `index` creates.
-    fn place_environment(
+    /// Declines an environment whose interpreter may not be the image's: one chosen by option,
+    /// variable, or a version file naming another version than the builder image's tag.
+    fn check_interpreter(
         &self,
-        index: usize,
-        folder: &str,
-        variables: &[(String, String)],
-    ) -> Result<String, String> {
-        let value = expand(folder, variables).ok_or_else(|| {
-            format!("an environment is created in {folder}, a variable without a literal value")
-        })?;
-        if value.starts_with('/') {
-            return Ok(normalize(&value));
-        }
-        let cwd = self.cwd_at(index).ok_or_else(|| {
-            format!("an environment is created in {value}, relative to a working directory that is not known")
-        })?;
-        Ok(resolve(&cwd, &value))
-    }
-
-    /// Whether `words` is one of the private environment's installs, and nothing in the
-    /// command, the stage's variables, its RUNs or the build context puts it elsewhere.
-    fn fills_private(
-        &self,
-        profile: &Profile,
-        private: &PrivateEnvironment,
+        rule: &EnvironmentCommand,
         words: &[&str],
         variables: &[(String, String)],
-    ) -> bool {
+    ) -> Result<(), String> {
+        let program = words.iter().take(2).copied().collect::<Vec<_>>().join(" ");
+        let foreign_option = words.iter().find(|word| {
+            let name = word.split('=').next().unwrap_or(word);
+            rule.foreign_options.iter().any(|option| option == name)
+        });
+        let foreign_env = rule
+            .foreign_env
+            .iter()
+            .find(|name| variables.iter().any(|(key, _)| key == *name));
+        if let Some(chosen) = foreign_option
+            .map(|w| (*w).to_owned())
+            .or(foreign_env.cloned())
+        {
+            return Err(format!(
+                "`{program}` chooses its Python with {chosen}, which it may download into a folder of its own"
+            ));
+        }
+        let Some(file) = &rule.version_file else {
+            return Ok(());
+        };
+        let Ok(text) = self.context.read_to_string(file) else {
+            return Ok(());
+        };
+        let wanted = text.lines().next().unwrap_or_default().trim();
+        let tag = self.stage.base.tag.as_deref().unwrap_or_default();
+        let release = |version: &str| version.split('.').take(2).collect::<Vec<_>>().join(".");
+        let same = !wanted.is_empty()
+            && wanted.starts_with(|c: char| c.is_ascii_digit())
+            && release(tag.split('-').next().unwrap_or_default()) == release(wanted);
+        if same {
+            Ok(())
+        } else {
+            Err(format!(
+                "{file} asks `{program}` for Python {wanted}, which {} may not be, so it may download its own",
+                self.stage.base.raw
+            ))
+        }
+    }
+
+    /// Whether `words` is one of the private environment's installs (run by the RUN at
+    /// `index`), and neither its options nor an `ENV` before it (which the running container
+    /// keeps too, for `poetry run`) puts it elsewhere.
+    fn fills_private(&self, private: &PrivateEnvironment, words: &[&str], index: usize) -> bool {
         let installs = private.commands.iter().any(|command| {
             command.len() <= words.len()
                 && words[0].rsplit('/').next() == command.first().map(String::as_str)
@@ -97,8 +135,9 @@ impl Split<'_, '_> {
                 .iter()
                 .any(|option| word.split('=').next() == Some(option.as_str()))
         });
+        let environment = self.environment_before(index);
         let variable = private.unless_env.iter().any(|(name, values)| {
-            variables
+            environment
                 .iter()
                 .rev()
                 .find(|(key, _)| key == name)
@@ -106,20 +145,58 @@ impl Split<'_, '_> {
                     values.is_empty() || values.iter().any(|v| v.eq_ignore_ascii_case(value))
                 })
         });
-        let configured = self.of_kind(InstructionKind::Run).any(|run| {
-            let text = run.logical_text();
-            private
-                .unless_text
-                .iter()
-                .any(|pattern| pattern.is_match(text))
-        });
-        !(option || variable || configured || profile.configures_environment(self.context))
+        !(option || variable)
+    }
+
+    /// The `ENV` variables set before the stage's instruction `index`.
+    fn environment_before(&self, index: usize) -> Vec<(String, String)> {
+        self.instructions[..index]
+            .iter()
+            .filter(|i| i.kind() == Some(InstructionKind::Env))
+            .flat_map(|env| env.pairs())
+            .map(|(key, value, _)| (key.value, value.value.trim_matches('"').to_owned()))
+            .collect()
     }
 }
 
-/// The folder a command creates when it is `rule`'s (`python3 -m venv /opt/venv`): its first
-/// positional word after the matched ones, else the rule's default; a variable naming the
-/// environment instead (`UV_PROJECT_ENVIRONMENT`) wins.
+/// The absolute folder of an environment created from `cwd`.
+fn place_environment(
+    cwd: Option<&str>,
+    folder: &str,
+    variables: &[(String, String)],
+) -> Result<String, String> {
+    let value = expand(folder, variables).ok_or_else(|| {
+        format!("an environment is created in {folder}, a variable without a literal value")
+    })?;
+    if value.starts_with('/') {
+        return Ok(normalize(&value));
+    }
+    let cwd = cwd.ok_or_else(|| {
+        format!("an environment is created in {value}, relative to a working directory that is not known")
+    })?;
+    Ok(resolve(cwd, &value))
+}
+
+/// `python -m pipenv install` → `pipenv install`: a tool run as a module of the interpreter
+/// (`venv`, `virtualenv` and `pip` are matched with their interpreter).
+fn without_module_runner<'w>(words: &'w [&'w str]) -> &'w [&'w str] {
+    match words {
+        [python, "-m", module, ..]
+            if python
+                .rsplit('/')
+                .next()
+                .is_some_and(|name| name.starts_with("python"))
+                && !matches!(*module, "venv" | "virtualenv" | "pip") =>
+        {
+            &words[2..]
+        }
+        _ => words,
+    }
+}
+
+/// The folder a command creates when it is `rule`'s (`python3 -m venv /opt/venv`): a variable
+/// naming it (`UV_PROJECT_ENVIRONMENT`), else the value of the rule's option, else its first
+/// positional word after the matched ones, else the rule's default.
 fn created_folder(
     rule: &EnvironmentCommand,
     words: &[&str],
@@ -137,12 +214,12 @@ fn created_folder(
     {
         return None;
     }
-    if let Some(named) = rule
+    if let Some((_, named)) = rule
         .env
         .as_ref()
         .and_then(|env| variables.iter().rev().find(|(key, _)| key == env))
     {
-        return Some(named.1.clone());
+        return Some(named.clone());
     }
     let mut arguments = rest[expected.len()..].iter();
     if !rule.option.is_empty() {
@@ -157,7 +234,7 @@ fn created_folder(
         }
         return None;
     }
-    while let Some(word) = arguments.next() {
+    while let Some(word) = arguments.next().filter(|_| !rule.no_positional) {
         if rule.value_options.iter().any(|option| option == word) {
             arguments.next();
         } else if !word.starts_with('-') {
