@@ -120,6 +120,15 @@ pub struct EnvironmentCommand {
     /// split declines unless it names the builder image's version.
     #[serde(default)]
     pub version_file: Option<String>,
+    /// A TOML key of a context file holding the versions the project accepts
+    /// (`pyproject.toml:project.requires-python`): the split declines when its lower bound is
+    /// above the builder image's version.
+    #[serde(default)]
+    pub version_requirement: Option<String>,
+    /// Text in any `RUN` of the stage that installs an interpreter of the tool's own
+    /// (`uv python install`): the split declines.
+    #[serde(default)]
+    pub foreign_runs: Vec<TextPattern>,
 }
 
 /// Installs that put dependencies where the runtime stage does not look.

@@ -152,6 +152,11 @@ struct Plan {
     edits: Vec<Edit>,
 }
 
+/// An `ENV` value without its quotes (`"a b"`, `'a b'`).
+fn unquote(value: &str) -> &str {
+    value.trim_matches(|c| c == '"' || c == '\'')
+}
+
 /// A build output: an absolute path or glob, whether it is exact (copy it whole) or a folder
 /// of candidates (copy only what the command names), and the only names candidates may have.
 struct Output {
@@ -368,11 +373,12 @@ impl Split<'_, '_> {
                         }
                     }
                 }
-                Some(InstructionKind::Env) => {
-                    variables.extend(instruction.pairs().into_iter().map(|(key, value, _)| {
-                        (key.value, value.value.trim_matches('"').to_owned())
-                    }))
-                }
+                Some(InstructionKind::Env) => variables.extend(
+                    instruction
+                        .pairs()
+                        .into_iter()
+                        .map(|(key, value, _)| (key.value, unquote(&value.value).to_owned())),
+                ),
                 _ => {}
             }
         }
@@ -490,7 +496,7 @@ impl Split<'_, '_> {
         let app = workdir
             .filter(|w| *w != "/")
             .ok_or("the stage has no WORKDIR, so the application's folder is unknown")?;
-        if self.file.text().contains("--user") {
+        if self.file.text().contains("--user") || self.sets_variable("PIP_USER") {
             return Err("a `--user` install puts dependencies in the home folder".to_owned());
         }
         let mut copies = vec![app.to_owned()];
@@ -506,11 +512,9 @@ impl Split<'_, '_> {
                 copies.push(folder);
             }
         }
-        // Programs and modules are looked up in the folders the stage's ENV adds.
-        for (variable, folder) in self.search_folders(app) {
-            if !copies.iter().any(|copy| is_within(copy, &folder))
-                && !SEARCH_PATH.contains(&folder.as_str())
-            {
+        // Modules are looked up in the folders the stage's ENV adds.
+        for (variable, folder) in self.module_folders(app)? {
+            if !copies.iter().any(|copy| is_within(copy, &folder)) {
                 return Err(format!(
                     "the stage's {variable} names {folder}, which the runtime stage would not receive"
                 ));
@@ -538,8 +542,21 @@ impl Split<'_, '_> {
                 .any(|keep| PATH_ROOTS.contains(&keep.as_str()));
         let copied = |path: &str| copies.iter().any(|folder| is_within(folder, path));
         let found = if program.contains('/') {
+            // A script may run any program on PATH.
+            if let Some(folder) = self
+                .search_path()
+                .into_iter()
+                .find(|folder| !copied(folder) && !SEARCH_PATH.contains(&folder.as_str()))
+            {
+                return Err(format!(
+                    "the command runs {program}, which may run programs from {folder}, a folder on PATH the runtime stage would not receive"
+                ));
+            }
             copied(&resolve(app, program))
+        } else if RUNTIME_PROGRAMS.contains(&program) {
+            true
         } else {
+            self.check_lookup(program, &copies)?;
             installed
                 || self
                     .search_path()
@@ -711,49 +728,90 @@ impl Split<'_, '_> {
     fn search_path(&self) -> Vec<String> {
         let mut path: Vec<String> = self.image_path_folders();
         path.extend(SEARCH_PATH.iter().map(|dir| (*dir).to_owned()));
-        let values = self
-            .of_kind(InstructionKind::Env)
-            .flat_map(|env| env.pairs())
-            .filter(|(key, _, _)| key.value == "PATH");
-        // A relative folder is looked up from the container's working directory.
+        // A relative folder is looked up from the container's working directory; a folder
+        // named by a variable without a literal value stays as written (`$HOME/.local/bin`).
         let cwd = self.workdir().ok().flatten();
-        for (_, value, _) in values {
-            let previous = std::mem::take(&mut path);
-            for entry in value.value.trim_matches('"').split(':') {
-                match (entry, &cwd) {
-                    ("$PATH" | "${PATH}", _) => path.extend(previous.iter().cloned()),
-                    (entry, _) if entry.contains('$') || entry.is_empty() => {}
-                    (entry, _) if entry.starts_with('/') => path.push(normalize(entry)),
-                    (entry, Some(cwd)) => path.push(resolve(cwd, entry)),
-                    (_, None) => {}
+        for (index, env) in self.instructions.iter().enumerate() {
+            if env.kind() != Some(InstructionKind::Env) {
+                continue;
+            }
+            let variables = self.variables_before(index);
+            for (_, value, _) in env
+                .pairs()
+                .into_iter()
+                .filter(|(key, _, _)| key.value == "PATH")
+            {
+                let previous = std::mem::take(&mut path);
+                for entry in unquote(&value.value).split(':') {
+                    if matches!(entry, "$PATH" | "${PATH}") {
+                        path.extend(previous.iter().cloned());
+                        continue;
+                    }
+                    let Some(entry) = expand(entry, &variables) else {
+                        path.push(entry.to_owned());
+                        continue;
+                    };
+                    match &cwd {
+                        _ if entry.is_empty() => {}
+                        _ if entry.starts_with('/') => path.push(normalize(&entry)),
+                        Some(cwd) => path.push(resolve(cwd, &entry)),
+                        None => path.push(entry),
+                    }
                 }
             }
         }
         path
     }
 
-    /// The folders the stage's `ENV` adds to the program and module search paths (`PATH`,
-    /// `PYTHONPATH`, `NODE_PATH`), relative ones resolved against the working directory.
-    fn search_folders(&self, cwd: &str) -> Vec<(&'static str, String)> {
-        let mut folders = Vec::new();
-        let pairs = self
-            .of_kind(InstructionKind::Env)
-            .flat_map(|env| env.pairs());
-        for (key, value, _) in pairs {
-            let Some(variable) = ["PATH", "PYTHONPATH", "NODE_PATH"]
-                .into_iter()
-                .find(|name| *name == key.value)
-            else {
-                continue;
-            };
-            for entry in value.value.trim_matches('"').split(':') {
-                if entry.is_empty() || entry.contains('$') {
-                    continue;
-                }
-                folders.push((variable, resolve(cwd, entry)));
+    /// A bare program is looked up along PATH: a folder the stage put on PATH that the runtime
+    /// stage would not receive, before the first received folder, may hold it (a tool
+    /// installed into the home folder).
+    fn check_lookup(&self, program: &str, copies: &[String]) -> Result<(), String> {
+        for folder in self.search_path() {
+            if copies.iter().any(|copy| is_within(copy, &folder)) {
+                return Ok(());
+            }
+            if !SEARCH_PATH.contains(&folder.as_str()) {
+                return Err(format!(
+                    "the command runs {program}, which may be in {folder}, a folder on PATH the runtime stage would not receive"
+                ));
             }
         }
-        folders
+        Ok(())
+    }
+
+    /// The folders the stage's `ENV` adds to the module search paths (`PYTHONPATH`,
+    /// `NODE_PATH`), with their variables expanded and relative ones resolved against the
+    /// working directory; the reason to decline when one cannot be expanded.
+    fn module_folders(&self, cwd: &str) -> Result<Vec<(&'static str, String)>, String> {
+        let mut folders = Vec::new();
+        for (index, env) in self.instructions.iter().enumerate() {
+            if env.kind() != Some(InstructionKind::Env) {
+                continue;
+            }
+            let variables = self.variables_before(index);
+            for (key, value, _) in env.pairs() {
+                let Some(variable) = ["PYTHONPATH", "NODE_PATH"]
+                    .into_iter()
+                    .find(|name| *name == key.value)
+                else {
+                    continue;
+                };
+                for entry in unquote(&value.value).split(':') {
+                    if entry.is_empty()
+                        || entry == format!("${variable}")
+                        || entry == format!("${{{variable}}}")
+                    {
+                        continue;
+                    }
+                    let entry = expand(entry, &variables).ok_or_else(|| {
+                        format!("the stage's {variable} names {entry}, a variable without a literal value")
+                    })?;
+                    folders.push((variable, resolve(cwd, &entry)));
+                }
+            }
+        }
+        Ok(folders)
     }
 
     /// The folders the builder image puts before the standard PATH (`/go/bin`).
@@ -907,11 +965,19 @@ impl Split<'_, '_> {
                     .map(|(name, _)| name)
                     .chain(assigned)
                     .collect();
-                if artifacts
-                    .unless_env
+                // Also an ARG without a default (a build argument may set it) and a setting
+                // anywhere in the RUN (`export GOBIN=…`, `go env -w GOBIN=…`).
+                let declared = self.instructions[..index]
                     .iter()
-                    .any(|name| variables.contains(name))
-                {
+                    .filter(|i| i.kind() == Some(InstructionKind::Arg))
+                    .flat_map(|arg| arg.arg_definitions())
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>();
+                if artifacts.unless_env.iter().any(|name| {
+                    variables.contains(name)
+                        || declared.contains(name)
+                        || script.text.contains(&format!("{name}="))
+                }) {
                     continue;
                 }
                 let Some(cwd) = cwd.as_deref() else {

@@ -2,7 +2,7 @@
 //! (`python -m venv /opt/venv`), which the runtime stage receives too, and environments a tool
 //! keeps in its own home or cache folder (Pipenv, Poetry), which make the split decline.
 
-use super::{expand, Split};
+use super::{expand, unquote, Split};
 use crate::knowledge::{EnvironmentCommand, PrivateEnvironment};
 use crate::model::packages::is_assignment;
 use crate::model::paths::{normalize, resolve};
@@ -28,10 +28,16 @@ impl Split<'_, '_> {
                 let all: Vec<&str> = command.words.iter().map(|w| w.value.as_str()).collect();
                 let assigned = all.iter().take_while(|w| is_assignment(w)).count();
                 let (assignments, words) = all.split_at(assigned);
-                if let ["cd", folder] = words {
+                // Only a plain `cd FOLDER` outside subshells is followed.
+                if matches!(words.first(), Some(&("cd" | "pushd" | "popd"))) {
                     let from = moved.clone().unwrap_or_else(|| self.cwd_at(index));
-                    moved = Some(match from {
-                        Some(from) if !folder.contains('$') => Some(resolve(&from, folder)),
+                    let plain = !script.text.contains('(');
+                    moved = Some(match (from, words) {
+                        (Some(from), ["cd", folder])
+                            if plain && !folder.starts_with('-') && !folder.contains('$') =>
+                        {
+                            Some(resolve(&from, folder))
+                        }
                         _ => None,
                     });
                     continue;
@@ -40,7 +46,7 @@ impl Split<'_, '_> {
                 let mut set = variables.clone();
                 set.extend(assignments.iter().filter_map(|assignment| {
                     let (name, value) = assignment.split_once('=')?;
-                    Some((name.to_owned(), value.trim_matches('"').to_owned()))
+                    Some((name.to_owned(), unquote(value).to_owned()))
                 }));
                 let words = without_module_runner(words);
                 for layout in profiles
@@ -84,34 +90,67 @@ impl Split<'_, '_> {
             .foreign_env
             .iter()
             .find(|name| variables.iter().any(|(key, _)| key == *name));
-        if let Some(chosen) = foreign_option
+        let installs = self.run_texts().into_iter().any(|text| {
+            rule.foreign_runs
+                .iter()
+                .any(|pattern| pattern.is_match(text))
+        });
+        let chosen = foreign_option
             .map(|w| (*w).to_owned())
             .or(foreign_env.cloned())
-        {
+            .or(installs.then(|| "an interpreter it installs".to_owned()));
+        if let Some(chosen) = chosen {
             return Err(format!(
                 "`{program}` chooses its Python with {chosen}, which it may download into a folder of its own"
             ));
         }
-        let Some(file) = &rule.version_file else {
-            return Ok(());
-        };
-        let Ok(text) = self.context.read_to_string(file) else {
-            return Ok(());
-        };
-        let wanted = text.lines().next().unwrap_or_default().trim();
         let tag = self.stage.base.tag.as_deref().unwrap_or_default();
-        let release = |version: &str| version.split('.').take(2).collect::<Vec<_>>().join(".");
-        let same = !wanted.is_empty()
-            && wanted.starts_with(|c: char| c.is_ascii_digit())
-            && release(tag.split('-').next().unwrap_or_default()) == release(wanted);
-        if same {
-            Ok(())
-        } else {
-            Err(format!(
-                "{file} asks `{program}` for Python {wanted}, which {} may not be, so it may download its own",
-                self.stage.base.raw
-            ))
+        let image_version = tag.split('-').next().unwrap_or_default();
+        if let Some(file) = &rule.version_file {
+            if let Ok(text) = self.context.read_to_string(file) {
+                let wanted = text.lines().next().unwrap_or_default().trim();
+                if !names_version(image_version, wanted) {
+                    return Err(format!(
+                        "{file} asks `{program}` for Python {wanted}, which {} may not be, so it may download its own",
+                        self.stage.base.raw
+                    ));
+                }
+            }
         }
+        if let Some(minimum) = rule
+            .version_requirement
+            .as_deref()
+            .and_then(|key| self.required_minimum(key))
+        {
+            if !version_numbers(image_version).is_some_and(|have| have >= minimum) {
+                return Err(format!(
+                    "the project requires Python {}.{} or newer, which {} may not be, so `{program}` may download its own",
+                    minimum.0, minimum.1, self.stage.base.raw
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The lowest version a `FILE:KEY` requirement (`>=3.11,<4`) accepts.
+    fn required_minimum(&self, key: &str) -> Option<(u32, u32)> {
+        let (file, key) = key.split_once(':')?;
+        let table: toml::Table = self.context.read_to_string(file).ok()?.parse().ok()?;
+        let mut parts = key.split('.');
+        let first = table.get(parts.next()?)?;
+        let requirement = parts
+            .try_fold(first, |value, part| value.get(part))?
+            .as_str()?;
+        requirement
+            .split(',')
+            .filter_map(|clause| {
+                let clause = clause.trim();
+                let version = ["==", "~=", ">=", ">"]
+                    .iter()
+                    .find_map(|operator| clause.strip_prefix(operator))?;
+                version_numbers(version.trim())
+            })
+            .max()
     }
 
     /// Whether `words` is one of the private environment's installs (run by the RUN at
@@ -154,9 +193,28 @@ impl Split<'_, '_> {
             .iter()
             .filter(|i| i.kind() == Some(InstructionKind::Env))
             .flat_map(|env| env.pairs())
-            .map(|(key, value, _)| (key.value, value.value.trim_matches('"').to_owned()))
+            .map(|(key, value, _)| (key.value, unquote(&value.value).to_owned()))
             .collect()
     }
+}
+
+/// Major and minor of a version (`3.12.4` → (3, 12)).
+fn version_numbers(version: &str) -> Option<(u32, u32)> {
+    let mut parts = version.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.trim_end_matches('*').parse().ok()?;
+    Some((major, minor))
+}
+
+/// Whether an image whose tag starts with `image_version` (`3.12`, `3.12.8`) is the version
+/// a version file names (`3.12`: any patch; `3.12.4`: exactly that one).
+fn names_version(image_version: &str, wanted: &str) -> bool {
+    let image: Vec<&str> = image_version.split('.').collect();
+    let wanted_parts: Vec<&str> = wanted.split('.').collect();
+    !wanted.is_empty()
+        && wanted.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && image.len() >= wanted_parts.len()
+        && image[..wanted_parts.len()] == wanted_parts[..]
 }
 
 /// The absolute folder of an environment created from `cwd`.

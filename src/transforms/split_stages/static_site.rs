@@ -500,7 +500,7 @@ impl Split<'_, '_> {
     }
 
     /// Whether the stage (or a global ARG) defines the variable `name`.
-    fn sets_variable(&self, name: &str) -> bool {
+    pub(super) fn sets_variable(&self, name: &str) -> bool {
         let globals = self
             .file
             .instructions()
