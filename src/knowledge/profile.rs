@@ -147,6 +147,11 @@ pub struct PrivateEnvironment {
     /// list accepts any value.
     #[serde(default)]
     pub unless_env: BTreeMap<String, Vec<String>>,
+    /// Text in the stage's RUNs before the install that configures it elsewhere (`poetry config
+    /// virtualenvs.create false`). The configuration stays in the build stage's home folder,
+    /// so it counts only when the container's command does not run the tool itself.
+    #[serde(default)]
+    pub unless_config: Vec<TextPattern>,
 }
 
 /// A flavour of runtime image rules (`flavour` in `transforms/images.toml`), chosen when every

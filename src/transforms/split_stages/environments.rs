@@ -61,7 +61,8 @@ impl Split<'_, '_> {
                         folders.push(place_environment(cwd.as_deref(), &folder, &set)?);
                     }
                     if let Some(private) = &layout.private_environment {
-                        if self.fills_private(private, words, index) {
+                        let before = &script.text[..command.range.start.min(script.text.len())];
+                        if self.fills_private(private, words, index, before) {
                             return Err(private.why.clone());
                         }
                     }
@@ -154,9 +155,16 @@ impl Split<'_, '_> {
     }
 
     /// Whether `words` is one of the private environment's installs (run by the RUN at
-    /// `index`), and neither its options nor an `ENV` before it (which the running container
-    /// keeps too, for `poetry run`) puts it elsewhere.
-    fn fills_private(&self, private: &PrivateEnvironment, words: &[&str], index: usize) -> bool {
+    /// `index`, after `before` in its script), and neither its options, an `ENV` before it
+    /// (which the running container keeps too, for `poetry run`), nor a configuration command
+    /// before it (when the container does not run the tool) puts it elsewhere.
+    fn fills_private(
+        &self,
+        private: &PrivateEnvironment,
+        words: &[&str],
+        index: usize,
+        before: &str,
+    ) -> bool {
         let installs = private.commands.iter().any(|command| {
             command.len() <= words.len()
                 && words[0].rsplit('/').next() == command.first().map(String::as_str)
@@ -184,7 +192,22 @@ impl Split<'_, '_> {
                     values.is_empty() || values.iter().any(|v| v.eq_ignore_ascii_case(value))
                 })
         });
-        !(option || variable)
+        let tool = words[0].rsplit('/').next().unwrap_or(words[0]);
+        let runs_tool = self.command().ok().is_some_and(|command| {
+            command
+                .first()
+                .is_some_and(|program| program.rsplit('/').next() == Some(tool))
+        });
+        let earlier = self.instructions[..index]
+            .iter()
+            .filter(|i| i.kind() == Some(InstructionKind::Run))
+            .map(|run| run.logical_text())
+            .chain([before]);
+        let configured = !runs_tool
+            && earlier
+                .into_iter()
+                .any(|text| private.unless_config.iter().any(|p| p.is_match(text)));
+        !(option || variable || configured)
     }
 
     /// The `ENV` variables set before the stage's instruction `index`.
