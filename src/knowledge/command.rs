@@ -411,25 +411,35 @@ fn go_program_names(positionals: &[String], context: &BuildContext) -> Vec<Strin
     } else {
         positionals.iter().map(String::as_str).collect()
     };
+    // The folders holding Go files, listed once and only for a `...` pattern.
+    let mut go_folders: Option<std::collections::BTreeSet<String>> = None;
     let mut names = Vec::new();
     for pattern in patterns {
         let trimmed = pattern.trim_start_matches("./");
         match trimmed.strip_suffix("...") {
             Some(prefix) => {
                 let prefix = prefix.trim_end_matches('/');
-                let files = context
-                    .find_files(|name| name.ends_with(".go"), 20_000)
-                    .unwrap_or_default();
-                for file in files {
-                    let folder = file.rsplit_once('/').map_or("", |(folder, _)| folder);
-                    if folder == prefix
-                        || prefix.is_empty()
+                let folders = go_folders.get_or_insert_with(|| {
+                    context
+                        .find_files(|name| name.ends_with(".go"), 20_000)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|file| {
+                            file.rsplit_once('/')
+                                .map_or("", |(folder, _)| folder)
+                                .to_owned()
+                        })
+                        .collect()
+                });
+                let below = folders.iter().filter(|folder| {
+                    prefix.is_empty()
+                        || *folder == prefix
                         || folder.starts_with(&format!("{prefix}/"))
-                    {
-                        match folder.rsplit('/').next().filter(|name| !name.is_empty()) {
-                            Some(name) => names.push(name.to_owned()),
-                            None => names.extend(go_module_name(context)),
-                        }
+                });
+                for folder in below {
+                    match folder.rsplit('/').next().filter(|name| !name.is_empty()) {
+                        Some(name) => names.push(name.to_owned()),
+                        None => names.extend(go_module_name(context)),
                     }
                 }
             }

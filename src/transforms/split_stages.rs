@@ -541,13 +541,14 @@ impl Split<'_, '_> {
                 .iter()
                 .any(|keep| PATH_ROOTS.contains(&keep.as_str()));
         let copied = |path: &str| copies.iter().any(|folder| is_within(folder, path));
+        // Folders the stage put on PATH that the runtime stage would not receive may hold a
+        // tool installed into the home folder.
+        let search_path = self.search_path();
+        let unreceived =
+            |folder: &&String| !copied(folder) && !SEARCH_PATH.contains(&folder.as_str());
         let found = if program.contains('/') {
             // A script may run any program on PATH.
-            if let Some(folder) = self
-                .search_path()
-                .into_iter()
-                .find(|folder| !copied(folder) && !SEARCH_PATH.contains(&folder.as_str()))
-            {
+            if let Some(folder) = search_path.iter().find(unreceived) {
                 return Err(format!(
                     "the command runs {program}, which may run programs from {folder}, a folder on PATH the runtime stage would not receive"
                 ));
@@ -556,10 +557,18 @@ impl Split<'_, '_> {
         } else if RUNTIME_PROGRAMS.contains(&program) {
             true
         } else {
-            self.check_lookup(program, &copies)?;
+            // A bare program is found in the first folder that has it: one not received that
+            // comes before every received one may be it.
+            let first = search_path
+                .iter()
+                .find(|folder| copied(folder) || unreceived(folder));
+            if let Some(folder) = first.filter(unreceived) {
+                return Err(format!(
+                    "the command runs {program}, which may be in {folder}, a folder on PATH the runtime stage would not receive"
+                ));
+            }
             installed
-                || self
-                    .search_path()
+                || search_path
                     .iter()
                     .any(|dir| copied(&format!("{dir}/{program}")))
         };
@@ -761,23 +770,6 @@ impl Split<'_, '_> {
             }
         }
         path
-    }
-
-    /// A bare program is looked up along PATH: a folder the stage put on PATH that the runtime
-    /// stage would not receive, before the first received folder, may hold it (a tool
-    /// installed into the home folder).
-    fn check_lookup(&self, program: &str, copies: &[String]) -> Result<(), String> {
-        for folder in self.search_path() {
-            if copies.iter().any(|copy| is_within(copy, &folder)) {
-                return Ok(());
-            }
-            if !SEARCH_PATH.contains(&folder.as_str()) {
-                return Err(format!(
-                    "the command runs {program}, which may be in {folder}, a folder on PATH the runtime stage would not receive"
-                ));
-            }
-        }
-        Ok(())
     }
 
     /// The folders the stage's `ENV` adds to the module search paths (`PYTHONPATH`,

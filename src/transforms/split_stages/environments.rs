@@ -324,3 +324,79 @@ fn created_folder(
     }
     rule.default.clone()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(text: &str) -> EnvironmentCommand {
+        toml::from_str(text).expect("an environment rule")
+    }
+
+    #[test]
+    fn finds_the_folder_a_command_creates() {
+        let venv = rule("match = [\"python*\", \"-m\", \"venv\"]\nvalue_options = [\"--prompt\"]");
+        let none: &[(String, String)] = &[];
+        assert_eq!(
+            created_folder(
+                &venv,
+                &["python3.12", "-m", "venv", "--prompt", "x", "/opt/venv"],
+                none
+            ),
+            Some("/opt/venv".to_owned())
+        );
+        assert_eq!(
+            created_folder(&venv, &["python", "-m", "pip", "install"], none),
+            None
+        );
+        let sync = rule("match = [\"uv\", \"sync\"]\nno_positional = true\ndefault = \".venv\"\nenv = \"UV_PROJECT_ENVIRONMENT\"");
+        assert_eq!(
+            created_folder(&sync, &["uv", "sync", "frozen"], none),
+            Some(".venv".to_owned())
+        );
+        let named = [("UV_PROJECT_ENVIRONMENT".to_owned(), "/opt/env".to_owned())];
+        assert_eq!(
+            created_folder(&sync, &["uv", "sync"], &named),
+            Some("/opt/env".to_owned())
+        );
+        let target = rule("match = [\"pip*\", \"install\"]\noption = [\"-t\", \"--target\"]");
+        assert_eq!(
+            created_folder(
+                &target,
+                &["pip", "install", "--target=/deps", "flask"],
+                none
+            ),
+            Some("/deps".to_owned())
+        );
+        assert_eq!(
+            created_folder(&target, &["pip", "install", "flask"], none),
+            None
+        );
+    }
+
+    #[test]
+    fn reads_module_runners_and_versions() {
+        assert_eq!(
+            without_module_runner(&["python3", "-m", "pipenv", "install"]),
+            &["pipenv", "install"]
+        );
+        assert_eq!(
+            without_module_runner(&["python", "-m", "venv", "x"]).len(),
+            4
+        );
+        assert_eq!(version_numbers("3.12.4"), Some((3, 12)));
+        assert_eq!(version_numbers("3"), None);
+        assert!(names_version("3.12", "3.12") && names_version("3.12.8", "3.12"));
+        assert!(!names_version("3.12", "3.12.4") && !names_version("3.12.8", "3.12.4"));
+        assert!(!names_version("latest", "3.12") && !names_version("3.12", "pypy3.10"));
+        assert_eq!(
+            place_environment(
+                Some("/app"),
+                "$VENV",
+                &[("VENV".to_owned(), ".venv".to_owned())]
+            ),
+            Ok("/app/.venv".to_owned())
+        );
+        assert!(place_environment(None, ".venv", &[]).is_err());
+    }
+}

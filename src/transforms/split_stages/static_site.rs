@@ -119,6 +119,19 @@ struct Options {
     proxy: Option<String>,
 }
 
+/// The value of option `name`: attached (`--name=value`) or the next word.
+fn option_value<'w>(
+    server: &str,
+    name: &str,
+    attached: Option<&str>,
+    words: &mut impl Iterator<Item = &'w String>,
+) -> Result<String, String> {
+    attached
+        .map(str::to_owned)
+        .or_else(|| words.next().cloned())
+        .ok_or_else(|| format!("{server}'s {name} has no value"))
+}
+
 /// Splits `--name=value` into its name and value.
 fn split_option(word: &str) -> (&str, Option<&str>) {
     match word.split_once('=') {
@@ -136,12 +149,7 @@ fn read_serve(arguments: &[String]) -> Result<Options, String> {
     let mut words = arguments.iter();
     while let Some(word) = words.next() {
         let (name, attached) = split_option(word);
-        let mut value = || {
-            attached
-                .map(str::to_owned)
-                .or_else(|| words.next().cloned())
-                .ok_or_else(|| format!("serve's {name} has no value"))
-        };
+        let mut value = || option_value("serve", name, attached, &mut words);
         match name {
             "-s" | "--single" => options.single_page = true,
             "-l" | "--listen" => {
@@ -191,12 +199,7 @@ fn read_http_server(arguments: &[String]) -> Result<Options, String> {
             ));
         }
         let (name, attached) = split_option(word);
-        let mut value = || {
-            attached
-                .map(str::to_owned)
-                .or_else(|| words.next().cloned())
-                .ok_or_else(|| format!("http-server's {name} has no value"))
-        };
+        let mut value = || option_value("http-server", name, attached, &mut words);
         match name {
             "-p" | "--port" => options.port = Some(port_number(&value()?)?),
             "-a" => {
@@ -467,11 +470,10 @@ impl Split<'_, '_> {
             .context
             .find_files(|name| configs.contains(&name), 20_000)
             .ok_or("the build context has too many files to look for serve.json")?;
-        let in_runs = self.of_kind(InstructionKind::Run).any(|run| {
-            configs
-                .iter()
-                .any(|config| run.logical_text().contains(config))
-        });
+        let in_runs = self
+            .run_texts()
+            .into_iter()
+            .any(|text| configs.iter().any(|config| text.contains(config)));
         if site.server == "serve" && (!in_context.is_empty() || in_runs) {
             let named = in_context.first().map_or("serve.json", String::as_str);
             return Err(format!(
