@@ -10,7 +10,7 @@
 use crate::engine::{FileError, ReportedFinding};
 use crate::transforms::Edit;
 use serde::Serialize;
-use similar::{Algorithm, ChangeTag, DiffOp, TextDiff};
+use similar::{Algorithm, DiffOp, DiffTag};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -48,15 +48,16 @@ impl Paint {
 
 /// A unified diff from `old` to `new` with headers `--- a/PATH` and `+++ b/PATH`.
 ///
-/// Headers are `--- a/PATH` and `+++ b/PATH`. Lines are written exactly as in the texts (a CRLF line keeps its `\r`); a last line without
-/// a line break is followed by `\ No newline at end of file`. Colour codes are added only
-/// around whole lines, never inside them.
+/// Lines end at `\n` only, as `git apply` and `patch` read them: a CRLF line keeps its `\r`, a
+/// lone `\r` stays inside its line. A last line without a line break is followed by
+/// `\ No newline at end of file`. Colour codes are added only around whole lines, never inside
+/// them. The hunks are checked before they are written (see [`diff_ops`]), so a faulty diff
+/// algorithm can make a patch larger, never wrong.
 pub fn unified_diff(path: &str, old: &str, new: &str, paint: Paint) -> String {
-    let diff = TextDiff::configure()
-        .algorithm(Algorithm::Myers)
-        .diff_lines(old, new);
+    let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
+    let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
+    let groups = similar::group_diff_ops(diff_ops(&old_lines, &new_lines), CONTEXT_LINES);
     let mut out = String::new();
-    let groups = diff.grouped_ops(CONTEXT_LINES);
     if groups.is_empty() {
         return out;
     }
@@ -71,28 +72,90 @@ pub fn unified_diff(path: &str, old: &str, new: &str, paint: Paint) -> String {
         out.push_str(&paint.cyan(&hunk_header(group)));
         out.push('\n');
         for op in group {
-            for change in diff.iter_changes(op) {
-                let line = change.value();
-                let (sign, painted) = match change.tag() {
-                    ChangeTag::Equal => (' ', false),
-                    ChangeTag::Delete => ('-', true),
-                    ChangeTag::Insert => ('+', true),
-                };
-                let body = line.strip_suffix('\n').unwrap_or(line);
-                let rendered = format!("{sign}{body}");
-                match (painted, sign) {
-                    (true, '-') => out.push_str(&paint.red(&rendered)),
-                    (true, _) => out.push_str(&paint.green(&rendered)),
-                    _ => out.push_str(&rendered),
-                }
-                out.push('\n');
-                if !line.ends_with('\n') {
-                    out.push_str("\\ No newline at end of file\n");
+            for line in &old_lines[op.old_range()] {
+                let sign = if op.tag() == DiffTag::Equal { ' ' } else { '-' };
+                push_line(&mut out, sign, line, paint);
+            }
+            if op.tag() != DiffTag::Equal {
+                for line in &new_lines[op.new_range()] {
+                    push_line(&mut out, '+', line, paint);
                 }
             }
         }
     }
     out
+}
+
+/// The line-level edit script from `old` to `new`: Myers' diff when its operations tile both
+/// texts in order, else one replacement between the common first and last lines.
+///
+/// similar 2.7's compaction pass emitted operations whose cursors overlapped (a `Delete` at
+/// new line 12 followed by an `Equal` at new line 11), and the hunk headers computed from them
+/// counted one line too few; `git apply` rejected those patches. The check keeps any such fault
+/// in a diff library from reaching a patch.
+fn diff_ops(old: &[&str], new: &[&str]) -> Vec<DiffOp> {
+    let ops = similar::capture_diff_slices(Algorithm::Myers, old, new);
+    if tiles_both(&ops, old.len(), new.len()) {
+        return ops;
+    }
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut ops = Vec::new();
+    if prefix > 0 {
+        ops.push(DiffOp::Equal {
+            old_index: 0,
+            new_index: 0,
+            len: prefix,
+        });
+    }
+    ops.push(DiffOp::Replace {
+        old_index: prefix,
+        old_len: old.len() - prefix - suffix,
+        new_index: prefix,
+        new_len: new.len() - prefix - suffix,
+    });
+    if suffix > 0 {
+        ops.push(DiffOp::Equal {
+            old_index: old.len() - suffix,
+            new_index: new.len() - suffix,
+            len: suffix,
+        });
+    }
+    ops
+}
+
+/// True when each operation starts where the one before it ended, on both sides, and together
+/// they cover exactly `old_len` and `new_len` lines.
+fn tiles_both(ops: &[DiffOp], old_len: usize, new_len: usize) -> bool {
+    let (mut old_at, mut new_at) = (0, 0);
+    for op in ops {
+        let (old, new) = (op.old_range(), op.new_range());
+        if old.start != old_at || new.start != new_at {
+            return false;
+        }
+        (old_at, new_at) = (old.end, new.end);
+    }
+    old_at == old_len && new_at == new_len
+}
+
+/// Writes one diff line: its sign, the line without its `\n`, a line break, and the marker
+/// when the text's last line has no line break.
+fn push_line(out: &mut String, sign: char, line: &str, paint: Paint) {
+    let rendered = format!("{sign}{}", line.strip_suffix('\n').unwrap_or(line));
+    match sign {
+        '-' => out.push_str(&paint.red(&rendered)),
+        '+' => out.push_str(&paint.green(&rendered)),
+        _ => out.push_str(&rendered),
+    }
+    out.push('\n');
+    if !line.ends_with('\n') {
+        out.push_str("\\ No newline at end of file\n");
+    }
 }
 
 /// `@@ -a,b +c,d @@` for a group of diff operations.
@@ -459,6 +522,46 @@ mod tests {
             diff,
             "--- a/d/Dockerfile\n+++ b/d/Dockerfile\n@@ -1,2 +1,2 @@\n FROM a\r\n-RUN x\n\\ No newline at end of file\n+RUN y\n\\ No newline at end of file\n"
         );
+    }
+
+    #[test]
+    fn diff_of_the_reported_gradle_split_counts_every_line() {
+        let old = "FROM g\nUSER root\nWORKDIR /w\nCOPY a a\nCOPY b b\nCOPY c c\nCOPY d d\nCOPY e e\nRUN g\n\nEXPOSE 9000\n\nCMD [\"j\"]\n";
+        let new = "FROM g AS builder\nUSER root\nWORKDIR /w\nEXPOSE 9000\nCOPY a a\nCOPY b b\nCOPY c c\nCOPY d d\nCOPY e e\nRUN g\n\n\nCMD [\"j\"]\n\nFROM r\nWORKDIR /w\nCOPY x x\nUSER root\nEXPOSE 9000\nCMD [\"j\"]\n";
+        let diff = unified_diff("x", old, new, Paint::default());
+        assert!(diff.contains("@@ -8,6 +9,12 @@\n"), "{diff}");
+        assert!(!diff.contains("No newline"), "{diff}");
+    }
+
+    #[test]
+    fn operations_that_do_not_tile_become_one_replacement() {
+        let old = ["a\n", "b\n", "c\n", "d\n"];
+        let new = ["a\n", "x\n", "d\n"];
+        let overlapping = [
+            DiffOp::Equal {
+                old_index: 0,
+                new_index: 0,
+                len: 1,
+            },
+            DiffOp::Delete {
+                old_index: 1,
+                old_len: 1,
+                new_index: 2,
+            },
+            DiffOp::Equal {
+                old_index: 2,
+                new_index: 1,
+                len: 2,
+            },
+        ];
+        assert!(!tiles_both(&overlapping, old.len(), new.len()));
+        assert!(tiles_both(&diff_ops(&old, &new), old.len(), new.len()));
+    }
+
+    #[test]
+    fn lone_carriage_return_stays_inside_its_line() {
+        let diff = unified_diff("x", "a\rb\nc\n", "a\rb\nd\n", Paint::default());
+        assert_eq!(diff, "--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\rb\n-c\n+d\n");
     }
 
     #[test]
