@@ -108,7 +108,7 @@ fn npm_installs<'s>(script: &'s Script) -> Vec<NpmInstall<'s>> {
     commands
         .iter()
         .enumerate()
-        .filter(|(index, _)| cd_at.map_or(true, |cd| cd > *index))
+        .filter(|(index, _)| cd_at.is_none_or(|cd| cd > *index))
         .filter_map(|(index, command)| npm_install(index, command))
         .collect()
 }
@@ -449,7 +449,7 @@ fn lock_agrees(context: &BuildContext, project: &Path, lock: &Path) -> Result<()
     let manifest = read(&project.join("package.json"))?;
     let lock_json = read(lock)?;
     let version = lock_json.get("lockfileVersion").and_then(Value::as_u64);
-    if version.map_or(true, |v| v < 2) {
+    if version.is_none_or(|v| v < 2) {
         return Err(format!(
             "{lock_name} is lockfileVersion {}, whose root dependencies are not recorded",
             version.map_or_else(|| "1 or older".to_owned(), |v| v.to_string())

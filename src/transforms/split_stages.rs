@@ -313,7 +313,7 @@ impl Split<'_, '_> {
         let entrypoint = last(InstructionKind::Entrypoint);
         // A shell-form ENTRYPOINT runs `sh -c` with its text alone: CMD is not passed to it.
         let cmd = last(InstructionKind::Cmd)
-            .filter(|_| !entrypoint.is_some_and(|e| e.script().is_some()));
+            .filter(|_| entrypoint.is_none_or(|e| e.script().is_none()));
         let mut words = Vec::new();
         for instruction in [entrypoint, cmd].into_iter().flatten() {
             words.extend(command_words(instruction, self.knowledge)?);

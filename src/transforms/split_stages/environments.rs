@@ -123,7 +123,7 @@ impl Split<'_, '_> {
             .as_deref()
             .and_then(|key| self.required_minimum(key))
         {
-            if !version_numbers(image_version).is_some_and(|have| have >= minimum) {
+            if version_numbers(image_version).is_none_or(|have| have < minimum) {
                 return Err(format!(
                     "the project requires Python {}.{} or newer, which {} may not be, so `{program}` may download its own",
                     minimum.0, minimum.1, self.stage.base.raw
