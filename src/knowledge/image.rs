@@ -19,6 +19,25 @@ pub enum Distro {
     Other,
 }
 
+/// The operating system of an image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Platform {
+    Linux,
+    Windows,
+}
+
+/// The `[platforms]` table: which images are Windows, which Linux.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Platforms {
+    /// Repositories every tag of which is a Windows image.
+    pub windows_images: Vec<NameGlob>,
+    /// Tags that name a Windows base in any repository.
+    pub windows_tags: TagPattern,
+    /// Repositories whose other tags are Linux images.
+    pub linux_images: Vec<NameGlob>,
+}
+
 /// One builder → runtime rule.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -13,7 +13,9 @@ pub use command::{
     ArtifactPaths, Artifacts, CommandMatch, CommandRule, Needs, Positionals, RenderedSplit, Role,
     Split,
 };
-pub use image::{Distro, ImageInfo, ImageRule, RuntimeHints, RuntimeImage, RuntimeInfo};
+pub use image::{
+    Distro, ImageInfo, ImageRule, Platform, Platforms, RuntimeHints, RuntimeImage, RuntimeInfo,
+};
 pub use native::{NativeNeed, NativePackages};
 pub use profile::{
     Detect, EnvironmentCommand, Files, FlavourRule, Hook, PrivateEnvironment, Profile,
@@ -113,6 +115,7 @@ pub struct KnowledgeBase {
     shell_readers: std::collections::BTreeMap<String, usize>,
     image_workdirs: std::collections::BTreeMap<String, String>,
     image_paths: std::collections::BTreeMap<String, ImagePath>,
+    platforms: Platforms,
 }
 
 /// The folders a builder image puts before the standard PATH (its own `ENV PATH`), and the
@@ -147,6 +150,8 @@ struct ImagesFile {
     /// Image name → the folders it puts on PATH and the toolchain programs there.
     #[serde(default)]
     image_paths: std::collections::BTreeMap<String, ImagePath>,
+    /// Which images are Windows and which Linux.
+    platforms: Platforms,
 }
 
 impl KnowledgeBase {
@@ -292,6 +297,31 @@ impl KnowledgeBase {
         })
     }
 
+    /// The operating system an image runs, when known: Windows for Microsoft's Windows-only
+    /// repositories and tags that name a Windows base (also in references with variables:
+    /// `$REPO:8.0-nanoserver-ltsc2022`), Linux for the repositories the data knows and images
+    /// with a known Linux distro; `None` for other images and other references with variables.
+    pub fn image_platform(&self, image: &ImageRef) -> Option<Platform> {
+        let name = image_name(image);
+        let platforms = &self.platforms;
+        let tag = image.tag.as_deref().unwrap_or("latest");
+        if any_glob_matches(&platforms.windows_images, &name)
+            || platforms.windows_tags.regex().is_match(tag)
+        {
+            return Some(Platform::Windows);
+        }
+        if image.has_variables() {
+            return None;
+        }
+        let known_linux = image.is_scratch()
+            || any_glob_matches(&platforms.linux_images, &name)
+            || self.images.iter().any(|rule| rule.image.matches(&name))
+            || self
+                .image_info(image)
+                .is_some_and(|info| info.distro != Distro::Other);
+        known_linux.then_some(Platform::Linux)
+    }
+
     /// The distro family and existing non-root user of an image, when known.
     pub fn image_info(&self, image: &ImageRef) -> Option<ImageInfo> {
         if image.has_variables() {
@@ -332,6 +362,7 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
         shell_readers: images.shell_readers,
         image_workdirs: images.image_workdirs,
         image_paths: images.image_paths,
+        platforms: images.platforms,
     })
 }
 

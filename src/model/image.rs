@@ -59,15 +59,6 @@ impl ImageRef {
         self.raw.contains('$')
     }
 
-    /// True for Windows images (`…/windows/servercore`, `nanoserver`, `…-ltsc2022`), whose shell
-    /// is not `/bin/sh`.
-    pub fn is_windows(&self) -> bool {
-        let raw = self.raw.to_ascii_lowercase();
-        ["windows", "servercore", "nanoserver", "ltsc20"]
-            .iter()
-            .any(|marker| raw.contains(marker))
-    }
-
     /// True for `scratch`, the empty image.
     pub fn is_scratch(&self) -> bool {
         self.registry.is_none()
@@ -107,7 +98,5 @@ mod tests {
         );
         assert!(ImageRef::parse("scratch").is_scratch());
         assert!(ImageRef::parse("${BASE}:latest").has_variables());
-        assert!(ImageRef::parse("mcr.microsoft.com/windows/servercore:ltsc2022").is_windows());
-        assert!(!ImageRef::parse("node:20").is_windows());
     }
 }

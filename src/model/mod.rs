@@ -155,12 +155,38 @@ impl<'p> Dockerfile<'p> {
     pub fn final_stage(&self) -> Option<&Stage> {
         self.stages.last()
     }
+
+    /// `stage` and the earlier stages it builds on (`FROM builder`), nearest first; the last one
+    /// starts from an image.
+    pub fn stage_chain<'s>(&'s self, stage: &'s Stage) -> Vec<&'s Stage> {
+        let mut chain = vec![stage];
+        let mut current = stage.base_stage;
+        while let Some(index) = current {
+            match self.stages.get(index) {
+                Some(base) if !chain.iter().any(|s| s.index == base.index) => {
+                    chain.push(base);
+                    current = base.base_stage;
+                }
+                _ => break,
+            }
+        }
+        chain
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::syntax::parse;
+
+    #[test]
+    fn stage_chain_follows_base_stages_to_the_image() {
+        let parse = parse("FROM node:20 AS base\nFROM alpine\nFROM base AS mid\nFROM mid\n");
+        let file = Dockerfile::new(&parse);
+        let last = file.final_stage().expect("a stage");
+        let chain: Vec<usize> = file.stage_chain(last).iter().map(|s| s.index).collect();
+        assert_eq!(chain, [3, 2, 0]);
+    }
 
     #[test]
     fn blocks_take_comments_directly_above() {

@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/exec-form.md")]
 
-use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use super::{platform, Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::model::shell::ShellWord;
 use crate::model::{Dockerfile, Instruction, Stage};
 use crate::syntax::InstructionKind;
@@ -29,16 +29,22 @@ impl Transform for ExecForm {
         Applicability::Safe
     }
 
-    fn run(&self, file: &Dockerfile, _context: &Context, out: &mut Vec<Finding>) {
+    fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
         for stage in file.stages() {
-            if runs_without_posix_shell(file, stage) {
-                continue;
-            }
+            let without_posix_shell = shell_is_not_posix(file, stage)
+                .or_else(|| platform::windows_reason(file, stage, context.knowledge()));
             let instructions = file.stage_instructions(stage);
             for instruction in instructions {
-                if let Some(finding) = self.check(instruction, instructions) {
-                    out.push(finding);
-                }
+                let Some(finding) = self.check(instruction, instructions) else {
+                    continue;
+                };
+                out.push(match &without_posix_shell {
+                    Some(why) => {
+                        let keyword = instruction.keyword().value.to_ascii_uppercase();
+                        finding.declined(format!("shell-form {keyword} left as is: {why}"))
+                    }
+                    None => finding,
+                });
             }
         }
     }
@@ -126,19 +132,12 @@ fn has_exec_entrypoint(stage: &[Instruction]) -> bool {
         .any(|i| i.kind() == Some(InstructionKind::Entrypoint) && i.exec_form().is_some())
 }
 
-/// Stages whose shell form is not run by `/bin/sh -c`: a SHELL instruction in the stage or one of
-/// the stages it builds on, or a Windows base image.
-fn runs_without_posix_shell(file: &Dockerfile, stage: &Stage) -> bool {
-    let mut current = Some(stage);
-    while let Some(stage) = current {
-        let sets_shell = file
-            .stage_instructions(stage)
-            .iter()
-            .any(|i| i.kind() == Some(InstructionKind::Shell));
-        if sets_shell || stage.base.is_windows() {
-            return true;
-        }
-        current = stage.base_stage.and_then(|index| file.stages().get(index));
-    }
-    file.parse().escape == '`'
+/// Why shell form is not run by `/bin/sh -c` in `stage`: a SHELL instruction in it or in a
+/// stage it builds on.
+fn shell_is_not_posix(file: &Dockerfile, stage: &Stage) -> Option<String> {
+    file.stage_chain(stage)
+        .iter()
+        .flat_map(|link| file.stage_instructions(link))
+        .any(|i| i.kind() == Some(InstructionKind::Shell))
+        .then(|| String::from("a SHELL instruction sets the program that runs shell form"))
 }

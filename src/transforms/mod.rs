@@ -12,6 +12,7 @@ mod dockerignore;
 mod exec_form;
 mod non_root_user;
 mod npm_ci;
+mod platform;
 mod reorder_layers;
 mod slim_runtime;
 mod split_stages;
@@ -132,6 +133,15 @@ impl Finding {
         self.fix
             .as_ref()
             .map_or(Applicability::DisplayOnly, |fix| fix.applicability)
+    }
+
+    /// The same place with no fix and a message that says why it is left as is.
+    pub fn declined(self, message: String) -> Finding {
+        Finding {
+            message,
+            fix: None,
+            ..self
+        }
     }
 }
 

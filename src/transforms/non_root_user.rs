@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/non-root-user.md")]
 
-use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use super::{platform, Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::knowledge::{Distro, KnowledgeBase};
 use crate::model::packages::is_assignment;
 use crate::model::paths::{normalize, resolve};
@@ -82,10 +82,8 @@ impl Transform for NonRootUser {
         let Some(stage) = file.final_stage() else {
             return;
         };
-        let chain = stage_chain(file, stage);
-        if file.parse().escape == '`' || chain.iter().any(|s| s.base.is_windows()) {
-            return;
-        }
+        let chain = file.stage_chain(stage);
+        let on_windows = platform::windows_reason(file, stage, context.knowledge());
         let view = FinalStage {
             id: self.id(),
             file,
@@ -96,25 +94,14 @@ impl Transform for NonRootUser {
             knowledge: context.knowledge(),
         };
         if let Some(finding) = view.check() {
-            out.push(finding);
+            out.push(match &on_windows {
+                Some(why) => {
+                    finding.declined(format!("the final stage's user is left as is: {why}"))
+                }
+                None => finding,
+            });
         }
     }
-}
-
-/// The final stage, then the stages it builds on (`FROM base`), nearest first.
-fn stage_chain<'a>(file: &'a Dockerfile, stage: &'a Stage) -> Vec<&'a Stage> {
-    let mut chain = vec![stage];
-    let mut current = stage.base_stage;
-    while let Some(index) = current {
-        match file.stages().get(index) {
-            Some(base) if !chain.iter().any(|s| s.index == base.index) => {
-                chain.push(base);
-                current = base.base_stage;
-            }
-            _ => break,
-        }
-    }
-    chain
 }
 
 /// Every instruction of the chain's stages in build order: the root ancestor's first.

@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/split-stages.md")]
 
-use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use super::{platform, Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::{
     Distro, KnowledgeBase, Profile, RuntimeHints, RuntimeImage, RuntimeLayout, Shape,
@@ -71,7 +71,7 @@ impl Transform for SplitStages {
         };
         let instructions = file.stage_instructions(stage);
         let copies_from_elsewhere = instructions.iter().any(|i| i.flag("from").is_some());
-        if stage.base_stage.is_some() || copies_from_elsewhere || file.parse().escape == '`' {
+        if stage.base_stage.is_some() || copies_from_elsewhere {
             return;
         }
         let knowledge = context.knowledge();
@@ -80,6 +80,18 @@ impl Transform for SplitStages {
             .iter()
             .any(|p| p.runtime.is_some())
         {
+            return;
+        }
+        if let Some(why) = platform::windows_reason(file, stage, knowledge) {
+            out.push(Finding {
+                transform: self.id(),
+                message: format!(
+                    "single-stage build on `{}` not split: {why}",
+                    stage.base.raw
+                ),
+                range: file.instructions()[stage.from].range(),
+                fix: None,
+            });
             return;
         }
         let without_files = BuildContext::without_files();
@@ -312,8 +324,8 @@ impl Split<'_, '_> {
         };
         let entrypoint = last(InstructionKind::Entrypoint);
         // A shell-form ENTRYPOINT runs `sh -c` with its text alone: CMD is not passed to it.
-        let cmd = last(InstructionKind::Cmd)
-            .filter(|_| entrypoint.is_none_or(|e| e.script().is_none()));
+        let cmd =
+            last(InstructionKind::Cmd).filter(|_| entrypoint.is_none_or(|e| e.script().is_none()));
         let mut words = Vec::new();
         for instruction in [entrypoint, cmd].into_iter().flatten() {
             words.extend(command_words(instruction, self.knowledge)?);
