@@ -275,6 +275,11 @@ fn broken_rewrites_are_reported_different() {
             "java-maven",
             "the rewrite does not build",
         ),
+        (
+            "debian-pidfile-workdir-not-writable",
+            "debian-pidfile",
+            "smoke `./run.sh`: exit code 0 → exit code 1",
+        ),
     ];
     let mut failures = Vec::new();
     for (case, app, expected) in cases {

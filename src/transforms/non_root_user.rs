@@ -127,6 +127,9 @@ struct Plan {
     user: String,
     create: Option<&'static str>,
     why: &'static str,
+    /// The image has a shell and `chown` (Debian, Ubuntu, Alpine), so a RUN can hand the
+    /// working directory to the user.
+    has_shell: bool,
 }
 
 /// The final stage with everything it inherits.
@@ -175,6 +178,16 @@ impl<'a, 'p> FinalStage<'a, 'p> {
         if info.as_ref().is_some_and(|info| info.non_root) {
             return None;
         }
+        let blockers = self.root_blockers();
+        if !blockers.is_empty() {
+            return Some(self.finding(
+                format!(
+                    "the final stage runs as root; not switched to a non-root user because {}",
+                    blockers.join("; ")
+                ),
+                None,
+            ));
+        }
         let plan = match self.plan(info.as_ref().map(|i| (i.distro, i.user.clone()))) {
             Ok(plan) => plan,
             Err(reason) => {
@@ -207,16 +220,20 @@ impl<'a, 'p> FinalStage<'a, 'p> {
         let (distro, user) = info.ok_or_else(|| {
             format!("dfmigrate does not know the distro of `{image}` to create a user with")
         })?;
+        let has_shell = matches!(distro, Distro::Debian | Distro::Alpine);
         if let Some(user) = user {
             return Ok(Plan {
                 user,
                 create: None,
                 why: "the image's non-root user",
+                has_shell,
             });
         }
+        // The user gets a home: tools write their caches and configuration there. BusyBox
+        // `adduser -S` creates `/home/app` unless told not to.
         let create = match distro {
             Distro::Debian => {
-                "groupadd --system app && useradd --system --gid app --no-create-home app"
+                "groupadd --system app && useradd --system --gid app --create-home --home-dir /home/app app"
             }
             Distro::Alpine => "addgroup -S app && adduser -S -G app app",
             Distro::Distroless | Distro::Other => {
@@ -238,6 +255,7 @@ impl<'a, 'p> FinalStage<'a, 'p> {
             user: APP_USER.to_owned(),
             create: Some(create),
             why: "a new system user",
+            has_shell,
         })
     }
 
@@ -258,27 +276,31 @@ impl<'a, 'p> FinalStage<'a, 'p> {
         let (chown_edits, copy_risks) = self.chown_edits(&plan.user);
         risks.extend(copy_risks);
         let keyword = |kind| self.style.keyword(kind);
-        let user_line = format!("{} {}", keyword(InstructionKind::User), plan.user);
         let (user_at, before) = self.user_position();
-        let mut edits = Vec::new();
-        match plan.create {
-            Some(create) => {
-                let run_line = format!("{} {create}", keyword(InstructionKind::Run));
-                let from_end = self.from().range().end;
-                let run_at = if self.ends_line(from_end) {
-                    from_end
-                } else {
-                    user_at
-                };
-                if run_at == user_at {
-                    edits.push(self.lines_edit(user_at, &[run_line, user_line]));
-                } else {
-                    edits.push(self.lines_edit(run_at, &[run_line]));
-                    edits.push(self.lines_edit(user_at, &[user_line]));
-                }
-            }
-            None => edits.push(self.lines_edit(user_at, &[user_line])),
+        let workdir = self.writable_workdir(plan);
+        let mut switch_lines = Vec::new();
+        match &workdir {
+            Ok(folder) => switch_lines.push(format!(
+                "{} chown {user}:{user} {}",
+                keyword(InstructionKind::Run),
+                shell_word(folder),
+                user = plan.user
+            )),
+            Err(Some(risk)) => risks.push(risk.clone()),
+            Err(None) => {}
         }
+        switch_lines.push(format!("{} {}", keyword(InstructionKind::User), plan.user));
+        let mut edits = Vec::new();
+        if let Some(create) = plan.create {
+            let run_line = format!("{} {create}", keyword(InstructionKind::Run));
+            let from_end = self.from().range().end;
+            if self.ends_line(from_end) && from_end != user_at {
+                edits.push(self.lines_edit(from_end, &[run_line]));
+            } else {
+                switch_lines.insert(0, run_line);
+            }
+        }
+        edits.push(self.lines_edit(user_at, &switch_lines));
         let chowned = chown_edits.len();
         edits.extend(chown_edits);
         edits.sort_by_key(|edit| edit.start);
@@ -292,17 +314,41 @@ impl<'a, 'p> FinalStage<'a, 'p> {
                 ", with --chown={user}:{user} on the {chowned} COPY/ADD into the WORKDIR"
             ));
         }
-        // Always unsafe: a process that ran as root may write where only root can (new files in
-        // its WORKDIR, caches, logs), which nothing in the Dockerfile shows.
+        if let Ok(folder) = &workdir {
+            message.push_str(&format!(
+                ", and its working directory {folder} handed to {user} so it can create files there"
+            ));
+        }
+        // Always unsafe: a process that ran as root may write where only root can (caches,
+        // logs, files outside its WORKDIR), which nothing in the Dockerfile shows.
         if risks.is_empty() {
             risks.push(
-                "the application may write where only root can, such as new files in its WORKDIR"
+                "the application may write where only root can, such as logs or caches outside its WORKDIR"
                     .to_owned(),
             );
         }
-        message.push_str(&format!(" (unsafe: {})", risks.join("; ")));
+        message.push_str(&format!("; review: {}", risks.join("; ")));
         let applicability = Applicability::Unsafe;
         self.finding(message, Some(Fix::new(applicability, edits)))
+    }
+
+    /// The working directory to hand to the user: `WORKDIR` creates it owned by root, and a
+    /// `COPY --chown` into it does not change the owner of a folder that exists, so a process
+    /// that creates files in it (a pid file, a SQLite database, an upload) would fail. `Err`
+    /// holds the risk to name when it cannot be handed over, `Err(None)` when there is none.
+    fn writable_workdir(&self, plan: &Plan) -> Result<String, Option<String>> {
+        let Some(folder) = workdir_at(&self.instructions) else {
+            return Err(None);
+        };
+        if folder == "/" || ROOT_PATHS.contains(&folder.as_str()) {
+            return Err(None);
+        }
+        if !plan.has_shell {
+            return Err(Some(format!(
+                "the working directory {folder} stays owned by root (the image has no shell to chown it), so the application cannot create files there"
+            )));
+        }
+        Ok(folder)
     }
 
     /// Where USER goes: before the first CMD/ENTRYPOINT/HEALTHCHECK after the stage's last
@@ -422,7 +468,29 @@ impl<'a, 'p> FinalStage<'a, 'p> {
         (!is_stage).then_some(from)
     }
 
-    /// What in the stage suggests the process needs root.
+    /// What shows the process needs root, so switching user would break it: a program that
+    /// needs root or drops privileges itself, a write to a folder owned by root, or a command
+    /// that comes from the base image, which dfmigrate cannot see (stock `nginx` binds port 80
+    /// and writes its pid file as root).
+    fn root_blockers(&self) -> Vec<String> {
+        let mut blockers = Vec::new();
+        let mut starts = 0;
+        for kind in [InstructionKind::Entrypoint, InstructionKind::Cmd] {
+            if let Some(start) = self.of_kind(kind).last() {
+                starts += 1;
+                blockers.extend(command_risk(start, Severity::Blocks));
+            }
+        }
+        if starts == 0 {
+            blockers.push(format!(
+                "the stage has no CMD or ENTRYPOINT of its own: it starts `{}`'s command, which dfmigrate cannot see (many such servers need root or drop privileges themselves; an image's unprivileged variant, such as nginxinc/nginx-unprivileged, is the way to run them as another user)",
+                self.root_base.base.raw
+            ));
+        }
+        blockers
+    }
+
+    /// What in the stage suggests the process may need root, short of proof.
     fn root_risks(&self) -> Vec<String> {
         let mut risks = Vec::new();
         for expose in self.of_kind(InstructionKind::Expose) {
@@ -441,18 +509,10 @@ impl<'a, 'p> FinalStage<'a, 'p> {
                 volume.start_line()
             ));
         }
-        let mut starts = 0;
         for kind in [InstructionKind::Entrypoint, InstructionKind::Cmd] {
             if let Some(start) = self.of_kind(kind).last() {
-                starts += 1;
-                risks.extend(command_risk(start));
+                risks.extend(command_risk(start, Severity::Risk));
             }
-        }
-        if starts == 0 {
-            risks.push(format!(
-                "the stage starts `{}`'s own command, which dfmigrate cannot see",
-                self.root_base.base.raw
-            ));
         }
         if workdir_at(&self.instructions).is_none()
             && self.of_kind(InstructionKind::Workdir).next().is_some()
@@ -472,45 +532,70 @@ fn is_privileged_port(port: &str) -> bool {
     first.parse::<u32>().map_or(true, |n| n < 1024)
 }
 
-/// Why a CMD/ENTRYPOINT may need root: a program that does, a write to a root-owned folder,
-/// or a script dfmigrate cannot read.
-fn command_risk(instruction: &Instruction) -> Option<String> {
-    let keyword = instruction.keyword().value.to_ascii_uppercase();
-    let line = instruction.start_line();
-    let risk = script_risk(&start_script(instruction)?, true)?;
-    Some(format!("the {keyword} on line {line} {risk}"))
+/// How sure a reason to keep root is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Severity {
+    /// The command will fail as another user: the fix is declined.
+    Blocks,
+    /// It may: the fix stays, unsafe, naming it.
+    Risk,
 }
 
-/// What in a shell script may need root; the script of a `sh -c` inside is read too (once).
-fn script_risk(text: &str, nested: bool) -> Option<String> {
-    shell::lex(text).commands.iter().find_map(|command| {
-        let words: Vec<&str> = command
-            .words
-            .iter()
-            .map(|w| w.value.as_str())
-            .skip_while(|w| *w == "exec" || is_assignment(w))
-            .collect();
-        let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w))?;
-        if ROOT_PROGRAMS.contains(&program) {
-            return Some(format!("runs `{program}`, which needs root"));
-        }
-        let redirects_to_root_path = command
-            .redirects
-            .iter()
-            .any(|r| is_root_path(redirect_target(r.slice(text))));
-        let writes_root_path =
-            WRITERS.contains(&program) && words[1..].iter().any(|w| is_root_path(w));
-        if redirects_to_root_path || writes_root_path {
-            return Some("writes to a folder owned by root".to_owned());
-        }
-        if let (true, [_, "-c", script, ..]) = (nested && is_shell(program), words.as_slice()) {
-            return script_risk(script, false);
-        }
-        let script = words.iter().take(2).find(|word| word.ends_with(".sh"))?;
-        Some(format!(
-            "runs {script}, whose commands dfmigrate cannot see"
-        ))
-    })
+/// Why a CMD/ENTRYPOINT needs root (a program that does, a write to a root-owned folder) or may
+/// (a script dfmigrate cannot read), when that is `severity`.
+fn command_risk(instruction: &Instruction, severity: Severity) -> Option<String> {
+    let keyword = instruction.keyword().value.to_ascii_uppercase();
+    let line = instruction.start_line();
+    let (found, risk) = script_risk(&start_script(instruction)?, true)?;
+    (found == severity).then(|| format!("the {keyword} on line {line} {risk}"))
+}
+
+/// What in a shell script needs or may need root; the script of a `sh -c` inside is read too
+/// (once).
+fn script_risk(text: &str, nested: bool) -> Option<(Severity, String)> {
+    let found: Vec<(Severity, String)> = shell::lex(text)
+        .commands
+        .iter()
+        .filter_map(|command| {
+            let words: Vec<&str> = command
+                .words
+                .iter()
+                .map(|w| w.value.as_str())
+                .skip_while(|w| *w == "exec" || is_assignment(w))
+                .collect();
+            let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w))?;
+            if ROOT_PROGRAMS.contains(&program) {
+                return Some((
+                    Severity::Blocks,
+                    format!("runs `{program}`, which needs root or drops privileges itself"),
+                ));
+            }
+            let redirects_to_root_path = command
+                .redirects
+                .iter()
+                .any(|r| is_root_path(redirect_target(r.slice(text))));
+            let writes_root_path =
+                WRITERS.contains(&program) && words[1..].iter().any(|w| is_root_path(w));
+            if redirects_to_root_path || writes_root_path {
+                return Some((
+                    Severity::Blocks,
+                    "writes to a folder owned by root".to_owned(),
+                ));
+            }
+            if let (true, [_, "-c", script, ..]) = (nested && is_shell(program), words.as_slice()) {
+                return script_risk(script, false);
+            }
+            let script = words.iter().take(2).find(|word| word.ends_with(".sh"))?;
+            Some((
+                Severity::Risk,
+                format!("runs {script}, whose commands dfmigrate cannot see"),
+            ))
+        })
+        .collect();
+    let blocking = found
+        .iter()
+        .position(|(severity, _)| *severity == Severity::Blocks);
+    found.into_iter().nth(blocking.unwrap_or(0))
 }
 
 fn is_shell(program: &str) -> bool {
@@ -541,6 +626,18 @@ fn shell_c_script(elements: &[Located<String>]) -> Option<String> {
             Some(script.value.clone())
         }
         _ => None,
+    }
+}
+
+/// A word as the shell reads it: as it is when plain, else single-quoted.
+fn shell_word(value: &str) -> String {
+    let plain = value.chars().all(|c| {
+        c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+' | ',' | ':' | '@')
+    });
+    if plain && !value.is_empty() {
+        value.to_owned()
+    } else {
+        shell_quote(value)
     }
 }
 
@@ -625,11 +722,16 @@ mod tests {
 
     #[test]
     fn sees_root_needs_inside_shell_scripts() {
+        let blocks = |text| Some((Severity::Blocks, text));
         assert_eq!(
-            script_risk("sh -c 'exec gosu app node server.js'", true).as_deref(),
-            Some("runs `gosu`, which needs root")
+            script_risk("sh -c 'exec gosu app node server.js'", true),
+            blocks("runs `gosu`, which needs root or drops privileges itself".to_owned())
         );
         assert_eq!(script_risk("node server.js > /tmp/log", true), None);
-        assert!(script_risk("./start.sh", true).is_some());
+        assert!(script_risk("./start.sh", true).is_some_and(|(s, _)| s == Severity::Risk));
+        assert_eq!(
+            script_risk("./start.sh && nginx -g 'daemon off;'", true).map(|(s, _)| s),
+            Some(Severity::Blocks)
+        );
     }
 }

@@ -226,7 +226,7 @@ impl RunCheck<'_, '_> {
         let applicability = if doubts.is_empty() {
             Applicability::Safe
         } else {
-            message.push_str(&format!(" (unsafe: {})", doubts.join("; ")));
+            message.push_str(&format!("; review: {}", doubts.join("; ")));
             Applicability::Unsafe
         };
         Some(Finding {
