@@ -8,6 +8,7 @@ mod command;
 mod image;
 mod native;
 mod profile;
+mod writes;
 
 pub use command::{
     ArtifactPaths, Artifacts, CommandMatch, CommandRule, Needs, Positionals, RenderedSplit, Role,
@@ -21,6 +22,7 @@ pub use profile::{
     Detect, EnvironmentCommand, Files, FlavourRule, Hook, PrivateEnvironment, Profile,
     RuntimeLayout, Shape,
 };
+pub use writes::{RuntimeWrite, RuntimeWrites};
 
 use crate::context::pattern::{compile_match, ComponentGlob, PatternError};
 use crate::context::BuildContext;
@@ -86,6 +88,9 @@ const ECOSYSTEMS: &[(&str, &str)] = &[
 /// The embedded image mappings.
 const IMAGES: &str = include_str!("../../transforms/images.toml");
 
+/// Where applications write at run time, by configuration file.
+const RUNTIME_WRITES: &str = include_str!("../../transforms/runtime-writes.toml");
+
 /// Invalid knowledge data, naming the key (`ecosystems.npm.commands`, `images[2].tag`).
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[error("{key}: {message}")]
@@ -116,6 +121,7 @@ pub struct KnowledgeBase {
     image_workdirs: std::collections::BTreeMap<String, String>,
     image_paths: std::collections::BTreeMap<String, ImagePath>,
     platforms: Platforms,
+    runtime_writes: RuntimeWrites,
 }
 
 /// The folders a builder image puts before the standard PATH (its own `ENV PATH`), and the
@@ -322,6 +328,11 @@ impl KnowledgeBase {
         known_linux.then_some(Platform::Linux)
     }
 
+    /// Where the configuration files of a build context say the application writes.
+    pub fn runtime_writes(&self, context: &BuildContext) -> Vec<RuntimeWrite> {
+        self.runtime_writes.find(context)
+    }
+
     /// The distro family and existing non-root user of an image, when known.
     pub fn image_info(&self, image: &ImageRef) -> Option<ImageInfo> {
         if image.has_variables() {
@@ -363,6 +374,8 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
         image_workdirs: images.image_workdirs,
         image_paths: images.image_paths,
         platforms: images.platforms,
+        runtime_writes: toml::from_str(RUNTIME_WRITES)
+            .map_err(|e| KnowledgeError::new("transforms/runtime-writes.toml", e))?,
     })
 }
 

@@ -1,7 +1,8 @@
 #![doc = include_str!("../../transforms/docs/non-root-user.md")]
 
 use super::{platform, Applicability, Context, Edit, Finding, Fix, Transform};
-use crate::knowledge::{Distro, KnowledgeBase};
+use crate::context::BuildContext;
+use crate::knowledge::{Distro, KnowledgeBase, RuntimeWrite};
 use crate::model::packages::is_assignment;
 use crate::model::paths::{normalize, resolve};
 use crate::model::shell;
@@ -92,6 +93,7 @@ impl Transform for NonRootUser {
             root_base: chain.last().map_or(stage, |s| *s),
             style: Style::detect(file.parse()),
             knowledge: context.knowledge(),
+            context: context.build_context_files(),
         };
         if let Some(finding) = view.check() {
             out.push(match &on_windows {
@@ -143,6 +145,8 @@ struct FinalStage<'a, 'p> {
     root_base: &'a Stage,
     style: Style,
     knowledge: &'a KnowledgeBase,
+    /// The build context, when known: its configuration files say where the application writes.
+    context: Option<&'a BuildContext>,
 }
 
 impl<'a, 'p> FinalStage<'a, 'p> {
@@ -277,17 +281,21 @@ impl<'a, 'p> FinalStage<'a, 'p> {
         risks.extend(copy_risks);
         let keyword = |kind| self.style.keyword(kind);
         let (user_at, before) = self.user_position();
-        let workdir = self.writable_workdir(plan);
+        let handed = self.writable_folders();
         let mut switch_lines = Vec::new();
-        match &workdir {
-            Ok(folder) => switch_lines.push(format!(
-                "{} chown {user}:{user} {}",
+        if !handed.is_empty() && plan.has_shell {
+            switch_lines.push(format!(
+                "{} {}",
                 keyword(InstructionKind::Run),
-                shell_word(folder),
-                user = plan.user
-            )),
-            Err(Some(risk)) => risks.push(risk.clone()),
-            Err(None) => {}
+                handover_script(&handed, &plan.user)
+            ));
+        } else if !handed.is_empty() {
+            risks.extend(handed.iter().map(|folder| {
+                format!(
+                    "{} stays owned by root (the image has no shell to chown it), so the application cannot create files there",
+                    folder.describe()
+                )
+            }));
         }
         switch_lines.push(format!("{} {}", keyword(InstructionKind::User), plan.user));
         let mut edits = Vec::new();
@@ -314,9 +322,11 @@ impl<'a, 'p> FinalStage<'a, 'p> {
                 ", with --chown={user}:{user} on the {chowned} COPY/ADD into the WORKDIR"
             ));
         }
-        if let Ok(folder) = &workdir {
+        if !handed.is_empty() && plan.has_shell {
+            let folders: Vec<String> = handed.iter().map(Writable::describe).collect();
             message.push_str(&format!(
-                ", and its working directory {folder} handed to {user} so it can create files there"
+                ", and {} handed to {user} so it can create files there",
+                folders.join(", ")
             ));
         }
         // Always unsafe: a process that ran as root may write where only root can (caches,
@@ -332,23 +342,44 @@ impl<'a, 'p> FinalStage<'a, 'p> {
         self.finding(message, Some(Fix::new(applicability, edits)))
     }
 
-    /// The working directory to hand to the user: `WORKDIR` creates it owned by root, and a
-    /// `COPY --chown` into it does not change the owner of a folder that exists, so a process
-    /// that creates files in it (a pid file, a SQLite database, an upload) would fail. `Err`
-    /// holds the risk to name when it cannot be handed over, `Err(None)` when there is none.
-    fn writable_workdir(&self, plan: &Plan) -> Result<String, Option<String>> {
-        let Some(folder) = workdir_at(&self.instructions) else {
-            return Err(None);
-        };
-        if folder == "/" || ROOT_PATHS.contains(&folder.as_str()) {
-            return Err(None);
+    /// The folders to hand to the user. `WORKDIR` creates the working directory owned by root,
+    /// and a `COPY --chown` into it does not change the owner of a folder that exists, so a
+    /// process that creates files in it (a pid file, a SQLite database, an upload) would fail.
+    /// Folders outside it that the application's configuration files name (a log folder) are
+    /// created and handed over too. `/` and root's own folders are never handed over (the
+    /// configurations that write there are blockers, see [`Self::root_blockers`]).
+    fn writable_folders(&self) -> Vec<Writable> {
+        let workdir = workdir_at(&self.instructions);
+        let mut folders = Vec::new();
+        if let Some(folder) = workdir.as_deref().filter(|f| !is_root_only(f)) {
+            folders.push(Writable {
+                path: folder.to_owned(),
+                named_by: None,
+            });
         }
-        if !plan.has_shell {
-            return Err(Some(format!(
-                "the working directory {folder} stays owned by root (the image has no shell to chown it), so the application cannot create files there"
-            )));
+        for write in self.runtime_writes() {
+            let Some(folder) = resolve_written(&write, workdir.as_deref()) else {
+                continue;
+            };
+            let covered = workdir.as_deref().is_some_and(|w| is_inside(&folder, w))
+                || is_writable_by_all(&folder)
+                || is_root_only(&folder)
+                || folders.iter().any(|f| f.path == folder);
+            if !covered {
+                folders.push(Writable {
+                    path: folder,
+                    named_by: Some(format!("{} line {}", write.file, write.line)),
+                });
+            }
         }
-        Ok(folder)
+        folders
+    }
+
+    /// What the build context's configuration files say the application writes.
+    fn runtime_writes(&self) -> Vec<RuntimeWrite> {
+        self.context
+            .map(|context| self.knowledge.runtime_writes(context))
+            .unwrap_or_default()
     }
 
     /// Where USER goes: before the first CMD/ENTRYPOINT/HEALTHCHECK after the stage's last
@@ -481,6 +512,16 @@ impl<'a, 'p> FinalStage<'a, 'p> {
                 blockers.extend(command_risk(start, Severity::Blocks));
             }
         }
+        let workdir = workdir_at(&self.instructions);
+        for write in self.runtime_writes() {
+            match resolve_written(&write, workdir.as_deref()) {
+                Some(folder) if is_root_only(&folder) => blockers.push(format!(
+                    "{} ({} line {}) writes {} in {folder}, which only root may write",
+                    write.config, write.file, write.line, write.path
+                )),
+                _ => {}
+            }
+        }
         if starts == 0 {
             blockers.push(format!(
                 "the stage has no CMD or ENTRYPOINT of its own: it starts `{}`'s command, which dfmigrate cannot see (many such servers need root or drop privileges themselves; an image's unprivileged variant, such as nginxinc/nginx-unprivileged, is the way to run them as another user)",
@@ -530,6 +571,61 @@ fn is_privileged_port(port: &str) -> bool {
     let number = port.split('/').next().unwrap_or(port);
     let first = number.split('-').next().unwrap_or(number);
     first.parse::<u32>().map_or(true, |n| n < 1024)
+}
+
+/// A folder handed to the user, and the configuration line that names it (none for the
+/// working directory).
+struct Writable {
+    path: String,
+    named_by: Option<String>,
+}
+
+impl Writable {
+    fn describe(&self) -> String {
+        match &self.named_by {
+            Some(place) => format!("{} (written per {place})", self.path),
+            None => format!("its working directory {}", self.path),
+        }
+    }
+}
+
+/// `RUN` text that creates the folders a configuration names and hands every folder to `user`
+/// (the folders themselves, not what they hold).
+fn handover_script(folders: &[Writable], user: &str) -> String {
+    let words = |list: &mut dyn Iterator<Item = &Writable>| {
+        list.map(|f| shell_word(&f.path))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let created = words(&mut folders.iter().filter(|f| f.named_by.is_some()));
+    let chown = format!("chown {user}:{user} {}", words(&mut folders.iter()));
+    if created.is_empty() {
+        chown
+    } else {
+        format!("mkdir -p {created} && {chown}")
+    }
+}
+
+/// The absolute folder a configured write needs, or `None` when a relative path has no known
+/// working directory.
+fn resolve_written(write: &RuntimeWrite, workdir: Option<&str>) -> Option<String> {
+    let folder = write.folder();
+    if folder.starts_with('/') {
+        return Some(normalize(folder));
+    }
+    Some(normalize(&resolve(workdir?, folder)))
+}
+
+/// `/` and the system folders only root may write.
+fn is_root_only(folder: &str) -> bool {
+    folder == "/" || ROOT_PATHS.contains(&folder)
+}
+
+/// Folders every user may write (`/tmp`).
+fn is_writable_by_all(folder: &str) -> bool {
+    ["/tmp", "/var/tmp", "/dev/shm"]
+        .iter()
+        .any(|shared| is_inside(folder, shared))
 }
 
 /// How sure a reason to keep root is.
