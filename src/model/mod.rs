@@ -6,6 +6,7 @@ mod image;
 mod instruction;
 pub mod packages;
 pub mod paths;
+pub mod script;
 pub mod shell;
 
 pub use image::ImageRef;

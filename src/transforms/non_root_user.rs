@@ -3,9 +3,8 @@
 use super::{platform, Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::{Distro, KnowledgeBase, RuntimeWrite};
-use crate::model::packages::is_assignment;
 use crate::model::paths::{normalize, resolve};
-use crate::model::shell;
+use crate::model::script;
 use crate::model::{Dockerfile, Instruction, Located, Stage};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
@@ -649,15 +648,15 @@ fn command_risk(instruction: &Instruction, severity: Severity) -> Option<String>
 /// What in a shell script needs or may need root; the script of a `sh -c` inside is read too
 /// (once).
 fn script_risk(text: &str, nested: bool) -> Option<(Severity, String)> {
-    let found: Vec<(Severity, String)> = shell::lex(text)
-        .commands
-        .iter()
+    let tree = script::parse(text).script;
+    let found: Vec<(Severity, String)> = tree
+        .simple_commands()
+        .into_iter()
         .filter_map(|command| {
             let words: Vec<&str> = command
-                .words
+                .program_words()
                 .iter()
                 .map(|w| w.value.as_str())
-                .skip_while(|w| *w == "exec" || is_assignment(w))
                 .collect();
             let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w))?;
             if ROOT_PROGRAMS.contains(&program) {
@@ -666,10 +665,13 @@ fn script_risk(text: &str, nested: bool) -> Option<(Severity, String)> {
                     format!("runs `{program}`, which needs root or drops privileges itself"),
                 ));
             }
-            let redirects_to_root_path = command
-                .redirects
-                .iter()
-                .any(|r| is_root_path(redirect_target(r.slice(text))));
+            let redirects_to_root_path = command.redirects.iter().any(|redirect| {
+                redirect.op.writes_file()
+                    && redirect
+                        .target
+                        .as_ref()
+                        .is_some_and(|target| is_root_path(&target.value))
+            });
             let writes_root_path =
                 WRITERS.contains(&program) && words[1..].iter().any(|w| is_root_path(w));
             if redirects_to_root_path || writes_root_path {
@@ -742,13 +744,6 @@ pub(super) fn shell_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
-/// The file of a redirection (`>>/var/log/x` → `/var/log/x`).
-fn redirect_target(redirect: &str) -> &str {
-    redirect
-        .trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '>' | '<' | '&' | '|'))
-        .trim()
-}
-
 fn is_root_path(path: &str) -> bool {
     ROOT_PATHS
         .iter()
@@ -811,7 +806,6 @@ mod tests {
         assert!(is_privileged_port("80/tcp") && is_privileged_port("443-445"));
         assert!(is_privileged_port("${PORT}") && !is_privileged_port("8080"));
         assert!(is_root_path("/var/run/app.pid") && !is_root_path("/var/runtime"));
-        assert_eq!(redirect_target("2>> /var/log/x"), "/var/log/x");
         assert_eq!(normalize("/app/./src/../lib/"), "/app/lib");
         assert!(is_inside("/app/src", "/app") && !is_inside("/application", "/app"));
     }
