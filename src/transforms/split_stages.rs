@@ -10,7 +10,7 @@ use crate::model::paths::{copy_arguments, is_within, normalize, resolve};
 use crate::model::{workdir_after, Dockerfile, Flag, Instruction, Stage};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
-use launch::{command_words, named_paths, names_a_file};
+use launch::{command_words, file_path, named_paths};
 
 mod environments;
 mod launch;
@@ -312,8 +312,8 @@ impl Split<'_, '_> {
         };
         let entrypoint = last(InstructionKind::Entrypoint);
         // A shell-form ENTRYPOINT runs `sh -c` with its text alone: CMD is not passed to it.
-        let cmd = last(InstructionKind::Cmd)
-            .filter(|_| entrypoint.is_none_or(|e| e.script().is_none()));
+        let cmd =
+            last(InstructionKind::Cmd).filter(|_| entrypoint.is_none_or(|e| e.script().is_none()));
         let mut words = Vec::new();
         for instruction in [entrypoint, cmd].into_iter().flatten() {
             words.extend(command_words(instruction, self.knowledge)?);
@@ -523,7 +523,8 @@ impl Split<'_, '_> {
         for word in command
             .iter()
             .skip(1)
-            .filter(|w| w.starts_with('/') && names_a_file(w))
+            .filter_map(|w| file_path(w))
+            .filter(|w| w.starts_with('/'))
         {
             if !copies.iter().any(|folder| is_within(folder, word)) {
                 return Err(format!(
