@@ -8,6 +8,7 @@ mod command;
 mod image;
 mod native;
 mod profile;
+mod users;
 
 pub use command::{
     ArtifactPaths, Artifacts, CommandMatch, CommandRule, Needs, Positionals, RenderedSplit, Role,
@@ -19,6 +20,7 @@ pub use profile::{
     Detect, EnvironmentCommand, Files, FlavourRule, Hook, PrivateEnvironment, Profile,
     RuntimeLayout, Shape,
 };
+pub use users::{AccountKind, BaseUsers};
 
 use crate::context::pattern::{compile_match, ComponentGlob, PatternError};
 use crate::context::BuildContext;
