@@ -35,6 +35,81 @@ pub enum Positionals {
     None,
     /// At least one.
     Some,
+    /// Any number of package names, none of them a local path, and no local path as the value
+    /// of an option the profile's `[local_paths]` lists (`pip install -U pip`, but not `pip
+    /// install ./pkg` or `pip install -f ./wheels x`).
+    Names,
+}
+
+/// How a profile's commands and manifests name local files and folders rather than packages
+/// (`[local_paths]`): a word containing `/`, starting with `.` or `~`, a `file:` URL (also after
+/// `name @`), or ending in one of the `archives` suffixes; not a URL of another scheme
+/// (`https://…`, `git+https://…`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalPaths {
+    /// File name endings of package files (`.whl`, `.tar.gz`), compared without case.
+    #[serde(default)]
+    pub archives: Vec<String>,
+    /// Options whose value may be a local path the command reads (`-e`, `--find-links`).
+    #[serde(default)]
+    pub options: Vec<String>,
+}
+
+impl LocalPaths {
+    /// Whether a requirement or option value names a local file or folder.
+    pub fn is_local(&self, word: &str) -> bool {
+        let word = word.trim().trim_matches(|c| c == '"' || c == '\'');
+        // PEP 508 `name @ url`: the URL decides.
+        let location = match word.split_once('@') {
+            Some((name, url)) if !name.contains(['/', ':']) => url.trim(),
+            _ => word,
+        };
+        if let Some((scheme, _)) = location.split_once("://") {
+            return scheme.ends_with("file");
+        }
+        let lower = location.to_ascii_lowercase();
+        location.starts_with("file:")
+            || location.contains(['/', '\\'])
+            || location.starts_with(['.', '~'])
+            || self
+                .archives
+                .iter()
+                .any(|suffix| lower.ends_with(&suffix.to_ascii_lowercase()))
+    }
+
+    /// The values of the listed options among a command's option words (`-e .`, `-e.`,
+    /// `--find-links=./wheels`).
+    pub(super) fn option_values<'w>(&self, options: &'w [String]) -> Vec<&'w str> {
+        option_values(options, &self.options)
+    }
+}
+
+/// The values of the options `names` among option words, where a value option's value is the
+/// next word: `-r FILE`, `--requirement=FILE`, `-rFILE`.
+pub fn option_values<'w>(options: &'w [String], names: &[String]) -> Vec<&'w str> {
+    let mut values = Vec::new();
+    let mut words = options.iter();
+    while let Some(word) = words.next() {
+        for name in names {
+            if word == name {
+                values.extend(words.next().map(String::as_str));
+                break;
+            }
+            let attached = word.strip_prefix(name.as_str()).and_then(|rest| {
+                if name.starts_with("--") {
+                    rest.strip_prefix('=')
+                } else {
+                    Some(rest.strip_prefix('=').unwrap_or(rest))
+                }
+            });
+            if let Some(value) = attached.filter(|v| !v.is_empty()) {
+                values.push(value);
+                break;
+            }
+        }
+    }
+    values
 }
 
 /// One recognised command.
@@ -147,6 +222,10 @@ pub struct CommandMatch<'k> {
     pub options: Vec<String>,
     /// Positional words after those the rule matched, as written.
     pub positionals: Vec<String>,
+    /// The option words' values (quotes removed), in the order of `options`.
+    pub option_values: Vec<String>,
+    /// The positional words' values, in the order of `positionals`.
+    pub positional_values: Vec<String>,
     /// Some word uses `$`-expansion or a glob, so its value is only known at build time.
     pub dynamic: bool,
 }
@@ -178,15 +257,16 @@ impl Profile {
         script: &str,
     ) -> Option<CommandMatch<'k>> {
         let words = Words::split(self, command, script)?;
+        let local = self.local_paths.as_ref();
         self.commands
             .iter()
-            .find(|rule| rule.accepts(&words))
+            .find(|rule| rule.accepts(&words, local))
             .map(|rule| words.into_match(self, rule))
     }
 }
 
 impl CommandRule {
-    fn accepts(&self, words: &Words) -> bool {
+    fn accepts(&self, words: &Words, local: Option<&LocalPaths>) -> bool {
         let Some((program, leading)) = self.words.split_first() else {
             return false;
         };
@@ -194,17 +274,31 @@ impl CommandRule {
         let extra = positionals.get(leading.len()..);
         base_name(&words.program.value) == base_name(program)
             && positionals.starts_with(&leading.iter().map(String::as_str).collect::<Vec<_>>())
-            && extra.is_some_and(|extra| self.accepts_positionals(extra))
+            && extra.is_some_and(|extra| self.accepts_positionals(extra, words, local))
             && (self.with_options.is_empty()
                 || self.with_options.iter().any(|o| words.has_option(o)))
             && !self.without_options.iter().any(|o| words.has_option(o))
     }
 
-    fn accepts_positionals(&self, extra: &[&str]) -> bool {
+    fn accepts_positionals(
+        &self,
+        extra: &[&str],
+        words: &Words,
+        local: Option<&LocalPaths>,
+    ) -> bool {
         let count_ok = match self.positionals {
             Positionals::Any => true,
             Positionals::None => extra.is_empty(),
             Positionals::Some => !extra.is_empty(),
+            Positionals::Names => {
+                let local = local.cloned().unwrap_or_default();
+                let options: Vec<String> = words.options.iter().map(|w| w.value.clone()).collect();
+                !extra.iter().any(|word| local.is_local(word))
+                    && !local
+                        .option_values(&options)
+                        .iter()
+                        .any(|value| local.is_local(value))
+            }
         };
         count_ok
             && (self.with_positional.is_empty()
@@ -282,15 +376,19 @@ impl Words {
     }
 
     fn into_match<'k>(self, profile: &'k Profile, rule: &'k CommandRule) -> CommandMatch<'k> {
-        let raw = |words: Vec<Word>| words.into_iter().map(|w| w.raw).collect();
+        let raw = |words: &[Word]| words.iter().map(|w| w.raw.clone()).collect();
+        let values = |words: &[Word]| words.iter().map(|w| w.value.clone()).collect();
         let leading = rule.words.len().saturating_sub(1);
+        let positionals = self.positionals.get(leading..).unwrap_or_default();
         CommandMatch {
             profile,
             rule,
             text: self.text,
             program: self.program.raw,
-            options: raw(self.options),
-            positionals: raw(self.positionals.into_iter().skip(leading).collect()),
+            options: raw(&self.options),
+            positionals: raw(positionals),
+            option_values: values(&self.options),
+            positional_values: values(positionals),
             dynamic: self.dynamic,
         }
     }
@@ -319,6 +417,20 @@ impl CommandMatch<'_> {
             }
         }
         None
+    }
+
+    /// The package names of a `positionals = "names"` rule that name available paths of the
+    /// build context (a folder `app` for `pip install app`): the command may install those
+    /// rather than packages of the index.
+    pub fn context_paths(&self, context: &BuildContext) -> Vec<&str> {
+        if self.rule.positionals != Positionals::Names {
+            return Vec::new();
+        }
+        self.positional_values
+            .iter()
+            .map(String::as_str)
+            .filter(|name| context.is_available(name))
+            .collect()
     }
 
     /// The split technique rendered for this command, when the rule has one and the paths it

@@ -11,14 +11,14 @@ mod profile;
 mod users;
 
 pub use command::{
-    ArtifactPaths, Artifacts, CommandMatch, CommandRule, Needs, Positionals, RenderedSplit, Role,
-    Split,
+    ArtifactPaths, Artifacts, CommandMatch, CommandRule, LocalPaths, Needs, Positionals,
+    RenderedSplit, Role, Split,
 };
 pub use image::{Distro, ImageInfo, ImageRule, RuntimeHints, RuntimeImage, RuntimeInfo};
 pub use native::{NativeNeed, NativePackages};
 pub use profile::{
-    Detect, EnvironmentCommand, Files, FlavourRule, Hook, PrivateEnvironment, Profile,
-    RuntimeLayout, Shape,
+    Detect, EnvironmentCommand, Files, FlavourRule, Hook, Includes, PrivateEnvironment, Profile,
+    ReadFiles, RuntimeLayout, Shape,
 };
 pub use users::{AccountKind, BaseUsers};
 
