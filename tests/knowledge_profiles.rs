@@ -145,9 +145,16 @@ const MATCHES: &[(&str, &str, Needs, Role)] = &[
     ),
     ("pip install libs/", "pip", Needs::Sources, Role::Install),
     (
-        "pip install /wheels/app.whl",
+        "pip install ./wheels/app.whl",
         "pip",
         Needs::Sources,
+        Role::Install,
+    ),
+    // An absolute path may come from another stage: deps-first checks it against the copy.
+    (
+        "pip install /wheels/app.whl",
+        "pip",
+        Needs::Nothing,
         Role::Install,
     ),
     (
@@ -165,7 +172,7 @@ const MATCHES: &[(&str, &str, Needs, Role)] = &[
     (
         "pip install 'app @ file:///src/app'",
         "pip",
-        Needs::Sources,
+        Needs::Nothing,
         Role::Install,
     ),
     (
@@ -663,7 +670,29 @@ fn a_name_that_is_a_context_path_may_be_local() {
         .match_command(&script.commands[0], text)
         .expect("match");
     assert_eq!(found.needs(), Needs::Nothing);
-    assert_eq!(found.context_paths(&context), ["setup.py"]);
+    assert_eq!(found.context_reads(&context, None, None), ["setup.py"]);
+    assert_eq!(
+        found.context_reads(&context, Some("/app"), Some("/app")),
+        ["setup.py"]
+    );
+    assert!(found
+        .context_reads(&context, Some("/"), Some("/app"))
+        .is_empty());
+    // Absolute paths are checked against where the build context is copied.
+    let text = "pip install --no-index --find-links=/wheels -r requirements.txt";
+    let script = lex(text);
+    let found = KnowledgeBase::builtin()
+        .match_command(&script.commands[0], text)
+        .expect("match");
+    assert_eq!(found.needs(), Needs::Manifests);
+    assert!(found
+        .context_reads(&context, Some("/app"), Some("/app"))
+        .is_empty());
+    assert_eq!(
+        found.context_reads(&context, Some("/"), Some("/")),
+        ["/wheels"]
+    );
+    assert_eq!(found.context_reads(&context, None, None), ["/wheels"]);
 }
 
 #[test]
@@ -725,6 +754,17 @@ fn requirement_files_are_followed() {
     );
     let dev = files_read("pip install -r requirements/dev.txt", &context).expect("names files");
     assert_eq!(dev.local, ["requirements/dev.txt line 2 (`./tools`)"]);
+    // Absolute paths count only inside the copy of the build context (`/app` here).
+    write(
+        "requirements/wheels.txt",
+        "--find-links file:///wheels\r\n/wheels/lib-1.0-py3-none-any.whl\r\nlib @ file:///app/libs/lib\r\n-e git+https://github.com/org/x.git#egg=x\r\n",
+    );
+    let wheels =
+        files_read("pip install -r requirements/wheels.txt", &context).expect("names files");
+    assert_eq!(
+        wheels.local,
+        ["requirements/wheels.txt line 3 (`lib @ file:///app/libs/lib`)"]
+    );
     assert!(files_read("pip install flask", &context).is_none());
     assert!(files_read("npm ci", &context).is_none());
 }

@@ -9,6 +9,7 @@ use super::profile::Profile;
 use super::NameGlob;
 use crate::context::BuildContext;
 use crate::model::packages::is_assignment;
+use crate::model::paths::{is_within, normalize, resolve};
 use crate::model::shell::Command;
 use serde::Deserialize;
 
@@ -57,25 +58,44 @@ pub struct LocalPaths {
 }
 
 impl LocalPaths {
-    /// Whether a requirement or option value names a local file or folder.
-    pub fn is_local(&self, word: &str) -> bool {
+    /// The local file or folder a requirement or option value names, as a path (`./pkg`,
+    /// `/wheels`; `file:///src/pkg` and `pkg @ file:///src/pkg` → `/src/pkg`); `None` for a
+    /// package name or a URL of another scheme.
+    pub fn local_path(&self, word: &str) -> Option<String> {
         let word = word.trim().trim_matches(|c| c == '"' || c == '\'');
         // PEP 508 `name @ url`: the URL decides.
         let location = match word.split_once('@') {
             Some((name, url)) if !name.contains(['/', ':']) => url.trim(),
             _ => word,
         };
-        if let Some((scheme, _)) = location.split_once("://") {
-            return scheme.ends_with("file");
+        if let Some(rest) = location.strip_prefix("file:") {
+            // `file:///x` and `file:/x` name `/x`; `file:x` a relative path.
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            return Some(path.to_owned());
+        }
+        if location.contains("://") {
+            return None;
         }
         let lower = location.to_ascii_lowercase();
-        location.starts_with("file:")
-            || location.contains(['/', '\\'])
+        let local = location.contains(['/', '\\'])
             || location.starts_with(['.', '~'])
             || self
                 .archives
                 .iter()
-                .any(|suffix| lower.ends_with(&suffix.to_ascii_lowercase()))
+                .any(|suffix| lower.ends_with(&suffix.to_ascii_lowercase()));
+        local.then(|| location.to_owned())
+    }
+
+    /// Whether a requirement or option value names a local file or folder.
+    pub fn is_local(&self, word: &str) -> bool {
+        self.local_path(word).is_some()
+    }
+
+    /// Whether it names a local path that is not absolute: relative to the working directory,
+    /// so inside the build context's copy when the command runs there.
+    fn is_relative_local(&self, word: &str) -> bool {
+        self.local_path(word)
+            .is_some_and(|path| !path.starts_with('/'))
     }
 
     /// The values of the listed options among a command's option words (`-e .`, `-e.`,
@@ -293,11 +313,13 @@ impl CommandRule {
             Positionals::Names => {
                 let local = local.cloned().unwrap_or_default();
                 let options: Vec<String> = words.options.iter().map(|w| w.value.clone()).collect();
-                !extra.iter().any(|word| local.is_local(word))
+                // Absolute paths may lie outside the build context's copy (`--find-links
+                // /wheels` from another stage): the caller checks them (`context_reads`).
+                !extra.iter().any(|word| local.is_relative_local(word))
                     && !local
                         .option_values(&options)
                         .iter()
-                        .any(|value| local.is_local(value))
+                        .any(|value| local.is_relative_local(value))
             }
         };
         count_ok
@@ -419,18 +441,61 @@ impl CommandMatch<'_> {
         None
     }
 
-    /// The package names of a `positionals = "names"` rule that name available paths of the
-    /// build context (a folder `app` for `pip install app`): the command may install those
-    /// rather than packages of the index.
-    pub fn context_paths(&self, context: &BuildContext) -> Vec<&str> {
+    /// The words of a `positionals = "names"` rule that may read the build context's copy: an
+    /// absolute local path (or `file:` URL, also as an option's value) inside `target`, the
+    /// folder the context is copied to, and a package name that is an available path there
+    /// (a folder `app` for `pip install app`, which the command may install rather than a
+    /// package of the index). `cwd` is the folder the command runs in. Without `cwd` and
+    /// `target`, every absolute path counts and names are looked up at the context's root.
+    pub fn context_reads(
+        &self,
+        context: &BuildContext,
+        cwd: Option<&str>,
+        target: Option<&str>,
+    ) -> Vec<&str> {
         if self.rule.positionals != Positionals::Names {
             return Vec::new();
         }
-        self.positional_values
+        let local = self.profile.local_paths.clone().unwrap_or_default();
+        // The context path an image path is, when inside the copy.
+        let in_copy = |path: &str| -> Option<Option<String>> {
+            let (Some(cwd), Some(target)) = (cwd, target) else {
+                return Some(None);
+            };
+            let image = resolve(cwd, path);
+            is_within(target, &image).then(|| {
+                Some(
+                    image[normalize(target).len()..]
+                        .trim_start_matches('/')
+                        .to_owned(),
+                )
+            })
+        };
+        let mut reads = Vec::new();
+        let values = local.option_values(&self.option_values);
+        for word in self
+            .positional_values
             .iter()
             .map(String::as_str)
-            .filter(|name| context.is_available(name))
-            .collect()
+            .chain(values)
+        {
+            match local.local_path(word) {
+                Some(path) if in_copy(&path).is_some() => reads.push(word),
+                Some(_) => {}
+                None if self.positional_values.iter().any(|p| p == word) => {
+                    let relative = match in_copy(word) {
+                        Some(Some(relative)) => relative,
+                        Some(None) => word.to_owned(),
+                        None => continue,
+                    };
+                    if !relative.is_empty() && context.is_available(&relative) {
+                        reads.push(word);
+                    }
+                }
+                None => {}
+            }
+        }
+        reads
     }
 
     /// The split technique rendered for this command, when the rule has one and the paths it

@@ -434,13 +434,17 @@ impl Profile {
                 let Some(first) = words.first() else { continue };
                 let at = format!("{relative} line {number}");
                 let included = option_values(&words, &includes.options);
+                // A local path in the copy of the build context (relative paths are read from
+                // the install's folder, where the context is copied).
+                let in_copy = |path: String| !path.starts_with('/') || is_within(target, &path);
                 if first.starts_with('-') {
                     if let Some(value) = included.first() {
                         queue.push_back(((*value).to_owned(), here.clone(), at));
                     } else if local
                         .option_values(&words)
                         .iter()
-                        .any(|value| local.is_local(value))
+                        .filter_map(|value| local.local_path(value))
+                        .any(in_copy)
                     {
                         read.local.push(format!("{at} (`{line}`)"));
                     }
@@ -449,7 +453,7 @@ impl Profile {
                 // A requirement: up to its environment markers and per-line options.
                 let requirement = line.split(';').next().unwrap_or(&line);
                 let requirement = requirement.split(" -").next().unwrap_or(requirement);
-                if local.is_local(requirement) {
+                if local.local_path(requirement).is_some_and(in_copy) {
                     read.local.push(format!("{at} (`{line}`)"));
                 }
             }
@@ -470,6 +474,7 @@ fn requirement_lines(text: &str) -> Vec<(usize, String)> {
     let mut lines = Vec::new();
     let mut current: Option<(usize, String)> = None;
     for (index, physical) in text.lines().enumerate() {
+        let physical = physical.strip_suffix('\r').unwrap_or(physical);
         let (start, mut joined) = current.take().unwrap_or((index + 1, String::new()));
         match physical.strip_suffix('\\') {
             Some(continued) => {

@@ -84,7 +84,8 @@ impl Install<'_, '_> {
     /// name is a path in the build context.
     fn needs(&self) -> Needs {
         match self.found.needs() {
-            Needs::Nothing if !self.local_names.is_empty() => Needs::Sources,
+            Needs::Nothing | Needs::Manifests if !self.local_names.is_empty() => Needs::Sources,
+            Needs::Nothing if self.found.dynamic => Needs::Sources,
             needs => needs,
         }
     }
@@ -93,9 +94,12 @@ impl Install<'_, '_> {
     fn why_sources(&self) -> String {
         if let Some(name) = self.local_names.first() {
             return format!(
-                "`{name}` is a path in the build context, which {} may install from",
+                "`{name}` is a path in the build context's copy, which {} may install from",
                 self.found.program
             );
+        }
+        if self.found.needs() == Needs::Nothing && self.found.dynamic {
+            return "a variable or glob in it may name a local path".to_owned();
         }
         self.found
             .rule
@@ -308,15 +312,12 @@ impl<'a, 'p> StageView<'a, 'p> {
                     is_detected(profile).then_some(found)
                 });
                 let Some(found) = found else { continue };
+                let cwd = self.command_cwd(run_at, &script, command_index).ok();
                 let install = Install {
                     run_at,
                     script: script.clone(),
                     command_index,
-                    local_names: found
-                        .context_paths(self.context)
-                        .into_iter()
-                        .map(str::to_owned)
-                        .collect(),
+                    local_names: self.context_reads(&found, cwd.as_deref()),
                     found,
                 };
                 if install.needs() == Needs::Nothing {
@@ -364,8 +365,10 @@ impl<'a, 'p> StageView<'a, 'p> {
                 let Some(found) = profile.match_command(command, script.text) else {
                     continue;
                 };
+                let cwd = self.command_cwd(run_at, &script, index).ok();
                 let reads_files = found.needs() != Needs::Nothing
-                    || !found.context_paths(self.context).is_empty();
+                    || found.dynamic
+                    || !self.context_reads(&found, cwd.as_deref()).is_empty();
                 if !reads_files {
                     continue;
                 }
@@ -378,6 +381,21 @@ impl<'a, 'p> StageView<'a, 'p> {
         wanted.is_some_and(|wanted| {
             !covered.is_empty() && wanted.files.iter().all(|file| covered.contains(file))
         })
+    }
+
+    /// The words of a package install that may read the copy of the build context (see
+    /// [`CommandMatch::context_reads`]); `cwd` is the folder it runs in, when known.
+    fn context_reads(&self, found: &CommandMatch, cwd: Option<&str>) -> Vec<String> {
+        let target = self.copy_target();
+        found
+            .context_reads(
+                self.context,
+                cwd,
+                target.as_deref().filter(|_| cwd.is_some()),
+            )
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
     }
 
     /// Where the whole-context copy puts the context's root, when it can be told.
@@ -573,7 +591,8 @@ impl<'a, 'p> StageView<'a, 'p> {
             profile.match_command(command, text).is_some_and(|found| {
                 found.needs() == Needs::Nothing
                     && found.rule.role == Role::Install
-                    && found.context_paths(self.context).is_empty()
+                    && !found.dynamic
+                    && self.context_reads(&found, None).is_empty()
                     && profile.detects(self.context)
             })
         })
