@@ -329,8 +329,11 @@ impl<'a, 'p> StageView<'a, 'p> {
                 }
                 let relevant =
                     install.found.rule.role == Role::Install || install.found.rule.split.is_some();
-                let already_first = self.runs_before_copy(&install);
-                return (relevant && !already_first).then_some(Found::Install(install));
+                if relevant && !self.runs_before_copy(&install) {
+                    return Some(Found::Install(install));
+                }
+                // Already first, or a build: installs by name before it may still move.
+                return named.map(Found::Named);
             }
         }
         named.map(Found::Named)
