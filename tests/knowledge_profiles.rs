@@ -2,7 +2,7 @@
 //! and build-only packages.
 
 use dfmigrate::context::BuildContext;
-use dfmigrate::knowledge::{KnowledgeBase, Needs, Role};
+use dfmigrate::knowledge::{KnowledgeBase, Needs, ReadFiles, Role};
 use dfmigrate::model::shell::lex;
 use std::path::Path;
 
@@ -105,6 +105,112 @@ const MATCHES: &[(&str, &str, Needs, Role)] = &[
         Role::Install,
     ),
     ("pip install .", "pip", Needs::Sources, Role::Install),
+    // Package names and local paths, told apart as pip does.
+    ("pip3 install -U pip", "pip", Needs::Nothing, Role::Install),
+    (
+        "pip install --no-cache-dir gunicorn==23.0.0 'uvicorn[standard]>=0.30'",
+        "pip",
+        Needs::Nothing,
+        Role::Install,
+    ),
+    (
+        "python -m pip install --upgrade pip setuptools wheel",
+        "pip",
+        Needs::Nothing,
+        Role::Install,
+    ),
+    (
+        "pip install torch -f https://download.pytorch.org/whl/torch_stable.html",
+        "pip",
+        Needs::Nothing,
+        Role::Install,
+    ),
+    (
+        "pip install -e git+https://github.com/org/lib.git#egg=lib",
+        "pip",
+        Needs::Nothing,
+        Role::Install,
+    ),
+    (
+        "pip install 'lib @ git+https://github.com/org/lib.git'",
+        "pip",
+        Needs::Nothing,
+        Role::Install,
+    ),
+    (
+        "pip install ./libs/shared",
+        "pip",
+        Needs::Sources,
+        Role::Install,
+    ),
+    ("pip install libs/", "pip", Needs::Sources, Role::Install),
+    (
+        "pip install ./wheels/app.whl",
+        "pip",
+        Needs::Sources,
+        Role::Install,
+    ),
+    // An absolute path may come from another stage: deps-first checks it against the copy.
+    (
+        "pip install /wheels/app.whl",
+        "pip",
+        Needs::Nothing,
+        Role::Install,
+    ),
+    (
+        "pip install app-1.0.tar.gz",
+        "pip",
+        Needs::Sources,
+        Role::Install,
+    ),
+    (
+        "pip install App-1.0-py3-none-any.WHL",
+        "pip",
+        Needs::Sources,
+        Role::Install,
+    ),
+    (
+        "pip install 'app @ file:///src/app'",
+        "pip",
+        Needs::Nothing,
+        Role::Install,
+    ),
+    (
+        "pip install --no-index -f ./wheels flask",
+        "pip",
+        Needs::Sources,
+        Role::Install,
+    ),
+    (
+        "pip install --find-links=wheels/ flask",
+        "pip",
+        Needs::Sources,
+        Role::Install,
+    ),
+    (
+        "pip install ~/src/app",
+        "pip",
+        Needs::Sources,
+        Role::Install,
+    ),
+    (
+        "pip install -r requirements.txt gunicorn",
+        "pip",
+        Needs::Manifests,
+        Role::Install,
+    ),
+    (
+        "pip install -c constraints.txt flask",
+        "pip",
+        Needs::Manifests,
+        Role::Install,
+    ),
+    (
+        "uv pip install --system -r requirements.txt",
+        "pip",
+        Needs::Manifests,
+        Role::Install,
+    ),
     (
         "pipenv install --deploy --system",
         "pipenv",
@@ -415,10 +521,6 @@ fn reports_hooks() {
         hooks("npm", "node-hooks"),
         ["package.json: scripts.postinstall"]
     );
-    assert_eq!(
-        hooks("pip", "python-editable"),
-        ["requirements.txt: line 2: -e ."]
-    );
     assert!(hooks("cargo", "rust-bin").is_empty());
 
     let dir = tempfile::tempdir().expect("tempdir");
@@ -548,4 +650,121 @@ fn dotnet_console_projects_ask_for_the_runtime_flavour() {
         .as_deref(),
         Some("runtime")
     );
+}
+
+/// What `text` (run in `/app`, where the build context is copied) reads through `[includes]`.
+fn files_read(text: &str, context: &BuildContext) -> Option<ReadFiles> {
+    let script = lex(text);
+    let found = KnowledgeBase::builtin()
+        .match_command(&script.commands[0], text)
+        .unwrap_or_else(|| panic!("no match for {text}"));
+    found.profile.files_read(&found, context, "/app", "/app")
+}
+
+#[test]
+fn a_name_that_is_a_context_path_may_be_local() {
+    let context = fixture("python-editable");
+    let text = "pip install setup.py flask";
+    let script = lex(text);
+    let found = KnowledgeBase::builtin()
+        .match_command(&script.commands[0], text)
+        .expect("match");
+    assert_eq!(found.needs(), Needs::Nothing);
+    assert_eq!(found.context_reads(&context, None, None), ["setup.py"]);
+    assert_eq!(
+        found.context_reads(&context, Some("/app"), Some("/app")),
+        ["setup.py"]
+    );
+    assert!(found
+        .context_reads(&context, Some("/"), Some("/app"))
+        .is_empty());
+    // Absolute paths are checked against where the build context is copied.
+    let text = "pip install --no-index --find-links=/wheels -r requirements.txt";
+    let script = lex(text);
+    let found = KnowledgeBase::builtin()
+        .match_command(&script.commands[0], text)
+        .expect("match");
+    assert_eq!(found.needs(), Needs::Manifests);
+    assert!(found
+        .context_reads(&context, Some("/app"), Some("/app"))
+        .is_empty());
+    assert_eq!(
+        found.context_reads(&context, Some("/"), Some("/")),
+        ["/wheels"]
+    );
+    assert_eq!(found.context_reads(&context, None, None), ["/wheels"]);
+}
+
+#[test]
+fn requirement_files_are_followed() {
+    let read = files_read(
+        "pip install -r requirements.txt",
+        &fixture("python-editable"),
+    )
+    .expect("names files");
+    assert_eq!(read.files, ["requirements.txt"]);
+    assert_eq!(read.local, ["requirements.txt line 2 (`-e .`)"]);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |path: &str, text: &str| {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("folder");
+        std::fs::write(full, text).expect("write");
+    };
+    write(
+        "requirements/prod.txt",
+        "-r base.txt\n-c ../constraints.txt   # pins\n-r https://example.com/extra.txt\ngunicorn\n",
+    );
+    write(
+        "requirements/base.txt",
+        "--requirement=common.txt\n--requirement ${EXTRA}.txt\nflask\n",
+    );
+    write(
+        "requirements/common.txt",
+        "# a cycle back\n-rprod.txt\n-r /etc/pip/other.txt\n-c missing.txt\nrequests \\\n  >=2\n",
+    );
+    write("constraints.txt", "flask==3.0.3\n");
+    write("requirements/dev.txt", "-r prod.txt\n./tools\n");
+    let context = BuildContext::open(dir.path(), None).expect("open");
+    let read = files_read(
+        "pip install -r requirements/prod.txt --no-cache-dir",
+        &context,
+    )
+    .expect("names files");
+    assert_eq!(
+        read.files,
+        [
+            "requirements/prod.txt",
+            "requirements/base.txt",
+            "constraints.txt",
+            "requirements/common.txt",
+        ]
+    );
+    assert!(read.local.is_empty(), "{:?}", read.local);
+    assert_eq!(
+        read.missing,
+        ["requirements/missing.txt (named by requirements/common.txt line 4)"]
+    );
+    assert_eq!(
+        read.unknown,
+        [
+            "requirements/base.txt line 2 names `${EXTRA}.txt` through a variable",
+            "requirements/common.txt line 3 names /etc/pip/other.txt, which the copy of the build context does not provide",
+        ]
+    );
+    let dev = files_read("pip install -r requirements/dev.txt", &context).expect("names files");
+    assert_eq!(dev.local, ["requirements/dev.txt line 2 (`./tools`)"]);
+    // Absolute paths count only inside the copy of the build context (`/app` here).
+    write(
+        "requirements/wheels.txt",
+        "--find-links file:///wheels\r\n/wheels/lib-1.0-py3-none-any.whl\r\nlib @ file:///app/libs/lib\r\n-e git+https://github.com/org/x.git#egg=x\r\n",
+    );
+    let wheels =
+        files_read("pip install -r requirements/wheels.txt", &context).expect("names files");
+    assert_eq!(
+        wheels.local,
+        ["requirements/wheels.txt line 3 (`lib @ file:///app/libs/lib`)"]
+    );
+    assert!(files_read("pip install flask", &context).is_none());
+    assert!(files_read("npm ci", &context).is_none());
 }

@@ -9,6 +9,7 @@ use super::profile::Profile;
 use super::NameGlob;
 use crate::context::BuildContext;
 use crate::model::packages::is_assignment;
+use crate::model::paths::{is_within, normalize, resolve};
 use crate::model::shell::Command;
 use serde::Deserialize;
 
@@ -35,6 +36,100 @@ pub enum Positionals {
     None,
     /// At least one.
     Some,
+    /// Any number of package names, none of them a local path, and no local path as the value
+    /// of an option the profile's `[local_paths]` lists (`pip install -U pip`, but not `pip
+    /// install ./pkg` or `pip install -f ./wheels x`).
+    Names,
+}
+
+/// How a profile's commands and manifests name local files and folders rather than packages
+/// (`[local_paths]`): a word containing `/`, starting with `.` or `~`, a `file:` URL (also after
+/// `name @`), or ending in one of the `archives` suffixes; not a URL of another scheme
+/// (`https://…`, `git+https://…`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalPaths {
+    /// File name endings of package files (`.whl`, `.tar.gz`), compared without case.
+    #[serde(default)]
+    pub archives: Vec<String>,
+    /// Options whose value may be a local path the command reads (`-e`, `--find-links`).
+    #[serde(default)]
+    pub options: Vec<String>,
+}
+
+impl LocalPaths {
+    /// The local file or folder a requirement or option value names, as a path (`./pkg`,
+    /// `/wheels`; `file:///src/pkg` and `pkg @ file:///src/pkg` → `/src/pkg`); `None` for a
+    /// package name or a URL of another scheme.
+    pub fn local_path(&self, word: &str) -> Option<String> {
+        let word = word.trim().trim_matches(|c| c == '"' || c == '\'');
+        // PEP 508 `name @ url`: the URL decides.
+        let location = match word.split_once('@') {
+            Some((name, url)) if !name.contains(['/', ':']) => url.trim(),
+            _ => word,
+        };
+        if let Some(rest) = location.strip_prefix("file:") {
+            // `file:///x` and `file:/x` name `/x`; `file:x` a relative path.
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            return Some(path.to_owned());
+        }
+        if location.contains("://") {
+            return None;
+        }
+        let lower = location.to_ascii_lowercase();
+        let local = location.contains(['/', '\\'])
+            || location.starts_with(['.', '~'])
+            || self
+                .archives
+                .iter()
+                .any(|suffix| lower.ends_with(&suffix.to_ascii_lowercase()));
+        local.then(|| location.to_owned())
+    }
+
+    /// Whether a requirement or option value names a local file or folder.
+    pub fn is_local(&self, word: &str) -> bool {
+        self.local_path(word).is_some()
+    }
+
+    /// Whether it names a local path that is not absolute: relative to the working directory,
+    /// so inside the build context's copy when the command runs there.
+    fn is_relative_local(&self, word: &str) -> bool {
+        self.local_path(word)
+            .is_some_and(|path| !path.starts_with('/'))
+    }
+
+    /// The values of the listed options among a command's option words (`-e .`, `-e.`,
+    /// `--find-links=./wheels`).
+    pub(super) fn option_values<'w>(&self, options: &'w [String]) -> Vec<&'w str> {
+        option_values(options, &self.options)
+    }
+}
+
+/// The values of the options `names` among option words, where a value option's value is the
+/// next word: `-r FILE`, `--requirement=FILE`, `-rFILE`.
+pub fn option_values<'w>(options: &'w [String], names: &[String]) -> Vec<&'w str> {
+    let mut values = Vec::new();
+    let mut words = options.iter();
+    while let Some(word) = words.next() {
+        for name in names {
+            if word == name {
+                values.extend(words.next().map(String::as_str));
+                break;
+            }
+            let attached = word.strip_prefix(name.as_str()).and_then(|rest| {
+                if name.starts_with("--") {
+                    rest.strip_prefix('=')
+                } else {
+                    Some(rest.strip_prefix('=').unwrap_or(rest))
+                }
+            });
+            if let Some(value) = attached.filter(|v| !v.is_empty()) {
+                values.push(value);
+                break;
+            }
+        }
+    }
+    values
 }
 
 /// One recognised command.
@@ -147,6 +242,10 @@ pub struct CommandMatch<'k> {
     pub options: Vec<String>,
     /// Positional words after those the rule matched, as written.
     pub positionals: Vec<String>,
+    /// The option words' values (quotes removed), in the order of `options`.
+    pub option_values: Vec<String>,
+    /// The positional words' values, in the order of `positionals`.
+    pub positional_values: Vec<String>,
     /// Some word uses `$`-expansion or a glob, so its value is only known at build time.
     pub dynamic: bool,
 }
@@ -178,15 +277,16 @@ impl Profile {
         script: &str,
     ) -> Option<CommandMatch<'k>> {
         let words = Words::split(self, command, script)?;
+        let local = self.local_paths.as_ref();
         self.commands
             .iter()
-            .find(|rule| rule.accepts(&words))
+            .find(|rule| rule.accepts(&words, local))
             .map(|rule| words.into_match(self, rule))
     }
 }
 
 impl CommandRule {
-    fn accepts(&self, words: &Words) -> bool {
+    fn accepts(&self, words: &Words, local: Option<&LocalPaths>) -> bool {
         let Some((program, leading)) = self.words.split_first() else {
             return false;
         };
@@ -194,17 +294,33 @@ impl CommandRule {
         let extra = positionals.get(leading.len()..);
         base_name(&words.program.value) == base_name(program)
             && positionals.starts_with(&leading.iter().map(String::as_str).collect::<Vec<_>>())
-            && extra.is_some_and(|extra| self.accepts_positionals(extra))
+            && extra.is_some_and(|extra| self.accepts_positionals(extra, words, local))
             && (self.with_options.is_empty()
                 || self.with_options.iter().any(|o| words.has_option(o)))
             && !self.without_options.iter().any(|o| words.has_option(o))
     }
 
-    fn accepts_positionals(&self, extra: &[&str]) -> bool {
+    fn accepts_positionals(
+        &self,
+        extra: &[&str],
+        words: &Words,
+        local: Option<&LocalPaths>,
+    ) -> bool {
         let count_ok = match self.positionals {
             Positionals::Any => true,
             Positionals::None => extra.is_empty(),
             Positionals::Some => !extra.is_empty(),
+            Positionals::Names => {
+                let local = local.cloned().unwrap_or_default();
+                let options: Vec<String> = words.options.iter().map(|w| w.value.clone()).collect();
+                // Absolute paths may lie outside the build context's copy (`--find-links
+                // /wheels` from another stage): the caller checks them (`context_reads`).
+                !extra.iter().any(|word| local.is_relative_local(word))
+                    && !local
+                        .option_values(&options)
+                        .iter()
+                        .any(|value| local.is_relative_local(value))
+            }
         };
         count_ok
             && (self.with_positional.is_empty()
@@ -282,15 +398,19 @@ impl Words {
     }
 
     fn into_match<'k>(self, profile: &'k Profile, rule: &'k CommandRule) -> CommandMatch<'k> {
-        let raw = |words: Vec<Word>| words.into_iter().map(|w| w.raw).collect();
+        let raw = |words: &[Word]| words.iter().map(|w| w.raw.clone()).collect();
+        let values = |words: &[Word]| words.iter().map(|w| w.value.clone()).collect();
         let leading = rule.words.len().saturating_sub(1);
+        let positionals = self.positionals.get(leading..).unwrap_or_default();
         CommandMatch {
             profile,
             rule,
             text: self.text,
             program: self.program.raw,
-            options: raw(self.options),
-            positionals: raw(self.positionals.into_iter().skip(leading).collect()),
+            options: raw(&self.options),
+            positionals: raw(positionals),
+            option_values: values(&self.options),
+            positional_values: values(positionals),
             dynamic: self.dynamic,
         }
     }
@@ -319,6 +439,63 @@ impl CommandMatch<'_> {
             }
         }
         None
+    }
+
+    /// The words of a `positionals = "names"` rule that may read the build context's copy: an
+    /// absolute local path (or `file:` URL, also as an option's value) inside `target`, the
+    /// folder the context is copied to, and a package name that is an available path there
+    /// (a folder `app` for `pip install app`, which the command may install rather than a
+    /// package of the index). `cwd` is the folder the command runs in. Without `cwd` and
+    /// `target`, every absolute path counts and names are looked up at the context's root.
+    pub fn context_reads(
+        &self,
+        context: &BuildContext,
+        cwd: Option<&str>,
+        target: Option<&str>,
+    ) -> Vec<&str> {
+        if self.rule.positionals != Positionals::Names {
+            return Vec::new();
+        }
+        let local = self.profile.local_paths.clone().unwrap_or_default();
+        // The context path an image path is, when inside the copy.
+        let in_copy = |path: &str| -> Option<Option<String>> {
+            let (Some(cwd), Some(target)) = (cwd, target) else {
+                return Some(None);
+            };
+            let image = resolve(cwd, path);
+            is_within(target, &image).then(|| {
+                Some(
+                    image[normalize(target).len()..]
+                        .trim_start_matches('/')
+                        .to_owned(),
+                )
+            })
+        };
+        let mut reads = Vec::new();
+        let values = local.option_values(&self.option_values);
+        for word in self
+            .positional_values
+            .iter()
+            .map(String::as_str)
+            .chain(values)
+        {
+            match local.local_path(word) {
+                Some(path) if in_copy(&path).is_some() => reads.push(word),
+                Some(_) => {}
+                None if self.positional_values.iter().any(|p| p == word) => {
+                    let relative = match in_copy(word) {
+                        Some(Some(relative)) => relative,
+                        Some(None) => word.to_owned(),
+                        None => continue,
+                    };
+                    if !relative.is_empty() && context.is_available(&relative) {
+                        reads.push(word);
+                    }
+                }
+                None => {}
+            }
+        }
+        reads
     }
 
     /// The split technique rendered for this command, when the rule has one and the paths it

@@ -8,20 +8,22 @@ mod command;
 mod image;
 mod native;
 mod profile;
+mod users;
 mod writes;
 
 pub use command::{
-    ArtifactPaths, Artifacts, CommandMatch, CommandRule, Needs, Positionals, RenderedSplit, Role,
-    Split,
+    ArtifactPaths, Artifacts, CommandMatch, CommandRule, LocalPaths, Needs, Positionals,
+    RenderedSplit, Role, Split,
 };
 pub use image::{
     Distro, ImageInfo, ImageRule, Platform, Platforms, RuntimeHints, RuntimeImage, RuntimeInfo,
 };
 pub use native::{NativeNeed, NativePackages};
 pub use profile::{
-    Detect, EnvironmentCommand, Files, FlavourRule, Hook, PrivateEnvironment, Profile,
-    RuntimeLayout, Shape,
+    Detect, EnvironmentCommand, Files, FlavourRule, Hook, Includes, PrivateEnvironment, Profile,
+    ReadFiles, RuntimeLayout, Shape,
 };
+pub use users::{AccountKind, BaseUsers};
 pub use writes::{RuntimeWrite, RuntimeWrites};
 
 use crate::context::pattern::{compile_match, ComponentGlob, PatternError};

@@ -1,12 +1,14 @@
 //! Ecosystem profiles: one package manager's files, commands, hooks and build-only packages, as
 //! read from `transforms/ecosystems/<id>.toml`.
 
-use super::command::CommandRule;
+use super::command::{option_values, CommandMatch, CommandRule, LocalPaths};
 use super::native::NativePackages;
 use super::{NameGlob, TextPattern};
 use crate::context::BuildContext;
+use crate::model::paths::{is_within, normalize, resolve};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::path::PathBuf;
 
 /// One ecosystem (package manager) as data.
@@ -37,10 +39,39 @@ pub struct Profile {
     /// addition to the common list in `images.toml`.
     #[serde(default)]
     pub build_packages: Vec<NameGlob>,
+    /// How its commands and manifests name local paths rather than packages.
+    #[serde(default)]
+    pub local_paths: Option<LocalPaths>,
+    /// Manifests that name other files the install reads (`-r`, `-c` in requirements files).
+    #[serde(default)]
+    pub includes: Option<Includes>,
     /// What a runtime stage must receive from the build stage (`split-stages`); without it the
     /// ecosystem is not split.
     #[serde(default)]
     pub runtime: Option<RuntimeLayout>,
+}
+
+/// Options naming the files an install reads, in its command and on the lines of those files
+/// (`-r FILE`, `--constraint=FILE`; relative to the naming file's folder).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Includes {
+    pub options: Vec<String>,
+}
+
+/// What an install reads, following the files its command names (see [`Profile::files_read`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadFiles {
+    /// The context paths of the files read, in the order they are named.
+    pub files: Vec<String>,
+    /// Lines that install from local paths, so the install needs the sources too:
+    /// ``requirements.txt line 3 (`-e ./lib`)``.
+    pub local: Vec<String>,
+    /// Files named that the build context does not provide: `base.txt (named by
+    /// requirements.txt line 1)`.
+    pub missing: Vec<String>,
+    /// Names that cannot be followed, each with why.
+    pub unknown: Vec<String>,
 }
 
 /// How a built application runs, for splitting a build stage from a runtime stage.
@@ -326,10 +357,149 @@ impl Profile {
         (projects > 0).then(|| rule.name.clone())
     }
 
+    /// The files an install reads when the profile has `[includes]` and the command names files
+    /// with them: those files and the files they name in turn (each once), as context paths.
+    /// `cwd` is the folder the install runs in and `target` the folder the whole build context
+    /// is copied to, both absolute image paths; a file outside `target` is not followed.
+    /// `None` when the command names no file this way.
+    pub fn files_read(
+        &self,
+        found: &CommandMatch,
+        context: &BuildContext,
+        cwd: &str,
+        target: &str,
+    ) -> Option<ReadFiles> {
+        let includes = self.includes.as_ref()?;
+        let named = option_values(&found.option_values, &includes.options);
+        if named.is_empty() {
+            return None;
+        }
+        let local = self.local_paths.clone().unwrap_or_default();
+        let mut read = ReadFiles::default();
+        let mut queue: VecDeque<(String, String, String)> = named
+            .into_iter()
+            .map(|value| (value.to_owned(), cwd.to_owned(), "the command".to_owned()))
+            .collect();
+        while let Some((value, folder, by)) = queue.pop_front() {
+            if value.contains("://") {
+                // A URL: fetched, not read from the build context.
+                continue;
+            }
+            if value.contains('$') {
+                read.unknown
+                    .push(format!("{by} names `{value}` through a variable"));
+                continue;
+            }
+            let image_path = resolve(&folder, &value);
+            if !is_within(target, &image_path) || normalize(target) == image_path {
+                read.unknown.push(format!(
+                    "{by} names {image_path}, which the copy of the build context does not provide"
+                ));
+                continue;
+            }
+            let relative = image_path[normalize(target).len()..]
+                .trim_start_matches('/')
+                .to_owned();
+            if read.files.contains(&relative) {
+                continue;
+            }
+            if !context.is_available(&relative) || context.is_dir(&relative) {
+                let missing = format!("{relative} (named by {by})");
+                if !read.missing.contains(&missing) {
+                    read.missing.push(missing);
+                }
+                continue;
+            }
+            read.files.push(relative.clone());
+            let text = match context.read_to_string(&relative) {
+                Ok(text) => text,
+                Err(error) => {
+                    read.unknown
+                        .push(format!("{relative} cannot be read ({error})"));
+                    continue;
+                }
+            };
+            let here = image_path
+                .rsplit_once('/')
+                .map_or(
+                    "/",
+                    |(parent, _)| if parent.is_empty() { "/" } else { parent },
+                )
+                .to_owned();
+            for (number, line) in requirement_lines(&text) {
+                let words: Vec<String> = line
+                    .split_whitespace()
+                    .map(|w| w.trim_matches(|c| c == '"' || c == '\'').to_owned())
+                    .collect();
+                let Some(first) = words.first() else { continue };
+                let at = format!("{relative} line {number}");
+                let included = option_values(&words, &includes.options);
+                // A local path in the copy of the build context (relative paths are read from
+                // the install's folder, where the context is copied).
+                let in_copy = |path: String| !path.starts_with('/') || is_within(target, &path);
+                if first.starts_with('-') {
+                    if let Some(value) = included.first() {
+                        queue.push_back(((*value).to_owned(), here.clone(), at));
+                    } else if local
+                        .option_values(&words)
+                        .iter()
+                        .filter_map(|value| local.local_path(value))
+                        .any(in_copy)
+                    {
+                        read.local.push(format!("{at} (`{line}`)"));
+                    }
+                    continue;
+                }
+                // A requirement: up to its environment markers and per-line options.
+                let requirement = line.split(';').next().unwrap_or(&line);
+                let requirement = requirement.split(" -").next().unwrap_or(requirement);
+                if local.local_path(requirement).is_some_and(in_copy) {
+                    read.local.push(format!("{at} (`{line}`)"));
+                }
+            }
+        }
+        Some(read)
+    }
+
     /// Whether this profile lists a system package as build-only.
     pub fn lists_build_package(&self, package: &str) -> bool {
         super::any_glob_matches(&self.build_packages, package)
     }
+}
+
+/// The logical lines of a requirements file with their first physical line number: lines
+/// ending in `\\` joined to the next, comments (`#` at the start or after a blank) removed,
+/// blank lines skipped.
+fn requirement_lines(text: &str) -> Vec<(usize, String)> {
+    let mut lines = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (index, physical) in text.lines().enumerate() {
+        let physical = physical.strip_suffix('\r').unwrap_or(physical);
+        let (start, mut joined) = current.take().unwrap_or((index + 1, String::new()));
+        match physical.strip_suffix('\\') {
+            Some(continued) => {
+                joined.push_str(continued);
+                current = Some((start, joined));
+            }
+            None => {
+                joined.push_str(physical);
+                lines.push((start, joined));
+            }
+        }
+    }
+    lines.extend(current);
+    lines
+        .into_iter()
+        .filter_map(|(number, line)| {
+            let code = match line.find('#') {
+                Some(0) => "",
+                Some(at) if line[..at].ends_with(char::is_whitespace) => &line[..at],
+                _ => &line,
+            };
+            let code = code.trim();
+            (!code.is_empty()).then(|| (number, code.to_owned()))
+        })
+        .collect()
 }
 
 fn hook_findings(hook: &Hook, context: &BuildContext) -> Vec<String> {

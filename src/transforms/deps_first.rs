@@ -74,6 +74,48 @@ struct Install<'a, 'p> {
     script: Script<'p>,
     command_index: usize,
     found: CommandMatch<'a>,
+    /// Package names that are also paths in the build context (`pip install app` next to a
+    /// folder `app`): the command may install those rather than packages of the index.
+    local_names: Vec<String>,
+}
+
+impl Install<'_, '_> {
+    /// What the install reads: a command that installs named packages reads nothing unless a
+    /// name is a path in the build context.
+    fn needs(&self) -> Needs {
+        match self.found.needs() {
+            Needs::Nothing | Needs::Manifests if !self.local_names.is_empty() => Needs::Sources,
+            Needs::Nothing if self.found.dynamic => Needs::Sources,
+            needs => needs,
+        }
+    }
+
+    /// Why it needs the sources, for messages.
+    fn why_sources(&self) -> String {
+        if let Some(name) = self.local_names.first() {
+            return format!(
+                "`{name}` is a path in the build context's copy, which {} may install from",
+                self.found.program
+            );
+        }
+        if self.found.needs() == Needs::Nothing && self.found.dynamic {
+            return "a variable or glob in it may name a local path".to_owned();
+        }
+        self.found
+            .rule
+            .note
+            .clone()
+            .unwrap_or_else(|| "it reads the sources".to_owned())
+    }
+}
+
+/// A dependency install after the whole-context copy, or only installs of named packages.
+enum Found<'a, 'p> {
+    /// The first install that reads dependency files (or the sources).
+    Install(Install<'a, 'p>),
+    /// No such install, but a `RUN` installing packages by name, which reads nothing from the
+    /// build context.
+    Named(Install<'a, 'p>),
 }
 
 impl<'a, 'p> StageView<'a, 'p> {
@@ -82,7 +124,10 @@ impl<'a, 'p> StageView<'a, 'p> {
     }
 
     fn check(&self, id: &'static str) -> Option<Finding> {
-        let install = self.find_install()?;
+        let install = match self.find_install()? {
+            Found::Install(install) => install,
+            Found::Named(install) => return Some(self.check_named(id, &install)),
+        };
         let finding = |message: String, fix: Option<Fix>| Finding {
             transform: id,
             message,
@@ -91,19 +136,17 @@ impl<'a, 'p> StageView<'a, 'p> {
         };
         let copy_line = self.copy().start_line();
         let command = install.found.text.clone();
-        if install.found.needs() == Needs::Sources && install.found.split(self.context).is_none() {
-            let why = install
-                .found
-                .rule
-                .note
-                .clone()
-                .unwrap_or_else(|| "it reads the sources".to_owned());
+        let needs = install.needs();
+        let split = (needs == Needs::Sources)
+            .then(|| install.found.split(self.context))
+            .flatten();
+        if needs == Needs::Sources && split.is_none() {
             return Some(finding(
-                format!("`{command}` after the full COPY on line {copy_line} reinstalls on every source edit, but it needs the sources ({why}); no change"),
+                format!("`{command}` after the full COPY on line {copy_line} reinstalls on every source edit, but it needs the sources ({}); no change", install.why_sources()),
                 None,
             ));
         }
-        if install.found.needs() == Needs::Sources {
+        if needs == Needs::Sources {
             // A technique rewrites the build around stand-in sources: a hook means the project
             // does not fit it (a `[[bin]]` section, a workspace, a local replace), so no change.
             let hooks = install.found.profile.hooks_present(self.context);
@@ -114,20 +157,23 @@ impl<'a, 'p> StageView<'a, 'p> {
                 ));
             }
         }
-        if install.found.needs() == Needs::Sources && self.wrapper_not_executable(&install) {
+        if needs == Needs::Sources && self.wrapper_not_executable(&install) {
             let program = &install.found.program;
             return Some(finding(
                 format!("`{command}` after the full COPY on line {copy_line} fetches all dependencies again on every source edit, but {program} has no executable bit in the build context, so run before the sources it would fail; no change"),
                 None,
             ));
         }
-        let plan = self.plan(&install)?;
-        let files = plan
-            .files
-            .iter()
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let plan = match self.plan(&install) {
+            Ok(plan) => plan,
+            Err(reason) => {
+                return Some(finding(
+                    format!("`{command}` after the full COPY on line {copy_line} fetches all dependencies again on every source edit, but {reason}; no change"),
+                    None,
+                ))
+            }
+        };
+        let files = plan.files.join(", ");
         let first = match &plan.technique {
             Some(technique) => format!("copy {files} and run `{technique}` first"),
             None => format!("copy {files} first"),
@@ -146,8 +192,101 @@ impl<'a, 'p> StageView<'a, 'p> {
         Some(finding(message, Some(Fix::new(applicability, plan.edits))))
     }
 
-    /// The first RUN after the copy whose script holds a command of a detected profile.
-    fn find_install(&self) -> Option<Install<'a, 'p>> {
+    /// A RUN after the whole-context copy that installs packages by name only: it reads
+    /// nothing from the context, so the copy moves after it (with the profile's config files
+    /// before it), unless a RUN between them may need the sources.
+    fn check_named(&self, id: &'static str, install: &Install) -> Finding {
+        let run = &self.instructions[install.run_at];
+        let command = &install.found.text;
+        let copy_line = self.copy().start_line();
+        let mut message = format!(
+            "`{command}` installs packages by name and reads nothing from the build context, but it runs after the full COPY on line {copy_line}, so every source edit runs it again"
+        );
+        let fix = match self.named_edits(install) {
+            Ok((edits, files)) => {
+                match files.is_empty() {
+                    true => message.push_str("; run it first"),
+                    false => {
+                        message.push_str(&format!("; copy {} and run it first", files.join(", ")))
+                    }
+                }
+                Some(Fix::new(Applicability::Safe, edits))
+            }
+            Err(reason) => {
+                message.push_str(&format!(", and {reason}; no change"));
+                None
+            }
+        };
+        Finding {
+            transform: id,
+            message,
+            range: run.range(),
+            fix,
+        }
+    }
+
+    /// The edits that move the whole-context copy after a RUN of named-package installs, and
+    /// the config files copied before it.
+    fn named_edits(&self, install: &Install) -> Result<(Vec<Edit>, Vec<String>), String> {
+        let between = &self.instructions[self.copy_at + 1..install.run_at];
+        if let Some(run) = between
+            .iter()
+            .find(|i| i.kind() == Some(InstructionKind::Run))
+        {
+            return Err(format!(
+                "the RUN on line {} between them may need the sources",
+                run.start_line()
+            ));
+        }
+        if let Some(workdir) = between
+            .iter()
+            .find(|i| i.kind() == Some(InstructionKind::Workdir))
+        {
+            return Err(format!(
+                "the WORKDIR on line {} between them changes where the COPY puts the files",
+                workdir.start_line()
+            ));
+        }
+        let copy = self.copy();
+        if copy.logical_text().contains('$') {
+            return Err("the COPY uses a variable".to_owned());
+        }
+        let args = copy.copy_args().ok_or("the COPY cannot be read")?;
+        let destination = args.destination.value.trim_matches('"').to_owned();
+        let files: Vec<PathBuf> = install
+            .found
+            .profile
+            .files
+            .config
+            .iter()
+            .flat_map(|glob| self.context.glob(glob))
+            .collect();
+        let style = Style::detect(self.file.parse());
+        let copy_lines = if files.is_empty() {
+            String::new()
+        } else {
+            manifest_copies(
+                self.file.text(),
+                copy,
+                &files,
+                self.context,
+                &destination,
+                &style,
+            )
+        };
+        let edits = self
+            .move_copy_edits(install, &copy_lines, &style)
+            .ok_or("its RUN joins commands with operators other than `&&` and `;`")?;
+        let files = files
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        Ok((edits, files))
+    }
+
+    /// The first RUN after the copy whose script holds an install of a detected profile that
+    /// reads dependency files or the sources; else the first that installs packages by name.
+    fn find_install(&self) -> Option<Found<'a, 'p>> {
         // Detection globs the build context, so it runs only for profiles whose commands appear.
         let mut detected: Vec<(String, bool)> = Vec::new();
         let mut is_detected =
@@ -159,6 +298,7 @@ impl<'a, 'p> StageView<'a, 'p> {
                     known
                 }
             };
+        let mut named: Option<Install<'a, 'p>> = None;
         for (run_at, instruction) in self.instructions.iter().enumerate().skip(self.copy_at + 1) {
             if instruction.kind() != Some(InstructionKind::Run) || instruction.heredoc_count() > 0 {
                 continue;
@@ -171,56 +311,182 @@ impl<'a, 'p> StageView<'a, 'p> {
                     let found = profile.match_command(command, script.text)?;
                     is_detected(profile).then_some(found)
                 });
-                if let Some(found) = found {
-                    let relevant = found.rule.role == Role::Install || found.rule.split.is_some();
-                    let already_first = self.runs_before_copy(found.profile);
-                    return (relevant && !already_first).then_some(Install {
-                        run_at,
-                        script,
-                        command_index,
-                        found,
-                    });
+                let Some(found) = found else { continue };
+                let cwd = self.command_cwd(run_at, &script, command_index).ok();
+                let install = Install {
+                    run_at,
+                    script: script.clone(),
+                    command_index,
+                    local_names: self.context_reads(&found, cwd.as_deref()),
+                    found,
+                };
+                if install.needs() == Needs::Nothing {
+                    // Packages by name: not the install that reads the dependency files.
+                    if named.is_none() && install.found.rule.role == Role::Install {
+                        named = Some(install);
+                    }
+                    continue;
+                }
+                let relevant =
+                    install.found.rule.role == Role::Install || install.found.rule.split.is_some();
+                if relevant && !self.runs_before_copy(&install) {
+                    return Some(Found::Install(install));
+                }
+                // Already first, or a build: installs by name before it may still move.
+                return named.map(Found::Named);
+            }
+        }
+        named.map(Found::Named)
+    }
+
+    /// A RUN before the whole-context copy already runs an install of the profile that reads
+    /// its dependency files: the stage installs its dependencies first already. Installs of
+    /// packages by name do not count; when the installs name the files they read
+    /// (`pip install -r`), only earlier installs that read all of this one's files count.
+    fn runs_before_copy(&self, install: &Install) -> bool {
+        let profile = install.found.profile;
+        let target = self.copy_target();
+        let read = |run_at: usize, script: &Script, index: usize, found: &CommandMatch| {
+            let cwd = self.command_cwd(run_at, script, index).ok()?;
+            profile.files_read(found, self.context, &cwd, target.as_deref()?)
+        };
+        let wanted = read(
+            install.run_at,
+            &install.script,
+            install.command_index,
+            &install.found,
+        );
+        let mut covered: Vec<String> = Vec::new();
+        for (run_at, instruction) in self.instructions[..self.copy_at].iter().enumerate() {
+            let Some(script) = instruction
+                .script()
+                .filter(|_| instruction.kind() == Some(InstructionKind::Run))
+            else {
+                continue;
+            };
+            for (index, command) in script.lexed.commands.iter().enumerate() {
+                let Some(found) = profile.match_command(command, script.text) else {
+                    continue;
+                };
+                let cwd = self.command_cwd(run_at, &script, index).ok();
+                let reads_files = found.needs() != Needs::Nothing
+                    || found.dynamic
+                    || !self.context_reads(&found, cwd.as_deref()).is_empty();
+                if !reads_files {
+                    continue;
+                }
+                match (&wanted, read(run_at, &script, index, &found)) {
+                    (Some(_), Some(earlier)) => covered.extend(earlier.files),
+                    _ => return true,
                 }
             }
         }
-        None
-    }
-
-    /// A RUN before the whole-context copy already runs a command of the profile: the stage
-    /// installs its dependencies first already.
-    fn runs_before_copy(&self, profile: &Profile) -> bool {
-        self.instructions[..self.copy_at].iter().any(|instruction| {
-            instruction.script().is_some_and(|script| {
-                script
-                    .lexed
-                    .commands
-                    .iter()
-                    .any(|command| profile.match_command(command, script.text).is_some())
-            })
+        wanted.is_some_and(|wanted| {
+            !covered.is_empty() && wanted.files.iter().all(|file| covered.contains(file))
         })
     }
 
-    fn plan(&self, install: &Install) -> Option<Plan> {
+    /// The words of a package install that may read the copy of the build context (see
+    /// [`CommandMatch::context_reads`]); `cwd` is the folder it runs in, when known.
+    fn context_reads(&self, found: &CommandMatch, cwd: Option<&str>) -> Vec<String> {
+        let target = self.copy_target();
+        found
+            .context_reads(
+                self.context,
+                cwd,
+                target.as_deref().filter(|_| cwd.is_some()),
+            )
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Where the whole-context copy puts the context's root, when it can be told.
+    fn copy_target(&self) -> Option<String> {
+        let args = self.copy().copy_args()?;
+        let destination = args.destination.value.trim_matches('"').to_owned();
+        let copy_workdir = workdir_after(&self.instructions[..self.copy_at], "@base")?;
+        Some(resolve(&copy_workdir, &destination))
+    }
+
+    /// How to install the dependencies first, or why it cannot be done.
+    fn plan(&self, install: &Install) -> Result<Plan, String> {
         let copy = self.copy();
-        let args = copy.copy_args()?;
+        let copy_line = copy.start_line();
+        let args = copy.copy_args().ok_or("the COPY cannot be read")?;
         let flags = copy.flags();
         if flags
             .iter()
             .any(|f| matches!(f.name.to_ascii_lowercase().as_str(), "exclude" | "parents"))
-            || copy.logical_text().contains('$')
         {
-            return None;
+            return Err(format!(
+                "the COPY on line {copy_line} uses --exclude or --parents"
+            ));
+        }
+        if copy.logical_text().contains('$') {
+            return Err(format!("the COPY on line {copy_line} uses a variable"));
         }
         let destination = args.destination.value.trim_matches('"').to_owned();
-        let copy_workdir = workdir_after(&self.instructions[..self.copy_at], "@base")?;
+        let copy_workdir = workdir_after(&self.instructions[..self.copy_at], "@base")
+            .ok_or("a WORKDIR uses a variable")?;
         let target = resolve(&copy_workdir, &destination);
         let run_cwd = self.install_cwd(install)?;
-        if normalize(&run_cwd) != normalize(&target) || install.found.dynamic {
-            return None;
+        if normalize(&run_cwd) != normalize(&target) {
+            return Err(format!(
+                "it runs in {}, not where the COPY puts the build context ({})",
+                shown(&run_cwd),
+                shown(&target)
+            ));
         }
-        let files = install.found.profile.dependency_files(self.context);
+        if install.found.dynamic {
+            return Err("the command uses a variable or a glob".to_owned());
+        }
+        let profile = install.found.profile;
+        let mut risks: Vec<String> = Vec::new();
+        let files: Vec<PathBuf> =
+            match profile.files_read(&install.found, self.context, &run_cwd, &target) {
+                // The command names the files it reads: exactly those, and the config files.
+                Some(read) => {
+                    if let Some(local) = read.local.first() {
+                        return Err(format!(
+                            "{local} installs from a local path, so it needs the sources"
+                        ));
+                    }
+                    if let Some(missing) = read.missing.first() {
+                        return Err(format!(
+                            "{missing} is not in the build context (or .dockerignore excludes it)"
+                        ));
+                    }
+                    risks.extend(
+                        read.unknown
+                            .iter()
+                            .map(|why| format!("{why}, so what it reads is unknown")),
+                    );
+                    let config = profile
+                        .files
+                        .config
+                        .iter()
+                        .flat_map(|glob| self.context.glob(glob));
+                    let mut files: Vec<PathBuf> = read.files.iter().map(PathBuf::from).collect();
+                    for path in config {
+                        if !files.contains(&path) {
+                            files.push(path);
+                        }
+                    }
+                    files
+                }
+                None => {
+                    risks.extend(
+                        profile
+                            .hooks_present(self.context)
+                            .into_iter()
+                            .map(|hook| format!("{hook} may read other files during the install")),
+                    );
+                    profile.dependency_files(self.context)
+                }
+            };
         if files.is_empty() {
-            return None;
+            return Err("none of its dependency files is in the build context".to_owned());
         }
         let style = Style::detect(self.file.parse());
         let copy_lines = manifest_copies(
@@ -231,16 +497,12 @@ impl<'a, 'p> StageView<'a, 'p> {
             &destination,
             &style,
         );
-        let mut risks: Vec<String> = install
-            .found
-            .profile
-            .hooks_present(self.context)
-            .into_iter()
-            .map(|hook| format!("{hook} may read other files during the install"))
-            .collect();
-        let (edits, technique) = match install.found.needs() {
+        let (edits, technique) = match install.needs() {
             Needs::Sources => {
-                let split = install.found.split(self.context)?;
+                let split = install
+                    .found
+                    .split(self.context)
+                    .ok_or("it needs the sources")?;
                 let whole = install.script.lexed.commands[install.command_index]
                     .range
                     .slice(install.script.text);
@@ -252,13 +514,17 @@ impl<'a, 'p> StageView<'a, 'p> {
                 // point and the install would not apply to it (files owned by root, another
                 // cache or registry).
                 let between = &self.instructions[self.copy_at + 1..install.run_at];
-                if between.iter().any(|i| {
+                if let Some(setting) = between.iter().find(|i| {
                     matches!(
                         i.kind(),
                         Some(InstructionKind::User | InstructionKind::Env | InstructionKind::Arg)
                     )
                 }) {
-                    return None;
+                    return Err(format!(
+                        "the {} on line {} would not apply to the dependency-only step before the COPY",
+                        setting.keyword().value.to_ascii_uppercase(),
+                        setting.start_line()
+                    ));
                 }
                 // The dependency-only command runs where the sources are copied: when the
                 // install's WORKDIR is only set after that, it changes there first.
@@ -267,7 +533,10 @@ impl<'a, 'p> StageView<'a, 'p> {
                 } else if run_cwd.starts_with('/') && is_plain_path(&run_cwd) {
                     format!("cd {run_cwd} && {technique}")
                 } else {
-                    return None;
+                    return Err(format!(
+                        "it runs in {}, which cannot be entered before the COPY",
+                        shown(&run_cwd)
+                    ));
                 };
                 if !install.found.rule.split.as_ref().is_some_and(|s| s.safe) {
                     risks.push("a known technique that may not fit every project".to_owned());
@@ -278,23 +547,57 @@ impl<'a, 'p> StageView<'a, 'p> {
             }
             _ => {
                 let between = &self.instructions[self.copy_at + 1..install.run_at];
-                if let Some(run) = between
-                    .iter()
-                    .find(|i| i.kind() == Some(InstructionKind::Run))
-                {
+                if let Some(run) = between.iter().find(|i| {
+                    i.kind() == Some(InstructionKind::Run) && !self.only_named_installs(i)
+                }) {
                     risks.push(format!(
                         "the RUN on line {} would run before the sources are copied",
                         run.start_line()
                     ));
                 }
-                (self.move_copy_edits(install, &copy_lines, &style)?, None)
+                let edits = self
+                    .move_copy_edits(install, &copy_lines, &style)
+                    .ok_or("its RUN joins commands with operators other than `&&` and `;`")?;
+                (edits, None)
             }
         };
-        Some(Plan {
-            files,
+        Ok(Plan {
+            files: files
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect(),
             technique,
             edits,
             risks,
+        })
+    }
+
+    /// A RUN made only of installs of packages by name (`pip install -U pip`), joined by `&&`
+    /// or `;`: it reads nothing from the build context.
+    fn only_named_installs(&self, run: &Instruction) -> bool {
+        let Some(script) = run.script() else {
+            return false;
+        };
+        let commands = &script.lexed.commands;
+        run.heredoc_count() == 0
+            && !script.lexed.has_grouping
+            && !commands.is_empty()
+            && joined_plainly(commands, 0)
+            && commands
+                .iter()
+                .all(|command| self.installs_by_name(command, script.text))
+    }
+
+    /// A command of a detected profile that installs packages by name only.
+    fn installs_by_name(&self, command: &Command, text: &str) -> bool {
+        self.knowledge.profiles().iter().any(|profile| {
+            profile.match_command(command, text).is_some_and(|found| {
+                found.needs() == Needs::Nothing
+                    && found.rule.role == Role::Install
+                    && !found.dynamic
+                    && self.context_reads(&found, None).is_empty()
+                    && profile.detects(self.context)
+            })
         })
     }
 
@@ -317,18 +620,32 @@ impl<'a, 'p> StageView<'a, 'p> {
             .is_not_executable(normalize(&format!("{source}/{relative}")).trim_start_matches('/'))
     }
 
-    /// The directory the install command runs in: the WORKDIR at its RUN, then any `cd` before it.
-    fn install_cwd(&self, install: &Install) -> Option<String> {
-        let mut cwd = workdir_after(&self.instructions[..install.run_at], "@base")?;
-        for command in &install.script.lexed.commands[..install.command_index] {
+    /// The directory the install command runs in, or why it cannot be told.
+    fn install_cwd(&self, install: &Install) -> Result<String, String> {
+        self.command_cwd(install.run_at, &install.script, install.command_index)
+    }
+
+    /// The directory the command `index` of the RUN `run_at` runs in: the WORKDIR at its RUN,
+    /// then any `cd` before it. Any other command before it must install packages by name: the
+    /// fix leaves those commands where they are, before the sources are copied.
+    fn command_cwd(&self, run_at: usize, script: &Script, index: usize) -> Result<String, String> {
+        let mut cwd = workdir_after(&self.instructions[..run_at], "@base")
+            .ok_or("a WORKDIR uses a variable")?;
+        for command in &script.lexed.commands[..index] {
             match (command.name(), command.args()) {
                 (Some("cd"), [dir]) if !dir.has_expansion && !dir.has_glob => {
                     cwd = resolve(&cwd, &dir.value)
                 }
-                _ => return None,
+                _ if self.installs_by_name(command, script.text) => {}
+                _ => {
+                    return Err(format!(
+                        "`{}` runs before it in its RUN, which may need the sources or change its folder",
+                        command.range.slice(script.text).trim()
+                    ))
+                }
             }
         }
-        Some(cwd)
+        Ok(cwd)
     }
 
     /// Dependency-only install: the whole-context COPY becomes the manifest COPY, and the original
@@ -401,11 +718,19 @@ impl<'a, 'p> StageView<'a, 'p> {
 }
 
 struct Plan {
-    files: Vec<PathBuf>,
+    files: Vec<String>,
     /// The dependency-only command run before the sources, for commands that need them.
     technique: Option<String>,
     edits: Vec<Edit>,
     risks: Vec<String>,
+}
+
+/// An image path for messages: the base image's own working directory when unknown.
+fn shown(path: &str) -> String {
+    match path.strip_prefix("/@base") {
+        Some(rest) => format!("the base image's working directory{rest}"),
+        None => path.to_owned(),
+    }
 }
 
 /// A path a shell reads as written (no quoting needed).

@@ -3,14 +3,14 @@
 use super::{platform, Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::{
-    Distro, KnowledgeBase, Profile, RuntimeHints, RuntimeImage, RuntimeLayout, Shape,
+    AccountKind, Distro, KnowledgeBase, Profile, RuntimeHints, RuntimeImage, RuntimeLayout, Shape,
 };
 use crate::model::packages::is_assignment;
 use crate::model::paths::{copy_arguments, is_within, normalize, resolve};
-use crate::model::{workdir_after, Dockerfile, Flag, Instruction, Stage};
+use crate::model::{workdir_after, Dockerfile, Flag, ImageRef, Instruction, Stage};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
-use launch::{command_words, named_paths, names_a_file};
+use launch::{command_words, file_path, named_paths};
 
 mod environments;
 mod launch;
@@ -472,17 +472,73 @@ impl Split<'_, '_> {
             ));
         }
         for user in self.of_kind(InstructionKind::User) {
-            let name = user.string_arg().map(|w| w.value).unwrap_or_default();
-            let name = name.split(':').next().unwrap_or_default();
-            let numeric = name.chars().all(|c| c.is_ascii_digit());
-            if !numeric && name != "root" && runtime.user.as_deref() != Some(name) {
-                return Err(format!(
-                    "USER {name} is created in the build stage, not in {}",
-                    runtime.reference
-                ));
-            }
+            self.check_user(user, runtime)?;
         }
         Ok(())
+    }
+
+    /// The runtime image has the user and group a `USER` names: numeric ids, `root`, the
+    /// runtime's own user, or accounts its base ships (`transforms/base-users.toml`). The
+    /// runtime stage is on another base than the build stage, so an account the build stage
+    /// has (its own `useradd`, or its base image's) may be missing there.
+    fn check_user(&self, user: &Instruction, runtime: &RuntimeImage) -> Result<(), String> {
+        let value = user.string_arg().map(|w| w.value).unwrap_or_default();
+        if value.contains('$') {
+            return Err(format!(
+                "USER {value} uses a variable, so whether {} has that user is unknown",
+                runtime.reference
+            ));
+        }
+        let (name, group) = match value.split_once(':') {
+            Some((name, group)) => (name, Some(group)),
+            None => (value.as_str(), None),
+        };
+        let image = ImageRef::parse(&runtime.reference);
+        let accounts = [(AccountKind::User, name)]
+            .into_iter()
+            .chain(group.map(|group| (AccountKind::Group, group)));
+        for (kind, account) in accounts {
+            let known = account.chars().all(|c| c.is_ascii_digit())
+                || account == "root"
+                // An image's own user comes with a group of the same name.
+                || runtime.user.as_deref() == Some(account)
+                || self
+                    .knowledge
+                    .image_has_account(&image, runtime.distro, kind, account);
+            if known {
+                continue;
+            }
+            let what = match kind {
+                AccountKind::User => "user",
+                AccountKind::Group => "group",
+            };
+            return Err(if self.creates_account(kind, account) {
+                format!(
+                    "USER {value}: the {what} {account} is created in the build stage, not in {}",
+                    runtime.reference
+                )
+            } else {
+                format!(
+                    "USER {value}: the {what} {account} is not one {} is known to have",
+                    runtime.reference
+                )
+            });
+        }
+        Ok(())
+    }
+
+    /// A `RUN` of the stage runs a program that creates the account (`useradd -r app`).
+    fn creates_account(&self, kind: AccountKind, account: &str) -> bool {
+        self.of_kind(InstructionKind::Run)
+            .filter_map(|run| run.script())
+            .any(|script| {
+                script.lexed.commands.iter().any(|command| {
+                    let mut words = command.words.iter().skip_while(|w| is_assignment(&w.value));
+                    words.next().is_some_and(|program| {
+                        self.knowledge.creates_accounts(kind, &program.value)
+                    }) && words.any(|word| word.value == account)
+                })
+            })
     }
 
     /// The download tools the `HEALTHCHECK` calls (toolchain images have them, slim ones not).
@@ -535,7 +591,8 @@ impl Split<'_, '_> {
         for word in command
             .iter()
             .skip(1)
-            .filter(|w| w.starts_with('/') && names_a_file(w))
+            .filter_map(|w| file_path(w))
+            .filter(|w| w.starts_with('/'))
         {
             if !copies.iter().any(|folder| is_within(folder, word)) {
                 return Err(format!(

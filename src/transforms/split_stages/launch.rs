@@ -204,8 +204,10 @@ pub(super) fn named_paths(
                     .filter(|entry| !entry.is_empty() && !entry.contains('$'))
                     .map(|entry| (position, folder_of_wildcard(entry).to_owned())),
             );
-        } else if position == 0 || names_a_file(word) {
+        } else if position == 0 {
             paths.push((position, word.clone()));
+        } else if let Some(path) = file_path(word) {
+            paths.push((position, path.to_owned()));
         }
         list_follows = path_lists.contains(word);
     }
@@ -232,10 +234,34 @@ fn folder_of_wildcard(entry: &str) -> &str {
         .unwrap_or(entry)
 }
 
-/// A command word that names a file to trace: not an option, not a variable or substitution.
-pub(super) fn names_a_file(word: &str) -> bool {
+/// The file a command word names, to trace: a path (with a `/`, or a `.jar`/`.dll`) that is
+/// not an option, a variable or substitution, nor a network address; a `file:` URL names the
+/// path after its scheme.
+pub(super) fn file_path(word: &str) -> Option<&str> {
+    if word.starts_with('-') || word.contains(['$', '`']) {
+        return None;
+    }
+    if let Some(rest) = word.strip_prefix("file:") {
+        // `file:///app/x` and `file:/app/x` name `/app/x`; `file://host/x` a remote file.
+        let path = match rest.strip_prefix("//") {
+            Some(after) => after.starts_with('/').then_some(after)?,
+            None => rest,
+        };
+        return (!path.is_empty()).then_some(path);
+    }
+    if is_address(word) {
+        return None;
+    }
     let path_like = word.contains('/') || [".jar", ".dll"].iter().any(|ext| word.ends_with(ext));
-    !word.starts_with('-') && !word.contains(['$', '`']) && path_like
+    path_like.then_some(word)
+}
+
+/// A network address rather than a path: a URL (`postgres://u:p@db/x`, `redis://cache:6379/0`),
+/// a `host:port/…` or `user:pass@…` whose first component holds a `:`, or a Go MySQL DSN
+/// `user:pass@tcp(db:3306)/name` (a `proto(address)` before the first `/`).
+fn is_address(word: &str) -> bool {
+    let first = word.split('/').next().unwrap_or(word);
+    word.contains("://") || first.contains(':') || (first.ends_with(')') && first.contains('('))
 }
 
 #[cfg(test)]
@@ -254,6 +280,38 @@ mod tests {
             vec!["getent hosts db | awk '{ print $1 }'"]
         );
         assert!(substitutions("${HOME}/$PATH").is_empty());
+    }
+
+    #[test]
+    fn addresses_are_not_paths() {
+        for word in [
+            "benchmarkdbuser:benchmarkdbpass@tcp(tfb-database:3306)/hello_world",
+            "root@tcp(db)/hello",
+            "tcp(db:3306)/hello",
+            "postgres://u:p@db/x",
+            "mysql://root@db:3306/app",
+            "redis://cache:6379/0",
+            "amqp://guest:guest@rabbit:5672/",
+            "http://localhost:8080/health",
+            "db:5432/metrics",
+            "user:pass@db/x",
+            "file://fileserver/share/x",
+            "--config=/app/x.yml",
+            "$HOME/x",
+        ] {
+            assert_eq!(file_path(word), None, "{word}");
+        }
+        for (word, path) in [
+            ("/app/config.yml", "/app/config.yml"),
+            ("conf/app.yml", "conf/app.yml"),
+            ("app.jar", "app.jar"),
+            ("./data/", "./data/"),
+            ("file:///app/conf.yml", "/app/conf.yml"),
+            ("file:/app/conf.yml", "/app/conf.yml"),
+            ("user@example/x", "user@example/x"),
+        ] {
+            assert_eq!(file_path(word), Some(path), "{word}");
+        }
     }
 
     #[test]
