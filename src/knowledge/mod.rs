@@ -1,6 +1,7 @@
 //! The knowledge base: ecosystem profiles and image mappings, as data.
 //!
-//! The data lives in the top-level `transforms/` folder (`ecosystems/<id>.toml`, `images.toml`),
+//! The data lives in the top-level `transforms/` folder (`ecosystems/<id>.toml`, `images.toml`,
+//! `base-users.toml`, `runtime-writes.toml`),
 //! is embedded in the binary and parsed once. Users extend or replace it from `dfmigrate.toml`
 //! (`[ecosystems.<id>]`, `[[images]]`, `[[runtimes]]`); see `transforms/README.md`.
 
