@@ -26,6 +26,7 @@ struct ArchivesFile {
     suffixes: Vec<String>,
     formats: Vec<String>,
     compressed: Vec<MagicFile>,
+    headers: Vec<MagicFile>,
 }
 
 #[derive(Deserialize)]
@@ -35,6 +36,8 @@ struct MagicFile {
     magic: String,
     #[serde(default)]
     mask: Option<String>,
+    #[serde(default)]
+    offset: usize,
 }
 
 #[derive(Deserialize)]
@@ -43,12 +46,13 @@ struct CommandsFile {
     keep_content: Vec<String>,
 }
 
-/// A byte signature at the start of a file.
+/// A byte signature at `offset` in a file.
 #[derive(Clone, Debug)]
 struct Magic {
     name: String,
     bytes: Vec<u8>,
     mask: Vec<u8>,
+    offset: usize,
 }
 
 impl Magic {
@@ -61,14 +65,21 @@ impl Magic {
         if bytes.is_empty() || mask.len() != bytes.len() {
             return Err(format!("{key}: magic and mask must be non-empty and of one length"));
         }
+        if file.offset + bytes.len() > HEAD_LEN {
+            return Err(format!("{key}: only the first {HEAD_LEN} bytes are read"));
+        }
         Ok(Magic {
             name: file.name,
             bytes,
             mask,
+            offset: file.offset,
         })
     }
 
     fn matches(&self, head: &[u8]) -> bool {
+        let Some(head) = head.get(self.offset..) else {
+            return false;
+        };
         head.len() >= self.bytes.len()
             && self
                 .bytes
@@ -95,6 +106,7 @@ pub struct FileTypes {
     archive_suffixes: Vec<String>,
     archive_formats: Vec<String>,
     compressed: Vec<Magic>,
+    headers: Vec<Magic>,
     executables: Vec<Magic>,
     keep_content: Vec<String>,
 }
@@ -125,6 +137,7 @@ impl FileTypes {
             archive_suffixes: lower(file.archives.suffixes),
             archive_formats: lower(file.archives.formats),
             compressed: magic(file.archives.compressed, "archives.compressed")?,
+            headers: magic(file.archives.headers, "archives.headers")?,
             executables: magic(file.executables, "executables")?,
             keep_content: file.commands.keep_content,
         })
@@ -147,7 +160,13 @@ impl FileTypes {
         if let Some(magic) = self.compressed.iter().find(|magic| magic.matches(head)) {
             return Some(&magic.name);
         }
-        is_tar_header(head).then_some("tar")
+        if is_tar_header(head) {
+            return Some("tar");
+        }
+        self.headers
+            .iter()
+            .find(|magic| magic.matches(head))
+            .map(|magic| magic.name.as_str())
     }
 
     /// What makes a file runnable by `execve` as it stands, from its first bytes (`a #! line`,
@@ -270,6 +289,9 @@ mod tests {
         assert_eq!(types.archive_content(&v7), Some("tar"));
         v7[0] = b'y';
         assert_eq!(types.archive_content(&v7), None, "bad checksum");
+        let mut ustar = vec![0u8; HEAD_LEN];
+        ustar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(types.archive_content(&ustar), Some("tar"), "magic, bad checksum");
         assert_eq!(types.archive_content(&[0u8; HEAD_LEN]), None);
         assert_eq!(types.archive_content(b"#!/bin/sh\necho hi\n"), None);
         assert_eq!(types.archive_content(b"PK\x03\x04"), None, "zip is copied as is");
