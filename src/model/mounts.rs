@@ -15,6 +15,19 @@ pub enum MountType {
     Ssh,
 }
 
+impl MountType {
+    /// The name `type=` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MountType::Bind => "bind",
+            MountType::Cache => "cache",
+            MountType::Tmpfs => "tmpfs",
+            MountType::Secret => "secret",
+            MountType::Ssh => "ssh",
+        }
+    }
+}
+
 /// One `--mount` option of a RUN.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mount {
