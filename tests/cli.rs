@@ -268,7 +268,11 @@ fn write_keeps_permissions() {
     let mode = fs::metadata(&file).expect("meta").permissions().mode();
     assert_eq!(mode & 0o777, 0o640);
     let leftovers: Vec<_> = fs::read_dir(dir.path()).expect("list").collect();
-    assert_eq!(leftovers.len(), 2, "temporary files left behind (Dockerfile, app.js)");
+    assert_eq!(
+        leftovers.len(),
+        2,
+        "temporary files left behind (Dockerfile, app.js)"
+    );
 }
 
 #[test]

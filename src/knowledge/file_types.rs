@@ -63,7 +63,9 @@ impl Magic {
             None => vec![0xff; bytes.len()],
         };
         if bytes.is_empty() || mask.len() != bytes.len() {
-            return Err(format!("{key}: magic and mask must be non-empty and of one length"));
+            return Err(format!(
+                "{key}: magic and mask must be non-empty and of one length"
+            ));
         }
         if file.offset + bytes.len() > HEAD_LEN {
             return Err(format!("{key}: only the first {HEAD_LEN} bytes are read"));
@@ -280,8 +282,15 @@ mod tests {
         assert_eq!(types.archive_content(b"BZh91AY"), Some("bzip2"));
         assert_eq!(types.archive_content(b"\xfd7zXZ\0\0"), Some("xz"));
         assert_eq!(types.archive_content(b"\x28\xb5\x2f\xfd\0"), Some("zstd"));
-        assert_eq!(types.archive_content(b"\x5a\x2a\x4d\x18\0\0\0\0"), Some("zstd"));
-        assert_eq!(types.archive_content(b"\x1f\x8b"), None, "too short for gzip");
+        assert_eq!(
+            types.archive_content(b"\x5a\x2a\x4d\x18\0\0\0\0"),
+            Some("zstd")
+        );
+        assert_eq!(
+            types.archive_content(b"\x1f\x8b"),
+            None,
+            "too short for gzip"
+        );
         assert_eq!(types.archive_content(&tar_block("app/run.sh")), Some("tar"));
         // A V7 header (no ustar magic) is a tar archive for Go's reader too.
         let mut v7 = tar_block("x");
@@ -291,19 +300,24 @@ mod tests {
         assert_eq!(types.archive_content(&v7), None, "bad checksum");
         let mut ustar = vec![0u8; HEAD_LEN];
         ustar[257..262].copy_from_slice(b"ustar");
-        assert_eq!(types.archive_content(&ustar), Some("tar"), "magic, bad checksum");
+        assert_eq!(
+            types.archive_content(&ustar),
+            Some("tar"),
+            "magic, bad checksum"
+        );
         assert_eq!(types.archive_content(&[0u8; HEAD_LEN]), None);
         assert_eq!(types.archive_content(b"#!/bin/sh\necho hi\n"), None);
-        assert_eq!(types.archive_content(b"PK\x03\x04"), None, "zip is copied as is");
+        assert_eq!(
+            types.archive_content(b"PK\x03\x04"),
+            None,
+            "zip is copied as is"
+        );
     }
 
     #[test]
     fn executables_by_content() {
         let types = FileTypes::builtin();
-        assert_eq!(
-            types.executable_content(b"#!/bin/sh\n"),
-            Some("a #! line")
-        );
+        assert_eq!(types.executable_content(b"#!/bin/sh\n"), Some("a #! line"));
         assert_eq!(
             types.executable_content(b"\x7fELF\x02\x01"),
             Some("an ELF binary")
@@ -316,7 +330,9 @@ mod tests {
     #[test]
     fn bad_data_is_reported() {
         let text = FILE_TYPES.replace("magic = \"1f8b08\"", "magic = \"1f8\"");
-        assert!(FileTypes::parse(&text).unwrap_err().contains("archives.compressed[0]"));
+        assert!(FileTypes::parse(&text)
+            .unwrap_err()
+            .contains("archives.compressed[0]"));
         let text = FILE_TYPES.replace("[commands]", "[commands]\nunknown = 1");
         assert!(FileTypes::parse(&text).is_err());
     }

@@ -165,10 +165,7 @@ mod tests {
         assert_eq!(mount.target.as_deref(), Some("/var/lib/apt/lists"));
         let mount = parse("Type=TMPFS,DST=/var/lib/apt/").unwrap();
         assert_eq!(mount.kind, MountType::Tmpfs);
-        assert_eq!(
-            mount.resolved_target(None).as_deref(),
-            Some("/var/lib/apt")
-        );
+        assert_eq!(mount.resolved_target(None).as_deref(), Some("/var/lib/apt"));
         let mount = parse("from=builder,source=/out,destination=lists,ro").unwrap();
         assert_eq!(mount.kind, MountType::Bind);
         assert_eq!(mount.from.as_deref(), Some("builder"));

@@ -1,8 +1,8 @@
 #![doc = include_str!("../../transforms/docs/apt-hygiene.md")]
 
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
-use crate::model::packages::{apt_installs, is_apt_update, package_command, PackageCommand};
 use crate::model::mounts::{self, MountType};
+use crate::model::packages::{apt_installs, is_apt_update, package_command, PackageCommand};
 use crate::model::shell::{Operator, ShellScript};
 use crate::model::{lineage, paths};
 use crate::model::{Dockerfile, Instruction, Script};
@@ -222,7 +222,8 @@ impl RunChecker<'_, '_> {
             .any(|c| c.name() == Some("rm") && c.arg_values().any(|arg| arg.starts_with(LISTS)));
         let last = lexed.commands.last();
         let ends_plainly = last.is_some_and(|c| c.next.is_none()) && !lexed.has_comment;
-        if cleans || !ends_plainly || self.mounts_over(LISTS) || self.mounts_over("/var/cache/apt") {
+        if cleans || !ends_plainly || self.mounts_over(LISTS) || self.mounts_over("/var/cache/apt")
+        {
             return;
         }
         let Some(last) = last else { return };
@@ -270,9 +271,9 @@ impl RunChecker<'_, '_> {
             Ok(mount) if mount.target.is_none() => {
                 !matches!(mount.kind, MountType::Secret | MountType::Ssh)
             }
-            Ok(mount) => mount
-                .resolved_target(cwd.as_deref())
-                .is_none_or(|target| paths::is_within(&target, path) || paths::is_within(path, &target)),
+            Ok(mount) => mount.resolved_target(cwd.as_deref()).is_none_or(|target| {
+                paths::is_within(&target, path) || paths::is_within(path, &target)
+            }),
         })
     }
 

@@ -143,12 +143,17 @@ fn classify(source: &str, context: Option<&BuildContext>) -> Source {
     }
     let is_glob = source.contains(['*', '?', '[']);
     // A glob whose words name an archive (`app.tar.gz*`) is meant for one.
-    let names_archive = is_glob && types.archive_name(&source.replace(['*', '?'], "")).is_some();
+    let names_archive = is_glob
+        && types
+            .archive_name(&source.replace(['*', '?'], ""))
+            .is_some();
     let Some(context) = context else {
         return if names_archive {
             Source::NeedsAdd
         } else {
-            Source::Unknown(format!("there is no build context to look `{source}` up in"))
+            Source::Unknown(format!(
+                "there is no build context to look `{source}` up in"
+            ))
         };
     };
     let matches = context.glob(source);

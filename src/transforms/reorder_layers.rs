@@ -1,9 +1,9 @@
 #![doc = include_str!("../../transforms/docs/reorder-layers.md")]
 
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use crate::model::mounts::{self, MountType};
 use crate::model::packages::package_command;
 use crate::model::shell::{Command, Operator};
-use crate::model::mounts::{self, MountType};
 use crate::model::{lineage, paths, Dockerfile, Instruction};
 use crate::style::Style;
 use crate::syntax::{Args, InstructionKind};
@@ -91,7 +91,9 @@ impl Transform for ReorderLayers {
                 // A blocking package RUN that moves itself stops blocking in a later round.
                 match blockers.iter().rev().find(|(jumped, _)| !moves[*jumped]) {
                     None => moves[offset] = true,
-                    Some((_, why)) => out.push(self.declined(instruction, &instructions[target], why)),
+                    Some((_, why)) => {
+                        out.push(self.declined(instruction, &instructions[target], why))
+                    }
                 }
             }
         }
@@ -175,7 +177,12 @@ impl Mover {
     }
 
     /// Why the mover may not jump over `jumped` (`None`: it may).
-    fn blocker(&self, file: &Dockerfile, context: &Context, jumped: &Instruction) -> Option<String> {
+    fn blocker(
+        &self,
+        file: &Dockerfile,
+        context: &Context,
+        jumped: &Instruction,
+    ) -> Option<String> {
         use InstructionKind::*;
         if matches!(self, Mover::Metadata) {
             return None;
@@ -229,11 +236,7 @@ fn is_package_run(run: &Instruction) -> bool {
         return false;
     };
     let lexed = &script.lexed;
-    if run.heredoc_count() > 0
-        || lexed.incomplete
-        || lexed.has_grouping
-        || lexed.has_comment
-    {
+    if run.heredoc_count() > 0 || lexed.incomplete || lexed.has_grouping || lexed.has_comment {
         return false;
     }
     lexed.commands.iter().all(|command| {
@@ -305,9 +308,9 @@ fn copy_blocker(file: &Dockerfile, context: &Context, copy: &Instruction) -> Opt
             }
         }
     };
-    let system = SYSTEM_FOLDERS
-        .iter()
-        .find(|folder| paths::is_within(folder, &resolved) || paths::is_within(&resolved, folder))?;
+    let system = SYSTEM_FOLDERS.iter().find(|folder| {
+        paths::is_within(folder, &resolved) || paths::is_within(&resolved, folder)
+    })?;
     let place = if resolved == "/" {
         "into /, the root of the file system,".to_owned()
     } else if resolved == *system {
