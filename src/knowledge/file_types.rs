@@ -44,6 +44,7 @@ struct MagicFile {
 #[serde(deny_unknown_fields)]
 struct CommandsFile {
     keep_content: Vec<String>,
+    native_builds: Vec<Vec<String>>,
 }
 
 /// A byte signature at `offset` in a file.
@@ -111,6 +112,7 @@ pub struct FileTypes {
     headers: Vec<Magic>,
     executables: Vec<Magic>,
     keep_content: Vec<String>,
+    native_builds: Vec<Vec<String>>,
 }
 
 impl FileTypes {
@@ -142,6 +144,7 @@ impl FileTypes {
             headers: magic(file.archives.headers, "archives.headers")?,
             executables: magic(file.executables, "executables")?,
             keep_content: file.commands.keep_content,
+            native_builds: file.commands.native_builds,
         })
     }
 
@@ -184,6 +187,27 @@ impl FileTypes {
     pub fn keeps_content(&self, program: &str) -> bool {
         let name = program.rsplit('/').next().unwrap_or(program);
         self.keep_content.iter().any(|known| known == name)
+    }
+}
+
+impl FileTypes {
+    /// Whether a command (its words, `VAR=value` prefixes skipped) is a compiler whose output is
+    /// a native executable (`go build`, `gcc`); the program matches by file name.
+    pub fn builds_native(&self, words: &[&str]) -> bool {
+        let words: Vec<&str> = words
+            .iter()
+            .copied()
+            .skip_while(|word| crate::model::packages::is_assignment(word))
+            .collect();
+        let Some((program, rest)) = words.split_first() else {
+            return false;
+        };
+        let program = program.rsplit('/').next().unwrap_or(program);
+        self.native_builds.iter().any(|rule| {
+            rule.first().is_some_and(|name| name == program)
+                && rule.len() - 1 <= rest.len()
+                && rule[1..].iter().zip(rest).all(|(want, word)| want == word)
+        })
     }
 }
 
@@ -273,6 +297,10 @@ mod tests {
         assert_eq!(types.archive_name("requirements.txt"), None);
         assert!(types.keeps_content("chmod") && types.keeps_content("/bin/chown"));
         assert!(!types.keeps_content("sed"));
+        assert!(types.builds_native(&["GOAMD64=v3", "go", "build", "-o", "app"]));
+        assert!(types.builds_native(&["/usr/bin/gcc", "-O2", "main.c"]));
+        assert!(!types.builds_native(&["go", "test"]));
+        assert!(!types.builds_native(&["cargo"]));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use crate::context::pattern::has_meta;
 use crate::context::BuildContext;
 use crate::knowledge::file_types::{read_head, FileTypes};
-use crate::model::shell::{self, Command, ShellScript};
+use crate::model::shell::{self, ShellScript};
 use crate::model::{lineage, paths, Dockerfile, Instruction, Stage};
 use crate::syntax::{Args, InstructionKind};
 use crate::transforms::Context;
@@ -35,6 +35,17 @@ enum Found {
     Image,
     /// Content that `execve` runs.
     Runs,
+}
+
+/// What a RUN does to a path, from the least to the most doubtful.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Written {
+    /// It does not name it.
+    No,
+    /// Only a compiler of native executables names it: a binary.
+    Binary,
+    /// Some other command names it or writes into it.
+    Unknown,
 }
 
 /// What a COPY/ADD does to a path.
@@ -180,12 +191,16 @@ impl<'f, 'p> Tracer<'_, 'f, 'p> {
             match instruction.kind() {
                 Some(InstructionKind::Run) => {
                     let cwd = lineage::workdir_after(before, Some(&frame.start));
-                    if self.run_writes(instruction, cwd.as_deref(), path, by_name) {
-                        return Err(format!(
-                            "the RUN on line {} may make or change {}",
-                            instruction.start_line(),
-                            shown(path)
-                        ));
+                    match self.run_writes(instruction, cwd.as_deref(), path, by_name) {
+                        Written::No => {}
+                        Written::Binary => return Ok(Found::Runs),
+                        Written::Unknown => {
+                            return Err(format!(
+                                "the RUN on line {} may make or change {}",
+                                instruction.start_line(),
+                                shown(path)
+                            ))
+                        }
                     }
                 }
                 Some(InstructionKind::Copy | InstructionKind::Add) => {
@@ -211,8 +226,15 @@ impl<'f, 'p> Tracer<'_, 'f, 'p> {
     /// Whether a RUN names `path`: as an argument (by file name, or by resolved path for
     /// `by_name`) or a redirection target, in its script, its exec form or its heredocs.
     /// Programs that keep the content of their arguments (`chmod`) do not count, nor the
-    /// program a command runs.
-    fn run_writes(&self, run: &Instruction, cwd: Option<&str>, path: &str, by_name: bool) -> bool {
+    /// program a command runs; a compiler of native executables (`go build -o app`) makes a
+    /// binary.
+    fn run_writes(
+        &self,
+        run: &Instruction,
+        cwd: Option<&str>,
+        path: &str,
+        by_name: bool,
+    ) -> Written {
         let names = |value: &str| -> bool {
             let value = value.rsplit('=').next().unwrap_or(value);
             if by_name {
@@ -222,23 +244,32 @@ impl<'f, 'p> Tracer<'_, 'f, 'p> {
                 !name.is_empty() && name == file_name(path)
             }
         };
+        let mut written = Written::No;
+        if let Some(elements) = run.exec_form() {
+            if elements.iter().skip(1).any(|element| names(&element.value)) {
+                let words: Vec<&str> = elements.iter().map(|e| e.value.as_str()).collect();
+                written = written.max(match self.types.builds_native(&words) {
+                    true => Written::Binary,
+                    false => Written::Unknown,
+                });
+            }
+        }
         let mut scripts: Vec<(String, ShellScript)> = Vec::new();
         if let Some(script) = run.script() {
             scripts.push((script.text.to_owned(), script.lexed));
-        }
-        if let Some(elements) = run.exec_form() {
-            if elements.iter().skip(1).any(|element| names(&element.value)) {
-                return true;
-            }
         }
         for body in &run.parsed().heredocs {
             let text = body.body.slice(self.file.text()).to_owned();
             let lexed = shell::lex(&text);
             scripts.push((text, lexed));
         }
-        scripts.iter().any(|(text, script)| {
-            script.incomplete || script_names(text, script, &names, self.types, 1)
-        })
+        for (text, script) in &scripts {
+            written = written.max(match script.incomplete {
+                true => Written::Unknown,
+                false => script_writes(text, script, &names, self.types, 1),
+            });
+        }
+        written
     }
 
     /// What a COPY/ADD does to `path`.
@@ -493,25 +524,18 @@ impl<'f, 'p> Tracer<'_, 'f, 'p> {
     }
 }
 
-/// Whether any command of a script names the path (see [`Tracer::run_writes`]); words holding
-/// a script of their own (`sh -c "…"`) are read too, `depth` levels down.
-fn script_names(
+/// What the commands of a script do to the path (see [`Tracer::run_writes`]); words holding a
+/// script of their own (`sh -c "…"`) are read too, `depth` levels down.
+fn script_writes(
     text: &str,
     script: &ShellScript,
     names: &dyn Fn(&str) -> bool,
     types: &FileTypes,
     depth: usize,
-) -> bool {
-    script.commands.iter().any(|command: &Command| {
+) -> Written {
+    let mut written = Written::No;
+    for command in &script.commands {
         let keeps = command.name().is_some_and(|name| types.keeps_content(name));
-        let in_words = !keeps
-            && command.args().iter().any(|word| {
-                names(&word.value)
-                    || (depth > 0 && word.value.contains(char::is_whitespace) && {
-                        let inner = shell::lex(&word.value);
-                        script_names(&word.value, &inner, names, types, depth - 1)
-                    })
-            });
         let in_redirects = command.redirects.iter().any(|range| {
             let target = range
                 .slice(text)
@@ -525,8 +549,26 @@ fn script_names(
                 .and_then(|c| c.words.first())
                 .is_some_and(|word| names(&word.value))
         });
-        in_words || in_redirects
-    })
+        if in_redirects {
+            return Written::Unknown;
+        }
+        if keeps {
+            continue;
+        }
+        for word in command.args() {
+            if names(&word.value) {
+                let words: Vec<&str> = command.words.iter().map(|w| w.value.as_str()).collect();
+                written = written.max(match types.builds_native(&words) {
+                    true => Written::Binary,
+                    false => Written::Unknown,
+                });
+            } else if depth > 0 && word.value.contains(char::is_whitespace) {
+                let inner = shell::lex(&word.value);
+                written = written.max(script_writes(&word.value, &inner, names, types, depth - 1));
+            }
+        }
+    }
+    written
 }
 
 /// A COPY/ADD, read for tracing.
