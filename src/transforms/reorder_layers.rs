@@ -312,14 +312,14 @@ fn copy_blocker(file: &Dockerfile, context: &Context, copy: &Instruction) -> Opt
         paths::is_within(folder, &resolved) || paths::is_within(&resolved, folder)
     })?;
     let place = if resolved == "/" {
-        "into /, the root of the file system,".to_owned()
+        "into /, the root of the file system".to_owned()
     } else if resolved == *system {
-        format!("into {system},")
+        format!("into the system folder {system}")
     } else {
-        format!("to {resolved}, in {system},")
+        format!("to {resolved}, in the system folder {system}")
     };
     Some(format!(
-        "the {keyword} on line {line} copies {place} where it can deliver configuration the install reads (package sources and keys, policy-rc.d, pip.conf, .npmrc, …)"
+        "the {keyword} on line {line} copies {place}, where it can deliver files the install reads (package sources and keys, policy-rc.d, pip.conf, .npmrc, …) or that it overwrites"
     ))
 }
 
