@@ -9,7 +9,7 @@
 use crate::context::pattern::has_meta;
 use crate::context::BuildContext;
 use crate::knowledge::file_types::{read_head, FileTypes};
-use crate::model::shell::{self, ShellScript};
+use crate::model::shell::{self, Command, ShellScript};
 use crate::model::{lineage, paths, Dockerfile, Instruction, Stage};
 use crate::syntax::{Args, InstructionKind};
 use crate::transforms::Context;
@@ -263,10 +263,37 @@ impl<'f, 'p> Tracer<'_, 'f, 'p> {
             let lexed = shell::lex(&text);
             scripts.push((text, lexed));
         }
+        // A compiler of native executables whose output the knowledge base places at the path
+        // (`cargo build --release` → `target/release/*`).
+        let empty = BuildContext::without_files();
+        let produces = |command: &Command, text: &str| -> bool {
+            let words: Vec<&str> = command.words.iter().map(|w| w.value.as_str()).collect();
+            if !self.types.builds_native(&words) {
+                return false;
+            }
+            let knowledge = self.context.knowledge();
+            let Some(artifacts) = knowledge
+                .match_command(command, text)
+                .and_then(|found| found.artifacts(self.files.unwrap_or(&empty)))
+            else {
+                return false;
+            };
+            let named = artifacts
+                .names
+                .as_ref()
+                .is_none_or(|names| names.iter().any(|name| name == file_name(path)));
+            named
+                && artifacts.paths.iter().any(|artifact| {
+                    resolve(cwd, artifact).is_some_and(|artifact| {
+                        artifact == path
+                            || (file_name(&artifact) == "*" && parent(&artifact) == parent(path))
+                    })
+                })
+        };
         for (text, script) in &scripts {
             written = written.max(match script.incomplete {
                 true => Written::Unknown,
-                false => script_writes(text, script, &names, self.types, 1),
+                false => script_writes(text, script, &names, &produces, self.types, 1),
             });
         }
         written
@@ -530,11 +557,16 @@ fn script_writes(
     text: &str,
     script: &ShellScript,
     names: &dyn Fn(&str) -> bool,
+    produces: &dyn Fn(&Command, &str) -> bool,
     types: &FileTypes,
     depth: usize,
 ) -> Written {
     let mut written = Written::No;
     for command in &script.commands {
+        if produces(command, text) {
+            written = written.max(Written::Binary);
+            continue;
+        }
         let keeps = command.name().is_some_and(|name| types.keeps_content(name));
         let in_redirects = command.redirects.iter().any(|range| {
             let target = range
@@ -564,7 +596,14 @@ fn script_writes(
                 });
             } else if depth > 0 && word.value.contains(char::is_whitespace) {
                 let inner = shell::lex(&word.value);
-                written = written.max(script_writes(&word.value, &inner, names, types, depth - 1));
+                written = written.max(script_writes(
+                    &word.value,
+                    &inner,
+                    names,
+                    produces,
+                    types,
+                    depth - 1,
+                ));
             }
         }
     }
@@ -686,6 +725,12 @@ fn shown(path: &str) -> String {
         ),
         None => path.to_owned(),
     }
+}
+
+fn parent(path: &str) -> &str {
+    path.trim_end_matches('/')
+        .rsplit_once('/')
+        .map_or("", |(parent, _)| parent)
 }
 
 fn file_name(path: &str) -> &str {
