@@ -397,13 +397,16 @@ impl<'f, 'p> Tracer<'_, 'f, 'p> {
         let root = files.root().unwrap_or(Path::new("."));
         let matches = files.glob(source);
         if matches.is_empty() {
-            return Ok(match may_write {
-                true => Copied::Around(format!(
-                    "{} would come from `{source}` (the {keyword} on line {line}), which is not in the build context",
-                    shown(path)
-                )),
-                false => Copied::Not,
-            });
+            let missing = format!(
+                "{} would come from `{source}` (the {keyword} on line {line}), which is not in the build context",
+                shown(path)
+            );
+            return match may_write {
+                // The COPY names the program itself.
+                true if path == as_file => Err(missing),
+                true => Ok(Copied::Around(missing)),
+                false => Ok(Copied::Not),
+            };
         }
         let mut result = Copied::Not;
         for found in matches.iter().rev() {
