@@ -48,10 +48,16 @@ fn dfmigrate(dir: &Path, args: &[&str]) -> Run {
     dfmigrate_with_input(dir, args, None)
 }
 
+/// Writes a file, with an `app.js` beside it: the build context `ADD app.js` reads, so
+/// copy-over-add can see it is not an archive (its fix is safe only then).
 fn write(dir: &Path, relative: &str, content: impl AsRef<[u8]>) -> PathBuf {
     let path = dir.join(relative);
     fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
     fs::write(&path, content).expect("write fixture");
+    let app = path.with_file_name("app.js");
+    if !app.exists() {
+        fs::write(app, "console.log('hi');\n").expect("write app.js");
+    }
     path
 }
 
@@ -262,7 +268,11 @@ fn write_keeps_permissions() {
     let mode = fs::metadata(&file).expect("meta").permissions().mode();
     assert_eq!(mode & 0o777, 0o640);
     let leftovers: Vec<_> = fs::read_dir(dir.path()).expect("list").collect();
-    assert_eq!(leftovers.len(), 1, "temporary files left behind");
+    assert_eq!(
+        leftovers.len(),
+        2,
+        "temporary files left behind (Dockerfile, app.js)"
+    );
 }
 
 #[test]
@@ -358,7 +368,13 @@ fn stdin_modes() {
         "{}",
         named.stdout
     );
+    // On stdin there is no build context to show app.js is not an archive: that fix is unsafe.
     let written = dfmigrate_with_input(dir.path(), &[SELECT, "--write", "-"], input);
+    assert_eq!(
+        (written.code, written.stdout.as_str()),
+        (0, FIXED.replace("COPY", "ADD").as_str())
+    );
+    let written = dfmigrate_with_input(dir.path(), &[SELECT, "--unsafe", "--write", "-"], input);
     assert_eq!((written.code, written.stdout.as_str()), (0, FIXED));
     let unchanged = dfmigrate_with_input(
         dir.path(),

@@ -269,8 +269,9 @@ fn copy_over_add_checks_globs_and_contents_against_the_context() {
     let outcome = fix(transform, text, Some(context.path()), false);
     assert_eq!(
         outcome.fixed.as_deref(),
-        Some("FROM alpine\nCOPY *.conf /etc/\nADD bundle /opt/\nCOPY *.bin /opt/\n"),
-        "a glob matching no archive is safe; a file that is a tar archive stays ADD"
+        Some("FROM alpine\nCOPY *.conf /etc/\nADD bundle /opt/\nADD *.bin /opt/\n"),
+        "a glob matching no archive is safe; a file that is a tar archive stays ADD; a glob \
+         matching nothing in the context may match an archive where the build runs (unsafe)"
     );
     std::fs::write(context.path().join("b.conf"), tar_header()).expect("write");
     let outcome = fix(transform, text, Some(context.path()), true);

@@ -6,6 +6,7 @@
 //! (`[ecosystems.<id>]`, `[[images]]`, `[[runtimes]]`); see `transforms/README.md`.
 
 mod command;
+pub mod file_types;
 mod image;
 mod native;
 mod profile;

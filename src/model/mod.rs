@@ -4,6 +4,8 @@
 
 mod image;
 mod instruction;
+pub mod lineage;
+pub mod mounts;
 pub mod packages;
 pub mod paths;
 pub mod script;

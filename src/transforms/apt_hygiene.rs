@@ -1,8 +1,10 @@
 #![doc = include_str!("../../transforms/docs/apt-hygiene.md")]
 
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use crate::model::mounts::{self, MountType};
 use crate::model::packages::{apt_installs, is_apt_update, package_command, PackageCommand};
 use crate::model::shell::{Operator, ShellScript};
+use crate::model::{lineage, paths};
 use crate::model::{Dockerfile, Instruction, Script};
 use crate::style::Style;
 use crate::syntax::{InstructionKind, TextRange};
@@ -26,7 +28,7 @@ impl Transform for AptHygiene {
         Applicability::Safe
     }
 
-    fn run(&self, file: &Dockerfile, _context: &Context, out: &mut Vec<Finding>) {
+    fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
         let style = Style::detect(file.parse());
         for instruction in file.of_kind(InstructionKind::Run) {
             if instruction.heredoc_count() > 0 {
@@ -40,6 +42,7 @@ impl Transform for AptHygiene {
             }
             let checker = RunChecker {
                 id: self.id(),
+                context,
                 file,
                 instruction,
                 script: &script,
@@ -52,6 +55,7 @@ impl Transform for AptHygiene {
 
 struct RunChecker<'a, 'p> {
     id: &'static str,
+    context: &'a Context<'a>,
     file: &'a Dockerfile<'p>,
     instruction: &'a Instruction<'p>,
     script: &'a Script<'p>,
@@ -218,7 +222,8 @@ impl RunChecker<'_, '_> {
             .any(|c| c.name() == Some("rm") && c.arg_values().any(|arg| arg.starts_with(LISTS)));
         let last = lexed.commands.last();
         let ends_plainly = last.is_some_and(|c| c.next.is_none()) && !lexed.has_comment;
-        if cleans || !ends_plainly || self.caches("/var/lib/apt") || self.caches("/var/cache/apt") {
+        if cleans || !ends_plainly || self.mounts_over(LISTS) || self.mounts_over("/var/cache/apt")
+        {
             return;
         }
         let Some(last) = last else { return };
@@ -241,7 +246,7 @@ impl RunChecker<'_, '_> {
 
     fn check_apk(&self, add: &PackageCommand, out: &mut Vec<Finding>) {
         let has = add.command.words.iter().any(|w| w.value == "--no-cache");
-        if has || self.caches("/var/cache/apk") || self.caches("/etc/apk/cache") {
+        if has || self.mounts_over("/var/cache/apk") || self.mounts_over("/etc/apk/cache") {
             return;
         }
         out.push(self.finding(
@@ -251,20 +256,34 @@ impl RunChecker<'_, '_> {
         ));
     }
 
-    /// The RUN has a cache mount over `path` (or a folder holding it).
-    fn caches(&self, path: &str) -> bool {
-        self.instruction.flags().iter().any(|flag| {
-            flag.name.eq_ignore_ascii_case("mount")
-                && flag.value.as_deref().is_some_and(|value| {
-                    value.contains("type=cache")
-                        && value.split(',').any(|option| {
-                            option.split_once('=').is_some_and(|(key, target)| {
-                                matches!(key, "target" | "dst" | "destination")
-                                    && path.starts_with(target.trim_end_matches('/'))
-                            })
-                        })
-                })
+    /// A `--mount` of the RUN (cache, tmpfs, bind or any other) has its mount point at `path`,
+    /// above it or inside it: what the RUN writes there does not stay in the layer, and `rm`
+    /// would hit the mount point. A mount BuildKit would reject, or whose target depends on a
+    /// variable or an unknown working directory, counts too.
+    fn mounts_over(&self, path: &str) -> bool {
+        let mounts = mounts::mounts(self.instruction);
+        if mounts.is_empty() {
+            return false;
+        }
+        let cwd = self.workdir();
+        mounts.iter().any(|mount| match mount {
+            Err(_) => true,
+            Ok(mount) if mount.target.is_none() => {
+                !matches!(mount.kind, MountType::Secret | MountType::Ssh)
+            }
+            Ok(mount) => mount.resolved_target(cwd.as_deref()).is_none_or(|target| {
+                paths::is_within(&target, path) || paths::is_within(path, &target)
+            }),
         })
+    }
+
+    /// The working directory the RUN runs in, through the stages it builds on; `None` when
+    /// unknown.
+    fn workdir(&self) -> Option<String> {
+        let stage = self.file.stages().get(self.instruction.stage?)?;
+        let image = lineage::root_image(self.file, stage);
+        let start = self.context.knowledge().image_workdir(image);
+        lineage::workdir_after(&lineage::history(self.file, self.instruction), start)
     }
 
     /// A later RUN in this stage, or in a stage built on it, uses apt without first refreshing

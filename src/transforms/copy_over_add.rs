@@ -1,25 +1,23 @@
 #![doc = include_str!("../../transforms/docs/copy-over-add.md")]
 
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use crate::context::BuildContext;
+use crate::knowledge::file_types::{read_head, FileTypes};
 use crate::model::{Dockerfile, Instruction};
-use crate::syntax::InstructionKind;
+use crate::syntax::{Args, InstructionKind};
 use std::path::Path;
 
 pub struct CopyOverAdd;
 
-const ARCHIVE_SUFFIXES: &[&str] = &[
-    ".tar", ".tgz", ".taz", ".tbz", ".tbz2", ".tb2", ".txz", ".tlz", ".tzst", ".gz", ".bz2", ".xz",
-    ".lz", ".lzma", ".z", ".zst", ".zstd",
-];
 const ADD_ONLY_FLAGS: &[&str] = &["checksum", "keep-git-dir", "unpack"];
 
 /// What is known about one ADD source.
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, PartialEq, Eq)]
 enum Source {
     /// A local path that is not an archive.
     Plain,
-    /// A glob or variable whose matches are unknown.
-    Unknown,
+    /// A local path that may be an archive ADD would unpack, and why it cannot be checked.
+    Unknown(String),
     /// A URL, git source or archive: ADD does something COPY cannot.
     NeedsAdd,
 }
@@ -56,25 +54,28 @@ impl CopyOverAdd {
         {
             return None;
         }
-        let worst = if instruction.heredoc_count() > 0 {
-            Source::Plain
-        } else {
-            let args = instruction.copy_args()?;
-            args.sources
-                .iter()
-                .map(|source| classify(&source.value, context.build_context))
-                .max()?
-        };
-        let applicability = match worst {
-            Source::Plain => Applicability::Safe,
-            Source::Unknown => Applicability::Unsafe,
-            Source::NeedsAdd => return None,
-        };
+        let sources = file_sources(instruction)?;
+        let files = context.build_context_files().filter(|c| c.has_files());
+        let mut unknown = Vec::new();
+        for source in &sources {
+            match classify(source, files) {
+                Source::Plain => {}
+                Source::Unknown(reason) => unknown.push(reason),
+                Source::NeedsAdd => return None,
+            }
+        }
         let keyword = instruction.keyword();
         let edit = Edit::replace(keyword.range, copy_keyword(&keyword.value));
-        let message = match applicability {
-            Applicability::Safe => "ADD of local files: use COPY, which does not unpack archives or fetch URLs".to_owned(),
-            _ => "ADD of a glob or variable: use COPY unless it may match a tar archive ADD would unpack".to_owned(),
+        let (applicability, message) = match unknown.first() {
+            None => (
+                Applicability::Safe,
+                "ADD of local files: use COPY, which does not unpack archives or fetch URLs"
+                    .to_owned(),
+            ),
+            Some(reason) => (
+                Applicability::Unsafe,
+                format!("ADD of local files: use COPY unless a source is a tar archive, which ADD unpacks whatever its name; not checked: {reason}"),
+            ),
         };
         Some(Finding {
             transform: self.id(),
@@ -83,6 +84,31 @@ impl CopyOverAdd {
             fix: Some(Fix::new(applicability, vec![edit])),
         })
     }
+}
+
+/// The sources that are not heredocs (`ADD <<EOF`: the heredoc's text is written as it is,
+/// never unpacked); `None` when the arguments cannot be read.
+fn file_sources(instruction: &Instruction) -> Option<Vec<String>> {
+    if instruction.heredoc_count() == 0 {
+        let args = instruction.copy_args()?;
+        return Some(args.sources.into_iter().map(|s| s.value).collect());
+    }
+    let Args::Words(words) = instruction.args() else {
+        return None;
+    };
+    let (_, sources) = words.split_last()?;
+    Some(
+        sources
+            .iter()
+            .filter(|word| {
+                !word
+                    .value
+                    .trim_start_matches(|c: char| c.is_ascii_digit())
+                    .starts_with("<<")
+            })
+            .map(|word| word.value.clone())
+            .collect(),
+    )
 }
 
 /// `COPY` in the case `ADD` was written in.
@@ -96,87 +122,75 @@ fn copy_keyword(add: &str) -> &'static str {
     }
 }
 
-fn classify(source: &str, build_context: Option<&Path>) -> Source {
-    let source = source.trim_matches('"');
+fn is_remote(source: &str) -> bool {
     let lower = source.to_ascii_lowercase();
-    let remote = lower.starts_with("http://")
-        || lower.starts_with("https://")
-        || lower.starts_with("git@")
-        || lower.starts_with("git://")
+    ["http://", "https://", "git@", "git://", "ssh://"]
+        .iter()
+        .any(|scheme| lower.starts_with(scheme))
         || lower.contains(".git#")
-        || lower.ends_with(".git");
-    if remote || is_archive_name(&lower) {
+        || lower.ends_with(".git")
+}
+
+/// What one source is: what its name says, then what the build context holds for it.
+fn classify(source: &str, context: Option<&BuildContext>) -> Source {
+    let types = FileTypes::builtin();
+    let source = source.trim_matches('"');
+    if is_remote(source) || types.archive_name(source).is_some() {
         return Source::NeedsAdd;
     }
     if source.contains('$') {
-        return Source::Unknown;
+        return Source::Unknown(format!("`{source}` uses a variable"));
     }
-    if source.contains(['*', '?', '[']) {
-        return match build_context {
-            Some(root) => glob_matches_archive(root, source).unwrap_or(Source::Unknown),
-            None => Source::Unknown,
-        };
-    }
-    match build_context {
-        Some(root) if looks_like_archive(&root.join(source.trim_start_matches('/'))) => {
+    let is_glob = source.contains(['*', '?', '[']);
+    // A glob whose words name an archive (`app.tar.gz*`) is meant for one.
+    let names_archive = is_glob
+        && types
+            .archive_name(&source.replace(['*', '?'], ""))
+            .is_some();
+    let Some(context) = context else {
+        return if names_archive {
             Source::NeedsAdd
-        }
-        _ => Source::Plain,
-    }
-}
-
-/// A file whose first bytes are those of a tar archive or of a compression format ADD unpacks.
-fn looks_like_archive(path: &Path) -> bool {
-    use std::io::Read;
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return false;
-    };
-    let mut header = [0u8; 262];
-    let mut read = 0;
-    while read < header.len() {
-        match file.read(&mut header[read..]) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => read += n,
-        }
-    }
-    let header = &header[..read];
-    const MAGIC: [&[u8]; 4] = [b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd"];
-    MAGIC.iter().any(|magic| header.starts_with(magic)) || header.get(257..262) == Some(b"ustar")
-}
-
-fn is_archive_name(lower: &str) -> bool {
-    let name = lower.trim_end_matches('/');
-    ARCHIVE_SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
-}
-
-/// Matches a glob source against the build context (Docker's rules: `*` stays within one path
-/// component); `None` when the pattern or the context cannot be read.
-fn glob_matches_archive(root: &Path, pattern: &str) -> Option<Source> {
-    let pattern = pattern.trim_start_matches("./").trim_start_matches('/');
-    let matcher = globset::GlobBuilder::new(pattern)
-        .literal_separator(true)
-        .build()
-        .ok()?
-        .compile_matcher();
-    let depth = (!pattern.contains("**")).then(|| pattern.split('/').count());
-    let walker = ignore::WalkBuilder::new(root)
-        .standard_filters(false)
-        .max_depth(depth)
-        .build();
-    for entry in walker {
-        let entry = entry.ok()?;
-        let Ok(relative) = entry.path().strip_prefix(root) else {
-            continue;
+        } else {
+            Source::Unknown(format!(
+                "there is no build context to look `{source}` up in"
+            ))
         };
-        if !matcher.is_match(relative) {
+    };
+    let matches = context.glob(source);
+    if matches.is_empty() {
+        if names_archive {
+            return Source::NeedsAdd;
+        }
+        let elsewhere = "(made before the build, or the context is elsewhere)";
+        return Source::Unknown(if is_glob {
+            format!("`{source}` matches nothing in the build context {elsewhere}")
+        } else if context.exists(source) {
+            let ignore = context
+                .ignore_file()
+                .and_then(|path| path.file_name())
+                .map_or_else(|| ".dockerignore".into(), |name| name.to_string_lossy());
+            format!("`{source}` is excluded by {ignore}")
+        } else {
+            format!("`{source}` is not in the build context {elsewhere}")
+        });
+    }
+    let root = context.root().unwrap_or(Path::new("."));
+    for found in matches {
+        let full = root.join(&found);
+        if full.is_dir() {
+            // ADD copies a folder's files; it never unpacks an archive inside one.
             continue;
         }
-        let is_file = entry.file_type().is_some_and(|t| !t.is_dir());
-        let archive = is_archive_name(&relative.to_string_lossy().to_ascii_lowercase())
-            || looks_like_archive(entry.path());
-        if is_file && archive {
-            return Some(Source::NeedsAdd);
+        if types.archive_name(&found.to_string_lossy()).is_some() {
+            return Source::NeedsAdd;
+        }
+        match read_head(&full) {
+            Some(head) if types.archive_content(&head).is_some() => return Source::NeedsAdd,
+            Some(_) => {}
+            None => {
+                return Source::Unknown(format!("`{}` cannot be read", found.display()));
+            }
         }
     }
-    Some(Source::Plain)
+    Source::Plain
 }

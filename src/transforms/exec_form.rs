@@ -1,8 +1,10 @@
 #![doc = include_str!("../../transforms/docs/exec-form.md")]
 
+mod program;
+
 use super::{platform, Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::model::shell::ShellWord;
-use crate::model::{Dockerfile, Instruction, Stage};
+use crate::model::{lineage, Dockerfile, Instruction, Stage};
 use crate::syntax::InstructionKind;
 
 pub struct ExecForm;
@@ -35,7 +37,7 @@ impl Transform for ExecForm {
                 .or_else(|| platform::windows_reason(file, stage, context.knowledge()));
             let instructions = file.stage_instructions(stage);
             for instruction in instructions {
-                let Some(finding) = self.check(instruction, instructions) else {
+                let Some(finding) = self.check(file, context, stage, instruction) else {
                     continue;
                 };
                 out.push(match &without_posix_shell {
@@ -51,7 +53,13 @@ impl Transform for ExecForm {
 }
 
 impl ExecForm {
-    fn check(&self, instruction: &Instruction, stage: &[Instruction]) -> Option<Finding> {
+    fn check(
+        &self,
+        file: &Dockerfile,
+        context: &Context,
+        stage: &Stage,
+        instruction: &Instruction,
+    ) -> Option<Finding> {
         let kind = instruction
             .kind()
             .filter(|k| matches!(k, InstructionKind::Cmd | InstructionKind::Entrypoint))?;
@@ -68,24 +76,106 @@ impl ExecForm {
         };
         let exec = exec_array(words);
         let edit = Edit::replace(instruction.args_range(), exec.clone());
-        let has = |k: InstructionKind| stage.iter().any(|i| i.kind() == Some(k));
+        let instructions = file.stage_instructions(stage);
+        let has = |k: InstructionKind| instructions.iter().any(|i| i.kind() == Some(k));
         let keyword = kind.keyword();
-        Some(match kind {
-            InstructionKind::Entrypoint if has(InstructionKind::Cmd) => finding(
-                format!("shell-form ENTRYPOINT ignores CMD and signals; exec form {exec} would start passing this stage's CMD as arguments, so review it by hand"),
-                None,
-            ),
-            InstructionKind::Cmd if has_exec_entrypoint(stage) => finding(
-                format!("shell-form CMD runs under /bin/sh; {exec} changes the arguments this stage's ENTRYPOINT receives"),
-                Some(Fix::unsafe_edits(vec![edit])),
-            ),
-            InstructionKind::Cmd if has(InstructionKind::Entrypoint) => return None,
-            _ => finding(
+        match kind {
+            InstructionKind::Entrypoint if has(InstructionKind::Cmd) => {
+                return Some(finding(
+                    format!("shell-form ENTRYPOINT ignores CMD and signals; exec form {exec} would start passing this stage's CMD as arguments, so review it by hand"),
+                    None,
+                ));
+            }
+            InstructionKind::Entrypoint => {
+                if let Some((later, cmd)) = later_cmd(file, stage) {
+                    let name = later.name.as_deref().map_or_else(
+                        || {
+                            format!(
+                                "the stage on line {}",
+                                file.instructions()[later.from].start_line()
+                            )
+                        },
+                        |name| format!("stage `{name}`"),
+                    );
+                    return Some(finding(
+                        format!("shell-form ENTRYPOINT ignores CMD and signals; {name} builds on this stage and sets CMD on line {}, which exec form {exec} would start passing as arguments, so review it by hand", cmd.start_line()),
+                        None,
+                    ));
+                }
+            }
+            InstructionKind::Cmd => match entrypoint_for(file, stage) {
+                Some(entrypoint) if entrypoint.exec_form().is_some_and(|e| !e.is_empty()) => {
+                    let whose = match entrypoint.stage == Some(stage.index) {
+                        true => "this stage's ENTRYPOINT".to_owned(),
+                        false => format!(
+                            "the ENTRYPOINT this stage inherits from line {}",
+                            entrypoint.start_line()
+                        ),
+                    };
+                    return Some(finding(
+                        format!("shell-form CMD runs under /bin/sh; {exec} changes the arguments {whose} receives"),
+                        Some(Fix::unsafe_edits(vec![edit])),
+                    ));
+                }
+                // CMD is ignored by a shell-form ENTRYPOINT.
+                Some(entrypoint) if entrypoint.exec_form().is_none() => return None,
+                _ => {}
+            },
+            _ => {}
+        }
+        let program = &words[0].value;
+        Some(match program::check(file, context, instruction, program) {
+            Ok(()) => finding(
                 format!("shell-form {keyword} runs under /bin/sh, which does not forward signals; use exec form {exec}"),
                 Some(Fix::safe(vec![edit])),
             ),
+            Err(why) => finding(
+                format!("shell-form {keyword} runs under /bin/sh, which does not forward signals; exec form {exec} fails with \"exec format error\" if {program} is a script without a #! line (/bin/sh runs one anyway): {why}"),
+                Some(Fix::unsafe_edits(vec![edit])),
+            ),
         })
     }
+}
+
+/// The ENTRYPOINT a CMD of `stage` is given to: the stage's last one, else the last one of the
+/// nearest stage it builds on that sets one.
+fn entrypoint_for<'f, 'p>(file: &'f Dockerfile<'p>, stage: &Stage) -> Option<&'f Instruction<'p>> {
+    file.stage_chain(stage).into_iter().find_map(|stage| {
+        file.stage_instructions(stage)
+            .iter()
+            .rev()
+            .find(|i| i.kind() == Some(InstructionKind::Entrypoint))
+    })
+}
+
+/// A later stage that builds on `stage`, keeps its ENTRYPOINT (neither it nor a stage between
+/// sets one) and sets a CMD (itself or a stage between), with that CMD.
+fn later_cmd<'f, 'p>(
+    file: &'f Dockerfile<'p>,
+    stage: &Stage,
+) -> Option<(&'f Stage, &'f Instruction<'p>)> {
+    let sets = |between: &[&Stage], kind: InstructionKind| {
+        between.iter().find_map(|s| {
+            file.stage_instructions(s)
+                .iter()
+                .rev()
+                .find(|i| i.kind() == Some(kind))
+        })
+    };
+    file.stages()
+        .iter()
+        .filter(|later| later.index > stage.index && lineage::builds_on(file, later, stage))
+        .find_map(|later| {
+            let between: Vec<&Stage> = file
+                .stage_chain(later)
+                .into_iter()
+                .take_while(|s| s.index != stage.index)
+                .collect();
+            if sets(&between, InstructionKind::Entrypoint).is_some() {
+                return None;
+            }
+            sets(&between, InstructionKind::Cmd).map(|cmd| (later, cmd))
+        })
 }
 
 /// The words of a plain command, without a leading `exec`; `None` when it is not a program call.
@@ -124,12 +214,6 @@ fn exec_array(words: &[ShellWord]) -> String {
         .map(|w| serde_json::Value::String(w.value.clone()).to_string())
         .collect();
     format!("[{}]", items.join(", "))
-}
-
-fn has_exec_entrypoint(stage: &[Instruction]) -> bool {
-    stage
-        .iter()
-        .any(|i| i.kind() == Some(InstructionKind::Entrypoint) && i.exec_form().is_some())
 }
 
 /// Why shell form is not run by `/bin/sh -c` in `stage`: a SHELL instruction in it or in a

@@ -1,11 +1,12 @@
 #![doc = include_str!("../../transforms/docs/reorder-layers.md")]
 
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use crate::model::mounts::{self, MountType};
 use crate::model::packages::package_command;
 use crate::model::shell::{Command, Operator};
-use crate::model::{Dockerfile, Instruction};
+use crate::model::{lineage, paths, Dockerfile, Instruction};
 use crate::style::Style;
-use crate::syntax::InstructionKind;
+use crate::syntax::{Args, InstructionKind};
 
 pub struct ReorderLayers;
 
@@ -39,8 +40,10 @@ const CACHE_FOLDERS: &[&str] = &[
     "/var/cache/dnf",
     "/var/cache/yum",
 ];
+/// Folders of the system the package managers read (configuration, keys, hooks) or write.
+/// `/root` holds the configuration of tools run as root (`.npmrc`, `.config/pip/pip.conf`).
 const SYSTEM_FOLDERS: &[&str] = &[
-    "/etc", "/usr", "/var", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin",
+    "/etc", "/usr", "/var", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/root",
 ];
 
 impl Transform for ReorderLayers {
@@ -57,21 +60,40 @@ impl Transform for ReorderLayers {
         Applicability::Safe
     }
 
-    fn run(&self, file: &Dockerfile, _context: &Context, out: &mut Vec<Finding>) {
+    fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
         let newline = Style::detect(file.parse()).newline;
         for stage in file.stages() {
             let instructions = file.stage_instructions(stage);
             let Some(target) = instructions.iter().position(is_context_copy) else {
                 continue;
             };
+            // Movers that reach the target, in this round or after the movers before them.
+            let mut moves = vec![false; instructions.len()];
             for (offset, instruction) in instructions.iter().enumerate().skip(target + 1) {
                 let Some(mover) = Mover::of(instruction) else {
                     continue;
                 };
-                let jumps = (target..offset)
-                    .all(|jumped| mover.may_jump(&instructions[jumped], &instructions[..jumped]));
-                if jumps {
+                if let Some(why) = mount_blocker(instruction) {
+                    out.push(self.declined(instruction, &instructions[target], &why));
+                    continue;
+                }
+                let blockers: Vec<(usize, String)> = (target..offset)
+                    .filter_map(|jumped| {
+                        let why = mover.blocker(file, context, &instructions[jumped])?;
+                        Some((jumped, why))
+                    })
+                    .collect();
+                if blockers.is_empty() {
+                    moves[offset] = true;
                     out.push(self.finding(file, instruction, &instructions[target], newline));
+                    continue;
+                }
+                // A blocking package RUN that moves itself stops blocking in a later round.
+                match blockers.iter().rev().find(|(jumped, _)| !moves[*jumped]) {
+                    None => moves[offset] = true,
+                    Some((_, why)) => {
+                        out.push(self.declined(instruction, &instructions[target], why))
+                    }
                 }
             }
         }
@@ -112,6 +134,21 @@ impl ReorderLayers {
     }
 }
 
+impl ReorderLayers {
+    /// A package install that stays after the context COPY, and why.
+    fn declined(&self, run: &Instruction, target: &Instruction, why: &str) -> Finding {
+        Finding {
+            transform: self.id(),
+            message: format!(
+                "this package install comes after the first COPY from the build context (line {}), so editing those files re-runs it; not moved before that COPY: {why}",
+                target.start_line()
+            ),
+            range: run.range(),
+            fix: None,
+        }
+    }
+}
+
 /// A COPY or ADD from the build context (not `--from` another stage or image).
 fn is_context_copy(instruction: &Instruction) -> bool {
     matches!(
@@ -139,41 +176,67 @@ impl Mover {
         }
     }
 
-    /// Whether the mover may jump over `jumped`, given the stage's instructions before it.
-    fn may_jump(&self, jumped: &Instruction, before: &[Instruction]) -> bool {
+    /// Why the mover may not jump over `jumped` (`None`: it may).
+    fn blocker(
+        &self,
+        file: &Dockerfile,
+        context: &Context,
+        jumped: &Instruction,
+    ) -> Option<String> {
         use InstructionKind::*;
         if matches!(self, Mover::Metadata) {
-            return true;
+            return None;
         }
-        match jumped.kind() {
-            Some(Copy | Add) => copies_outside_system_folders(jumped, before),
-            Some(
-                Workdir | Label | Expose | Cmd | Entrypoint | Healthcheck | Stopsignal | Maintainer,
-            ) => true,
-            _ => false,
+        let line = jumped.start_line();
+        let keyword = jumped.keyword().value.to_ascii_uppercase();
+        match jumped.kind()? {
+            Copy | Add => copy_blocker(file, context, jumped),
+            Workdir | Label | Expose | Cmd | Entrypoint | Healthcheck | Stopsignal | Maintainer => {
+                None
+            }
+            Run => Some(format!(
+                "the RUN on line {line} runs in between, and the install may depend on it or change what it does"
+            )),
+            Env | Arg => Some(format!(
+                "the {keyword} on line {line} sets variables the install sees"
+            )),
+            User => Some(format!(
+                "the USER on line {line} changes the user it runs as"
+            )),
+            Shell => Some(format!(
+                "the SHELL on line {line} changes the shell that runs it"
+            )),
+            Volume => Some(format!(
+                "the VOLUME on line {line} discards what later instructions write into its folders"
+            )),
+            _ => Some(format!(
+                "the {keyword} on line {line} may change what it does"
+            )),
         }
     }
 }
 
-/// A shell-form RUN of literal system package commands only.
+/// A `--mount` other than a cache or tmpfs (a bind, secret or ssh mount, or one BuildKit rejects):
+/// it brings in files the install may read, so the RUN stays where it is.
+fn mount_blocker(run: &Instruction) -> Option<String> {
+    mounts::mounts(run).iter().find_map(|mount| match mount {
+        Ok(mount) if matches!(mount.kind, MountType::Cache | MountType::Tmpfs) => None,
+        Ok(mount) => Some(format!(
+            "its {} mount brings in files the install may read",
+            mount.kind.as_str()
+        )),
+        Err(error) => Some(format!("its --mount cannot be read ({error})")),
+    })
+}
+
+/// A shell-form RUN of literal system package commands only (mounts aside).
 fn is_package_run(run: &Instruction) -> bool {
-    let reads_context = run.flags().iter().any(|flag| {
-        flag.name.eq_ignore_ascii_case("mount")
-            && !flag
-                .value
-                .as_deref()
-                .is_some_and(|v| v.contains("type=cache") || v.contains("type=tmpfs"))
-    });
+    // A bind, secret or ssh mount brings in files the install may read.
     let Some(script) = run.script() else {
         return false;
     };
     let lexed = &script.lexed;
-    if reads_context
-        || run.heredoc_count() > 0
-        || lexed.incomplete
-        || lexed.has_grouping
-        || lexed.has_comment
-    {
+    if run.heredoc_count() > 0 || lexed.incomplete || lexed.has_grouping || lexed.has_comment {
         return false;
     }
     lexed.commands.iter().all(|command| {
@@ -214,45 +277,60 @@ fn is_cache_cleanup(command: &Command) -> bool {
         && command.arg_values().any(is_cache_glob)
 }
 
-/// The COPY/ADD destination resolves, through the stage's WORKDIRs, outside system folders.
-fn copies_outside_system_folders(copy: &Instruction, before: &[Instruction]) -> bool {
-    let Some(args) = copy.copy_args() else {
-        return false;
+/// Why a package install may not move above this COPY/ADD: its destination is `/` or a system
+/// folder (where it can deliver configuration the install reads: package sources,
+/// `policy-rc.d`, `pip.conf`, `.npmrc`), or cannot be resolved. `None` when it copies elsewhere.
+fn copy_blocker(file: &Dockerfile, context: &Context, copy: &Instruction) -> Option<String> {
+    let line = copy.start_line();
+    let keyword = copy.keyword().value.to_ascii_uppercase();
+    let Some(destination) = destination(copy) else {
+        return Some(format!(
+            "the destination of the {keyword} on line {line} cannot be read"
+        ));
     };
-    let destination = args.destination.value.trim_matches('"');
     if destination.contains('$') {
-        return false;
+        return Some(format!(
+            "the destination of the {keyword} on line {line} uses a variable, so it may write where the install reads its configuration"
+        ));
     }
-    let absolute = if destination.starts_with('/') {
-        destination.to_owned()
+    let resolved = if destination.starts_with('/') {
+        paths::normalize(&destination)
     } else {
-        match workdir(before) {
-            Some(workdir) => format!("{}/{destination}", workdir.trim_end_matches('/')),
-            None => return false,
+        let stage = file.stages().get(copy.stage?)?;
+        let image = lineage::root_image(file, stage);
+        let start = context.knowledge().image_workdir(image);
+        match lineage::workdir_after(&lineage::history(file, copy), start) {
+            Some(cwd) => paths::resolve(&cwd, &destination),
+            None => {
+                return Some(format!(
+                    "the {keyword} on line {line} copies into `{destination}` relative to a working directory that is not known (it may be /)"
+                ))
+            }
         }
     };
-    let normalized = absolute.replace("/./", "/");
-    !SYSTEM_FOLDERS
-        .iter()
-        .any(|folder| normalized == *folder || normalized.starts_with(&format!("{folder}/")))
+    let system = SYSTEM_FOLDERS.iter().find(|folder| {
+        paths::is_within(folder, &resolved) || paths::is_within(&resolved, folder)
+    })?;
+    let place = if resolved == "/" {
+        "into /, the root of the file system".to_owned()
+    } else if resolved == *system {
+        format!("into the system folder {system}")
+    } else {
+        format!("to {resolved}, in the system folder {system}")
+    };
+    Some(format!(
+        "the {keyword} on line {line} copies {place}, where it can deliver files the install reads (package sources and keys, policy-rc.d, pip.conf, .npmrc, …) or that it overwrites"
+    ))
 }
 
-/// The literal, absolute WORKDIR set by these instructions (only this stage's WORKDIRs are known).
-fn workdir(before: &[Instruction]) -> Option<String> {
-    let mut workdir: Option<String> = None;
-    for instruction in before
-        .iter()
-        .filter(|i| i.kind() == Some(InstructionKind::Workdir))
-    {
-        let value = instruction.string_arg()?.value;
-        if value.contains('$') {
-            return None;
-        }
-        workdir = Some(match (value.starts_with('/'), workdir) {
-            (true, _) => value,
-            (false, Some(previous)) => format!("{}/{value}", previous.trim_end_matches('/')),
-            (false, None) => return None,
-        });
-    }
-    workdir
+/// The destination of a COPY/ADD as written, quotes removed (also with heredoc sources).
+fn destination(copy: &Instruction) -> Option<String> {
+    let written = match copy.copy_args() {
+        Some(args) => args.destination.value,
+        None => match copy.args() {
+            Args::Words(words) => words.last()?.value.clone(),
+            _ => return None,
+        },
+    };
+    Some(written.trim_matches('"').to_owned())
 }

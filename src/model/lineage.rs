@@ -1,0 +1,88 @@
+//! What an instruction inherits from the stages its stage builds on (`FROM base AS next`): the
+//! chain of stages, the instructions that ran before it and the working directory they leave.
+
+use super::{paths, Dockerfile, ImageRef, Instruction, Stage};
+use crate::syntax::InstructionKind;
+
+/// Whether `stage` builds on `ancestor`, directly or through other stages.
+pub fn builds_on(file: &Dockerfile, stage: &Stage, ancestor: &Stage) -> bool {
+    file.stage_chain(stage)
+        .iter()
+        .skip(1)
+        .any(|base| base.index == ancestor.index)
+}
+
+/// The image the stage's lineage starts from (the FROM of its first stage).
+pub fn root_image<'f>(file: &'f Dockerfile, stage: &'f Stage) -> &'f ImageRef {
+    let chain = file.stage_chain(stage);
+    &chain[chain.len() - 1].base
+}
+
+/// The instructions that made the filesystem `instruction` runs in, in build order: every
+/// instruction of the stages its stage builds on, then those before it in its own stage (FROM
+/// lines included). Empty before the first FROM.
+pub fn history<'f, 'p>(
+    file: &'f Dockerfile<'p>,
+    instruction: &Instruction,
+) -> Vec<&'f Instruction<'p>> {
+    let Some(stage) = instruction.stage.and_then(|index| file.stages().get(index)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for base in file.stage_chain(stage).iter().skip(1).rev() {
+        out.extend(file.stage_instructions(base));
+    }
+    out.extend(&file.instructions()[stage.from..instruction.index.max(stage.from)]);
+    out
+}
+
+/// The working directory after these instructions (in build order), starting from `start`, the
+/// image's own when known. `None` when a WORKDIR uses a variable, or when it is relative and
+/// the directory it is relative to is unknown; a later absolute WORKDIR makes it known again.
+pub fn workdir_after(instructions: &[&Instruction], start: Option<&str>) -> Option<String> {
+    let mut cwd = start.map(paths::normalize);
+    for instruction in instructions
+        .iter()
+        .filter(|i| i.kind() == Some(InstructionKind::Workdir))
+    {
+        let value = instruction
+            .string_arg()
+            .map(|arg| arg.value.trim_matches('"').to_owned())
+            .filter(|value| !value.contains('$'));
+        cwd = match (value, cwd) {
+            (Some(value), _) if value.starts_with('/') => Some(paths::normalize(&value)),
+            (Some(value), Some(cwd)) => Some(paths::resolve(&cwd, &value)),
+            _ => None,
+        };
+    }
+    cwd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    #[test]
+    fn history_follows_base_stages() {
+        let text = "FROM node:20 AS base\nWORKDIR /app\nFROM alpine AS other\nWORKDIR /x\nFROM base AS dev\nWORKDIR src\nCMD ls\n";
+        let parse = parse(text);
+        let file = Dockerfile::new(&parse);
+        let dev = &file.stages()[2];
+        let names: Vec<_> = file.stage_chain(dev).iter().map(|s| s.index).collect();
+        assert_eq!(names, [2, 0]);
+        assert!(builds_on(&file, dev, &file.stages()[0]));
+        assert!(!builds_on(&file, dev, &file.stages()[1]));
+        assert_eq!(root_image(&file, dev).repository, "node");
+        let cmd = &file.instructions()[6];
+        let before = history(&file, cmd);
+        let lines: Vec<_> = before.iter().map(|i| i.start_line()).collect();
+        assert_eq!(lines, [1, 2, 5, 6]);
+        assert_eq!(workdir_after(&before, None).as_deref(), Some("/app/src"));
+        assert_eq!(workdir_after(&before[2..], None), None);
+        assert_eq!(
+            workdir_after(&before[2..], Some("/srv/")).as_deref(),
+            Some("/srv/src")
+        );
+    }
+}
