@@ -120,6 +120,31 @@ struct RunArgs {
     /// The name of the file read from stdin (`-`), for messages and configuration lookup.
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<PathBuf>,
+    /// Leave out of folder walks the files and folders matching these gitignore-style patterns
+    /// (comma-separated, relative to the current folder), instead of the configured `exclude`
+    /// or the defaults; `--exclude=` excludes nothing.
+    #[arg(long, value_delimiter = ',', value_name = "PATTERNS")]
+    exclude: Option<Vec<String>>,
+    /// Leave these out too (comma-separated gitignore-style patterns, relative to the current
+    /// folder; `!PATTERN` re-includes).
+    #[arg(long, value_delimiter = ',', value_name = "PATTERNS")]
+    extend_exclude: Vec<String>,
+    /// Apply the exclusions to paths named on the command line (and `--stdin-filename`) too.
+    #[arg(long)]
+    force_exclude: bool,
+    /// Exit 0 even when findings or changes remain; errors still exit 2.
+    #[arg(long)]
+    exit_zero: bool,
+    /// Print only findings, diffs or `Would fix:` lines (and errors): no summary, no progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Count the findings of each transform, with how many have safe and unsafe fixes, instead of
+    /// listing them.
+    #[arg(long, conflicts_with_all = ["diff", "check", "write"])]
+    statistics: bool,
+    /// With --write: list the fixes applied to each file.
+    #[arg(long, requires = "write")]
+    show_fixes: bool,
     /// Files and folders to process (`-` for stdin); default: the current folder.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
@@ -309,6 +334,8 @@ struct RunOptions {
     command_line: CommandLine,
     paint: Paint,
     stdin_name: Option<PathBuf>,
+    /// Whether reports carry the combined edits of their fixes (JSON output).
+    combined_edits: bool,
 }
 
 fn run(args: RunArgs) -> i32 {
@@ -359,6 +386,21 @@ fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
             return EXIT_ERROR;
         }
     };
+    let cli_exclusions =
+        match config::CliExclusions::new(args.exclude.as_deref(), &args.extend_exclude) {
+            Ok(exclusions) => exclusions,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return EXIT_ERROR;
+            }
+        };
+    let exclusions = if args.isolated {
+        config::WalkExclusions::isolated(cli_exclusions)
+    } else if args.config.is_some() {
+        config::WalkExclusions::fixed(fixed_config.clone(), cli_exclusions)
+    } else {
+        config::WalkExclusions::discover(cli_exclusions)
+    };
     let options = RunOptions {
         mode,
         command_line: args.selection.clone(),
@@ -366,28 +408,57 @@ fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
             enabled: use_color(args.color, std::io::stdout().is_terminal()),
         },
         stdin_name: args.stdin_filename.clone(),
+        combined_edits: format == OutputFormat::Json,
     };
+    let mut output = Output::new(&args, mode, format);
     let inputs = if reading_stdin {
-        Inputs {
-            files: vec![PathBuf::from("-")],
-            errors: Vec::new(),
+        let excluded = args.force_exclude
+            && options.stdin_name.as_deref().is_some_and(|name| {
+                walk::Exclude::excluded_explicit(&exclusions, &walk::absolute(name), false)
+            });
+        if excluded {
+            // As ruff: an excluded stdin is passed through unchanged by --write, else ignored.
+            if mode == Mode::Write {
+                match read_input(Path::new("-")) {
+                    Ok(text) => output.stdin_outputs.push_str(&text),
+                    Err(message) => {
+                        eprintln!(
+                            "{}: error: {message}",
+                            input_name(Path::new("-"), options.stdin_name.as_deref())
+                        );
+                        return EXIT_ERROR;
+                    }
+                }
+            }
+            Inputs::default()
+        } else {
+            Inputs {
+                files: vec![PathBuf::from("-")],
+                errors: Vec::new(),
+            }
         }
     } else {
-        collect_inputs(&paths, threads)
+        let (files, errors) = walk::collect_with(&paths, threads, &exclusions, args.force_exclude);
+        Inputs { files, errors }
     };
     let lookups = resolve_configs(
         &inputs.files,
         &args,
         fixed_config,
+        exclusions.into_discovery().unwrap_or_default(),
         options.stdin_name.as_deref(),
     );
     let config_errors = distinct_config_errors(&lookups);
     print_stderr(&setup_errors(&config_errors, &inputs.errors));
-    let mut output = Output::new(mode, format);
+    let progress = Progress::new(
+        inputs.files.len(),
+        !args.quiet && std::io::stderr().is_terminal(),
+    );
     for (files, lookups) in inputs.files.chunks(CHUNK).zip(lookups.chunks(CHUNK)) {
-        let reports = process_all(files, lookups, &options);
-        output.chunk(&reports, &options);
+        let reports = process_all(files, lookups, &options, &progress);
+        progress.suspend(|| output.chunk(&reports, &options));
     }
+    progress.finish();
     output.finish(!inputs.errors.is_empty() || !config_errors.is_empty())
 }
 
@@ -404,21 +475,19 @@ fn load_fixed_config(args: &RunArgs) -> Result<Option<Arc<Config>>, config::Conf
 }
 
 /// Files to process and the problems met finding them.
+#[derive(Default)]
 struct Inputs {
     files: Vec<PathBuf>,
     errors: Vec<walk::WalkError>,
 }
 
-fn collect_inputs(paths: &[PathBuf], threads: usize) -> Inputs {
-    let (files, errors) = walk::collect(paths, threads);
-    Inputs { files, errors }
-}
-
-/// The configuration of each file, looked up once per folder.
+/// The configuration of each file, looked up once per folder (`discovery` already holds the
+/// folders the walk looked up).
 fn resolve_configs(
     files: &[PathBuf],
     args: &RunArgs,
     fixed: Option<Arc<Config>>,
+    mut discovery: Discovery,
     stdin_name: Option<&Path>,
 ) -> Vec<Lookup> {
     if args.isolated {
@@ -427,7 +496,6 @@ fn resolve_configs(
     if let Some(config) = fixed {
         return vec![Ok(Some(config)); files.len()];
     }
-    let mut discovery = Discovery::default();
     files
         .iter()
         .map(|file| {
@@ -436,7 +504,7 @@ fn resolve_configs(
             } else {
                 file.as_path()
             };
-            discovery.for_folder(&config::absolute(&folder_of(named)))
+            discovery.for_folder(&walk::absolute(&folder_of(named)))
         })
         .collect()
 }
@@ -462,35 +530,68 @@ fn distinct_config_errors(lookups: &[Lookup]) -> Vec<Arc<config::ConfigError>> {
 }
 
 /// Processes every file in parallel; the reports come back in the order of `files`.
-fn process_all(files: &[PathBuf], lookups: &[Lookup], options: &RunOptions) -> Vec<FileReport> {
-    let progress = progress_bar(files.len());
-    let reports = files
+fn process_all(
+    files: &[PathBuf],
+    lookups: &[Lookup],
+    options: &RunOptions,
+    progress: &Progress,
+) -> Vec<FileReport> {
+    files
         .par_iter()
         .zip(lookups.par_iter())
         .map(|(file, lookup)| {
             let report = process_file(file, lookup, options);
-            if let Some(bar) = &progress {
-                bar.inc(1);
-            }
+            progress.inc();
             report
         })
-        .collect();
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
-    reports
+        .collect()
 }
 
-/// A progress bar on stderr, only when it is a terminal and there are many files.
-fn progress_bar(files: usize) -> Option<indicatif::ProgressBar> {
-    if files < PROGRESS_MIN_FILES || !std::io::stderr().is_terminal() {
-        return None;
+/// One progress bar over every file of the run (not one per chunk), on stderr, only when it is
+/// a terminal, there are many files and `--quiet` is not given.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new(files: usize, terminal: bool) -> Progress {
+        if files < PROGRESS_MIN_FILES || !terminal {
+            return Progress { bar: None };
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(files as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        Progress::with_bar(bar)
     }
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(files as u64),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    Some(bar)
+
+    fn with_bar(bar: indicatif::ProgressBar) -> Progress {
+        let style = indicatif::ProgressStyle::with_template("{wide_bar} {pos}/{len} files")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        Progress {
+            bar: Some(bar.with_style(style)),
+        }
+    }
+
+    fn inc(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    /// Runs `print` with the bar hidden, so printed lines do not mix with it.
+    fn suspend<R>(&self, print: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(bar) => bar.suspend(print),
+            None => print(),
+        }
+    }
+
+    fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Reads, fixes and renders one file.
@@ -513,17 +614,20 @@ fn process_file(file: &Path, lookup: &Lookup, options: &RunOptions) -> FileRepor
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return FileReport::failed(name, 0, "not valid UTF-8".to_owned());
     };
-    let outcome = fix_text(file, text, config, options);
-    finish(file, name, &bytes, text, outcome, options)
+    let (outcome, apply_unsafe) = fix_text(file, text, config, options);
+    let mut report = finish(file, name, &bytes, text, outcome, options);
+    report.apply_unsafe = apply_unsafe;
+    report
 }
 
-/// Runs the engine on one file's text with the file's settings.
+/// Runs the engine on one file's text with the file's settings; also says whether unsafe fixes
+/// were applied.
 fn fix_text(
     file: &Path,
     text: &str,
     config: Option<&Config>,
     options: &RunOptions,
-) -> engine::Outcome {
+) -> (engine::Outcome, bool) {
     let named = if is_stdin(file) {
         options.stdin_name.as_deref()
     } else {
@@ -538,7 +642,7 @@ fn fix_text(
             .unwrap_or_else(|| folder_of(path))
     });
     let no_options = TransformOptions::new();
-    engine::run(&Job {
+    let outcome = engine::run(&Job {
         text,
         transforms: &settings.transforms,
         path: named,
@@ -546,7 +650,8 @@ fn fix_text(
         options: config.map_or(&no_options, Config::options),
         apply_unsafe: settings.apply_unsafe,
         knowledge: config.and_then(Config::knowledge),
-    })
+    });
+    (outcome, settings.apply_unsafe)
 }
 
 /// Turns the engine's outcome into a report: diff, write or nothing, per mode.
@@ -558,20 +663,18 @@ fn finish(
     outcome: engine::Outcome,
     options: &RunOptions,
 ) -> FileReport {
-    let mut report = FileReport {
-        status: status_of(&outcome),
-        path: name,
-        findings: outcome.findings,
-        errors: outcome.errors,
-        diff: None,
-        output: None,
-    };
+    let mut report = FileReport::new(name, status_of(&outcome));
+    report.findings = outcome.findings;
+    report.errors = outcome.errors;
     let Some(fixed) = outcome.fixed else {
         if options.mode == Mode::Write && is_stdin(file) {
             report.output = Some(text.to_owned());
         }
         return report;
     };
+    if options.combined_edits {
+        report.fix_edits = Some(emit::combined_edits(text, &fixed));
+    }
     match options.mode {
         Mode::Diff => {
             report.diff = Some(emit::unified_diff(
@@ -641,8 +744,14 @@ fn setup_errors(
 /// Prints reports chunk by chunk, in path order, keeping only counts between chunks.
 struct Output {
     mode: Mode,
+    quiet: bool,
+    exit_zero: bool,
     summary: Summary,
     json: Option<emit::JsonStream>,
+    /// `--statistics`: counts per transform, printed instead of the findings.
+    statistics: Option<emit::Statistics>,
+    /// `--show-fixes`: the fixes applied to each written file, printed before the summary.
+    applied: Option<emit::AppliedFixes>,
     /// Fixed texts for `--write -` (standard input), printed after the summary goes to stderr.
     stdin_outputs: String,
     any_error: bool,
@@ -651,12 +760,16 @@ struct Output {
 }
 
 impl Output {
-    fn new(mode: Mode, format: OutputFormat) -> Output {
+    fn new(args: &RunArgs, mode: Mode, format: OutputFormat) -> Output {
         let json = (format == OutputFormat::Json).then(emit::JsonStream::default);
         Output {
             mode,
+            quiet: args.quiet,
+            exit_zero: args.exit_zero,
             summary: Summary::default(),
             json,
+            statistics: args.statistics.then(emit::Statistics::default),
+            applied: args.show_fixes.then(emit::AppliedFixes::default),
             stdin_outputs: String::new(),
             any_error: false,
             any_finding: false,
@@ -677,6 +790,13 @@ impl Output {
         self.any_error |= reports.iter().any(|report| !report.errors.is_empty());
         self.any_finding |= reports.iter().any(|report| !report.findings.is_empty());
         self.any_change |= reports.iter().any(FileReport::changes);
+        if let Some(applied) = &mut self.applied {
+            applied.add(reports.iter().filter(|report| report.changes()));
+        }
+        if let Some(statistics) = &mut self.statistics {
+            statistics.add(reports);
+            return;
+        }
         if let Some(json) = &mut self.json {
             print_stdout(&json.entries(reports));
             return;
@@ -697,22 +817,43 @@ impl Output {
         print_stdout(&stdout);
     }
 
-    /// Prints the summary and returns the exit code.
+    /// Prints what comes after the files (statistics, applied fixes, the summary) and returns
+    /// the exit code.
     fn finish(self, other_errors: bool) -> i32 {
         let summary = &self.summary;
-        match (self.json, self.mode) {
-            (Some(json), _) => print_stdout(&json.finish(summary)),
-            (None, Mode::Report) => print_stdout(&format!("{}\n", summary.findings_line())),
-            (None, Mode::Check) => print_stdout(&format!("{}\n", summary.check_line())),
-            (None, Mode::Diff) => print_stderr(&format!("{}\n", summary.check_line())),
-            (None, Mode::Write) if self.stdin_outputs.is_empty() => {
-                print_stdout(&format!("{}\n", summary.write_line()));
+        // The summary and notes go to stderr when stdout carries a diff or a fixed text.
+        let to_stderr = self.mode == Mode::Diff || !self.stdin_outputs.is_empty();
+        let print_note = |text: &str| {
+            if to_stderr {
+                print_stderr(text);
+            } else {
+                print_stdout(text);
             }
-            (None, Mode::Write) => {
-                print_stderr(&format!("{}\n", summary.write_line()));
-                print_stdout(&self.stdin_outputs);
-            }
+        };
+        if let (Some(applied), None) = (&self.applied, &self.json) {
+            print_note(&applied.text());
         }
+        let line = match self.mode {
+            Mode::Report => summary.findings_line(),
+            Mode::Check | Mode::Diff => summary.check_line(),
+            Mode::Write => summary.write_line(),
+        };
+        match (&self.statistics, &self.json) {
+            (Some(statistics), Some(_)) => print_stdout(&statistics.json()),
+            (Some(statistics), None) => {
+                print_stdout(&statistics.text());
+                if !self.quiet {
+                    print_stdout(&format!("{line}\n"));
+                }
+            }
+            (None, Some(_)) => {}
+            (None, None) if self.quiet => {}
+            (None, None) => print_note(&format!("{line}\n")),
+        }
+        if let (None, Some(json)) = (&self.statistics, self.json) {
+            print_stdout(&json.finish(summary));
+        }
+        print_stdout(&self.stdin_outputs);
         if other_errors || self.any_error {
             return EXIT_ERROR;
         }
@@ -721,7 +862,7 @@ impl Output {
             Mode::Diff | Mode::Check => self.any_change,
             Mode::Write => false,
         };
-        if found {
+        if found && !self.exit_zero {
             EXIT_FOUND
         } else {
             EXIT_OK
