@@ -1,10 +1,15 @@
 //! The command line: `dfmigrate [--diff | --check | --write] [OPTIONS] PATH...` and the
 //! subcommands `transforms`, `explain ID` and `parse FILE`.
 //!
-//! Exit codes: 0 nothing to report (or everything written), 1 findings (no mode flag) or
-//! changes found (`--diff`, `--check`), 2 any error. Every file is processed even when some
-//! fail; errors go to stderr as `PATH:LINE: error: message` (`PATH: error: message` without a
-//! line).
+//! Exit codes: 0 nothing to report (or everything written), 1 findings (no mode flag,
+//! `--statistics`) or changes found (`--diff`, `--check`), 2 any error. `--exit-zero` turns 1
+//! into 0; errors still exit 2. Every file is processed even when some fail; errors go to
+//! stderr as `PATH:LINE: error: message` (`PATH: error: message` without a line).
+//!
+//! Output: findings, `Would fix:` lines, diffs or the JSON document per chunk of files, in path
+//! order; then `--statistics`, `--show-fixes`' listing and the summary line (which counts the
+//! unsafe fixes left hidden), all but the findings and diffs left out by `--quiet`. The summary
+//! goes to stderr when stdout carries a diff or the fixed text of stdin.
 
 use crate::config::{self, CommandLine, Config, Discovery, Lookup};
 use crate::emit::{self, FileReport, Paint, Status, Summary};
@@ -416,26 +421,9 @@ fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
             && options.stdin_name.as_deref().is_some_and(|name| {
                 walk::Exclude::excluded_explicit(&exclusions, &walk::absolute(name), false)
             });
-        if excluded {
-            // As ruff: an excluded stdin is passed through unchanged by --write, else ignored.
-            if mode == Mode::Write {
-                match read_input(Path::new("-")) {
-                    Ok(text) => output.stdin_outputs.push_str(&text),
-                    Err(message) => {
-                        eprintln!(
-                            "{}: error: {message}",
-                            input_name(Path::new("-"), options.stdin_name.as_deref())
-                        );
-                        return EXIT_ERROR;
-                    }
-                }
-            }
-            Inputs::default()
-        } else {
-            Inputs {
-                files: vec![PathBuf::from("-")],
-                errors: Vec::new(),
-            }
+        match stdin_inputs(excluded, &options, &mut output) {
+            Ok(inputs) => inputs,
+            Err(code) => return code,
         }
     } else {
         let (files, errors) = walk::collect_with(&paths, threads, &exclusions, args.force_exclude);
@@ -460,6 +448,29 @@ fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
     }
     progress.finish();
     output.finish(!inputs.errors.is_empty() || !config_errors.is_empty())
+}
+
+/// Standard input as the one file to process, or nothing when `--force-exclude` excludes its
+/// `--stdin-filename`: as ruff, `--write` then passes the input through unchanged.
+fn stdin_inputs(excluded: bool, options: &RunOptions, output: &mut Output) -> Result<Inputs, i32> {
+    if !excluded {
+        return Ok(Inputs {
+            files: vec![PathBuf::from("-")],
+            errors: Vec::new(),
+        });
+    }
+    if options.mode == Mode::Write {
+        let stdin = Path::new("-");
+        match read_input(stdin) {
+            Ok(text) => output.stdin_outputs.push_str(&text),
+            Err(message) => {
+                let name = input_name(stdin, options.stdin_name.as_deref());
+                eprintln!("{name}: error: {message}");
+                return Err(EXIT_ERROR);
+            }
+        }
+    }
+    Ok(Inputs::default())
 }
 
 /// Files processed together; each chunk's reports are printed and dropped before the next, so
@@ -562,7 +573,12 @@ impl Progress {
             Some(files as u64),
             indicatif::ProgressDrawTarget::stderr(),
         );
-        Progress::with_bar(bar)
+        let progress = Progress::with_bar(bar);
+        // Drawn at once (0/TOTAL), not only after the first file.
+        if let Some(bar) = &progress.bar {
+            bar.tick();
+        }
+        progress
     }
 
     fn with_bar(bar: indicatif::ProgressBar) -> Progress {
@@ -889,4 +905,37 @@ fn print_stdout(text: &str) {
 fn print_stderr(text: &str) {
     let mut stderr = std::io::stderr().lock();
     let _ = stderr.write_all(text.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_progress_bar_spans_every_chunk() {
+        let files: Vec<PathBuf> = (0..CHUNK + 100)
+            .map(|index| PathBuf::from(format!("/nonexistent/{index}/Dockerfile")))
+            .collect();
+        let lookups = vec![Ok(None); files.len()];
+        let options = RunOptions {
+            mode: Mode::Check,
+            command_line: CommandLine::default(),
+            paint: Paint::default(),
+            stdin_name: None,
+            combined_edits: false,
+        };
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(files.len() as u64),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        let progress = Progress::with_bar(bar.clone());
+        for (files, lookups) in files.chunks(CHUNK).zip(lookups.chunks(CHUNK)) {
+            let reports = process_all(files, lookups, &options, &progress);
+            assert_eq!(reports.len(), files.len());
+            assert_eq!(bar.length(), Some((CHUNK + 100) as u64));
+        }
+        assert_eq!(bar.position(), (CHUNK + 100) as u64);
+        assert!(Progress::new(CHUNK, false).bar.is_none());
+        assert!(Progress::new(PROGRESS_MIN_FILES - 1, true).bar.is_none());
+    }
 }

@@ -858,6 +858,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn applicability_stated_by_the_message_is_not_repeated() {
+        assert!(ends_stating("x (unsafe: a (b); c)", "unsafe"));
+        assert!(ends_stating("x (unsafe)", "unsafe"));
+        assert!(!ends_stating("x (unsafe: a) y", "unsafe"));
+        assert!(!ends_stating("x (unsafe: a)", "safe"));
+        assert!(!ends_stating("x (unsafely: a)", "unsafe"));
+        assert!(!ends_stating("x (see (unsafe: a))", "unsafe"));
+        assert!(!ends_stating("x)", "unsafe"));
+    }
+
+    #[test]
+    fn combined_edits_apply_together() {
+        let old = "a\nb\nc\nd\ne\n";
+        let new = "a\nB\nc\nd\nx\ne\nf";
+        let edits = combined_edits(old, new);
+        let mut out = String::new();
+        let mut cursor = 0;
+        for edit in &edits {
+            out.push_str(&old[cursor..edit.start]);
+            out.push_str(&edit.content);
+            cursor = edit.end;
+        }
+        out.push_str(&old[cursor..]);
+        assert_eq!(out, new);
+        assert!(
+            edits.windows(2).all(|pair| pair[0].end < pair[1].start),
+            "{edits:?}"
+        );
+        assert_eq!(combined_edits(old, old), []);
+    }
+
+    #[test]
     fn diff_keeps_crlf_and_marks_missing_newline() {
         let diff = unified_diff(
             "d/Dockerfile",

@@ -445,6 +445,92 @@ mod tests {
     }
 
     #[test]
+    fn default_exclusions_leave_out_source_documents_and_templates_only() {
+        for name in [
+            "dockerfile.go",
+            "Dockerfile.5.md",
+            "dockerfile-llb.md",
+            "Dockerfile.template",
+            "Dockerfile.TMPL",
+            "Dockerfile.j2",
+            "Dockerfile.in",
+            "Dockerfile.orig",
+            "dockerfile.vim",
+        ] {
+            assert!(excluded_by_default(name, false), "{name}");
+        }
+        for name in [
+            "Dockerfile",
+            "Dockerfile.prod",
+            "Dockerfile.dev",
+            "Dockerfile.ltsc2019",
+            "Dockerfile.python",
+            "api.Dockerfile",
+            "Containerfile",
+            ".md",
+        ] {
+            assert!(!excluded_by_default(name, false), "{name}");
+        }
+        // Folders are excluded by name only: `next.js/` is walked.
+        assert!(excluded_by_default("node_modules", true));
+        assert!(!excluded_by_default("next.js", true));
+    }
+
+    /// Excludes any path containing `skip`, and counts the questions.
+    struct Skip(std::sync::atomic::AtomicUsize);
+
+    impl Exclude for Skip {
+        fn excluded(&self, path: &Path, _is_dir: bool) -> bool {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            path.file_name()
+                .is_some_and(|name| name.to_string_lossy().contains("skip"))
+        }
+    }
+
+    #[test]
+    fn excluded_folders_are_not_entered_and_named_paths_are_kept() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        for file in [
+            "a/Dockerfile",
+            "skip/Dockerfile",
+            "skip/deep/Dockerfile",
+            "b/Dockerfile.skip",
+            "b/notes.txt",
+        ] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&path, "FROM a\n").expect("write");
+        }
+        let exclude = Skip(0.into());
+        let (files, errors) = collect_with(&[root.to_owned()], 2, &exclude, false);
+        assert_eq!(files, [root.join("a/Dockerfile")]);
+        assert!(errors.is_empty(), "{errors:?}");
+        // Asked about a, b, skip and the two Dockerfile names; never about notes.txt or what
+        // is inside skip/.
+        assert_eq!(exclude.0.load(std::sync::atomic::Ordering::Relaxed), 5);
+        let named = [root.join("skip"), root.join("b/Dockerfile.skip")];
+        let (files, _) = collect_with(&named, 1, &exclude, false);
+        assert_eq!(
+            files,
+            [
+                root.join("b/Dockerfile.skip"),
+                root.join("skip/Dockerfile"),
+                root.join("skip/deep/Dockerfile")
+            ]
+        );
+        let (files, _) = collect_with(&named, 1, &exclude, true);
+        assert!(files.is_empty(), "{files:?}");
+    }
+
+    #[test]
+    fn absolute_paths_are_normalized() {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        assert_eq!(absolute(Path::new("./a/../b/./c")), cwd.join("b/c"));
+        assert_eq!(absolute(Path::new("/x/./y/../z")), PathBuf::from("/x/z"));
+    }
+
+    #[test]
     fn display_paths_use_slashes_without_dot_prefix() {
         assert_eq!(
             display_path(Path::new("./a/b/Dockerfile")),
