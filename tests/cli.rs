@@ -959,7 +959,7 @@ fn one_progress_bar_counts_every_file() {
     };
     let drawn = on_terminal("");
     let totals: Vec<&str> = drawn
-        .split(|c: char| c == '\r' || c == '\n' || c == '\x1b')
+        .split(['\r', '\n', '\x1b'])
         .filter_map(|part| part.strip_suffix(" files"))
         .filter_map(|part| part.rsplit_once('/'))
         .map(|(_, total)| total)
