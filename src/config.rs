@@ -6,6 +6,8 @@
 //! select = ["exec-form", "copy-over-add"]   # default: every transform enabled by default
 //! ignore = ["apt-hygiene"]
 //! unsafe = false                            # apply unsafe fixes (same as --unsafe)
+//! exclude = ["generated/"]                  # replaces the default exclusions of folder walks
+//! extend-exclude = ["*.gen.Dockerfile"]     # adds to them (or to `exclude`)
 //!
 //! [transforms.copy-over-add]                # options for one transform (Context.options)
 //! some-option = true
@@ -15,9 +17,6 @@
 //!                                           # without `/` matches file names at any depth
 //! ignore = ["exec-form"]
 //! build-context = "legacy"                  # relative to this file's folder
-//!
-//! exclude = ["generated/"]                  # replaces the default exclusions of folder walks
-//! extend-exclude = ["*.gen.Dockerfile"]     # adds to them (or to `exclude`)
 //! ```
 //!
 //! Exclusions ([`WalkExclusions`]) are gitignore-style patterns relative to the file's folder
