@@ -1,10 +1,15 @@
 //! The command line: `dfmigrate [--diff | --check | --write] [OPTIONS] PATH...` and the
 //! subcommands `transforms`, `explain ID` and `parse FILE`.
 //!
-//! Exit codes: 0 nothing to report (or everything written), 1 findings (no mode flag) or
-//! changes found (`--diff`, `--check`), 2 any error. Every file is processed even when some
-//! fail; errors go to stderr as `PATH:LINE: error: message` (`PATH: error: message` without a
-//! line).
+//! Exit codes: 0 nothing to report (or everything written), 1 findings (no mode flag,
+//! `--statistics`) or changes found (`--diff`, `--check`), 2 any error. `--exit-zero` turns 1
+//! into 0; errors still exit 2. Every file is processed even when some fail; errors go to
+//! stderr as `PATH:LINE: error: message` (`PATH: error: message` without a line).
+//!
+//! Output: findings, `Would fix:` lines, diffs or the JSON document per chunk of files, in path
+//! order; then `--statistics`, `--show-fixes`' listing and the summary line (which counts the
+//! unsafe fixes left hidden), all but the findings and diffs left out by `--quiet`. The summary
+//! goes to stderr when stdout carries a diff or the fixed text of stdin.
 
 use crate::config::{self, CommandLine, Config, Discovery, Lookup};
 use crate::emit::{self, FileReport, Paint, Status, Summary};
@@ -120,6 +125,31 @@ struct RunArgs {
     /// The name of the file read from stdin (`-`), for messages and configuration lookup.
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<PathBuf>,
+    /// Leave out of folder walks the files and folders matching these gitignore-style patterns
+    /// (comma-separated, relative to the current folder), instead of the configured `exclude`
+    /// or the defaults; `--exclude=` excludes nothing.
+    #[arg(long, value_delimiter = ',', value_name = "PATTERNS")]
+    exclude: Option<Vec<String>>,
+    /// Leave these out too (comma-separated gitignore-style patterns, relative to the current
+    /// folder; `!PATTERN` re-includes).
+    #[arg(long, value_delimiter = ',', value_name = "PATTERNS")]
+    extend_exclude: Vec<String>,
+    /// Apply the exclusions to paths named on the command line (and `--stdin-filename`) too.
+    #[arg(long)]
+    force_exclude: bool,
+    /// Exit 0 even when findings or changes remain; errors still exit 2.
+    #[arg(long)]
+    exit_zero: bool,
+    /// Print only findings, diffs or `Would fix:` lines (and errors): no summary, no progress bar.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Count the findings of each transform, with how many have safe and unsafe fixes, instead of
+    /// listing them.
+    #[arg(long, conflicts_with_all = ["diff", "check", "write"])]
+    statistics: bool,
+    /// With --write: list the fixes applied to each file.
+    #[arg(long, requires = "write")]
+    show_fixes: bool,
     /// Files and folders to process (`-` for stdin); default: the current folder.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
@@ -309,6 +339,8 @@ struct RunOptions {
     command_line: CommandLine,
     paint: Paint,
     stdin_name: Option<PathBuf>,
+    /// Whether reports carry the combined edits of their fixes (JSON output).
+    combined_edits: bool,
 }
 
 fn run(args: RunArgs) -> i32 {
@@ -359,6 +391,21 @@ fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
             return EXIT_ERROR;
         }
     };
+    let cli_exclusions =
+        match config::CliExclusions::new(args.exclude.as_deref(), &args.extend_exclude) {
+            Ok(exclusions) => exclusions,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return EXIT_ERROR;
+            }
+        };
+    let exclusions = if args.isolated {
+        config::WalkExclusions::isolated(cli_exclusions)
+    } else if args.config.is_some() {
+        config::WalkExclusions::fixed(fixed_config.clone(), cli_exclusions)
+    } else {
+        config::WalkExclusions::discover(cli_exclusions)
+    };
     let options = RunOptions {
         mode,
         command_line: args.selection.clone(),
@@ -366,29 +413,64 @@ fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
             enabled: use_color(args.color, std::io::stdout().is_terminal()),
         },
         stdin_name: args.stdin_filename.clone(),
+        combined_edits: format == OutputFormat::Json,
     };
+    let mut output = Output::new(&args, mode, format);
     let inputs = if reading_stdin {
-        Inputs {
-            files: vec![PathBuf::from("-")],
-            errors: Vec::new(),
+        let excluded = args.force_exclude
+            && options.stdin_name.as_deref().is_some_and(|name| {
+                walk::Exclude::excluded_explicit(&exclusions, &walk::absolute(name), false)
+            });
+        match stdin_inputs(excluded, &options, &mut output) {
+            Ok(inputs) => inputs,
+            Err(code) => return code,
         }
     } else {
-        collect_inputs(&paths, threads)
+        let (files, errors) = walk::collect_with(&paths, threads, &exclusions, args.force_exclude);
+        Inputs { files, errors }
     };
     let lookups = resolve_configs(
         &inputs.files,
         &args,
         fixed_config,
+        exclusions.into_discovery().unwrap_or_default(),
         options.stdin_name.as_deref(),
     );
     let config_errors = distinct_config_errors(&lookups);
     print_stderr(&setup_errors(&config_errors, &inputs.errors));
-    let mut output = Output::new(mode, format);
+    let progress = Progress::new(
+        inputs.files.len(),
+        !args.quiet && std::io::stderr().is_terminal(),
+    );
     for (files, lookups) in inputs.files.chunks(CHUNK).zip(lookups.chunks(CHUNK)) {
-        let reports = process_all(files, lookups, &options);
-        output.chunk(&reports, &options);
+        let reports = process_all(files, lookups, &options, &progress);
+        progress.suspend(|| output.chunk(&reports, &options));
     }
+    progress.finish();
     output.finish(!inputs.errors.is_empty() || !config_errors.is_empty())
+}
+
+/// Standard input as the one file to process, or nothing when `--force-exclude` excludes its
+/// `--stdin-filename`: as ruff, `--write` then passes the input through unchanged.
+fn stdin_inputs(excluded: bool, options: &RunOptions, output: &mut Output) -> Result<Inputs, i32> {
+    if !excluded {
+        return Ok(Inputs {
+            files: vec![PathBuf::from("-")],
+            errors: Vec::new(),
+        });
+    }
+    if options.mode == Mode::Write {
+        let stdin = Path::new("-");
+        match read_input(stdin) {
+            Ok(text) => output.stdin_outputs.push_str(&text),
+            Err(message) => {
+                let name = input_name(stdin, options.stdin_name.as_deref());
+                eprintln!("{name}: error: {message}");
+                return Err(EXIT_ERROR);
+            }
+        }
+    }
+    Ok(Inputs::default())
 }
 
 /// Files processed together; each chunk's reports are printed and dropped before the next, so
@@ -404,21 +486,19 @@ fn load_fixed_config(args: &RunArgs) -> Result<Option<Arc<Config>>, config::Conf
 }
 
 /// Files to process and the problems met finding them.
+#[derive(Default)]
 struct Inputs {
     files: Vec<PathBuf>,
     errors: Vec<walk::WalkError>,
 }
 
-fn collect_inputs(paths: &[PathBuf], threads: usize) -> Inputs {
-    let (files, errors) = walk::collect(paths, threads);
-    Inputs { files, errors }
-}
-
-/// The configuration of each file, looked up once per folder.
+/// The configuration of each file, looked up once per folder (`discovery` already holds the
+/// folders the walk looked up).
 fn resolve_configs(
     files: &[PathBuf],
     args: &RunArgs,
     fixed: Option<Arc<Config>>,
+    mut discovery: Discovery,
     stdin_name: Option<&Path>,
 ) -> Vec<Lookup> {
     if args.isolated {
@@ -427,7 +507,6 @@ fn resolve_configs(
     if let Some(config) = fixed {
         return vec![Ok(Some(config)); files.len()];
     }
-    let mut discovery = Discovery::default();
     files
         .iter()
         .map(|file| {
@@ -436,7 +515,7 @@ fn resolve_configs(
             } else {
                 file.as_path()
             };
-            discovery.for_folder(&config::absolute(&folder_of(named)))
+            discovery.for_folder(&walk::absolute(&folder_of(named)))
         })
         .collect()
 }
@@ -462,35 +541,73 @@ fn distinct_config_errors(lookups: &[Lookup]) -> Vec<Arc<config::ConfigError>> {
 }
 
 /// Processes every file in parallel; the reports come back in the order of `files`.
-fn process_all(files: &[PathBuf], lookups: &[Lookup], options: &RunOptions) -> Vec<FileReport> {
-    let progress = progress_bar(files.len());
-    let reports = files
+fn process_all(
+    files: &[PathBuf],
+    lookups: &[Lookup],
+    options: &RunOptions,
+    progress: &Progress,
+) -> Vec<FileReport> {
+    files
         .par_iter()
         .zip(lookups.par_iter())
         .map(|(file, lookup)| {
             let report = process_file(file, lookup, options);
-            if let Some(bar) = &progress {
-                bar.inc(1);
-            }
+            progress.inc();
             report
         })
-        .collect();
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
-    reports
+        .collect()
 }
 
-/// A progress bar on stderr, only when it is a terminal and there are many files.
-fn progress_bar(files: usize) -> Option<indicatif::ProgressBar> {
-    if files < PROGRESS_MIN_FILES || !std::io::stderr().is_terminal() {
-        return None;
+/// One progress bar over every file of the run (not one per chunk), on stderr, only when it is
+/// a terminal, there are many files and `--quiet` is not given.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new(files: usize, terminal: bool) -> Progress {
+        if files < PROGRESS_MIN_FILES || !terminal {
+            return Progress { bar: None };
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(files as u64),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        let progress = Progress::with_bar(bar);
+        // Drawn at once (0/TOTAL), not only after the first file.
+        if let Some(bar) = &progress.bar {
+            bar.tick();
+        }
+        progress
     }
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(files as u64),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    Some(bar)
+
+    fn with_bar(bar: indicatif::ProgressBar) -> Progress {
+        let style = indicatif::ProgressStyle::with_template("{wide_bar} {pos}/{len} files")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        Progress {
+            bar: Some(bar.with_style(style)),
+        }
+    }
+
+    fn inc(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    /// Runs `print` with the bar hidden, so printed lines do not mix with it.
+    fn suspend<R>(&self, print: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(bar) => bar.suspend(print),
+            None => print(),
+        }
+    }
+
+    fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Reads, fixes and renders one file.
@@ -513,17 +630,20 @@ fn process_file(file: &Path, lookup: &Lookup, options: &RunOptions) -> FileRepor
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return FileReport::failed(name, 0, "not valid UTF-8".to_owned());
     };
-    let outcome = fix_text(file, text, config, options);
-    finish(file, name, &bytes, text, outcome, options)
+    let (outcome, apply_unsafe) = fix_text(file, text, config, options);
+    let mut report = finish(file, name, &bytes, text, outcome, options);
+    report.apply_unsafe = apply_unsafe;
+    report
 }
 
-/// Runs the engine on one file's text with the file's settings.
+/// Runs the engine on one file's text with the file's settings; also says whether unsafe fixes
+/// were applied.
 fn fix_text(
     file: &Path,
     text: &str,
     config: Option<&Config>,
     options: &RunOptions,
-) -> engine::Outcome {
+) -> (engine::Outcome, bool) {
     let named = if is_stdin(file) {
         options.stdin_name.as_deref()
     } else {
@@ -538,7 +658,7 @@ fn fix_text(
             .unwrap_or_else(|| folder_of(path))
     });
     let no_options = TransformOptions::new();
-    engine::run(&Job {
+    let outcome = engine::run(&Job {
         text,
         transforms: &settings.transforms,
         path: named,
@@ -546,7 +666,8 @@ fn fix_text(
         options: config.map_or(&no_options, Config::options),
         apply_unsafe: settings.apply_unsafe,
         knowledge: config.and_then(Config::knowledge),
-    })
+    });
+    (outcome, settings.apply_unsafe)
 }
 
 /// Turns the engine's outcome into a report: diff, write or nothing, per mode.
@@ -558,20 +679,18 @@ fn finish(
     outcome: engine::Outcome,
     options: &RunOptions,
 ) -> FileReport {
-    let mut report = FileReport {
-        status: status_of(&outcome),
-        path: name,
-        findings: outcome.findings,
-        errors: outcome.errors,
-        diff: None,
-        output: None,
-    };
+    let mut report = FileReport::new(name, status_of(&outcome));
+    report.findings = outcome.findings;
+    report.errors = outcome.errors;
     let Some(fixed) = outcome.fixed else {
         if options.mode == Mode::Write && is_stdin(file) {
             report.output = Some(text.to_owned());
         }
         return report;
     };
+    if options.combined_edits {
+        report.fix_edits = Some(emit::combined_edits(text, &fixed));
+    }
     match options.mode {
         Mode::Diff => {
             report.diff = Some(emit::unified_diff(
@@ -641,8 +760,14 @@ fn setup_errors(
 /// Prints reports chunk by chunk, in path order, keeping only counts between chunks.
 struct Output {
     mode: Mode,
+    quiet: bool,
+    exit_zero: bool,
     summary: Summary,
     json: Option<emit::JsonStream>,
+    /// `--statistics`: counts per transform, printed instead of the findings.
+    statistics: Option<emit::Statistics>,
+    /// `--show-fixes`: the fixes applied to each written file, printed before the summary.
+    applied: Option<emit::AppliedFixes>,
     /// Fixed texts for `--write -` (standard input), printed after the summary goes to stderr.
     stdin_outputs: String,
     any_error: bool,
@@ -651,12 +776,16 @@ struct Output {
 }
 
 impl Output {
-    fn new(mode: Mode, format: OutputFormat) -> Output {
+    fn new(args: &RunArgs, mode: Mode, format: OutputFormat) -> Output {
         let json = (format == OutputFormat::Json).then(emit::JsonStream::default);
         Output {
             mode,
+            quiet: args.quiet,
+            exit_zero: args.exit_zero,
             summary: Summary::default(),
             json,
+            statistics: args.statistics.then(emit::Statistics::default),
+            applied: args.show_fixes.then(emit::AppliedFixes::default),
             stdin_outputs: String::new(),
             any_error: false,
             any_finding: false,
@@ -677,6 +806,13 @@ impl Output {
         self.any_error |= reports.iter().any(|report| !report.errors.is_empty());
         self.any_finding |= reports.iter().any(|report| !report.findings.is_empty());
         self.any_change |= reports.iter().any(FileReport::changes);
+        if let Some(applied) = &mut self.applied {
+            applied.add(reports.iter().filter(|report| report.changes()));
+        }
+        if let Some(statistics) = &mut self.statistics {
+            statistics.add(reports);
+            return;
+        }
         if let Some(json) = &mut self.json {
             print_stdout(&json.entries(reports));
             return;
@@ -697,22 +833,43 @@ impl Output {
         print_stdout(&stdout);
     }
 
-    /// Prints the summary and returns the exit code.
+    /// Prints what comes after the files (statistics, applied fixes, the summary) and returns
+    /// the exit code.
     fn finish(self, other_errors: bool) -> i32 {
         let summary = &self.summary;
-        match (self.json, self.mode) {
-            (Some(json), _) => print_stdout(&json.finish(summary)),
-            (None, Mode::Report) => print_stdout(&format!("{}\n", summary.findings_line())),
-            (None, Mode::Check) => print_stdout(&format!("{}\n", summary.check_line())),
-            (None, Mode::Diff) => print_stderr(&format!("{}\n", summary.check_line())),
-            (None, Mode::Write) if self.stdin_outputs.is_empty() => {
-                print_stdout(&format!("{}\n", summary.write_line()));
+        // The summary and notes go to stderr when stdout carries a diff or a fixed text.
+        let to_stderr = self.mode == Mode::Diff || !self.stdin_outputs.is_empty();
+        let print_note = |text: &str| {
+            if to_stderr {
+                print_stderr(text);
+            } else {
+                print_stdout(text);
             }
-            (None, Mode::Write) => {
-                print_stderr(&format!("{}\n", summary.write_line()));
-                print_stdout(&self.stdin_outputs);
-            }
+        };
+        if let (Some(applied), None) = (&self.applied, &self.json) {
+            print_note(&applied.text());
         }
+        let line = match self.mode {
+            Mode::Report => summary.findings_line(),
+            Mode::Check | Mode::Diff => summary.check_line(),
+            Mode::Write => summary.write_line(),
+        };
+        match (&self.statistics, &self.json) {
+            (Some(statistics), Some(_)) => print_stdout(&statistics.json()),
+            (Some(statistics), None) => {
+                print_stdout(&statistics.text());
+                if !self.quiet {
+                    print_stdout(&format!("{line}\n"));
+                }
+            }
+            (None, Some(_)) => {}
+            (None, None) if self.quiet => {}
+            (None, None) => print_note(&format!("{line}\n")),
+        }
+        if let (None, Some(json)) = (&self.statistics, self.json) {
+            print_stdout(&json.finish(summary));
+        }
+        print_stdout(&self.stdin_outputs);
         if other_errors || self.any_error {
             return EXIT_ERROR;
         }
@@ -721,7 +878,7 @@ impl Output {
             Mode::Diff | Mode::Check => self.any_change,
             Mode::Write => false,
         };
-        if found {
+        if found && !self.exit_zero {
             EXIT_FOUND
         } else {
             EXIT_OK
@@ -748,4 +905,37 @@ fn print_stdout(text: &str) {
 fn print_stderr(text: &str) {
     let mut stderr = std::io::stderr().lock();
     let _ = stderr.write_all(text.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_progress_bar_spans_every_chunk() {
+        let files: Vec<PathBuf> = (0..CHUNK + 100)
+            .map(|index| PathBuf::from(format!("/nonexistent/{index}/Dockerfile")))
+            .collect();
+        let lookups = vec![Ok(None); files.len()];
+        let options = RunOptions {
+            mode: Mode::Check,
+            command_line: CommandLine::default(),
+            paint: Paint::default(),
+            stdin_name: None,
+            combined_edits: false,
+        };
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(files.len() as u64),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        let progress = Progress::with_bar(bar.clone());
+        for (files, lookups) in files.chunks(CHUNK).zip(lookups.chunks(CHUNK)) {
+            let reports = process_all(files, lookups, &options, &progress);
+            assert_eq!(reports.len(), files.len());
+            assert_eq!(bar.length(), Some((CHUNK + 100) as u64));
+        }
+        assert_eq!(bar.position(), (CHUNK + 100) as u64);
+        assert!(Progress::new(CHUNK, false).bar.is_none());
+        assert!(Progress::new(PROGRESS_MIN_FILES - 1, true).bar.is_none());
+    }
 }

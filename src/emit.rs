@@ -5,14 +5,18 @@
 //! - `--diff`: a unified diff `git apply` and `patch -p1` accept, line endings kept byte for byte;
 //! - `--check`: `Would fix: PATH`;
 //! - `--write`: atomic replacement ([`write_atomically`]);
-//! - `--format json`: one document `{"files": [...], "summary": {...}}` ([`JsonStream`]).
+//! - `--format json`: one document `{"files": [...], "summary": {...}}` ([`JsonStream`]);
+//! - `--statistics`: counts per transform ([`Statistics`]); `--show-fixes`: the fixes applied
+//!   per file ([`AppliedFixes`]).
 
 use crate::engine::{FileError, ReportedFinding};
-use crate::transforms::Edit;
+use crate::transforms::{Applicability, Edit};
 use serde::Serialize;
 use similar::{Algorithm, DiffOp, DiffTag};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
+use std::fs::{File, Metadata};
+use std::io::{Seek as _, Write as _};
 use std::path::{Path, PathBuf};
 
 /// Lines of unchanged context around each hunk, as `diff -u`.
@@ -180,11 +184,51 @@ fn hunk_range(start: usize, len: usize) -> String {
     }
 }
 
+/// The edits that turn `old` into `new`, at line granularity: byte ranges of `old`, sorted,
+/// neither overlapping nor touching, so they apply together (in any order from the end, or
+/// front to back keeping track of the shift). Computed from the same line diff as
+/// [`unified_diff`].
+pub fn combined_edits(old: &str, new: &str) -> Vec<Edit> {
+    let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
+    let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
+    let mut offsets = Vec::with_capacity(old_lines.len() + 1);
+    let mut offset = 0;
+    offsets.push(0);
+    for line in &old_lines {
+        offset += line.len();
+        offsets.push(offset);
+    }
+    let mut edits: Vec<Edit> = Vec::new();
+    for op in diff_ops(&old_lines, &new_lines) {
+        if op.tag() == DiffTag::Equal {
+            continue;
+        }
+        let (start, end) = (offsets[op.old_range().start], offsets[op.old_range().end]);
+        let content = new_lines[op.new_range()].concat();
+        match edits.last_mut() {
+            Some(last) if last.end == start => {
+                last.end = end;
+                last.content.push_str(&content);
+            }
+            _ => edits.push(Edit {
+                start,
+                end,
+                content,
+            }),
+        }
+    }
+    edits
+}
+
 /// Why a file was not written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error("file is read-only; not written")]
     ReadOnly,
+    /// The file's own permissions do not let this user write it, even if its folder would let
+    /// the user replace it.
+    #[error("file is not writable by this user ({detail}); not written")]
+    NotWritable { detail: String },
     #[error("file changed on disk while it was being processed; not written")]
     ChangedMeanwhile,
     #[error("cannot write: {0}")]
@@ -192,17 +236,32 @@ pub enum WriteError {
 }
 
 /// Replaces the file at `path` with `text` atomically: a temporary file in the same folder,
-/// given the original's permissions, renamed over it.
+/// given the original's permissions and owner, renamed over it.
 ///
 /// A symbolic link is written through: its target is replaced and the link stays a link. A
-/// read-only file is refused. `original` is what was read; when the file no longer holds it,
-/// nothing is written.
+/// read-only file is refused, and so is a file this user may not write itself: the folder's
+/// permissions alone (a world-writable folder) would let the rename replace a file owned by
+/// someone else. When the owner cannot be given to the temporary file (a file of another user
+/// that this user may write through its group or other permissions), the file is rewritten in
+/// place instead, which keeps its owner and permissions but is not atomic. `original` is what
+/// was read; when the file no longer holds it, nothing is written.
 pub fn write_atomically(path: &Path, original: &[u8], text: &str) -> Result<(), WriteError> {
     let target = resolve_symlink(path)?;
     let metadata = std::fs::metadata(&target)?;
     if metadata.permissions().readonly() {
         return Err(WriteError::ReadOnly);
     }
+    // Opening for writing without truncating changes nothing, and asks the system whether this
+    // user may write the file itself (root may; others per owner, group and mode).
+    let in_place = match std::fs::OpenOptions::new().write(true).open(&target) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(WriteError::NotWritable {
+                detail: ownership(&metadata),
+            });
+        }
+        Err(error) => return Err(error.into()),
+    };
     if std::fs::read(&target)? != original {
         return Err(WriteError::ChangedMeanwhile);
     }
@@ -213,6 +272,10 @@ pub fn write_atomically(path: &Path, original: &[u8], text: &str) -> Result<(), 
     let mut temporary = tempfile::Builder::new()
         .prefix(".dfmigrate-")
         .tempfile_in(folder)?;
+    if !give_owner(temporary.as_file(), &metadata) {
+        drop(temporary);
+        return write_in_place(in_place, text);
+    }
     temporary.write_all(text.as_bytes())?;
     temporary.as_file().sync_all()?;
     std::fs::set_permissions(temporary.path(), metadata.permissions())?;
@@ -220,6 +283,49 @@ pub fn write_atomically(path: &Path, original: &[u8], text: &str) -> Result<(), 
         .persist(&target)
         .map_err(|error| WriteError::Io(error.error))?;
     Ok(())
+}
+
+/// Truncates and rewrites an open file.
+fn write_in_place(mut file: File, text: &str) -> Result<(), WriteError> {
+    file.set_len(0)?;
+    file.rewind()?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    Ok(())
+}
+
+/// Gives `file` the owner and group in `metadata`; false when that is not allowed.
+#[cfg(unix)]
+fn give_owner(file: &File, metadata: &Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(current) = file.metadata() else {
+        return false;
+    };
+    if (current.uid(), current.gid()) == (metadata.uid(), metadata.gid()) {
+        return true;
+    }
+    std::os::unix::fs::fchown(file, Some(metadata.uid()), Some(metadata.gid())).is_ok()
+}
+
+#[cfg(not(unix))]
+fn give_owner(_file: &File, _metadata: &Metadata) -> bool {
+    true
+}
+
+/// `owner uid 0, mode 0644` for messages.
+#[cfg(unix)]
+fn ownership(metadata: &Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!(
+        "owner uid {}, mode {:04o}",
+        metadata.uid(),
+        metadata.mode() & 0o7777
+    )
+}
+
+#[cfg(not(unix))]
+fn ownership(_metadata: &Metadata) -> String {
+    "permission denied".to_owned()
 }
 
 /// The final target of a symbolic link, or the path itself.
@@ -259,19 +365,52 @@ pub struct FileReport {
     pub diff: Option<String>,
     /// The fixed text for stdout (stdin with `--write`).
     pub output: Option<String>,
+    /// Whether this file's settings apply unsafe fixes.
+    pub apply_unsafe: bool,
+    /// The combined edits of the fixes applied (JSON output only): original → fixed.
+    pub fix_edits: Option<Vec<Edit>>,
 }
 
 impl FileReport {
-    /// A file that could not be processed at all.
-    pub fn failed(path: String, line: usize, message: String) -> FileReport {
+    /// A report with no findings, errors or output yet.
+    pub fn new(path: String, status: Status) -> FileReport {
         FileReport {
             path,
-            status: Status::Error,
+            status,
             findings: Vec::new(),
-            errors: vec![FileError { line, message }],
+            errors: Vec::new(),
             diff: None,
             output: None,
+            apply_unsafe: false,
+            fix_edits: None,
         }
+    }
+
+    /// A file that could not be processed at all.
+    pub fn failed(path: String, line: usize, message: String) -> FileReport {
+        let mut report = FileReport::new(path, Status::Error);
+        report.errors.push(FileError { line, message });
+        report
+    }
+
+    /// Whether a finding's fix is applied under this file's settings.
+    fn applies(&self, finding: &ReportedFinding) -> bool {
+        match finding.finding.applicability() {
+            Applicability::Safe => true,
+            Applicability::Unsafe => self.apply_unsafe,
+            Applicability::DisplayOnly => false,
+        }
+    }
+
+    /// Unsafe fixes that were not applied because unsafe fixes are not enabled.
+    pub fn hidden_fixes(&self) -> usize {
+        if self.apply_unsafe {
+            return 0;
+        }
+        self.findings
+            .iter()
+            .filter(|finding| finding.finding.applicability() == Applicability::Unsafe)
+            .count()
     }
 
     /// True when fixes change (or changed) the file.
@@ -288,16 +427,52 @@ pub fn error_line(path: &str, error: &FileError) -> String {
     }
 }
 
-/// `path:line:column: [id] message (applicability)`.
+/// `path:line:column: [id] message (applicability)`. A message that already ends with its
+/// applicability and the reason for it (`… (unsafe: the application may write …)`) is not
+/// given a second `(unsafe)`.
 pub fn finding_line(path: &str, finding: &ReportedFinding, paint: Paint) -> String {
+    let message = &finding.finding.message;
+    let applicability = finding.finding.applicability().as_str();
+    let suffix = if ends_stating(message, applicability) {
+        String::new()
+    } else {
+        format!(" ({applicability})")
+    };
     format!(
-        "{path}:{}:{}: {} {} ({})",
+        "{path}:{}:{}: {} {message}{suffix}",
         finding.line,
         finding.column,
         paint.red(&format!("[{}]", finding.finding.transform)),
-        finding.finding.message,
-        finding.finding.applicability().as_str()
     )
+}
+
+/// True when `message` ends with a parenthesised `(LABEL)` or `(LABEL: reason)`.
+fn ends_stating(message: &str, label: &str) -> bool {
+    let Some(body) = message.strip_suffix(')') else {
+        return false;
+    };
+    // The `(` that the final `)` closes.
+    let mut depth = 0usize;
+    let mut open = None;
+    for (index, character) in body.char_indices().rev() {
+        match character {
+            ')' => depth += 1,
+            '(' if depth == 0 => {
+                open = Some(index);
+                break;
+            }
+            '(' => depth -= 1,
+            _ => {}
+        }
+    }
+    let Some(open) = open else {
+        return false;
+    };
+    let group = &body[open + 1..];
+    group == label
+        || group
+            .strip_prefix(label)
+            .is_some_and(|rest| rest.starts_with(':'))
 }
 
 /// Totals over every file.
@@ -310,6 +485,8 @@ pub struct Summary {
     pub errors: usize,
     pub skipped: usize,
     pub findings: usize,
+    /// Unsafe fixes not applied because `--unsafe` (or `unsafe = true`) was not given.
+    pub hidden_fixes: usize,
 }
 
 impl Summary {
@@ -326,6 +503,7 @@ impl Summary {
         summary.files += reports.len();
         for report in reports {
             summary.findings += report.findings.len();
+            summary.hidden_fixes += report.hidden_fixes();
             match report.status {
                 Status::Unchanged => summary.unchanged += 1,
                 Status::Changed => summary.changed += 1,
@@ -339,32 +517,44 @@ impl Summary {
     /// The summary line of the findings listing.
     pub fn findings_line(&self) -> String {
         format!(
-            "Found {} in {}; {} would be changed by fixes{}.",
+            "Found {} in {}; {} would be changed by fixes{}{}.",
             plural(self.findings, "finding"),
             plural(self.files, "file"),
             plural(self.changed, "file"),
-            self.error_suffix()
+            self.error_suffix(),
+            self.hidden_suffix()
         )
     }
 
     /// The summary line of `--check` and `--diff`.
     pub fn check_line(&self) -> String {
         format!(
-            "{} would be changed, {} unchanged{}.",
+            "{} would be changed, {} unchanged{}{}.",
             plural(self.changed, "file"),
             self.unchanged,
-            self.error_suffix()
+            self.error_suffix(),
+            self.hidden_suffix()
         )
     }
 
     /// The summary line of `--write`.
     pub fn write_line(&self) -> String {
         format!(
-            "Fixed {}, {} unchanged{}.",
+            "Fixed {}, {} unchanged{}{}.",
             plural(self.written + self.changed, "file"),
             self.unchanged,
-            self.error_suffix()
+            self.error_suffix(),
+            self.hidden_suffix()
         )
+    }
+
+    /// ` (N hidden fixes can be enabled with the `--unsafe` option)`, as ruff says it.
+    fn hidden_suffix(&self) -> String {
+        match self.hidden_fixes {
+            0 => String::new(),
+            1 => " (1 hidden fix can be enabled with the `--unsafe` option)".to_owned(),
+            count => format!(" ({count} hidden fixes can be enabled with the `--unsafe` option)"),
+        }
     }
 
     fn error_suffix(&self) -> String {
@@ -383,9 +573,156 @@ impl Summary {
 }
 
 fn plural(count: usize, noun: &str) -> String {
-    match count {
-        1 => format!("1 {noun}"),
-        _ => format!("{count} {noun}s"),
+    match (count, noun.ends_with('x')) {
+        (1, _) => format!("1 {noun}"),
+        (_, true) => format!("{count} {noun}es"),
+        (_, false) => format!("{count} {noun}s"),
+    }
+}
+
+/// `--statistics`: findings per transform, and how many of them have a safe, an unsafe or no
+/// fix.
+#[derive(Debug, Default)]
+pub struct Statistics {
+    by_transform: BTreeMap<&'static str, Counts>,
+}
+
+/// The findings of one transform.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub count: usize,
+    pub safe: usize,
+    #[serde(rename = "unsafe")]
+    pub unsafe_fixes: usize,
+    pub display_only: usize,
+}
+
+/// One row of `--statistics --format json`.
+#[derive(Serialize)]
+struct StatisticsRow<'s> {
+    transform: &'s str,
+    #[serde(flatten)]
+    counts: Counts,
+}
+
+impl Statistics {
+    /// Counts the findings of these reports.
+    pub fn add(&mut self, reports: &[FileReport]) {
+        for finding in reports.iter().flat_map(|report| &report.findings) {
+            let counts = self
+                .by_transform
+                .entry(finding.finding.transform)
+                .or_default();
+            counts.count += 1;
+            match finding.finding.applicability() {
+                Applicability::Safe => counts.safe += 1,
+                Applicability::Unsafe => counts.unsafe_fixes += 1,
+                Applicability::DisplayOnly => counts.display_only += 1,
+            }
+        }
+    }
+
+    /// Most findings first, then by id.
+    fn rows(&self) -> Vec<(&'static str, Counts)> {
+        let mut rows: Vec<(&'static str, Counts)> = self
+            .by_transform
+            .iter()
+            .map(|(id, counts)| (*id, *counts))
+            .collect();
+        rows.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
+        rows
+    }
+
+    /// One line per transform: `COUNT  ID  N safe, N unsafe, N display-only` (zero counts
+    /// left out), aligned.
+    pub fn text(&self) -> String {
+        let rows = self.rows();
+        let count_width = rows
+            .iter()
+            .map(|(_, counts)| counts.count.to_string().len())
+            .max()
+            .unwrap_or(1);
+        let id_width = rows.iter().map(|(id, _)| id.len()).max().unwrap_or(0);
+        let mut out = String::new();
+        for (id, counts) in rows {
+            let kinds: Vec<String> = [
+                (counts.safe, "safe"),
+                (counts.unsafe_fixes, "unsafe"),
+                (counts.display_only, "display-only"),
+            ]
+            .iter()
+            .filter(|(count, _)| *count > 0)
+            .map(|(count, kind)| format!("{count} {kind}"))
+            .collect();
+            let _ = writeln!(
+                out,
+                "{:>count_width$}  {id:<id_width$}  {}",
+                counts.count,
+                kinds.join(", ")
+            );
+        }
+        out
+    }
+
+    /// `[{"transform", "count", "safe", "unsafe", "display_only"}, ...]`, in the order of
+    /// [`Statistics::text`], ending in a newline.
+    pub fn json(&self) -> String {
+        let rows: Vec<StatisticsRow> = self
+            .rows()
+            .into_iter()
+            .map(|(transform, counts)| StatisticsRow { transform, counts })
+            .collect();
+        let mut json = serde_json::to_string_pretty(&rows).unwrap_or_default();
+        json.push('\n');
+        json
+    }
+}
+
+/// `--show-fixes`: the fixes applied to each written file, as ruff lists them.
+///
+/// A file's applied fixes are its findings (reported against the original text) whose fix
+/// qualifies under its settings (safe; unsafe with `--unsafe`), except for transforms whose fix
+/// the engine had to revert (`[ID] fix not applied: …`).
+#[derive(Debug, Default)]
+pub struct AppliedFixes {
+    count: usize,
+    listing: String,
+}
+
+impl AppliedFixes {
+    /// Adds the written files among `reports`.
+    pub fn add<'r>(&mut self, reports: impl IntoIterator<Item = &'r FileReport>) {
+        for report in reports {
+            let mut by_transform: BTreeMap<&str, usize> = BTreeMap::new();
+            for finding in report.findings.iter().filter(|f| report.applies(f)) {
+                let transform = finding.finding.transform;
+                let reverted = format!("[{transform}] fix not applied: ");
+                if report
+                    .errors
+                    .iter()
+                    .any(|error| error.message.starts_with(&reverted))
+                {
+                    continue;
+                }
+                *by_transform.entry(transform).or_default() += 1;
+            }
+            if by_transform.is_empty() {
+                continue;
+            }
+            let _ = writeln!(self.listing, "- {}:", report.path);
+            for (transform, count) in by_transform {
+                self.count += count;
+                let _ = writeln!(self.listing, "    {count} × {transform}");
+            }
+        }
+    }
+
+    /// `Applied N fixes:` and the listing, or nothing when no fix was applied.
+    pub fn text(&self) -> String {
+        if self.count == 0 {
+            return String::new();
+        }
+        format!("Applied {}:\n{}", plural(self.count, "fix"), self.listing)
     }
 }
 
@@ -396,6 +733,15 @@ pub struct JsonFile<'r> {
     pub status: Status,
     pub findings: Vec<JsonFinding<'r>>,
     pub errors: Vec<JsonError<'r>>,
+    /// What the run's fixes do to the whole file (`null` when nothing changes).
+    pub fix: Option<JsonFix<'r>>,
+}
+
+/// The combined result of the fixes applied to one file, as edits of the original text that
+/// never overlap: unlike the findings' own edits, which each apply alone, these apply together.
+#[derive(Serialize)]
+pub struct JsonFix<'r> {
+    pub edits: &'r [Edit],
 }
 
 /// One finding of the JSON document.
@@ -492,6 +838,7 @@ fn json_file(report: &FileReport) -> JsonFile<'_> {
                 message: &error.message,
             })
             .collect(),
+        fix: report.fix_edits.as_deref().map(|edits| JsonFix { edits }),
     }
 }
 
@@ -509,6 +856,38 @@ pub fn findings_text(reports: &[FileReport], paint: Paint) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn applicability_stated_by_the_message_is_not_repeated() {
+        assert!(ends_stating("x (unsafe: a (b); c)", "unsafe"));
+        assert!(ends_stating("x (unsafe)", "unsafe"));
+        assert!(!ends_stating("x (unsafe: a) y", "unsafe"));
+        assert!(!ends_stating("x (unsafe: a)", "safe"));
+        assert!(!ends_stating("x (unsafely: a)", "unsafe"));
+        assert!(!ends_stating("x (see (unsafe: a))", "unsafe"));
+        assert!(!ends_stating("x)", "unsafe"));
+    }
+
+    #[test]
+    fn combined_edits_apply_together() {
+        let old = "a\nb\nc\nd\ne\n";
+        let new = "a\nB\nc\nd\nx\ne\nf";
+        let edits = combined_edits(old, new);
+        let mut out = String::new();
+        let mut cursor = 0;
+        for edit in &edits {
+            out.push_str(&old[cursor..edit.start]);
+            out.push_str(&edit.content);
+            cursor = edit.end;
+        }
+        out.push_str(&old[cursor..]);
+        assert_eq!(out, new);
+        assert!(
+            edits.windows(2).all(|pair| pair[0].end < pair[1].start),
+            "{edits:?}"
+        );
+        assert_eq!(combined_edits(old, old), []);
+    }
 
     #[test]
     fn diff_keeps_crlf_and_marks_missing_newline() {

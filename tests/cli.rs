@@ -1,5 +1,8 @@
 //! The real binary, run as a user runs it: exit codes, diffs that `git apply` takes, atomic
-//! writes, byte-exact line endings, stdin, configuration, inline suppressions, subcommands.
+//! writes, byte-exact line endings, stdin, configuration, inline suppressions, subcommands,
+//! walk exclusions, summaries, statistics, the progress bar.
+
+mod common;
 
 use std::fs;
 use std::io::Write;
@@ -22,7 +25,16 @@ struct Run {
 }
 
 fn dfmigrate_with_input(dir: &Path, args: &[&str], input: Option<&[u8]>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dfmigrate"))
+    run_command(
+        Command::new(env!("CARGO_BIN_EXE_dfmigrate")),
+        dir,
+        args,
+        input,
+    )
+}
+
+fn run_command(mut command: Command, dir: &Path, args: &[&str], input: Option<&[u8]>) -> Run {
+    let mut child = command
         .args(args)
         .current_dir(dir)
         .env_remove("NO_COLOR")
@@ -714,4 +726,632 @@ fn diff_of_an_absolute_path_applies_from_the_root() {
         absolute.trim_start_matches('/')
     );
     assert!(run.stdout.starts_with(&header), "{}", run.stdout);
+}
+
+/// The `Would fix:` paths of a `--check` run.
+fn would_fix(run: &Run) -> Vec<&str> {
+    run.stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("Would fix: "))
+        .collect()
+}
+
+#[test]
+fn walks_leave_out_source_files_documents_and_templates() {
+    let dir = temp();
+    let root = dir.path();
+    let taken = [
+        "Containerfile",
+        "Dockerfile.dev",
+        "Dockerfile.ltsc2019",
+        "Dockerfile.prod",
+        "api.Dockerfile",
+        "examples/next.js/Dockerfile",
+        "win/Dockerfile.windows",
+    ];
+    let left_out = [
+        "frontend/dockerfile/dockerfile.go",
+        "man/Dockerfile.5.md",
+        "docs/dockerfile-llb.md",
+        "Dockerfile.template",
+        "Dockerfile.tmpl",
+        "Dockerfile.j2",
+        "Dockerfile.orig",
+        "Dockerfile.json",
+    ];
+    for name in taken.iter().chain(&left_out) {
+        write(root, name, FIXABLE);
+    }
+    let run = dfmigrate(root, &[SELECT, "--check", "."]);
+    assert_eq!(would_fix(&run), taken, "{}", run.stdout);
+    // A file named on the command line is always processed, as ruff does.
+    let explicit = dfmigrate(
+        root,
+        &[SELECT, "--check", "frontend/dockerfile/dockerfile.go"],
+    );
+    assert_eq!(
+        would_fix(&explicit),
+        ["frontend/dockerfile/dockerfile.go"],
+        "{}",
+        explicit.stderr
+    );
+    // --force-exclude applies the exclusions to it too.
+    let forced = dfmigrate(
+        root,
+        &[
+            SELECT,
+            "--check",
+            "--force-exclude",
+            "frontend/dockerfile/dockerfile.go",
+            "Dockerfile.prod",
+        ],
+    );
+    assert_eq!(would_fix(&forced), ["Dockerfile.prod"], "{}", forced.stdout);
+}
+
+#[test]
+fn configuration_exclude_replaces_and_extend_exclude_adds() {
+    let dir = temp();
+    let root = dir.path();
+    for name in [
+        "svc/Dockerfile",
+        "generated/Dockerfile",
+        "deep/generated/Dockerfile",
+        "only-here/Dockerfile",
+        "deep/only-here/Dockerfile",
+        "Dockerfile.template",
+        "docs/Dockerfile.md",
+        "team/app/Dockerfile",
+        "team/vendor/Dockerfile",
+        "team/node_modules/x/Dockerfile",
+        "team/Dockerfile.md",
+    ] {
+        write(root, name, FIXABLE);
+    }
+    // Relative to the configuration's folder: `generated/` anywhere, `/only-here` only at the
+    // top; `!` re-includes what the defaults leave out.
+    write(
+        root,
+        "dfmigrate.toml",
+        "extend-exclude = [\"generated/\", \"/only-here\", \"!Dockerfile.template\"]\n",
+    );
+    // A nearer configuration governs its folder: its `exclude` replaces the defaults.
+    write(root, "team/dfmigrate.toml", "exclude = [\"vendor\"]\n");
+    let run = dfmigrate(root, &[SELECT, "--check", "."]);
+    assert_eq!(
+        would_fix(&run),
+        [
+            "Dockerfile.template",
+            "deep/only-here/Dockerfile",
+            "svc/Dockerfile",
+            "team/Dockerfile.md",
+            "team/app/Dockerfile",
+            "team/node_modules/x/Dockerfile",
+        ],
+        "{}",
+        run.stderr
+    );
+    // Walking a subfolder finds the same configuration.
+    let sub = dfmigrate(&root.join("deep"), &[SELECT, "--check", "."]);
+    assert_eq!(would_fix(&sub), ["only-here/Dockerfile"], "{}", sub.stderr);
+    // --isolated: the defaults only.
+    let isolated = dfmigrate(root, &[SELECT, "--check", "--isolated", "."]);
+    assert_eq!(
+        would_fix(&isolated),
+        [
+            "deep/generated/Dockerfile",
+            "deep/only-here/Dockerfile",
+            "generated/Dockerfile",
+            "only-here/Dockerfile",
+            "svc/Dockerfile",
+            "team/app/Dockerfile",
+            "team/vendor/Dockerfile",
+        ]
+    );
+    // --config: that file's exclusions everywhere.
+    let fixed = dfmigrate(
+        root,
+        &[SELECT, "--check", "--config", "team/dfmigrate.toml", "deep"],
+    );
+    assert_eq!(
+        would_fix(&fixed),
+        ["deep/generated/Dockerfile", "deep/only-here/Dockerfile"]
+    );
+
+    write(
+        root,
+        "team/dfmigrate.toml",
+        "select = [\"exec-form\"]\nexclude = [\"ok\",\n  \"bad{\"]\n",
+    );
+    let invalid = dfmigrate(root, &[SELECT, "--check", "team"]);
+    assert_eq!(invalid.code, 2);
+    assert!(
+        invalid
+            .stderr
+            .starts_with("team/dfmigrate.toml:3: error: invalid pattern in exclude: `bad{`"),
+        "{}",
+        invalid.stderr
+    );
+}
+
+#[test]
+fn command_line_exclusions() {
+    let dir = temp();
+    let root = dir.path();
+    for name in [
+        "a/Dockerfile",
+        "b/Dockerfile",
+        "b/c/Dockerfile",
+        "node_modules/x/Dockerfile",
+        "Dockerfile.md",
+    ] {
+        write(root, name, FIXABLE);
+    }
+    write(root, "dfmigrate.toml", "extend-exclude = [\"a\"]\n");
+    let extended = dfmigrate(root, &[SELECT, "--check", "--extend-exclude", "c", "."]);
+    assert_eq!(would_fix(&extended), ["b/Dockerfile"]);
+    // --exclude replaces the configured `exclude` and the defaults, not `extend-exclude`.
+    let replaced = dfmigrate(root, &[SELECT, "--check", "--exclude", "b/c,*.md", "."]);
+    assert_eq!(
+        would_fix(&replaced),
+        ["b/Dockerfile", "node_modules/x/Dockerfile"]
+    );
+    let nothing = dfmigrate(root, &[SELECT, "--check", "--isolated", "--exclude=", "."]);
+    assert_eq!(would_fix(&nothing).len(), 5, "{}", nothing.stdout);
+    // A folder named on the command line is walked even when excluded, unless forced.
+    let named = dfmigrate(root, &[SELECT, "--check", "a"]);
+    assert_eq!(would_fix(&named), ["a/Dockerfile"]);
+    let forced = dfmigrate(root, &[SELECT, "--check", "--force-exclude", "a", "b"]);
+    assert_eq!(would_fix(&forced), ["b/Dockerfile", "b/c/Dockerfile"]);
+    let inside = dfmigrate(
+        root,
+        &[SELECT, "--check", "--force-exclude", "a/Dockerfile"],
+    );
+    assert_eq!(inside.code, 0, "{}", inside.stdout);
+    assert!(would_fix(&inside).is_empty());
+    let invalid = dfmigrate(root, &[SELECT, "--extend-exclude", "x{", "."]);
+    assert_eq!(invalid.code, 2);
+    assert!(
+        invalid
+            .stderr
+            .starts_with("error: invalid pattern in --extend-exclude: `x{`"),
+        "{}",
+        invalid.stderr
+    );
+}
+
+#[test]
+fn force_exclude_applies_to_the_stdin_filename() {
+    let dir = temp();
+    write(
+        dir.path(),
+        "dfmigrate.toml",
+        "extend-exclude = [\"legacy/\"]\n",
+    );
+    let input = Some(FIXABLE.as_bytes());
+    let args = |extra: &[&'static str]| {
+        let mut args = vec![SELECT, "--stdin-filename", "legacy/Dockerfile"];
+        args.extend_from_slice(extra);
+        args.push("-");
+        args
+    };
+    let excluded = dfmigrate_with_input(dir.path(), &args(&["--force-exclude", "--write"]), input);
+    assert_eq!((excluded.code, excluded.stdout.as_str()), (0, FIXABLE));
+    let report = dfmigrate_with_input(dir.path(), &args(&["--force-exclude"]), input);
+    assert_eq!(report.code, 0);
+    assert!(!report.stdout.contains("[exec-form]"), "{}", report.stdout);
+    let processed = dfmigrate_with_input(dir.path(), &args(&["--write"]), input);
+    assert_eq!((processed.code, processed.stdout.as_str()), (0, FIXED));
+}
+
+/// The progress bar, drawn on a pseudo-terminal by `script` (util-linux).
+#[test]
+fn one_progress_bar_counts_every_file() {
+    if Command::new("script").arg("--version").output().is_err() {
+        common::skipped(
+            "one_progress_bar_counts_every_file",
+            "no `script` command to give dfmigrate a terminal",
+        );
+        return;
+    }
+    let dir = temp();
+    // More than one chunk of 512 files.
+    for index in 0..700 {
+        write(dir.path(), &format!("s{index}/Dockerfile"), CLEAN);
+    }
+    let on_terminal = |args: &str| {
+        let command = format!(
+            "{} {SELECT} --check {args} . >/dev/null",
+            env!("CARGO_BIN_EXE_dfmigrate")
+        );
+        let output = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .current_dir(dir.path())
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run script");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let drawn = on_terminal("");
+    let totals: Vec<&str> = drawn
+        .split(['\r', '\n', '\x1b'])
+        .filter_map(|part| part.strip_suffix(" files"))
+        .filter_map(|part| part.rsplit_once('/'))
+        .map(|(_, total)| total)
+        .collect();
+    assert!(!totals.is_empty(), "no progress bar drawn: {drawn:?}");
+    assert!(totals.iter().all(|total| *total == "700"), "{totals:?}");
+    let quiet = on_terminal("--quiet");
+    assert!(!quiet.contains(" files"), "{quiet:?}");
+}
+
+/// Whether the tests run as root, from the owner of a file they create.
+#[cfg(unix)]
+fn running_as_root(dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let probe = write(dir, "uid-probe", "");
+    let uid = fs::metadata(&probe).expect("probe").uid();
+    fs::remove_file(probe).expect("remove probe");
+    uid == 0
+}
+
+/// dfmigrate run as the user `nobody` (65534), with these supplementary groups.
+#[cfg(unix)]
+fn as_nobody(dir: &Path, groups: &str, args: &[&str]) -> Run {
+    let mut command = Command::new("setpriv");
+    command.args(["--reuid=65534", "--regid=65534"]);
+    if groups.is_empty() {
+        command.arg("--clear-groups");
+    } else {
+        command.arg(format!("--groups={groups}"));
+    }
+    command.arg(env!("CARGO_BIN_EXE_dfmigrate"));
+    run_command(command, dir, args, None)
+}
+
+#[cfg(unix)]
+#[test]
+fn write_refuses_files_the_user_may_not_write_and_keeps_owners() {
+    use std::os::unix::fs::{chown, MetadataExt, PermissionsExt};
+    let dir = temp();
+    let root = dir.path();
+    let mode = |path: &Path| fs::metadata(path).expect("meta").mode() & 0o7777;
+    if !running_as_root(root) {
+        // The owner may not write a 0466 file (others may): the mode is not read-only, but the
+        // owner's own bits decide.
+        let file = write(root, "Dockerfile", FIXABLE);
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o466)).expect("chmod");
+        let run = dfmigrate(root, &[SELECT, "--write", "Dockerfile"]);
+        assert_eq!(run.code, 2, "{}", run.stdout);
+        assert!(
+            run.stderr
+                .starts_with("Dockerfile: error: file is not writable by this user"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(read(root, "Dockerfile"), FIXABLE.as_bytes());
+        common::skipped(
+            "write_refuses_files_the_user_may_not_write_and_keeps_owners",
+            "not root: files of other users cannot be created; only the 0466 case ran",
+        );
+        return;
+    }
+    // As root: a file of another user keeps its owner and mode.
+    let theirs = write(root, "theirs/Dockerfile", FIXABLE);
+    chown(&theirs, Some(65534), Some(65534)).expect("chown");
+    fs::set_permissions(&theirs, fs::Permissions::from_mode(0o640)).expect("chmod");
+    let run = dfmigrate(root, &[SELECT, "--write", "theirs"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(read(root, "theirs/Dockerfile"), FIXED.as_bytes());
+    let meta = fs::metadata(&theirs).expect("meta");
+    assert_eq!(
+        (meta.uid(), meta.gid(), mode(&theirs)),
+        (65534, 65534, 0o640)
+    );
+
+    assert!(
+        Command::new("setpriv").arg("--version").output().is_ok(),
+        "running as root, the rest of this test needs setpriv (util-linux) to run as nobody"
+    );
+    // A world-writable folder lets anyone rename over a file in it: `nobody` must still not
+    // replace root's 0644 file.
+    fs::set_permissions(root, fs::Permissions::from_mode(0o777)).expect("chmod");
+    let rooted = write(root, "Dockerfile", FIXABLE);
+    fs::set_permissions(&rooted, fs::Permissions::from_mode(0o644)).expect("chmod");
+    let refused = as_nobody(root, "", &[SELECT, "--write", "Dockerfile"]);
+    assert_eq!(refused.code, 2, "{}", refused.stdout);
+    assert_eq!(
+        refused.stderr,
+        "Dockerfile: error: file is not writable by this user (owner uid 0, mode 0644); not written\n"
+    );
+    assert_eq!(read(root, "Dockerfile"), FIXABLE.as_bytes());
+    let meta = fs::metadata(&rooted).expect("meta");
+    assert_eq!((meta.uid(), mode(&rooted)), (0, 0o644));
+
+    // A file `nobody` may write through its group is rewritten in place: its owner stays root.
+    let shared_dir = root.join("shared");
+    fs::create_dir(&shared_dir).expect("mkdir");
+    fs::set_permissions(&shared_dir, fs::Permissions::from_mode(0o777)).expect("chmod");
+    let shared = write(root, "shared/Dockerfile", FIXABLE);
+    chown(&shared, Some(0), Some(4242)).expect("chown");
+    fs::set_permissions(&shared, fs::Permissions::from_mode(0o664)).expect("chmod");
+    let written = as_nobody(root, "4242", &[SELECT, "--write", "shared"]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    assert_eq!(read(root, "shared/Dockerfile"), FIXED.as_bytes());
+    let meta = fs::metadata(&shared).expect("meta");
+    assert_eq!((meta.uid(), meta.gid(), mode(&shared)), (0, 4242, 0o664));
+    let leftovers = fs::read_dir(&shared_dir).expect("list").count();
+    assert_eq!(leftovers, 1, "temporary files left behind");
+}
+
+/// A file with a safe fix (exec-form) and an unsafe one (non-root-user, whose message states
+/// why it is unsafe).
+const MIXED: &str = "FROM node:20\nWORKDIR /app\nCOPY . .\nCMD node app.js\n";
+const MIXED_SELECT: &str = "--select=exec-form,non-root-user";
+
+#[test]
+fn summaries_count_hidden_unsafe_fixes_and_state_applicability_once() {
+    let dir = temp();
+    write(dir.path(), "Dockerfile", MIXED);
+    let hidden = "(1 hidden fix can be enabled with the `--unsafe` option).";
+    let report = dfmigrate(dir.path(), &[MIXED_SELECT, "."]);
+    assert_eq!(report.code, 1, "{}", report.stderr);
+    let lines: Vec<&str> = report.stdout.lines().collect();
+    let non_root = lines
+        .iter()
+        .find(|line| line.contains("[non-root-user]"))
+        .expect("non-root-user finding");
+    assert!(non_root.contains(" (unsafe: "), "{non_root}");
+    assert!(!non_root.ends_with(") (unsafe)"), "{non_root}");
+    assert_eq!(non_root.matches("unsafe").count(), 1, "{non_root}");
+    let exec_form = lines
+        .iter()
+        .find(|line| line.contains("[exec-form]"))
+        .expect("exec-form finding");
+    assert!(exec_form.ends_with("(safe)"), "{exec_form}");
+    assert_eq!(
+        lines.last().copied(),
+        Some(
+            format!("Found 2 findings in 1 file; 1 file would be changed by fixes {hidden}")
+                .as_str()
+        )
+    );
+    let check = dfmigrate(dir.path(), &[MIXED_SELECT, "--check", "."]);
+    assert!(
+        check
+            .stdout
+            .ends_with(&format!("1 file would be changed, 0 unchanged {hidden}\n")),
+        "{}",
+        check.stdout
+    );
+    let diff = dfmigrate(dir.path(), &[MIXED_SELECT, "--diff", "."]);
+    assert!(
+        diff.stderr.ends_with(&format!("{hidden}\n")),
+        "{}",
+        diff.stderr
+    );
+    let with_unsafe = dfmigrate(dir.path(), &[MIXED_SELECT, "--unsafe", "--check", "."]);
+    assert_eq!(
+        with_unsafe.stdout,
+        "Would fix: Dockerfile\n1 file would be changed, 0 unchanged.\n"
+    );
+    write(dir.path(), "dfmigrate.toml", "unsafe = true\n");
+    let configured = dfmigrate(dir.path(), &[MIXED_SELECT, "--check", "."]);
+    assert!(
+        !configured.stdout.contains("hidden"),
+        "{}",
+        configured.stdout
+    );
+    fs::remove_file(dir.path().join("dfmigrate.toml")).expect("rm");
+    let write_run = dfmigrate(dir.path(), &[MIXED_SELECT, "--write", "."]);
+    assert_eq!(
+        write_run.stdout,
+        format!("Fixed 1 file, 0 unchanged {hidden}\n")
+    );
+}
+
+#[test]
+fn exit_zero_and_quiet() {
+    let dir = temp();
+    write(dir.path(), "fix/Dockerfile", FIXABLE);
+    write(dir.path(), "broken/Dockerfile", "FROM a\nFOO bar\n");
+    let run = |args: &[&str]| dfmigrate(dir.path(), args);
+    for mode in [None, Some("--check"), Some("--diff")] {
+        let mut args = vec![SELECT, "fix"];
+        args.extend(mode);
+        assert_eq!(run(&args).code, 1, "{mode:?}");
+        args.push("--exit-zero");
+        assert_eq!(run(&args).code, 0, "{mode:?}");
+    }
+    // Errors still exit 2.
+    assert_eq!(run(&[SELECT, "--exit-zero", "."]).code, 2);
+
+    let quiet_report = run(&[SELECT, "-q", "fix"]);
+    assert_eq!(quiet_report.code, 1);
+    assert_eq!(
+        quiet_report.stdout.lines().count(),
+        2,
+        "{}",
+        quiet_report.stdout
+    );
+    assert!(
+        !quiet_report.stdout.contains("Found"),
+        "{}",
+        quiet_report.stdout
+    );
+    let quiet_check = run(&[SELECT, "--quiet", "--check", "fix"]);
+    assert_eq!(quiet_check.stdout, "Would fix: fix/Dockerfile\n");
+    let quiet_diff = run(&[SELECT, "--quiet", "--diff", "fix"]);
+    assert!(quiet_diff.stdout.starts_with("--- a/fix/Dockerfile\n"));
+    assert_eq!(quiet_diff.stderr, "");
+    let quiet_errors = run(&[SELECT, "--quiet", "--check", "broken"]);
+    assert_eq!(
+        (quiet_errors.stdout.as_str(), quiet_errors.stderr.as_str()),
+        ("", "broken/Dockerfile:2: error: unknown instruction: FOO\n")
+    );
+    let quiet_write = run(&[SELECT, "--quiet", "--write", "fix"]);
+    assert_eq!((quiet_write.code, quiet_write.stdout.as_str()), (0, ""));
+    assert_eq!(read(dir.path(), "fix/Dockerfile"), FIXED.as_bytes());
+}
+
+#[test]
+fn statistics_count_findings_per_transform() {
+    let dir = temp();
+    write(dir.path(), "a/Dockerfile", MIXED);
+    write(dir.path(), "b/Dockerfile", MIXED);
+    write(
+        dir.path(),
+        "c/Dockerfile",
+        "FROM node:20\nADD app.js /app/\n",
+    );
+    let select = "--select=exec-form,non-root-user,copy-over-add";
+    let run = dfmigrate(dir.path(), &[select, "--statistics", "."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "3  non-root-user  3 unsafe\n\
+         2  exec-form      2 safe\n\
+         1  copy-over-add  1 safe\n\
+         Found 6 findings in 3 files; 3 files would be changed by fixes \
+         (3 hidden fixes can be enabled with the `--unsafe` option).\n"
+    );
+    let quiet = dfmigrate(dir.path(), &[select, "--statistics", "-q", "."]);
+    assert_eq!(quiet.stdout.lines().count(), 3, "{}", quiet.stdout);
+    let json = dfmigrate(dir.path(), &[select, "--statistics", "--format=json", "."]);
+    let rows: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(
+        rows[0],
+        serde_json::json!({"transform": "non-root-user", "count": 3, "safe": 0, "unsafe": 3, "display_only": 0})
+    );
+    assert_eq!(rows.as_array().map(Vec::len), Some(3));
+    let with_mode = dfmigrate(dir.path(), &[select, "--statistics", "--check", "."]);
+    assert_eq!(with_mode.code, 2);
+}
+
+#[test]
+fn show_fixes_lists_what_write_applied() {
+    let dir = temp();
+    write(dir.path(), "app/Dockerfile", FIXABLE);
+    write(
+        dir.path(),
+        "ops/Dockerfile",
+        "FROM node:20\nCMD node app.js\n",
+    );
+    write(dir.path(), "clean/Dockerfile", CLEAN);
+    let run = dfmigrate(dir.path(), &[SELECT, "--write", "--show-fixes", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "Applied 3 fixes:\n\
+         - app/Dockerfile:\n    1 × copy-over-add\n    1 × exec-form\n\
+         - ops/Dockerfile:\n    1 × exec-form\n\
+         Fixed 2 files, 1 unchanged.\n"
+    );
+    // Standard input: the fixed text on stdout, the listing with the summary on stderr.
+    let piped = dfmigrate_with_input(
+        dir.path(),
+        &[SELECT, "--write", "--show-fixes", "-"],
+        Some(FIXABLE.as_bytes()),
+    );
+    assert_eq!(piped.stdout, FIXED);
+    assert_eq!(
+        piped.stderr,
+        "Applied 2 fixes:\n- -:\n    1 × copy-over-add\n    1 × exec-form\nFixed 1 file, 0 unchanged.\n"
+    );
+    let without_write = dfmigrate(dir.path(), &[SELECT, "--show-fixes", "."]);
+    assert_eq!(without_write.code, 2);
+}
+
+/// Applies non-overlapping edits (sorted by start) to `text`.
+fn apply_edits(text: &str, edits: &serde_json::Value) -> String {
+    let mut out = String::new();
+    let mut cursor = 0;
+    for edit in edits.as_array().expect("edits") {
+        let start = edit["start"].as_u64().expect("start") as usize;
+        let end = edit["end"].as_u64().expect("end") as usize;
+        assert!(start >= cursor, "edits overlap or are not sorted: {edits}");
+        out.push_str(&text[cursor..start]);
+        out.push_str(edit["content"].as_str().expect("content"));
+        cursor = end;
+    }
+    out.push_str(&text[cursor..]);
+    out
+}
+
+#[test]
+fn json_fix_edits_apply_together_and_give_what_write_writes() {
+    let dir = temp();
+    // apt-hygiene folds the update RUN into the install RUN and reorder-layers moves it before
+    // the COPY: the findings' own edits overlap.
+    let text = "FROM node:16\r\nWORKDIR /app\r\nCOPY . .\r\nRUN apt-get update\r\nRUN apt-get install imagemagick\r\nRUN npm install\r\nEXPOSE 3000\r\nCMD node app.js";
+    write(dir.path(), "Dockerfile", text);
+    write(dir.path(), "package.json", "{\"name\": \"app\"}\n");
+    let select = "--select=exec-form,apt-hygiene,reorder-layers,deps-first";
+    let run = dfmigrate(dir.path(), &[select, "--format=json", "--isolated", "."]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let document: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let file = &document["files"][0];
+    let findings = file["findings"].as_array().expect("findings");
+    let mut ranges: Vec<(u64, u64)> = findings
+        .iter()
+        .flat_map(|finding| finding["edits"].as_array().cloned().unwrap_or_default())
+        .map(|edit| {
+            (
+                edit["start"].as_u64().unwrap_or(0),
+                edit["end"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    ranges.sort_unstable();
+    assert!(
+        ranges.windows(2).any(|pair| pair[1].0 < pair[0].1),
+        "the findings' edits no longer overlap; pick another example: {ranges:?}"
+    );
+    let combined = apply_edits(text, &file["fix"]["edits"]);
+    let written = dfmigrate(dir.path(), &[select, "--write", "--isolated", "."]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    assert_eq!(combined.as_bytes(), read(dir.path(), "Dockerfile"));
+    let unchanged = dfmigrate(dir.path(), &[select, "--format=json", "--isolated", "."]);
+    let document: serde_json::Value = serde_json::from_str(&unchanged.stdout).expect("json");
+    assert_eq!(document["files"][0]["fix"], serde_json::Value::Null);
+}
+
+/// Run by `corpus_skips_show_in_a_plain_test_run` in a child process; does nothing otherwise.
+#[test]
+fn corpus_skip_probe() {
+    if std::env::var_os("DFMIGRATE_CORPUS_PROBE").is_some() {
+        assert!(common::corpus("corpus_skip_probe").is_none());
+    }
+}
+
+#[test]
+fn corpus_skips_show_in_a_plain_test_run() {
+    let this = std::env::current_exe().expect("test binary");
+    let probe = |require: bool| {
+        let mut command = Command::new(&this);
+        command
+            .args(["--exact", "corpus_skip_probe", "--test-threads=1"])
+            .env("DFMIGRATE_CORPUS_PROBE", "1")
+            .env("DFMIGRATE_CORPUS", "/nonexistent/corpus")
+            .env_remove("DFMIGRATE_REQUIRE_CORPUS");
+        if require {
+            command.env("DFMIGRATE_REQUIRE_CORPUS", "1");
+        }
+        command.output().expect("run the test binary")
+    };
+    let skipped = probe(false);
+    assert!(skipped.status.success());
+    let stderr = String::from_utf8_lossy(&skipped.stderr);
+    assert!(
+        stderr.contains(
+            "SKIPPED corpus_skip_probe: no corpus at /nonexistent/corpus (set DFMIGRATE_CORPUS)"
+        ),
+        "the skip is not shown without --nocapture: {stderr}"
+    );
+    let required = probe(true);
+    assert!(
+        !required.status.success(),
+        "a missing required corpus must fail"
+    );
 }
