@@ -943,7 +943,10 @@ fn force_exclude_applies_to_the_stdin_filename() {
     assert_eq!(report.code, 0);
     assert!(!report.stdout.contains("[exec-form]"), "{}", report.stdout);
     let processed = dfmigrate_with_input(dir.path(), &args(&["--write"]), input);
-    assert_eq!((processed.code, processed.stdout.as_str()), (0, STDIN_FIXED));
+    assert_eq!(
+        (processed.code, processed.stdout.as_str()),
+        (0, STDIN_FIXED)
+    );
 }
 
 /// The progress bar, drawn on a pseudo-terminal by `script` (util-linux).
@@ -1088,7 +1091,10 @@ fn write_refuses_files_the_user_may_not_write_and_keeps_owners() {
         .map(|entry| entry.expect("entry").file_name())
         .filter(|name| name != "Dockerfile" && name != "app.js")
         .collect();
-    assert!(leftovers.is_empty(), "temporary files left behind: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "temporary files left behind: {leftovers:?}"
+    );
 }
 
 /// A file with a safe fix (exec-form) and an unsafe one (non-root-user, whose message states

@@ -54,7 +54,10 @@ fn transforms_on_real_build_contexts() {
         return;
     };
     if !corpus.join("contexts/CONTEXTS.tsv").is_file() {
-        eprintln!("SKIPPED transforms_on_real_build_contexts: no contexts/ in the corpus");
+        common::skipped(
+            "transforms_on_real_build_contexts",
+            "no contexts/ in the corpus",
+        );
         return;
     }
     let all = transforms::all();
@@ -177,7 +180,10 @@ fn split_stages_coverage_on_single_stage_apps() {
         return;
     };
     let Ok(index) = std::fs::read_to_string(corpus.join("contexts/CONTEXTS.tsv")) else {
-        eprintln!("SKIPPED split_stages_coverage_on_single_stage_apps: no contexts/ in the corpus");
+        common::skipped(
+            "split_stages_coverage_on_single_stage_apps",
+            "no contexts/ in the corpus",
+        );
         return;
     };
     let split = transforms::by_id("split-stages").expect("registered");

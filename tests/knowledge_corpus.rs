@@ -35,7 +35,10 @@ fn profile_coverage_report() {
     };
     let index = corpus.join("contexts/CONTEXTS.tsv");
     if !index.is_file() {
-        eprintln!("SKIPPED profile_coverage_report: no {}", index.display());
+        common::skipped(
+            "profile_coverage_report",
+            &format!("no {}", index.display()),
+        );
         return;
     }
     let knowledge = KnowledgeBase::builtin();

@@ -6,6 +6,8 @@
 //! Builds use their own image storage in a temporary folder (`CONTAINERS_STORAGE_CONF`), so
 //! they neither see nor touch the machine's images.
 
+mod common;
+
 use dfmigrate::model::Dockerfile;
 use dfmigrate::syntax::parse;
 use std::collections::BTreeSet;
@@ -54,7 +56,7 @@ static SERIAL: Mutex<()> = Mutex::new(());
 /// here.
 fn storage(test: &str) -> Option<(&'static Storage, MutexGuard<'static, ()>)> {
     if let Some(reason) = missing_requirement() {
-        eprintln!("SKIPPED {test}: {reason}");
+        common::skipped(test, &reason);
         assert!(
             std::env::var_os("DFMIGRATE_REQUIRE_BUILDAH").is_none(),
             "DFMIGRATE_REQUIRE_BUILDAH is set but {reason}"
