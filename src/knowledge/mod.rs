@@ -21,8 +21,8 @@ pub use image::{
 };
 pub use native::{NativeNeed, NativePackages};
 pub use profile::{
-    Detect, EnvironmentCommand, Files, FlavourRule, Hook, Includes, PrivateEnvironment, Profile,
-    ReadFiles, RuntimeLayout, Shape,
+    any_pattern_matches, ContextPattern, Detect, EnvironmentCommand, Files, FlavourRule, Hook,
+    Includes, PrivateEnvironment, Profile, ReadFiles, RuntimeLayout, Shape,
 };
 pub use users::{AccountKind, BaseUsers};
 pub use writes::{RuntimeWrite, RuntimeWrites};
@@ -118,6 +118,7 @@ pub struct KnowledgeBase {
     images: Vec<ImageRule>,
     runtimes: Vec<RuntimeInfo>,
     build_packages: Vec<NameGlob>,
+    build_files: Vec<ContextPattern>,
     runtime_packages: std::collections::BTreeMap<String, NativePackages>,
     shell_programs: Vec<String>,
     shell_readers: std::collections::BTreeMap<String, usize>,
@@ -142,6 +143,9 @@ pub struct ImagePath {
 #[serde(deny_unknown_fields)]
 struct ImagesFile {
     build_packages: Vec<NameGlob>,
+    /// Build context files only builds read, for every ecosystem.
+    #[serde(default)]
+    build_files: Vec<ContextPattern>,
     images: Vec<ImageRule>,
     runtimes: Vec<RuntimeInfo>,
     /// Development package → the runtime library package it builds against.
@@ -371,6 +375,7 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
         images: images.images,
         runtimes: images.runtimes,
         build_packages: images.build_packages,
+        build_files: images.build_files,
         runtime_packages: images.runtime_packages,
         shell_programs: images.shell_programs,
         shell_readers: images.shell_readers,
