@@ -17,7 +17,8 @@ pub use command::{
     RenderedSplit, Role, Split,
 };
 pub use image::{
-    Distro, ImageInfo, ImageRule, Platform, Platforms, RuntimeHints, RuntimeImage, RuntimeInfo,
+    Distribution, Distro, ImageInfo, ImageRelease, ImageRule, Platform, Platforms, ReleaseInfo,
+    RuntimeHints, RuntimeImage, RuntimeInfo, TagRelease,
 };
 pub use native::{NativeNeed, NativePackages};
 pub use profile::{
@@ -120,6 +121,8 @@ pub struct KnowledgeBase {
     build_packages: Vec<NameGlob>,
     build_files: Vec<ContextPattern>,
     runtime_packages: std::collections::BTreeMap<String, NativePackages>,
+    releases: std::collections::BTreeMap<String, Distribution>,
+    tag_releases: Vec<TagRelease>,
     shell_programs: Vec<String>,
     shell_readers: std::collections::BTreeMap<String, usize>,
     image_workdirs: std::collections::BTreeMap<String, String>,
@@ -151,6 +154,11 @@ struct ImagesFile {
     /// Development package → the runtime library package it builds against.
     #[serde(default)]
     runtime_packages: std::collections::BTreeMap<String, NativePackages>,
+    /// Distribution releases by family, and tags known to be built on one.
+    #[serde(default)]
+    releases: std::collections::BTreeMap<String, Distribution>,
+    #[serde(default)]
+    tag_releases: Vec<TagRelease>,
     /// Programs every runtime image with a shell has.
     #[serde(default)]
     shell_programs: Vec<String>,
@@ -377,6 +385,8 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
         build_packages: images.build_packages,
         build_files: images.build_files,
         runtime_packages: images.runtime_packages,
+        releases: images.releases,
+        tag_releases: images.tag_releases,
         shell_programs: images.shell_programs,
         shell_readers: images.shell_readers,
         image_workdirs: images.image_workdirs,

@@ -242,7 +242,9 @@ impl Split<'_, '_> {
         if let Some(hook) = self.profile.runtime_hooks_present(self.context).first() {
             return Err(hook.clone());
         }
-        let packages = self.runtime_packages(&runtime, &hints)?;
+        let packages = self.runtime_packages(&runtime, &hints);
+        self.check_release_live(&runtime, packages.as_deref().map_err(String::as_str))?;
+        let packages = packages?;
         let install = install_command(&runtime, &packages)?;
         let has_userland = matches!(runtime.distro, Distro::Debian | Distro::Alpine);
         let copies = match self.layout.shape {
