@@ -335,11 +335,11 @@ impl super::KnowledgeBase {
                 });
             }
         }
-        if let Some(entry) = self
-            .tag_releases
-            .iter()
-            .find(|entry| entry.image.matches(&name) && entry.tag.regex().is_match(tag))
-        {
+        if let Some(entry) = self.tag_releases.iter().find(|entry| {
+            entry.family == default_family
+                && entry.image.matches(&name)
+                && entry.tag.regex().is_match(tag)
+        }) {
             if let Some(release) = self
                 .releases
                 .get(&entry.family)
@@ -360,5 +360,28 @@ impl super::KnowledgeBase {
     /// Where the archived releases of a distribution went (`archive.debian.org`).
     pub fn release_archive(&self, family: &str) -> Option<&str> {
         self.releases.get(family)?.archive.as_deref()
+    }
+}
+
+/// `[pins]`: tags that name one release of an image.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pins {
+    /// A whole-tag expression whose group `v` is the pinned version.
+    pub tag: TagPattern,
+}
+
+impl super::KnowledgeBase {
+    /// The version a tag pins the image to (`1.22.5` in `golang:1.22.5-alpine`), when it names
+    /// one release that is never updated.
+    pub fn pinned_version(&self, image: &ImageRef) -> Option<String> {
+        let tag = image.tag.as_deref()?;
+        let captures = self.pins.tag.regex().captures(tag)?;
+        Some(captures.name("v")?.as_str().to_owned())
+    }
+
+    /// Whether two references name the same image (name and tag; `latest` when none).
+    pub fn same_image(&self, a: &ImageRef, b: &ImageRef) -> bool {
+        image_name(a) == image_name(b) && tag_of(a) == tag_of(b)
     }
 }

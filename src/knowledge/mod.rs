@@ -17,8 +17,8 @@ pub use command::{
     RenderedSplit, Role, Split,
 };
 pub use image::{
-    Distribution, Distro, ImageInfo, ImageRelease, ImageRule, Platform, Platforms, ReleaseInfo,
-    RuntimeHints, RuntimeImage, RuntimeInfo, TagRelease,
+    Distribution, Distro, ImageInfo, ImageRelease, ImageRule, Pins, Platform, Platforms,
+    ReleaseInfo, RuntimeHints, RuntimeImage, RuntimeInfo, TagRelease,
 };
 pub use native::{NativeNeed, NativePackages};
 pub use profile::{
@@ -123,6 +123,7 @@ pub struct KnowledgeBase {
     runtime_packages: std::collections::BTreeMap<String, NativePackages>,
     releases: std::collections::BTreeMap<String, Distribution>,
     tag_releases: Vec<TagRelease>,
+    pins: Pins,
     shell_programs: Vec<String>,
     shell_readers: std::collections::BTreeMap<String, usize>,
     image_workdirs: std::collections::BTreeMap<String, String>,
@@ -159,6 +160,9 @@ struct ImagesFile {
     releases: std::collections::BTreeMap<String, Distribution>,
     #[serde(default)]
     tag_releases: Vec<TagRelease>,
+    /// Tags that pin one release of an image.
+    #[serde(default)]
+    pins: Pins,
     /// Programs every runtime image with a shell has.
     #[serde(default)]
     shell_programs: Vec<String>,
@@ -387,6 +391,7 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
         runtime_packages: images.runtime_packages,
         releases: images.releases,
         tag_releases: images.tag_releases,
+        pins: images.pins,
         shell_programs: images.shell_programs,
         shell_readers: images.shell_readers,
         image_workdirs: images.image_workdirs,

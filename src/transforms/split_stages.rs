@@ -16,6 +16,7 @@ mod context_files;
 mod environments;
 mod launch;
 mod packages;
+mod pins;
 mod static_site;
 
 use context_files::ContextCopy;
@@ -235,7 +236,11 @@ impl Split<'_, '_> {
             .knowledge
             .runtime_for(&self.stage.base, &hints)
             .ok_or_else(|| format!("no runtime image is known for {}", self.stage.base.raw))?;
-        if runtime.reference == self.stage.base.raw {
+        // The same image (a slim or Alpine builder, also pinned by digest): nothing to gain.
+        if self
+            .knowledge
+            .same_image(&ImageRef::parse(&runtime.reference), &self.stage.base)
+        {
             return Ok(None);
         }
         self.check_runtime_fit(&runtime)?;
@@ -295,7 +300,7 @@ impl Split<'_, '_> {
             runtime.reference,
             received.join(", "),
             if prune.is_some() { " (development dependencies pruned)" } else { "" },
-        );
+        ) + &self.pin_note(&runtime.reference);
         Ok(Some(Plan { message, edits }))
     }
 
@@ -1196,6 +1201,9 @@ impl Split<'_, '_> {
         let newline = style.newline;
         let mut text = String::new();
         text.push_str(newline);
+        if let Some(comment) = self.pin_comment(reference) {
+            text.push_str(&format!("{comment}{newline}"));
+        }
         // The runtime stage is for the platform the build stage names, as the image was.
         let platform = match self.instructions[0].flag("platform") {
             Some(Flag {
