@@ -104,6 +104,13 @@ impl Split<'_, '_> {
             if let Some(chown) = &copy.chown {
                 self.check_owner(chown, runtime)?;
             }
+            // A COPY source is a glob: such a name would match other files, or none.
+            if copy.path.contains(['*', '?', '[', '\\']) {
+                return Err(format!(
+                    "the build stage copied {} from the build context, and a COPY of a name holding glob characters is not written",
+                    copy.path
+                ));
+            }
         }
         Ok(copies)
     }
