@@ -95,6 +95,28 @@ impl Split<'_, '_> {
             copies.retain(|earlier| earlier.path != copy.path);
             copies.push(copy);
         }
+        // A COPY source is a glob: a name holding glob characters would match other files, or
+        // none. Its folder is copied instead (sources included: harmless), unless that is a
+        // system folder.
+        for copy in &mut copies {
+            while copy.path.contains(['*', '?', '[', '\\']) {
+                let parent = copy.path.rsplit_once('/').map_or("/", |(parent, _)| parent);
+                let parent = if parent.is_empty() { "/" } else { parent };
+                if SYSTEM_FOLDERS.contains(&parent) {
+                    return Err(format!(
+                        "the build stage copied {} from the build context, and a COPY of a name holding glob characters is not written",
+                        copy.path
+                    ));
+                }
+                copy.path = parent.to_owned();
+            }
+        }
+        let mut seen = Vec::new();
+        copies.retain(|copy| {
+            let first = !seen.contains(&copy.path);
+            seen.push(copy.path.clone());
+            first
+        });
         let all = copies.clone();
         copies.retain(|copy| {
             !all.iter()
@@ -103,13 +125,6 @@ impl Split<'_, '_> {
         for copy in &copies {
             if let Some(chown) = &copy.chown {
                 self.check_owner(chown, runtime)?;
-            }
-            // A COPY source is a glob: such a name would match other files, or none.
-            if copy.path.contains(['*', '?', '[', '\\']) {
-                return Err(format!(
-                    "the build stage copied {} from the build context, and a COPY of a name holding glob characters is not written",
-                    copy.path
-                ));
             }
         }
         Ok(copies)
