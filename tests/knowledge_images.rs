@@ -428,3 +428,38 @@ fn compiled_language_runtimes_get_certificates_and_time_zones() {
     }
     assert_eq!(packages("node:20"), Some(Vec::new()));
 }
+
+#[test]
+fn pinned_versions() {
+    let knowledge = KnowledgeBase::builtin();
+    let pinned = |image: &str| knowledge.pinned_version(&ImageRef::parse(image));
+    for (image, version) in [
+        ("golang:1.22.5", "1.22.5"),
+        ("golang:1.22.5-alpine3.20", "1.22.5"),
+        ("python:2.7.15-slim-stretch", "2.7.15"),
+        ("eclipse-temurin:21.0.3_9-jdk-jammy", "21.0.3_9"),
+        ("eclipse-temurin:8u402-b06-jdk", "8u402-b06"),
+        ("maven:3.9.9-eclipse-temurin-21", "3.9.9"),
+        ("debian:bookworm-20240701-slim", "20240701"),
+        ("alpine:3.20.1", "3.20.1"),
+    ] {
+        assert_eq!(pinned(image).as_deref(), Some(version), "{image}");
+    }
+    for image in [
+        "golang:1.22",
+        "python:3.12-slim",
+        "node:20-alpine3.20",
+        "debian:bookworm-slim",
+        "rust",
+        "gradle:jdk21",
+    ] {
+        assert_eq!(pinned(image), None, "{image}");
+    }
+    let same = |a: &str, b: &str| knowledge.same_image(&ImageRef::parse(a), &ImageRef::parse(b));
+    assert!(same(
+        "docker.io/library/python:3.12-alpine@sha256:abc",
+        "python:3.12-alpine"
+    ));
+    assert!(same("node", "node:latest"));
+    assert!(!same("python:3.12", "python:3.12-slim"));
+}

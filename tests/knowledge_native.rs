@@ -2,7 +2,8 @@
 //! manifests and lock files, and the Debian packages they need by release.
 
 use dfmigrate::context::BuildContext;
-use dfmigrate::knowledge::{KnowledgeBase, NativePackages, Profile};
+use dfmigrate::knowledge::{Distro, ImageRelease, KnowledgeBase, NativePackages, Profile};
+use dfmigrate::model::ImageRef;
 use std::fs;
 use std::path::Path;
 
@@ -417,25 +418,205 @@ fn packages_by_release() {
     };
     assert_eq!(openssl.dependency, "openssl-sys");
     assert!(matches!(openssl.needs, NativePackages::ByRelease(_)));
+    let on = |image: &str| release(image, Distro::Debian);
     assert_eq!(
-        openssl.packages(Some("bullseye")),
+        openssl.packages(Some(&on("debian:bullseye-slim"))),
         Ok(vec!["libssl1.1".into()])
     );
     assert_eq!(
-        openssl.packages(Some("bookworm")),
+        openssl.packages(Some(&on("python:3.12-slim-bookworm"))),
         Ok(vec!["libssl3".into()])
     );
     assert_eq!(
-        openssl.packages(Some("trixie")),
+        openssl.packages(Some(&on("debian:13-slim"))),
         Ok(vec!["libssl3t64".into()])
     );
-    let unknown = openssl.packages(None).expect_err("release needed");
+    let unknown = openssl
+        .packages(Some(&on("python:3.12-slim")))
+        .expect_err("release needed");
     assert!(unknown.contains("openssl-sys"), "{unknown}");
     assert!(unknown.contains("built on is not known"), "{unknown}");
-    let unlisted = openssl.packages(Some("buster")).expect_err("not listed");
+    let unlisted = openssl
+        .packages(Some(&on("debian:buster-slim")))
+        .expect_err("not listed");
     assert!(unlisted.contains("not for buster"), "{unlisted}");
     assert_eq!(pq.packages(None), Ok(vec!["libpq5".into()]));
-    assert_eq!(pq.packages(Some("buster")), Ok(vec!["libpq5".into()]));
+    assert_eq!(
+        pq.packages(Some(&on("python:3.12-slim"))),
+        Ok(vec!["libpq5".into()])
+    );
+    assert_eq!(
+        pq.packages(Some(&on("eclipse-temurin:21-jre-jammy"))),
+        Ok(vec!["libpq5".into()])
+    );
+    // A plain name is known for the releases marked `plain`, not for older ones.
+    let old = pq
+        .packages(Some(&on("python:3.7-slim-stretch")))
+        .expect_err("not a plain release");
+    assert!(old.contains("other releases than debian stretch"), "{old}");
+}
+
+fn release(image: &str, distro: Distro) -> ImageRelease {
+    KnowledgeBase::builtin()
+        .image_release(&ImageRef::parse(image), distro)
+        .expect("a distribution with packages")
+}
+
+#[test]
+fn releases_of_images() {
+    let on = |image: &str, distro| {
+        let found = release(image, distro);
+        (found.family, found.name, found.archived, found.plain)
+    };
+    let named = |family: &str, name: &str, archived, plain| {
+        (family.to_owned(), Some(name.to_owned()), archived, plain)
+    };
+    assert_eq!(
+        on("python:2.7.15-slim-stretch", Distro::Debian),
+        named("debian", "stretch", true, false)
+    );
+    assert_eq!(
+        on("node:20-bookworm-slim", Distro::Debian),
+        named("debian", "bookworm", false, true)
+    );
+    assert_eq!(
+        on("debian:10-slim", Distro::Debian),
+        named("debian", "buster", true, false)
+    );
+    assert_eq!(
+        on("ubuntu:23.10", Distro::Debian),
+        named("ubuntu", "mantic", true, false)
+    );
+    assert_eq!(
+        on("eclipse-temurin:21-jre-noble", Distro::Debian),
+        named("ubuntu", "noble", false, true)
+    );
+    assert_eq!(
+        on("alpine:3.16", Distro::Alpine),
+        named("alpine", "3.16", false, false)
+    );
+    assert_eq!(
+        on("node:22-alpine3.20", Distro::Alpine),
+        named("alpine", "3.20", false, true)
+    );
+    // Newer than the last listed: like it.
+    assert_eq!(
+        on("python:3.14.7-alpine3.24", Distro::Alpine),
+        named("alpine", "3.24", false, true)
+    );
+    // No release in the tag: the family's current one, or what [[tag_releases]] knows.
+    assert_eq!(
+        on("python:3.12-slim", Distro::Debian),
+        ("debian".to_owned(), None, false, true)
+    );
+    assert_eq!(
+        on("eclipse-temurin:21-jre", Distro::Debian),
+        ("ubuntu".to_owned(), None, false, true)
+    );
+    assert_eq!(
+        on("mcr.microsoft.com/dotnet/aspnet:10.0", Distro::Debian),
+        ("ubuntu".to_owned(), None, false, true)
+    );
+    let old = release("python:2.7.15-slim", Distro::Debian);
+    assert_eq!(
+        (old.name.as_deref(), old.or_older, old.archived),
+        (Some("buster"), true, true)
+    );
+    assert_eq!(
+        old.describe(KnowledgeBase::builtin()),
+        "Debian 10 (buster) or an older release"
+    );
+    assert!(release("mcr.microsoft.com/dotnet/core/aspnet:3.1", Distro::Debian).archived);
+    assert!(!release("mcr.microsoft.com/dotnet/aspnet:6.0", Distro::Debian).archived);
+    assert!(!release("node:12-slim", Distro::Debian).archived);
+    assert!(release("node:10-slim", Distro::Debian).archived);
+    assert_eq!(
+        KnowledgeBase::builtin().image_release(
+            &ImageRef::parse("gcr.io/distroless/static-debian12"),
+            Distro::Distroless
+        ),
+        None
+    );
+}
+
+#[test]
+fn package_names_by_distribution_and_release() {
+    let knowledge = KnowledgeBase::builtin();
+    let names = |dev: &str, image: &str, distro| {
+        knowledge
+            .runtime_package_for(dev)
+            .expect("mapped")
+            .for_release(dev, Some(&release(image, distro)))
+    };
+    assert_eq!(
+        names("libjpeg-dev", "python:3.12-slim", Distro::Debian),
+        Ok(vec!["libjpeg62-turbo".to_owned()])
+    );
+    assert_eq!(
+        names("libjpeg-dev", "eclipse-temurin:21-jre", Distro::Debian),
+        Ok(vec!["libjpeg-turbo8".to_owned()])
+    );
+    assert_eq!(
+        names("openssl-dev", "alpine:3.16", Distro::Alpine),
+        Ok(vec!["libssl1.1".to_owned()])
+    );
+    assert_eq!(
+        names("openssl-dev", "alpine:3.20", Distro::Alpine),
+        Ok(vec!["libssl3".to_owned()])
+    );
+    assert_eq!(
+        names("openssl-dev", "rust:1.80-alpine", Distro::Alpine),
+        Ok(vec!["libssl3".to_owned()])
+    );
+    assert!(names("openssl-dev", "alpine:3.8", Distro::Alpine).is_err());
+    assert_eq!(
+        names("libffi-dev", "eclipse-temurin:21-jre-noble", Distro::Debian),
+        Ok(vec!["libffi8".to_owned()])
+    );
+    assert_eq!(
+        names(
+            "libmariadb-dev",
+            "python:3.11-slim-bullseye",
+            Distro::Debian
+        ),
+        Ok(vec!["libmariadb3".to_owned()])
+    );
+    let stretch = names("libmariadb-dev", "python:3.6-slim-stretch", Distro::Debian)
+        .expect_err("libmariadb3 is not a stretch package");
+    assert!(stretch.contains("stretch"), "{stretch}");
+}
+
+/// Every release key of the package tables is a release [releases] lists or a distribution.
+#[test]
+fn package_tables_name_known_releases() {
+    let knowledge = KnowledgeBase::builtin();
+    let images = include_str!("../transforms/images.toml");
+    let table: toml::Table = images.parse().expect("TOML");
+    let releases = table["releases"].as_table().expect("releases");
+    let mut known: Vec<String> = releases.keys().cloned().collect();
+    for distribution in releases.values() {
+        for entry in distribution["releases"].as_array().expect("list") {
+            known.push(entry["name"].as_str().expect("name").to_owned());
+        }
+    }
+    let mut tables = Vec::new();
+    for (dev, packages) in table["runtime_packages"].as_table().expect("table") {
+        if let Some(by_release) = packages.as_table() {
+            tables.push((dev.clone(), by_release.keys().cloned().collect::<Vec<_>>()));
+        }
+    }
+    for profile in knowledge.profiles() {
+        for (dependency, packages) in profile.runtime.iter().flat_map(|r| &r.native) {
+            if let NativePackages::ByRelease(by_release) = packages {
+                tables.push((dependency.clone(), by_release.keys().cloned().collect()));
+            }
+        }
+    }
+    for (what, keys) in tables {
+        for key in keys {
+            assert!(known.contains(&key), "{what}: unknown release {key}");
+        }
+    }
 }
 
 #[test]

@@ -86,6 +86,10 @@ pub struct RuntimeInfo {
     /// The image already runs as `user` by default (distroless `:nonroot` tags).
     #[serde(default)]
     pub non_root: bool,
+    /// The distribution whose releases and package names a `debian` image follows, when not
+    /// Debian's (`ubuntu`).
+    #[serde(default)]
+    pub family: Option<String>,
 }
 
 /// What the caller knows about the build output, to choose among rules.
@@ -156,5 +160,228 @@ impl RuntimeInfo {
     /// Whether this entry describes `image`.
     pub fn describes(&self, image: &ImageRef) -> bool {
         self.image.matches(&image_name(image)) && self.tag.regex().is_match(tag_of(image))
+    }
+}
+
+/// `[releases.FAMILY]`: the releases of a distribution runtime images are built on.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Distribution {
+    /// The distribution's name in messages (`Debian`).
+    pub name: String,
+    /// Where its archived releases went, for messages (`archive.debian.org`).
+    #[serde(default)]
+    pub archive: Option<String>,
+    /// Its releases, oldest first.
+    pub releases: Vec<ReleaseInfo>,
+}
+
+/// One release of a distribution.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseInfo {
+    /// As image tags name it: a codename (`bookworm`) or, for Alpine, `3.20`.
+    pub name: String,
+    /// Its version number as the distribution's own image tags it (`12`, `22.04`).
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Its package repositories are gone from the mirrors its images' package sources name:
+    /// `apt-get update` fails there.
+    #[serde(default)]
+    pub archived: bool,
+    /// A plain package name of `[runtime_packages]` and `[runtime.native]` is valid here.
+    #[serde(default)]
+    pub plain: bool,
+}
+
+/// `[[tag_releases]]`: tags that name no release whose images are known to be built on one
+/// (or an older one).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagRelease {
+    pub image: NameGlob,
+    #[serde(default)]
+    pub tag: TagPattern,
+    /// The distribution (`debian`).
+    pub family: String,
+    /// The newest release such an image may be built on.
+    pub release: String,
+}
+
+/// The distribution release an image is built on, as far as known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageRelease {
+    /// The distribution (`debian`, `ubuntu`, `alpine`).
+    pub family: String,
+    /// The release (`stretch`, `3.20`); `None`: the distribution's current release, whichever
+    /// it is when the image is pulled.
+    pub name: Option<String>,
+    /// The image may be built on an older release than `name`.
+    pub or_older: bool,
+    /// Its package repositories are archived: `apt-get update` fails there.
+    pub archived: bool,
+    /// Plain package names of the knowledge base are valid there.
+    pub plain: bool,
+}
+
+impl ImageRelease {
+    /// `Debian 9 (stretch)`, `Alpine 3.20`, `the current Ubuntu release`, for messages.
+    pub fn describe(&self, knowledge: &super::KnowledgeBase) -> String {
+        let distribution = knowledge.releases.get(&self.family);
+        let family = distribution.map_or(self.family.as_str(), |d| d.name.as_str());
+        let Some(name) = &self.name else {
+            return format!("the current {family} release");
+        };
+        let version = distribution
+            .and_then(|d| d.releases.iter().find(|r| &r.name == name))
+            .and_then(|r| r.version.as_deref());
+        let release = match version {
+            Some(version) => format!("{family} {version} ({name})"),
+            None => format!("{family} {name}"),
+        };
+        if self.or_older {
+            format!("{release} or an older release")
+        } else {
+            release
+        }
+    }
+}
+
+/// `3.20` → (3, 20).
+fn version_number(text: &str) -> Option<(u32, u32)> {
+    let mut parts = text.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+impl super::KnowledgeBase {
+    /// The distribution release an image of the distro `distro` is built on: a codename in its
+    /// tag (`python:3.12-slim-bookworm`, `eclipse-temurin:21-jre-noble`), the version of the
+    /// distribution's own image (`debian:12-slim`, `ubuntu:24.04`, `alpine:3.20`,
+    /// `node:22-alpine3.20`), a `[[tag_releases]]` entry (`python:2.7.15-slim` is Debian 10 or
+    /// older), else the family's current release. `None` for images without a package
+    /// manager dfmigrate knows.
+    pub fn image_release(&self, image: &ImageRef, distro: Distro) -> Option<ImageRelease> {
+        let default_family = match distro {
+            Distro::Debian => self
+                .runtimes
+                .iter()
+                .find(|entry| entry.describes(image))
+                .and_then(|entry| entry.family.clone())
+                .unwrap_or_else(|| "debian".to_owned()),
+            Distro::Alpine => "alpine".to_owned(),
+            Distro::Distroless | Distro::Other => return None,
+        };
+        let tag = tag_of(image);
+        let name = image_name(image);
+        let known = |family: &str, release: &ReleaseInfo, or_older: bool| ImageRelease {
+            family: family.to_owned(),
+            name: Some(release.name.clone()),
+            or_older,
+            archived: release.archived,
+            plain: release.plain,
+        };
+        let parts: Vec<&str> = tag.split('-').collect();
+        if distro == Distro::Debian {
+            for (family, distribution) in &self.releases {
+                if family == "alpine" {
+                    continue;
+                }
+                let by_version = |release: &&ReleaseInfo| {
+                    name == *family
+                        && release.version.as_deref().is_some_and(|version| {
+                            parts[0] == version || parts[0].starts_with(&format!("{version}."))
+                        })
+                };
+                if let Some(release) = distribution
+                    .releases
+                    .iter()
+                    .find(|release| parts.contains(&release.name.as_str()))
+                    .or_else(|| distribution.releases.iter().find(by_version))
+                {
+                    return Some(known(family, release, false));
+                }
+            }
+        }
+        if distro == Distro::Alpine {
+            let version = parts
+                .iter()
+                .find_map(|part| part.strip_prefix("alpine").filter(|v| !v.is_empty()))
+                .or_else(|| (name == "alpine").then_some(parts[0]))
+                .and_then(version_number);
+            if let (Some(version), Some(alpine)) = (version, self.releases.get("alpine")) {
+                let listed = alpine
+                    .releases
+                    .iter()
+                    .find(|release| version_number(&release.name) == Some(version));
+                // A release newer than every listed one is like the newest.
+                let newest = alpine
+                    .releases
+                    .last()
+                    .filter(|newest| version_number(&newest.name) < Some(version));
+                if let Some(release) = listed.or(newest) {
+                    return Some(ImageRelease {
+                        name: Some(format!("{}.{}", version.0, version.1)),
+                        ..known("alpine", release, false)
+                    });
+                }
+                return Some(ImageRelease {
+                    family: "alpine".to_owned(),
+                    name: Some(format!("{}.{}", version.0, version.1)),
+                    or_older: false,
+                    archived: false,
+                    plain: false,
+                });
+            }
+        }
+        if let Some(entry) = self.tag_releases.iter().find(|entry| {
+            entry.family == default_family
+                && entry.image.matches(&name)
+                && entry.tag.regex().is_match(tag)
+        }) {
+            if let Some(release) = self
+                .releases
+                .get(&entry.family)
+                .and_then(|d| d.releases.iter().find(|r| r.name == entry.release))
+            {
+                return Some(known(&entry.family, release, true));
+            }
+        }
+        Some(ImageRelease {
+            family: default_family,
+            name: None,
+            or_older: false,
+            archived: false,
+            plain: true,
+        })
+    }
+
+    /// Where the archived releases of a distribution went (`archive.debian.org`).
+    pub fn release_archive(&self, family: &str) -> Option<&str> {
+        self.releases.get(family)?.archive.as_deref()
+    }
+}
+
+/// `[pins]`: tags that name one release of an image.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pins {
+    /// A whole-tag expression whose group `v` is the pinned version.
+    pub tag: TagPattern,
+}
+
+impl super::KnowledgeBase {
+    /// The version a tag pins the image to (`1.22.5` in `golang:1.22.5-alpine`), when it names
+    /// one release that is never updated.
+    pub fn pinned_version(&self, image: &ImageRef) -> Option<String> {
+        let tag = image.tag.as_deref()?;
+        let captures = self.pins.tag.regex().captures(tag)?;
+        Some(captures.name("v")?.as_str().to_owned())
+    }
+
+    /// Whether two references name the same image (name and tag; `latest` when none).
+    pub fn same_image(&self, a: &ImageRef, b: &ImageRef) -> bool {
+        image_name(a) == image_name(b) && tag_of(a) == tag_of(b)
     }
 }

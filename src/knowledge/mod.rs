@@ -18,12 +18,13 @@ pub use command::{
     RenderedSplit, Role, Split,
 };
 pub use image::{
-    Distro, ImageInfo, ImageRule, Platform, Platforms, RuntimeHints, RuntimeImage, RuntimeInfo,
+    Distribution, Distro, ImageInfo, ImageRelease, ImageRule, Pins, Platform, Platforms,
+    ReleaseInfo, RuntimeHints, RuntimeImage, RuntimeInfo, TagRelease,
 };
 pub use native::{NativeNeed, NativePackages};
 pub use profile::{
-    Detect, EnvironmentCommand, Files, FlavourRule, Hook, Includes, PrivateEnvironment, Profile,
-    ReadFiles, RuntimeLayout, Shape,
+    any_pattern_matches, ContextPattern, Detect, EnvironmentCommand, Files, FlavourRule, Hook,
+    Includes, PrivateEnvironment, Profile, ReadFiles, RuntimeLayout, Shape,
 };
 pub use users::{AccountKind, BaseUsers};
 pub use writes::{RuntimeWrite, RuntimeWrites};
@@ -119,7 +120,11 @@ pub struct KnowledgeBase {
     images: Vec<ImageRule>,
     runtimes: Vec<RuntimeInfo>,
     build_packages: Vec<NameGlob>,
+    build_files: Vec<ContextPattern>,
     runtime_packages: std::collections::BTreeMap<String, NativePackages>,
+    releases: std::collections::BTreeMap<String, Distribution>,
+    tag_releases: Vec<TagRelease>,
+    pins: Pins,
     shell_programs: Vec<String>,
     shell_readers: std::collections::BTreeMap<String, usize>,
     image_workdirs: std::collections::BTreeMap<String, String>,
@@ -143,11 +148,22 @@ pub struct ImagePath {
 #[serde(deny_unknown_fields)]
 struct ImagesFile {
     build_packages: Vec<NameGlob>,
+    /// Build context files only builds read, for every ecosystem.
+    #[serde(default)]
+    build_files: Vec<ContextPattern>,
     images: Vec<ImageRule>,
     runtimes: Vec<RuntimeInfo>,
     /// Development package → the runtime library package it builds against.
     #[serde(default)]
     runtime_packages: std::collections::BTreeMap<String, NativePackages>,
+    /// Distribution releases by family, and tags known to be built on one.
+    #[serde(default)]
+    releases: std::collections::BTreeMap<String, Distribution>,
+    #[serde(default)]
+    tag_releases: Vec<TagRelease>,
+    /// Tags that pin one release of an image.
+    #[serde(default)]
+    pins: Pins,
     /// Programs every runtime image with a shell has.
     #[serde(default)]
     shell_programs: Vec<String>,
@@ -372,7 +388,11 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
         images: images.images,
         runtimes: images.runtimes,
         build_packages: images.build_packages,
+        build_files: images.build_files,
         runtime_packages: images.runtime_packages,
+        releases: images.releases,
+        tag_releases: images.tag_releases,
+        pins: images.pins,
         shell_programs: images.shell_programs,
         shell_readers: images.shell_readers,
         image_workdirs: images.image_workdirs,

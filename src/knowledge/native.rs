@@ -7,6 +7,7 @@
 //! runtime library. Each file format has a small reader that lists the dependency names it
 //! declares or locks; files of unknown formats are read as words.
 
+use super::image::ImageRelease;
 use super::profile::Profile;
 use crate::context::{BuildContext, ContextError};
 use serde::{Deserialize, Deserializer};
@@ -65,21 +66,40 @@ pub struct NativeNeed {
 }
 
 impl NativeNeed {
-    /// The Debian packages to install on a runtime of Debian `release` (a codename such as
-    /// `bookworm`; `None` when unknown). Empty when the dependency needs nothing. An error, with
-    /// the reason, when the names depend on the release and `release` is unknown or not listed.
-    pub fn packages(&self, release: Option<&str>) -> Result<Vec<String>, String> {
+    /// The packages to install on a runtime built on `release` (`None` when its distribution
+    /// is unknown). Empty when the dependency needs nothing. An error, with the reason, when
+    /// the names depend on a release that is unknown or not listed.
+    pub fn packages(&self, release: Option<&ImageRelease>) -> Result<Vec<String>, String> {
         self.needs.for_release(&self.dependency, release)
     }
 }
 
 impl NativePackages {
-    /// The package names for Debian `release` (`None` when unknown); an error naming `what`
-    /// needs them when the names depend on a release that is unknown or not listed.
-    pub fn for_release(&self, what: &str, release: Option<&str>) -> Result<Vec<String>, String> {
+    /// The package names on a runtime built on `release` (`None` when its distribution is
+    /// unknown): the release's own entry of a table, else a plain name or the table's entry
+    /// for the distribution (`debian`, `ubuntu`), which hold on the releases `images.toml`
+    /// marks `plain` and on a distribution's current release. An error naming `what` needs
+    /// them otherwise.
+    pub fn for_release(
+        &self,
+        what: &str,
+        release: Option<&ImageRelease>,
+    ) -> Result<Vec<String>, String> {
         let words = |names: &str| names.split_whitespace().map(str::to_owned).collect();
+        let dependency = what;
+        // Plain names and a distribution's entry hold on its current and `plain` releases.
+        let usual = release.is_none_or(|r| r.name.is_none() || r.plain);
         let table = match self {
-            NativePackages::Any(names) => return Ok(words(names)),
+            // Nothing to install holds everywhere.
+            NativePackages::Any(names) if usual || names.trim().is_empty() => {
+                return Ok(words(names))
+            }
+            NativePackages::Any(names) => {
+                let release = release.map(release_name).unwrap_or_default();
+                return Err(format!(
+                    "{dependency} needs {names}, a package name dfmigrate knows for other releases than {release}"
+                ));
+            }
             NativePackages::ByRelease(table) => table,
         };
         let listed = table
@@ -87,19 +107,36 @@ impl NativePackages {
             .map(|(release, names)| format!("{release}: {names}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let dependency = what;
-        match release {
+        let Some(release) = release else {
+            return Err(format!(
+                "{dependency} links a system library whose package name depends on the \
+                 release ({listed}), and which release the program was built on is not known"
+            ));
+        };
+        if let Some(names) = release.name.as_ref().and_then(|name| table.get(name)) {
+            return Ok(words(names));
+        }
+        if let Some(names) = table.get(&release.family).filter(|_| usual) {
+            return Ok(words(names));
+        }
+        match &release.name {
             None => Err(format!(
-                "{dependency} links a system library whose Debian package name depends on the \
+                "{dependency} links a system library whose package name depends on the \
                  release ({listed}), and which release the program was built on is not known"
             )),
-            Some(release) => table.get(release).map(|names| words(names)).ok_or_else(|| {
-                format!(
-                    "{dependency} links a system library whose Debian package name is known \
-                     only for {listed}, not for {release}"
-                )
-            }),
+            Some(name) => Err(format!(
+                "{dependency} links a system library whose package name is known \
+                 only for {listed}, not for {name}"
+            )),
         }
+    }
+}
+
+/// `debian stretch`, or the distribution's current release.
+fn release_name(release: &ImageRelease) -> String {
+    match &release.name {
+        Some(name) => format!("{} {name}", release.family),
+        None => format!("the current {} release", release.family),
     }
 }
 

@@ -4,6 +4,7 @@
 use super::command::{option_values, CommandMatch, CommandRule, LocalPaths};
 use super::native::NativePackages;
 use super::{NameGlob, TextPattern};
+use crate::context::pattern::{ComponentGlob, PatternError};
 use crate::context::BuildContext;
 use crate::model::paths::{is_within, normalize, resolve};
 use serde::Deserialize;
@@ -116,6 +117,70 @@ pub struct RuntimeLayout {
     /// virtualenv in the home or cache folder), unless the stage says otherwise.
     #[serde(default)]
     pub private_environment: Option<PrivateEnvironment>,
+    /// Files and folders of the build context only the build reads (sources, build files,
+    /// caches, tests): the runtime stage does not receive them when the build stage copied
+    /// them, besides the common `build_files` of `images.toml`. Every other file the build
+    /// stage copied from the context goes to the runtime stage too.
+    #[serde(default)]
+    pub build_files: Vec<ContextPattern>,
+}
+
+/// A pattern over build context paths: without a `/` it matches a file or folder name at any
+/// depth (`*.go`, `testdata`); with one (a leading `/` allowed) it matches a path from the
+/// context root (`/vendor`, `src/test`), and everything inside it. Components are
+/// `filepath.Match` globs.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(try_from = "String")]
+pub struct ContextPattern {
+    source: String,
+    anchored: bool,
+    components: Vec<ComponentGlob>,
+}
+
+impl ContextPattern {
+    /// Whether the context path (relative, `/`-separated) or a folder above it matches.
+    pub fn matches(&self, path: &str) -> bool {
+        let parts: Vec<&str> = path.split('/').filter(|part| !part.is_empty()).collect();
+        if self.anchored {
+            parts.len() >= self.components.len()
+                && self
+                    .components
+                    .iter()
+                    .zip(&parts)
+                    .all(|(glob, part)| glob.matches(part))
+        } else {
+            parts
+                .iter()
+                .any(|part| self.components.iter().all(|glob| glob.matches(part)))
+        }
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+}
+
+impl TryFrom<String> for ContextPattern {
+    type Error = PatternError;
+    fn try_from(source: String) -> Result<Self, Self::Error> {
+        let anchored = source.contains('/');
+        let components = source
+            .trim_matches('/')
+            .split('/')
+            .map(ComponentGlob::new)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ContextPattern {
+            source,
+            anchored,
+            components,
+        })
+    }
+}
+
+/// Whether any of the patterns matches the context path.
+pub fn any_pattern_matches(patterns: &[ContextPattern], path: &str) -> bool {
+    patterns.iter().any(|pattern| pattern.matches(path))
 }
 
 /// A command that creates an environment folder (a Python virtualenv).
@@ -573,4 +638,28 @@ fn matching_lines(pattern: &TextPattern, text: &str) -> Vec<String> {
         .filter(|(_, line)| pattern.is_match(line))
         .map(|(index, line)| format!("line {}: {}", index + 1, line.trim()))
         .collect()
+}
+
+impl super::KnowledgeBase {
+    /// Whether a build context path is only read by builds: the common `build_files` of
+    /// `images.toml`, the profile's runtime layout's, or one of its manifests and lock files
+    /// (which the installs read; each glob read as a [`ContextPattern`]).
+    pub fn is_build_file(&self, path: &str, profile: Option<&Profile>) -> bool {
+        let dependency_file = |glob: &String| {
+            ContextPattern::try_from(glob.clone()).is_ok_and(|pattern| pattern.matches(path))
+        };
+        any_pattern_matches(&self.build_files, path)
+            || profile.is_some_and(|profile| {
+                profile
+                    .runtime
+                    .as_ref()
+                    .is_some_and(|layout| any_pattern_matches(&layout.build_files, path))
+                    || profile
+                        .files
+                        .manifests
+                        .iter()
+                        .chain(&profile.files.locks)
+                        .any(dependency_file)
+            })
+    }
 }

@@ -12,11 +12,14 @@ use crate::style::Style;
 use crate::syntax::InstructionKind;
 use launch::{command_words, file_path, named_paths};
 
+mod context_files;
 mod environments;
 mod launch;
 mod packages;
+mod pins;
 mod static_site;
 
+use context_files::ContextCopy;
 use packages::install_command;
 
 /// The image rule flavour of web server images for static front-end builds.
@@ -183,6 +186,8 @@ struct RuntimeStage<'s> {
     builder: &'s str,
     workdir: Option<&'s str>,
     copies: &'s [String],
+    /// Files and folders the build stage copied from the build context.
+    context: &'s [ContextCopy],
     install: Option<&'s str>,
     /// Folders of the builder's PATH the copied programs are in, put on the runtime's PATH.
     path: &'s [String],
@@ -231,14 +236,20 @@ impl Split<'_, '_> {
             .knowledge
             .runtime_for(&self.stage.base, &hints)
             .ok_or_else(|| format!("no runtime image is known for {}", self.stage.base.raw))?;
-        if runtime.reference == self.stage.base.raw {
+        // The same image (a slim or Alpine builder, also pinned by digest): nothing to gain.
+        if self
+            .knowledge
+            .same_image(&ImageRef::parse(&runtime.reference), &self.stage.base)
+        {
             return Ok(None);
         }
         self.check_runtime_fit(&runtime)?;
         if let Some(hook) = self.profile.runtime_hooks_present(self.context).first() {
             return Err(hook.clone());
         }
-        let packages = self.runtime_packages(&runtime, &hints)?;
+        let packages = self.runtime_packages(&runtime, &hints);
+        self.check_release_live(&runtime, packages.as_deref().map_err(String::as_str))?;
+        let packages = packages?;
         let install = install_command(&runtime, &packages)?;
         let has_userland = matches!(runtime.distro, Distro::Debian | Distro::Alpine);
         let copies = match self.layout.shape {
@@ -247,6 +258,10 @@ impl Split<'_, '_> {
             }
             Shape::Artifact => self.artifact_copies(workdir.as_deref(), command, has_userland)?,
         };
+        let context = self.context_copies(&copies, &runtime)?;
+        // A file the command names inside a folder copied whole is copied with it.
+        let mut copies = copies;
+        copies.retain(|copy| !context.iter().any(|unit| is_within(&unit.path, copy)));
         let path = self.builder_path_folders(&copies);
         let style = Style::detect(self.file.parse());
         let builder = self.builder_name();
@@ -260,6 +275,7 @@ impl Split<'_, '_> {
             builder: &builder,
             workdir: workdir.as_deref().filter(|w| *w != "/"),
             copies: &copies,
+            context: &context,
             install: install.as_deref(),
             path: &path,
         };
@@ -273,13 +289,18 @@ impl Split<'_, '_> {
         if !path.is_empty() {
             installs.push_str(&format!(", with {} on its PATH", path.join(":")));
         }
+        let received: Vec<&str> = copies
+            .iter()
+            .map(String::as_str)
+            .chain(context.iter().map(|copy| copy.path.as_str()))
+            .collect();
         let message = format!(
             "{} ships its whole toolchain: build there and run on {}, which receives only {}{}{installs}; review what the application reads at run time",
             self.stage.base.raw,
             runtime.reference,
-            copies.join(", "),
+            received.join(", "),
             if prune.is_some() { " (development dependencies pruned)" } else { "" },
-        );
+        ) + &self.pin_note(&runtime.reference);
         Ok(Some(Plan { message, edits }))
     }
 
@@ -400,8 +421,14 @@ impl Split<'_, '_> {
     /// The final working directory: the stage's WORKDIR or the base image's; variables are
     /// resolved from the literal ARG defaults and ENV values set before it.
     fn workdir(&self) -> Result<Option<String>, String> {
+        self.workdir_before(self.instructions.len())
+    }
+
+    /// The working directory before the stage's instruction `end`, as [`Split::workdir`]
+    /// resolves it (variables with literal values expanded).
+    fn workdir_before(&self, end: usize) -> Result<Option<String>, String> {
         let mut cwd: Option<String> = self.base_workdir().map(str::to_owned);
-        for (index, instruction) in self.instructions.iter().enumerate() {
+        for (index, instruction) in self.instructions[..end].iter().enumerate() {
             if instruction.kind() != Some(InstructionKind::Workdir) {
                 continue;
             }
@@ -498,14 +525,7 @@ impl Split<'_, '_> {
             .into_iter()
             .chain(group.map(|group| (AccountKind::Group, group)));
         for (kind, account) in accounts {
-            let known = account.chars().all(|c| c.is_ascii_digit())
-                || account == "root"
-                // An image's own user comes with a group of the same name.
-                || runtime.user.as_deref() == Some(account)
-                || self
-                    .knowledge
-                    .image_has_account(&image, runtime.distro, kind, account);
-            if known {
+            if self.has_account(runtime, &image, kind, account) {
                 continue;
             }
             let what = match kind {
@@ -525,6 +545,23 @@ impl Split<'_, '_> {
             });
         }
         Ok(())
+    }
+
+    /// Whether the runtime image has the account: a numeric id, `root`, its own user (which
+    /// comes with a group of the same name) or one its base ships.
+    fn has_account(
+        &self,
+        runtime: &RuntimeImage,
+        image: &ImageRef,
+        kind: AccountKind,
+        account: &str,
+    ) -> bool {
+        account.chars().all(|c| c.is_ascii_digit())
+            || account == "root"
+            || runtime.user.as_deref() == Some(account)
+            || self
+                .knowledge
+                .image_has_account(image, runtime.distro, kind, account)
     }
 
     /// A `RUN` of the stage runs a program that creates the account (`useradd -r app`).
@@ -1106,6 +1143,7 @@ impl Split<'_, '_> {
             builder,
             workdir,
             copies,
+            context,
             install,
             path,
         } = parts;
@@ -1125,6 +1163,17 @@ impl Split<'_, '_> {
                 "{} --from={builder} {}",
                 keyword(InstructionKind::Copy),
                 copy_arguments(std::slice::from_ref(path), path)
+            ));
+        }
+        for copy in context.iter() {
+            let chown = match &copy.chown {
+                Some(owner) => format!(" --chown={owner}"),
+                None => String::new(),
+            };
+            body.push(format!(
+                "{} --from={builder}{chown} {}",
+                keyword(InstructionKind::Copy),
+                copy_arguments(std::slice::from_ref(&copy.path), &copy.path)
             ));
         }
         if !path.is_empty() {
@@ -1152,6 +1201,9 @@ impl Split<'_, '_> {
         let newline = style.newline;
         let mut text = String::new();
         text.push_str(newline);
+        if let Some(comment) = self.pin_comment(reference) {
+            text.push_str(&format!("{comment}{newline}"));
+        }
         // The runtime stage is for the platform the build stage names, as the image was.
         let platform = match self.instructions[0].flag("platform") {
             Some(Flag {

@@ -3,8 +3,9 @@
 //! libraries its dependencies load, and the install command with the distro's hygiene.
 
 use super::Split;
-use crate::knowledge::{Distro, RuntimeHints, RuntimeImage};
+use crate::knowledge::{Distro, ImageRelease, RuntimeHints, RuntimeImage};
 use crate::model::packages::PackageChange;
+use crate::model::ImageRef;
 use crate::syntax::InstructionKind;
 
 impl Split<'_, '_> {
@@ -95,6 +96,63 @@ impl Split<'_, '_> {
         Ok(installed)
     }
 
+    /// A runtime stage that installs packages (`packages`; an error: some whose names are not
+    /// known, and why) needs its release's package repositories: on an archived release (Debian 9,
+    /// an Ubuntu interim release past its end of life) `apt-get update` fails.
+    pub(super) fn check_release_live(
+        &self,
+        runtime: &RuntimeImage,
+        packages: Result<&[String], &str>,
+    ) -> Result<(), String> {
+        if packages.is_ok_and(<[String]>::is_empty) {
+            return Ok(());
+        }
+        let Some(release) = self
+            .knowledge
+            .image_release(&ImageRef::parse(&runtime.reference), runtime.distro)
+            .filter(|release| release.archived)
+        else {
+            return Ok(());
+        };
+        let (what, why) = match packages {
+            Ok(packages) => (
+                format!("would install {}", packages.join(" ")),
+                String::new(),
+            ),
+            Err(reason) => (
+                "would install system packages".to_owned(),
+                format!(" ({reason})"),
+            ),
+        };
+        let archive = self
+            .knowledge
+            .release_archive(&release.family)
+            .map(|archive| format!(" (moved to {archive})"))
+            .unwrap_or_default();
+        Err(format!(
+            "the runtime stage {what}, and {} is built on {}, whose package repositories are archived{archive}: `apt-get update` fails there{why}",
+            runtime.reference,
+            release.describe(self.knowledge),
+        ))
+    }
+
+    /// The release whose package names the runtime stage uses: the runtime image's, unless
+    /// it may be newer than the builder's (`newer_release`: then only names that are the same
+    /// in every release can be chosen).
+    pub(super) fn package_release(&self, runtime: &RuntimeImage) -> Option<ImageRelease> {
+        let release = self
+            .knowledge
+            .image_release(&ImageRef::parse(&runtime.reference), runtime.distro)?;
+        Some(if runtime.newer_release {
+            ImageRelease {
+                name: None,
+                ..release
+            }
+        } else {
+            release
+        })
+    }
+
     /// The libraries the project's dependencies compiled against on the full Debian build
     /// image (whose `-dev` packages the slim runtime lacks): `psycopg2` needs `libpq5`.
     fn native_packages(
@@ -109,10 +167,10 @@ impl Split<'_, '_> {
             .profile
             .native_needs(self.context)
             .map_err(|error| format!("the project's dependency files cannot be read: {error}"))?;
-        let release = package_release(runtime);
+        let release = self.package_release(runtime);
         let mut packages = Vec::new();
         for need in needs {
-            packages.extend(need.packages(release)?);
+            packages.extend(need.packages(release.as_ref())?);
         }
         Ok(packages)
     }
@@ -148,7 +206,7 @@ impl Split<'_, '_> {
             return Ok(Vec::new());
         }
         match self.knowledge.runtime_package_for(name) {
-            Some(libraries) => libraries.for_release(name, package_release(runtime)),
+            Some(libraries) => libraries.for_release(name, self.package_release(runtime).as_ref()),
             None => Err(format!("the build compiles against {name}, and the library the runtime then needs is not known")),
         }
     }
@@ -160,24 +218,6 @@ struct Installed {
     name: String,
     group: Option<String>,
     other_repository: bool,
-}
-
-/// The Debian release whose package names the runtime stage uses: the runtime's, unless it
-/// may be newer than the builder's (then names that differ by release cannot be chosen).
-pub(super) fn package_release(runtime: &RuntimeImage) -> Option<&'static str> {
-    if runtime.newer_release {
-        None
-    } else {
-        debian_release(&runtime.reference)
-    }
-}
-
-/// The Debian release an image reference names (`debian:bookworm-slim`, `python:3.12-slim-trixie`).
-fn debian_release(reference: &str) -> Option<&'static str> {
-    let tag = reference.rsplit_once(':').map_or("", |(_, tag)| tag);
-    ["buster", "bullseye", "bookworm", "trixie", "forky"]
-        .into_iter()
-        .find(|release| tag.split('-').any(|part| part == *release))
 }
 
 /// The command that installs the runtime's system packages, with the distro's hygiene.

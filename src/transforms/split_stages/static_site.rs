@@ -442,7 +442,7 @@ impl Split<'_, '_> {
         let message = format!(
             "{} ships Node.js to serve static files: build there and serve {folder} with nginx on {} (port {}{fallback}); nginx's own CMD, user and STOPSIGNAL replace the stage's, and its EXPOSE 8080 stays; review the generated site configuration",
             self.stage.base.raw, web.reference, site.port
-        );
+        ) + &self.pin_note(&web.reference);
         Ok(Some(Plan { message, edits }))
     }
 
