@@ -128,9 +128,10 @@ struct Plan {
     user: String,
     create: Option<&'static str>,
     why: &'static str,
-    /// The image has a shell and `chown` (Debian, Ubuntu, Alpine), so a RUN can hand the
-    /// working directory to the user.
-    has_shell: bool,
+    /// Whether the image has a shell and `chown`: yes for Debian, Ubuntu and Alpine, no for
+    /// distroless, unknown for other images. Only a known shell lets a RUN hand the working
+    /// directory to the user.
+    has_shell: Option<bool>,
 }
 
 /// The final stage with everything it inherits.
@@ -223,7 +224,11 @@ impl<'a, 'p> FinalStage<'a, 'p> {
         let (distro, user) = info.ok_or_else(|| {
             format!("dfmigrate does not know the distro of `{image}` to create a user with")
         })?;
-        let has_shell = matches!(distro, Distro::Debian | Distro::Alpine);
+        let has_shell = match distro {
+            Distro::Debian | Distro::Alpine => Some(true),
+            Distro::Distroless => Some(false),
+            Distro::Other => None,
+        };
         if let Some(user) = user {
             return Ok(Plan {
                 user,
@@ -282,16 +287,23 @@ impl<'a, 'p> FinalStage<'a, 'p> {
         let (user_at, before) = self.user_position();
         let handed = self.writable_folders();
         let mut switch_lines = Vec::new();
-        if !handed.is_empty() && plan.has_shell {
+        if !handed.is_empty() && plan.has_shell == Some(true) {
             switch_lines.push(format!(
                 "{} {}",
                 keyword(InstructionKind::Run),
                 handover_script(&handed, &plan.user)
             ));
         } else if !handed.is_empty() {
+            let why = match plan.has_shell {
+                Some(_) => "the image has no shell to chown it".to_owned(),
+                None => format!(
+                    "dfmigrate does not know whether `{}` has a shell and chown",
+                    self.root_base.base.raw
+                ),
+            };
             risks.extend(handed.iter().map(|folder| {
                 format!(
-                    "{} stays owned by root (the image has no shell to chown it), so the application cannot create files there",
+                    "{} stays owned by root ({why}), so the application cannot create files there",
                     folder.describe()
                 )
             }));
@@ -321,7 +333,7 @@ impl<'a, 'p> FinalStage<'a, 'p> {
                 ", with --chown={user}:{user} on the {chowned} COPY/ADD into the WORKDIR"
             ));
         }
-        if !handed.is_empty() && plan.has_shell {
+        if !handed.is_empty() && plan.has_shell == Some(true) {
             let folders: Vec<String> = handed.iter().map(Writable::describe).collect();
             message.push_str(&format!(
                 ", and {} handed to {user} so it can create files there",
@@ -466,6 +478,13 @@ impl<'a, 'p> FinalStage<'a, 'p> {
                 risks.push(format!(
                     "the COPY --from={image} on line {line} keeps the image's file owners"
                 ));
+            } else if copy.flag("link").is_some() {
+                // BuildKit cannot resolve a user name on a `--link` copy (it has no /etc/passwd
+                // to read there): `--chown=app:app --link` fails the build.
+                risks.push(format!(
+                    "the {} --link on line {line} keeps root as the owner of {destination} (a --link copy cannot take a user name)",
+                    copy.keyword().value.to_ascii_uppercase()
+                ));
             } else {
                 let at = copy.keyword().range.end;
                 edits.push(Edit::insert(at, format!(" --chown={user}:{user}")));
@@ -511,6 +530,14 @@ impl<'a, 'p> FinalStage<'a, 'p> {
                 blockers.extend(command_risk(start, Severity::Blocks));
             }
         }
+        if let Some(run) = self.uses_sudo() {
+            blockers.push(format!(
+                "the RUN on line {} uses sudo, so `{}` probably runs as a non-root user already",
+                run.start_line(),
+                self.root_base.base.raw
+            ));
+        }
+        blockers.extend(self.lives_under_root_home());
         let workdir = workdir_at(&self.instructions);
         for write in self.runtime_writes() {
             match resolve_written(&write, workdir.as_deref()) {
@@ -528,6 +555,71 @@ impl<'a, 'p> FinalStage<'a, 'p> {
             ));
         }
         blockers
+    }
+
+    /// A RUN of the chain whose commands run `sudo`: only an image that runs as a non-root user
+    /// needs it.
+    fn uses_sudo(&self) -> Option<&'a Instruction<'p>> {
+        self.of_kind(InstructionKind::Run).copied().find(|run| {
+            run.script().is_some_and(|source| {
+                script::parse(source.text)
+                    .script
+                    .simple_commands()
+                    .iter()
+                    .any(|command| {
+                        command
+                            .program_words()
+                            .first()
+                            .is_some_and(|program| program.value.rsplit('/').next() == Some("sudo"))
+                    })
+            })
+        })
+    }
+
+    /// Why the application lives where only root may enter: its working directory, a PATH
+    /// folder or its program under `/root`, which is mode 0700 on Debian and Ubuntu.
+    fn lives_under_root_home(&self) -> Option<String> {
+        let under_root = |path: &str| is_inside(path, "/root");
+        if let Some(workdir) = workdir_at(&self.instructions).filter(|w| under_root(w)) {
+            return Some(format!(
+                "its working directory {workdir} is under /root, which only root may enter"
+            ));
+        }
+        let path_entries = self
+            .of_kind(InstructionKind::Env)
+            .flat_map(|env| env.pairs())
+            .filter(|(key, _, _)| key.value == "PATH")
+            .flat_map(|(_, value, _)| {
+                value
+                    .value
+                    .trim_matches('"')
+                    .split(':')
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .find(|entry| under_root(entry));
+        if let Some(entry) = path_entries {
+            return Some(format!(
+                "its PATH holds {entry}, under /root, which only root may enter"
+            ));
+        }
+        let program = [InstructionKind::Entrypoint, InstructionKind::Cmd]
+            .into_iter()
+            .filter_map(|kind| self.of_kind(kind).last())
+            .filter_map(|start| start_script(start))
+            .flat_map(|text| {
+                script::parse(&text)
+                    .script
+                    .simple_commands()
+                    .iter()
+                    .flat_map(|command| command.program_words().first())
+                    .map(|word| word.value.clone())
+                    .collect::<Vec<_>>()
+            })
+            .find(|program| under_root(program))?;
+        Some(format!(
+            "it runs {program}, under /root, which only root may enter"
+        ))
     }
 
     /// What in the stage suggests the process may need root, short of proof.
