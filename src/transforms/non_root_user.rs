@@ -528,6 +528,7 @@ impl<'a, 'p> FinalStage<'a, 'p> {
             if let Some(start) = self.of_kind(kind).last() {
                 starts += 1;
                 blockers.extend(command_risk(start, Severity::Blocks));
+                blockers.extend(self.context_script_risk(start));
             }
         }
         if let Some(run) = self.uses_sudo() {
@@ -555,6 +556,35 @@ impl<'a, 'p> FinalStage<'a, 'p> {
             ));
         }
         blockers
+    }
+
+    /// What a `.sh` script the command runs needs, read from the build context when exactly one
+    /// file there has its name (an entrypoint script copied into the image): a script that
+    /// starts `nginx` or writes to `/run` needs root as much as a command that does.
+    fn context_script_risk(&self, start: &Instruction) -> Option<String> {
+        let context = self.context?;
+        let text = start_script(start)?;
+        let tree = script::parse(&text).script;
+        let script = tree
+            .simple_commands()
+            .into_iter()
+            .flat_map(|command| command.program_words().iter().take(2))
+            .map(|word| word.value.clone())
+            .find(|word| word.ends_with(".sh"))?;
+        let name = script.rsplit('/').next()?.to_owned();
+        let found = context.find_files(|file| file == name, 20_000)?;
+        let [only] = found.as_slice() else {
+            return None;
+        };
+        let content = context.read_to_string(only).ok()?;
+        let (Severity::Blocks, risk) = script_risk(&content, true)? else {
+            return None;
+        };
+        Some(format!(
+            "the {} on line {} runs {script}, which {risk} ({only} in the build context)",
+            start.keyword().value.to_ascii_uppercase(),
+            start.start_line()
+        ))
     }
 
     /// A RUN of the chain whose commands run `sudo`: only an image that runs as a non-root user
