@@ -588,3 +588,43 @@ fn local_packages_only(install: &PackageCommand) -> Option<String> {
     let local = |v: &&str| v.ends_with(".deb") && (v.contains('/') || v.starts_with('.'));
     (!packages.is_empty() && packages.iter().all(local)).then(|| packages.join(" "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::shell::lex;
+
+    fn update(script: &str) -> Option<bool> {
+        apt_update(&lex(script).commands[0]).map(|update| update.plain)
+    }
+
+    #[test]
+    fn updates_with_and_without_options() {
+        for plain in [
+            "apt-get update",
+            "apt update",
+            "apt-get update -yqq",
+            "apt-get -qq -y update",
+            "apt-get update --quiet=2 > /dev/null",
+            "DEBIAN_FRONTEND=noninteractive apt-get update",
+        ] {
+            assert_eq!(update(plain), Some(true), "{plain}");
+        }
+        for special in [
+            "apt-get -o Acquire::Check-Valid-Until=false update",
+            "apt-get update --allow-releaseinfo-change",
+            "apt-get -oAcquire::Retries=3 update",
+            "http_proxy=http://proxy:3128 apt-get update",
+            "apt-get update $APT_OPTIONS",
+        ] {
+            assert_eq!(update(special), Some(false), "{special}");
+        }
+        for other in [
+            "apt-get install -y curl",
+            "apt-get -o Acquire::X=update install -y curl",
+            "apt-cache update",
+        ] {
+            assert_eq!(update(other), None, "{other}");
+        }
+    }
+}
