@@ -223,6 +223,71 @@ mysqlclient-sys = "0.4"
 }
 
 #[test]
+fn cargo_manifest_features() {
+    let cargo = profile("cargo");
+    // Without a lock, the crates and features that build a -sys crate count: diesel's postgres
+    // backend links libpq; sqlx's native-tls runtime links OpenSSL, its postgres driver nothing.
+    let manifest = r#"
+[package]
+name = "app"
+
+[dependencies]
+diesel = { version = "2", features = ["postgres", "r2d2"] }
+sqlx = { version = "0.7", features = ["postgres", "runtime-tokio-native-tls"] }
+"#;
+    assert_eq!(
+        names(cargo, &[("Cargo.toml", manifest)]),
+        ["diesel/postgres", "sqlx/runtime-tokio-native-tls"]
+    );
+    // `default` is a feature unless `default-features = false`: reqwest's default TLS is
+    // native-tls.
+    let reqwest = |spec: &str| {
+        names(
+            cargo,
+            &[("Cargo.toml", &format!("[dependencies]\nreqwest = {spec}\n"))],
+        )
+    };
+    assert_eq!(reqwest(r#""0.12""#), ["reqwest/default"]);
+    assert_eq!(
+        reqwest(r#"{ version = "0.12", features = ["json"] }"#),
+        ["reqwest/default"]
+    );
+    assert!(reqwest(
+        r#"{ version = "0.12", default-features = false, features = ["rustls-tls"] }"#
+    )
+    .is_empty());
+    assert_eq!(
+        reqwest(r#"{ version = "0.12", default_features = false, features = ["native-tls"] }"#),
+        ["reqwest/native-tls"]
+    );
+    // The package's own features name `CRATE/FEATURE` (renamed crates followed), enabled by
+    // default or not; a workspace dependency takes the workspace's default-features.
+    let manifest = r#"
+[package]
+name = "app"
+
+[features]
+default = []
+pg = ["orm/postgres"]
+tls = ["http?/native-tls"]
+
+[dependencies]
+orm = { package = "diesel", version = "2", default-features = false }
+http = { workspace = true, optional = true }
+
+[workspace.dependencies]
+http = { package = "reqwest", version = "0.12", default-features = false }
+"#;
+    assert_eq!(
+        names(cargo, &[("Cargo.toml", manifest)]),
+        ["diesel/postgres", "reqwest/native-tls"]
+    );
+    // Development and build dependencies do not count, nor do their features.
+    let manifest = "[dev-dependencies]\ndiesel = { version = \"2\", features = [\"postgres\"] }\n";
+    assert!(names(cargo, &[("Cargo.toml", manifest)]).is_empty());
+}
+
+#[test]
 fn package_json_and_npm_locks() {
     let npm = profile("npm");
     let manifest = r#"{

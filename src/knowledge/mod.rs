@@ -10,6 +10,7 @@ pub mod file_types;
 mod image;
 mod native;
 mod profile;
+mod project_paths;
 mod users;
 mod writes;
 
@@ -26,6 +27,7 @@ pub use profile::{
     any_pattern_matches, ContextPattern, Detect, EnvironmentCommand, Files, FlavourRule, Hook,
     Includes, PrivateEnvironment, Profile, ReadFiles, RuntimeLayout, Shape,
 };
+pub use project_paths::{ProjectPath, ProjectPaths};
 pub use users::{AccountKind, BaseUsers};
 pub use writes::{RuntimeWrite, RuntimeWrites};
 

@@ -396,9 +396,14 @@ fn pyproject(table: &toml::Table) -> Vec<String> {
 }
 
 /// `[dependencies]`, `[workspace.dependencies]` and `[target.*.dependencies]`, under the
-/// crate's own name when renamed (`ssl = { package = "openssl-sys" }`). Development and build
-/// dependencies are not linked into what runs.
+/// crate's own name when renamed (`ssl = { package = "openssl-sys" }`), each followed by a
+/// `CRATE/FEATURE` entry for every feature the project may enable on it: its `features`,
+/// `default` unless `default-features = false` (for a `workspace = true` dependency, the
+/// workspace's entry decides), and the package's own `[features]` that name `CRATE/FEATURE`
+/// (or `CRATE?/FEATURE`), enabled by default or not. Development and build dependencies are not
+/// linked into what runs.
 fn cargo_manifest(table: &toml::Table) -> Vec<String> {
+    let workspace = super::toml_lookup(table, "workspace.dependencies").and_then(|w| w.as_table());
     let mut tables: Vec<&toml::Table> = ["dependencies", "workspace.dependencies"]
         .iter()
         .filter_map(|key| super::toml_lookup(table, key)?.as_table())
@@ -410,14 +415,59 @@ fn cargo_manifest(table: &toml::Table) -> Vec<String> {
                 .filter_map(|target| target.get("dependencies")?.as_table()),
         );
     }
-    tables
+    let default_off = |spec: &toml::Value| {
+        ["default-features", "default_features"]
+            .iter()
+            .any(|key| spec.get(key).and_then(|v| v.as_bool()) == Some(false))
+    };
+    let features = |spec: Option<&toml::Value>| -> Vec<String> {
+        spec.and_then(|s| s.get("features"))
+            .and_then(|f| f.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.as_str().map(str::to_owned))
+            .collect()
+    };
+    let mut names = Vec::new();
+    // Dependency keys (renamed or not) → crate names, for `[features]`.
+    let mut crates: BTreeMap<String, String> = BTreeMap::new();
+    for (key, spec) in tables.into_iter().flat_map(|deps| deps.iter()) {
+        let inherited = spec
+            .get("workspace")
+            .and_then(|w| w.as_bool())
+            .filter(|inherits| *inherits)
+            .and_then(|_| workspace?.get(key));
+        let name = spec
+            .get("package")
+            .or_else(|| inherited?.get("package"))
+            .and_then(|p| p.as_str())
+            .unwrap_or(key)
+            .to_owned();
+        let off = default_off(inherited.unwrap_or(spec));
+        if !off {
+            names.push(format!("{name}/default"));
+        }
+        for feature in features(Some(spec)).into_iter().chain(features(inherited)) {
+            names.push(format!("{name}/{feature}"));
+        }
+        crates.insert(key.clone(), name.clone());
+        names.push(name);
+    }
+    let own = table.get("features").and_then(|f| f.as_table());
+    for item in own
         .into_iter()
-        .flat_map(|deps| deps.iter())
-        .map(|(key, spec)| {
-            let renamed = spec.get("package").and_then(|p| p.as_str());
-            renamed.unwrap_or(key).to_owned()
-        })
-        .collect()
+        .flat_map(|features| features.values())
+        .filter_map(|list| list.as_array())
+        .flatten()
+        .filter_map(|item| item.as_str())
+    {
+        if let Some((dependency, feature)) = item.split_once('/') {
+            let dependency = dependency.trim_end_matches('?');
+            let name = crates.get(dependency).map_or(dependency, String::as_str);
+            names.push(format!("{name}/{feature}"));
+        }
+    }
+    names
 }
 
 /// The `name` of every `[[package]]`.

@@ -46,6 +46,9 @@ pub struct Profile {
     /// Manifests that name other files the install reads (`-r`, `-c` in requirements files).
     #[serde(default)]
     pub includes: Option<Includes>,
+    /// Command words that name the project the command reads (`--prefix DIR`, `-f pom.xml`).
+    #[serde(default)]
+    pub project_paths: Option<super::project_paths::ProjectPaths>,
     /// What a runtime stage must receive from the build stage (`split-stages`); without it the
     /// ecosystem is not split.
     #[serde(default)]

@@ -2,8 +2,8 @@
 
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::model::mounts::{self, MountType};
-use crate::model::packages::{apt_installs, is_apt_update, package_command, PackageCommand};
-use crate::model::shell::{Operator, ShellScript};
+use crate::model::packages::{apt_installs, is_assignment, package_command, PackageCommand};
+use crate::model::shell::{Command, Operator, ShellScript};
 use crate::model::{lineage, paths};
 use crate::model::{Dockerfile, Instruction, Script};
 use crate::style::Style;
@@ -60,28 +60,6 @@ struct RunChecker<'a, 'p> {
     instruction: &'a Instruction<'p>,
     script: &'a Script<'p>,
     style: &'a Style,
-}
-
-/// The first command of the RUN that mentions apt updates the lists, or is an install this
-/// transform gives an update.
-fn refreshes_lists_first(run: &Instruction) -> bool {
-    let Some(script) = run.script() else {
-        return false;
-    };
-    let lexed = &script.lexed;
-    if lexed.incomplete || lexed.has_grouping || run.heredoc_count() > 0 {
-        return false;
-    }
-    let first_apt = lexed
-        .commands
-        .iter()
-        .position(|c| c.words.iter().any(|w| w.value.contains("apt")));
-    first_apt.is_some_and(|index| {
-        let command = &lexed.commands[index];
-        is_apt_update(command)
-            || (is_reached_plainly(lexed, index)
-                && !apt_installs(std::slice::from_ref(command)).is_empty())
-    })
 }
 
 /// A command that runs after `&&`, `;` or at the start, not inside `||`, a pipe or a group.
@@ -142,45 +120,174 @@ impl RunChecker<'_, '_> {
     }
 
     fn check_update(&self, install: &PackageCommand, out: &mut Vec<Finding>) {
-        let commands = &self.script.lexed.commands;
-        if commands[..install.index].iter().any(is_apt_update) {
-            return;
-        }
-        let at = self.source(install.command.range).start;
-        match self.separate_update() {
-            Some((update_run, update_text)) => out.push(self.finding(
-                "apt-get update runs in its own cached layer; fold it into the RUN that installs",
-                Applicability::Safe,
-                vec![Edit::delete(update_run), Edit::insert(at, format!("{update_text} && "))],
-            )),
-            None => out.push(self.finding(
-                "apt-get install without apt-get update in the same RUN installs from stale or missing package lists",
-                Applicability::Safe,
-                vec![Edit::insert(at, "apt-get update && ")],
-            )),
+        let message = "apt-get install without apt-get update in the same RUN installs from stale or missing package lists";
+        match self.update_plan(install) {
+            UpdatePlan::Present => {}
+            UpdatePlan::Fold { run, text, special } => {
+                let at = self.source(install.command.range).start;
+                let message = if !special {
+                    "apt-get update runs in its own cached layer; fold it into the RUN that installs".to_owned()
+                } else {
+                    format!("apt-get update runs in its own cached layer; fold it into the RUN that installs, as the build writes it (`{text}`)")
+                };
+                out.push(self.finding(
+                    &message,
+                    Applicability::Safe,
+                    vec![Edit::delete(run), Edit::insert(at, format!("{text} && "))],
+                ));
+            }
+            UpdatePlan::Insert { text, line } => {
+                let at = self.source(install.command.range).start;
+                let message = match line {
+                    None => message.to_owned(),
+                    Some(line) => format!(
+                        "{message}; it gets the build's own update from line {line} (`{text}`): a plain apt-get update lacks what it relies on (its options, or tolerating a failure)"
+                    ),
+                };
+                out.push(self.finding(
+                    &message,
+                    Applicability::Safe,
+                    vec![Edit::insert(at, format!("{text} && "))],
+                ));
+            }
+            UpdatePlan::Decline(reason) => out.push(Finding {
+                transform: self.id,
+                message: reason,
+                range: self.instruction.range(),
+                fix: None,
+            }),
         }
     }
 
-    /// A `RUN apt-get update` alone, earlier in this stage with no RUN between: its node range and
-    /// the update command as written.
-    fn separate_update(&self) -> Option<(TextRange, String)> {
-        let stage_start = self.file.stages().get(self.instruction.stage?)?.from;
-        let previous_run = self.file.instructions()[stage_start..self.instruction.index]
+    /// How the install gets an `apt-get update` in its own RUN.
+    fn update_plan(&self, install: &PackageCommand) -> UpdatePlan {
+        let commands = &self.script.lexed.commands;
+        if commands[..install.index]
             .iter()
-            .rev()
-            .find(|i| i.kind() == Some(InstructionKind::Run))?;
-        let script = previous_run.script()?;
-        let commands = &script.lexed.commands;
-        let only_update =
-            commands.len() == 1 && is_apt_update(&commands[0]) && commands[0].redirects.is_empty();
-        (only_update && previous_run.heredoc_count() == 0 && previous_run.flags().is_empty()).then(
-            || {
-                (
-                    previous_run.range(),
-                    commands[0].range.slice(script.text).to_owned(),
-                )
-            },
-        )
+            .any(|c| apt_update(c).is_some())
+        {
+            return UpdatePlan::Present;
+        }
+        let lead = "apt-get install without apt-get update in the same RUN";
+        if self
+            .instruction
+            .flag("network")
+            .is_some_and(|flag| flag.value.as_deref() == Some("none"))
+        {
+            return UpdatePlan::Decline(
+                "apt-get install in a RUN with --network=none: an apt-get update could not download the package lists there, so none is added".to_owned(),
+            );
+        }
+        if let Some(files) = local_packages_only(install) {
+            return UpdatePlan::Decline(format!(
+                "apt-get install of local package files only ({files}): they need no package lists, so no apt-get update is added"
+            ));
+        }
+        let update = match self.relied_update() {
+            None => {
+                return UpdatePlan::Insert {
+                    text: "apt-get update".to_owned(),
+                    line: None,
+                }
+            }
+            Some(Err(line)) => {
+                return UpdatePlan::Decline(format!(
+                    "{lead} installs from stale or missing package lists, but the lists come from the RUN on line {line}, whose update dfmigrate cannot read (a heredoc or exec form), so which update would work is unknown; no change"
+                ))
+            }
+            Some(Ok(update)) => update,
+        };
+        let line = update.line;
+        let text = update.text;
+        if update.guarded && install.index > 0 {
+            let before = commands[0].range.slice(self.script.text).trim();
+            return UpdatePlan::Decline(format!(
+                "{lead} installs from stale or missing package lists, but the build's update on line {line} (`{text}`) tolerates a failure, and put after `{before}` its guard would hide that command's failure too; no change"
+            ));
+        }
+        if let Some(run) = update.alone_in_previous_run {
+            let special = !update.plain || update.guarded;
+            return UpdatePlan::Fold { run, text, special };
+        }
+        if update.plain && !update.guarded {
+            return UpdatePlan::Insert {
+                text: "apt-get update".to_owned(),
+                line: None,
+            };
+        }
+        if update.has_expansion {
+            return UpdatePlan::Decline(format!(
+                "{lead} installs from stale or missing package lists, but the build's update on line {line} (`{text}`) uses a variable, which may not hold the same value here, and a plain apt-get update lacks its options; no change"
+            ));
+        }
+        UpdatePlan::Insert {
+            text,
+            line: Some(line),
+        }
+    }
+
+    /// The last `apt-get update` the filesystem of this RUN comes from: in an earlier RUN of
+    /// the stage or of the stages it builds on. An error with the line of a RUN that may update
+    /// the lists in a way that cannot be read.
+    fn relied_update(&self) -> Option<Result<ReliedUpdate, usize>> {
+        let history = lineage::history(self.file, self.instruction);
+        let runs: Vec<&Instruction> = history
+            .into_iter()
+            .filter(|i| i.kind() == Some(InstructionKind::Run))
+            .collect();
+        let stage_start = self
+            .instruction
+            .stage
+            .and_then(|stage| self.file.stages().get(stage))
+            .map(|stage| stage.from);
+        for (position, run) in runs.iter().enumerate().rev() {
+            let readable = run.heredoc_count() == 0;
+            let script = run.script().filter(|s| readable && !s.lexed.incomplete);
+            let Some(script) = script else {
+                let text = run.source();
+                if text.contains("apt") && text.contains("update") {
+                    return Some(Err(run.start_line()));
+                }
+                continue;
+            };
+            let commands = &script.lexed.commands;
+            let Some(index) = commands.iter().rposition(|c| apt_update(c).is_some()) else {
+                continue;
+            };
+            let command = &commands[index];
+            let plain = apt_update(command).is_some_and(|update| update.plain);
+            let guard = match command.next {
+                Some((Operator::Or, _)) => commands.get(index + 1),
+                _ => None,
+            };
+            let end = guard.map_or(command.range.end, |guard| guard.range.end);
+            let text = script.text[command.range.start..end].trim().to_owned();
+            let whole = index == 0
+                && commands.len() == 1 + usize::from(guard.is_some())
+                && commands.last().is_some_and(|c| c.next.is_none())
+                && command.redirects.is_empty()
+                && guard.is_none_or(|g| g.redirects.is_empty());
+            let adjacent =
+                position + 1 == runs.len() && stage_start.is_some_and(|start| run.index > start);
+            let alone = whole
+                && adjacent
+                && !script.lexed.has_grouping
+                && !script.lexed.has_comment
+                && run.flags().is_empty();
+            let has_expansion = commands[index..=index + usize::from(guard.is_some())]
+                .iter()
+                .any(|c| c.words.iter().any(|w| w.has_expansion))
+                || text.contains('$');
+            return Some(Ok(ReliedUpdate {
+                line: run.start_line(),
+                text,
+                plain,
+                guarded: guard.is_some(),
+                has_expansion,
+                alone_in_previous_run: alone.then(|| run.range()),
+            }));
+        }
+        None
     }
 
     fn check_yes(&self, install: &PackageCommand, out: &mut Vec<Finding>) {
@@ -300,8 +407,46 @@ impl RunChecker<'_, '_> {
                 related
                     && other.kind() == Some(InstructionKind::Run)
                     && other.logical_text().contains("apt")
-                    && !refreshes_lists_first(other)
+                    && !self.refreshes_lists_first(other)
             })
+    }
+
+    /// The first command of the RUN that mentions apt updates the lists, or is an install this
+    /// transform gives an update.
+    fn refreshes_lists_first(&self, run: &Instruction) -> bool {
+        let Some(script) = run.script() else {
+            return false;
+        };
+        let lexed = &script.lexed;
+        if lexed.incomplete || lexed.has_grouping || run.heredoc_count() > 0 {
+            return false;
+        }
+        let Some(index) = lexed
+            .commands
+            .iter()
+            .position(|c| c.words.iter().any(|w| w.value.contains("apt")))
+        else {
+            return false;
+        };
+        let command = &lexed.commands[index];
+        if apt_update(command).is_some() {
+            return true;
+        }
+        let installs = apt_installs(&lexed.commands[index..=index]);
+        let Some(install) = installs.first() else {
+            return false;
+        };
+        let install = PackageCommand { index, ..*install };
+        let other = RunChecker {
+            instruction: run,
+            script: &script,
+            ..*self
+        };
+        is_reached_plainly(lexed, index)
+            && matches!(
+                other.update_plan(&install),
+                UpdatePlan::Fold { .. } | UpdatePlan::Insert { .. }
+            )
     }
 
     fn builds_on(&self, stage: usize, ancestor: usize) -> bool {
@@ -333,6 +478,153 @@ impl RunChecker<'_, '_> {
             format!("{line_break}&& {command}")
         } else {
             format!(" &&{line_break}{command}")
+        }
+    }
+}
+
+/// How an install gets its `apt-get update`.
+enum UpdatePlan {
+    /// Its RUN updates the lists before it already.
+    Present,
+    /// The RUN right before holds only the update (as the build writes it): it moves here;
+    /// `special` when it is not a plain update.
+    Fold {
+        run: TextRange,
+        text: String,
+        special: bool,
+    },
+    /// This update goes before the install; `line` is where the build runs it, when it is the
+    /// build's own rather than a plain `apt-get update`.
+    Insert { text: String, line: Option<usize> },
+    /// No update is added, for this reason (the finding's message).
+    Decline(String),
+}
+
+/// An `apt-get update` in an earlier RUN.
+struct ReliedUpdate {
+    line: usize,
+    /// The command as written, with the `|| …` that guards it.
+    text: String,
+    /// No option beyond quietness and prompts (see [`apt_update`]).
+    plain: bool,
+    /// Followed by `||`: the build goes on when it fails.
+    guarded: bool,
+    has_expansion: bool,
+    /// The RUN right before the install's, holding only this update (and its guard), with no
+    /// flags: the range to delete when it is folded.
+    alone_in_previous_run: Option<TextRange>,
+}
+
+/// What an `apt-get update` / `apt update` command is like.
+struct AptUpdate {
+    /// Only options that change output and prompts (`-q`, `-qq`, `-y`), no variable-setting
+    /// prefix but `DEBIAN_FRONTEND`, no other word: any other `update` does what a plain one
+    /// does.
+    plain: bool,
+}
+
+/// `apt-get update`, also with options before the verb (`apt-get -o Acquire::X=false update`).
+fn apt_update(command: &Command) -> Option<AptUpdate> {
+    const VALUE_OPTIONS: &[&str] = &[
+        "-o",
+        "--option",
+        "-c",
+        "--config-file",
+        "-t",
+        "--target-release",
+        "--default-release",
+        "-a",
+        "--host-architecture",
+    ];
+    let start = command
+        .words
+        .iter()
+        .position(|w| !is_assignment(&w.value))?;
+    let prefixes_plain = command.words[..start]
+        .iter()
+        .all(|w| w.value.starts_with("DEBIAN_FRONTEND=") && !w.has_expansion);
+    if !matches!(command.words[start].value.as_str(), "apt-get" | "apt") {
+        return None;
+    }
+    let mut plain = prefixes_plain;
+    let mut verb = None;
+    let mut words = command.words[start + 1..].iter();
+    while let Some(word) = words.next() {
+        let value = word.value.as_str();
+        plain &= !word.has_expansion && !word.has_glob;
+        if value.starts_with('-') && value.len() > 1 {
+            plain &= quiet_or_yes(value);
+            if VALUE_OPTIONS.contains(&value) {
+                words.next();
+            }
+            continue;
+        }
+        if verb.is_some() {
+            plain = false;
+            continue;
+        }
+        verb = Some(value);
+    }
+    (verb == Some("update")).then_some(AptUpdate { plain })
+}
+
+/// `-q`, `-qq`, `-y`, `-yqq`, `--quiet[=N]`, `--yes`, `--assume-yes`.
+fn quiet_or_yes(option: &str) -> bool {
+    match option.strip_prefix("--") {
+        Some(long) => matches!(long, "quiet" | "yes" | "assume-yes") || long.starts_with("quiet="),
+        None => option[1..].chars().all(|c| matches!(c, 'q' | 'y')),
+    }
+}
+
+/// The install's package words when every one is a local package file (`./tool.deb`,
+/// `/tmp/x.deb`), joined for messages.
+fn local_packages_only(install: &PackageCommand) -> Option<String> {
+    let packages: Vec<&str> = install
+        .rest
+        .iter()
+        .map(|w| w.value.as_str())
+        .filter(|v| !v.starts_with('-'))
+        .collect();
+    let local = |v: &&str| v.ends_with(".deb") && (v.contains('/') || v.starts_with('.'));
+    (!packages.is_empty() && packages.iter().all(local)).then(|| packages.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::shell::lex;
+
+    fn update(script: &str) -> Option<bool> {
+        apt_update(&lex(script).commands[0]).map(|update| update.plain)
+    }
+
+    #[test]
+    fn updates_with_and_without_options() {
+        for plain in [
+            "apt-get update",
+            "apt update",
+            "apt-get update -yqq",
+            "apt-get -qq -y update",
+            "apt-get update --quiet=2 > /dev/null",
+            "DEBIAN_FRONTEND=noninteractive apt-get update",
+        ] {
+            assert_eq!(update(plain), Some(true), "{plain}");
+        }
+        for special in [
+            "apt-get -o Acquire::Check-Valid-Until=false update",
+            "apt-get update --allow-releaseinfo-change",
+            "apt-get -oAcquire::Retries=3 update",
+            "http_proxy=http://proxy:3128 apt-get update",
+            "apt-get update $APT_OPTIONS",
+        ] {
+            assert_eq!(update(special), Some(false), "{special}");
+        }
+        for other in [
+            "apt-get install -y curl",
+            "apt-get -o Acquire::X=update install -y curl",
+            "apt-cache update",
+        ] {
+            assert_eq!(update(other), None, "{other}");
         }
     }
 }

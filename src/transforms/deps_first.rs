@@ -2,8 +2,8 @@
 
 use super::{Applicability, Context, Edit, Finding, Fix, Transform};
 use crate::context::BuildContext;
-use crate::knowledge::{CommandMatch, KnowledgeBase, Needs, Profile, Role};
-use crate::model::paths::{copy_arguments, normalize, resolve};
+use crate::knowledge::{CommandMatch, KnowledgeBase, Needs, Profile, ProjectPath, Role};
+use crate::model::paths::{copy_arguments, is_within, normalize, resolve};
 use crate::model::shell::{Command, Operator};
 use crate::model::{workdir_after, Dockerfile, Instruction, Script};
 use crate::style::Style;
@@ -441,6 +441,7 @@ impl<'a, 'p> StageView<'a, 'p> {
         if install.found.dynamic {
             return Err("the command uses a variable or a glob".to_owned());
         }
+        let projects = self.named_projects(install, &run_cwd, &target)?;
         let profile = install.found.profile;
         let mut risks: Vec<String> = Vec::new();
         let files: Vec<PathBuf> =
@@ -538,6 +539,7 @@ impl<'a, 'p> StageView<'a, 'p> {
                         shown(&run_cwd)
                     ));
                 };
+                named_projects_copied(&projects, &files, Some(&technique))?;
                 if !install.found.rule.split.as_ref().is_some_and(|s| s.safe) {
                     risks.push("a known technique that may not fit every project".to_owned());
                 }
@@ -546,6 +548,7 @@ impl<'a, 'p> StageView<'a, 'p> {
                 (edits, Some(technique))
             }
             _ => {
+                named_projects_copied(&projects, &files, None)?;
                 let between = &self.instructions[self.copy_at + 1..install.run_at];
                 if let Some(run) = between.iter().find(|i| {
                     i.kind() == Some(InstructionKind::Run) && !self.only_named_installs(i)
@@ -570,6 +573,54 @@ impl<'a, 'p> StageView<'a, 'p> {
             edits,
             risks,
         })
+    }
+
+    /// The projects the command names (`npm --prefix client ci`, `dotnet publish
+    /// src/App/App.csproj`), as context paths (empty for the copy's folder itself), or why the
+    /// build context cannot be the one the image is built from: a named path it lacks (read
+    /// where the COPY puts the context, it would not exist there), or one outside the copy.
+    fn named_projects(
+        &self,
+        install: &Install,
+        run_cwd: &str,
+        target: &str,
+    ) -> Result<Vec<(ProjectPath, String)>, String> {
+        let copy_line = self.copy().start_line();
+        let mut named = Vec::new();
+        for project in install.found.project_paths() {
+            if project.path.contains("://") {
+                continue;
+            }
+            let image = resolve(run_cwd, &project.path);
+            if !is_within(target, &image) {
+                return Err(format!(
+                    "`{}` names {}, outside the folder the COPY on line {copy_line} fills ({}), so what it reads is unknown",
+                    project.written,
+                    shown(&image),
+                    shown(target)
+                ));
+            }
+            let relative = image[normalize(target).len()..]
+                .trim_start_matches('/')
+                .to_owned();
+            if !relative.is_empty() && !self.context.is_available(&relative) {
+                let lacks = if self.context.exists(&relative) {
+                    format!("{relative}, which .dockerignore excludes from the build context")
+                } else {
+                    format!("{relative}, which the build context does not have")
+                };
+                let names = if project.written == project.path {
+                    "it names".to_owned()
+                } else {
+                    format!("`{}` names", project.written)
+                };
+                return Err(format!(
+                    "{names} {lacks}: the image is probably built from another build context (such as a folder above this one), so which files to copy first is unknown"
+                ));
+            }
+            named.push((project, relative));
+        }
+        Ok(named)
     }
 
     /// A RUN made only of installs of packages by name (`pip install -U pip`), joined by `&&`
@@ -715,6 +766,39 @@ impl<'a, 'p> StageView<'a, 'p> {
         }
         edits
     }
+}
+
+/// Every project the dependency-only step reads (`before`, the technique's command, when it
+/// holds the word; the install itself otherwise) is among the files copied first: a named
+/// file, or a named folder holding one of them.
+fn named_projects_copied(
+    projects: &[(ProjectPath, String)],
+    files: &[PathBuf],
+    before: Option<&str>,
+) -> Result<(), String> {
+    for (project, relative) in projects {
+        if relative.is_empty() || before.is_some_and(|text| !text.contains(&project.written)) {
+            continue;
+        }
+        let copied = files.iter().any(|file| {
+            let file = file.to_string_lossy();
+            *file == **relative
+                || file.starts_with(&format!("{relative}/"))
+                || relative.starts_with(&format!("{file}/"))
+        });
+        if !copied {
+            let names: Vec<String> = files
+                .iter()
+                .map(|f| f.to_string_lossy().into_owned())
+                .collect();
+            return Err(format!(
+                "`{}` reads {relative}, and none of the dependency files copied first ({}) is there",
+                project.written,
+                names.join(", ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 struct Plan {
