@@ -6,10 +6,16 @@ use super::buildah::Buildah;
 use super::docker::DockerLike;
 use super::image::ImageInfo;
 use super::process::{self, CommandLine, Finished};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context as _, Result};
 use clap::ValueEnum;
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use tempfile::TempDir;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::{NamedTempFile, TempDir};
+
+/// How long a server may take to exit after it is asked to stop, before it is killed.
+const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// Which engine the user asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -39,6 +45,9 @@ pub trait ContainerEngine {
     fn filesystem(&self, image: &str) -> Result<RootFs>;
     /// Runs `argv` (no shell) in a new container of the image, then removes the container.
     fn run(&self, image: &str, argv: &[String]) -> Result<Finished>;
+    /// Starts the image's own command `argv` (its ENTRYPOINT and CMD) in a new container, as the
+    /// image's USER in its WORKDIR, on this machine's network, and leaves it running.
+    fn serve(&self, image: &str, argv: &[String]) -> Result<Service>;
     /// Removes an image.
     fn remove_image(&self, image: &str) -> Result<()>;
 }
@@ -69,6 +78,143 @@ impl Drop for RootFs {
                 eprintln!("warning: cleanup failed: {error:#}");
             }
         }
+    }
+}
+
+/// A container running in the background (`verify --probe`). Its output goes to a temporary
+/// file; [`Service::stop`] (or dropping it) stops it and removes the container.
+pub struct Service {
+    child: Child,
+    /// Signal the child's whole process group (it was started as its leader).
+    group: bool,
+    /// Commands that ask the server to stop (before signals).
+    stop: Vec<CommandLine>,
+    /// Commands run once it has ended (remove the container).
+    cleanup: Vec<CommandLine>,
+    output: NamedTempFile,
+    exit: Option<Option<i32>>,
+    stopped: bool,
+}
+
+impl Service {
+    /// Spawns `line` with its output in a temporary file. `group`: as the leader of a new process
+    /// group, which [`Service::stop`] signals as a whole.
+    pub fn spawn(
+        line: &CommandLine,
+        group: bool,
+        stop: Vec<CommandLine>,
+        cleanup: Vec<CommandLine>,
+    ) -> Result<Service> {
+        let output =
+            NamedTempFile::new().context("cannot create a file for the server's output")?;
+        let mut command = Command::new(&line.program);
+        command
+            .args(&line.args)
+            .stdin(Stdio::null())
+            .stdout(output.reopen()?)
+            .stderr(output.reopen()?);
+        if group {
+            command.process_group(0);
+        }
+        let child = match command.spawn() {
+            Ok(child) => child,
+            Err(error) => {
+                run_all(&cleanup);
+                return Err(error).with_context(|| format!("cannot run `{}`", line.display()));
+            }
+        };
+        Ok(Service {
+            child,
+            group,
+            stop,
+            cleanup,
+            output,
+            exit: None,
+            stopped: false,
+        })
+    }
+
+    /// `Some(code)` once the server has exited (`Some(None)`: killed by a signal).
+    pub fn exit_code(&mut self) -> Option<Option<i32>> {
+        if self.exit.is_none() {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                self.exit = Some(status.code());
+            }
+        }
+        self.exit
+    }
+
+    /// What the server printed so far (stdout and stderr, interleaved).
+    pub fn output(&self) -> String {
+        std::fs::read(self.output.path())
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Stops the server: the stop commands, then SIGTERM, then after a grace period SIGKILL;
+    /// then removes the container.
+    pub fn stop(mut self) -> Result<()> {
+        self.shut_down()
+    }
+
+    fn shut_down(&mut self) -> Result<()> {
+        if self.stopped {
+            return Ok(());
+        }
+        self.stopped = true;
+        if self.exit_code().is_none() {
+            run_all(&self.stop);
+            self.signal("TERM");
+            let deadline = Instant::now() + STOP_GRACE;
+            while self.exit_code().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            if self.exit_code().is_none() {
+                self.signal("KILL");
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+            }
+        }
+        if self.group {
+            // Whatever the server left behind in its group goes too.
+            self.signal("KILL");
+        }
+        let mut failed = Vec::new();
+        for line in &self.cleanup {
+            if let Err(error) = process::run_ok(line) {
+                failed.push(format!("{error:#}"));
+            }
+        }
+        if !failed.is_empty() {
+            bail!("cleanup failed: {}", failed.join("; "));
+        }
+        Ok(())
+    }
+
+    /// Sends a signal to the server (its whole process group when it leads one).
+    fn signal(&self, name: &str) {
+        let target = if self.group {
+            format!("-{}", self.child.id())
+        } else {
+            self.child.id().to_string()
+        };
+        let line = CommandLine::new("kill", ["-s", name, "--", &target]);
+        let _ = process::run(&line);
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Err(error) = self.shut_down() {
+            eprintln!("warning: {error:#}");
+        }
+    }
+}
+
+/// Runs commands, ignoring their failures (best-effort cleanup).
+fn run_all(lines: &[CommandLine]) {
+    for line in lines {
+        let _ = process::run(line);
     }
 }
 

@@ -1,6 +1,6 @@
 //! `dfmigrate verify`: builds each Dockerfile and its rewrite from the same build context and
 //! compares the final images (configuration, referenced and application files, an optional
-//! smoke command, size and build time). Nothing is written to the user's files; the images are
+//! smoke command, optional HTTP probes of each image's own server, size and build time). Nothing is written to the user's files; the images are
 //! removed afterwards unless `--keep`.
 //!
 //! Exit codes: 0 when every file is equivalent or unchanged, 1 when some rewrite differs,
@@ -13,6 +13,7 @@ mod engines;
 mod files;
 mod image;
 mod intent;
+mod probe;
 mod process;
 mod report;
 mod rootfs;
@@ -52,6 +53,13 @@ pub struct VerifyArgs {
     /// A command to run in both images; its output and exit code must match.
     #[arg(long, value_name = "CMD")]
     smoke: Option<String>,
+    /// Run each image's own command (as its USER, in its WORKDIR, on this machine's network) and
+    /// compare the status, Content-Type and body of an HTTP GET of PATH on PORT (repeatable).
+    #[arg(long, value_name = "PORT[/PATH]")]
+    probe: Vec<probe::Probe>,
+    /// How long a probed server may take to answer, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, requires = "probe")]
+    probe_timeout: u64,
     /// Compare with this rewritten Dockerfile instead of running the transforms (one PATH).
     #[arg(long, value_name = "NEW_DOCKERFILE")]
     against: Option<PathBuf>,
@@ -320,6 +328,16 @@ fn build_and_compare(
     });
     if let Some(smoke) = &args.smoke {
         smoke_test(engine, smoke, &before_tag, &after_tag, &mut verdict)?;
+    }
+    if !args.probe.is_empty() {
+        probe::probe_both(
+            engine,
+            &args.probe,
+            std::time::Duration::from_secs(args.probe_timeout),
+            (&before_tag, &before.config),
+            (&after_tag, &after.config),
+            &mut verdict,
+        )?;
     }
     Ok(verdict.into_outcome())
 }
