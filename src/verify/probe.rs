@@ -348,9 +348,10 @@ pub fn compare(probe: &Probe, before: &Answer, after: &Answer, verdict: &mut Ver
                 last_line_quoted(output)
             ));
             for line in output {
-                verdict
-                    .notes
-                    .push(format!("probe {probe}: the rewrite printed: {line}"));
+                let note = format!("the rewrite's server printed: {line}");
+                if !verdict.notes.contains(&note) {
+                    verdict.notes.push(note);
+                }
             }
             return;
         }
@@ -422,16 +423,29 @@ fn output_block(output: &[String]) -> String {
     text
 }
 
-/// The last `count` non-empty lines of a text.
+/// The last `count` non-empty lines of a server's output, without the engine's own messages.
 fn last_lines(text: &str, count: usize) -> Vec<String> {
     let lines: Vec<&str> = text
         .lines()
-        .filter(|line| !line.trim().is_empty())
+        .filter(|line| !line.trim().is_empty() && !is_engine_message(line))
         .collect();
     lines[lines.len().saturating_sub(count)..]
         .iter()
         .map(|line| (*line).to_owned())
         .collect()
+}
+
+/// What the engine itself prints about a container whose process ended (buildah:
+/// `subprocess exited with status 1`, `Error: exit status 1`, and its `level=…` log lines).
+fn is_engine_message(line: &str) -> bool {
+    let line = line.trim();
+    let status = |prefix: &str| {
+        line.strip_prefix(prefix)
+            .is_some_and(|code| !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()))
+    };
+    status("subprocess exited with status ")
+        || status("Error: exit status ")
+        || (line.starts_with("time=\"") && line.contains(" level="))
 }
 
 #[cfg(test)]
@@ -573,20 +587,43 @@ mod tests {
             ],
         };
         compare(&probe, &response(200, "ok"), &silent, &mut verdict);
+        let other: Probe = "8000/versions".parse().unwrap();
+        compare(&other, &response(200, "{}"), &silent, &mut verdict);
         assert_eq!(
             verdict.differences,
             [
                 "probe 8000/: status 200 → no answer (it exited (exit code 1) before port 8000 \
-                 answered: \"PermissionError: [Errno 13] Permission denied: '/srv/gunicorn.pid'\")"
+                 answered: \"PermissionError: [Errno 13] Permission denied: '/srv/gunicorn.pid'\")",
+                "probe 8000/versions: status 200 → no answer (it exited (exit code 1) before port \
+                 8000 answered: \"PermissionError: [Errno 13] Permission denied: '/srv/gunicorn.pid'\")"
             ]
         );
-        assert_eq!(verdict.notes.len(), 2);
+        // The server's output is shown once, not once per probe.
+        assert_eq!(
+            verdict.notes,
+            [
+                "the rewrite's server printed: Traceback (most recent call last):",
+                "the rewrite's server printed: PermissionError: [Errno 13] Permission denied: \
+                 '/srv/gunicorn.pid'"
+            ]
+        );
     }
 
     #[test]
-    fn last_lines_skip_blank_ones() {
+    fn last_lines_skip_blank_ones_and_the_engines_messages() {
         assert_eq!(last_lines("a\n\nb\nc\n\n", 2), ["b", "c"]);
         assert_eq!(last_lines("", 3), Vec::<String>::new());
+        let buildah = "Traceback (most recent call last):\n\
+                       ImportError: libpq.so.5: cannot open shared object file\n\
+                       subprocess exited with status 1\n\
+                       subprocess exited with status 1\n\
+                       time=\"2026-12-07T04:14:59Z\" level=error msg=\"exit status 1\"\n\
+                       Error: exit status 1\n";
+        assert_eq!(
+            last_lines(buildah, 1),
+            ["ImportError: libpq.so.5: cannot open shared object file"]
+        );
+        assert!(!is_engine_message("Error: exit status of the job"));
     }
 
     #[test]
