@@ -30,6 +30,8 @@
 # (apt-get install buildah debootstrap) and Debian's package mirror
 # (DFMIGRATE_REAL_MIRROR, default http://deb.debian.org/debian).
 set -euo pipefail
+# Failures inside $(...) stop the script too (a failed debootstrap must not be imported).
+shopt -s inherit_errexit
 
 cache=${DFMIGRATE_REAL_CACHE:-/var/cache/dfmigrate-real}
 mirror=${DFMIGRATE_REAL_MIRROR:-http://deb.debian.org/debian}
@@ -37,15 +39,48 @@ suite=bookworm
 host_ca=${DFMIGRATE_REAL_CA:-/etc/ssl/certs/ca-certificates.crt}
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mkdir -p "$cache"
-if [[ -z "${CONTAINERS_STORAGE_CONF:-}" ]]; then
-  export CONTAINERS_STORAGE_CONF="$cache/storage.conf"
-  if [[ ! -f $CONTAINERS_STORAGE_CONF ]]; then
-    printf '[storage]\ndriver = "vfs"\ngraphroot = "%s/storage/graph"\nrunroot = "%s/storage/run"\n' \
-      "$cache" "$cache" > "$CONTAINERS_STORAGE_CONF"
-  fi
+export CONTAINERS_STORAGE_CONF=${CONTAINERS_STORAGE_CONF:-$cache/storage.conf}
+if [[ $CONTAINERS_STORAGE_CONF == "$cache/storage.conf" && ! -f $CONTAINERS_STORAGE_CONF ]]; then
+  printf '[storage]\ndriver = "vfs"\ngraphroot = "%s/storage/graph"\nrunroot = "%s/storage/run"\n' \
+    "$cache" "$cache" > "$CONTAINERS_STORAGE_CONF"
 fi
 
 log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
+
+# Every root filesystem this script writes into is a folder it made under $cache/work.*: anything
+# else (an empty path would mean this machine's own /etc) is refused.
+checked_root() {
+  local root=$1
+  case "$root" in
+    "$cache"/work.*/root) [[ -d $root && $root != *..* ]] && return 0 ;;
+  esac
+  echo "images.sh: refusing to work on '$root' (not a root filesystem under $cache/work.*)" >&2
+  exit 3
+}
+
+# Removes a work folder, never while something is mounted below it.
+remove_work() {
+  local work=$1 target
+  [[ $work == "$cache"/work.* && -d $work ]] || return 0
+  while read -r target; do
+    umount "$target" 2> /dev/null || umount -l "$target"
+  done < <(awk -v w="$work/" 'index($2, w) == 1 { print $2 }' /proc/self/mounts | sort -r)
+  if awk -v w="$work/" 'index($2, w) == 1 { found = 1 } END { exit !found }' /proc/self/mounts; then
+    echo "images.sh: $work still has mounts; not removed" >&2
+    return 1
+  fi
+  rm -rf "$work"
+}
+
+# On any exit, unmount and remove what a failed step left.
+cleanup() {
+  local work
+  for work in "$cache"/work.*; do
+    [[ -d $work ]] && remove_work "$work"
+  done
+  return 0
+}
+trap cleanup EXIT
 
 # ---------------------------------------------------------------------------------------------
 # Recipes. Everything that decides an image's content is in these functions and lists: their
@@ -75,6 +110,7 @@ recipe_of() {
 # Tidies a fresh debootstrap root the way Debian's official images are tidied.
 finish_base() {
   local root=$1
+  checked_root "$root"
   cat > "$root/etc/apt/sources.list" <<EOF
 deb $mirror $suite main
 deb $mirror $suite-updates main
@@ -163,6 +199,7 @@ base_hash() {
 # Mounts /proc and /dev into a root for the duration of a command.
 with_mounts() {
   local root=$1
+  checked_root "$root"
   shift
   mount -t proc proc "$root/proc"
   mount --bind /dev "$root/dev"
@@ -177,6 +214,7 @@ with_mounts() {
 
 in_root() {
   local root=$1
+  checked_root "$root"
   shift
   chroot "$root" /usr/bin/env -i PATH="$PATH" HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
     DEBCONF_NOWARNINGS=yes "$@"
@@ -184,6 +222,7 @@ in_root() {
 
 install_packages() {
   local root=$1
+  checked_root "$root"
   shift
   in_root "$root" apt-get update -qq
   in_root "$root" apt-get install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends "$@" > /dev/null
@@ -203,13 +242,13 @@ base_tar() {
   log "debootstrap --variant=minbase $suite ($mirror)"
   debootstrap --variant=minbase "$suite" "$work/root" "$mirror" > "$work/debootstrap.log" 2>&1 || {
     tail -20 "$work/debootstrap.log" >&2
-    rm -rf "$work"
+    remove_work "$work"
     return 1
   }
   finish_base "$work/root"
   tar --numeric-owner -C "$work/root" -cf "$tar.tmp" .
   mv "$tar.tmp" "$tar"
-  rm -rf "$work"
+  remove_work "$work"
   echo "$tar"
 }
 
@@ -243,7 +282,7 @@ image_tar() {
   tar --numeric-owner -C "$root" -cf "$tar.tmp" .
   cp "$work/config" "$tar.config"
   mv "$tar.tmp" "$tar"
-  rm -rf "$work"
+  remove_work "$work"
   # Older recipes of this image are not needed any more.
   find "$cache" -maxdepth 1 -name "${kind}-${variant}-*.tar*" ! -name "${kind}-${variant}-$hash.tar*" -delete
   echo "$tar"
@@ -254,7 +293,9 @@ full_name() { printf 'docker.io/library/%s\n' "$1"; }
 
 import_image() {
   local image=$1 name hash kind variant tar container mount
-  read -r kind variant < <(recipe_of "$image")
+  local recipe
+  recipe=$(recipe_of "$image")
+  read -r kind variant <<< "$recipe"
   hash=$(recipe_hash "$kind" "$variant")
   name=$(full_name "$image")
   if [[ -z "${DFMIGRATE_REAL_REBUILD:-}" ]] \
