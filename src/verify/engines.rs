@@ -107,12 +107,15 @@ impl Service {
     ) -> Result<Service> {
         let output =
             NamedTempFile::new().context("cannot create a file for the server's output")?;
+        // One open file for both streams: they share its offset, so neither overwrites the other.
+        let stdout = output.reopen()?;
+        let stderr = stdout.try_clone()?;
         let mut command = Command::new(&line.program);
         command
             .args(&line.args)
             .stdin(Stdio::null())
-            .stdout(output.reopen()?)
-            .stderr(output.reopen()?);
+            .stdout(stdout)
+            .stderr(stderr);
         if group {
             command.process_group(0);
         }
@@ -243,5 +246,82 @@ fn detect() -> Result<EngineChoice> {
     {
         Some((_, choice)) => Ok(*choice),
         None => bail!("no container engine found: install buildah, podman or docker"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shell(script: &str) -> CommandLine {
+        CommandLine::new("sh", ["-c", script])
+    }
+
+    fn wait_for_exit(service: &mut Service) -> Option<Option<i32>> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while service.exit_code().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        service.exit_code()
+    }
+
+    #[test]
+    fn a_server_that_exits_reports_its_code_and_output() {
+        let mut service = Service::spawn(
+            &shell("echo starting; echo 'cannot write pid' >&2; exit 3"),
+            true,
+            Vec::new(),
+            Vec::new(),
+        )
+        .unwrap();
+        assert_eq!(wait_for_exit(&mut service), Some(Some(3)));
+        assert_eq!(service.output(), "starting\ncannot write pid\n");
+        service.stop().unwrap();
+    }
+
+    #[test]
+    fn stop_ends_the_whole_process_group_and_runs_the_cleanup() {
+        let dir = tempfile::tempdir().unwrap();
+        let child_pid = dir.path().join("child.pid");
+        let cleaned = dir.path().join("cleaned");
+        // A server that leaves a grandchild behind, as `buildah run` does with the real process.
+        let script = format!(
+            "sleep 300 & echo $! > {}; wait",
+            child_pid.to_str().unwrap()
+        );
+        let mut service = Service::spawn(
+            &shell(&script),
+            true,
+            Vec::new(),
+            vec![CommandLine::new("touch", [cleaned.as_os_str()])],
+        )
+        .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::fs::read_to_string(&child_pid).map_or(true, |pid| pid.trim().is_empty()) {
+            assert!(Instant::now() < deadline, "the server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(service.exit_code(), None);
+        let started = Instant::now();
+        service.stop().unwrap();
+        assert!(started.elapsed() < STOP_GRACE, "SIGTERM was not enough");
+        let pid = std::fs::read_to_string(&child_pid).unwrap();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim()));
+        // Gone, or a zombie waiting for init to reap it.
+        assert!(
+            status.map_or(true, |status| status.contains("State:\tZ")),
+            "the grandchild survived"
+        );
+        assert!(cleaned.exists(), "the cleanup did not run");
+    }
+
+    #[test]
+    fn dropping_a_service_stops_it() {
+        let service =
+            Service::spawn(&shell("exec sleep 300"), false, Vec::new(), Vec::new()).unwrap();
+        let pid = service.child.id();
+        drop(service);
+        assert!(std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .map_or(true, |status| status.contains("State:\tZ")));
     }
 }

@@ -453,6 +453,42 @@ mod tests {
         );
     }
 
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        verify: VerifyArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<VerifyArgs, clap::Error> {
+        use clap::Parser as _;
+        Cli::try_parse_from(std::iter::once("verify").chain(args.iter().copied()))
+            .map(|cli| cli.verify)
+    }
+
+    #[test]
+    fn probes_and_their_timeout_are_parsed() {
+        let args = parse(&[
+            "--probe",
+            "3000",
+            "--probe",
+            "8000/health?x=1",
+            "Dockerfile",
+        ])
+        .unwrap();
+        let shown: Vec<String> = args.probe.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["3000/", "8000/health?x=1"]);
+        assert_eq!(args.probe_timeout, 30);
+        let args = parse(&["--probe", "80", "--probe-timeout", "5", "D"]).unwrap();
+        assert_eq!(args.probe_timeout, 5);
+        let error = parse(&["--probe", "http://localhost:3000/", "D"]).unwrap_err();
+        assert!(error.to_string().contains("PORT[/PATH]"), "{error}");
+        assert!(parse(&["--probe", "0", "D"]).is_err());
+        assert!(
+            parse(&["--probe-timeout", "5", "D"]).is_err(),
+            "a timeout needs a probe"
+        );
+    }
+
     #[test]
     fn folder_of_a_bare_name_is_dot() {
         assert_eq!(folder_of(Path::new("Dockerfile")), PathBuf::from("."));

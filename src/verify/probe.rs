@@ -452,6 +452,16 @@ fn is_engine_message(line: &str) -> bool {
 mod tests {
     use super::*;
     use std::net::TcpListener;
+    use std::sync::{Mutex, MutexGuard};
+
+    /// The tests that open ports run one at a time: a port one of them frees could otherwise be
+    /// handed to another one's server, which would then answer the first one's checks.
+    fn network() -> MutexGuard<'static, ()> {
+        static NETWORK: Mutex<()> = Mutex::new(());
+        NETWORK
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 
     fn response(status: u16, body: &str) -> Answer {
         Answer::Response(Response {
@@ -626,8 +636,164 @@ mod tests {
         assert!(!is_engine_message("Error: exit status of the job"));
     }
 
+    /// An engine whose "containers" are servers in this process: image `serve:BODY` answers
+    /// BODY to `answers` requests on `port`, then closes; image `exit` prints an error and exits.
+    struct FakeEngine {
+        port: u16,
+        answers: usize,
+    }
+
+    impl ContainerEngine for FakeEngine {
+        fn description(&self) -> &str {
+            "fake"
+        }
+        fn build(&self, _: &super::super::engines::BuildRequest) -> Result<process::Finished> {
+            unreachable!()
+        }
+        fn inspect(&self, _: &str) -> Result<super::super::image::ImageInfo> {
+            unreachable!()
+        }
+        fn filesystem(&self, _: &str) -> Result<super::super::engines::RootFs> {
+            unreachable!()
+        }
+        fn run(&self, _: &str, _: &[String]) -> Result<process::Finished> {
+            unreachable!()
+        }
+        fn remove_image(&self, _: &str) -> Result<()> {
+            unreachable!()
+        }
+        fn serve(&self, image: &str, argv: &[String]) -> Result<Service> {
+            assert_eq!(argv, ["docker-entrypoint.sh", "node", "app.js"]);
+            let script = match image.strip_prefix("serve:") {
+                Some(body) => {
+                    let listener = TcpListener::bind(("127.0.0.1", self.port)).unwrap();
+                    let (body, answers) = (body.to_owned(), self.answers);
+                    std::thread::spawn(move || {
+                        for _ in 0..answers {
+                            let (mut stream, _) = listener.accept().unwrap();
+                            let mut request = [0u8; 1024];
+                            let _ = stream.read(&mut request);
+                            let reply = format!(
+                                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\
+                                 Content-Length: {}\r\n\r\n{body}",
+                                body.len()
+                            );
+                            stream.write_all(reply.as_bytes()).unwrap();
+                        }
+                    });
+                    "exec sleep 300"
+                }
+                None => "echo 'PermissionError: [Errno 13] Permission denied' >&2; exit 1",
+            };
+            Service::spawn(
+                &process::CommandLine::new("sh", ["-c", script]),
+                true,
+                Vec::new(),
+                Vec::new(),
+            )
+        }
+    }
+
+    fn free_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    fn node_config() -> ImageConfig {
+        ImageConfig {
+            entrypoint: Some(vec!["docker-entrypoint.sh".to_owned()]),
+            cmd: Some(vec!["node".to_owned(), "app.js".to_owned()]),
+            ..ImageConfig::default()
+        }
+    }
+
+    fn probe_images(before: &str, after: &str) -> (Result<()>, Verdict) {
+        let _network = network();
+        let port = free_port();
+        let probes: Vec<Probe> = vec![
+            format!("{port}/").parse().unwrap(),
+            format!("{port}/versions").parse().unwrap(),
+        ];
+        let engine = FakeEngine { port, answers: 2 };
+        let config = node_config();
+        let mut verdict = Verdict::default();
+        let result = probe_both(
+            &engine,
+            &probes,
+            Duration::from_secs(10),
+            (before, &config),
+            (after, &config),
+            &mut verdict,
+        );
+        (result, verdict)
+    }
+
+    #[test]
+    fn both_images_answer_the_same() {
+        let (result, verdict) = probe_images("serve:hello", "serve:hello");
+        result.unwrap();
+        assert!(verdict.differences.is_empty(), "{:?}", verdict.differences);
+        assert_eq!(verdict.notes.len(), 2);
+        assert!(verdict.notes[0].ends_with("same response (status 200, 5 bytes, text/plain)"));
+    }
+
+    #[test]
+    fn a_different_body_and_a_dead_rewrite_are_differences() {
+        let (result, verdict) = probe_images("serve:hello", "serve:bye");
+        result.unwrap();
+        assert_eq!(verdict.differences.len(), 2);
+        assert!(verdict.differences[0].ends_with(r#"/: body "hello" → "bye""#));
+        let (result, verdict) = probe_images("serve:hello", "exit");
+        result.unwrap();
+        assert_eq!(verdict.differences.len(), 2);
+        assert!(
+            verdict.differences[0]
+                .contains("status 200 → no answer (it exited (exit code 1) before port"),
+            "{:?}",
+            verdict.differences
+        );
+        assert!(
+            verdict.differences[0].ends_with("\"PermissionError: [Errno 13] Permission denied\")")
+        );
+    }
+
+    #[test]
+    fn a_silent_original_is_an_error() {
+        let (result, _) = probe_images("exit", "serve:hello");
+        let error = format!("{:#}", result.unwrap_err());
+        assert!(
+            error.contains("the original does not answer (it exited (exit code 1)"),
+            "{error}"
+        );
+        assert!(error.contains("PermissionError"), "{error}");
+    }
+
+    #[test]
+    fn a_port_already_in_use_is_an_error() {
+        let _network = network();
+        let busy = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = busy.local_addr().unwrap().port();
+        let engine = FakeEngine { port, answers: 1 };
+        let probes: Vec<Probe> = vec![format!("{port}").parse().unwrap()];
+        let config = node_config();
+        let error = probe_both(
+            &engine,
+            &probes,
+            Duration::from_secs(5),
+            ("serve:x", &config),
+            ("serve:x", &config),
+            &mut Verdict::default(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("already answers"), "{error}");
+    }
+
     #[test]
     fn gets_from_a_local_server() {
+        let _network = network();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let server = std::thread::spawn(move || {
