@@ -449,7 +449,10 @@ pub fn drop_reason(before_root: &Path, image_path: &Path) -> Option<DropReason> 
         .map(|part| part.to_string_lossy().into_owned())
         .collect();
     let name = parts.last()?;
-    if parts.iter().any(|part| CACHE_DIRS.contains(&part.as_str())) || name.ends_with(".pyc") {
+    if parts.iter().any(|part| CACHE_DIRS.contains(&part.as_str()))
+        || name.ends_with(".pyc")
+        || is_npm_hidden_lock(&parts)
+    {
         return Some(DropReason::Cache);
     }
     if is_dev_dependency(before_root, &parts) {
@@ -479,6 +482,11 @@ fn is_dev_dependency(before_root: &Path, parts: &[String]) -> bool {
     let Some(at) = parts.iter().rposition(|part| part == "node_modules") else {
         return false;
     };
+    if let Some([bin, _]) = parts.get(at + 1..) {
+        if bin == ".bin" {
+            return bin_of_dev_dependency(before_root, parts);
+        }
+    }
     let (package, end) = match parts.get(at + 1..) {
         Some([scope, name, ..]) if scope.starts_with('@') => (format!("{scope}/{name}"), at + 3),
         Some([name, ..]) => (name.clone(), at + 2),
@@ -504,6 +512,31 @@ fn is_dev_dependency(before_root: &Path, parts: &[String]) -> bool {
                 .map(|entry| entry["dev"] == serde_json::Value::Bool(true))
         })
         .unwrap_or(false)
+}
+
+/// `node_modules/.bin/NAME`: a link npm makes to a package's program; a dev dependency's when
+/// the package it points into is one.
+fn bin_of_dev_dependency(before_root: &Path, parts: &[String]) -> bool {
+    let link: PathBuf = parts.iter().collect();
+    let Some(host) = rootfs::resolve(before_root, &link, false) else {
+        return false;
+    };
+    let Ok(target) = std::fs::read_link(host) else {
+        return false;
+    };
+    let folder = link.parent().unwrap_or(Path::new("/"));
+    let resolved = super::dockerfile::absolute(folder, &target.to_string_lossy());
+    let target_parts: Vec<String> = resolved
+        .iter()
+        .map(|part| part.to_string_lossy().into_owned())
+        .collect();
+    target_parts.iter().all(|part| part != ".bin") && is_dev_dependency(before_root, &target_parts)
+}
+
+/// `…/node_modules/.package-lock.json`: npm's record of what it installed, rewritten by every
+/// install and prune and ignored when stale (npm's documentation calls it a cache).
+fn is_npm_hidden_lock(parts: &[String]) -> bool {
+    matches!(parts, [.., folder, name] if folder == "node_modules" && name == ".package-lock.json")
 }
 
 /// npm's lock files, most exact first: the hidden lock file npm 7+ writes for what it installed,
@@ -681,6 +714,25 @@ mod tests {
         ] {
             assert_eq!(reason(kept), None, "{kept}");
         }
+        // npm's links to the programs of packages: dev when the package is.
+        let bin = root.join("app/node_modules/.bin");
+        fs::create_dir_all(&bin).unwrap();
+        std::os::unix::fs::symlink("../undefsafe/lib/cli.js", bin.join("undefsafe")).unwrap();
+        std::os::unix::fs::symlink("../express/bin/x.js", bin.join("x")).unwrap();
+        std::os::unix::fs::symlink("/usr/bin/env", bin.join("abs")).unwrap();
+        assert_eq!(
+            reason("/app/node_modules/.bin/undefsafe"),
+            Some(DropReason::DevDependency)
+        );
+        assert_eq!(reason("/app/node_modules/.bin/x"), None);
+        assert_eq!(reason("/app/node_modules/.bin/abs"), None);
+        assert_eq!(reason("/app/node_modules/.bin/missing"), None);
+        // npm's hidden lock file changes with every prune: a cache.
+        assert_eq!(
+            reason("/app/node_modules/.package-lock.json"),
+            Some(DropReason::Cache)
+        );
+        assert_eq!(reason("/app/.package-lock.json"), None);
         // Without the hidden lock file, the project's package-lock.json says the same.
         let lock = root.join("app/node_modules/.package-lock.json");
         fs::rename(&lock, root.join("app/package-lock.json")).unwrap();

@@ -330,6 +330,8 @@ fn build_and_compare(
         smoke_test(engine, smoke, &before_tag, &after_tag, &mut verdict)?;
     }
     if !args.probe.is_empty() {
+        // What the servers answered leads the verdict: it is what users of the image see.
+        let found_before = std::mem::take(&mut verdict.differences);
         probe::probe_both(
             engine,
             &args.probe,
@@ -338,6 +340,7 @@ fn build_and_compare(
             (&after_tag, &after.config),
             &mut verdict,
         )?;
+        verdict.differences.extend(found_before);
     }
     Ok(verdict.into_outcome())
 }

@@ -30,7 +30,7 @@ const RELEASE_TIMEOUT: Duration = Duration::from_secs(15);
 /// The largest response read (a probe compares pages, not downloads).
 const MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 /// Lines of a server's output quoted when it does not answer.
-const OUTPUT_LINES: usize = 5;
+const OUTPUT_LINES: usize = 10;
 
 /// One `--probe PORT[/PATH]`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -291,6 +291,9 @@ image_tar() {
 # docker.io/library/node:18 for node:18.
 full_name() { printf 'docker.io/library/%s\n' "$1"; }
 
+# The full id of an image in the storage (empty when it is not there).
+image_id() { buildah images --no-trunc --quiet "$1" 2> /dev/null | head -1 || true; }
+
 import_image() {
   local image=$1 name hash kind variant tar container mount
   local recipe
@@ -298,8 +301,12 @@ import_image() {
   read -r kind variant <<< "$recipe"
   hash=$(recipe_hash "$kind" "$variant")
   name=$(full_name "$image")
-  if [[ -z "${DFMIGRATE_REAL_REBUILD:-}" ]] \
-    && [[ $(buildah inspect --type image --format '{{index .Docker.Config.Labels "dfmigrate.real.recipe"}}' "$name" 2> /dev/null) == "$hash" ]]; then
+  # What was imported into this storage, by image name: "RECIPE IMAGE-ID". (Not a label: the
+  # images carry only what the official ones do, so verdicts show no label of this script.)
+  local record
+  record="$cache/imported/$(printf '%s' "$CONTAINERS_STORAGE_CONF" | sha256sum | cut -c1-12)/${image//[:\/]/_}"
+  if [[ -z "${DFMIGRATE_REAL_REBUILD:-}" && -f $record ]] \
+    && [[ "$hash $(image_id "$name")" == "$(cat "$record")" ]]; then
     log "$image: up to date (recipe $hash)"
     return
   fi
@@ -310,10 +317,12 @@ import_image() {
   tar --numeric-owner -C "$mount" -xpf "$tar"
   local config
   mapfile -t config < "$tar.config"
-  buildah config "${config[@]}" --label "dfmigrate.real.recipe=$hash" "$container"
+  buildah config "${config[@]}" "$container"
   buildah umount "$container" > /dev/null
   buildah rmi "$name" > /dev/null 2>&1 || true
   buildah commit --quiet --format docker --rm "$container" "$name" > /dev/null
+  mkdir -p "$(dirname "$record")"
+  echo "$hash $(image_id "$name")" > "$record"
   log "$image: imported as $name (recipe $hash, $((SECONDS - started))s)"
 }
 
