@@ -3,7 +3,7 @@
 //! isolation (needs no OCI runtime); `STORAGE_DRIVER`, `CONTAINERS_STORAGE_CONF` and
 //! `BUILDAH_ISOLATION` override these choices the way they do for buildah itself.
 
-use super::engines::{BuildRequest, ContainerEngine, RootFs};
+use super::engines::{BuildRequest, ContainerEngine, RootFs, Service};
 use super::image::{ImageConfig, ImageInfo};
 use super::process::{self, CommandLine, Finished};
 use anyhow::{bail, Context as _, Result};
@@ -116,6 +116,20 @@ impl Buildah {
     fn remove_container_command(&self, container: &str) -> CommandLine {
         self.command(["rm", container])
     }
+
+    /// `buildah run --isolation I CONTAINER -- ARGV...`: runs as the container's configured
+    /// user, in its working directory, with its environment.
+    pub fn run_command(&self, container: &str, argv: &[String]) -> CommandLine {
+        let mut args: Vec<OsString> = vec![
+            "run".into(),
+            "--isolation".into(),
+            self.isolation.clone().into(),
+            container.into(),
+            "--".into(),
+        ];
+        args.extend(argv.iter().map(OsString::from));
+        self.command(args)
+    }
 }
 
 impl ContainerEngine for Buildah {
@@ -149,19 +163,23 @@ impl ContainerEngine for Buildah {
 
     fn run(&self, image: &str, argv: &[String]) -> Result<Finished> {
         let container = self.create_container(image)?;
-        let mut args: Vec<OsString> = vec![
-            "run".into(),
-            "--isolation".into(),
-            self.isolation.clone().into(),
-            container.clone().into(),
-            "--".into(),
-        ];
-        args.extend(argv.iter().map(OsString::from));
-        let finished = process::run(&self.command(args));
+        let finished = process::run(&self.run_command(&container, argv));
         let removed = process::run_ok(&self.remove_container_command(&container));
         let finished = finished?;
         removed?;
         Ok(finished)
+    }
+
+    fn serve(&self, image: &str, argv: &[String]) -> Result<Service> {
+        // With chroot isolation the container shares this machine's network, so its ports are
+        // this machine's ports; the process is stopped through its process group.
+        let container = self.create_container(image)?;
+        Service::spawn(
+            &self.run_command(&container, argv),
+            true,
+            Vec::new(),
+            vec![self.remove_container_command(&container)],
+        )
     }
 
     fn remove_image(&self, image: &str) -> Result<()> {
@@ -294,6 +312,22 @@ mod tests {
             tag: "t",
         };
         assert!(text(&buildah.build_command(&request)).contains("--isolation oci"));
+    }
+
+    #[test]
+    fn run_keeps_the_containers_user_and_passes_argv_verbatim() {
+        let buildah = Buildah::with_settings(&Environment::default());
+        let argv = [
+            "docker-entrypoint.sh".to_owned(),
+            "node".to_owned(),
+            "a b.js".to_owned(),
+        ];
+        let line = buildah.run_command("c1", &argv);
+        assert_eq!(
+            text(&line),
+            "buildah --storage-driver vfs run --isolation chroot c1 -- docker-entrypoint.sh node a b.js"
+        );
+        assert_eq!(line.args.last().unwrap(), "a b.js");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Docker and podman: the same command-line interface (`build`, `image inspect`, `create` +
 //! `export`, `run`, `rmi`), talking to a daemon (Docker) or not (podman).
 
-use super::engines::{BuildRequest, ContainerEngine, RootFs};
+use super::engines::{BuildRequest, ContainerEngine, RootFs, Service};
 use super::image::{ImageConfig, ImageInfo};
 use super::process::{self, CommandLine, Finished};
 use anyhow::{bail, Context as _, Result};
@@ -88,6 +88,12 @@ impl DockerLike {
         all.extend(args.iter().map(OsString::from));
         Ok(self.command(all))
     }
+
+    /// `run --network host --name NAME IMAGE`: the image's own ENTRYPOINT and CMD, as its USER,
+    /// on this machine's network (as buildah's chroot isolation runs it), in the foreground.
+    pub fn serve_command(&self, image: &str, name: &str) -> CommandLine {
+        self.command(["run", "--network", "host", "--name", name, image])
+    }
 }
 
 impl ContainerEngine for DockerLike {
@@ -122,6 +128,16 @@ impl ContainerEngine for DockerLike {
 
     fn run(&self, image: &str, argv: &[String]) -> Result<Finished> {
         process::run(&self.run_command(image, argv)?)
+    }
+
+    fn serve(&self, image: &str, _argv: &[String]) -> Result<Service> {
+        let name = format!("{}-probe", image.replace(['/', ':', '@'], "-"));
+        Service::spawn(
+            &self.serve_command(image, &name),
+            false,
+            vec![self.command(["stop", "--time", "10", &name])],
+            vec![self.command(["rm", "--force", &name])],
+        )
     }
 
     fn remove_image(&self, image: &str) -> Result<()> {
@@ -222,6 +238,16 @@ mod tests {
             "docker run --rm --entrypoint node img --version"
         );
         assert!(DockerLike::new("docker").run_command("img", &[]).is_err());
+    }
+
+    #[test]
+    fn serve_runs_the_images_own_command_on_the_host_network() {
+        assert_eq!(
+            DockerLike::new("podman")
+                .serve_command("dfmigrate-verify-1-0-rewrite", "n")
+                .display(),
+            "podman run --network host --name n dfmigrate-verify-1-0-rewrite"
+        );
     }
 
     #[test]

@@ -449,7 +449,10 @@ pub fn drop_reason(before_root: &Path, image_path: &Path) -> Option<DropReason> 
         .map(|part| part.to_string_lossy().into_owned())
         .collect();
     let name = parts.last()?;
-    if parts.iter().any(|part| CACHE_DIRS.contains(&part.as_str())) || name.ends_with(".pyc") {
+    if parts.iter().any(|part| CACHE_DIRS.contains(&part.as_str()))
+        || name.ends_with(".pyc")
+        || is_npm_hidden_lock(&parts)
+    {
         return Some(DropReason::Cache);
     }
     if is_dev_dependency(before_root, &parts) {
@@ -472,24 +475,83 @@ pub fn drop_reason(before_root: &Path, image_path: &Path) -> Option<DropReason> 
 }
 
 /// `…/node_modules/NAME/…` (or `@scope/NAME`) where NAME is a devDependency of the
-/// `package.json` beside that `node_modules`.
+/// `package.json` beside that `node_modules`, or a package npm's lock file marks `"dev": true`
+/// (installed only for development: the dependencies of dev dependencies too, which
+/// `npm prune --omit=dev` and `npm ci --omit=dev` leave out).
 fn is_dev_dependency(before_root: &Path, parts: &[String]) -> bool {
     let Some(at) = parts.iter().rposition(|part| part == "node_modules") else {
         return false;
     };
-    let package = match parts.get(at + 1..) {
-        Some([scope, name, ..]) if scope.starts_with('@') => format!("{scope}/{name}"),
-        Some([name, ..]) => name.clone(),
+    if let Some([bin, _]) = parts.get(at + 1..) {
+        if bin == ".bin" {
+            return bin_of_dev_dependency(before_root, parts);
+        }
+    }
+    let (package, end) = match parts.get(at + 1..) {
+        Some([scope, name, ..]) if scope.starts_with('@') => (format!("{scope}/{name}"), at + 3),
+        Some([name, ..]) => (name.clone(), at + 2),
         _ => return false,
     };
     let manifest: PathBuf = parts[..at].iter().collect::<PathBuf>().join("package.json");
-    let Some(host) = rootfs::resolve(before_root, &manifest, true) else {
+    if read_json(before_root, &manifest)
+        .is_some_and(|json| json["devDependencies"].get(&package).is_some())
+    {
+        return true;
+    }
+    let Some(first) = parts.iter().position(|part| part == "node_modules") else {
         return false;
     };
-    std::fs::read_to_string(host)
-        .ok()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .is_some_and(|json| json["devDependencies"].get(&package).is_some())
+    let project: PathBuf = parts[..first].iter().collect();
+    let key = parts[first..end].join("/");
+    NPM_LOCKS
+        .iter()
+        .find_map(|lock| {
+            let json = read_json(before_root, &project.join(lock))?;
+            json["packages"]
+                .get(&key)
+                .map(|entry| entry["dev"] == serde_json::Value::Bool(true))
+        })
+        .unwrap_or(false)
+}
+
+/// `node_modules/.bin/NAME`: a link npm makes to a package's program; a dev dependency's when
+/// the package it points into is one.
+fn bin_of_dev_dependency(before_root: &Path, parts: &[String]) -> bool {
+    let link: PathBuf = parts.iter().collect();
+    let Some(host) = rootfs::resolve(before_root, &link, false) else {
+        return false;
+    };
+    let Ok(target) = std::fs::read_link(host) else {
+        return false;
+    };
+    let folder = link.parent().unwrap_or(Path::new("/"));
+    let resolved = super::dockerfile::absolute(folder, &target.to_string_lossy());
+    let target_parts: Vec<String> = resolved
+        .iter()
+        .map(|part| part.to_string_lossy().into_owned())
+        .collect();
+    target_parts.iter().all(|part| part != ".bin") && is_dev_dependency(before_root, &target_parts)
+}
+
+/// `…/node_modules/.package-lock.json`: npm's record of what it installed, rewritten by every
+/// install and prune and ignored when stale (npm's documentation calls it a cache).
+fn is_npm_hidden_lock(parts: &[String]) -> bool {
+    matches!(parts, [.., folder, name] if folder == "node_modules" && name == ".package-lock.json")
+}
+
+/// npm's lock files, most exact first: the hidden lock file npm 7+ writes for what it installed,
+/// then the project's own.
+const NPM_LOCKS: &[&str] = &[
+    "node_modules/.package-lock.json",
+    "npm-shrinkwrap.json",
+    "package-lock.json",
+];
+
+/// A JSON file of the image, if it is there and parses.
+fn read_json(before_root: &Path, image_path: &Path) -> Option<serde_json::Value> {
+    let host = rootfs::resolve(before_root, image_path, true)?;
+    let text = std::fs::read_to_string(host).ok()?;
+    serde_json::from_str(&text).ok()
 }
 
 #[cfg(test)]
@@ -614,6 +676,69 @@ mod tests {
                 DropReason::Source,
                 DropReason::DevDependency
             ]
+        );
+    }
+
+    #[test]
+    fn packages_the_npm_lock_marks_dev_are_expected_drops() {
+        let before = tempfile::tempdir().unwrap();
+        let root = before.path();
+        write(
+            root,
+            "/app/package.json",
+            r#"{"dependencies":{"express":"4"},"devDependencies":{"nodemon":"3"}}"#,
+        );
+        write(
+            root,
+            "/app/node_modules/.package-lock.json",
+            r#"{"lockfileVersion":3,"packages":{
+                "node_modules/express":{"version":"4.22.3"},
+                "node_modules/undefsafe":{"version":"2.0.5","dev":true},
+                "node_modules/@types/node":{"version":"20.0.0","dev":true},
+                "node_modules/chokidar/node_modules/glob-parent":{"version":"5.1.2","dev":true},
+                "node_modules/fsevents":{"version":"2.3.3","devOptional":true}}}"#,
+        );
+        let reason = |path: &str| drop_reason(root, Path::new(path));
+        for dev in [
+            "/app/node_modules/nodemon/lib/nodemon.js",
+            "/app/node_modules/undefsafe/package.json",
+            "/app/node_modules/@types/node/index.d.ts",
+            "/app/node_modules/chokidar/node_modules/glob-parent/index.js",
+        ] {
+            assert_eq!(reason(dev), Some(DropReason::DevDependency), "{dev}");
+        }
+        for kept in [
+            "/app/node_modules/express/index.js",
+            "/app/node_modules/fsevents/fsevents.js",
+            "/app/node_modules/unknown/index.js",
+        ] {
+            assert_eq!(reason(kept), None, "{kept}");
+        }
+        // npm's links to the programs of packages: dev when the package is.
+        let bin = root.join("app/node_modules/.bin");
+        fs::create_dir_all(&bin).unwrap();
+        std::os::unix::fs::symlink("../undefsafe/lib/cli.js", bin.join("undefsafe")).unwrap();
+        std::os::unix::fs::symlink("../express/bin/x.js", bin.join("x")).unwrap();
+        std::os::unix::fs::symlink("/usr/bin/env", bin.join("abs")).unwrap();
+        assert_eq!(
+            reason("/app/node_modules/.bin/undefsafe"),
+            Some(DropReason::DevDependency)
+        );
+        assert_eq!(reason("/app/node_modules/.bin/x"), None);
+        assert_eq!(reason("/app/node_modules/.bin/abs"), None);
+        assert_eq!(reason("/app/node_modules/.bin/missing"), None);
+        // npm's hidden lock file changes with every prune: a cache.
+        assert_eq!(
+            reason("/app/node_modules/.package-lock.json"),
+            Some(DropReason::Cache)
+        );
+        assert_eq!(reason("/app/.package-lock.json"), None);
+        // Without the hidden lock file, the project's package-lock.json says the same.
+        let lock = root.join("app/node_modules/.package-lock.json");
+        fs::rename(&lock, root.join("app/package-lock.json")).unwrap();
+        assert_eq!(
+            reason("/app/node_modules/undefsafe/package.json"),
+            Some(DropReason::DevDependency)
         );
     }
 

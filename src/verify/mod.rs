@@ -1,6 +1,6 @@
 //! `dfmigrate verify`: builds each Dockerfile and its rewrite from the same build context and
 //! compares the final images (configuration, referenced and application files, an optional
-//! smoke command, size and build time). Nothing is written to the user's files; the images are
+//! smoke command, optional HTTP probes of each image's own server, size and build time). Nothing is written to the user's files; the images are
 //! removed afterwards unless `--keep`.
 //!
 //! Exit codes: 0 when every file is equivalent or unchanged, 1 when some rewrite differs,
@@ -13,6 +13,7 @@ mod engines;
 mod files;
 mod image;
 mod intent;
+mod probe;
 mod process;
 mod report;
 mod rootfs;
@@ -52,6 +53,13 @@ pub struct VerifyArgs {
     /// A command to run in both images; its output and exit code must match.
     #[arg(long, value_name = "CMD")]
     smoke: Option<String>,
+    /// Run each image's own command (as its USER, in its WORKDIR, on this machine's network) and
+    /// compare the status, Content-Type and body of an HTTP GET of PATH on PORT (repeatable).
+    #[arg(long, value_name = "PORT[/PATH]")]
+    probe: Vec<probe::Probe>,
+    /// How long a probed server may take to answer, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, requires = "probe")]
+    probe_timeout: u64,
     /// Compare with this rewritten Dockerfile instead of running the transforms (one PATH).
     #[arg(long, value_name = "NEW_DOCKERFILE")]
     against: Option<PathBuf>,
@@ -321,6 +329,19 @@ fn build_and_compare(
     if let Some(smoke) = &args.smoke {
         smoke_test(engine, smoke, &before_tag, &after_tag, &mut verdict)?;
     }
+    if !args.probe.is_empty() {
+        // What the servers answered leads the verdict: it is what users of the image see.
+        let found_before = std::mem::take(&mut verdict.differences);
+        probe::probe_both(
+            engine,
+            &args.probe,
+            std::time::Duration::from_secs(args.probe_timeout),
+            (&before_tag, &before.config),
+            (&after_tag, &after.config),
+            &mut verdict,
+        )?;
+        verdict.differences.extend(found_before);
+    }
     Ok(verdict.into_outcome())
 }
 
@@ -432,6 +453,42 @@ mod tests {
         assert_eq!(
             smoke_argv("cat /x | wc -l"),
             ["/bin/sh", "-c", "cat /x | wc -l"]
+        );
+    }
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        verify: VerifyArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<VerifyArgs, clap::Error> {
+        use clap::Parser as _;
+        Cli::try_parse_from(std::iter::once("verify").chain(args.iter().copied()))
+            .map(|cli| cli.verify)
+    }
+
+    #[test]
+    fn probes_and_their_timeout_are_parsed() {
+        let args = parse(&[
+            "--probe",
+            "3000",
+            "--probe",
+            "8000/health?x=1",
+            "Dockerfile",
+        ])
+        .unwrap();
+        let shown: Vec<String> = args.probe.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["3000/", "8000/health?x=1"]);
+        assert_eq!(args.probe_timeout, 30);
+        let args = parse(&["--probe", "80", "--probe-timeout", "5", "D"]).unwrap();
+        assert_eq!(args.probe_timeout, 5);
+        let error = parse(&["--probe", "http://localhost:3000/", "D"]).unwrap_err();
+        assert!(error.to_string().contains("PORT[/PATH]"), "{error}");
+        assert!(parse(&["--probe", "0", "D"]).is_err());
+        assert!(
+            parse(&["--probe-timeout", "5", "D"]).is_err(),
+            "a timeout needs a probe"
         );
     }
 
