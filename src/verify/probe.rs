@@ -148,7 +148,7 @@ fn run_image(
         .iter()
         .map(|probe| ask(&mut service, probe, deadline, timeout))
         .collect();
-    service.stop()?;
+    service.stop();
     let released = Instant::now() + RELEASE_TIMEOUT;
     for &port in &ports {
         while port_answers(port) {
