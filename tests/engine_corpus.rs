@@ -5,7 +5,7 @@ mod common;
 
 use dfmigrate::engine::{self, Job, TransformOptions};
 use dfmigrate::transforms;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn run(text: &str, path: &Path) -> engine::Outcome {
     let options = TransformOptions::new();
@@ -20,24 +20,6 @@ fn run(text: &str, path: &Path) -> engine::Outcome {
     })
 }
 
-/// Every file under a folder, sorted.
-fn files_under(folder: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![folder.to_owned()];
-    while let Some(next) = pending.pop() {
-        for entry in std::fs::read_dir(&next).expect("corpus folder") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 #[test]
 fn corpus_fixes_are_valid_and_idempotent() {
     let Some(corpus) = common::corpus("corpus_fixes_are_valid_and_idempotent") else {
@@ -46,7 +28,7 @@ fn corpus_fixes_are_valid_and_idempotent() {
     let mut files = 0;
     let mut changed = 0;
     let mut failures = Vec::new();
-    for path in files_under(&corpus.join("public")) {
+    for path in common::files_under(&corpus.join("public")) {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };

@@ -32,24 +32,6 @@ fn simple_commands(script: &Script) -> Option<Vec<Vec<String>>> {
     Some(out)
 }
 
-/// Every file under a folder, sorted.
-fn files_under(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![folder.to_owned()];
-    while let Some(next) = pending.pop() {
-        for entry in std::fs::read_dir(&next).expect("corpus folder") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 #[test]
 fn corpus_scripts_parse_like_the_lexer_reads_them() {
     let Some(corpus) = common::corpus("corpus_scripts_parse_like_the_lexer_reads_them") else {
@@ -57,7 +39,7 @@ fn corpus_scripts_parse_like_the_lexer_reads_them() {
     };
     let (mut scripts, mut with_errors, mut compared) = (0, 0, 0);
     let mut differences = Vec::new();
-    for path in files_under(&corpus.join("public")) {
+    for path in common::files_under(&corpus.join("public")) {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };

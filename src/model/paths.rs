@@ -1,5 +1,16 @@
 //! Paths inside the image, as WORKDIR, COPY destinations and commands use them.
 
+/// The PATH of a Linux image that sets none (BuildKit's default), in order; the toolchain and
+/// runtime images keep these folders after their own.
+pub const DEFAULT_PATH: &[&str] = &[
+    "/usr/local/sbin",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/bin",
+    "/sbin",
+    "/bin",
+];
+
 /// `path` resolved against the working directory `cwd`, normalized.
 pub fn resolve(cwd: &str, path: &str) -> String {
     if path.starts_with('/') {

@@ -6,7 +6,7 @@ use crate::knowledge::{
     AccountKind, Distro, KnowledgeBase, Profile, RuntimeHints, RuntimeImage, RuntimeLayout, Shape,
 };
 use crate::model::packages::is_assignment;
-use crate::model::paths::{copy_arguments, is_within, normalize, resolve};
+use crate::model::paths::{self, copy_arguments, is_within, normalize, resolve};
 use crate::model::{workdir_after, Dockerfile, Flag, ImageRef, Instruction, Stage};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
@@ -30,15 +30,6 @@ pub struct SplitStages;
 /// Interpreters and launchers a runtime image provides on its PATH.
 const RUNTIME_PROGRAMS: &[&str] = &[
     "node", "npm", "npx", "yarn", "python", "python3", "java", "dotnet", "ruby", "bundle", "php",
-];
-/// The PATH of the toolchain and runtime images alike, in order.
-const SEARCH_PATH: &[&str] = &[
-    "/usr/local/sbin",
-    "/usr/local/bin",
-    "/usr/sbin",
-    "/usr/bin",
-    "/sbin",
-    "/bin",
 ];
 /// Folders whose `bin` is on the runtime images' PATH.
 const PATH_ROOTS: &[&str] = &["/usr/local", "/usr/local/bundle"];
@@ -651,7 +642,7 @@ impl Split<'_, '_> {
         // tool installed into the home folder.
         let search_path = self.search_path();
         let unreceived =
-            |folder: &&String| !copied(folder) && !SEARCH_PATH.contains(&folder.as_str());
+            |folder: &&String| !copied(folder) && !paths::DEFAULT_PATH.contains(&folder.as_str());
         let found = if program.contains('/') {
             // A script may run any program on PATH.
             if let Some(folder) = search_path.iter().find(unreceived) {
@@ -842,7 +833,7 @@ impl Split<'_, '_> {
     /// `$PATH` standing for the image's own, else the image's (`/go/bin` first in golang).
     fn search_path(&self) -> Vec<String> {
         let mut path: Vec<String> = self.image_path_folders();
-        path.extend(SEARCH_PATH.iter().map(|dir| (*dir).to_owned()));
+        path.extend(paths::DEFAULT_PATH.iter().map(|dir| (*dir).to_owned()));
         // A relative folder is looked up from the container's working directory; a folder
         // named by a variable without a literal value stays as written (`$HOME/.local/bin`).
         let cwd = self.workdir().ok().flatten();
@@ -923,7 +914,7 @@ impl Split<'_, '_> {
     /// A folder of system or toolchain programs (`/usr/local/bin`, `/usr/local/cargo/bin`).
     fn is_program_folder(&self, path: &str) -> bool {
         let path = path.trim_end_matches('/');
-        SEARCH_PATH.contains(&path) || self.image_path_folders().iter().any(|f| f == path)
+        paths::DEFAULT_PATH.contains(&path) || self.image_path_folders().iter().any(|f| f == path)
     }
 
     /// A program of the builder image's toolchain (`go`, `cargo`), which no runtime has.
@@ -1312,7 +1303,7 @@ fn is_glob(output: &str) -> bool {
 /// A program in one of the system's program folders (`/usr/bin/curl`).
 fn is_system_program(path: &str) -> bool {
     path.rsplit_once('/')
-        .is_some_and(|(folder, _)| SEARCH_PATH.contains(&folder))
+        .is_some_and(|(folder, _)| paths::DEFAULT_PATH.contains(&folder))
 }
 
 /// A program run from a `bin` folder inside a build output belongs to a distribution whose

@@ -57,3 +57,21 @@ pub fn oracle(corpus: &std::path::Path, set: &str) -> Vec<OracleRow> {
         .map(|line| serde_json::from_str(line).expect("oracle row"))
         .collect()
 }
+
+/// Every file under a folder, sorted.
+pub fn files_under(folder: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![folder.to_owned()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).expect("corpus folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}

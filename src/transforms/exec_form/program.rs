@@ -17,15 +17,6 @@ use std::path::{Path, PathBuf};
 
 /// Stands for the working directory of a base image whose own is not known.
 const IMAGE_WORKDIR: &str = "/<working directory of the base image>";
-/// The PATH of an image that sets none (BuildKit's default for Linux).
-const DEFAULT_PATH: &[&str] = &[
-    "/usr/local/sbin",
-    "/usr/local/bin",
-    "/usr/sbin",
-    "/usr/bin",
-    "/sbin",
-    "/bin",
-];
 /// How many `COPY --from` hops are followed.
 const MAX_HOPS: usize = 8;
 
@@ -138,7 +129,7 @@ impl<'f, 'p> Tracer<'_, 'f, 'p> {
             .image_path(image)
             .map(|known| known.path.clone())
             .unwrap_or_default();
-        path.extend(DEFAULT_PATH.iter().map(|folder| folder.to_string()));
+        path.extend(paths::DEFAULT_PATH.iter().map(|folder| folder.to_string()));
         for env in frame
             .history
             .iter()
