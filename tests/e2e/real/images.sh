@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: tests/e2e/real/images.sh [IMAGE...]     (default: node:18 node:18-slim python:3.11 python:3.11-slim)
+# Usage: tests/e2e/real/images.sh [IMAGE...]     (default: all the images below)
 #
 # Makes REAL base images without a registry: Debian bookworm root filesystems
 # (`debootstrap --variant=minbase`) with Debian's own toolchains, imported into buildah storage
@@ -11,13 +11,29 @@
 #   python:3.11       python3.11, pip, venv, python3-dev, build-essential, libpq-dev, libffi-dev,
 #                     libssl-dev, git; CMD python3
 #   python:3.11-slim  python3.11, pip, venv only; CMD python3
+#   golang:1.19       Debian's golang-1.19 (Go 1.19.8) in /usr/lib/go-1.19, linked as /usr/local/go,
+#                     both bin folders on PATH; gcc, libc6-dev, make, pkg-config, git;
+#                     GOPATH=/go (1777), WORKDIR /go
+#   rust:1.63         Debian's rustc 1.63 and cargo (0.66, "1.65"), build-essential, pkg-config,
+#                     libssl-dev, git; CARGO_HOME=/usr/local/cargo (cargo, rustc, rustdoc linked
+#                     into its bin, first on PATH), RUSTUP_HOME=/usr/local/rustup
+#   gcr.io/distroless/static-debian12
+#                     no shell, no package manager, no C library: Debian 12's CA certificates
+#                     (/etc/ssl/certs/ca-certificates.crt), time zone data, netbase's files,
+#                     /etc/passwd with root, nobody and nonroot (65532), /tmp; user root
+#   debian:trixie-slim
+#                     Debian 13 minbase (the runtime split-stages picks for golang:1.19 and
+#                     rust:1.63 programs linked against the C library); CMD bash
 #
 # As in the official images, `python`/`pip` are on PATH, Debian's PEP 668 EXTERNALLY-MANAGED
 # marker is removed (pip installs into /usr/local as root, like the official layout), and the
 # slim images have no compiler and no -dev package. The build-only (full) images trust this
-# machine's CA bundle (/etc/ssl/certs/dfmigrate-build-ca.crt, with NODE_EXTRA_CA_CERTS and
-# PIP_CERT) so that `npm ci`/`pip install` in builds reach the registries; the slim runtime images
-# get no extra trust.
+# machine's CA bundle (/etc/ssl/certs/dfmigrate-build-ca.crt, with NODE_EXTRA_CA_CERTS,
+# PIP_CERT, CARGO_HTTP_CAINFO and SSL_CERT_FILE) so that `npm ci`/`pip install`/`cargo build` in
+# builds reach the registries; the runtime images get no extra trust. Cargo 0.66 reads crates.io's
+# index from GitHub (git), which this network does not reach: rust:1.63 has cargo use the sparse
+# index (https://index.crates.io, cargo's unstable `sparse-registry` in this version, the default
+# from 1.70 on) through build-only environment variables.
 #
 # Cache: root filesystems are kept as tar files under ${DFMIGRATE_REAL_CACHE:-/var/cache/dfmigrate-real},
 # each named by a hash of its recipe (this script's functions, the package lists, the suite, the
@@ -35,7 +51,10 @@ shopt -s inherit_errexit
 
 cache=${DFMIGRATE_REAL_CACHE:-/var/cache/dfmigrate-real}
 mirror=${DFMIGRATE_REAL_MIRROR:-http://deb.debian.org/debian}
+# The Debian release of the image being made (recipe_of names another one for some images).
 suite=bookworm
+all_images="node:18 node:18-slim python:3.11 python:3.11-slim golang:1.19 rust:1.63 \
+gcr.io/distroless/static-debian12 debian:trixie-slim"
 host_ca=${DFMIGRATE_REAL_CA:-/etc/ssl/certs/ca-certificates.crt}
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mkdir -p "$cache"
@@ -94,6 +113,12 @@ packages_python_full() {
     libssl-dev git ca-certificates curl
 }
 packages_python_slim() { echo python3 python3-pip python3-venv; }
+packages_go_full() { echo golang-1.19-go gcc libc6-dev make pkg-config git ca-certificates curl; }
+packages_rust_full() {
+  echo rustc cargo build-essential pkg-config libssl-dev git ca-certificates curl
+}
+packages_distroless_static() { echo ca-certificates tzdata netbase; }
+packages_debian_slim() { :; }
 
 # Which recipe and which variant an image name is.
 recipe_of() {
@@ -102,7 +127,11 @@ recipe_of() {
     node:18-slim) echo node slim ;;
     python:3.11) echo python full ;;
     python:3.11-slim) echo python slim ;;
-    *) echo "images.sh: no recipe for $1 (known: node:18 node:18-slim python:3.11 python:3.11-slim)" >&2
+    golang:1.19) echo go full ;;
+    rust:1.63) echo rust full ;;
+    gcr.io/distroless/static-debian12) echo distroless static ;;
+    debian:trixie-slim) echo debian slim trixie ;;
+    *) echo "images.sh: no recipe for $1 (known: $all_images)" >&2
        return 1 ;;
   esac
 }
@@ -164,6 +193,71 @@ setup_python() {
   pip --version > /dev/null
 }
 
+setup_go() {
+  ln -s /usr/lib/go-1.19 /usr/local/go
+  mkdir -p /go/src /go/bin
+  chmod -R 1777 /go
+  /usr/local/go/bin/go version > /dev/null
+}
+
+setup_rust() {
+  mkdir -p /usr/local/cargo/bin /usr/local/rustup
+  local program
+  for program in cargo rustc rustdoc; do
+    ln -s "/usr/bin/$program" "/usr/local/cargo/bin/$program"
+  done
+  chmod -R a+w /usr/local/cargo /usr/local/rustup
+  /usr/local/cargo/bin/rustc --version > /dev/null
+  /usr/local/cargo/bin/cargo --version > /dev/null
+}
+
+# Runs in a full Debian 12 root (with ca-certificates, tzdata and netbase); shape_distroless then
+# keeps only what gcr.io/distroless/static-debian12 has.
+setup_distroless() {
+  update-ca-certificates > /dev/null
+}
+
+setup_debian() { :; }
+
+# The root filesystem of a distroless image, made from the files of a Debian root: no shell, no
+# C library, no package manager.
+shape_distroless() {
+  local from=$1 to=$2
+  checked_root "$from"
+  mkdir -p "$to"
+  (cd "$to" && mkdir -p bin boot dev etc home/nonroot lib proc root run sbin sys tmp usr/bin usr/lib \
+    usr/sbin usr/share var/lib/dpkg/status.d etc/ssl/certs)
+  chmod 1777 "$to/tmp"
+  chmod 700 "$to/root"
+  chmod 700 "$to/home/nonroot"
+  chown 65532:65532 "$to/home/nonroot"
+  cp "$from/etc/ssl/certs/ca-certificates.crt" "$to/etc/ssl/certs/ca-certificates.crt"
+  cp -a "$from/usr/share/zoneinfo" "$to/usr/share/zoneinfo"
+  cp "$from/etc/services" "$from/etc/protocols" "$to/etc/"
+  cp "$from/etc/debian_version" "$to/etc/debian_version"
+  cat > "$to/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/sbin/nologin
+nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
+nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin
+EOF
+  cat > "$to/etc/group" <<'EOF'
+root:x:0:
+nobody:x:65534:
+tty:x:5:
+staff:x:50:
+nonroot:x:65532:
+EOF
+  printf 'hosts: files dns\n' > "$to/etc/nsswitch.conf"
+  cat > "$to/etc/os-release" <<'EOF'
+PRETTY_NAME="Distroless"
+NAME="Debian GNU/Linux"
+ID="debian"
+VERSION_ID="12"
+VERSION="Debian GNU/Linux 12 (bookworm)"
+HOME_URL="https://github.com/GoogleContainerTools/distroless"
+EOF
+}
+
 # `buildah config` arguments like the official image's, one per line (versions are the installed
 # ones).
 config_node() {
@@ -181,6 +275,33 @@ config_python() {
   [[ $variant == slim ]] || printf '%s\n' --env PIP_CERT=/etc/ssl/certs/dfmigrate-build-ca.crt
 }
 
+config_go() {
+  local root=$1 variant=$2 version
+  version=$(chroot "$root" /usr/lib/go-1.19/bin/go env GOVERSION)
+  printf '%s\n' --env "PATH=/go/bin:/usr/local/go/bin:/usr/lib/go-1.19/bin:$PATH" \
+    --env "GOLANG_VERSION=${version#go}" --env GOPATH=/go --workingdir /go --cmd '["bash"]' \
+    --env SSL_CERT_FILE=/etc/ssl/certs/dfmigrate-build-ca.crt
+}
+
+config_rust() {
+  local root=$1 variant=$2 version
+  version=$(chroot "$root" rustc --version | cut -d' ' -f2)
+  printf '%s\n' --env RUSTUP_HOME=/usr/local/rustup --env CARGO_HOME=/usr/local/cargo \
+    --env "PATH=/usr/local/cargo/bin:$PATH" --env "RUST_VERSION=$version" --cmd '["bash"]' \
+    --env CARGO_HTTP_CAINFO=/etc/ssl/certs/dfmigrate-build-ca.crt \
+    --env __CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS=nightly \
+    --env CARGO_UNSTABLE_SPARSE_REGISTRY=true
+}
+
+config_distroless() {
+  printf '%s\n' --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+}
+
+config_debian() {
+  printf '%s\n' --env "PATH=$PATH" --cmd '["bash"]'
+}
+
 # ---------------------------------------------------------------------------------------------
 
 recipe_hash() {
@@ -188,7 +309,8 @@ recipe_hash() {
   {
     echo "$suite $mirror"
     declare -f finish_base packages_base "packages_${kind}_$variant" "setup_$kind" "config_$kind" install_packages
-    [[ $variant == slim ]] || sha256sum < "$host_ca"
+    if declare -F "shape_$kind" > /dev/null; then declare -f "shape_$kind"; fi
+    [[ $variant != full ]] || sha256sum < "$host_ca"
   } | sha256sum | cut -c1-16
 }
 
@@ -255,7 +377,9 @@ base_tar() {
 # An image's root filesystem, cached as a tar file.
 image_tar() {
   local image=$1 kind=$2 variant=$3 hash=$4
-  local tar="$cache/${kind}-${variant}-$hash.tar"
+  local prefix="$cache/${kind}-${variant}"
+  [[ $suite == bookworm ]] || prefix+="-$suite"
+  local tar="$prefix-$hash.tar"
   if [[ -f $tar && -z "${DFMIGRATE_REAL_REBUILD:-}" ]]; then
     echo "$tar"
     return
@@ -279,17 +403,33 @@ image_tar() {
   with_mounts "$root" in_root "$root" bash /tmp/setup.sh
   rm -f "$root/tmp/setup.sh"
   "config_$kind" "$root" "$variant" > "$work/config"
-  tar --numeric-owner -C "$root" -cf "$tar.tmp" .
+  local content=$root
+  if declare -F "shape_$kind" > /dev/null; then
+    "shape_$kind" "$root" "$work/shaped"
+    content="$work/shaped"
+  fi
+  tar --numeric-owner -C "$content" -cf "$tar.tmp" .
   cp "$work/config" "$tar.config"
   mv "$tar.tmp" "$tar"
   remove_work "$work"
   # Older recipes of this image are not needed any more.
-  find "$cache" -maxdepth 1 -name "${kind}-${variant}-*.tar*" ! -name "${kind}-${variant}-$hash.tar*" -delete
+  find "$cache" -maxdepth 1 -name "${prefix##*/}-????????????????.tar*" ! -name "${tar##*/}*" -delete
   echo "$tar"
 }
 
-# docker.io/library/node:18 for node:18.
-full_name() { printf 'docker.io/library/%s\n' "$1"; }
+# docker.io/library/node:18 for node:18, gcr.io/distroless/static-debian12:latest for
+# gcr.io/distroless/static-debian12.
+full_name() {
+  local name=$1 registry
+  [[ ${name##*/} == *:* ]] || name+=:latest
+  registry=${name%%/*}
+  if [[ $name == */* && ($registry == *.* || $registry == localhost) ]]; then
+    printf '%s\n' "$name"
+    return
+  fi
+  [[ $name == */* ]] || name="library/$name"
+  printf 'docker.io/%s\n' "$name"
+}
 
 # The full id of an image in the storage (empty when it is not there).
 image_id() { buildah images --no-trunc --quiet "$1" 2> /dev/null | head -1 || true; }
@@ -298,7 +438,8 @@ import_image() {
   local image=$1 name hash kind variant tar container mount
   local recipe
   recipe=$(recipe_of "$image")
-  read -r kind variant <<< "$recipe"
+  read -r kind variant suite <<< "$recipe"
+  suite=${suite:-bookworm}
   hash=$(recipe_hash "$kind" "$variant")
   name=$(full_name "$image")
   # What was imported into this storage, by image name: "RECIPE IMAGE-ID". (Not a label: the
@@ -331,7 +472,7 @@ for program in buildah debootstrap; do
   command -v "$program" > /dev/null || { echo "images.sh: $program is not installed (apt-get install $program)" >&2; exit 2; }
 done
 [[ -f $host_ca ]] || { echo "images.sh: no CA bundle at $host_ca" >&2; exit 2; }
-[[ $# -gt 0 ]] || set -- node:18 node:18-slim python:3.11 python:3.11-slim
+[[ $# -gt 0 ]] || set -- $all_images
 for image in "$@"; do
   import_image "$image"
 done
