@@ -9,8 +9,8 @@
 //! - `--statistics`: counts per transform ([`Statistics`]); `--show-fixes`: the fixes applied
 //!   per file ([`AppliedFixes`]).
 
+use crate::diagnostics::{Applicability, Edit};
 use crate::engine::{FileError, ReportedFinding};
-use crate::transforms::{Applicability, Edit};
 use serde::Serialize;
 use similar::{Algorithm, DiffOp, DiffTag};
 use std::collections::BTreeMap;

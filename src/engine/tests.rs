@@ -1,7 +1,8 @@
 //! Engine rules, checked with small transforms that exist only here.
 
 use super::*;
-use crate::transforms::{Applicability, Context, Edit, Finding, Fix, Transform};
+use crate::diagnostics::{Applicability, Edit, Finding, Fix};
+use crate::transforms::{Context, Transform};
 
 /// A transform that replaces every occurrence of `from` with `to`.
 struct Replace {
