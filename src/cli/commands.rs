@@ -15,14 +15,14 @@ pub(super) fn list_transforms() -> i32 {
         .map(|transform| {
             [
                 transform.id().to_owned(),
-                if transform.enabled_by_default() {
+                if transform.metadata().enabled_by_default {
                     "on"
                 } else {
                     "off"
                 }
                 .to_owned(),
-                transform.max_applicability().as_str().to_owned(),
-                transform.summary().to_owned(),
+                transform.metadata().max_applicability.as_str().to_owned(),
+                transform.metadata().summary.to_owned(),
             ]
         })
         .collect();
@@ -56,7 +56,7 @@ pub(super) fn list_transforms() -> i32 {
 pub(super) fn explain(id: &str) -> i32 {
     match transforms::by_id(id) {
         Some(transform) => {
-            let mut text = transform.documentation().to_owned();
+            let mut text = transform.metadata().documentation.to_owned();
             if !text.ends_with('\n') {
                 text.push('\n');
             }

@@ -61,22 +61,46 @@ impl<'a> Context<'a> {
     }
 }
 
+/// A change a transform makes on purpose, which `dfmigrate verify` reports as intended rather
+/// than as a difference when that transform's fix was applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum IntendedChange {
+    /// The image runs as another user (`USER`).
+    User,
+    /// The final stage starts from another image (a runtime image instead of the builder): what
+    /// that image brings (ENV and LABEL names the Dockerfile does not set, the interpreter
+    /// outside the application folders) may differ.
+    BaseImage,
+}
+
+/// What a transform is, declared once: how it is named, documented and listed, how far its
+/// fixes go, and what `verify` should expect it to change.
+#[derive(Debug)]
+pub struct Metadata {
+    /// Stable kebab-case id used by `--select`, `--ignore`, config and inline comments.
+    pub id: &'static str,
+    /// One line saying what it does.
+    pub summary: &'static str,
+    /// The full documentation: what, why, example (Markdown).
+    pub documentation: &'static str,
+    /// Whether it runs when nothing is selected.
+    pub enabled_by_default: bool,
+    /// The most a fix of this transform can be (shown by `dfmigrate transforms`).
+    pub max_applicability: Applicability,
+    /// The changes its fixes make on purpose.
+    pub intended_changes: &'static [IntendedChange],
+}
+
 /// A rewrite rule.
 pub trait Transform: Sync + Send {
-    /// Stable kebab-case id used by `--select`, `--ignore`, config and inline comments.
-    fn id(&self) -> &'static str;
-    /// One line saying what it does.
-    fn summary(&self) -> &'static str;
-    /// The full documentation: what, why, example (Markdown).
-    fn documentation(&self) -> &'static str;
-    /// Whether it runs when nothing is selected.
-    fn enabled_by_default(&self) -> bool {
-        true
-    }
-    /// The most a fix of this transform can be (shown by `dfmigrate transforms`).
-    fn max_applicability(&self) -> Applicability;
+    /// What the transform is.
+    fn metadata(&self) -> &'static Metadata;
     /// Reports findings for one file.
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>);
+    /// Its id (see [`Metadata::id`]).
+    fn id(&self) -> &'static str {
+        self.metadata().id
+    }
 }
 
 /// Every transform, in the order they run.
