@@ -77,9 +77,17 @@ enum ParseFormat {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 enum OutputFormat {
+    /// Findings as `PATH:LINE:COLUMN: [ID] message (applicability)`.
     #[default]
     Text,
+    /// One JSON document: files, findings with their edits, the combined fix, a summary.
     Json,
+    /// A SARIF 2.1.0 log for code scanning: a rule per transform, fixes as replacements.
+    Sarif,
+    /// GitHub Actions workflow commands that annotate the lines of a pull request.
+    Github,
+    /// A GitLab Code Quality report (JSON array of issues) for merge request widgets.
+    Gitlab,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

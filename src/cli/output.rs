@@ -12,7 +12,10 @@ pub(super) struct Output {
     pub(super) quiet: bool,
     pub(super) exit_zero: bool,
     pub(super) summary: Summary,
-    pub(super) json: Option<emit::JsonStream>,
+    /// The machine-readable document (JSON, SARIF, GitLab Code Quality) stdout carries.
+    pub(super) document: Option<emit::Document>,
+    /// `--format github`: findings as workflow-command annotations.
+    pub(super) annotations: bool,
     /// `--statistics`: counts per transform, printed instead of the findings.
     pub(super) statistics: Option<emit::Statistics>,
     /// `--show-fixes`: the fixes applied to each written file, printed before the summary.
@@ -25,14 +28,27 @@ pub(super) struct Output {
 }
 
 impl Output {
-    pub(super) fn new(args: &RunArgs, mode: Mode, format: OutputFormat) -> Output {
-        let json = (format == OutputFormat::Json).then(emit::JsonStream::default);
+    pub(super) fn new(
+        args: &RunArgs,
+        mode: Mode,
+        format: OutputFormat,
+        options: &RunOptions,
+    ) -> Output {
+        let document = match format {
+            OutputFormat::Json => Some(emit::Document::Json(emit::JsonStream::default())),
+            OutputFormat::Sarif => Some(emit::Document::Sarif(emit::SarifStream::new(
+                options.sarif_rules.clone().unwrap_or_default(),
+            ))),
+            OutputFormat::Gitlab => Some(emit::Document::Gitlab(emit::GitlabStream::default())),
+            OutputFormat::Text | OutputFormat::Github => None,
+        };
         Output {
             mode,
             quiet: args.quiet,
             exit_zero: args.exit_zero,
             summary: Summary::default(),
-            json,
+            document,
+            annotations: format == OutputFormat::Github,
             statistics: args.statistics.then(emit::Statistics::default),
             applied: args.show_fixes.then(emit::AppliedFixes::default),
             stdin_outputs: String::new(),
@@ -62,11 +78,12 @@ impl Output {
             statistics.add(reports);
             return;
         }
-        if let Some(json) = &mut self.json {
-            print_stdout(&json.entries(reports));
+        if let Some(document) = &mut self.document {
+            print_stdout(&document.entries(reports));
             return;
         }
         let stdout = match self.mode {
+            Mode::Report | Mode::Check if self.annotations => emit::github_annotations(reports),
             Mode::Report => emit::findings_text(reports, options.paint),
             Mode::Check => would_fix_lines(reports),
             Mode::Diff => reports
@@ -95,7 +112,7 @@ impl Output {
                 print_stdout(text);
             }
         };
-        if let (Some(applied), None) = (&self.applied, &self.json) {
+        if let (Some(applied), None) = (&self.applied, &self.document) {
             print_note(&applied.text());
         }
         let line = match self.mode {
@@ -103,7 +120,7 @@ impl Output {
             Mode::Check | Mode::Diff => summary.check_line(),
             Mode::Write => summary.write_line(),
         };
-        match (&self.statistics, &self.json) {
+        match (&self.statistics, &self.document) {
             (Some(statistics), Some(_)) => print_stdout(&statistics.json()),
             (Some(statistics), None) => {
                 print_stdout(&statistics.text());
@@ -115,8 +132,8 @@ impl Output {
             (None, None) if self.quiet => {}
             (None, None) => print_note(&format!("{line}\n")),
         }
-        if let (None, Some(json)) = (&self.statistics, self.json) {
-            print_stdout(&json.finish(summary));
+        if let (None, Some(document)) = (&self.statistics, self.document) {
+            print_stdout(&document.finish(summary));
         }
         print_stdout(&self.stdin_outputs);
         if other_errors || self.any_error {

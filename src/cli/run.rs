@@ -50,6 +50,8 @@ pub(super) struct RunOptions {
     pub(super) stdin_name: Option<PathBuf>,
     /// Whether reports carry the combined edits of their fixes (JSON output).
     pub(super) combined_edits: bool,
+    /// The SARIF rules, when the findings are rendered as SARIF results.
+    pub(super) sarif_rules: Option<Vec<emit::SarifRule>>,
 }
 
 pub(super) fn run(args: RunArgs) -> i32 {
@@ -71,6 +73,40 @@ pub(super) fn run(args: RunArgs) -> i32 {
     pool.install(|| run_in_pool(args, threads))
 }
 
+/// Why the output format cannot serve this mode, if it cannot.
+fn format_conflict(args: &RunArgs, mode: Mode, format: OutputFormat) -> Option<String> {
+    let name = match format {
+        OutputFormat::Text => return None,
+        OutputFormat::Json => "json",
+        OutputFormat::Sarif => "sarif",
+        OutputFormat::Github => "github",
+        OutputFormat::Gitlab => "gitlab",
+    };
+    if mode == Mode::Diff {
+        return Some(format!(
+            "--diff prints a diff; it cannot be combined with --format {name}"
+        ));
+    }
+    (args.statistics && format != OutputFormat::Json).then(|| {
+        format!("--statistics prints counts (as text or json); it cannot be combined with --format {name}")
+    })
+}
+
+/// One SARIF rule per transform, in registry order.
+fn sarif_rules() -> Vec<emit::SarifRule> {
+    crate::transforms::all()
+        .iter()
+        .map(|transform| {
+            let metadata = transform.metadata();
+            emit::SarifRule {
+                id: metadata.id,
+                summary: metadata.summary,
+                documentation: metadata.documentation,
+            }
+        })
+        .collect()
+}
+
 pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
     let mode = match (args.diff, args.check, args.write) {
         (true, _, _) => Mode::Diff,
@@ -79,8 +115,8 @@ pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
         _ => Mode::Report,
     };
     let format = args.format.unwrap_or_default();
-    if mode == Mode::Diff && format == OutputFormat::Json {
-        eprintln!("error: --diff prints a diff; it cannot be combined with --format json");
+    if let Some(message) = format_conflict(&args, mode, format) {
+        eprintln!("error: {message}");
         return EXIT_ERROR;
     }
     let paths = if args.paths.is_empty() {
@@ -123,8 +159,9 @@ pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
         },
         stdin_name: args.stdin_filename.clone(),
         combined_edits: format == OutputFormat::Json,
+        sarif_rules: (format == OutputFormat::Sarif).then(sarif_rules),
     };
-    let mut output = Output::new(&args, mode, format);
+    let mut output = Output::new(&args, mode, format, &options);
     let inputs = if reading_stdin {
         let excluded = args.force_exclude
             && options.stdin_name.as_deref().is_some_and(|name| {
@@ -397,6 +434,9 @@ pub(super) fn finish(
     let mut report = FileReport::new(name, status_of(&outcome));
     report.findings = outcome.findings;
     report.errors = outcome.errors;
+    if let Some(rules) = &options.sarif_rules {
+        report.sarif_results = emit::sarif_results(&report.path, text, &report.findings, rules);
+    }
     let Some(fixed) = outcome.fixed else {
         if options.mode == Mode::Write && is_stdin(file) {
             report.output = Some(text.to_owned());
@@ -474,6 +514,7 @@ mod tests {
             paint: Paint::default(),
             stdin_name: None,
             combined_edits: false,
+            sarif_rules: None,
         };
         let bar = indicatif::ProgressBar::with_draw_target(
             Some(files.len() as u64),

@@ -42,9 +42,8 @@ pub struct JsonError<'r> {
     pub message: &'r str,
 }
 
-/// Renders every report as one JSON document (pretty-printed, ending in a newline).
-/// The JSON document written piece by piece, so a run never holds every file's report.
-#[derive(Default)]
+/// The JSON document (pretty-printed, ending in a newline) written piece by piece, so a run never holds every file's report.
+#[derive(Debug, Default)]
 pub struct JsonStream {
     started: bool,
 }
@@ -61,8 +60,7 @@ impl JsonStream {
             });
             self.started = true;
             let text = serde_json::to_string_pretty(&json_file(report)).unwrap_or_default();
-            let indented: Vec<String> = text.lines().map(|line| format!("    {line}")).collect();
-            out.push_str(&indented.join("\n"));
+            out.push_str(&super::indented(&text, "    "));
         }
         out
     }

@@ -9,13 +9,17 @@
 //! - `--statistics`: counts per transform ([`Statistics`]); `--show-fixes`: the fixes applied
 //!   per file ([`AppliedFixes`]).
 
+mod annotations;
 mod diff;
 mod json;
+mod sarif;
 mod summary;
 mod write;
 
+pub use annotations::{github_annotations, GitlabStream};
 pub use diff::{combined_edits, unified_diff};
 pub use json::{json_document, JsonError, JsonFile, JsonFinding, JsonFix, JsonStream};
+pub use sarif::{sarif_results, SarifResult, SarifRule, SarifStream};
 pub use summary::{AppliedFixes, Counts, Statistics, Summary};
 pub use write::{write_atomically, WriteError};
 
@@ -84,6 +88,8 @@ pub struct FileReport {
     pub apply_unsafe: bool,
     /// The combined edits of the fixes applied (JSON output only): original → fixed.
     pub fix_edits: Option<Vec<Edit>>,
+    /// The findings as SARIF results (SARIF output only).
+    pub sarif_results: Vec<SarifResult>,
 }
 
 impl FileReport {
@@ -98,6 +104,7 @@ impl FileReport {
             output: None,
             apply_unsafe: false,
             fix_edits: None,
+            sarif_results: Vec::new(),
         }
     }
 
@@ -199,6 +206,42 @@ pub fn findings_text(reports: &[FileReport], paint: Paint) -> String {
         }
     }
     out
+}
+
+/// A machine-readable document on stdout, written chunk by chunk.
+#[derive(Debug)]
+pub enum Document {
+    Json(JsonStream),
+    Sarif(SarifStream),
+    Gitlab(GitlabStream),
+}
+
+impl Document {
+    /// The part of the document for these reports.
+    pub fn entries(&mut self, reports: &[FileReport]) -> String {
+        match self {
+            Document::Json(stream) => stream.entries(reports),
+            Document::Sarif(stream) => stream.entries(reports),
+            Document::Gitlab(stream) => stream.entries(reports),
+        }
+    }
+
+    /// The end of the document.
+    pub fn finish(self, summary: &Summary) -> String {
+        match self {
+            Document::Json(stream) => stream.finish(summary),
+            Document::Sarif(stream) => stream.finish(),
+            Document::Gitlab(stream) => stream.finish(),
+        }
+    }
+}
+
+/// Each line of `text` after `prefix`, joined by newlines (no final newline).
+fn indented(text: &str, prefix: &str) -> String {
+    text.lines()
+        .map(|line| format!("{prefix}{line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
