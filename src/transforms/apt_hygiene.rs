@@ -389,7 +389,7 @@ impl RunChecker<'_, '_> {
         let stage = self.file.stages().get(self.instruction.stage?)?;
         let image = lineage::root_image(self.file, stage);
         let start = self.context.knowledge().image_workdir(image);
-        lineage::workdir_after(&lineage::history(self.file, self.instruction), start)
+        self.file.workdir_before(self.instruction).known_with(start)
     }
 
     /// A later RUN in this stage, or in a stage built on it, uses apt without first refreshing

@@ -297,7 +297,7 @@ fn copy_blocker(file: &Dockerfile, context: &Context, copy: &Instruction) -> Opt
         let stage = file.stages().get(copy.stage?)?;
         let image = lineage::root_image(file, stage);
         let start = context.knowledge().image_workdir(image);
-        match lineage::workdir_after(&lineage::history(file, copy), start) {
+        match file.workdir_before(copy).known_with(start) {
             Some(cwd) => paths::resolve(&cwd, &destination),
             None => {
                 return Some(format!(
