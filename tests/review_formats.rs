@@ -201,3 +201,54 @@ fn review_formats_refuse_diff_and_statistics() {
         assert_eq!(code, 2, "{format}");
     }
 }
+
+#[test]
+fn explained_diffs_still_apply_and_equal_write() {
+    let dir = project();
+    let other = dir.path().join("worker");
+    fs::create_dir(&other).expect("worker folder");
+    fs::write(
+        other.join("Dockerfile"),
+        "FROM python:3.12\nCMD python worker.py\n",
+    )
+    .expect("Dockerfile");
+    let (code, diff, stderr) = dfmigrate(dir.path(), &["--diff", "--explain", "--unsafe"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        diff.starts_with("# dfmigrate: web app/Dockerfile\n#   line "),
+        "{diff}"
+    );
+    assert!(diff.contains("#   line 2 [copy-over-add] "), "{diff}");
+    assert!(diff.contains("#   line 2 [exec-form] "), "{diff}");
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .status()
+            .expect("run git");
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    fs::write(dir.path().join("explained.diff"), &diff).expect("write diff");
+    git(&["apply", "explained.diff"]);
+    let applied: Vec<String> = ["web app/Dockerfile", "worker/Dockerfile"]
+        .iter()
+        .map(|path| fs::read_to_string(dir.path().join(path)).expect("read"))
+        .collect();
+    let written = project();
+    fs::create_dir(written.path().join("worker")).expect("worker folder");
+    fs::write(
+        written.path().join("worker/Dockerfile"),
+        "FROM python:3.12\nCMD python worker.py\n",
+    )
+    .expect("Dockerfile");
+    let (code, _, stderr) = dfmigrate(written.path(), &["--write", "--unsafe"]);
+    assert_eq!(code, 0, "{stderr}");
+    for (path, applied) in ["web app/Dockerfile", "worker/Dockerfile"]
+        .iter()
+        .zip(applied)
+    {
+        let written = fs::read_to_string(written.path().join(path)).expect("read");
+        assert_eq!(applied, written, "{path}");
+    }
+}

@@ -104,6 +104,10 @@ struct RunArgs {
     /// Print a unified diff of the fixes instead of findings.
     #[arg(long, group = "mode")]
     diff: bool,
+    /// With --diff: before each file's diff, the fixes applied and why, as `#` lines that
+    /// `git apply` and `patch` skip.
+    #[arg(long, requires = "diff")]
+    explain: bool,
     /// List the files fixes would change.
     #[arg(long, group = "mode")]
     check: bool,

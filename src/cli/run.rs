@@ -50,6 +50,8 @@ pub(super) struct RunOptions {
     pub(super) stdin_name: Option<PathBuf>,
     /// Whether reports carry the combined edits of their fixes (JSON output).
     pub(super) combined_edits: bool,
+    /// `--diff --explain`: each file's diff preceded by what was applied and why.
+    pub(super) explain: bool,
     /// The SARIF rules, when the findings are rendered as SARIF results.
     pub(super) sarif_rules: Option<Vec<emit::SarifRule>>,
 }
@@ -159,6 +161,7 @@ pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
         },
         stdin_name: args.stdin_filename.clone(),
         combined_edits: format == OutputFormat::Json,
+        explain: args.explain,
         sarif_rules: (format == OutputFormat::Sarif).then(sarif_rules),
     };
     let mut output = Output::new(&args, mode, format, &options);
@@ -383,9 +386,7 @@ pub(super) fn process_file(file: &Path, lookup: &Lookup, options: &RunOptions) -
         return FileReport::failed(name, 0, "not valid UTF-8".to_owned());
     };
     let (outcome, apply_unsafe) = fix_text(file, text, config, options);
-    let mut report = finish(file, name, &bytes, text, outcome, options);
-    report.apply_unsafe = apply_unsafe;
-    report
+    finish(file, name, &bytes, text, (outcome, apply_unsafe), options)
 }
 
 /// Runs the engine on one file's text with the file's settings; also says whether unsafe fixes
@@ -428,10 +429,11 @@ pub(super) fn finish(
     name: String,
     bytes: &[u8],
     text: &str,
-    outcome: engine::Outcome,
+    (outcome, apply_unsafe): (engine::Outcome, bool),
     options: &RunOptions,
 ) -> FileReport {
     let mut report = FileReport::new(name, status_of(&outcome));
+    report.apply_unsafe = apply_unsafe;
     report.findings = outcome.findings;
     report.errors = outcome.errors;
     if let Some(rules) = &options.sarif_rules {
@@ -448,12 +450,11 @@ pub(super) fn finish(
     }
     match options.mode {
         Mode::Diff => {
-            report.diff = Some(emit::unified_diff(
-                &report.path,
-                text,
-                &fixed,
-                options.paint,
-            ));
+            let diff = emit::unified_diff(&report.path, text, &fixed, options.paint);
+            report.diff = Some(match options.explain {
+                true => emit::explanation(&report) + &diff,
+                false => diff,
+            });
         }
         Mode::Write if is_stdin(file) => report.output = Some(fixed),
         Mode::Write => match emit::write_atomically(file, bytes, &fixed) {
@@ -514,6 +515,7 @@ mod tests {
             paint: Paint::default(),
             stdin_name: None,
             combined_edits: false,
+            explain: false,
             sarif_rules: None,
         };
         let bar = indicatif::ProgressBar::with_draw_target(
