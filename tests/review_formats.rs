@@ -252,3 +252,61 @@ fn explained_diffs_still_apply_and_equal_write() {
         assert_eq!(applied, written, "{path}");
     }
 }
+
+/// Runs git in `dir`, failing the test when git fails.
+fn git_in(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(["-c", "user.email=test@example.com", "-c", "user.name=test"])
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .expect("run git");
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn changed_since_runs_on_changed_dockerfiles_and_changed_contexts_only() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for service in ["api", "web", "worker", "docs"] {
+        let folder = dir.path().join(service);
+        fs::create_dir(&folder).expect("service folder");
+        fs::write(folder.join("Dockerfile"), "FROM node:20\nCMD node app.js\n")
+            .expect("Dockerfile");
+        fs::write(folder.join("app.js"), "").expect("app.js");
+    }
+    git_in(dir.path(), &["init", "-q"]);
+    git_in(dir.path(), &["add", "-A"]);
+    git_in(dir.path(), &["commit", "-q", "-m", "start"]);
+    fs::write(
+        dir.path().join("api/Dockerfile"),
+        "FROM node:22\nCMD node app.js\n",
+    )
+    .expect("edit");
+    git_in(dir.path(), &["commit", "-q", "-am", "api"]);
+    fs::write(dir.path().join("web/app.js"), "console.log(1)\n").expect("edit");
+    fs::write(dir.path().join("worker/new.js"), "").expect("untracked");
+    let (code, stdout, stderr) = dfmigrate(
+        dir.path(),
+        &["--check", "--quiet", "--changed-since", "HEAD~1"],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stdout,
+        "Would fix: api/Dockerfile\nWould fix: web/Dockerfile\nWould fix: worker/Dockerfile\n"
+    );
+    let (code, stdout, _) = dfmigrate(
+        dir.path(),
+        &["--check", "--quiet", "--changed-since", "HEAD"],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        stdout,
+        "Would fix: web/Dockerfile\nWould fix: worker/Dockerfile\n"
+    );
+    let (code, _, stderr) = dfmigrate(dir.path(), &["--changed-since", "no-such-revision"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--changed-since no-such-revision: git diff"),
+        "{stderr}"
+    );
+}
