@@ -2,14 +2,16 @@
 # Usage: tests/e2e/real/run.sh
 #
 # The real end-to-end suite of `dfmigrate verify`: real base images (images.sh: Debian bookworm
-# node 18.x and python 3.11 toolchains, cached), real applications (apps/: Express from npm, Flask
-# under gunicorn and psycopg2 compiled against libpq from PyPI, each with its lock file), real
-# servers answering HTTP. For every app, `dfmigrate verify --unsafe --probe ...` must say
+# node 18.x, python 3.11, Go 1.19 and Rust 1.63 toolchains, distroless/static and Debian 13 slim
+# runtimes, cached), real applications (apps/: Express and bcrypt compiled by node-gyp from npm,
+# Flask under gunicorn and psycopg2 compiled against libpq from PyPI, a Go server reading
+# templates/ at start-up built static and with cgo, a Rust server on tiny_http from crates.io,
+# each with its lock file), real servers answering HTTP. For every app, `dfmigrate verify --unsafe --probe ...` must say
 # `equivalent`; for every broken rewrite in negative/, `dfmigrate verify --against` must say
 # DIFFERENT, naming what breaks. Ends with `N passed, N failed`; exits 1 when anything failed.
 #
 # Needs root, buildah, debootstrap (apt-get install buildah debootstrap), Debian's package mirror,
-# the npm registry and PyPI. DFMIGRATE_BIN: the dfmigrate to test (default: cargo build --release).
+# the npm registry, PyPI and crates.io. DFMIGRATE_BIN: the dfmigrate to test (default: cargo build --release).
 # Logs: ${DFMIGRATE_REAL_LOGS:-target/real-e2e}/NAME.log.
 set -euo pipefail
 
