@@ -5,6 +5,7 @@
 //! in it may only call programs every runtime image with a shell has (`images.toml`
 //! `shell_programs`): they run in the runtime stage.
 
+use super::Decline;
 use crate::knowledge::KnowledgeBase;
 use crate::model::packages::is_assignment;
 use crate::model::shell::{lex, Command, Operator, ShellScript};
@@ -15,13 +16,15 @@ use crate::model::Instruction;
 pub(super) fn command_words(
     instruction: &Instruction,
     knowledge: &KnowledgeBase,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, Decline> {
     if let Some(words) = instruction.exec_form() {
         return Ok(words.into_iter().map(|w| w.value).collect());
     }
-    let script = instruction.script().ok_or("the command cannot be read")?;
+    let script = instruction.script().ok_or(Decline::UnreadableCommand)?;
     let keyword = instruction.keyword().value.to_ascii_uppercase();
-    let untraceable = || format!("the {keyword} is a shell script that cannot be traced");
+    let untraceable = || Decline::UntraceableScript {
+        keyword: keyword.clone(),
+    };
     let lexed = &script.lexed;
     let Some((last, setup)) = lexed.commands.split_last() else {
         return Err(untraceable());
@@ -47,7 +50,7 @@ pub(super) fn command_words(
         .nth(skip_exec)
         .ok_or_else(untraceable)?;
     if program.has_expansion || program.has_glob {
-        return Err("the program to run is a variable".to_owned());
+        return Err(Decline::ProgramIsVariable);
     }
     Ok(words
         .into_iter()
@@ -74,7 +77,7 @@ fn only_sets_variables(command: &Command) -> bool {
 }
 
 /// Every command substitution of the script calls only programs all runtime images have.
-fn check_substitutions(script: &ShellScript, knowledge: &KnowledgeBase) -> Result<(), String> {
+fn check_substitutions(script: &ShellScript, knowledge: &KnowledgeBase) -> Result<(), Decline> {
     let bodies = script
         .commands
         .iter()
@@ -97,10 +100,9 @@ fn check_substitutions(script: &ShellScript, knowledge: &KnowledgeBase) -> Resul
                     .shell_reader(program)
                     .is_some_and(|skip| reads_only_system_files(&arguments, skip));
             if !plain || !known || !command.redirects.is_empty() {
-                return Err(format!(
-                    "the command uses `{}`, which the runtime image may not be able to run",
-                    body.trim()
-                ));
+                return Err(Decline::UnknownSubstitution {
+                    body: body.trim().to_owned(),
+                });
             }
         }
         check_substitutions(&inner, knowledge)?;
