@@ -143,7 +143,7 @@ fn runtime_plan(
     workdir: Option<String>,
 ) -> Result<Option<Plan>, Decline> {
     let hints = RuntimeHints {
-        static_binary: facts.file.text().contains("CGO_ENABLED=0"),
+        static_binary: facts.sets_value("CGO_ENABLED", "0"),
         flavour: facts
             .profile
             .runtime_flavour(facts.context, &facts.run_texts()),

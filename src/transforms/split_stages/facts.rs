@@ -129,6 +129,31 @@ impl Facts<'_, '_> {
             .collect()
     }
 
+    /// Whether the stage sets the variable `name` to `value` for its builds: with an `ENV` or
+    /// an `ARG` default, or a word of one of its RUN commands (`CGO_ENABLED=0 go build`,
+    /// `export CGO_ENABLED=0`), not in a comment.
+    pub(super) fn sets_value(&self, name: &str, value: &str) -> bool {
+        let assignment = format!("{name}={value}");
+        self.variables_before(self.instructions.len())
+            .iter()
+            .any(|(key, set)| key == name && set == value)
+            || self.run_words().any(|word| word == assignment)
+    }
+
+    /// Whether a RUN command of the stage has the word `option` (`pip install --user`).
+    pub(super) fn runs_with(&self, option: &str) -> bool {
+        self.run_words().any(|word| word == option)
+    }
+
+    /// The words of the stage's RUN commands, as the shell reads them.
+    fn run_words(&self) -> impl Iterator<Item = String> + '_ {
+        self.of_kind(InstructionKind::Run)
+            .filter_map(|run| run.script())
+            .flat_map(|script| script.lexed.commands)
+            .flat_map(|command| command.words)
+            .map(|word| word.value)
+    }
+
     pub(super) fn of_kind(&self, kind: InstructionKind) -> impl Iterator<Item = &Instruction<'_>> {
         self.instructions
             .iter()
@@ -409,7 +434,12 @@ impl Facts<'_, '_> {
                 if artifacts.unless_env.iter().any(|name| {
                     variables.contains(name)
                         || declared.contains(name)
-                        || script.text.contains(&format!("{name}="))
+                        || script.lexed.commands.iter().any(|command| {
+                            command
+                                .words
+                                .iter()
+                                .any(|word| word.value.starts_with(&format!("{name}=")))
+                        })
                 }) {
                     continue;
                 }
@@ -502,4 +532,62 @@ pub(super) fn expand(text: &str, variables: &[(String, String)]) -> Option<Strin
     }
     out.push_str(rest);
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    /// Runs `check` on the facts of the file's final stage, with the built-in knowledge base.
+    fn with_facts(text: &str, check: impl FnOnce(&Facts)) {
+        let parsed = parse(text);
+        let file = Dockerfile::new(&parsed);
+        let stage = file.final_stage().expect("a stage");
+        let knowledge = KnowledgeBase::builtin();
+        let context = BuildContext::without_files();
+        let profile = knowledge
+            .profiles_for_image(&stage.base)
+            .into_iter()
+            .find(|profile| profile.runtime.is_some())
+            .expect("a profile with a runtime layout");
+        check(&Facts {
+            file: &file,
+            stage,
+            instructions: file.stage_instructions(stage),
+            knowledge,
+            profile,
+            layout: profile.runtime.as_ref().expect("a runtime layout"),
+            detected: false,
+            context: &context,
+        });
+    }
+
+    #[test]
+    fn reads_settings_from_instructions_and_commands_not_comments() {
+        let comment = "FROM golang:1.22\n# CGO_ENABLED=0 would make it static\nRUN go build -o /app .\nCMD [\"/app\"]\n";
+        with_facts(comment, |facts| {
+            assert!(!facts.sets_value("CGO_ENABLED", "0"))
+        });
+        for set in [
+            "ENV CGO_ENABLED 0",
+            "ARG CGO_ENABLED=0",
+            "RUN CGO_ENABLED=0 go build -o /app .",
+            "RUN export CGO_ENABLED=0 && go build -o /app .",
+        ] {
+            let text = format!("FROM golang:1.22\n{set}\nCMD [\"/app\"]\n");
+            with_facts(&text, |facts| {
+                assert!(facts.sets_value("CGO_ENABLED", "0"), "{set}");
+                assert!(!facts.sets_value("CGO_ENABLED", "1"), "{set}");
+            });
+        }
+    }
+
+    #[test]
+    fn finds_an_option_among_the_words_of_run_commands() {
+        let elsewhere = "FROM python:3.12\n# pip install --user would not do\nRUN useradd --user-group app && pip install -r requirements.txt\nCMD [\"python\", \"app.py\"]\n";
+        with_facts(elsewhere, |facts| assert!(!facts.runs_with("--user")));
+        let user = "FROM python:3.12\nRUN pip install --user flask\nCMD [\"python\", \"app.py\"]\n";
+        with_facts(user, |facts| assert!(facts.runs_with("--user")));
+    }
 }

@@ -44,7 +44,7 @@ pub(super) fn app_folder_copies(
     let app = workdir
         .filter(|w| *w != "/")
         .ok_or(Decline::NoApplicationFolder)?;
-    if facts.file.text().contains("--user") || facts.sets_variable("PIP_USER") {
+    if facts.runs_with("--user") || facts.sets_variable("PIP_USER") {
         return Err(Decline::UserInstall);
     }
     let mut copies = vec![app.to_owned()];
