@@ -27,6 +27,7 @@ mod packages;
 mod pins;
 mod render;
 mod static_site;
+mod workdir;
 
 pub use decline::{Decline, Installs, SiteDecline};
 

@@ -4,12 +4,12 @@
 //! PATH, and its `HEALTHCHECK`s.
 
 use super::launch::{self, command_words};
-use super::Decline;
+use super::{workdir, Decline};
 use crate::context::BuildContext;
 use crate::knowledge::{KnowledgeBase, Profile, RuntimeLayout};
 use crate::model::packages::is_assignment;
 use crate::model::paths::{self, is_within, normalize, resolve};
-use crate::model::{workdir_after, Dockerfile, Instruction, Stage};
+use crate::model::{Dockerfile, Instruction, Stage};
 use crate::syntax::InstructionKind;
 
 /// The final stage and what is known around it: its file, the knowledge base, the ecosystem
@@ -40,18 +40,10 @@ impl Facts<'_, '_> {
         self.knowledge.image_workdir(&self.stage.base)
     }
 
-    /// The working directory before the stage's instruction `index`: `None` when it depends on
-    /// a variable or on an unknown base image's own.
+    /// The working directory before the stage's instruction `index`, variables unexpanded
+    /// (see `workdir::unexpanded`).
     pub(super) fn cwd_at(&self, index: usize) -> Option<String> {
-        let before = &self.instructions[..index];
-        if let Some(base) = self.base_workdir() {
-            return workdir_after(before, base);
-        }
-        let first = before
-            .iter()
-            .find(|i| i.kind() == Some(InstructionKind::Workdir))?;
-        let absolute = first.string_arg()?.value.trim_matches('"').starts_with('/');
-        absolute.then(|| workdir_after(before, "/")).flatten()
+        workdir::unexpanded(self, index)
     }
 
     /// The variables with literal values in force before the stage's instruction `index`: its
@@ -99,27 +91,10 @@ impl Facts<'_, '_> {
         self.workdir_before(self.instructions.len())
     }
 
-    /// The working directory before the stage's instruction `end`, as [`Split::workdir`]
-    /// resolves it (variables with literal values expanded).
+    /// The working directory before the stage's instruction `end`, as [`Facts::workdir`]
+    /// resolves it (see `workdir::expanded`).
     pub(super) fn workdir_before(&self, end: usize) -> Result<Option<String>, Decline> {
-        let mut cwd: Option<String> = self.base_workdir().map(str::to_owned);
-        for (index, instruction) in self.instructions[..end].iter().enumerate() {
-            if instruction.kind() != Some(InstructionKind::Workdir) {
-                continue;
-            }
-            let variables = self.variables_before(index);
-            let written = instruction
-                .string_arg()
-                .map(|w| w.value)
-                .unwrap_or_default();
-            let value = expand(&written, &variables).ok_or(Decline::WorkdirVariable)?;
-            cwd = Some(match cwd {
-                _ if value.starts_with('/') => value,
-                Some(previous) => format!("{}/{value}", previous.trim_end_matches('/')),
-                None => return Err(Decline::RelativeWorkdir),
-            });
-        }
-        Ok(cwd.map(|path| normalize(&path)))
+        workdir::expanded(self, end)
     }
 
     /// The text of the stage's RUN instructions.
