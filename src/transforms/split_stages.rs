@@ -8,7 +8,7 @@
 //! reasons the runtime image could not stand in; `render` writes the edits. Every reason to
 //! leave the stage as it is is a [`Decline`].
 
-use super::{platform, Applicability, Context, Finding, Fix, Transform};
+use super::{platform, Applicability, Context, Finding, Fix, IntendedChange, Metadata, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::{Distro, RuntimeHints, Shape};
 use crate::model::paths::is_within;
@@ -35,17 +35,16 @@ pub use decline::{Decline, Installs, SiteDecline};
 pub struct SplitStages;
 
 impl Transform for SplitStages {
-    fn id(&self) -> &'static str {
-        "split-stages"
-    }
-    fn summary(&self) -> &'static str {
-        "A build on a full toolchain image becomes a build stage plus a slim runtime stage"
-    }
-    fn documentation(&self) -> &'static str {
-        include_str!("../../transforms/docs/split-stages.md")
-    }
-    fn max_applicability(&self) -> Applicability {
-        Applicability::Unsafe
+    fn metadata(&self) -> &'static Metadata {
+        &Metadata {
+            id: "split-stages",
+            summary:
+                "A build on a full toolchain image becomes a build stage plus a slim runtime stage",
+            documentation: include_str!("../../transforms/docs/split-stages.md"),
+            enabled_by_default: true,
+            max_applicability: Applicability::Unsafe,
+            intended_changes: &[IntendedChange::BaseImage],
+        }
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {

@@ -123,10 +123,12 @@ impl Facts<'_, '_> {
     /// The words of the stage's RUN commands, as the shell reads them.
     fn run_words(&self) -> impl Iterator<Item = String> + '_ {
         self.of_kind(InstructionKind::Run)
-            .filter_map(|run| run.script())
-            .flat_map(|script| script.lexed.commands)
-            .flat_map(|command| command.words)
-            .map(|word| word.value)
+            .filter_map(|run| self.file.script(run))
+            .flat_map(|script| {
+                let commands = script.lexed.commands.iter();
+                let words = commands.flat_map(|command| &command.words);
+                words.map(|word| word.value.clone()).collect::<Vec<_>>()
+            })
     }
 
     pub(super) fn of_kind(&self, kind: InstructionKind) -> impl Iterator<Item = &Instruction<'_>> {

@@ -36,8 +36,8 @@ pub(super) fn command_words(
     if last.next.is_some() || !last.redirects.is_empty() || !setup.iter().all(only_sets_variables) {
         return Err(untraceable());
     }
-    let tree = script::parse(script.text).script;
-    check_substitutions(&substitutions(script.text, &tree), knowledge)?;
+    let tree = &script.tree().script;
+    check_substitutions(&substitutions(script.text, tree), knowledge)?;
     let words: Vec<&str> = last
         .words
         .iter()

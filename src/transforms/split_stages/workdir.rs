@@ -2,12 +2,13 @@
 //! apart from the rest until `model` has one working-directory rule for every transform. Two
 //! readings are in use, and they differ where a `WORKDIR` names a variable:
 //! [`expanded`] (the application folder, copy destinations) expands variables with literal
-//! values and declines otherwise; [`unexpanded`] (where build commands and `cd` run) gives up.
+//! values and declines otherwise; [`unexpanded`] (where build commands and `cd` run) reads the
+//! model's and gives up.
 
 use super::facts::{expand, Facts};
 use super::Decline;
 use crate::model::paths::normalize;
-use crate::model::workdir_after;
+use crate::model::Workdir;
 use crate::syntax::InstructionKind;
 
 /// The working directory before the stage's instruction `end`: the base image's (when known)
@@ -34,16 +35,19 @@ pub(super) fn expanded(facts: &Facts, end: usize) -> Result<Option<String>, Decl
     Ok(cwd.map(|path| normalize(&path)))
 }
 
-/// The working directory before the stage's instruction `index` (`model::workdir_after`):
-/// `None` when it depends on a variable or on an unknown base image's own.
+/// The working directory before the stage's instruction `index`, by the model's rule
+/// ([`Dockerfile::workdir_before`](crate::model::Dockerfile::workdir_before)) with the base
+/// image's own from the knowledge base: `None` when it depends on a variable or on an unknown
+/// base image's own. Unlike the model, a `WORKDIR` naming a variable leaves it unknown for the
+/// rest of the stage, even after an absolute one.
 pub(super) fn unexpanded(facts: &Facts, index: usize) -> Option<String> {
-    let before = &facts.instructions[..index];
-    if let Some(base) = facts.base_workdir() {
-        return workdir_after(before, base);
+    let through = &facts.instructions[..=index];
+    let unknown = |instruction| *facts.file.workdir_before(instruction) == Workdir::Unknown;
+    if through.iter().any(unknown) {
+        return None;
     }
-    let first = before
-        .iter()
-        .find(|i| i.kind() == Some(InstructionKind::Workdir))?;
-    let absolute = first.string_arg()?.value.trim_matches('"').starts_with('/');
-    absolute.then(|| workdir_after(before, "/")).flatten()
+    facts
+        .file
+        .workdir_before(&facts.instructions[index])
+        .known_with(facts.base_workdir())
 }
