@@ -201,3 +201,112 @@ fn review_formats_refuse_diff_and_statistics() {
         assert_eq!(code, 2, "{format}");
     }
 }
+
+#[test]
+fn explained_diffs_still_apply_and_equal_write() {
+    let dir = project();
+    let other = dir.path().join("worker");
+    fs::create_dir(&other).expect("worker folder");
+    fs::write(
+        other.join("Dockerfile"),
+        "FROM python:3.12\nCMD python worker.py\n",
+    )
+    .expect("Dockerfile");
+    let (code, diff, stderr) = dfmigrate(dir.path(), &["--diff", "--explain", "--unsafe"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        diff.starts_with("# dfmigrate: web app/Dockerfile\n#   line "),
+        "{diff}"
+    );
+    assert!(diff.contains("#   line 2 [copy-over-add] "), "{diff}");
+    assert!(diff.contains("#   line 2 [exec-form] "), "{diff}");
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .status()
+            .expect("run git");
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    fs::write(dir.path().join("explained.diff"), &diff).expect("write diff");
+    git(&["apply", "explained.diff"]);
+    let applied: Vec<String> = ["web app/Dockerfile", "worker/Dockerfile"]
+        .iter()
+        .map(|path| fs::read_to_string(dir.path().join(path)).expect("read"))
+        .collect();
+    let written = project();
+    fs::create_dir(written.path().join("worker")).expect("worker folder");
+    fs::write(
+        written.path().join("worker/Dockerfile"),
+        "FROM python:3.12\nCMD python worker.py\n",
+    )
+    .expect("Dockerfile");
+    let (code, _, stderr) = dfmigrate(written.path(), &["--write", "--unsafe"]);
+    assert_eq!(code, 0, "{stderr}");
+    for (path, applied) in ["web app/Dockerfile", "worker/Dockerfile"]
+        .iter()
+        .zip(applied)
+    {
+        let written = fs::read_to_string(written.path().join(path)).expect("read");
+        assert_eq!(applied, written, "{path}");
+    }
+}
+
+/// Runs git in `dir`, failing the test when git fails.
+fn git_in(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(["-c", "user.email=test@example.com", "-c", "user.name=test"])
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .expect("run git");
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn changed_since_runs_on_changed_dockerfiles_and_changed_contexts_only() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for service in ["api", "web", "worker", "docs"] {
+        let folder = dir.path().join(service);
+        fs::create_dir(&folder).expect("service folder");
+        fs::write(folder.join("Dockerfile"), "FROM node:20\nCMD node app.js\n")
+            .expect("Dockerfile");
+        fs::write(folder.join("app.js"), "").expect("app.js");
+    }
+    git_in(dir.path(), &["init", "-q"]);
+    git_in(dir.path(), &["add", "-A"]);
+    git_in(dir.path(), &["commit", "-q", "-m", "start"]);
+    fs::write(
+        dir.path().join("api/Dockerfile"),
+        "FROM node:22\nCMD node app.js\n",
+    )
+    .expect("edit");
+    git_in(dir.path(), &["commit", "-q", "-am", "api"]);
+    fs::write(dir.path().join("web/app.js"), "console.log(1)\n").expect("edit");
+    fs::write(dir.path().join("worker/new.js"), "").expect("untracked");
+    let (code, stdout, stderr) = dfmigrate(
+        dir.path(),
+        &["--check", "--quiet", "--changed-since", "HEAD~1"],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stdout,
+        "Would fix: api/Dockerfile\nWould fix: web/Dockerfile\nWould fix: worker/Dockerfile\n"
+    );
+    let (code, stdout, _) = dfmigrate(
+        dir.path(),
+        &["--check", "--quiet", "--changed-since", "HEAD"],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        stdout,
+        "Would fix: web/Dockerfile\nWould fix: worker/Dockerfile\n"
+    );
+    let (code, _, stderr) = dfmigrate(dir.path(), &["--changed-since", "no-such-revision"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--changed-since no-such-revision: git diff"),
+        "{stderr}"
+    );
+}

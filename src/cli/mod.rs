@@ -11,6 +11,7 @@
 //! unsafe fixes left hidden), all but the findings and diffs left out by `--quiet`. The summary
 //! goes to stderr when stdout carries a diff or the fixed text of stdin.
 
+mod changed;
 mod commands;
 mod output;
 mod run;
@@ -104,6 +105,10 @@ struct RunArgs {
     /// Print a unified diff of the fixes instead of findings.
     #[arg(long, group = "mode")]
     diff: bool,
+    /// With --diff: before each file's diff, the fixes applied and why, as `#` lines that
+    /// `git apply` and `patch` skip.
+    #[arg(long, requires = "diff")]
+    explain: bool,
     /// List the files fixes would change.
     #[arg(long, group = "mode")]
     check: bool,
@@ -112,6 +117,10 @@ struct RunArgs {
     write: bool,
     #[command(flatten)]
     selection: CommandLine,
+    /// Only the Dockerfiles changed since this git revision, or whose build context has a changed
+    /// file (uncommitted and untracked files count).
+    #[arg(long, value_name = "REV")]
+    changed_since: Option<String>,
     /// Output format.
     #[arg(long, value_enum)]
     format: Option<OutputFormat>,

@@ -1,6 +1,7 @@
 //! A run over files: inputs, configurations, the worker pool in chunks under one progress
 //! bar, and each file read, fixed and rendered.
 
+use super::changed::ChangedFiles;
 use super::output::{print_stderr, Output};
 use super::{use_color, Mode, OutputFormat, RunArgs, EXIT_ERROR, PROGRESS_MIN_FILES};
 use crate::config::{self, CommandLine, Config, Discovery, Lookup};
@@ -50,6 +51,8 @@ pub(super) struct RunOptions {
     pub(super) stdin_name: Option<PathBuf>,
     /// Whether reports carry the combined edits of their fixes (JSON output).
     pub(super) combined_edits: bool,
+    /// `--diff --explain`: each file's diff preceded by what was applied and why.
+    pub(super) explain: bool,
     /// The SARIF rules, when the findings are rendered as SARIF results.
     pub(super) sarif_rules: Option<Vec<emit::SarifRule>>,
 }
@@ -129,6 +132,18 @@ pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
         eprintln!("error: `-` (stdin) cannot be combined with other paths");
         return EXIT_ERROR;
     }
+    if reading_stdin && args.changed_since.is_some() {
+        eprintln!("error: --changed-since selects files in a git repository; it cannot read stdin");
+        return EXIT_ERROR;
+    }
+    let changed = match args.changed_since.as_deref().map(ChangedFiles::since) {
+        Some(Err(message)) => {
+            eprintln!("error: {message}");
+            return EXIT_ERROR;
+        }
+        Some(Ok(changed)) => Some(changed),
+        None => None,
+    };
     let fixed_config = match load_fixed_config(&args) {
         Ok(config) => config,
         Err(error) => {
@@ -159,6 +174,7 @@ pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
         },
         stdin_name: args.stdin_filename.clone(),
         combined_edits: format == OutputFormat::Json,
+        explain: args.explain,
         sarif_rules: (format == OutputFormat::Sarif).then(sarif_rules),
     };
     let mut output = Output::new(&args, mode, format, &options);
@@ -182,13 +198,14 @@ pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
         exclusions.into_discovery().unwrap_or_default(),
         options.stdin_name.as_deref(),
     );
+    let (files, lookups) = match &changed {
+        Some(changed) => keep_changed(inputs.files, lookups, changed, &options.command_line),
+        None => (inputs.files, lookups),
+    };
     let config_errors = distinct_config_errors(&lookups);
     print_stderr(&setup_errors(&config_errors, &inputs.errors));
-    let progress = Progress::new(
-        inputs.files.len(),
-        !args.quiet && std::io::stderr().is_terminal(),
-    );
-    for (files, lookups) in inputs.files.chunks(CHUNK).zip(lookups.chunks(CHUNK)) {
+    let progress = Progress::new(files.len(), !args.quiet && std::io::stderr().is_terminal());
+    for (files, lookups) in files.chunks(CHUNK).zip(lookups.chunks(CHUNK)) {
         let reports = process_all(files, lookups, &options, &progress);
         progress.suspend(|| output.chunk(&reports, &options));
     }
@@ -383,9 +400,7 @@ pub(super) fn process_file(file: &Path, lookup: &Lookup, options: &RunOptions) -
         return FileReport::failed(name, 0, "not valid UTF-8".to_owned());
     };
     let (outcome, apply_unsafe) = fix_text(file, text, config, options);
-    let mut report = finish(file, name, &bytes, text, outcome, options);
-    report.apply_unsafe = apply_unsafe;
-    report
+    finish(file, name, &bytes, text, (outcome, apply_unsafe), options)
 }
 
 /// Runs the engine on one file's text with the file's settings; also says whether unsafe fixes
@@ -403,12 +418,7 @@ pub(super) fn fix_text(
     };
     let settings_path = named.unwrap_or(Path::new("-"));
     let settings = config::settings_for(settings_path, config, &options.command_line);
-    let build_context = named.map(|path| {
-        settings
-            .build_context
-            .clone()
-            .unwrap_or_else(|| folder_of(path))
-    });
+    let build_context = named.map(|path| build_context_of(path, &settings));
     let no_options = TransformOptions::new();
     let outcome = engine::run(&Job {
         text,
@@ -422,16 +432,44 @@ pub(super) fn fix_text(
     (outcome, settings.apply_unsafe)
 }
 
+/// The file's build context folder: its configured `build-context`, or its folder.
+fn build_context_of(file: &Path, settings: &config::FileSettings) -> PathBuf {
+    settings
+        .build_context
+        .clone()
+        .unwrap_or_else(|| folder_of(file))
+}
+
+/// Keeps the files (and their configurations) that the change touched: the Dockerfile or a
+/// file of its build context.
+fn keep_changed(
+    files: Vec<PathBuf>,
+    lookups: Vec<Lookup>,
+    changed: &ChangedFiles,
+    command_line: &CommandLine,
+) -> (Vec<PathBuf>, Vec<Lookup>) {
+    files
+        .into_iter()
+        .zip(lookups)
+        .filter(|(file, lookup)| {
+            let config = lookup.as_ref().ok().and_then(|config| config.as_deref());
+            let settings = config::settings_for(file, config, command_line);
+            changed.touches(file, &build_context_of(file, &settings))
+        })
+        .unzip()
+}
+
 /// Turns the engine's outcome into a report: diff, write or nothing, per mode.
 pub(super) fn finish(
     file: &Path,
     name: String,
     bytes: &[u8],
     text: &str,
-    outcome: engine::Outcome,
+    (outcome, apply_unsafe): (engine::Outcome, bool),
     options: &RunOptions,
 ) -> FileReport {
     let mut report = FileReport::new(name, status_of(&outcome));
+    report.apply_unsafe = apply_unsafe;
     report.findings = outcome.findings;
     report.errors = outcome.errors;
     if let Some(rules) = &options.sarif_rules {
@@ -448,12 +486,11 @@ pub(super) fn finish(
     }
     match options.mode {
         Mode::Diff => {
-            report.diff = Some(emit::unified_diff(
-                &report.path,
-                text,
-                &fixed,
-                options.paint,
-            ));
+            let diff = emit::unified_diff(&report.path, text, &fixed, options.paint);
+            report.diff = Some(match options.explain {
+                true => emit::explanation(&report) + &diff,
+                false => diff,
+            });
         }
         Mode::Write if is_stdin(file) => report.output = Some(fixed),
         Mode::Write => match emit::write_atomically(file, bytes, &fixed) {
@@ -514,6 +551,7 @@ mod tests {
             paint: Paint::default(),
             stdin_name: None,
             combined_edits: false,
+            explain: false,
             sarif_rules: None,
         };
         let bar = indicatif::ProgressBar::with_draw_target(

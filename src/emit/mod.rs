@@ -124,6 +124,20 @@ impl FileReport {
         }
     }
 
+    /// The findings whose fixes the run applied: their fix qualifies under this file's settings
+    /// (safe; unsafe with `--unsafe`) and the engine did not have to revert it (`[ID] fix not
+    /// applied: …`). Reported against the original text, as the user saw them.
+    pub fn applied_findings(&self) -> impl Iterator<Item = &ReportedFinding> {
+        self.findings.iter().filter(|finding| {
+            let reverted = format!("[{}] fix not applied: ", finding.finding.transform);
+            self.applies(finding)
+                && !self
+                    .errors
+                    .iter()
+                    .any(|error| error.message.starts_with(&reverted))
+        })
+    }
+
     /// Unsafe fixes that were not applied because unsafe fixes are not enabled.
     pub fn hidden_fixes(&self) -> usize {
         if self.apply_unsafe {
@@ -139,6 +153,24 @@ impl FileReport {
     pub fn changes(&self) -> bool {
         matches!(self.status, Status::Changed | Status::Written)
     }
+}
+
+/// `--diff --explain`: what the run applied to a file and why, as `#` lines placed before its
+/// diff, where `git apply` and `patch` skip them.
+pub fn explanation(report: &FileReport) -> String {
+    let mut out = format!("# dfmigrate: {}\n", report.path);
+    for reported in report.applied_findings() {
+        let finding = &reported.finding;
+        let _ = writeln!(
+            out,
+            "#   line {} [{}] {} ({})",
+            reported.line,
+            finding.transform,
+            finding.message.replace(['\r', '\n'], " "),
+            finding.applicability().as_str()
+        );
+    }
+    out
 }
 
 /// `PATH:LINE: error: message`, or `PATH: error: message` when there is no line.

@@ -225,17 +225,8 @@ impl AppliedFixes {
     pub fn add<'r>(&mut self, reports: impl IntoIterator<Item = &'r FileReport>) {
         for report in reports {
             let mut by_transform: BTreeMap<&str, usize> = BTreeMap::new();
-            for finding in report.findings.iter().filter(|f| report.applies(f)) {
-                let transform = finding.finding.transform;
-                let reverted = format!("[{transform}] fix not applied: ");
-                if report
-                    .errors
-                    .iter()
-                    .any(|error| error.message.starts_with(&reverted))
-                {
-                    continue;
-                }
-                *by_transform.entry(transform).or_default() += 1;
+            for finding in report.applied_findings() {
+                *by_transform.entry(finding.finding.transform).or_default() += 1;
             }
             if by_transform.is_empty() {
                 continue;
