@@ -40,57 +40,9 @@ use serde::Deserialize;
 use std::sync::OnceLock;
 use thiserror::Error;
 
-/// The embedded ecosystem files, by id (the file name without `.toml`).
-const ECOSYSTEMS: &[(&str, &str)] = &[
-    ("npm", include_str!("../../transforms/ecosystems/npm.toml")),
-    (
-        "yarn-classic",
-        include_str!("../../transforms/ecosystems/yarn-classic.toml"),
-    ),
-    (
-        "yarn-berry",
-        include_str!("../../transforms/ecosystems/yarn-berry.toml"),
-    ),
-    (
-        "pnpm",
-        include_str!("../../transforms/ecosystems/pnpm.toml"),
-    ),
-    ("pip", include_str!("../../transforms/ecosystems/pip.toml")),
-    (
-        "pipenv",
-        include_str!("../../transforms/ecosystems/pipenv.toml"),
-    ),
-    (
-        "poetry",
-        include_str!("../../transforms/ecosystems/poetry.toml"),
-    ),
-    ("uv", include_str!("../../transforms/ecosystems/uv.toml")),
-    ("go", include_str!("../../transforms/ecosystems/go.toml")),
-    (
-        "maven",
-        include_str!("../../transforms/ecosystems/maven.toml"),
-    ),
-    (
-        "gradle",
-        include_str!("../../transforms/ecosystems/gradle.toml"),
-    ),
-    (
-        "cargo",
-        include_str!("../../transforms/ecosystems/cargo.toml"),
-    ),
-    (
-        "bundler",
-        include_str!("../../transforms/ecosystems/bundler.toml"),
-    ),
-    (
-        "composer",
-        include_str!("../../transforms/ecosystems/composer.toml"),
-    ),
-    (
-        "dotnet",
-        include_str!("../../transforms/ecosystems/dotnet.toml"),
-    ),
-];
+/// The embedded ecosystem files, by id (the file name without `.toml`): every file of
+/// `transforms/ecosystems/`, listed by `build.rs`.
+const ECOSYSTEMS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/ecosystems.rs"));
 
 /// The embedded image mappings.
 const IMAGES: &str = include_str!("../../transforms/images.toml");
@@ -372,7 +324,7 @@ impl KnowledgeBase {
 }
 
 fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
-    let profiles = ECOSYSTEMS
+    let mut profiles: Vec<Profile> = ECOSYSTEMS
         .iter()
         .map(|(id, text)| {
             let key = format!("transforms/ecosystems/{id}.toml");
@@ -380,6 +332,7 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
             parse_profile(id, &toml::Value::Table(table), &key)
         })
         .collect::<Result<_, _>>()?;
+    profiles.sort_by_key(|profile| profile.order);
     let images: ImagesFile =
         toml::from_str(IMAGES).map_err(|e| KnowledgeError::new("transforms/images.toml", e))?;
     for (index, rule) in images.images.iter().enumerate() {

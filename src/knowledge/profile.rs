@@ -20,6 +20,12 @@ pub struct Profile {
     pub id: String,
     /// Human-readable name.
     pub name: String,
+    /// Where an embedded profile stands among the others (ascending): the first detected
+    /// profile and the first matching command win, so a profile comes before the ones it must
+    /// be preferred to (`pip` before `uv`, which both match `uv pip install`). Profiles from
+    /// `dfmigrate.toml` come after the embedded ones, or take the place of the one they replace.
+    #[serde(default)]
+    pub order: u32,
     /// Builder image names (globs over [`super::image_name`]) this ecosystem builds in.
     #[serde(default)]
     pub images: Vec<NameGlob>,
