@@ -32,7 +32,7 @@ pub use users::{AccountKind, BaseUsers};
 pub use writes::{RuntimeWrite, RuntimeWrites};
 
 use crate::context::pattern::{compile_match, ComponentGlob, PatternError};
-use crate::context::BuildContext;
+use crate::context::ContextFiles;
 use crate::model::shell::Command;
 use crate::model::ImageRef;
 use regex::Regex;
@@ -186,7 +186,7 @@ impl KnowledgeBase {
     }
 
     /// The profiles whose detection rules hold in `context`.
-    pub fn detect(&self, context: &BuildContext) -> Vec<&Profile> {
+    pub fn detect(&self, context: &dyn ContextFiles) -> Vec<&Profile> {
         self.profiles
             .iter()
             .filter(|p| p.detects(context))
@@ -303,7 +303,7 @@ impl KnowledgeBase {
     }
 
     /// Where the configuration files of a build context say the application writes.
-    pub fn runtime_writes(&self, context: &BuildContext) -> Vec<RuntimeWrite> {
+    pub fn runtime_writes(&self, context: &dyn ContextFiles) -> Vec<RuntimeWrite> {
         self.runtime_writes.find(context)
     }
 
@@ -616,13 +616,6 @@ impl TryFrom<String> for NameGlob {
         let regex = compile_match(&source)?;
         Ok(NameGlob { source, regex })
     }
-}
-
-/// A dotted key in a TOML table (`package.name`).
-fn toml_lookup<'t>(table: &'t toml::Table, key: &str) -> Option<&'t toml::Value> {
-    let mut parts = key.split('.');
-    let first = table.get(parts.next()?)?;
-    parts.try_fold(first, |value, part| value.get(part))
 }
 
 /// A regular expression read from data, matched anywhere in a line.

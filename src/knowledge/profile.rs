@@ -4,13 +4,14 @@
 use super::command::{option_values, CommandMatch, CommandRule, LocalPaths};
 use super::native::NativePackages;
 use super::{NameGlob, TextPattern};
+use crate::context::manifests::{self, json_lookup, toml_lookup};
 use crate::context::pattern::{ComponentGlob, PatternError};
-use crate::context::BuildContext;
+use crate::context::ContextFiles;
 use crate::model::paths::{is_within, normalize, resolve};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// One ecosystem (package manager) as data.
 #[derive(Clone, Debug, Deserialize)]
@@ -343,7 +344,7 @@ pub struct Hook {
 
 impl Profile {
     /// Whether the profile applies: its detection globs hold over the available files.
-    pub fn detects(&self, context: &BuildContext) -> bool {
+    pub fn detects(&self, context: &dyn ContextFiles) -> bool {
         let found = |glob: &String| !context.glob(glob).is_empty();
         let detect = &self.detect;
         detect.all.iter().all(found)
@@ -364,7 +365,7 @@ impl Profile {
 
     /// The available paths (files or folders) a dependency-only install reads, in the order of
     /// [`Profile::dependency_globs`], without duplicates.
-    pub fn dependency_files(&self, context: &BuildContext) -> Vec<PathBuf> {
+    pub fn dependency_files(&self, context: &dyn ContextFiles) -> Vec<PathBuf> {
         let mut paths: Vec<PathBuf> = Vec::new();
         for path in self.dependency_globs().flat_map(|glob| context.glob(glob)) {
             if !paths.contains(&path) {
@@ -377,7 +378,7 @@ impl Profile {
     /// The hooks present in the context, each as `file: detail`. A file that cannot be read or
     /// parsed counts as a hook (its content is unknown). Empty means a dependency-only install
     /// reads only the dependency files.
-    pub fn hooks_present(&self, context: &BuildContext) -> Vec<String> {
+    pub fn hooks_present(&self, context: &dyn ContextFiles) -> Vec<String> {
         self.hooks
             .iter()
             .flat_map(|hook| hook_findings(hook, context))
@@ -386,7 +387,7 @@ impl Profile {
 
     /// What the context holds that the runtime layout cannot follow (`[[runtime.hooks]]`), one
     /// line each.
-    pub fn runtime_hooks_present(&self, context: &BuildContext) -> Vec<String> {
+    pub fn runtime_hooks_present(&self, context: &dyn ContextFiles) -> Vec<String> {
         self.runtime
             .iter()
             .flat_map(|layout| &layout.hooks)
@@ -405,7 +406,7 @@ impl Profile {
     /// project file of the context says so, and neither they, the other files nor the stage's
     /// `scripts` (its RUNs) rule it out. `None` when the context's files are unknown or too many
     /// to read.
-    pub fn runtime_flavour(&self, context: &BuildContext, scripts: &[&str]) -> Option<String> {
+    pub fn runtime_flavour(&self, context: &dyn ContextFiles, scripts: &[&str]) -> Option<String> {
         let rule = self.runtime.as_ref()?.flavour.as_ref()?;
         let ruled_out = |text: &str| rule.unless.iter().any(|pattern| pattern.is_match(text));
         if scripts.iter().any(|script| ruled_out(script)) {
@@ -413,14 +414,14 @@ impl Profile {
         }
         let is_project = |name: &str| rule.files.iter().any(|glob| glob.matches(name));
         let is_other = |name: &str| rule.also.iter().any(|glob| glob.matches(name));
-        let files = context.find_files(|name| is_project(name) || is_other(name), 20_000)?;
+        let files = manifests::read_found(context, &|name| is_project(name) || is_other(name))?;
         let mut projects = 0;
-        for path in &files {
-            let text = context.read_to_string(path).ok()?;
+        for (path, text) in files {
+            let text = text.ok()?;
             if ruled_out(&text) {
                 return None;
             }
-            let name = path.rsplit('/').next().unwrap_or(path);
+            let name = path.rsplit('/').next().unwrap_or(&path);
             if is_project(name) {
                 projects += 1;
                 if !rule.require.iter().any(|pattern| pattern.is_match(&text)) {
@@ -439,7 +440,7 @@ impl Profile {
     pub fn files_read(
         &self,
         found: &CommandMatch,
-        context: &BuildContext,
+        context: &dyn ContextFiles,
         cwd: &str,
         target: &str,
     ) -> Option<ReadFiles> {
@@ -477,7 +478,8 @@ impl Profile {
             if read.files.contains(&relative) {
                 continue;
             }
-            if !context.is_available(&relative) || context.is_dir(&relative) {
+            let path = Path::new(&relative);
+            if !context.is_available(path) || context.is_dir(path) {
                 let missing = format!("{relative} (named by {by})");
                 if !read.missing.contains(&missing) {
                     read.missing.push(missing);
@@ -485,7 +487,7 @@ impl Profile {
                 continue;
             }
             read.files.push(relative.clone());
-            let text = match context.read_to_string(&relative) {
+            let text = match context.read_to_string(path) {
                 Ok(text) => text,
                 Err(error) => {
                     read.unknown
@@ -576,7 +578,7 @@ fn requirement_lines(text: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
-fn hook_findings(hook: &Hook, context: &BuildContext) -> Vec<String> {
+fn hook_findings(hook: &Hook, context: &dyn ContextFiles) -> Vec<String> {
     context
         .glob(&hook.file)
         .into_iter()
@@ -590,7 +592,7 @@ fn hook_findings(hook: &Hook, context: &BuildContext) -> Vec<String> {
 }
 
 /// What one file shows for a hook.
-fn file_findings(hook: &Hook, context: &BuildContext, path: &PathBuf) -> Vec<String> {
+fn file_findings(hook: &Hook, context: &dyn ContextFiles, path: &Path) -> Vec<String> {
     let inspects = !hook.json.is_empty() || !hook.toml.is_empty() || hook.line.is_some();
     if !inspects {
         return vec![hook.why.clone().unwrap_or_else(|| "present".to_owned())];
@@ -622,11 +624,6 @@ fn json_keys(keys: &[String], text: &str) -> Vec<String> {
     }
 }
 
-fn json_lookup<'v>(value: &'v serde_json::Value, key: &str) -> Option<&'v serde_json::Value> {
-    key.split('.')
-        .try_fold(value, |value, part| value.get(part))
-}
-
 fn toml_keys(keys: &[String], text: &str) -> Vec<String> {
     if keys.is_empty() {
         return Vec::new();
@@ -634,7 +631,7 @@ fn toml_keys(keys: &[String], text: &str) -> Vec<String> {
     match text.parse::<toml::Table>() {
         Ok(table) => keys
             .iter()
-            .filter(|key| super::toml_lookup(&table, key).is_some())
+            .filter(|key| toml_lookup(&table, key).is_some())
             .cloned()
             .collect(),
         Err(error) => vec![format!("invalid TOML ({})", error.message())],
