@@ -6,6 +6,7 @@
 //! options nor values of the profile's `value_options`) equal the rest of `match`.
 
 use super::profile::Profile;
+use super::project_paths::{self, ProjectPath};
 use super::NameGlob;
 use crate::context::{go_packages, manifests, ContextFiles};
 use crate::model::packages::is_assignment;
@@ -269,21 +270,19 @@ pub struct ArtifactPaths {
     pub unless_env: Vec<String>,
 }
 
-impl Profile {
-    /// The first rule of this profile matching `command`; `script` is the text the command's
-    /// ranges index (`Script::text`).
-    pub fn match_command<'k>(
-        &'k self,
-        command: &Command,
-        script: &str,
-    ) -> Option<CommandMatch<'k>> {
-        let words = Words::split(self, command, script)?;
-        let local = self.local_paths.as_ref();
-        self.commands
-            .iter()
-            .find(|rule| rule.accepts(&words, local))
-            .map(|rule| words.into_match(self, rule))
-    }
+/// The first rule of `profile` matching `command`; see [`Profile::match_command`].
+pub(super) fn match_command<'k>(
+    profile: &'k Profile,
+    command: &Command,
+    script: &str,
+) -> Option<CommandMatch<'k>> {
+    let words = Words::split(profile, command, script)?;
+    let local = profile.local_paths.as_ref();
+    profile
+        .commands
+        .iter()
+        .find(|rule| rule.accepts(&words, local))
+        .map(|rule| words.into_match(profile, rule))
 }
 
 impl CommandRule {
@@ -423,6 +422,13 @@ fn option_name(word: &str) -> &str {
 }
 
 impl CommandMatch<'_> {
+    /// The words naming the project the command reads, per the profile's `[project_paths]`:
+    /// `NAME VALUE` and `NAME=VALUE` options (not `-fVALUE`: Maven's `-fae` is another
+    /// option), then positionals when the profile says so.
+    pub fn project_paths(&self) -> Vec<ProjectPath> {
+        project_paths::project_paths(self)
+    }
+
     /// What the command reads from the context.
     pub fn needs(&self) -> Needs {
         self.rule.needs

@@ -140,50 +140,46 @@ fn release_name(release: &ImageRelease) -> String {
     }
 }
 
-impl Profile {
-    /// The `[runtime.native]` dependencies the project uses, found in the available manifest
-    /// and lock files (`files.manifests`, then `files.locks`), each once, with the first file
-    /// naming it. Empty without the table or when the context's files are unknown. An error
-    /// when a file cannot be read or is not valid in its format (what it declares is unknown).
-    pub fn native_needs(
-        &self,
-        context: &dyn ContextFiles,
-    ) -> Result<Vec<NativeNeed>, ContextError> {
-        let Some(native) = self.runtime.as_ref().map(|runtime| &runtime.native) else {
-            return Ok(Vec::new());
-        };
-        if native.is_empty() {
-            return Ok(Vec::new());
-        }
-        let files = &self.files;
-        let globs = files
-            .manifests
-            .iter()
-            .chain(&files.locks)
-            .map(String::as_str);
-        let mut needs: Vec<NativeNeed> = Vec::new();
-        for (path, text) in manifests::read_files(context, globs) {
-            let text = text?;
-            let format = Format::of(&path);
-            let names = format
-                .dependencies(&text)
-                .map_err(|message| ContextError::Io {
-                    path: path.clone(),
-                    source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
-                })?;
-            for (dependency, packages) in native {
-                let known = needs.iter().any(|need| &need.dependency == dependency);
-                if !known && names.iter().any(|name| format.same_name(name, dependency)) {
-                    needs.push(NativeNeed {
-                        dependency: dependency.clone(),
-                        file: path.clone(),
-                        needs: packages.clone(),
-                    });
-                }
+/// The `[runtime.native]` dependencies of `profile` the context's files name; see
+/// [`Profile::native_needs`].
+pub(super) fn native_needs(
+    profile: &Profile,
+    context: &dyn ContextFiles,
+) -> Result<Vec<NativeNeed>, ContextError> {
+    let Some(native) = profile.runtime.as_ref().map(|runtime| &runtime.native) else {
+        return Ok(Vec::new());
+    };
+    if native.is_empty() {
+        return Ok(Vec::new());
+    }
+    let files = &profile.files;
+    let globs = files
+        .manifests
+        .iter()
+        .chain(&files.locks)
+        .map(String::as_str);
+    let mut needs: Vec<NativeNeed> = Vec::new();
+    for (path, text) in manifests::read_files(context, globs) {
+        let text = text?;
+        let format = Format::of(&path);
+        let names = format
+            .dependencies(&text)
+            .map_err(|message| ContextError::Io {
+                path: path.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
+            })?;
+        for (dependency, packages) in native {
+            let known = needs.iter().any(|need| &need.dependency == dependency);
+            if !known && names.iter().any(|name| format.same_name(name, dependency)) {
+                needs.push(NativeNeed {
+                    dependency: dependency.clone(),
+                    file: path.clone(),
+                    needs: packages.clone(),
+                });
             }
         }
-        Ok(needs)
     }
+    Ok(needs)
 }
 
 /// A manifest or lock file format, told by the file name.

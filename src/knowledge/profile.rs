@@ -1,13 +1,14 @@
 //! Ecosystem profiles: one package manager's files, commands, hooks and build-only packages, as
 //! read from `transforms/ecosystems/<id>.toml`.
 
-use super::command::{option_values, CommandMatch, CommandRule, LocalPaths};
-use super::native::NativePackages;
+use super::command::{self, option_values, CommandMatch, CommandRule, LocalPaths};
+use super::native::{self, NativeNeed, NativePackages};
 use super::{NameGlob, TextPattern};
 use crate::context::manifests::{self, json_lookup, toml_lookup};
 use crate::context::pattern::{ComponentGlob, PatternError};
-use crate::context::ContextFiles;
+use crate::context::{ContextError, ContextFiles};
 use crate::model::paths::{is_within, normalize, resolve};
+use crate::model::shell::Command;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::collections::VecDeque;
@@ -537,6 +538,27 @@ impl Profile {
         Some(read)
     }
 
+    /// The first rule of this profile matching `command`; `script` is the text the command's
+    /// ranges index (`Script::text`).
+    pub fn match_command<'k>(
+        &'k self,
+        command: &Command,
+        script: &str,
+    ) -> Option<CommandMatch<'k>> {
+        command::match_command(self, command, script)
+    }
+
+    /// The `[runtime.native]` dependencies the project uses, found in the available manifest
+    /// and lock files (`files.manifests`, then `files.locks`), each once, with the first file
+    /// naming it. Empty without the table or when the context's files are unknown. An error
+    /// when a file cannot be read or is not valid in its format (what it declares is unknown).
+    pub fn native_needs(
+        &self,
+        context: &dyn ContextFiles,
+    ) -> Result<Vec<NativeNeed>, ContextError> {
+        native::native_needs(self, context)
+    }
+
     /// Whether this profile lists a system package as build-only.
     pub fn lists_build_package(&self, package: &str) -> bool {
         super::any_glob_matches(&self.build_packages, package)
@@ -644,28 +666,4 @@ fn matching_lines(pattern: &TextPattern, text: &str) -> Vec<String> {
         .filter(|(_, line)| pattern.is_match(line))
         .map(|(index, line)| format!("line {}: {}", index + 1, line.trim()))
         .collect()
-}
-
-impl super::KnowledgeBase {
-    /// Whether a build context path is only read by builds: the common `build_files` of
-    /// `images.toml`, the profile's runtime layout's, or one of its manifests and lock files
-    /// (which the installs read; each glob read as a [`ContextPattern`]).
-    pub fn is_build_file(&self, path: &str, profile: Option<&Profile>) -> bool {
-        let dependency_file = |glob: &String| {
-            ContextPattern::try_from(glob.clone()).is_ok_and(|pattern| pattern.matches(path))
-        };
-        any_pattern_matches(&self.build_files, path)
-            || profile.is_some_and(|profile| {
-                profile
-                    .runtime
-                    .as_ref()
-                    .is_some_and(|layout| any_pattern_matches(&layout.build_files, path))
-                    || profile
-                        .files
-                        .manifests
-                        .iter()
-                        .chain(&profile.files.locks)
-                        .any(dependency_file)
-            })
-    }
 }
