@@ -1,8 +1,10 @@
 //! Typed views of one instruction, with every value tied to its bytes in the source.
 
 use super::image::ImageRef;
+use super::script::{self, ParsedScript};
 use super::shell::{self, ShellScript};
 use crate::syntax::{Args, InstructionKind, KeyValue, ParsedInstruction, TextRange, Word};
+use std::sync::{Arc, OnceLock};
 
 /// A value and the source bytes it comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,10 +47,34 @@ pub struct Script<'p> {
     /// Where `text` starts in the logical line.
     logical_start: usize,
     parsed: &'p ParsedInstruction,
-    pub lexed: ShellScript,
+    /// The flat view: simple commands split at operators (read by the tree's word reader).
+    pub lexed: Arc<ShellScript>,
+    /// The syntax tree, parsed on first use.
+    tree: Arc<OnceLock<ParsedScript>>,
+}
+
+/// What reading a script leaves, kept by the [`Dockerfile`](super::Dockerfile) so each script
+/// is read once.
+#[derive(Clone, Debug)]
+pub(super) struct ReadScript {
+    lexed: Arc<ShellScript>,
+    tree: Arc<OnceLock<ParsedScript>>,
 }
 
 impl Script<'_> {
+    /// What was read, to keep.
+    pub(super) fn read(&self) -> ReadScript {
+        ReadScript {
+            lexed: Arc::clone(&self.lexed),
+            tree: Arc::clone(&self.tree),
+        }
+    }
+
+    /// The script's syntax tree (and the errors met reading it).
+    pub fn tree(&self) -> &ParsedScript {
+        self.tree.get_or_init(|| script::parse(self.text))
+    }
+
     /// The source range of a range of the script text.
     pub fn source_range(&self, range: TextRange) -> TextRange {
         let logical = TextRange::new(
@@ -183,8 +209,17 @@ impl<'p> Instruction<'p> {
         }
     }
 
-    /// The shell-form script of RUN, CMD, ENTRYPOINT (or HEALTHCHECK CMD), lexed.
+    /// The shell-form script of RUN, CMD, ENTRYPOINT (or HEALTHCHECK CMD), lexed; read anew at
+    /// each call ([`Dockerfile::script`](super::Dockerfile::script) keeps it).
     pub fn script(&self) -> Option<Script<'p>> {
+        self.script_with(|text| ReadScript {
+            lexed: Arc::new(shell::lex(text)),
+            tree: Arc::default(),
+        })
+    }
+
+    /// The shell-form script, with `read` reading its text (or giving what was read before).
+    pub(super) fn script_with(&self, read: impl FnOnce(&str) -> ReadScript) -> Option<Script<'p>> {
         let word = match self.args() {
             Args::String(word) if self.kind().is_some_and(takes_script) => word,
             Args::Health { command, .. } => match &**command {
@@ -194,11 +229,13 @@ impl<'p> Instruction<'p> {
             _ => return None,
         };
         let text = word.range.slice(self.parsed.logical.text());
+        let ReadScript { lexed, tree } = read(text);
         Some(Script {
             text,
             logical_start: word.range.start,
             parsed: self.parsed,
-            lexed: shell::lex(text),
+            lexed,
+            tree,
         })
     }
 

@@ -1,8 +1,7 @@
 //! What an instruction inherits from the stages its stage builds on (`FROM base AS next`): the
 //! chain of stages, the instructions that ran before it and the working directory they leave.
 
-use super::{paths, Dockerfile, ImageRef, Instruction, Stage};
-use crate::syntax::InstructionKind;
+use super::{paths, Dockerfile, ImageRef, Instruction, Stage, Workdir};
 
 /// Whether `stage` builds on `ancestor`, directly or through other stages.
 pub fn builds_on(file: &Dockerfile, stage: &Stage, ancestor: &Stage) -> bool {
@@ -37,25 +36,14 @@ pub fn history<'f, 'p>(
 }
 
 /// The working directory after these instructions (in build order), starting from `start`, the
-/// image's own when known. `None` when a WORKDIR uses a variable, or when it is relative and
+/// image's own when known ([`Dockerfile::workdir_before`] answers it for an instruction). `None` when a WORKDIR uses a variable, or when it is relative and
 /// the directory it is relative to is unknown; a later absolute WORKDIR makes it known again.
 pub fn workdir_after(instructions: &[&Instruction], start: Option<&str>) -> Option<String> {
-    let mut cwd = start.map(paths::normalize);
-    for instruction in instructions
-        .iter()
-        .filter(|i| i.kind() == Some(InstructionKind::Workdir))
-    {
-        let value = instruction
-            .string_arg()
-            .map(|arg| arg.value.trim_matches('"').to_owned())
-            .filter(|value| !value.contains('$'));
-        cwd = match (value, cwd) {
-            (Some(value), _) if value.starts_with('/') => Some(paths::normalize(&value)),
-            (Some(value), Some(cwd)) => Some(paths::resolve(&cwd, &value)),
-            _ => None,
-        };
-    }
-    cwd
+    let start = start.map_or_else(Workdir::image, |start| {
+        Workdir::Known(paths::normalize(start))
+    });
+    let cwd = start.after_all(instructions.iter().copied());
+    cwd.known().map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -10,27 +10,28 @@ pub mod packages;
 pub mod paths;
 pub mod script;
 pub mod shell;
+mod workdir;
 
 pub use image::ImageRef;
+use instruction::ReadScript;
 pub use instruction::{CopyArgs, Flag, FromArgs, Instruction, Located, Script};
+pub use workdir::Workdir;
 
 use crate::syntax::{InstructionKind, Parse, TextRange};
+use std::sync::OnceLock;
 
 /// The WORKDIR in force after these instructions, starting from `base` (the base image's, when
-/// unknown a marker such as `@base`); `None` when a WORKDIR uses a variable.
+/// unknown a marker such as `@base`); `None` when a WORKDIR uses a variable. The model's own
+/// rule, through the stages a stage builds on, is [`Dockerfile::workdir_before`].
 pub fn workdir_after(instructions: &[Instruction], base: &str) -> Option<String> {
-    let mut cwd = paths::normalize(base);
-    for instruction in instructions
-        .iter()
-        .filter(|i| i.kind() == Some(InstructionKind::Workdir))
-    {
-        let value = instruction.string_arg()?.value;
-        if value.contains('$') {
+    let mut cwd = Workdir::Known(paths::normalize(base));
+    for instruction in instructions {
+        cwd = cwd.after(instruction);
+        if cwd == Workdir::Unknown {
             return None;
         }
-        cwd = paths::resolve(&cwd, value.trim_matches('"'));
     }
-    Some(cwd)
+    cwd.known().map(str::to_owned)
 }
 
 /// One build stage: a FROM and the instructions after it.
@@ -54,6 +55,12 @@ pub struct Dockerfile<'p> {
     parse: &'p Parse,
     instructions: Vec<Instruction<'p>>,
     stages: Vec<Stage>,
+    /// The working directory before each instruction.
+    workdirs: Vec<Workdir>,
+    /// The working directory after each stage's last instruction.
+    stage_workdirs: Vec<Workdir>,
+    /// What reading each instruction's shell-form script left, on first use.
+    scripts: Vec<OnceLock<Option<ReadScript>>>,
 }
 
 impl<'p> Dockerfile<'p> {
@@ -93,11 +100,35 @@ impl<'p> Dockerfile<'p> {
         if let Some(last) = stages.last_mut() {
             last.end = instructions.len();
         }
+        let (workdirs, stage_workdirs) = workdirs(&instructions, &stages);
+        let scripts = instructions.iter().map(|_| OnceLock::new()).collect();
         Dockerfile {
             parse,
             instructions,
             stages,
+            workdirs,
+            stage_workdirs,
+            scripts,
         }
+    }
+
+    /// The instruction's shell-form script (RUN, CMD, ENTRYPOINT, HEALTHCHECK CMD), read once.
+    pub fn script(&self, instruction: &Instruction<'p>) -> Option<Script<'p>> {
+        let read = self.scripts[instruction.index]
+            .get_or_init(|| instruction.script().map(|script| script.read()))
+            .clone()?;
+        instruction.script_with(|_| read)
+    }
+
+    /// The working directory `instruction` runs in (see [`Workdir`] for the rule).
+    pub fn workdir_before(&self, instruction: &Instruction) -> &Workdir {
+        &self.workdirs[instruction.index]
+    }
+
+    /// The working directory after the stage's last instruction: the one its container starts
+    /// in.
+    pub fn workdir_at_end(&self, stage: &Stage) -> &Workdir {
+        &self.stage_workdirs[stage.index]
     }
 
     pub fn parse(&self) -> &'p Parse {
@@ -175,6 +206,30 @@ impl<'p> Dockerfile<'p> {
         }
         chain
     }
+}
+
+/// The working directory before each instruction, and after each stage: a stage starts in its
+/// parent stage's final one, or in its image's own.
+fn workdirs(instructions: &[Instruction], stages: &[Stage]) -> (Vec<Workdir>, Vec<Workdir>) {
+    let mut before = Vec::with_capacity(instructions.len());
+    let mut stage_ends: Vec<Workdir> = Vec::with_capacity(stages.len());
+    let global = stages
+        .first()
+        .map_or(instructions.len(), |stage| stage.from);
+    before.resize(global, Workdir::image());
+    for stage in stages {
+        let start = stage
+            .base_stage
+            .and_then(|parent| stage_ends.get(parent).cloned())
+            .unwrap_or_else(Workdir::image);
+        let mut cwd = start;
+        for instruction in &instructions[stage.from..stage.end] {
+            before.push(cwd.clone());
+            cwd = cwd.after(instruction);
+        }
+        stage_ends.push(cwd);
+    }
+    (before, stage_ends)
 }
 
 #[cfg(test)]

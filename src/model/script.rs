@@ -336,9 +336,15 @@ impl WordPart {
     }
 }
 
+mod command_line;
+mod flat;
 mod parser;
 mod words;
 
+pub use command_line::{
+    base_name, is_assignment, CommandLine, CommandOption, CommandWord, Wrapper,
+};
+pub use flat::lex as lex_flat;
 pub use parser::parse;
 
 #[cfg(test)]

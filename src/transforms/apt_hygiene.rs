@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/apt-hygiene.md")]
 
-use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
 use crate::model::mounts::{self, MountType};
 use crate::model::packages::{apt_installs, is_assignment, package_command, PackageCommand};
 use crate::model::shell::{Command, Operator, ShellScript};
@@ -15,17 +15,16 @@ const LISTS: &str = "/var/lib/apt/lists";
 const CLEANUP: &str = "rm -rf /var/lib/apt/lists/*";
 
 impl Transform for AptHygiene {
-    fn id(&self) -> &'static str {
-        "apt-hygiene"
-    }
-    fn summary(&self) -> &'static str {
-        "apt-get install with update, -y and list cleanup in one RUN; apk add --no-cache"
-    }
-    fn documentation(&self) -> &'static str {
-        include_str!("../../transforms/docs/apt-hygiene.md")
-    }
-    fn max_applicability(&self) -> Applicability {
-        Applicability::Safe
+    fn metadata(&self) -> &'static Metadata {
+        &Metadata {
+            id: "apt-hygiene",
+            summary:
+                "apt-get install with update, -y and list cleanup in one RUN; apk add --no-cache",
+            documentation: include_str!("../../transforms/docs/apt-hygiene.md"),
+            enabled_by_default: true,
+            max_applicability: Applicability::Safe,
+            intended_changes: &[],
+        }
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
@@ -390,7 +389,7 @@ impl RunChecker<'_, '_> {
         let stage = self.file.stages().get(self.instruction.stage?)?;
         let image = lineage::root_image(self.file, stage);
         let start = self.context.knowledge().image_workdir(image);
-        lineage::workdir_after(&lineage::history(self.file, self.instruction), start)
+        self.file.workdir_before(self.instruction).known_with(start)
     }
 
     /// A later RUN in this stage, or in a stage built on it, uses apt without first refreshing

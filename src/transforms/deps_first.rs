@@ -1,11 +1,11 @@
 #![doc = include_str!("../../transforms/docs/deps-first.md")]
 
-use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::{CommandMatch, KnowledgeBase, Needs, Profile, ProjectPath, Role};
 use crate::model::paths::{copy_arguments, is_within, normalize, resolve};
 use crate::model::shell::{Command, Operator};
-use crate::model::{workdir_after, Dockerfile, Instruction, Script};
+use crate::model::{Dockerfile, Instruction, Script};
 use crate::style::Style;
 use crate::syntax::{InstructionKind, TextRange};
 use std::path::{Path, PathBuf};
@@ -13,17 +13,16 @@ use std::path::{Path, PathBuf};
 pub struct DepsFirst;
 
 impl Transform for DepsFirst {
-    fn id(&self) -> &'static str {
-        "deps-first"
-    }
-    fn summary(&self) -> &'static str {
-        "Copy dependency manifests and install dependencies before copying the sources"
-    }
-    fn documentation(&self) -> &'static str {
-        include_str!("../../transforms/docs/deps-first.md")
-    }
-    fn max_applicability(&self) -> Applicability {
-        Applicability::Safe
+    fn metadata(&self) -> &'static Metadata {
+        &Metadata {
+            id: "deps-first",
+            summary:
+                "Copy dependency manifests and install dependencies before copying the sources",
+            documentation: include_str!("../../transforms/docs/deps-first.md"),
+            enabled_by_default: true,
+            max_applicability: Applicability::Safe,
+            intended_changes: &[],
+        }
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
@@ -401,11 +400,18 @@ impl<'a, 'p> StageView<'a, 'p> {
             .collect()
     }
 
+    /// The working directory of the stage's instruction `index`, the base image's unknown one
+    /// written `/@base`; `None` when a WORKDIR uses a variable.
+    fn workdir_before(&self, index: usize) -> Option<String> {
+        let cwd = self.file.workdir_before(&self.instructions[index]);
+        cwd.with_marker("/@base")
+    }
+
     /// Where the whole-context copy puts the context's root, when it can be told.
     fn copy_target(&self) -> Option<String> {
         let args = self.copy().copy_args()?;
         let destination = args.destination.value.trim_matches('"').to_owned();
-        let copy_workdir = workdir_after(&self.instructions[..self.copy_at], "@base")?;
+        let copy_workdir = self.workdir_before(self.copy_at)?;
         Some(resolve(&copy_workdir, &destination))
     }
 
@@ -427,7 +433,8 @@ impl<'a, 'p> StageView<'a, 'p> {
             return Err(format!("the COPY on line {copy_line} uses a variable"));
         }
         let destination = args.destination.value.trim_matches('"').to_owned();
-        let copy_workdir = workdir_after(&self.instructions[..self.copy_at], "@base")
+        let copy_workdir = self
+            .workdir_before(self.copy_at)
             .ok_or("a WORKDIR uses a variable")?;
         let target = resolve(&copy_workdir, &destination);
         let run_cwd = self.install_cwd(install)?;
@@ -680,7 +687,8 @@ impl<'a, 'p> StageView<'a, 'p> {
     /// then any `cd` before it. Any other command before it must install packages by name: the
     /// fix leaves those commands where they are, before the sources are copied.
     fn command_cwd(&self, run_at: usize, script: &Script, index: usize) -> Result<String, String> {
-        let mut cwd = workdir_after(&self.instructions[..run_at], "@base")
+        let mut cwd = self
+            .workdir_before(run_at)
             .ok_or("a WORKDIR uses a variable")?;
         for command in &script.lexed.commands[..index] {
             match (command.name(), command.args()) {

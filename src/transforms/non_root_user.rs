@@ -1,11 +1,13 @@
 #![doc = include_str!("../../transforms/docs/non-root-user.md")]
 
-use super::{platform, Applicability, Context, Edit, Finding, Fix, Transform};
+use super::{
+    platform, Applicability, Context, Edit, Finding, Fix, IntendedChange, Metadata, Transform,
+};
 use crate::context::BuildContext;
 use crate::knowledge::{Distro, KnowledgeBase, RuntimeWrite};
 use crate::model::paths::{normalize, resolve};
 use crate::model::script;
-use crate::model::{Dockerfile, Instruction, Located, Stage};
+use crate::model::{Dockerfile, Instruction, Located, Stage, Workdir};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
 
@@ -65,17 +67,15 @@ const ROOT_PATHS: &[&str] = &[
 ];
 
 impl Transform for NonRootUser {
-    fn id(&self) -> &'static str {
-        "non-root-user"
-    }
-    fn summary(&self) -> &'static str {
-        "The final stage switches to a non-root user before it starts the application"
-    }
-    fn documentation(&self) -> &'static str {
-        include_str!("../../transforms/docs/non-root-user.md")
-    }
-    fn max_applicability(&self) -> Applicability {
-        Applicability::Unsafe
+    fn metadata(&self) -> &'static Metadata {
+        &Metadata {
+            id: "non-root-user",
+            summary: "The final stage switches to a non-root user before it starts the application",
+            documentation: include_str!("../../transforms/docs/non-root-user.md"),
+            enabled_by_default: true,
+            max_applicability: Applicability::Unsafe,
+            intended_changes: &[IntendedChange::User],
+        }
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
@@ -157,6 +157,11 @@ impl<'a, 'p> FinalStage<'a, 'p> {
             range: self.from().range(),
             fix,
         }
+    }
+
+    /// The working directory the container starts in, when a WORKDIR set it.
+    fn workdir(&self) -> Option<String> {
+        set_workdir(self.file.workdir_at_end(self.stage))
     }
 
     fn from(&self) -> &'a Instruction<'p> {
@@ -360,7 +365,7 @@ impl<'a, 'p> FinalStage<'a, 'p> {
     /// created and handed over too. `/` and root's own folders are never handed over (the
     /// configurations that write there are blockers, see [`Self::root_blockers`]).
     fn writable_folders(&self) -> Vec<Writable> {
-        let workdir = workdir_at(&self.instructions);
+        let workdir = self.workdir();
         let mut folders = Vec::new();
         if let Some(folder) = workdir.as_deref().filter(|f| !is_root_only(f)) {
             folders.push(Writable {
@@ -453,15 +458,15 @@ impl<'a, 'p> FinalStage<'a, 'p> {
     /// user may still not own the application's files.
     fn chown_edits(&self, user: &str) -> (Vec<Edit>, Vec<String>) {
         let (mut edits, mut risks) = (Vec::new(), Vec::new());
-        let Some(workdir) = workdir_at(&self.instructions).filter(|w| w != "/") else {
+        let Some(workdir) = self.workdir().filter(|w| w != "/") else {
             return (edits, risks);
         };
         let own_start = self.stage.from;
-        for (position, copy) in self.instructions.iter().enumerate() {
+        for copy in &self.instructions {
             if copy.flag("chown").is_some() {
                 continue;
             }
-            let Some(destination) = copy_destination(copy, &self.instructions[..position]) else {
+            let Some(destination) = copy_destination(self.file, copy) else {
                 continue;
             };
             if !is_inside(&destination, &workdir) {
@@ -539,7 +544,7 @@ impl<'a, 'p> FinalStage<'a, 'p> {
             ));
         }
         blockers.extend(self.lives_under_root_home());
-        let workdir = workdir_at(&self.instructions);
+        let workdir = self.workdir();
         for write in self.runtime_writes() {
             match resolve_written(&write, workdir.as_deref()) {
                 Some(folder) if is_root_only(&folder) => blockers.push(format!(
@@ -610,7 +615,7 @@ impl<'a, 'p> FinalStage<'a, 'p> {
     /// folder or its program under `/root`, which is mode 0700 on Debian and Ubuntu.
     fn lives_under_root_home(&self) -> Option<String> {
         let under_root = |path: &str| is_inside(path, "/root");
-        if let Some(workdir) = workdir_at(&self.instructions).filter(|w| under_root(w)) {
+        if let Some(workdir) = self.workdir().filter(|w| under_root(w)) {
             return Some(format!(
                 "its working directory {workdir} is under /root, which only root may enter"
             ));
@@ -676,9 +681,7 @@ impl<'a, 'p> FinalStage<'a, 'p> {
                 risks.extend(command_risk(start, Severity::Risk));
             }
         }
-        if workdir_at(&self.instructions).is_none()
-            && self.of_kind(InstructionKind::Workdir).next().is_some()
-        {
+        if self.workdir().is_none() && self.of_kind(InstructionKind::Workdir).next().is_some() {
             risks.push(
                 "the WORKDIR uses variables, so its files keep root as their owner".to_owned(),
             );
@@ -872,25 +875,17 @@ fn is_root_path(path: &str) -> bool {
         .any(|root| path == *root || path.starts_with(&format!("{root}/")))
 }
 
-/// The WORKDIR in force after `instructions` (`None` when unset or built from variables).
-fn workdir_at(instructions: &[&Instruction]) -> Option<String> {
-    let mut cwd: Option<String> = None;
-    for instruction in instructions
-        .iter()
-        .filter(|i| i.kind() == Some(InstructionKind::Workdir))
-    {
-        let value = instruction.string_arg()?.value;
-        let value = value.trim_matches('"');
-        if value.contains('$') {
-            return None;
-        }
-        cwd = Some(normalize(&resolve(cwd.as_deref().unwrap_or("/"), value)));
+/// A working directory some WORKDIR set: a relative one given on the base image's own is
+/// taken as relative to `/`; `None` when no WORKDIR was given or one uses a variable.
+fn set_workdir(cwd: &Workdir) -> Option<String> {
+    match cwd {
+        Workdir::InImage(steps) if steps.is_empty() => None,
+        other => other.with_marker("/"),
     }
-    cwd
 }
 
 /// The folder or file a COPY/ADD writes, resolved against the WORKDIR before it.
-fn copy_destination(copy: &Instruction, before: &[&Instruction]) -> Option<String> {
+fn copy_destination(file: &Dockerfile, copy: &Instruction) -> Option<String> {
     if !matches!(
         copy.kind(),
         Some(InstructionKind::Copy | InstructionKind::Add)
@@ -905,7 +900,7 @@ fn copy_destination(copy: &Instruction, before: &[&Instruction]) -> Option<Strin
     let cwd = if destination.starts_with('/') {
         "/".to_owned()
     } else {
-        workdir_at(before)?
+        set_workdir(file.workdir_before(copy))?
     };
     Some(normalize(&resolve(&cwd, destination)))
 }

@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/reorder-layers.md")]
 
-use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
 use crate::model::mounts::{self, MountType};
 use crate::model::packages::package_command;
 use crate::model::shell::{Command, Operator};
@@ -47,17 +47,15 @@ const SYSTEM_FOLDERS: &[&str] = &[
 ];
 
 impl Transform for ReorderLayers {
-    fn id(&self) -> &'static str {
-        "reorder-layers"
-    }
-    fn summary(&self) -> &'static str {
-        "System package installs and metadata move before the first COPY of the build context"
-    }
-    fn documentation(&self) -> &'static str {
-        include_str!("../../transforms/docs/reorder-layers.md")
-    }
-    fn max_applicability(&self) -> Applicability {
-        Applicability::Safe
+    fn metadata(&self) -> &'static Metadata {
+        &Metadata {
+            id: "reorder-layers",
+            summary: "System package installs and metadata move before the first COPY of the build context",
+            documentation: include_str!("../../transforms/docs/reorder-layers.md"),
+            enabled_by_default: true,
+            max_applicability: Applicability::Safe,
+            intended_changes: &[],
+        }
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
@@ -299,7 +297,7 @@ fn copy_blocker(file: &Dockerfile, context: &Context, copy: &Instruction) -> Opt
         let stage = file.stages().get(copy.stage?)?;
         let image = lineage::root_image(file, stage);
         let start = context.knowledge().image_workdir(image);
-        match lineage::workdir_after(&lineage::history(file, copy), start) {
+        match file.workdir_before(copy).known_with(start) {
             Some(cwd) => paths::resolve(&cwd, &destination),
             None => {
                 return Some(format!(

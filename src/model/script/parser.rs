@@ -9,6 +9,7 @@ pub fn parse(text: &str) -> ParsedScript {
         pos: 0,
         errors: Vec::new(),
         heredocs: Vec::new(),
+        incomplete: false,
     };
     let mut script = parser.list();
     // A stray `)`, `;;`, `fi` or `done`: reported, skipped, and the rest read on.
@@ -44,6 +45,8 @@ pub(super) struct Parser<'a> {
     pub(super) errors: Vec<ScriptError>,
     /// Here-documents whose bodies start after the next newline: (delimiter, strip tabs).
     pub(super) heredocs: Vec<(String, bool)>,
+    /// An unterminated quote or substitution was met.
+    pub(super) incomplete: bool,
 }
 
 impl Parser<'_> {
@@ -60,6 +63,12 @@ impl Parser<'_> {
             range,
             message: message.into(),
         });
+    }
+
+    /// An error that leaves a quote or substitution open to the end of the text.
+    pub(super) fn unterminated(&mut self, range: TextRange, message: impl Into<String>) {
+        self.incomplete = true;
+        self.error(range, message);
     }
 
     /// Skips blanks, escaped newlines and comments, not newlines.

@@ -217,7 +217,7 @@ impl Parser<'_> {
             None => {
                 let text = self.text[self.pos..].to_owned();
                 self.pos = self.text.len();
-                self.error(TextRange::new(start, self.pos), "unterminated single quote");
+                self.unterminated(TextRange::new(start, self.pos), "unterminated single quote");
                 text
             }
         };
@@ -235,7 +235,8 @@ impl Parser<'_> {
         let mut literal_start = self.pos;
         loop {
             let Some(c) = self.peek_char() else {
-                self.error(TextRange::new(start, self.pos), "unterminated double quote");
+                flush_literal(&mut parts, &mut literal, literal_start, self.pos);
+                self.unterminated(TextRange::new(start, self.pos), "unterminated double quote");
                 break;
             };
             match c {
@@ -294,12 +295,19 @@ impl Parser<'_> {
         }
         if rest.starts_with('(') {
             self.pos += 2;
+            // Only the substitution itself left open makes the word incomplete.
+            let incomplete = self.incomplete;
             let script = self.list();
+            self.incomplete = incomplete;
             self.skip_blank_lines();
             if self.starts_with(")") {
                 self.pos += 1;
             } else {
+                // The body does not read as a list up to a `)`: it ends where the parentheses
+                // balance (or the word runs to the end of the text, unterminated).
                 self.error(TextRange::new(start, self.pos), "`$(` is not closed");
+                self.pos = start + 2;
+                self.skip_balanced('(', ')', 1);
             }
             return Some(WordPart::CommandSubstitution {
                 range: TextRange::new(start, self.pos),
@@ -357,6 +365,7 @@ impl Parser<'_> {
             pos: body_start,
             errors: Vec::new(),
             heredocs: Vec::new(),
+            incomplete: false,
         };
         let script = inner.list();
         self.errors.append(&mut inner.errors);
@@ -364,7 +373,7 @@ impl Parser<'_> {
             Some(end) => self.pos = end + 1,
             None => {
                 self.pos = self.text.len();
-                self.error(TextRange::new(start, self.pos), "unterminated backquote");
+                self.unterminated(TextRange::new(start, self.pos), "unterminated backquote");
             }
         }
         WordPart::CommandSubstitution {
@@ -399,7 +408,7 @@ impl Parser<'_> {
             }
         }
         self.pos = self.text.len();
-        self.error(
+        self.unterminated(
             TextRange::new(start, self.pos),
             format!("`{open}` is not closed"),
         );
@@ -419,7 +428,7 @@ fn flush_literal(parts: &mut Vec<WordPart>, literal: &mut String, start: usize, 
 
 /// Adds a part's contribution to a word's value: quoted text without its quotes, expansions
 /// and globs as written.
-fn append_value(value: &mut String, part: &WordPart, text: &str) {
+pub(super) fn append_value(value: &mut String, part: &WordPart, text: &str) {
     match part {
         WordPart::SingleQuoted { text: inner, .. } => value.push_str(inner),
         WordPart::DoubleQuoted { parts, .. } => {

@@ -77,7 +77,9 @@ pub(super) fn check(
         history: lineage::history(file, instruction),
         start: tracer.image_workdir(stage),
     };
-    let cwd = lineage::workdir_after(&frame.history, Some(&frame.start));
+    let cwd = file
+        .workdir_before(instruction)
+        .known_with(Some(&frame.start));
     if program.contains('/') {
         let Some(path) = resolve(cwd.as_deref(), program) else {
             return Err(format!(
@@ -117,6 +119,13 @@ impl<'f, 'p> Tracer<'_, 'f, 'p> {
             .image_workdir(image)
             .unwrap_or(IMAGE_WORKDIR)
             .to_owned()
+    }
+
+    /// The working directory `instruction` of the frame's history runs in.
+    fn cwd_before(&self, frame: &Frame, instruction: &Instruction) -> Option<String> {
+        self.file
+            .workdir_before(instruction)
+            .known_with(Some(&frame.start))
     }
 
     /// The folders a bare program name is looked up in, in order: the image's own PATH folders
@@ -177,11 +186,10 @@ impl<'f, 'p> Tracer<'_, 'f, 'p> {
         hops: usize,
     ) -> Result<Found, String> {
         let mut around: Option<String> = None;
-        for (index, instruction) in frame.history.iter().enumerate().rev() {
-            let before = &frame.history[..index];
+        for instruction in frame.history.iter().rev() {
             match instruction.kind() {
                 Some(InstructionKind::Run) => {
-                    let cwd = lineage::workdir_after(before, Some(&frame.start));
+                    let cwd = self.cwd_before(frame, instruction);
                     match self.run_writes(instruction, cwd.as_deref(), path, by_name) {
                         Written::No => {}
                         Written::Binary => return Ok(Found::Runs),
@@ -195,7 +203,7 @@ impl<'f, 'p> Tracer<'_, 'f, 'p> {
                     }
                 }
                 Some(InstructionKind::Copy | InstructionKind::Add) => {
-                    let cwd = lineage::workdir_after(before, Some(&frame.start));
+                    let cwd = self.cwd_before(frame, instruction);
                     let copy = Copy::read(instruction, cwd.as_deref());
                     match self.copied(&copy, path, by_name, hops)? {
                         Copied::Writes(found) => return Ok(found),
@@ -247,7 +255,7 @@ impl<'f, 'p> Tracer<'_, 'f, 'p> {
         }
         let mut scripts: Vec<(String, ShellScript)> = Vec::new();
         if let Some(script) = run.script() {
-            scripts.push((script.text.to_owned(), script.lexed));
+            scripts.push((script.text.to_owned(), ShellScript::clone(&script.lexed)));
         }
         for body in &run.parsed().heredocs {
             let text = body.body.slice(self.file.text()).to_owned();
