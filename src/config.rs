@@ -379,7 +379,9 @@ pub fn settings_for(file: &Path, config: Option<&Config>, cli: &CommandLine) -> 
             let id = transform.id();
             let selected = select
                 .as_ref()
-                .map_or(transform.enabled_by_default(), |ids| ids.contains(&id));
+                .map_or(transform.metadata().enabled_by_default, |ids| {
+                    ids.contains(&id)
+                });
             selected && !ignore.contains(&id)
         })
         .collect();

@@ -9,10 +9,11 @@
 //! - When the fixes do not converge within [`MAX_ROUNDS`], the original text is kept and the
 //!   transforms that kept firing are named: a half-applied oscillation is never written.
 
+use crate::diagnostics::{Applicability, Edit, Finding, Fix, Isolation};
 use crate::knowledge::KnowledgeBase;
 use crate::model::Dockerfile;
 use crate::syntax::{parse_owned, Parse, TextRange, TokenKind};
-use crate::transforms::{Applicability, Context, Edit, Finding, Fix, Transform};
+use crate::transforms::{Context, Transform};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::OnceLock;
@@ -178,7 +179,7 @@ struct Candidate<'f> {
     transform: &'static str,
     range: TextRange,
     edits: Vec<&'f Edit>,
-    isolated: bool,
+    isolation: Isolation,
 }
 
 /// The fixes that may be applied this round, sorted by position; malformed ones are rejected.
@@ -247,7 +248,7 @@ fn candidate<'f>(
         transform,
         range,
         edits,
-        isolated: fix.isolated,
+        isolation: fix.isolation,
     })
 }
 
@@ -262,8 +263,9 @@ fn conflict(a: TextRange, b: TextRange) -> bool {
 /// What one round may apply, in order of preference: the first isolated fix alone, then every
 /// other fix that does not conflict with one before it (when the isolated fix fails).
 fn round_choices(fixes: Vec<Candidate>) -> Vec<Vec<Candidate>> {
-    let (isolated, others): (Vec<Candidate>, Vec<Candidate>) =
-        fixes.into_iter().partition(|candidate| candidate.isolated);
+    let (isolated, others): (Vec<Candidate>, Vec<Candidate>) = fixes
+        .into_iter()
+        .partition(|candidate| candidate.isolation == Isolation::Alone);
     let mut choices: Vec<Vec<Candidate>> = isolated.into_iter().take(1).map(|c| vec![c]).collect();
     let together = non_overlapping(others);
     if !together.is_empty() {

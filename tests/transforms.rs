@@ -192,7 +192,7 @@ fn doc_example(documentation: &str) -> Option<(String, String, Option<String>)> 
 #[test]
 fn documentation_examples_hold() {
     for transform in transforms::all() {
-        let documentation = transform.documentation();
+        let documentation = transform.metadata().documentation;
         assert!(
             documentation.starts_with(&format!("# {}\n", transform.id())),
             "{}: doc title",

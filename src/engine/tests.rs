@@ -1,7 +1,20 @@
 //! Engine rules, checked with small transforms that exist only here.
 
 use super::*;
-use crate::transforms::{Applicability, Context, Edit, Finding, Fix, Transform};
+use crate::diagnostics::{Applicability, Edit, Finding, Fix};
+use crate::transforms::{Context, Metadata, Transform};
+
+/// The metadata of a test transform (leaked: it lives as long as the test).
+fn metadata_of(id: &'static str, max_applicability: Applicability) -> &'static Metadata {
+    Box::leak(Box::new(Metadata {
+        id,
+        summary: "test transform",
+        documentation: "test transform",
+        enabled_by_default: true,
+        max_applicability,
+        intended_changes: &[],
+    }))
+}
 
 /// A transform that replaces every occurrence of `from` with `to`.
 struct Replace {
@@ -12,17 +25,8 @@ struct Replace {
 }
 
 impl Transform for Replace {
-    fn id(&self) -> &'static str {
-        self.id
-    }
-    fn summary(&self) -> &'static str {
-        "test replacement"
-    }
-    fn documentation(&self) -> &'static str {
-        "test replacement"
-    }
-    fn max_applicability(&self) -> Applicability {
-        self.applicability
+    fn metadata(&self) -> &'static Metadata {
+        metadata_of(self.id, self.applicability)
     }
     fn run(&self, file: &Dockerfile, _context: &Context, out: &mut Vec<Finding>) {
         let text = file.text();
@@ -215,17 +219,8 @@ fn skip_file_before_the_first_instruction_skips_the_file() {
 struct OutOfBounds;
 
 impl Transform for OutOfBounds {
-    fn id(&self) -> &'static str {
-        "out-of-bounds"
-    }
-    fn summary(&self) -> &'static str {
-        "broken"
-    }
-    fn documentation(&self) -> &'static str {
-        "broken"
-    }
-    fn max_applicability(&self) -> Applicability {
-        Applicability::Safe
+    fn metadata(&self) -> &'static Metadata {
+        metadata_of("out-of-bounds", Applicability::Safe)
     }
     fn run(&self, file: &Dockerfile, _context: &Context, out: &mut Vec<Finding>) {
         let end = file.text().len();
@@ -285,17 +280,8 @@ fn an_isolated_fix_gets_a_round_of_its_own() {
 struct OpenHeredoc;
 
 impl Transform for OpenHeredoc {
-    fn id(&self) -> &'static str {
-        "open-heredoc"
-    }
-    fn summary(&self) -> &'static str {
-        "test"
-    }
-    fn documentation(&self) -> &'static str {
-        "test"
-    }
-    fn max_applicability(&self) -> Applicability {
-        Applicability::Safe
+    fn metadata(&self) -> &'static Metadata {
+        metadata_of("open-heredoc", Applicability::Safe)
     }
     fn run(&self, file: &Dockerfile, _context: &Context, out: &mut Vec<Finding>) {
         if let Some(start) = file.text().find("RUN ") {

@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/apt-hygiene.md")]
 
-use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
 use crate::model::mounts::MountType;
 use crate::model::packages::{apt_installs, package_command, PackageCommand};
 use crate::model::shell::{Command, Operator, ShellScript, ShellWord};
@@ -15,17 +15,16 @@ const LISTS: &str = "/var/lib/apt/lists";
 const CLEANUP: &str = "rm -rf /var/lib/apt/lists/*";
 
 impl Transform for AptHygiene {
-    fn id(&self) -> &'static str {
-        "apt-hygiene"
-    }
-    fn summary(&self) -> &'static str {
-        "apt-get install with update, -y and list cleanup in one RUN; apk add --no-cache"
-    }
-    fn documentation(&self) -> &'static str {
-        include_str!("../../transforms/docs/apt-hygiene.md")
-    }
-    fn max_applicability(&self) -> Applicability {
-        Applicability::Safe
+    fn metadata(&self) -> &'static Metadata {
+        &Metadata {
+            id: "apt-hygiene",
+            summary:
+                "apt-get install with update, -y and list cleanup in one RUN; apk add --no-cache",
+            documentation: include_str!("../../transforms/docs/apt-hygiene.md"),
+            enabled_by_default: true,
+            max_applicability: Applicability::Safe,
+            intended_changes: &[],
+        }
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {

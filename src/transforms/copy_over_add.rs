@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/copy-over-add.md")]
 
-use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::file_types::{read_head, FileTypes};
 use crate::model::{paths, Dockerfile, Instruction};
@@ -23,17 +23,15 @@ enum Source {
 }
 
 impl Transform for CopyOverAdd {
-    fn id(&self) -> &'static str {
-        "copy-over-add"
-    }
-    fn summary(&self) -> &'static str {
-        "ADD of local files and folders becomes COPY"
-    }
-    fn documentation(&self) -> &'static str {
-        include_str!("../../transforms/docs/copy-over-add.md")
-    }
-    fn max_applicability(&self) -> Applicability {
-        Applicability::Safe
+    fn metadata(&self) -> &'static Metadata {
+        &Metadata {
+            id: "copy-over-add",
+            summary: "ADD of local files and folders becomes COPY",
+            documentation: include_str!("../../transforms/docs/copy-over-add.md"),
+            enabled_by_default: true,
+            max_applicability: Applicability::Safe,
+            intended_changes: &[],
+        }
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {

@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/deps-first.md")]
 
-use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::{CommandMatch, KnowledgeBase, Needs, Profile, ProjectPath, Role};
 use crate::model::paths::{is_within, normalize, resolve};
@@ -17,17 +17,16 @@ mod install;
 pub struct DepsFirst;
 
 impl Transform for DepsFirst {
-    fn id(&self) -> &'static str {
-        "deps-first"
-    }
-    fn summary(&self) -> &'static str {
-        "Copy dependency manifests and install dependencies before copying the sources"
-    }
-    fn documentation(&self) -> &'static str {
-        include_str!("../../transforms/docs/deps-first.md")
-    }
-    fn max_applicability(&self) -> Applicability {
-        Applicability::Safe
+    fn metadata(&self) -> &'static Metadata {
+        &Metadata {
+            id: "deps-first",
+            summary:
+                "Copy dependency manifests and install dependencies before copying the sources",
+            documentation: include_str!("../../transforms/docs/deps-first.md"),
+            enabled_by_default: true,
+            max_applicability: Applicability::Safe,
+            intended_changes: &[],
+        }
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {

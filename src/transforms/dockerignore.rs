@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/dockerignore.md")]
 
-use super::{Applicability, Context, Finding, Transform};
+use super::{Applicability, Context, Finding, Metadata, Transform};
 use crate::model::{Dockerfile, Instruction};
 use crate::syntax::InstructionKind;
 
@@ -27,17 +27,15 @@ const NEVER_NEEDED: &[&str] = &[
 ];
 
 impl Transform for Dockerignore {
-    fn id(&self) -> &'static str {
-        "dockerignore"
-    }
-    fn summary(&self) -> &'static str {
-        "A build context without .dockerignore that holds .git, node_modules, … (proposes one)"
-    }
-    fn documentation(&self) -> &'static str {
-        include_str!("../../transforms/docs/dockerignore.md")
-    }
-    fn max_applicability(&self) -> Applicability {
-        Applicability::DisplayOnly
+    fn metadata(&self) -> &'static Metadata {
+        &Metadata {
+            id: "dockerignore",
+            summary: "A build context without .dockerignore that holds .git, node_modules, … (proposes one)",
+            documentation: include_str!("../../transforms/docs/dockerignore.md"),
+            enabled_by_default: true,
+            max_applicability: Applicability::DisplayOnly,
+            intended_changes: &[],
+        }
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {

@@ -2,7 +2,7 @@
 
 mod program;
 
-use super::{platform, Applicability, Context, Edit, Finding, Fix, Transform};
+use super::{platform, Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
 use crate::model::script::is_assignment;
 use crate::model::shell::ShellWord;
 use crate::model::{lineage, Dockerfile, Instruction, Stage};
@@ -19,17 +19,15 @@ const SHELL_ONLY: &[&str] = &[
 ];
 
 impl Transform for ExecForm {
-    fn id(&self) -> &'static str {
-        "exec-form"
-    }
-    fn summary(&self) -> &'static str {
-        "Shell-form CMD/ENTRYPOINT that is a plain command becomes exec form"
-    }
-    fn documentation(&self) -> &'static str {
-        include_str!("../../transforms/docs/exec-form.md")
-    }
-    fn max_applicability(&self) -> Applicability {
-        Applicability::Safe
+    fn metadata(&self) -> &'static Metadata {
+        &Metadata {
+            id: "exec-form",
+            summary: "Shell-form CMD/ENTRYPOINT that is a plain command becomes exec form",
+            documentation: include_str!("../../transforms/docs/exec-form.md"),
+            enabled_by_default: true,
+            max_applicability: Applicability::Safe,
+            intended_changes: &[],
+        }
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {

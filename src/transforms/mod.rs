@@ -18,132 +18,11 @@ mod slim_runtime;
 mod split_stages;
 
 use crate::context::BuildContext;
+pub use crate::diagnostics::{Applicability, Edit, Finding, Fix, Isolation};
 use crate::knowledge::KnowledgeBase;
 use crate::model::Dockerfile;
-use crate::syntax::TextRange;
-use serde::Serialize;
 use std::path::Path;
 use std::sync::OnceLock;
-
-/// How confident a fix is, in ruff's terms.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Applicability {
-    /// Only shown: no edit is made.
-    DisplayOnly,
-    /// Applied only with `--unsafe`: it may change behaviour in ways the tool cannot prove safe.
-    Unsafe,
-    /// Applied by `--write`: the image behaves the same.
-    Safe,
-}
-
-impl Applicability {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Applicability::DisplayOnly => "display-only",
-            Applicability::Unsafe => "unsafe",
-            Applicability::Safe => "safe",
-        }
-    }
-}
-
-/// Replace `range` of the file with `content` (an insertion when the range is empty).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Edit {
-    #[serde(rename = "start")]
-    pub start: usize,
-    #[serde(rename = "end")]
-    pub end: usize,
-    pub content: String,
-}
-
-impl Edit {
-    pub fn replace(range: TextRange, content: impl Into<String>) -> Edit {
-        Edit {
-            start: range.start,
-            end: range.end,
-            content: content.into(),
-        }
-    }
-    pub fn insert(at: usize, content: impl Into<String>) -> Edit {
-        Edit {
-            start: at,
-            end: at,
-            content: content.into(),
-        }
-    }
-    pub fn delete(range: TextRange) -> Edit {
-        Edit::replace(range, "")
-    }
-    pub fn range(&self) -> TextRange {
-        TextRange::new(self.start, self.end)
-    }
-}
-
-/// A set of edits applied together, or not at all.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Fix {
-    pub applicability: Applicability,
-    pub edits: Vec<Edit>,
-    /// Applied in a round of its own: it restructures the file (a new stage), and other fixes
-    /// should see the result rather than the text it replaces.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub isolated: bool,
-}
-
-impl Fix {
-    pub fn new(applicability: Applicability, edits: Vec<Edit>) -> Fix {
-        Fix {
-            applicability,
-            edits,
-            isolated: false,
-        }
-    }
-    pub fn safe(edits: Vec<Edit>) -> Fix {
-        Fix::new(Applicability::Safe, edits)
-    }
-    pub fn unsafe_edits(edits: Vec<Edit>) -> Fix {
-        Fix::new(Applicability::Unsafe, edits)
-    }
-    /// The same fix, applied in a round of its own.
-    pub fn isolated(self) -> Fix {
-        Fix {
-            isolated: true,
-            ..self
-        }
-    }
-    /// The smallest range covering every edit.
-    pub fn range(&self) -> Option<TextRange> {
-        self.edits.iter().map(Edit::range).reduce(TextRange::cover)
-    }
-}
-
-/// What a transform found: where, why, and optionally how to fix it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    pub transform: &'static str,
-    pub message: String,
-    /// The bytes the finding is about (usually the instruction).
-    pub range: TextRange,
-    pub fix: Option<Fix>,
-}
-
-impl Finding {
-    pub fn applicability(&self) -> Applicability {
-        self.fix
-            .as_ref()
-            .map_or(Applicability::DisplayOnly, |fix| fix.applicability)
-    }
-
-    /// The same place with no fix and a message that says why it is left as is.
-    pub fn declined(self, message: String) -> Finding {
-        Finding {
-            message,
-            fix: None,
-            ..self
-        }
-    }
-}
 
 /// What a transform may know beyond the file itself.
 #[derive(Clone, Copy, Debug, Default)]
@@ -182,22 +61,46 @@ impl<'a> Context<'a> {
     }
 }
 
+/// A change a transform makes on purpose, which `dfmigrate verify` reports as intended rather
+/// than as a difference when that transform's fix was applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum IntendedChange {
+    /// The image runs as another user (`USER`).
+    User,
+    /// The final stage starts from another image (a runtime image instead of the builder): what
+    /// that image brings (ENV and LABEL names the Dockerfile does not set, the interpreter
+    /// outside the application folders) may differ.
+    BaseImage,
+}
+
+/// What a transform is, declared once: how it is named, documented and listed, how far its
+/// fixes go, and what `verify` should expect it to change.
+#[derive(Debug)]
+pub struct Metadata {
+    /// Stable kebab-case id used by `--select`, `--ignore`, config and inline comments.
+    pub id: &'static str,
+    /// One line saying what it does.
+    pub summary: &'static str,
+    /// The full documentation: what, why, example (Markdown).
+    pub documentation: &'static str,
+    /// Whether it runs when nothing is selected.
+    pub enabled_by_default: bool,
+    /// The most a fix of this transform can be (shown by `dfmigrate transforms`).
+    pub max_applicability: Applicability,
+    /// The changes its fixes make on purpose.
+    pub intended_changes: &'static [IntendedChange],
+}
+
 /// A rewrite rule.
 pub trait Transform: Sync + Send {
-    /// Stable kebab-case id used by `--select`, `--ignore`, config and inline comments.
-    fn id(&self) -> &'static str;
-    /// One line saying what it does.
-    fn summary(&self) -> &'static str;
-    /// The full documentation: what, why, example (Markdown).
-    fn documentation(&self) -> &'static str;
-    /// Whether it runs when nothing is selected.
-    fn enabled_by_default(&self) -> bool {
-        true
-    }
-    /// The most a fix of this transform can be (shown by `dfmigrate transforms`).
-    fn max_applicability(&self) -> Applicability;
+    /// What the transform is.
+    fn metadata(&self) -> &'static Metadata;
     /// Reports findings for one file.
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>);
+    /// Its id (see [`Metadata::id`]).
+    fn id(&self) -> &'static str {
+        self.metadata().id
+    }
 }
 
 /// Every transform, in the order they run.

@@ -1,6 +1,8 @@
 #![doc = include_str!("../../transforms/docs/non-root-user.md")]
 
-use super::{platform, Applicability, Context, Edit, Finding, Fix, Transform};
+use super::{
+    platform, Applicability, Context, Edit, Finding, Fix, IntendedChange, Metadata, Transform,
+};
 use crate::context::BuildContext;
 use crate::knowledge::{Distro, KnowledgeBase, RuntimeWrite};
 use crate::model::script;
@@ -74,17 +76,15 @@ const ROOT_PATHS: &[&str] = &[
 ];
 
 impl Transform for NonRootUser {
-    fn id(&self) -> &'static str {
-        "non-root-user"
-    }
-    fn summary(&self) -> &'static str {
-        "The final stage switches to a non-root user before it starts the application"
-    }
-    fn documentation(&self) -> &'static str {
-        include_str!("../../transforms/docs/non-root-user.md")
-    }
-    fn max_applicability(&self) -> Applicability {
-        Applicability::Unsafe
+    fn metadata(&self) -> &'static Metadata {
+        &Metadata {
+            id: "non-root-user",
+            summary: "The final stage switches to a non-root user before it starts the application",
+            documentation: include_str!("../../transforms/docs/non-root-user.md"),
+            enabled_by_default: true,
+            max_applicability: Applicability::Unsafe,
+            intended_changes: &[IntendedChange::User],
+        }
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {

@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/npm-ci.md")]
 
-use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::image_name;
 use crate::model::paths::{normalize, resolve};
@@ -52,17 +52,15 @@ const DEPENDENCY_FIELDS: &[&str] = &[
 ];
 
 impl Transform for NpmCi {
-    fn id(&self) -> &'static str {
-        "npm-ci"
-    }
-    fn summary(&self) -> &'static str {
-        "`npm install` with a lock file in the build context becomes `npm ci`"
-    }
-    fn documentation(&self) -> &'static str {
-        include_str!("../../transforms/docs/npm-ci.md")
-    }
-    fn max_applicability(&self) -> Applicability {
-        Applicability::Safe
+    fn metadata(&self) -> &'static Metadata {
+        &Metadata {
+            id: "npm-ci",
+            summary: "`npm install` with a lock file in the build context becomes `npm ci`",
+            documentation: include_str!("../../transforms/docs/npm-ci.md"),
+            enabled_by_default: true,
+            max_applicability: Applicability::Safe,
+            intended_changes: &[],
+        }
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {

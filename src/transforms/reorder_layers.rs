@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/reorder-layers.md")]
 
-use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
 use crate::model::mounts::MountType;
 use crate::model::packages::package_command;
 use crate::model::shell::{Command, Operator};
@@ -46,17 +46,15 @@ const SYSTEM_FOLDERS: &[&str] = &[
 ];
 
 impl Transform for ReorderLayers {
-    fn id(&self) -> &'static str {
-        "reorder-layers"
-    }
-    fn summary(&self) -> &'static str {
-        "System package installs and metadata move before the first COPY of the build context"
-    }
-    fn documentation(&self) -> &'static str {
-        include_str!("../../transforms/docs/reorder-layers.md")
-    }
-    fn max_applicability(&self) -> Applicability {
-        Applicability::Safe
+    fn metadata(&self) -> &'static Metadata {
+        &Metadata {
+            id: "reorder-layers",
+            summary: "System package installs and metadata move before the first COPY of the build context",
+            documentation: include_str!("../../transforms/docs/reorder-layers.md"),
+            enabled_by_default: true,
+            max_applicability: Applicability::Safe,
+            intended_changes: &[],
+        }
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {

@@ -1,7 +1,7 @@
 #![doc = include_str!("../../transforms/docs/slim-runtime.md")]
 
 use super::non_root_user::shell_quote;
-use super::{Applicability, Context, Edit, Finding, Fix, Transform};
+use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
 use crate::knowledge::{image_name, KnowledgeBase, RuntimeHints};
 use crate::model::packages::{apt_installs, package_command};
 use crate::model::shell::{self, Command};
@@ -21,17 +21,15 @@ const FULL_IMAGE_TOOLS: &[&str] = &[
 ];
 
 impl Transform for SlimRuntime {
-    fn id(&self) -> &'static str {
-        "slim-runtime"
-    }
-    fn summary(&self) -> &'static str {
-        "The final stage of a multi-stage build runs on the slim runtime image, not the full toolchain"
-    }
-    fn documentation(&self) -> &'static str {
-        include_str!("../../transforms/docs/slim-runtime.md")
-    }
-    fn max_applicability(&self) -> Applicability {
-        Applicability::Unsafe
+    fn metadata(&self) -> &'static Metadata {
+        &Metadata {
+            id: "slim-runtime",
+            summary: "The final stage of a multi-stage build runs on the slim runtime image, not the full toolchain",
+            documentation: include_str!("../../transforms/docs/slim-runtime.md"),
+            enabled_by_default: true,
+            max_applicability: Applicability::Unsafe,
+            intended_changes: &[],
+        }
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {

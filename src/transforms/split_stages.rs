@@ -1,6 +1,8 @@
 #![doc = include_str!("../../transforms/docs/split-stages.md")]
 
-use super::{platform, Applicability, Context, Edit, Finding, Fix, Transform};
+use super::{
+    platform, Applicability, Context, Edit, Finding, Fix, IntendedChange, Metadata, Transform,
+};
 use crate::context::BuildContext;
 use crate::knowledge::{
     AccountKind, Distro, KnowledgeBase, Profile, RuntimeHints, RuntimeImage, RuntimeLayout, Shape,
@@ -46,17 +48,16 @@ const RUNTIME_CONFIG: &[InstructionKind] = &[
 ];
 
 impl Transform for SplitStages {
-    fn id(&self) -> &'static str {
-        "split-stages"
-    }
-    fn summary(&self) -> &'static str {
-        "A build on a full toolchain image becomes a build stage plus a slim runtime stage"
-    }
-    fn documentation(&self) -> &'static str {
-        include_str!("../../transforms/docs/split-stages.md")
-    }
-    fn max_applicability(&self) -> Applicability {
-        Applicability::Unsafe
+    fn metadata(&self) -> &'static Metadata {
+        &Metadata {
+            id: "split-stages",
+            summary:
+                "A build on a full toolchain image becomes a build stage plus a slim runtime stage",
+            documentation: include_str!("../../transforms/docs/split-stages.md"),
+            enabled_by_default: true,
+            max_applicability: Applicability::Unsafe,
+            intended_changes: &[IntendedChange::BaseImage],
+        }
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {

@@ -1,35 +1,19 @@
-//! Changes some transforms make on purpose. A difference of such a kind, when a transform that
-//! intends it was applied, is reported as intended instead of as a difference.
+//! Changes some transforms make on purpose (their [`Metadata::intended_changes`]). A
+//! difference of such a kind, when a transform that intends it was applied, is reported as
+//! intended instead of as a difference.
+//!
+//! [`Metadata::intended_changes`]: crate::transforms::Metadata::intended_changes
 
+use crate::transforms;
+pub use crate::transforms::IntendedChange as Intent;
 use std::collections::BTreeSet;
-
-/// A kind of change a transform may make on purpose.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Intent {
-    /// The image runs as another user (`USER`).
-    User,
-    /// The final stage starts from another image (a runtime image instead of the builder): what
-    /// that image brings (ENV and LABEL names the Dockerfile does not set, the interpreter
-    /// outside the application folders) may differ.
-    BaseImage,
-}
-
-/// Which transform intends which changes.
-const INTENDED: &[(&str, &[Intent])] = &[
-    ("non-root-user", &[Intent::User]),
-    ("split-stages", &[Intent::BaseImage]),
-];
 
 /// The intended changes of the transforms that were applied.
 pub fn intents_of<'a>(applied: impl IntoIterator<Item = &'a str>) -> BTreeSet<Intent> {
     applied
         .into_iter()
-        .flat_map(|id| {
-            INTENDED
-                .iter()
-                .filter(move |(transform, _)| *transform == id)
-                .flat_map(|(_, intents)| intents.iter().copied())
-        })
+        .filter_map(transforms::by_id)
+        .flat_map(|transform| transform.metadata().intended_changes.iter().copied())
         .collect()
 }
 

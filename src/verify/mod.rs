@@ -21,9 +21,9 @@ mod rootfs;
 pub use engines::EngineChoice;
 
 use crate::config::{self, CommandLine, Discovery};
+use crate::diagnostics::Applicability;
 use crate::engine::{self, Job, TransformOptions};
 use crate::model::shell;
-use crate::transforms::Applicability;
 use crate::walk::{self, display_path};
 use anyhow::{bail, Context as _, Result};
 use engines::{BuildRequest, ContainerEngine};

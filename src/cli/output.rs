@@ -1,0 +1,174 @@
+//! Printing: reports chunk by chunk in path order, then statistics, applied fixes and the
+//! summary.
+
+use super::run::RunOptions;
+use super::{Mode, OutputFormat, RunArgs, EXIT_ERROR, EXIT_FOUND, EXIT_OK};
+use crate::emit::{self, FileReport, Summary};
+use std::io::Write;
+
+/// Prints reports chunk by chunk, in path order, keeping only counts between chunks.
+pub(super) struct Output {
+    pub(super) mode: Mode,
+    pub(super) quiet: bool,
+    pub(super) exit_zero: bool,
+    pub(super) summary: Summary,
+    /// The machine-readable document (JSON, SARIF, GitLab Code Quality) stdout carries.
+    pub(super) document: Option<emit::Document>,
+    /// `--format github`: findings as workflow-command annotations.
+    pub(super) annotations: bool,
+    /// `--statistics`: counts per transform, printed instead of the findings.
+    pub(super) statistics: Option<emit::Statistics>,
+    /// `--show-fixes`: the fixes applied to each written file, printed before the summary.
+    pub(super) applied: Option<emit::AppliedFixes>,
+    /// Fixed texts for `--write -` (standard input), printed after the summary goes to stderr.
+    pub(super) stdin_outputs: String,
+    pub(super) any_error: bool,
+    pub(super) any_finding: bool,
+    pub(super) any_change: bool,
+}
+
+impl Output {
+    pub(super) fn new(
+        args: &RunArgs,
+        mode: Mode,
+        format: OutputFormat,
+        options: &RunOptions,
+    ) -> Output {
+        let document = match format {
+            OutputFormat::Json => Some(emit::Document::Json(emit::JsonStream::default())),
+            OutputFormat::Sarif => Some(emit::Document::Sarif(emit::SarifStream::new(
+                options.sarif_rules.clone().unwrap_or_default(),
+            ))),
+            OutputFormat::Gitlab => Some(emit::Document::Gitlab(emit::GitlabStream::default())),
+            OutputFormat::Text | OutputFormat::Github => None,
+        };
+        Output {
+            mode,
+            quiet: args.quiet,
+            exit_zero: args.exit_zero,
+            summary: Summary::default(),
+            document,
+            annotations: format == OutputFormat::Github,
+            statistics: args.statistics.then(emit::Statistics::default),
+            applied: args.show_fixes.then(emit::AppliedFixes::default),
+            stdin_outputs: String::new(),
+            any_error: false,
+            any_finding: false,
+            any_change: false,
+        }
+    }
+
+    pub(super) fn chunk(&mut self, reports: &[FileReport], options: &RunOptions) {
+        let mut errors = String::new();
+        for report in reports {
+            for error in &report.errors {
+                errors.push_str(&emit::error_line(&report.path, error));
+                errors.push('\n');
+            }
+        }
+        print_stderr(&errors);
+        self.summary.add(reports);
+        self.any_error |= reports.iter().any(|report| !report.errors.is_empty());
+        self.any_finding |= reports.iter().any(|report| !report.findings.is_empty());
+        self.any_change |= reports.iter().any(FileReport::changes);
+        if let Some(applied) = &mut self.applied {
+            applied.add(reports.iter().filter(|report| report.changes()));
+        }
+        if let Some(statistics) = &mut self.statistics {
+            statistics.add(reports);
+            return;
+        }
+        if let Some(document) = &mut self.document {
+            print_stdout(&document.entries(reports));
+            return;
+        }
+        let stdout = match self.mode {
+            Mode::Report | Mode::Check if self.annotations => emit::github_annotations(reports),
+            Mode::Report => emit::findings_text(reports, options.paint),
+            Mode::Check => would_fix_lines(reports),
+            Mode::Diff => reports
+                .iter()
+                .filter_map(|report| report.diff.as_deref())
+                .collect(),
+            Mode::Write => {
+                let outputs = reports.iter().filter_map(|report| report.output.as_deref());
+                self.stdin_outputs.extend(outputs);
+                String::new()
+            }
+        };
+        print_stdout(&stdout);
+    }
+
+    /// Prints what comes after the files (statistics, applied fixes, the summary) and returns
+    /// the exit code.
+    pub(super) fn finish(self, other_errors: bool) -> i32 {
+        let summary = &self.summary;
+        // The summary and notes go to stderr when stdout carries a diff or a fixed text.
+        let to_stderr = self.mode == Mode::Diff || !self.stdin_outputs.is_empty();
+        let print_note = |text: &str| {
+            if to_stderr {
+                print_stderr(text);
+            } else {
+                print_stdout(text);
+            }
+        };
+        if let (Some(applied), None) = (&self.applied, &self.document) {
+            print_note(&applied.text());
+        }
+        let line = match self.mode {
+            Mode::Report => summary.findings_line(),
+            Mode::Check | Mode::Diff => summary.check_line(),
+            Mode::Write => summary.write_line(),
+        };
+        match (&self.statistics, &self.document) {
+            (Some(statistics), Some(_)) => print_stdout(&statistics.json()),
+            (Some(statistics), None) => {
+                print_stdout(&statistics.text());
+                if !self.quiet {
+                    print_stdout(&format!("{line}\n"));
+                }
+            }
+            (None, Some(_)) => {}
+            (None, None) if self.quiet => {}
+            (None, None) => print_note(&format!("{line}\n")),
+        }
+        if let (None, Some(document)) = (&self.statistics, self.document) {
+            print_stdout(&document.finish(summary));
+        }
+        print_stdout(&self.stdin_outputs);
+        if other_errors || self.any_error {
+            return EXIT_ERROR;
+        }
+        let found = match self.mode {
+            Mode::Report => self.any_finding,
+            Mode::Diff | Mode::Check => self.any_change,
+            Mode::Write => false,
+        };
+        if found && !self.exit_zero {
+            EXIT_FOUND
+        } else {
+            EXIT_OK
+        }
+    }
+}
+
+pub(super) fn would_fix_lines(reports: &[FileReport]) -> String {
+    reports
+        .iter()
+        .filter(|report| report.changes())
+        .map(|report| format!("Would fix: {}\n", report.path))
+        .collect()
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error worth reporting.
+pub(super) fn print_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
+pub(super) fn print_stderr(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+}
