@@ -28,25 +28,12 @@ fn every_data_file_is_embedded() {
     let mut embedded: Vec<String> = knowledge.profiles().iter().map(|p| p.id.clone()).collect();
     embedded.sort();
     assert_eq!(on_disk, embedded);
-    for id in [
-        "npm",
-        "yarn-classic",
-        "yarn-berry",
-        "pnpm",
-        "pip",
-        "pipenv",
-        "poetry",
-        "uv",
-        "go",
-        "maven",
-        "gradle",
-        "cargo",
-        "bundler",
-        "composer",
-        "dotnet",
-    ] {
-        assert!(knowledge.profile(id).is_some(), "{id}");
-    }
+    let orders: Vec<u32> = knowledge.profiles().iter().map(|p| p.order).collect();
+    let distinct = orders.windows(2).all(|pair| pair[0] < pair[1]);
+    assert!(
+        distinct && orders[0] > 0,
+        "each file has its own `order`: {orders:?}"
+    );
 }
 
 /// (command, profile, needs, role)

@@ -1,7 +1,8 @@
 //! The shell syntax tree (`model::script`) on every RUN, CMD, ENTRYPOINT and HEALTHCHECK script
 //! of the public corpus: no panic, every range inside the script, and on scripts of plain
-//! command lists the same commands and words as the flat lexer (`model::shell`), which the
-//! transforms read today; `! cmd` is the one difference (the tree knows `!` negates).
+//! command lists the same commands and words as the flat view (`model::shell::lex`, which splits
+//! at operators itself and reads words with the tree's reader); `! cmd` is the one difference
+//! (the tree knows `!` negates).
 
 mod common;
 

@@ -7,7 +7,15 @@
 //! The ignore file is `<Dockerfile name>.dockerignore` beside the Dockerfile when it exists,
 //! else `.dockerignore` at the context root (BuildKit's rule). Its patterns follow
 //! moby/patternmatcher; `COPY` globs follow Go's `filepath.Match` (see [`pattern`]).
+//!
+//! The knowledge base reads a context only through [`ContextFiles`]; the readers that walk a
+//! context or read its files for it live here: [`go_packages`] (the folders of a Go build),
+//! [`manifests`] (manifest and lock files, values of their keys) and [`head`] (the first bytes
+//! of a file, for magic numbers).
 
+pub mod go_packages;
+pub mod head;
+pub mod manifests;
 pub mod pattern;
 
 use pattern::{clean, ComponentGlob, IgnorePatterns, PatternError};
@@ -210,6 +218,43 @@ impl BuildContext {
         } else {
             root.join(rel)
         })
+    }
+}
+
+/// What the knowledge base sees of a build context: lookups and reads by context path, so its
+/// rules are written against any set of files (a folder, or files in memory in tests).
+pub trait ContextFiles {
+    /// The available paths a `COPY` source glob matches (see [`BuildContext::glob`]).
+    fn glob(&self, pattern: &str) -> Vec<PathBuf>;
+    /// Whether `path` exists and is not ignored.
+    fn is_available(&self, path: &Path) -> bool;
+    /// Whether `path` is a folder.
+    fn is_dir(&self, path: &Path) -> bool;
+    /// The available files whose name `wanted` accepts (see [`BuildContext::find_files`]).
+    fn find_files(&self, wanted: &dyn Fn(&str) -> bool, limit: usize) -> Option<Vec<String>>;
+    /// The text of an available file.
+    fn read_to_string(&self, path: &Path) -> Result<String, ContextError>;
+}
+
+impl ContextFiles for BuildContext {
+    fn glob(&self, pattern: &str) -> Vec<PathBuf> {
+        BuildContext::glob(self, pattern)
+    }
+
+    fn is_available(&self, path: &Path) -> bool {
+        BuildContext::is_available(self, path)
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        BuildContext::is_dir(self, path)
+    }
+
+    fn find_files(&self, wanted: &dyn Fn(&str) -> bool, limit: usize) -> Option<Vec<String>> {
+        BuildContext::find_files(self, wanted, limit)
+    }
+
+    fn read_to_string(&self, path: &Path) -> Result<String, ContextError> {
+        BuildContext::read_to_string(self, path)
     }
 }
 

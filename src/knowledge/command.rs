@@ -6,12 +6,14 @@
 //! options nor values of the profile's `value_options`) equal the rest of `match`.
 
 use super::profile::Profile;
+use super::project_paths::{self, ProjectPath};
 use super::NameGlob;
-use crate::context::BuildContext;
+use crate::context::{go_packages, manifests, ContextFiles};
 use crate::model::packages::is_assignment;
 use crate::model::paths::{is_within, normalize, resolve};
 use crate::model::shell::Command;
 use serde::Deserialize;
+use std::path::Path;
 
 /// What a command needs from the build context.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -268,21 +270,19 @@ pub struct ArtifactPaths {
     pub unless_env: Vec<String>,
 }
 
-impl Profile {
-    /// The first rule of this profile matching `command`; `script` is the text the command's
-    /// ranges index (`Script::text`).
-    pub fn match_command<'k>(
-        &'k self,
-        command: &Command,
-        script: &str,
-    ) -> Option<CommandMatch<'k>> {
-        let words = Words::split(self, command, script)?;
-        let local = self.local_paths.as_ref();
-        self.commands
-            .iter()
-            .find(|rule| rule.accepts(&words, local))
-            .map(|rule| words.into_match(self, rule))
-    }
+/// The first rule of `profile` matching `command`; see [`Profile::match_command`].
+pub(super) fn match_command<'k>(
+    profile: &'k Profile,
+    command: &Command,
+    script: &str,
+) -> Option<CommandMatch<'k>> {
+    let words = Words::split(profile, command, script)?;
+    let local = profile.local_paths.as_ref();
+    profile
+        .commands
+        .iter()
+        .find(|rule| rule.accepts(&words, local))
+        .map(|rule| words.into_match(profile, rule))
 }
 
 impl CommandRule {
@@ -422,6 +422,13 @@ fn option_name(word: &str) -> &str {
 }
 
 impl CommandMatch<'_> {
+    /// The words naming the project the command reads, per the profile's `[project_paths]`:
+    /// `NAME VALUE` and `NAME=VALUE` options (not `-fVALUE`: Maven's `-fae` is another
+    /// option), then positionals when the profile says so.
+    pub fn project_paths(&self) -> Vec<ProjectPath> {
+        project_paths::project_paths(self)
+    }
+
     /// What the command reads from the context.
     pub fn needs(&self) -> Needs {
         self.rule.needs
@@ -449,7 +456,7 @@ impl CommandMatch<'_> {
     /// `target`, every absolute path counts and names are looked up at the context's root.
     pub fn context_reads(
         &self,
-        context: &BuildContext,
+        context: &dyn ContextFiles,
         cwd: Option<&str>,
         target: Option<&str>,
     ) -> Vec<&str> {
@@ -488,7 +495,7 @@ impl CommandMatch<'_> {
                         Some(None) => word.to_owned(),
                         None => continue,
                     };
-                    if !relative.is_empty() && context.is_available(&relative) {
+                    if !relative.is_empty() && context.is_available(Path::new(&relative)) {
                         reads.push(word);
                     }
                 }
@@ -500,7 +507,7 @@ impl CommandMatch<'_> {
 
     /// The split technique rendered for this command, when the rule has one and the paths it
     /// requires are available.
-    pub fn split(&self, context: &BuildContext) -> Option<RenderedSplit> {
+    pub fn split(&self, context: &dyn ContextFiles) -> Option<RenderedSplit> {
         let split = self.rule.split.as_ref()?;
         if split
             .requires
@@ -519,7 +526,7 @@ impl CommandMatch<'_> {
     }
 
     /// Where the build's output lands, when the rule says and every value is known.
-    pub fn artifacts(&self, context: &BuildContext) -> Option<ArtifactPaths> {
+    pub fn artifacts(&self, context: &dyn ContextFiles) -> Option<ArtifactPaths> {
         let spec = self.rule.artifacts.as_ref()?;
         if let Some(value) = spec.option.iter().find_map(|name| self.option_value(name)) {
             return Some(ArtifactPaths {
@@ -576,13 +583,11 @@ fn mark_empty(value: String) -> String {
     }
 }
 
-/// Replaces `{toml:FILE:KEY}` and `{json:FILE:KEY}` with string values read from the context;
-/// `None` when one cannot be read.
 /// The programs `go install PATTERNS` makes, as far as the build context shows: the last
 /// element of each package path (`./cmd/api` → `api`), the folders holding Go files under a
 /// `./x/...` pattern, and the module's name for `.` (a `/vN` suffix skipped). Patterns are read
 /// relative to the context root, where `COPY . .` puts them.
-fn go_program_names(positionals: &[String], context: &BuildContext) -> Vec<String> {
+fn go_program_names(positionals: &[String], context: &dyn ContextFiles) -> Vec<String> {
     let patterns: Vec<&str> = if positionals.is_empty() {
         vec!["."]
     } else {
@@ -596,18 +601,8 @@ fn go_program_names(positionals: &[String], context: &BuildContext) -> Vec<Strin
         match trimmed.strip_suffix("...") {
             Some(prefix) => {
                 let prefix = prefix.trim_end_matches('/');
-                let folders = go_folders.get_or_insert_with(|| {
-                    context
-                        .find_files(|name| name.ends_with(".go"), 20_000)
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|file| {
-                            file.rsplit_once('/')
-                                .map_or("", |(folder, _)| folder)
-                                .to_owned()
-                        })
-                        .collect()
-                });
+                let folders =
+                    go_folders.get_or_insert_with(|| go_packages::folders_with_go_files(context));
                 let below = folders.iter().filter(|folder| {
                     prefix.is_empty()
                         || *folder == prefix
@@ -637,13 +632,8 @@ fn go_program_names(positionals: &[String], context: &BuildContext) -> Vec<Strin
 
 /// The program name of the module in the context's `go.mod`: its path's last element, or the
 /// one before a major version suffix (`example.com/tool/v2` → `tool`).
-fn go_module_name(context: &BuildContext) -> Option<String> {
-    let text = context.read_to_string("go.mod").ok()?;
-    let path = text
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("module "))?
-        .trim()
-        .trim_matches('"');
+fn go_module_name(context: &dyn ContextFiles) -> Option<String> {
+    let path = go_packages::module_path(context)?;
     let mut elements = path.rsplit('/');
     let last = elements.next()?;
     let is_major =
@@ -651,7 +641,9 @@ fn go_module_name(context: &BuildContext) -> Option<String> {
     Some(if is_major { elements.next()? } else { last }.to_owned())
 }
 
-fn resolve_file_values(template: &str, context: &BuildContext) -> Option<String> {
+/// Replaces `{toml:FILE:KEY}` and `{json:FILE:KEY}` with string values read from the context;
+/// `None` when one cannot be read.
+fn resolve_file_values(template: &str, context: &dyn ContextFiles) -> Option<String> {
     let mut missing = false;
     let filled = super::fill_template(template, |name| {
         let value = file_value(name, context);
@@ -661,20 +653,9 @@ fn resolve_file_values(template: &str, context: &BuildContext) -> Option<String>
     (!missing).then_some(filled)
 }
 
-fn file_value(placeholder: &str, context: &BuildContext) -> Option<String> {
+/// The string a `{toml:FILE:KEY}` or `{json:FILE:KEY}` placeholder names.
+fn file_value(placeholder: &str, context: &dyn ContextFiles) -> Option<String> {
     let (format, rest) = placeholder.split_once(':')?;
     let (file, key) = rest.split_once(':')?;
-    let text = context.read_to_string(file).ok()?;
-    match format {
-        "toml" => {
-            let table = text.parse::<toml::Table>().ok()?;
-            super::toml_lookup(&table, key)?.as_str().map(str::to_owned)
-        }
-        "json" => {
-            let value = serde_json::from_str::<serde_json::Value>(&text).ok()?;
-            let found = key.split('.').try_fold(&value, |v, part| v.get(part))?;
-            found.as_str().map(str::to_owned)
-        }
-        _ => None,
-    }
+    manifests::string_value(context, format, file, key)
 }

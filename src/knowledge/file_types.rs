@@ -1,15 +1,11 @@
 //! What a file is, from its name or its first bytes: archives `ADD` unpacks, programs the kernel
 //! runs by itself. The data is `transforms/file-types.toml`, embedded and parsed once.
 
+pub use crate::context::head::{read_head, HEAD_LEN};
 use serde::Deserialize;
-use std::io::Read;
-use std::path::Path;
 use std::sync::OnceLock;
 
 const FILE_TYPES: &str = include_str!("../../transforms/file-types.toml");
-
-/// How many leading bytes of a file [`FileTypes`] looks at: one tar header block.
-pub const HEAD_LEN: usize = 512;
 
 /// The layout of `file-types.toml`, checked when it is loaded.
 #[derive(Deserialize)]
@@ -254,21 +250,6 @@ fn trim<'a>(bytes: &'a [u8], set: &[u8]) -> &'a [u8] {
         (Some(start), Some(end)) => &bytes[start..=end],
         _ => &[],
     }
-}
-
-/// The first [`HEAD_LEN`] bytes of a regular file (fewer when it is shorter), following
-/// symbolic links; `None` when it is not a regular file or cannot be read.
-pub fn read_head(path: &Path) -> Option<Vec<u8>> {
-    if !std::fs::metadata(path).ok()?.is_file() {
-        return None;
-    }
-    let mut file = std::fs::File::open(path).ok()?;
-    let mut head = Vec::with_capacity(HEAD_LEN);
-    file.by_ref()
-        .take(HEAD_LEN as u64)
-        .read_to_end(&mut head)
-        .ok()?;
-    Some(head)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Builder → runtime image mappings and what runtime images offer (distro family, non-root
 //! user), as read from `transforms/images.toml`.
 
-use super::{fill_template, image_name, NameGlob, TagPattern};
+use super::{fill_template, image_name, KnowledgeBase, NameGlob, TagPattern};
 use crate::model::ImageRef;
 use serde::Deserialize;
 
@@ -126,7 +126,7 @@ pub struct ImageInfo {
 }
 
 /// The tag an image rule sees: the written tag, else `latest`.
-fn tag_of(image: &ImageRef) -> &str {
+pub(super) fn tag_of(image: &ImageRef) -> &str {
     image.tag.as_deref().unwrap_or("latest")
 }
 
@@ -255,112 +255,104 @@ fn version_number(text: &str) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
-impl super::KnowledgeBase {
-    /// The distribution release an image of the distro `distro` is built on: a codename in its
-    /// tag (`python:3.12-slim-bookworm`, `eclipse-temurin:21-jre-noble`), the version of the
-    /// distribution's own image (`debian:12-slim`, `ubuntu:24.04`, `alpine:3.20`,
-    /// `node:22-alpine3.20`), a `[[tag_releases]]` entry (`python:2.7.15-slim` is Debian 10 or
-    /// older), else the family's current release. `None` for images without a package
-    /// manager dfmigrate knows.
-    pub fn image_release(&self, image: &ImageRef, distro: Distro) -> Option<ImageRelease> {
-        let default_family = match distro {
-            Distro::Debian => self
-                .runtimes
+/// The distribution release an image is built on; see [`KnowledgeBase::image_release`].
+pub(super) fn image_release(
+    knowledge: &KnowledgeBase,
+    image: &ImageRef,
+    distro: Distro,
+) -> Option<ImageRelease> {
+    let default_family = match distro {
+        Distro::Debian => knowledge
+            .runtimes
+            .iter()
+            .find(|entry| entry.describes(image))
+            .and_then(|entry| entry.family.clone())
+            .unwrap_or_else(|| "debian".to_owned()),
+        Distro::Alpine => "alpine".to_owned(),
+        Distro::Distroless | Distro::Other => return None,
+    };
+    let tag = tag_of(image);
+    let name = image_name(image);
+    let known = |family: &str, release: &ReleaseInfo, or_older: bool| ImageRelease {
+        family: family.to_owned(),
+        name: Some(release.name.clone()),
+        or_older,
+        archived: release.archived,
+        plain: release.plain,
+    };
+    let parts: Vec<&str> = tag.split('-').collect();
+    if distro == Distro::Debian {
+        for (family, distribution) in &knowledge.releases {
+            if family == "alpine" {
+                continue;
+            }
+            let by_version = |release: &&ReleaseInfo| {
+                name == *family
+                    && release.version.as_deref().is_some_and(|version| {
+                        parts[0] == version || parts[0].starts_with(&format!("{version}."))
+                    })
+            };
+            if let Some(release) = distribution
+                .releases
                 .iter()
-                .find(|entry| entry.describes(image))
-                .and_then(|entry| entry.family.clone())
-                .unwrap_or_else(|| "debian".to_owned()),
-            Distro::Alpine => "alpine".to_owned(),
-            Distro::Distroless | Distro::Other => return None,
-        };
-        let tag = tag_of(image);
-        let name = image_name(image);
-        let known = |family: &str, release: &ReleaseInfo, or_older: bool| ImageRelease {
-            family: family.to_owned(),
-            name: Some(release.name.clone()),
-            or_older,
-            archived: release.archived,
-            plain: release.plain,
-        };
-        let parts: Vec<&str> = tag.split('-').collect();
-        if distro == Distro::Debian {
-            for (family, distribution) in &self.releases {
-                if family == "alpine" {
-                    continue;
-                }
-                let by_version = |release: &&ReleaseInfo| {
-                    name == *family
-                        && release.version.as_deref().is_some_and(|version| {
-                            parts[0] == version || parts[0].starts_with(&format!("{version}."))
-                        })
-                };
-                if let Some(release) = distribution
-                    .releases
-                    .iter()
-                    .find(|release| parts.contains(&release.name.as_str()))
-                    .or_else(|| distribution.releases.iter().find(by_version))
-                {
-                    return Some(known(family, release, false));
-                }
+                .find(|release| parts.contains(&release.name.as_str()))
+                .or_else(|| distribution.releases.iter().find(by_version))
+            {
+                return Some(known(family, release, false));
             }
         }
-        if distro == Distro::Alpine {
-            let version = parts
+    }
+    if distro == Distro::Alpine {
+        let version = parts
+            .iter()
+            .find_map(|part| part.strip_prefix("alpine").filter(|v| !v.is_empty()))
+            .or_else(|| (name == "alpine").then_some(parts[0]))
+            .and_then(version_number);
+        if let (Some(version), Some(alpine)) = (version, knowledge.releases.get("alpine")) {
+            let listed = alpine
+                .releases
                 .iter()
-                .find_map(|part| part.strip_prefix("alpine").filter(|v| !v.is_empty()))
-                .or_else(|| (name == "alpine").then_some(parts[0]))
-                .and_then(version_number);
-            if let (Some(version), Some(alpine)) = (version, self.releases.get("alpine")) {
-                let listed = alpine
-                    .releases
-                    .iter()
-                    .find(|release| version_number(&release.name) == Some(version));
-                // A release newer than every listed one is like the newest.
-                let newest = alpine
-                    .releases
-                    .last()
-                    .filter(|newest| version_number(&newest.name) < Some(version));
-                if let Some(release) = listed.or(newest) {
-                    return Some(ImageRelease {
-                        name: Some(format!("{}.{}", version.0, version.1)),
-                        ..known("alpine", release, false)
-                    });
-                }
+                .find(|release| version_number(&release.name) == Some(version));
+            // A release newer than every listed one is like the newest.
+            let newest = alpine
+                .releases
+                .last()
+                .filter(|newest| version_number(&newest.name) < Some(version));
+            if let Some(release) = listed.or(newest) {
                 return Some(ImageRelease {
-                    family: "alpine".to_owned(),
                     name: Some(format!("{}.{}", version.0, version.1)),
-                    or_older: false,
-                    archived: false,
-                    plain: false,
+                    ..known("alpine", release, false)
                 });
             }
+            return Some(ImageRelease {
+                family: "alpine".to_owned(),
+                name: Some(format!("{}.{}", version.0, version.1)),
+                or_older: false,
+                archived: false,
+                plain: false,
+            });
         }
-        if let Some(entry) = self.tag_releases.iter().find(|entry| {
-            entry.family == default_family
-                && entry.image.matches(&name)
-                && entry.tag.regex().is_match(tag)
-        }) {
-            if let Some(release) = self
-                .releases
-                .get(&entry.family)
-                .and_then(|d| d.releases.iter().find(|r| r.name == entry.release))
-            {
-                return Some(known(&entry.family, release, true));
-            }
+    }
+    if let Some(entry) = knowledge.tag_releases.iter().find(|entry| {
+        entry.family == default_family
+            && entry.image.matches(&name)
+            && entry.tag.regex().is_match(tag)
+    }) {
+        if let Some(release) = knowledge
+            .releases
+            .get(&entry.family)
+            .and_then(|d| d.releases.iter().find(|r| r.name == entry.release))
+        {
+            return Some(known(&entry.family, release, true));
         }
-        Some(ImageRelease {
-            family: default_family,
-            name: None,
-            or_older: false,
-            archived: false,
-            plain: true,
-        })
     }
-
-    /// Where the archived releases of a distribution went (`archive.debian.org`).
-    pub fn release_archive(&self, family: &str) -> Option<&str> {
-        self.releases.get(family)?.archive.as_deref()
-    }
+    Some(ImageRelease {
+        family: default_family,
+        name: None,
+        or_older: false,
+        archived: false,
+        plain: true,
+    })
 }
 
 /// `[pins]`: tags that name one release of an image.
@@ -369,19 +361,4 @@ impl super::KnowledgeBase {
 pub struct Pins {
     /// A whole-tag expression whose group `v` is the pinned version.
     pub tag: TagPattern,
-}
-
-impl super::KnowledgeBase {
-    /// The version a tag pins the image to (`1.22.5` in `golang:1.22.5-alpine`), when it names
-    /// one release that is never updated.
-    pub fn pinned_version(&self, image: &ImageRef) -> Option<String> {
-        let tag = image.tag.as_deref()?;
-        let captures = self.pins.tag.regex().captures(tag)?;
-        Some(captures.name("v")?.as_str().to_owned())
-    }
-
-    /// Whether two references name the same image (name and tag; `latest` when none).
-    pub fn same_image(&self, a: &ImageRef, b: &ImageRef) -> bool {
-        image_name(a) == image_name(b) && tag_of(a) == tag_of(b)
-    }
 }

@@ -9,9 +9,12 @@ mod command;
 pub mod file_types;
 mod image;
 mod native;
+mod patterns;
 mod profile;
 mod project_paths;
+mod template;
 mod users;
+mod validate;
 mod writes;
 
 pub use command::{
@@ -23,6 +26,7 @@ pub use image::{
     ReleaseInfo, RuntimeHints, RuntimeImage, RuntimeInfo, TagRelease,
 };
 pub use native::{NativeNeed, NativePackages};
+pub use patterns::{NameGlob, TagPattern, TextPattern};
 pub use profile::{
     any_pattern_matches, ContextPattern, Detect, EnvironmentCommand, Files, FlavourRule, Hook,
     Includes, PrivateEnvironment, Profile, ReadFiles, RuntimeLayout, Shape,
@@ -31,66 +35,19 @@ pub use project_paths::{ProjectPath, ProjectPaths};
 pub use users::{AccountKind, BaseUsers};
 pub use writes::{RuntimeWrite, RuntimeWrites};
 
-use crate::context::pattern::{compile_match, ComponentGlob, PatternError};
-use crate::context::BuildContext;
+use crate::context::ContextFiles;
 use crate::model::shell::Command;
 use crate::model::ImageRef;
-use regex::Regex;
+use patterns::any_glob_matches;
 use serde::Deserialize;
 use std::sync::OnceLock;
+use template::fill_template;
 use thiserror::Error;
+use validate::{parse_array, parse_profile, validate_image_rule};
 
-/// The embedded ecosystem files, by id (the file name without `.toml`).
-const ECOSYSTEMS: &[(&str, &str)] = &[
-    ("npm", include_str!("../../transforms/ecosystems/npm.toml")),
-    (
-        "yarn-classic",
-        include_str!("../../transforms/ecosystems/yarn-classic.toml"),
-    ),
-    (
-        "yarn-berry",
-        include_str!("../../transforms/ecosystems/yarn-berry.toml"),
-    ),
-    (
-        "pnpm",
-        include_str!("../../transforms/ecosystems/pnpm.toml"),
-    ),
-    ("pip", include_str!("../../transforms/ecosystems/pip.toml")),
-    (
-        "pipenv",
-        include_str!("../../transforms/ecosystems/pipenv.toml"),
-    ),
-    (
-        "poetry",
-        include_str!("../../transforms/ecosystems/poetry.toml"),
-    ),
-    ("uv", include_str!("../../transforms/ecosystems/uv.toml")),
-    ("go", include_str!("../../transforms/ecosystems/go.toml")),
-    (
-        "maven",
-        include_str!("../../transforms/ecosystems/maven.toml"),
-    ),
-    (
-        "gradle",
-        include_str!("../../transforms/ecosystems/gradle.toml"),
-    ),
-    (
-        "cargo",
-        include_str!("../../transforms/ecosystems/cargo.toml"),
-    ),
-    (
-        "bundler",
-        include_str!("../../transforms/ecosystems/bundler.toml"),
-    ),
-    (
-        "composer",
-        include_str!("../../transforms/ecosystems/composer.toml"),
-    ),
-    (
-        "dotnet",
-        include_str!("../../transforms/ecosystems/dotnet.toml"),
-    ),
-];
+/// The embedded ecosystem files, by id (the file name without `.toml`): every file of
+/// `transforms/ecosystems/`, listed by `build.rs`.
+const ECOSYSTEMS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/ecosystems.rs"));
 
 /// The embedded image mappings.
 const IMAGES: &str = include_str!("../../transforms/images.toml");
@@ -234,7 +191,7 @@ impl KnowledgeBase {
     }
 
     /// The profiles whose detection rules hold in `context`.
-    pub fn detect(&self, context: &BuildContext) -> Vec<&Profile> {
+    pub fn detect(&self, context: &dyn ContextFiles) -> Vec<&Profile> {
         self.profiles
             .iter()
             .filter(|p| p.detects(context))
@@ -351,8 +308,75 @@ impl KnowledgeBase {
     }
 
     /// Where the configuration files of a build context say the application writes.
-    pub fn runtime_writes(&self, context: &BuildContext) -> Vec<RuntimeWrite> {
+    pub fn runtime_writes(&self, context: &dyn ContextFiles) -> Vec<RuntimeWrite> {
         self.runtime_writes.find(context)
+    }
+
+    /// The distribution release an image of the distro `distro` is built on: a codename in its
+    /// tag (`python:3.12-slim-bookworm`, `eclipse-temurin:21-jre-noble`), the version of the
+    /// distribution's own image (`debian:12-slim`, `ubuntu:24.04`, `alpine:3.20`,
+    /// `node:22-alpine3.20`), a `[[tag_releases]]` entry (`python:2.7.15-slim` is Debian 10 or
+    /// older), else the family's current release. `None` for images without a package
+    /// manager dfmigrate knows.
+    pub fn image_release(&self, image: &ImageRef, distro: Distro) -> Option<ImageRelease> {
+        image::image_release(self, image, distro)
+    }
+
+    /// Where the archived releases of a distribution went (`archive.debian.org`).
+    pub fn release_archive(&self, family: &str) -> Option<&str> {
+        self.releases.get(family)?.archive.as_deref()
+    }
+
+    /// The version a tag pins the image to (`1.22.5` in `golang:1.22.5-alpine`), when it names
+    /// one release that is never updated.
+    pub fn pinned_version(&self, image: &ImageRef) -> Option<String> {
+        let tag = image.tag.as_deref()?;
+        let captures = self.pins.tag.regex().captures(tag)?;
+        Some(captures.name("v")?.as_str().to_owned())
+    }
+
+    /// Whether two references name the same image (name and tag; `latest` when none).
+    pub fn same_image(&self, a: &ImageRef, b: &ImageRef) -> bool {
+        image_name(a) == image_name(b) && image::tag_of(a) == image::tag_of(b)
+    }
+
+    /// Whether the image `image` (of the distro family `distro`) is known to have the user or
+    /// group `name` without the Dockerfile creating it (`transforms/base-users.toml`).
+    pub fn image_has_account(
+        &self,
+        image: &ImageRef,
+        distro: Distro,
+        kind: AccountKind,
+        name: &str,
+    ) -> bool {
+        BaseUsers::builtin().has(image, distro, kind, name)
+    }
+
+    /// Whether a program run in a `RUN` creates accounts of this kind (`useradd`, `addgroup`).
+    pub fn creates_accounts(&self, kind: AccountKind, program: &str) -> bool {
+        BaseUsers::builtin().creates(kind, program)
+    }
+
+    /// Whether a build context path is only read by builds: the common `build_files` of
+    /// `images.toml`, the profile's runtime layout's, or one of its manifests and lock files
+    /// (which the installs read; each glob read as a [`ContextPattern`]).
+    pub fn is_build_file(&self, path: &str, profile: Option<&Profile>) -> bool {
+        let dependency_file = |glob: &String| {
+            ContextPattern::try_from(glob.clone()).is_ok_and(|pattern| pattern.matches(path))
+        };
+        any_pattern_matches(&self.build_files, path)
+            || profile.is_some_and(|profile| {
+                profile
+                    .runtime
+                    .as_ref()
+                    .is_some_and(|layout| any_pattern_matches(&layout.build_files, path))
+                    || profile
+                        .files
+                        .manifests
+                        .iter()
+                        .chain(&profile.files.locks)
+                        .any(dependency_file)
+            })
     }
 
     /// The distro family and existing non-root user of an image, when known.
@@ -372,7 +396,7 @@ impl KnowledgeBase {
 }
 
 fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
-    let profiles = ECOSYSTEMS
+    let mut profiles: Vec<Profile> = ECOSYSTEMS
         .iter()
         .map(|(id, text)| {
             let key = format!("transforms/ecosystems/{id}.toml");
@@ -380,6 +404,7 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
             parse_profile(id, &toml::Value::Table(table), &key)
         })
         .collect::<Result<_, _>>()?;
+    profiles.sort_by_key(|profile| profile.order);
     let images: ImagesFile =
         toml::from_str(IMAGES).map_err(|e| KnowledgeError::new("transforms/images.toml", e))?;
     for (index, rule) in images.images.iter().enumerate() {
@@ -405,313 +430,11 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
     })
 }
 
-/// Reads one profile table; the id comes from its key or file name.
-fn parse_profile(id: &str, value: &toml::Value, key: &str) -> Result<Profile, KnowledgeError> {
-    let mut table = value
-        .as_table()
-        .cloned()
-        .ok_or_else(|| KnowledgeError::new(key, "must be a table"))?;
-    if table.contains_key("id") {
-        return Err(KnowledgeError::new(
-            format!("{key}.id"),
-            "the id is the table's key; remove `id`",
-        ));
-    }
-    table.insert("id".to_owned(), toml::Value::String(id.to_owned()));
-    let profile =
-        Profile::deserialize(toml::Value::Table(table)).map_err(|e| KnowledgeError::new(key, e))?;
-    validate_profile(&profile, key)?;
-    Ok(profile)
-}
-
-fn parse_array<T: serde::de::DeserializeOwned>(
-    config: &toml::Table,
-    name: &str,
-) -> Result<Vec<T>, KnowledgeError> {
-    let Some(value) = config.get(name) else {
-        return Ok(Vec::new());
-    };
-    let array = value
-        .as_array()
-        .ok_or_else(|| KnowledgeError::new(name, "must be an array of tables ([[...]])"))?;
-    array
-        .iter()
-        .enumerate()
-        .map(|(index, item)| {
-            T::deserialize(item.clone())
-                .map_err(|e| KnowledgeError::new(format!("{name}[{index}]"), e))
-        })
-        .collect()
-}
-
-fn validate_profile(profile: &Profile, key: &str) -> Result<(), KnowledgeError> {
-    if profile.id.is_empty()
-        || !profile
-            .id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err(KnowledgeError::new(
-            key,
-            "ids use letters, digits, `-` and `_`",
-        ));
-    }
-    let files = &profile.files;
-    let detect = &profile.detect;
-    let globs = [
-        ("files.manifests", &files.manifests),
-        ("files.locks", &files.locks),
-        ("files.config", &files.config),
-        ("detect.all", &detect.all),
-        ("detect.any", &detect.any),
-        ("detect.none", &detect.none),
-    ];
-    for (field, list) in globs {
-        list.iter()
-            .try_for_each(|glob| validate_glob(glob, &format!("{key}.{field}")))?;
-    }
-    if detect.all.is_empty() && detect.any.is_empty() {
-        return Err(KnowledgeError::new(
-            format!("{key}.detect"),
-            "needs `all` or `any` globs",
-        ));
-    }
-    for (index, hook) in profile.hooks.iter().enumerate() {
-        validate_glob(&hook.file, &format!("{key}.hooks[{index}].file"))?;
-    }
-    for (index, rule) in profile.commands.iter().enumerate() {
-        validate_rule(rule, &format!("{key}.commands[{index}]"))?;
-    }
-    if let Some(runtime) = &profile.runtime {
-        for (dependency, packages) in &runtime.native {
-            validate_native(dependency, packages, &format!("{key}.runtime.native"))?;
-        }
-    }
-    Ok(())
-}
-
-/// Dependency names are not empty, releases are codenames (`bookworm`) and package names follow
-/// Debian policy (they end up in `apt-get install` lines).
-fn validate_native(
-    dependency: &str,
-    packages: &NativePackages,
-    key: &str,
-) -> Result<(), KnowledgeError> {
-    if dependency.trim().is_empty() {
-        return Err(KnowledgeError::new(key, "a dependency name is empty"));
-    }
-    let key = format!("{key}.{dependency}");
-    if let NativePackages::ByRelease(table) = packages {
-        if table.is_empty() {
-            return Err(KnowledgeError::new(
-                key,
-                "needs at least one Debian release",
-            ));
-        }
-        if let Some(release) = table
-            .keys()
-            .find(|r| r.is_empty() || !r.chars().all(|c| c.is_ascii_lowercase()))
-        {
-            return Err(KnowledgeError::new(
-                key,
-                format!("`{release}` is not a Debian release codename (`bookworm`)"),
-            ));
-        }
-    }
-    let valid = |name: &str| {
-        name.len() >= 2
-            && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && name.chars().all(|c| {
-                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '+' | '-' | '.')
-            })
-    };
-    match packages.names().find(|name| !valid(name)) {
-        Some(name) => Err(KnowledgeError::new(
-            key,
-            format!("`{name}` is not a Debian package name"),
-        )),
-        None => Ok(()),
-    }
-}
-
-fn validate_rule(rule: &CommandRule, key: &str) -> Result<(), KnowledgeError> {
-    if rule.words.is_empty() {
-        return Err(KnowledgeError::new(
-            format!("{key}.match"),
-            "needs at least the program",
-        ));
-    }
-    if let Some(split) = &rule.split {
-        let templates = split.before.iter().chain(&split.replace);
-        for template in templates {
-            check_placeholders(template, &format!("{key}.split"), |name| {
-                matches!(name, "program" | "command" | "options" | "positionals")
-                    || name.starts_with("option:")
-            })?;
-        }
-    }
-    if let Some(artifacts) = &rule.artifacts {
-        for path in &artifacts.paths {
-            check_placeholders(path, &format!("{key}.artifacts.paths"), |name| {
-                name.starts_with("toml:") || name.starts_with("json:")
-            })?;
-        }
-    }
-    Ok(())
-}
-
-fn validate_image_rule(rule: &ImageRule, key: &str) -> Result<(), KnowledgeError> {
-    let names: Vec<&str> = rule.tag.regex().capture_names().flatten().collect();
-    check_placeholders(&rule.runtime, &format!("{key}.runtime"), |name| {
-        name == "tag" || names.contains(&name)
-    })
-}
-
-fn validate_glob(glob: &str, key: &str) -> Result<(), KnowledgeError> {
-    glob.split('/')
-        .try_for_each(|component| ComponentGlob::new(component).map(drop))
-        .map_err(|e| KnowledgeError::new(key, e))
-}
-
-fn check_placeholders(
-    template: &str,
-    key: &str,
-    known: impl Fn(&str) -> bool,
-) -> Result<(), KnowledgeError> {
-    match placeholders(template).into_iter().find(|name| !known(name)) {
-        Some(name) => Err(KnowledgeError::new(
-            key,
-            format!("unknown placeholder `{{{name}}}` in `{template}`"),
-        )),
-        None => Ok(()),
-    }
-}
-
-/// The `{name}` placeholders of a template.
-fn placeholders(template: &str) -> Vec<&str> {
-    template
-        .split('{')
-        .skip(1)
-        .filter_map(|part| part.split_once('}').map(|(name, _)| name))
-        .filter(|name| !name.is_empty())
-        .collect()
-}
-
-/// Replaces each `{name}` for which `value` gives a string; other text is kept.
-fn fill_template(template: &str, mut value: impl FnMut(&str) -> Option<String>) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let filled = after
-            .find('}')
-            .filter(|close| *close > 0)
-            .and_then(|close| Some((close, value(&after[..close])?)));
-        match filled {
-            Some((close, filled)) => {
-                out.push_str(&filled);
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 /// The name image rules match: the repository for Docker Hub (`node`, `bitnami/node`), else
 /// `registry/repository` (`mcr.microsoft.com/dotnet/sdk`).
 pub fn image_name(image: &ImageRef) -> String {
     match image.registry.as_deref() {
         None | Some("docker.io" | "index.docker.io") => image.family().to_owned(),
         Some(registry) => format!("{registry}/{}", image.repository),
-    }
-}
-
-/// Whether any glob matches `name`.
-fn any_glob_matches(globs: &[NameGlob], name: &str) -> bool {
-    globs.iter().any(|glob| glob.matches(name))
-}
-
-/// A `filepath.Match` glob over names (image names, package names), compiled when read.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(try_from = "String")]
-pub struct NameGlob {
-    source: String,
-    regex: Regex,
-}
-
-impl NameGlob {
-    /// Whether the whole name matches.
-    pub fn matches(&self, name: &str) -> bool {
-        self.regex.is_match(name)
-    }
-
-    /// The glob as written.
-    pub fn as_str(&self) -> &str {
-        &self.source
-    }
-}
-
-impl TryFrom<String> for NameGlob {
-    type Error = PatternError;
-    fn try_from(source: String) -> Result<Self, Self::Error> {
-        let regex = compile_match(&source)?;
-        Ok(NameGlob { source, regex })
-    }
-}
-
-/// A dotted key in a TOML table (`package.name`).
-fn toml_lookup<'t>(table: &'t toml::Table, key: &str) -> Option<&'t toml::Value> {
-    let mut parts = key.split('.');
-    let first = table.get(parts.next()?)?;
-    parts.try_fold(first, |value, part| value.get(part))
-}
-
-/// A regular expression read from data, matched anywhere in a line.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(try_from = "String")]
-pub struct TextPattern(Regex);
-
-impl TextPattern {
-    /// Whether the text contains a match.
-    pub fn is_match(&self, text: &str) -> bool {
-        self.0.is_match(text)
-    }
-}
-
-impl TryFrom<String> for TextPattern {
-    type Error = regex::Error;
-    fn try_from(source: String) -> Result<Self, Self::Error> {
-        Regex::new(&source).map(TextPattern)
-    }
-}
-
-/// A regular expression read from data that must match a whole tag; the default matches any.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(try_from = "String")]
-pub struct TagPattern(Regex);
-
-impl TagPattern {
-    /// The anchored expression.
-    pub fn regex(&self) -> &Regex {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for TagPattern {
-    type Error = regex::Error;
-    fn try_from(source: String) -> Result<Self, Self::Error> {
-        Regex::new(&format!("^(?:{source})$")).map(TagPattern)
-    }
-}
-
-impl Default for TagPattern {
-    fn default() -> Self {
-        TagPattern(Regex::new("^.*$").unwrap_or_else(|_| unreachable!("a constant expression")))
     }
 }

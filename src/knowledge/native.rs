@@ -9,7 +9,7 @@
 
 use super::image::ImageRelease;
 use super::profile::Profile;
-use crate::context::{BuildContext, ContextError};
+use crate::context::{manifests, ContextError, ContextFiles};
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -140,53 +140,46 @@ fn release_name(release: &ImageRelease) -> String {
     }
 }
 
-impl Profile {
-    /// The `[runtime.native]` dependencies the project uses, found in the available manifest
-    /// and lock files (`files.manifests`, then `files.locks`), each once, with the first file
-    /// naming it. Empty without the table or when the context's files are unknown. An error
-    /// when a file cannot be read or is not valid in its format (what it declares is unknown).
-    pub fn native_needs(&self, context: &BuildContext) -> Result<Vec<NativeNeed>, ContextError> {
-        let Some(native) = self.runtime.as_ref().map(|runtime| &runtime.native) else {
-            return Ok(Vec::new());
-        };
-        if native.is_empty() {
-            return Ok(Vec::new());
-        }
-        let files = &self.files;
-        let mut paths: Vec<PathBuf> = Vec::new();
-        for path in files
-            .manifests
-            .iter()
-            .chain(&files.locks)
-            .flat_map(|glob| context.glob(glob))
-        {
-            if !paths.contains(&path) && !context.is_dir(&path) {
-                paths.push(path);
-            }
-        }
-        let mut needs: Vec<NativeNeed> = Vec::new();
-        for path in paths {
-            let text = context.read_to_string(&path)?;
-            let format = Format::of(&path);
-            let names = format
-                .dependencies(&text)
-                .map_err(|message| ContextError::Io {
-                    path: path.clone(),
-                    source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
-                })?;
-            for (dependency, packages) in native {
-                let known = needs.iter().any(|need| &need.dependency == dependency);
-                if !known && names.iter().any(|name| format.same_name(name, dependency)) {
-                    needs.push(NativeNeed {
-                        dependency: dependency.clone(),
-                        file: path.clone(),
-                        needs: packages.clone(),
-                    });
-                }
-            }
-        }
-        Ok(needs)
+/// The `[runtime.native]` dependencies of `profile` the context's files name; see
+/// [`Profile::native_needs`].
+pub(super) fn native_needs(
+    profile: &Profile,
+    context: &dyn ContextFiles,
+) -> Result<Vec<NativeNeed>, ContextError> {
+    let Some(native) = profile.runtime.as_ref().map(|runtime| &runtime.native) else {
+        return Ok(Vec::new());
+    };
+    if native.is_empty() {
+        return Ok(Vec::new());
     }
+    let files = &profile.files;
+    let globs = files
+        .manifests
+        .iter()
+        .chain(&files.locks)
+        .map(String::as_str);
+    let mut needs: Vec<NativeNeed> = Vec::new();
+    for (path, text) in manifests::read_files(context, globs) {
+        let text = text?;
+        let format = Format::of(&path);
+        let names = format
+            .dependencies(&text)
+            .map_err(|message| ContextError::Io {
+                path: path.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
+            })?;
+        for (dependency, packages) in native {
+            let known = needs.iter().any(|need| &need.dependency == dependency);
+            if !known && names.iter().any(|name| format.same_name(name, dependency)) {
+                needs.push(NativeNeed {
+                    dependency: dependency.clone(),
+                    file: path.clone(),
+                    needs: packages.clone(),
+                });
+            }
+        }
+    }
+    Ok(needs)
 }
 
 /// A manifest or lock file format, told by the file name.
@@ -330,7 +323,7 @@ fn requirement_line(line: &str) -> Option<String> {
 fn toml_keys(table: &toml::Table, paths: &[&str]) -> Vec<String> {
     paths
         .iter()
-        .filter_map(|path| super::toml_lookup(table, path)?.as_table())
+        .filter_map(|path| manifests::toml_lookup(table, path)?.as_table())
         .flat_map(|table| table.keys().cloned())
         .collect()
 }
@@ -374,19 +367,20 @@ fn pipfile_lock(value: &serde_json::Value) -> Vec<String> {
 }
 
 fn pyproject(table: &toml::Table) -> Vec<String> {
-    let mut names = requirement_strings(super::toml_lookup(table, "project.dependencies"));
+    let mut names = requirement_strings(manifests::toml_lookup(table, "project.dependencies"));
     for key in [
         "project.optional-dependencies",
         "dependency-groups",
         "tool.uv.dev-dependencies",
     ] {
-        names.extend(requirement_strings(super::toml_lookup(table, key)));
+        names.extend(requirement_strings(manifests::toml_lookup(table, key)));
     }
     names.extend(toml_keys(
         table,
         &["tool.poetry.dependencies", "tool.poetry.dev-dependencies"],
     ));
-    if let Some(groups) = super::toml_lookup(table, "tool.poetry.group").and_then(|g| g.as_table())
+    if let Some(groups) =
+        manifests::toml_lookup(table, "tool.poetry.group").and_then(|g| g.as_table())
     {
         for group in groups.values().filter_map(|g| g.as_table()) {
             names.extend(toml_keys(group, &["dependencies"]));
@@ -403,10 +397,11 @@ fn pyproject(table: &toml::Table) -> Vec<String> {
 /// (or `CRATE?/FEATURE`), enabled by default or not. Development and build dependencies are not
 /// linked into what runs.
 fn cargo_manifest(table: &toml::Table) -> Vec<String> {
-    let workspace = super::toml_lookup(table, "workspace.dependencies").and_then(|w| w.as_table());
+    let workspace =
+        manifests::toml_lookup(table, "workspace.dependencies").and_then(|w| w.as_table());
     let mut tables: Vec<&toml::Table> = ["dependencies", "workspace.dependencies"]
         .iter()
-        .filter_map(|key| super::toml_lookup(table, key)?.as_table())
+        .filter_map(|key| manifests::toml_lookup(table, key)?.as_table())
         .collect();
     if let Some(targets) = table.get("target").and_then(|t| t.as_table()) {
         tables.extend(

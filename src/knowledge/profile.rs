@@ -1,16 +1,18 @@
 //! Ecosystem profiles: one package manager's files, commands, hooks and build-only packages, as
 //! read from `transforms/ecosystems/<id>.toml`.
 
-use super::command::{option_values, CommandMatch, CommandRule, LocalPaths};
-use super::native::NativePackages;
+use super::command::{self, option_values, CommandMatch, CommandRule, LocalPaths};
+use super::native::{self, NativeNeed, NativePackages};
 use super::{NameGlob, TextPattern};
+use crate::context::manifests::{self, json_lookup, toml_lookup};
 use crate::context::pattern::{ComponentGlob, PatternError};
-use crate::context::BuildContext;
+use crate::context::{ContextError, ContextFiles};
 use crate::model::paths::{is_within, normalize, resolve};
+use crate::model::shell::Command;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// One ecosystem (package manager) as data.
 #[derive(Clone, Debug, Deserialize)]
@@ -20,6 +22,12 @@ pub struct Profile {
     pub id: String,
     /// Human-readable name.
     pub name: String,
+    /// Where an embedded profile stands among the others (ascending): the first detected
+    /// profile and the first matching command win, so a profile comes before the ones it must
+    /// be preferred to (`pip` before `uv`, which both match `uv pip install`). Profiles from
+    /// `dfmigrate.toml` come after the embedded ones, or take the place of the one they replace.
+    #[serde(default)]
+    pub order: u32,
     /// Builder image names (globs over [`super::image_name`]) this ecosystem builds in.
     #[serde(default)]
     pub images: Vec<NameGlob>,
@@ -337,7 +345,7 @@ pub struct Hook {
 
 impl Profile {
     /// Whether the profile applies: its detection globs hold over the available files.
-    pub fn detects(&self, context: &BuildContext) -> bool {
+    pub fn detects(&self, context: &dyn ContextFiles) -> bool {
         let found = |glob: &String| !context.glob(glob).is_empty();
         let detect = &self.detect;
         detect.all.iter().all(found)
@@ -358,7 +366,7 @@ impl Profile {
 
     /// The available paths (files or folders) a dependency-only install reads, in the order of
     /// [`Profile::dependency_globs`], without duplicates.
-    pub fn dependency_files(&self, context: &BuildContext) -> Vec<PathBuf> {
+    pub fn dependency_files(&self, context: &dyn ContextFiles) -> Vec<PathBuf> {
         let mut paths: Vec<PathBuf> = Vec::new();
         for path in self.dependency_globs().flat_map(|glob| context.glob(glob)) {
             if !paths.contains(&path) {
@@ -371,7 +379,7 @@ impl Profile {
     /// The hooks present in the context, each as `file: detail`. A file that cannot be read or
     /// parsed counts as a hook (its content is unknown). Empty means a dependency-only install
     /// reads only the dependency files.
-    pub fn hooks_present(&self, context: &BuildContext) -> Vec<String> {
+    pub fn hooks_present(&self, context: &dyn ContextFiles) -> Vec<String> {
         self.hooks
             .iter()
             .flat_map(|hook| hook_findings(hook, context))
@@ -380,7 +388,7 @@ impl Profile {
 
     /// What the context holds that the runtime layout cannot follow (`[[runtime.hooks]]`), one
     /// line each.
-    pub fn runtime_hooks_present(&self, context: &BuildContext) -> Vec<String> {
+    pub fn runtime_hooks_present(&self, context: &dyn ContextFiles) -> Vec<String> {
         self.runtime
             .iter()
             .flat_map(|layout| &layout.hooks)
@@ -399,7 +407,7 @@ impl Profile {
     /// project file of the context says so, and neither they, the other files nor the stage's
     /// `scripts` (its RUNs) rule it out. `None` when the context's files are unknown or too many
     /// to read.
-    pub fn runtime_flavour(&self, context: &BuildContext, scripts: &[&str]) -> Option<String> {
+    pub fn runtime_flavour(&self, context: &dyn ContextFiles, scripts: &[&str]) -> Option<String> {
         let rule = self.runtime.as_ref()?.flavour.as_ref()?;
         let ruled_out = |text: &str| rule.unless.iter().any(|pattern| pattern.is_match(text));
         if scripts.iter().any(|script| ruled_out(script)) {
@@ -407,14 +415,14 @@ impl Profile {
         }
         let is_project = |name: &str| rule.files.iter().any(|glob| glob.matches(name));
         let is_other = |name: &str| rule.also.iter().any(|glob| glob.matches(name));
-        let files = context.find_files(|name| is_project(name) || is_other(name), 20_000)?;
+        let files = manifests::read_found(context, &|name| is_project(name) || is_other(name))?;
         let mut projects = 0;
-        for path in &files {
-            let text = context.read_to_string(path).ok()?;
+        for (path, text) in files {
+            let text = text.ok()?;
             if ruled_out(&text) {
                 return None;
             }
-            let name = path.rsplit('/').next().unwrap_or(path);
+            let name = path.rsplit('/').next().unwrap_or(&path);
             if is_project(name) {
                 projects += 1;
                 if !rule.require.iter().any(|pattern| pattern.is_match(&text)) {
@@ -433,7 +441,7 @@ impl Profile {
     pub fn files_read(
         &self,
         found: &CommandMatch,
-        context: &BuildContext,
+        context: &dyn ContextFiles,
         cwd: &str,
         target: &str,
     ) -> Option<ReadFiles> {
@@ -471,7 +479,8 @@ impl Profile {
             if read.files.contains(&relative) {
                 continue;
             }
-            if !context.is_available(&relative) || context.is_dir(&relative) {
+            let path = Path::new(&relative);
+            if !context.is_available(path) || context.is_dir(path) {
                 let missing = format!("{relative} (named by {by})");
                 if !read.missing.contains(&missing) {
                     read.missing.push(missing);
@@ -479,7 +488,7 @@ impl Profile {
                 continue;
             }
             read.files.push(relative.clone());
-            let text = match context.read_to_string(&relative) {
+            let text = match context.read_to_string(path) {
                 Ok(text) => text,
                 Err(error) => {
                     read.unknown
@@ -529,6 +538,27 @@ impl Profile {
         Some(read)
     }
 
+    /// The first rule of this profile matching `command`; `script` is the text the command's
+    /// ranges index (`Script::text`).
+    pub fn match_command<'k>(
+        &'k self,
+        command: &Command,
+        script: &str,
+    ) -> Option<CommandMatch<'k>> {
+        command::match_command(self, command, script)
+    }
+
+    /// The `[runtime.native]` dependencies the project uses, found in the available manifest
+    /// and lock files (`files.manifests`, then `files.locks`), each once, with the first file
+    /// naming it. Empty without the table or when the context's files are unknown. An error
+    /// when a file cannot be read or is not valid in its format (what it declares is unknown).
+    pub fn native_needs(
+        &self,
+        context: &dyn ContextFiles,
+    ) -> Result<Vec<NativeNeed>, ContextError> {
+        native::native_needs(self, context)
+    }
+
     /// Whether this profile lists a system package as build-only.
     pub fn lists_build_package(&self, package: &str) -> bool {
         super::any_glob_matches(&self.build_packages, package)
@@ -570,7 +600,7 @@ fn requirement_lines(text: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
-fn hook_findings(hook: &Hook, context: &BuildContext) -> Vec<String> {
+fn hook_findings(hook: &Hook, context: &dyn ContextFiles) -> Vec<String> {
     context
         .glob(&hook.file)
         .into_iter()
@@ -584,7 +614,7 @@ fn hook_findings(hook: &Hook, context: &BuildContext) -> Vec<String> {
 }
 
 /// What one file shows for a hook.
-fn file_findings(hook: &Hook, context: &BuildContext, path: &PathBuf) -> Vec<String> {
+fn file_findings(hook: &Hook, context: &dyn ContextFiles, path: &Path) -> Vec<String> {
     let inspects = !hook.json.is_empty() || !hook.toml.is_empty() || hook.line.is_some();
     if !inspects {
         return vec![hook.why.clone().unwrap_or_else(|| "present".to_owned())];
@@ -616,11 +646,6 @@ fn json_keys(keys: &[String], text: &str) -> Vec<String> {
     }
 }
 
-fn json_lookup<'v>(value: &'v serde_json::Value, key: &str) -> Option<&'v serde_json::Value> {
-    key.split('.')
-        .try_fold(value, |value, part| value.get(part))
-}
-
 fn toml_keys(keys: &[String], text: &str) -> Vec<String> {
     if keys.is_empty() {
         return Vec::new();
@@ -628,7 +653,7 @@ fn toml_keys(keys: &[String], text: &str) -> Vec<String> {
     match text.parse::<toml::Table>() {
         Ok(table) => keys
             .iter()
-            .filter(|key| super::toml_lookup(&table, key).is_some())
+            .filter(|key| toml_lookup(&table, key).is_some())
             .cloned()
             .collect(),
         Err(error) => vec![format!("invalid TOML ({})", error.message())],
@@ -641,28 +666,4 @@ fn matching_lines(pattern: &TextPattern, text: &str) -> Vec<String> {
         .filter(|(_, line)| pattern.is_match(line))
         .map(|(index, line)| format!("line {}: {}", index + 1, line.trim()))
         .collect()
-}
-
-impl super::KnowledgeBase {
-    /// Whether a build context path is only read by builds: the common `build_files` of
-    /// `images.toml`, the profile's runtime layout's, or one of its manifests and lock files
-    /// (which the installs read; each glob read as a [`ContextPattern`]).
-    pub fn is_build_file(&self, path: &str, profile: Option<&Profile>) -> bool {
-        let dependency_file = |glob: &String| {
-            ContextPattern::try_from(glob.clone()).is_ok_and(|pattern| pattern.matches(path))
-        };
-        any_pattern_matches(&self.build_files, path)
-            || profile.is_some_and(|profile| {
-                profile
-                    .runtime
-                    .as_ref()
-                    .is_some_and(|layout| any_pattern_matches(&layout.build_files, path))
-                    || profile
-                        .files
-                        .manifests
-                        .iter()
-                        .chain(&profile.files.locks)
-                        .any(dependency_file)
-            })
-    }
 }

@@ -33,54 +33,54 @@ pub struct ProjectPath {
     pub path: String,
 }
 
-impl CommandMatch<'_> {
-    /// The words naming the project the command reads, per the profile's `[project_paths]`:
-    /// `NAME VALUE` and `NAME=VALUE` options (not `-fVALUE`: Maven's `-fae` is another
-    /// option), then positionals when the profile says so.
-    pub fn project_paths(&self) -> Vec<ProjectPath> {
-        let Some(spec) = self.profile.project_paths.as_ref() else {
-            return Vec::new();
-        };
-        let mut found = Vec::new();
-        let mut index = 0;
-        while index < self.option_values.len() {
-            let value = &self.option_values[index];
-            let written = &self.options[index];
-            for name in &spec.options {
-                if value == name {
-                    if let (Some(path), Some(raw)) = (
-                        self.option_values.get(index + 1),
-                        self.options.get(index + 1),
-                    ) {
-                        found.push(ProjectPath {
-                            written: format!("{written} {raw}"),
-                            path: path.clone(),
-                        });
-                        index += 1;
-                    }
-                    break;
-                }
-                if let Some(path) = value
-                    .strip_prefix(name.as_str())
-                    .and_then(|rest| rest.strip_prefix('='))
-                {
+/// The words of `command` naming the project it reads; see [`CommandMatch::project_paths`].
+pub(super) fn project_paths(command: &CommandMatch) -> Vec<ProjectPath> {
+    let Some(spec) = command.profile.project_paths.as_ref() else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    let mut index = 0;
+    while index < command.option_values.len() {
+        let value = &command.option_values[index];
+        let written = &command.options[index];
+        for name in &spec.options {
+            if value == name {
+                if let (Some(path), Some(raw)) = (
+                    command.option_values.get(index + 1),
+                    command.options.get(index + 1),
+                ) {
                     found.push(ProjectPath {
-                        written: written.clone(),
-                        path: path.to_owned(),
+                        written: format!("{written} {raw}"),
+                        path: path.clone(),
                     });
-                    break;
+                    index += 1;
                 }
+                break;
             }
-            index += 1;
+            if let Some(path) = value
+                .strip_prefix(name.as_str())
+                .and_then(|rest| rest.strip_prefix('='))
+            {
+                found.push(ProjectPath {
+                    written: written.clone(),
+                    path: path.to_owned(),
+                });
+                break;
+            }
         }
-        if spec.positionals {
-            found.extend(self.positionals.iter().zip(&self.positional_values).map(
-                |(written, path)| ProjectPath {
+        index += 1;
+    }
+    if spec.positionals {
+        found.extend(
+            command
+                .positionals
+                .iter()
+                .zip(&command.positional_values)
+                .map(|(written, path)| ProjectPath {
                     written: written.clone(),
                     path: path.clone(),
-                },
-            ));
-        }
-        found
+                }),
+        );
     }
+    found
 }

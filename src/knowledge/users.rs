@@ -1,7 +1,7 @@
 //! The users and groups base images ship (`transforms/base-users.toml`), so a transform can tell
 //! whether a `USER` names an account an image has or one the build creates.
 
-use super::{image_name, Distro, KnowledgeBase, NameGlob, TagPattern};
+use super::{image_name, Distro, NameGlob, TagPattern};
 use crate::model::ImageRef;
 use serde::Deserialize;
 use std::sync::OnceLock;
@@ -119,24 +119,5 @@ impl BaseUsers {
             AccountKind::Group => &self.group_programs,
         };
         programs.iter().any(|p| p == name)
-    }
-}
-
-impl KnowledgeBase {
-    /// Whether the image `image` (of the distro family `distro`) is known to have the user or
-    /// group `name` without the Dockerfile creating it (`transforms/base-users.toml`).
-    pub fn image_has_account(
-        &self,
-        image: &ImageRef,
-        distro: Distro,
-        kind: AccountKind,
-        name: &str,
-    ) -> bool {
-        BaseUsers::builtin().has(image, distro, kind, name)
-    }
-
-    /// Whether a program run in a `RUN` creates accounts of this kind (`useradd`, `addgroup`).
-    pub fn creates_accounts(&self, kind: AccountKind, program: &str) -> bool {
-        BaseUsers::builtin().creates(kind, program)
     }
 }

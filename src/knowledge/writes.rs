@@ -3,7 +3,7 @@
 //! folder. `non-root-user` hands those folders to the user it switches to.
 
 use super::TextPattern;
-use crate::context::BuildContext;
+use crate::context::{manifests, ContextFiles};
 use serde::Deserialize;
 
 /// The `runtime-writes.toml` file.
@@ -59,13 +59,12 @@ impl RuntimeWrite {
 
 impl RuntimeWrites {
     /// Every write the configuration files of `context` name, in file order.
-    pub fn find(&self, context: &BuildContext) -> Vec<RuntimeWrite> {
+    pub fn find(&self, context: &dyn ContextFiles) -> Vec<RuntimeWrite> {
         let mut found = Vec::new();
         for config in &self.configs {
             for glob in &config.files {
-                for file in context.glob(glob) {
-                    let (Some(name), Ok(text)) = (file.to_str(), context.read_to_string(&file))
-                    else {
+                for (file, text) in manifests::read_files(context, [glob.as_str()]) {
+                    let (Some(name), Ok(text)) = (file.to_str(), text) else {
                         continue;
                     };
                     found.extend(config.writes_in(name, &text));

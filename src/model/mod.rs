@@ -8,6 +8,7 @@ pub mod lineage;
 pub mod mounts;
 pub mod packages;
 pub mod paths;
+mod scope;
 pub mod script;
 pub mod shell;
 mod workdir;
@@ -17,7 +18,9 @@ use instruction::ReadScript;
 pub use instruction::{CopyArgs, Flag, FromArgs, Instruction, Located, Script};
 pub use workdir::Workdir;
 
+use crate::style::Style;
 use crate::syntax::{InstructionKind, Parse, TextRange};
+use scope::Scope;
 use std::sync::OnceLock;
 
 /// The WORKDIR in force after these instructions, starting from `base` (the base image's, when
@@ -55,10 +58,11 @@ pub struct Dockerfile<'p> {
     parse: &'p Parse,
     instructions: Vec<Instruction<'p>>,
     stages: Vec<Stage>,
-    /// The working directory before each instruction.
-    workdirs: Vec<Workdir>,
-    /// The working directory after each stage's last instruction.
-    stage_workdirs: Vec<Workdir>,
+    /// What is in force before each instruction.
+    scopes: Vec<Scope>,
+    /// What is in force after each stage's last instruction.
+    stage_scopes: Vec<Scope>,
+    style: OnceLock<Style>,
     /// What reading each instruction's shell-form script left, on first use.
     scripts: Vec<OnceLock<Option<ReadScript>>>,
 }
@@ -100,14 +104,15 @@ impl<'p> Dockerfile<'p> {
         if let Some(last) = stages.last_mut() {
             last.end = instructions.len();
         }
-        let (workdirs, stage_workdirs) = workdirs(&instructions, &stages);
+        let (scopes, stage_scopes) = scope::scopes(&instructions, &stages);
         let scripts = instructions.iter().map(|_| OnceLock::new()).collect();
         Dockerfile {
             parse,
             instructions,
             stages,
-            workdirs,
-            stage_workdirs,
+            scopes,
+            stage_scopes,
+            style: OnceLock::new(),
             scripts,
         }
     }
@@ -122,17 +127,28 @@ impl<'p> Dockerfile<'p> {
 
     /// The working directory `instruction` runs in (see [`Workdir`] for the rule).
     pub fn workdir_before(&self, instruction: &Instruction) -> &Workdir {
-        &self.workdirs[instruction.index]
+        &self.scopes[instruction.index].workdir
     }
 
     /// The working directory after the stage's last instruction: the one its container starts
     /// in.
     pub fn workdir_at_end(&self, stage: &Stage) -> &Workdir {
-        &self.stage_workdirs[stage.index]
+        &self.stage_scopes[stage.index].workdir
     }
 
     pub fn parse(&self) -> &'p Parse {
         self.parse
+    }
+
+    /// The file's own style (newline, keyword case, escape character, continuation indent),
+    /// for inserted text.
+    pub fn style(&self) -> &Style {
+        self.style.get_or_init(|| Style::detect(self.parse))
+    }
+
+    /// The escape character (`\` unless an `escape` directive says `` ` ``).
+    pub fn escape(&self) -> char {
+        self.parse.escape
     }
 
     pub fn text(&self) -> &'p str {
@@ -206,30 +222,6 @@ impl<'p> Dockerfile<'p> {
         }
         chain
     }
-}
-
-/// The working directory before each instruction, and after each stage: a stage starts in its
-/// parent stage's final one, or in its image's own.
-fn workdirs(instructions: &[Instruction], stages: &[Stage]) -> (Vec<Workdir>, Vec<Workdir>) {
-    let mut before = Vec::with_capacity(instructions.len());
-    let mut stage_ends: Vec<Workdir> = Vec::with_capacity(stages.len());
-    let global = stages
-        .first()
-        .map_or(instructions.len(), |stage| stage.from);
-    before.resize(global, Workdir::image());
-    for stage in stages {
-        let start = stage
-            .base_stage
-            .and_then(|parent| stage_ends.get(parent).cloned())
-            .unwrap_or_else(Workdir::image);
-        let mut cwd = start;
-        for instruction in &instructions[stage.from..stage.end] {
-            before.push(cwd.clone());
-            cwd = cwd.after(instruction);
-        }
-        stage_ends.push(cwd);
-    }
-    (before, stage_ends)
 }
 
 #[cfg(test)]

@@ -60,12 +60,18 @@ impl Mount {
 
 /// The `--mount` options of an instruction, each read or the reason BuildKit rejects it.
 pub fn mounts(instruction: &Instruction) -> Vec<Result<Mount, String>> {
-    instruction
-        .flags()
-        .into_iter()
-        .filter(|flag| flag.name.eq_ignore_ascii_case("mount"))
-        .map(|flag| parse(flag.value.as_deref().unwrap_or("")))
-        .collect()
+    instruction.mounts()
+}
+
+impl Instruction<'_> {
+    /// The `--mount` options, each read or the reason BuildKit rejects it.
+    pub fn mounts(&self) -> Vec<Result<Mount, String>> {
+        self.flags()
+            .into_iter()
+            .filter(|flag| flag.name.eq_ignore_ascii_case("mount"))
+            .map(|flag| parse(flag.value.as_deref().unwrap_or("")))
+            .collect()
+    }
 }
 
 /// Reads one `--mount` value.

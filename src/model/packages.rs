@@ -19,24 +19,22 @@ pub fn package_command<'c>(
     programs: &[&str],
     verbs: &[&str],
 ) -> Option<PackageCommand<'c>> {
-    let words = &command.words;
-    let start = words.iter().position(|w| !is_assignment(&w.value))?;
-    if !programs.contains(&words[start].value.as_str()) {
+    let line = command.command_line(&[])?;
+    if !line.wrappers.is_empty() || !programs.contains(&line.program.value.as_str()) {
         return None;
     }
-    let verb_at = start
-        + 1
-        + words[start + 1..]
-            .iter()
-            .position(|w| !w.value.starts_with('-'))?;
-    let verb = &words[verb_at];
+    let verb_at = line
+        .arguments
+        .iter()
+        .position(|w| !w.value.starts_with('-'))?;
+    let verb = &line.arguments[verb_at];
     verbs
         .contains(&verb.value.as_str())
         .then(|| PackageCommand {
             index,
             command,
             verb,
-            rest: &words[verb_at + 1..],
+            rest: &line.arguments[verb_at + 1..],
         })
 }
 
@@ -117,26 +115,33 @@ impl PackageChange {
             "-x",
             "--exclude",
         ];
-        let mut words = command.words.iter().skip_while(|w| is_assignment(&w.value));
-        let Some(program) = words.next().map(|w| w.value.as_str()) else {
+        let Some(program) = plain_program(command) else {
             return Ok(None);
         };
         if !MANAGERS.contains(&program) {
             return Ok(None);
         }
+        let value_options: Vec<&str> = match program.starts_with("apt") {
+            true => VALUE_OPTIONS.to_vec(),
+            false => [VALUE_OPTIONS, YUM_VALUE_OPTIONS].concat(),
+        };
+        let Some(line) = command.command_line(&value_options) else {
+            return Ok(None);
+        };
         let unreadable = || format!("the build runs `{program}` in a way dfmigrate cannot read");
-        let mut positionals = Vec::new();
+        let by_variables = || "the build installs system packages named by variables".to_owned();
+        let dynamic = |word: &ShellWord| word.has_expansion || word.has_glob;
+        if line.positionals.iter().any(|word| dynamic(word)) {
+            return Err(by_variables());
+        }
+        let positionals: Vec<String> = line.positional_values().map(str::to_owned).collect();
         let mut group = None;
         let mut other_repository = false;
-        while let Some(word) = words.next() {
-            let value = word.value.as_str();
-            if word.has_expansion || word.has_glob {
-                return Err("the build installs system packages named by variables".to_owned());
+        for option in &line.options {
+            if dynamic(option.word) {
+                return Err(by_variables());
             }
-            if !value.starts_with('-') {
-                positionals.push(value.to_owned());
-                continue;
-            }
+            let value = option.word.value.as_str();
             let (name, inline) = match value.split_once('=') {
                 Some((name, inline)) => (name, Some(inline.to_owned())),
                 None => (value, None),
@@ -144,15 +149,7 @@ impl PackageChange {
             let apk_group = program == "apk" && matches!(name, "--virtual" | "-t");
             let apt_release = program != "apk" && name == "-t";
             other_repository |= OTHER_REPOSITORY.contains(&name) || apt_release;
-            let option_value = match inline {
-                Some(inline) => Some(inline),
-                None if VALUE_OPTIONS.contains(&name)
-                    || (!program.starts_with("apt") && YUM_VALUE_OPTIONS.contains(&name)) =>
-                {
-                    words.next().map(|w| w.value.clone())
-                }
-                None => None,
-            };
+            let option_value = inline.or_else(|| option.value.map(|word| word.value.clone()));
             if apk_group {
                 group = Some(option_value.ok_or_else(unreadable)?);
             }
@@ -193,14 +190,17 @@ impl PackageChange {
     }
 }
 
-/// `NAME=value`.
-pub fn is_assignment(word: &str) -> bool {
-    word.split_once('=').is_some_and(|(name, _)| {
-        !name.is_empty()
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !name.starts_with(|c: char| c.is_ascii_digit())
-    })
+/// The program of a command run directly (no `exec`, `env` or `sudo` in front of it), as
+/// written.
+fn plain_program(command: &Command) -> Option<&str> {
+    let line = command.command_line(&[])?;
+    line.wrappers
+        .is_empty()
+        .then_some(line.program.value.as_str())
 }
+
+/// `NAME=value`.
+pub use super::script::is_assignment;
 
 /// Every `apt-get install` / `apt install` command.
 pub fn apt_installs(commands: &[Command]) -> Vec<PackageCommand<'_>> {

@@ -36,6 +36,16 @@ pub fn normalize(path: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
+/// A COPY/ADD source that is not in the build context: a URL or a Git repository.
+pub fn is_remote(source: &str) -> bool {
+    let lower = source.to_ascii_lowercase();
+    ["http://", "https://", "git@", "git://", "ssh://"]
+        .iter()
+        .any(|scheme| lower.starts_with(scheme))
+        || lower.contains(".git#")
+        || lower.ends_with(".git")
+}
+
 /// `path` is `folder` or inside it.
 pub fn is_within(folder: &str, path: &str) -> bool {
     let folder = normalize(folder);

@@ -35,6 +35,11 @@ impl Parse {
     pub fn text(&self) -> &str {
         self.tree.text()
     }
+
+    /// Every instruction with BuildKit's fields and values.
+    pub fn buildkit_instructions(&self) -> Vec<BuildkitInstruction> {
+        view::buildkit_instructions(self)
+    }
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
     }

@@ -229,33 +229,42 @@ impl SyntaxTree {
     }
 
     fn dump_node(&self, node: &Node, depth: usize, out: &mut String) {
-        let kind = serde_json::to_value(node.kind).unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "{:indent$}{}@{}..{}",
-            "",
-            kind.as_str().unwrap_or("?"),
-            node.range.start,
-            node.range.end,
-            indent = depth * 2
-        );
+        dump_line(out, depth, node.kind, node.range, None);
         for element in &node.children {
             match element {
                 Element::Node(child) => self.dump_node(child, depth + 1, out),
-                Element::Token(token) => {
-                    let kind = serde_json::to_value(token.kind).unwrap_or_default();
-                    let _ = writeln!(
-                        out,
-                        "{:indent$}{}@{}..{} {:?}",
-                        "",
-                        kind.as_str().unwrap_or("?"),
-                        token.range.start,
-                        token.range.end,
-                        self.token_text(*token),
-                        indent = (depth + 1) * 2
-                    );
-                }
+                Element::Token(token) => dump_line(
+                    out,
+                    depth + 1,
+                    token.kind,
+                    token.range,
+                    Some(self.token_text(*token)),
+                ),
             }
         }
     }
+}
+
+/// One line of [`SyntaxTree::dump`]: indentation, kind, range and, for a token, its text.
+fn dump_line(
+    out: &mut String,
+    depth: usize,
+    kind: impl serde::Serialize,
+    range: TextRange,
+    text: Option<&str>,
+) {
+    let kind = serde_json::to_value(kind).unwrap_or_default();
+    let _ = write!(
+        out,
+        "{:indent$}{}@{}..{}",
+        "",
+        kind.as_str().unwrap_or("?"),
+        range.start,
+        range.end,
+        indent = depth * 2
+    );
+    if let Some(text) = text {
+        let _ = write!(out, " {text:?}");
+    }
+    out.push('\n');
 }

@@ -93,14 +93,13 @@ fn view(parse: &Parse, instruction: &ParsedInstruction) -> BuildkitInstruction {
     }
 }
 
-impl Parse {
-    /// Every instruction with BuildKit's fields and values.
-    pub fn buildkit_instructions(&self) -> Vec<BuildkitInstruction> {
-        self.instructions
-            .iter()
-            .map(|instruction| view(self, instruction))
-            .collect()
-    }
+/// Every instruction of `parse` with BuildKit's fields and values.
+pub(super) fn buildkit_instructions(parse: &Parse) -> Vec<BuildkitInstruction> {
+    parse
+        .instructions
+        .iter()
+        .map(|instruction| view(parse, instruction))
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 #![doc = include_str!("../../transforms/docs/apt-hygiene.md")]
 
 use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
-use crate::model::mounts::{self, MountType};
-use crate::model::packages::{apt_installs, is_assignment, package_command, PackageCommand};
-use crate::model::shell::{Command, Operator, ShellScript};
+use crate::model::mounts::MountType;
+use crate::model::packages::{apt_installs, package_command, PackageCommand};
+use crate::model::shell::{Command, Operator, ShellScript, ShellWord};
 use crate::model::{lineage, paths};
 use crate::model::{Dockerfile, Instruction, Script};
 use crate::style::Style;
@@ -28,12 +28,12 @@ impl Transform for AptHygiene {
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
-        let style = Style::detect(file.parse());
+        let style = file.style();
         for instruction in file.of_kind(InstructionKind::Run) {
             if instruction.heredoc_count() > 0 {
                 continue;
             }
-            let Some(script) = instruction.script() else {
+            let Some(script) = file.script(instruction) else {
                 continue;
             };
             if script.lexed.incomplete {
@@ -45,7 +45,7 @@ impl Transform for AptHygiene {
                 file,
                 instruction,
                 script: &script,
-                style: &style,
+                style,
             };
             checker.check(out);
         }
@@ -241,7 +241,10 @@ impl RunChecker<'_, '_> {
             .map(|stage| stage.from);
         for (position, run) in runs.iter().enumerate().rev() {
             let readable = run.heredoc_count() == 0;
-            let script = run.script().filter(|s| readable && !s.lexed.incomplete);
+            let script = self
+                .file
+                .script(run)
+                .filter(|s| readable && !s.lexed.incomplete);
             let Some(script) = script else {
                 let text = run.source();
                 if text.contains("apt") && text.contains("update") {
@@ -367,7 +370,7 @@ impl RunChecker<'_, '_> {
     /// would hit the mount point. A mount BuildKit would reject, or whose target depends on a
     /// variable or an unknown working directory, counts too.
     fn mounts_over(&self, path: &str) -> bool {
-        let mounts = mounts::mounts(self.instruction);
+        let mounts = self.instruction.mounts();
         if mounts.is_empty() {
             return false;
         }
@@ -413,7 +416,7 @@ impl RunChecker<'_, '_> {
     /// The first command of the RUN that mentions apt updates the lists, or is an install this
     /// transform gives an update.
     fn refreshes_lists_first(&self, run: &Instruction) -> bool {
-        let Some(script) = run.script() else {
+        let Some(script) = self.file.script(run) else {
             return false;
         };
         let lexed = &script.lexed;
@@ -535,36 +538,26 @@ fn apt_update(command: &Command) -> Option<AptUpdate> {
         "-a",
         "--host-architecture",
     ];
-    let start = command
-        .words
-        .iter()
-        .position(|w| !is_assignment(&w.value))?;
-    let prefixes_plain = command.words[..start]
-        .iter()
-        .all(|w| w.value.starts_with("DEBIAN_FRONTEND=") && !w.has_expansion);
-    if !matches!(command.words[start].value.as_str(), "apt-get" | "apt") {
+    let line = command.command_line(VALUE_OPTIONS)?;
+    let program = line.program.value.as_str();
+    if !line.wrappers.is_empty() || !matches!(program, "apt-get" | "apt") {
         return None;
     }
-    let mut plain = prefixes_plain;
-    let mut verb = None;
-    let mut words = command.words[start + 1..].iter();
-    while let Some(word) = words.next() {
-        let value = word.value.as_str();
-        plain &= !word.has_expansion && !word.has_glob;
-        if value.starts_with('-') && value.len() > 1 {
-            plain &= quiet_or_yes(value);
-            if VALUE_OPTIONS.contains(&value) {
-                words.next();
-            }
-            continue;
-        }
-        if verb.is_some() {
-            plain = false;
-            continue;
-        }
-        verb = Some(value);
+    let (verb, others) = line.positionals.split_first()?;
+    if verb.value != "update" {
+        return None;
     }
-    (verb == Some("update")).then_some(AptUpdate { plain })
+    let prefixes_plain = line
+        .assignments
+        .iter()
+        .all(|w| w.value.starts_with("DEBIAN_FRONTEND=") && !w.has_expansion);
+    let is_static = |word: &ShellWord| !word.has_expansion && !word.has_glob;
+    let options_plain = line
+        .options
+        .iter()
+        .all(|option| is_static(option.word) && quiet_or_yes(&option.word.value));
+    let plain = prefixes_plain && options_plain && is_static(verb) && others.is_empty();
+    Some(AptUpdate { plain })
 }
 
 /// `-q`, `-qq`, `-y`, `-yqq`, `--quiet[=N]`, `--yes`, `--assume-yes`.

@@ -3,7 +3,7 @@
 use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::file_types::{read_head, FileTypes};
-use crate::model::{Dockerfile, Instruction};
+use crate::model::{paths, Dockerfile, Instruction};
 use crate::syntax::{Args, InstructionKind};
 use std::path::Path;
 
@@ -120,20 +120,11 @@ fn copy_keyword(add: &str) -> &'static str {
     }
 }
 
-fn is_remote(source: &str) -> bool {
-    let lower = source.to_ascii_lowercase();
-    ["http://", "https://", "git@", "git://", "ssh://"]
-        .iter()
-        .any(|scheme| lower.starts_with(scheme))
-        || lower.contains(".git#")
-        || lower.ends_with(".git")
-}
-
 /// What one source is: what its name says, then what the build context holds for it.
 fn classify(source: &str, context: Option<&BuildContext>) -> Source {
     let types = FileTypes::builtin();
     let source = source.trim_matches('"');
-    if is_remote(source) || types.archive_name(source).is_some() {
+    if paths::is_remote(source) || types.archive_name(source).is_some() {
         return Source::NeedsAdd;
     }
     if source.contains('$') {

@@ -3,12 +3,16 @@
 use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::{CommandMatch, KnowledgeBase, Needs, Profile, ProjectPath, Role};
-use crate::model::paths::{copy_arguments, is_within, normalize, resolve};
-use crate::model::shell::{Command, Operator};
+use crate::model::paths::{is_within, normalize, resolve};
+use crate::model::shell::Command;
 use crate::model::{Dockerfile, Instruction, Script};
-use crate::style::Style;
-use crate::syntax::{InstructionKind, TextRange};
-use std::path::{Path, PathBuf};
+use crate::syntax::InstructionKind;
+use edits::{joined_plainly, manifest_copies};
+use install::{named_projects_copied, Found, Install};
+use std::path::PathBuf;
+
+mod edits;
+mod install;
 
 pub struct DepsFirst;
 
@@ -65,56 +69,6 @@ struct StageView<'a, 'p> {
     copy_at: usize,
     context: &'a BuildContext,
     knowledge: &'a KnowledgeBase,
-}
-
-/// The install found after the whole-context copy.
-struct Install<'a, 'p> {
-    run_at: usize,
-    script: Script<'p>,
-    command_index: usize,
-    found: CommandMatch<'a>,
-    /// Package names that are also paths in the build context (`pip install app` next to a
-    /// folder `app`): the command may install those rather than packages of the index.
-    local_names: Vec<String>,
-}
-
-impl Install<'_, '_> {
-    /// What the install reads: a command that installs named packages reads nothing unless a
-    /// name is a path in the build context.
-    fn needs(&self) -> Needs {
-        match self.found.needs() {
-            Needs::Nothing | Needs::Manifests if !self.local_names.is_empty() => Needs::Sources,
-            Needs::Nothing if self.found.dynamic => Needs::Sources,
-            needs => needs,
-        }
-    }
-
-    /// Why it needs the sources, for messages.
-    fn why_sources(&self) -> String {
-        if let Some(name) = self.local_names.first() {
-            return format!(
-                "`{name}` is a path in the build context's copy, which {} may install from",
-                self.found.program
-            );
-        }
-        if self.found.needs() == Needs::Nothing && self.found.dynamic {
-            return "a variable or glob in it may name a local path".to_owned();
-        }
-        self.found
-            .rule
-            .note
-            .clone()
-            .unwrap_or_else(|| "it reads the sources".to_owned())
-    }
-}
-
-/// A dependency install after the whole-context copy, or only installs of named packages.
-enum Found<'a, 'p> {
-    /// The first install that reads dependency files (or the sources).
-    Install(Install<'a, 'p>),
-    /// No such install, but a `RUN` installing packages by name, which reads nothing from the
-    /// build context.
-    Named(Install<'a, 'p>),
 }
 
 impl<'a, 'p> StageView<'a, 'p> {
@@ -260,7 +214,7 @@ impl<'a, 'p> StageView<'a, 'p> {
             .iter()
             .flat_map(|glob| self.context.glob(glob))
             .collect();
-        let style = Style::detect(self.file.parse());
+        let style = self.file.style();
         let copy_lines = if files.is_empty() {
             String::new()
         } else {
@@ -270,11 +224,10 @@ impl<'a, 'p> StageView<'a, 'p> {
                 &files,
                 self.context,
                 &destination,
-                &style,
+                style,
             )
         };
-        let edits = self
-            .move_copy_edits(install, &copy_lines, &style)
+        let edits = edits::move_copy_edits(self, install, &copy_lines, style)
             .ok_or("its RUN joins commands with operators other than `&&` and `;`")?;
         let files = files
             .iter()
@@ -302,7 +255,7 @@ impl<'a, 'p> StageView<'a, 'p> {
             if instruction.kind() != Some(InstructionKind::Run) || instruction.heredoc_count() > 0 {
                 continue;
             }
-            let Some(script) = instruction.script() else {
+            let Some(script) = self.file.script(instruction) else {
                 continue;
             };
             for (command_index, command) in script.lexed.commands.iter().enumerate() {
@@ -357,8 +310,9 @@ impl<'a, 'p> StageView<'a, 'p> {
         );
         let mut covered: Vec<String> = Vec::new();
         for (run_at, instruction) in self.instructions[..self.copy_at].iter().enumerate() {
-            let Some(script) = instruction
-                .script()
+            let Some(script) = self
+                .file
+                .script(instruction)
                 .filter(|_| instruction.kind() == Some(InstructionKind::Run))
             else {
                 continue;
@@ -496,14 +450,14 @@ impl<'a, 'p> StageView<'a, 'p> {
         if files.is_empty() {
             return Err("none of its dependency files is in the build context".to_owned());
         }
-        let style = Style::detect(self.file.parse());
+        let style = self.file.style();
         let copy_lines = manifest_copies(
             self.file.text(),
             copy,
             &files,
             self.context,
             &destination,
-            &style,
+            style,
         );
         let (edits, technique) = match install.needs() {
             Needs::Sources => {
@@ -551,7 +505,7 @@ impl<'a, 'p> StageView<'a, 'p> {
                     risks.push("a known technique that may not fit every project".to_owned());
                 }
                 let edits =
-                    self.split_edits(install, &copy_lines, &technique, &split.after, &style);
+                    edits::split_edits(self, install, &copy_lines, &technique, &split.after, style);
                 (edits, Some(technique))
             }
             _ => {
@@ -565,8 +519,7 @@ impl<'a, 'p> StageView<'a, 'p> {
                         run.start_line()
                     ));
                 }
-                let edits = self
-                    .move_copy_edits(install, &copy_lines, &style)
+                let edits = edits::move_copy_edits(self, install, &copy_lines, style)
                     .ok_or("its RUN joins commands with operators other than `&&` and `;`")?;
                 (edits, None)
             }
@@ -633,7 +586,7 @@ impl<'a, 'p> StageView<'a, 'p> {
     /// A RUN made only of installs of packages by name (`pip install -U pip`), joined by `&&`
     /// or `;`: it reads nothing from the build context.
     fn only_named_installs(&self, run: &Instruction) -> bool {
-        let Some(script) = run.script() else {
+        let Some(script) = self.file.script(run) else {
             return false;
         };
         let commands = &script.lexed.commands;
@@ -706,107 +659,6 @@ impl<'a, 'p> StageView<'a, 'p> {
         }
         Ok(cwd)
     }
-
-    /// Dependency-only install: the whole-context COPY becomes the manifest COPY, and the original
-    /// COPY (with what followed the install in its RUN) goes after the install.
-    fn move_copy_edits(
-        &self,
-        install: &Install,
-        copy_lines: &str,
-        style: &Style,
-    ) -> Option<Vec<Edit>> {
-        let commands = &install.script.lexed.commands;
-        let command = &commands[install.command_index];
-        if !joined_plainly(commands, install.command_index) {
-            return None;
-        }
-        let run = &self.instructions[install.run_at];
-        let copy = self.copy();
-        let mut edits = vec![Edit::replace(copy.range(), copy_lines)];
-        let mut after = copy.source().to_owned();
-        if let Some(rest) = commands.get(install.command_index + 1) {
-            let last = commands.last()?;
-            let removed = TextRange::new(
-                install.script.source_range(command.range).end,
-                install.script.source_range(last.range).end,
-            );
-            edits.push(Edit::delete(removed));
-            let rest_text =
-                TextRange::new(install.script.source_range(rest.range).start, removed.end)
-                    .slice(self.file.text());
-            let flags = flags_text(self.file.text(), run);
-            after.push_str(&format!(
-                "{} {flags}{rest_text}{}",
-                style.keyword(InstructionKind::Run),
-                style.newline
-            ));
-        }
-        edits.push(insert_after(self.file.text(), run, after, style));
-        Some(edits)
-    }
-
-    /// A command that needs the sources: the manifests and the dependency-only technique go
-    /// before the whole-context COPY; the command itself stays (or is replaced by `after`).
-    fn split_edits(
-        &self,
-        install: &Install,
-        copy_lines: &str,
-        technique: &str,
-        after: &str,
-        style: &Style,
-    ) -> Vec<Edit> {
-        let copy = self.copy();
-        let at = self.file.block_range(copy).start;
-        let indent = leading_blanks(copy.source());
-        let run = format!(
-            "{indent}{} {technique}{}",
-            style.keyword(InstructionKind::Run),
-            style.newline
-        );
-        let mut edits = vec![Edit::insert(at, format!("{copy_lines}{run}"))];
-        if after != install.found.text {
-            // `{command}` in the technique stands for the command from its program on; put any
-            // `VAR=value` prefix back in front of it.
-            let range = install.script.lexed.commands[install.command_index].range;
-            let whole = range.slice(install.script.text);
-            let after = after.replace(&install.found.text, whole);
-            edits.push(Edit::replace(install.script.source_range(range), after));
-        }
-        edits
-    }
-}
-
-/// Every project the dependency-only step reads (`before`, the technique's command, when it
-/// holds the word; the install itself otherwise) is among the files copied first: a named
-/// file, or a named folder holding one of them.
-fn named_projects_copied(
-    projects: &[(ProjectPath, String)],
-    files: &[PathBuf],
-    before: Option<&str>,
-) -> Result<(), String> {
-    for (project, relative) in projects {
-        if relative.is_empty() || before.is_some_and(|text| !text.contains(&project.written)) {
-            continue;
-        }
-        let copied = files.iter().any(|file| {
-            let file = file.to_string_lossy();
-            *file == **relative
-                || file.starts_with(&format!("{relative}/"))
-                || relative.starts_with(&format!("{file}/"))
-        });
-        if !copied {
-            let names: Vec<String> = files
-                .iter()
-                .map(|f| f.to_string_lossy().into_owned())
-                .collect();
-            return Err(format!(
-                "`{}` reads {relative}, and none of the dependency files copied first ({}) is there",
-                project.written,
-                names.join(", ")
-            ));
-        }
-    }
-    Ok(())
 }
 
 struct Plan {
@@ -829,97 +681,4 @@ fn shown(path: &str) -> String {
 fn is_plain_path(path: &str) -> bool {
     path.chars()
         .all(|c| c.is_ascii_alphanumeric() || "/._-+@".contains(c))
-}
-
-/// The install is followed only by `&&` (or `;`) and reached from the start the same way.
-fn joined_plainly(commands: &[Command], index: usize) -> bool {
-    commands[..commands.len().saturating_sub(1)]
-        .iter()
-        .all(|c| matches!(c.next, Some((Operator::And | Operator::Semicolon, _))))
-        && commands.last().is_some_and(|c| c.next.is_none())
-        && index < commands.len()
-}
-
-/// COPY lines for the dependency files: one for the files of each folder, one per folder entry,
-/// each with the original COPY's keyword, indentation and flags.
-fn manifest_copies(
-    text: &str,
-    copy: &Instruction,
-    files: &[PathBuf],
-    context: &BuildContext,
-    destination: &str,
-    style: &Style,
-) -> String {
-    let keyword = copy.keyword().value;
-    let flags = flags_text(text, copy);
-    let indent = leading_blanks(copy.source());
-    let mut groups: Vec<(PathBuf, Vec<String>)> = Vec::new();
-    let mut lines = String::new();
-    for file in files {
-        let name = file.to_string_lossy().into_owned();
-        if context.is_dir(file) {
-            let target = join_destination(destination, Path::new(&name));
-            lines.push_str(&format!(
-                "{indent}{keyword} {flags}{}{}",
-                copy_arguments(&[name], &target),
-                style.newline
-            ));
-            continue;
-        }
-        let parent = file.parent().map(Path::to_path_buf).unwrap_or_default();
-        match groups.iter_mut().find(|(folder, _)| *folder == parent) {
-            Some((_, names)) => names.push(name),
-            None => groups.push((parent, vec![name])),
-        }
-    }
-    let mut group_lines = String::new();
-    for (folder, names) in groups {
-        let target = join_destination(destination, &folder);
-        group_lines.push_str(&format!(
-            "{indent}{keyword} {flags}{}{}",
-            copy_arguments(&names, &target),
-            style.newline
-        ));
-    }
-    group_lines + &lines
-}
-
-/// `dest` + `folder`, ending in `/` so COPY treats it as a folder.
-fn join_destination(destination: &str, folder: &Path) -> String {
-    let base = destination.trim_end_matches('/');
-    let folder = folder.to_string_lossy();
-    let joined = match (base, folder.is_empty()) {
-        ("", true) => "/".to_owned(),
-        (base, true) => base.to_owned(),
-        ("" | ".", false) => format!("./{folder}"),
-        (base, false) => format!("{base}/{folder}"),
-    };
-    format!("{}/", joined.trim_end_matches('/'))
-}
-
-/// The instruction's flags as written, with a trailing space, or nothing.
-fn flags_text(text: &str, instruction: &Instruction) -> String {
-    let flags = instruction.flags();
-    match (flags.first(), flags.last()) {
-        (Some(first), Some(last)) => format!(
-            "{} ",
-            TextRange::new(first.range.start, last.range.end).slice(text)
-        ),
-        _ => String::new(),
-    }
-}
-
-fn leading_blanks(source: &str) -> &str {
-    &source[..source.len() - source.trim_start_matches([' ', '\t']).len()]
-}
-
-/// Inserts `text` (ending in a newline) after the instruction's node, keeping a missing final
-/// newline missing.
-fn insert_after(file_text: &str, instruction: &Instruction, text: String, style: &Style) -> Edit {
-    let end = instruction.range().end;
-    if file_text[..end].ends_with('\n') {
-        return Edit::insert(end, text);
-    }
-    let trimmed = text.strip_suffix(style.newline).unwrap_or(&text);
-    Edit::insert(end, format!("{}{trimmed}", style.newline))
 }

@@ -3,6 +3,7 @@
 mod program;
 
 use super::{platform, Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
+use crate::model::script::is_assignment;
 use crate::model::shell::ShellWord;
 use crate::model::{lineage, Dockerfile, Instruction, Stage};
 use crate::syntax::InstructionKind;
@@ -61,7 +62,7 @@ impl ExecForm {
         let kind = instruction
             .kind()
             .filter(|k| matches!(k, InstructionKind::Cmd | InstructionKind::Entrypoint))?;
-        let script = instruction.script()?;
+        let script = file.script(instruction)?;
         if !script.lexed.is_plain_command() {
             return None;
         }
@@ -183,10 +184,7 @@ fn program_words(words: &[ShellWord]) -> Option<&[ShellWord]> {
         _ => words,
     };
     let first = words.first()?;
-    let assignment = first
-        .value
-        .split_once('=')
-        .is_some_and(|(name, _)| is_variable_name(name));
+    let assignment = is_assignment(&first.value);
     let tilde = words.iter().any(|w| w.value.starts_with('~') && !w.quoted);
     let braces = words
         .iter()
@@ -196,14 +194,6 @@ fn program_words(words: &[ShellWord]) -> Option<&[ShellWord]> {
         return None;
     }
     Some(words)
-}
-
-fn is_variable_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn exec_array(words: &[ShellWord]) -> String {
@@ -217,9 +207,6 @@ fn exec_array(words: &[ShellWord]) -> String {
 /// Why shell form is not run by `/bin/sh -c` in `stage`: a SHELL instruction in it or in a
 /// stage it builds on.
 fn shell_is_not_posix(file: &Dockerfile, stage: &Stage) -> Option<String> {
-    file.stage_chain(stage)
-        .iter()
-        .flat_map(|link| file.stage_instructions(link))
-        .any(|i| i.kind() == Some(InstructionKind::Shell))
-        .then(|| String::from("a SHELL instruction sets the program that runs shell form"))
+    file.shell_at_end(stage)
+        .map(|_| String::from("a SHELL instruction sets the program that runs shell form"))
 }

@@ -15,7 +15,7 @@ mod npm_ci;
 mod platform;
 mod reorder_layers;
 mod slim_runtime;
-mod split_stages;
+pub mod split_stages;
 
 use crate::context::BuildContext;
 pub use crate::diagnostics::{Applicability, Edit, Finding, Fix, Isolation};

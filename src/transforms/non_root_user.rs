@@ -5,11 +5,20 @@ use super::{
 };
 use crate::context::BuildContext;
 use crate::knowledge::{Distro, KnowledgeBase, RuntimeWrite};
-use crate::model::paths::{normalize, resolve};
 use crate::model::script;
-use crate::model::{Dockerfile, Instruction, Located, Stage, Workdir};
+use crate::model::{Dockerfile, Instruction, Stage};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
+pub(super) use scripts::shell_quote;
+use scripts::{command_risk, script_risk, start_script, Severity};
+use writes::{
+    copy_destination, handover_script, is_inside, is_root_only, is_writable_by_all,
+    resolve_written, set_workdir, Writable,
+};
+
+mod commands;
+mod scripts;
+mod writes;
 
 pub struct NonRootUser;
 
@@ -90,7 +99,7 @@ impl Transform for NonRootUser {
             stage,
             instructions: chain_instructions(file, &chain),
             root_base: chain.last().map_or(stage, |s| *s),
-            style: Style::detect(file.parse()),
+            style: file.style(),
             knowledge: context.knowledge(),
             context: context.build_context_files(),
         };
@@ -143,7 +152,7 @@ struct FinalStage<'a, 'p> {
     instructions: Vec<&'a Instruction<'p>>,
     /// The chain's first stage: the one whose base is an image.
     root_base: &'a Stage,
-    style: Style,
+    style: &'a Style,
     knowledge: &'a KnowledgeBase,
     /// The build context, when known: its configuration files say where the application writes.
     context: Option<&'a BuildContext>,
@@ -179,7 +188,7 @@ impl<'a, 'p> FinalStage<'a, 'p> {
     }
 
     fn check(&self) -> Option<Finding> {
-        if let Some(user) = self.of_kind(InstructionKind::User).last() {
+        if let Some(user) = self.file.user_at_end(self.stage) {
             return self.check_explicit_user(user);
         }
         let base = &self.root_base.base;
@@ -255,10 +264,10 @@ impl<'a, 'p> FinalStage<'a, 'p> {
                 ))
             }
         };
-        if self.of_kind(InstructionKind::Shell).next().is_some() {
+        if self.file.shell_at_end(self.stage).is_some() {
             return Err("the stage sets its own SHELL".to_owned());
         }
-        if let Some(run) = self.creates_user() {
+        if let Some(run) = commands::creates_user(self.file, self.of_kind(InstructionKind::Run)) {
             return Err(format!(
                 "the RUN on line {} creates a user but the stage never switches to it",
                 run.start_line()
@@ -273,17 +282,6 @@ impl<'a, 'p> FinalStage<'a, 'p> {
     }
 
     /// A RUN of the chain that adds users or groups.
-    fn creates_user(&self) -> Option<&'a Instruction<'p>> {
-        self.of_kind(InstructionKind::Run).copied().find(|run| {
-            run.logical_text().split_whitespace().any(|word| {
-                matches!(
-                    word.rsplit('/').next(),
-                    Some("useradd" | "adduser" | "groupadd" | "addgroup")
-                )
-            })
-        })
-    }
-
     fn fix(&self, plan: &Plan) -> Finding {
         let mut risks = self.root_risks();
         let (chown_edits, copy_risks) = self.chown_edits(&plan.user);
@@ -536,7 +534,7 @@ impl<'a, 'p> FinalStage<'a, 'p> {
                 blockers.extend(self.context_script_risk(start));
             }
         }
-        if let Some(run) = self.uses_sudo() {
+        if let Some(run) = commands::uses_sudo(self.file, self.of_kind(InstructionKind::Run)) {
             blockers.push(format!(
                 "the RUN on line {} uses sudo, so `{}` probably runs as a non-root user already",
                 run.start_line(),
@@ -590,25 +588,6 @@ impl<'a, 'p> FinalStage<'a, 'p> {
             start.keyword().value.to_ascii_uppercase(),
             start.start_line()
         ))
-    }
-
-    /// A RUN of the chain whose commands run `sudo`: only an image that runs as a non-root user
-    /// needs it.
-    fn uses_sudo(&self) -> Option<&'a Instruction<'p>> {
-        self.of_kind(InstructionKind::Run).copied().find(|run| {
-            run.script().is_some_and(|source| {
-                script::parse(source.text)
-                    .script
-                    .simple_commands()
-                    .iter()
-                    .any(|command| {
-                        command
-                            .program_words()
-                            .first()
-                            .is_some_and(|program| program.value.rsplit('/').next() == Some("sudo"))
-                    })
-            })
-        })
     }
 
     /// Why the application lives where only root may enter: its working directory, a PATH
@@ -697,224 +676,11 @@ fn is_privileged_port(port: &str) -> bool {
     first.parse::<u32>().map_or(true, |n| n < 1024)
 }
 
-/// A folder handed to the user, and the configuration line that names it (none for the
-/// working directory).
-struct Writable {
-    path: String,
-    named_by: Option<String>,
-}
-
-impl Writable {
-    fn describe(&self) -> String {
-        match &self.named_by {
-            Some(place) => format!("{} (written per {place})", self.path),
-            None => format!("its working directory {}", self.path),
-        }
-    }
-}
-
-/// `RUN` text that creates the folders a configuration names and hands every folder to `user`
-/// (the folders themselves, not what they hold).
-fn handover_script(folders: &[Writable], user: &str) -> String {
-    let words = |list: &mut dyn Iterator<Item = &Writable>| {
-        list.map(|f| shell_word(&f.path))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let created = words(&mut folders.iter().filter(|f| f.named_by.is_some()));
-    let chown = format!("chown {user}:{user} {}", words(&mut folders.iter()));
-    if created.is_empty() {
-        chown
-    } else {
-        format!("mkdir -p {created} && {chown}")
-    }
-}
-
-/// The absolute folder a configured write needs, or `None` when a relative path has no known
-/// working directory.
-fn resolve_written(write: &RuntimeWrite, workdir: Option<&str>) -> Option<String> {
-    let folder = write.folder();
-    if folder.starts_with('/') {
-        return Some(normalize(folder));
-    }
-    Some(normalize(&resolve(workdir?, folder)))
-}
-
-/// `/` and the system folders only root may write.
-fn is_root_only(folder: &str) -> bool {
-    folder == "/" || ROOT_PATHS.contains(&folder)
-}
-
-/// Folders every user may write (`/tmp`).
-fn is_writable_by_all(folder: &str) -> bool {
-    ["/tmp", "/var/tmp", "/dev/shm"]
-        .iter()
-        .any(|shared| is_inside(folder, shared))
-}
-
-/// How sure a reason to keep root is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Severity {
-    /// The command will fail as another user: the fix is declined.
-    Blocks,
-    /// It may: the fix stays, unsafe, naming it.
-    Risk,
-}
-
-/// Why a CMD/ENTRYPOINT needs root (a program that does, a write to a root-owned folder) or may
-/// (a script dfmigrate cannot read), when that is `severity`.
-fn command_risk(instruction: &Instruction, severity: Severity) -> Option<String> {
-    let keyword = instruction.keyword().value.to_ascii_uppercase();
-    let line = instruction.start_line();
-    let (found, risk) = script_risk(&start_script(instruction)?, true)?;
-    (found == severity).then(|| format!("the {keyword} on line {line} {risk}"))
-}
-
-/// What in a shell script needs or may need root; the script of a `sh -c` inside is read too
-/// (once).
-fn script_risk(text: &str, nested: bool) -> Option<(Severity, String)> {
-    let tree = script::parse(text).script;
-    let found: Vec<(Severity, String)> = tree
-        .simple_commands()
-        .into_iter()
-        .filter_map(|command| {
-            let words: Vec<&str> = command
-                .program_words()
-                .iter()
-                .map(|w| w.value.as_str())
-                .collect();
-            let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w))?;
-            if ROOT_PROGRAMS.contains(&program) {
-                return Some((
-                    Severity::Blocks,
-                    format!("runs `{program}`, which needs root or drops privileges itself"),
-                ));
-            }
-            let redirects_to_root_path = command.redirects.iter().any(|redirect| {
-                redirect.op.writes_file()
-                    && redirect
-                        .target
-                        .as_ref()
-                        .is_some_and(|target| is_root_path(&target.value))
-            });
-            let writes_root_path =
-                WRITERS.contains(&program) && words[1..].iter().any(|w| is_root_path(w));
-            if redirects_to_root_path || writes_root_path {
-                return Some((
-                    Severity::Blocks,
-                    "writes to a folder owned by root".to_owned(),
-                ));
-            }
-            if let (true, [_, "-c", script, ..]) = (nested && is_shell(program), words.as_slice()) {
-                return script_risk(script, false);
-            }
-            let script = words.iter().take(2).find(|word| word.ends_with(".sh"))?;
-            Some((
-                Severity::Risk,
-                format!("runs {script}, whose commands dfmigrate cannot see"),
-            ))
-        })
-        .collect();
-    let blocking = found
-        .iter()
-        .position(|(severity, _)| *severity == Severity::Blocks);
-    found.into_iter().nth(blocking.unwrap_or(0))
-}
-
-fn is_shell(program: &str) -> bool {
-    matches!(program, "sh" | "bash" | "ash" | "dash")
-}
-
-/// The script a CMD/ENTRYPOINT starts: its shell form, the script of an exec-form `sh -c`,
-/// or the exec-form words quoted as one command.
-fn start_script(instruction: &Instruction) -> Option<String> {
-    Some(match instruction.exec_form() {
-        Some(elements) => shell_c_script(&elements).unwrap_or_else(|| {
-            elements
-                .iter()
-                .map(|e| shell_quote(&e.value))
-                .collect::<Vec<_>>()
-                .join(" ")
-        }),
-        None => instruction.script()?.text.to_owned(),
-    })
-}
-
-/// The script of an exec-form `["sh", "-c", "script"]`.
-fn shell_c_script(elements: &[Located<String>]) -> Option<String> {
-    match elements {
-        [shell, flag, script, ..]
-            if is_shell(shell.value.rsplit('/').next().unwrap_or("")) && flag.value == "-c" =>
-        {
-            Some(script.value.clone())
-        }
-        _ => None,
-    }
-}
-
-/// A word as the shell reads it: as it is when plain, else single-quoted.
-fn shell_word(value: &str) -> String {
-    let plain = value.chars().all(|c| {
-        c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+' | ',' | ':' | '@')
-    });
-    if plain && !value.is_empty() {
-        value.to_owned()
-    } else {
-        shell_quote(value)
-    }
-}
-
-/// A word quoted for the shell.
-pub(super) fn shell_quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', r"'\''"))
-}
-
-fn is_root_path(path: &str) -> bool {
-    ROOT_PATHS
-        .iter()
-        .any(|root| path == *root || path.starts_with(&format!("{root}/")))
-}
-
-/// A working directory some WORKDIR set: a relative one given on the base image's own is
-/// taken as relative to `/`; `None` when no WORKDIR was given or one uses a variable.
-fn set_workdir(cwd: &Workdir) -> Option<String> {
-    match cwd {
-        Workdir::InImage(steps) if steps.is_empty() => None,
-        other => other.with_marker("/"),
-    }
-}
-
-/// The folder or file a COPY/ADD writes, resolved against the WORKDIR before it.
-fn copy_destination(file: &Dockerfile, copy: &Instruction) -> Option<String> {
-    if !matches!(
-        copy.kind(),
-        Some(InstructionKind::Copy | InstructionKind::Add)
-    ) {
-        return None;
-    }
-    let destination = copy.copy_args()?.destination.value;
-    let destination = destination.trim_matches('"');
-    if destination.contains('$') {
-        return None;
-    }
-    let cwd = if destination.starts_with('/') {
-        "/".to_owned()
-    } else {
-        set_workdir(file.workdir_before(copy))?
-    };
-    Some(normalize(&resolve(&cwd, destination)))
-}
-
-fn is_inside(path: &str, folder: &str) -> bool {
-    path == folder
-        || path
-            .strip_prefix(folder)
-            .is_some_and(|rest| rest.starts_with('/'))
-}
-
 #[cfg(test)]
 mod tests {
+    use super::writes::is_root_path;
     use super::*;
+    use crate::model::paths::normalize;
 
     #[test]
     fn reads_users_ports_and_paths() {
@@ -925,20 +691,5 @@ mod tests {
         assert!(is_root_path("/var/run/app.pid") && !is_root_path("/var/runtime"));
         assert_eq!(normalize("/app/./src/../lib/"), "/app/lib");
         assert!(is_inside("/app/src", "/app") && !is_inside("/application", "/app"));
-    }
-
-    #[test]
-    fn sees_root_needs_inside_shell_scripts() {
-        let blocks = |text| Some((Severity::Blocks, text));
-        assert_eq!(
-            script_risk("sh -c 'exec gosu app node server.js'", true),
-            blocks("runs `gosu`, which needs root or drops privileges itself".to_owned())
-        );
-        assert_eq!(script_risk("node server.js > /tmp/log", true), None);
-        assert!(script_risk("./start.sh", true).is_some_and(|(s, _)| s == Severity::Risk));
-        assert_eq!(
-            script_risk("./start.sh && nginx -g 'daemon off;'", true).map(|(s, _)| s),
-            Some(Severity::Blocks)
-        );
     }
 }

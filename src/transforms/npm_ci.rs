@@ -3,10 +3,9 @@
 use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::image_name;
-use crate::model::packages::is_assignment;
 use crate::model::paths::{normalize, resolve};
 use crate::model::shell::{Command, ShellWord};
-use crate::model::{Dockerfile, ImageRef, Instruction, Script};
+use crate::model::{lineage, Dockerfile, ImageRef, Instruction, Script, Stage};
 use crate::syntax::InstructionKind;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -66,10 +65,10 @@ impl Transform for NpmCi {
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
         for run in file.of_kind(InstructionKind::Run) {
-            let Some(script) = run.script().filter(|s| !s.lexed.incomplete) else {
+            let Some(script) = file.script(run).filter(|s| !s.lexed.incomplete) else {
                 continue;
             };
-            if run.heredoc_count() > 0 || script.text.contains("npm ci") {
+            if run.heredoc_count() > 0 || runs_npm_ci(&script) {
                 continue;
             }
             let installs = npm_installs(&script);
@@ -89,6 +88,19 @@ impl Transform for NpmCi {
             out.extend(installs.iter().filter_map(|install| check.check(install)));
         }
     }
+}
+
+/// Whether a command of the script runs `npm ci` already.
+fn runs_npm_ci(script: &Script) -> bool {
+    script.lexed.commands.iter().any(|command| {
+        command.command_line(VALUE_OPTIONS).is_some_and(|line| {
+            line.name() == "npm"
+                && line
+                    .positionals
+                    .first()
+                    .is_some_and(|verb| verb.value == "ci")
+        })
+    })
 }
 
 /// A plain `npm install` / `npm i`: no packages, no global install.
@@ -112,20 +124,16 @@ fn npm_installs<'s>(script: &'s Script) -> Vec<NpmInstall<'s>> {
 }
 
 fn npm_install(command_index: usize, command: &Command) -> Option<NpmInstall<'_>> {
-    let words = &command.words;
-    let start = words.iter().position(|w| !is_assignment(&w.value))?;
-    let (program, rest) = words[start..].split_first()?;
-    let (verb, options) = rest.split_first()?;
-    if program.value != "npm" || !matches!(verb.value.as_str(), "install" | "i") {
+    let line = command.command_line(VALUE_OPTIONS)?;
+    let (verb, _) = line.arguments.split_first()?;
+    let plain_npm = line.wrappers.is_empty() && line.program.value == "npm";
+    if !plain_npm || !matches!(verb.value.as_str(), "install" | "i") || line.positionals.len() > 1 {
         return None;
     }
     let mut production = Vec::new();
-    let mut takes_value = false;
-    for word in options {
-        if std::mem::take(&mut takes_value) {
-            continue;
-        }
-        if word.has_expansion || word.has_glob || !word.value.starts_with('-') {
+    for option in &line.options {
+        let word = option.word;
+        if word.has_expansion || word.has_glob {
             return None;
         }
         let (name, value) = match word.value.split_once('=') {
@@ -137,9 +145,11 @@ fn npm_install(command_index: usize, command: &Command) -> Option<NpmInstall<'_>
         } else if DECLINED_OPTIONS.contains(&name) {
             return None;
         }
-        takes_value = value.is_none() && VALUE_OPTIONS.contains(&name);
+        if value.is_none() && option.value.is_none() && VALUE_OPTIONS.contains(&name) {
+            return None;
+        }
     }
-    (!takes_value).then_some(NpmInstall {
+    Some(NpmInstall {
         command_index,
         verb,
         production,
@@ -166,16 +176,16 @@ struct RunCheck<'a, 'p> {
 impl RunCheck<'_, '_> {
     fn check(&self, install: &NpmInstall) -> Option<Finding> {
         let stage = self.file.stages().get(self.run.stage?)?;
-        let before = self.instructions_before(stage.index);
-        let cwd = cwd_at(&before)?;
-        let project = project_folder(&before, &cwd, self.context)?;
+        let before = lineage::history(self.file, self.run);
+        let cwd = cwd_at(self.file, self.run)?;
+        let project = project_folder(self.file, &before, &cwd, self.context)?;
         if OTHER_LOCKS
             .iter()
             .any(|lock| self.context.exists(project.join(lock)) || self.context.exists(lock))
         {
             return None;
         }
-        let npm = NpmVersion::of(&self.chain_base(stage.index));
+        let npm = NpmVersion::of(&self.chain_base(stage));
         if npm == NpmVersion::WithoutCi {
             return None;
         }
@@ -208,7 +218,7 @@ impl RunCheck<'_, '_> {
         if npm == NpmVersion::Unknown {
             doubts.push(format!(
                 "npm ci needs npm 5.7 or newer and the npm of `{}` is not known",
-                self.chain_base(stage.index).raw
+                self.chain_base(stage).raw
             ));
         }
         let command = self.script.lexed.commands[install.command_index]
@@ -239,70 +249,29 @@ impl RunCheck<'_, '_> {
         self.script.source_range(word.range)
     }
 
-    /// The instructions of the RUN's stage and the stages it builds on, before the RUN.
-    fn instructions_before(&self, stage: usize) -> Vec<&Instruction<'_>> {
-        let stages = self.file.stages();
-        let mut chain = vec![stage];
-        while let Some(base) = chain
-            .last()
-            .and_then(|&s| stages.get(s)?.base_stage)
-            .filter(|base| !chain.contains(base))
-        {
-            chain.push(base);
-        }
-        let mut instructions: Vec<&Instruction> = chain
-            .iter()
-            .rev()
-            .filter_map(|&s| stages.get(s))
-            .flat_map(|s| self.file.stage_instructions(s))
-            .collect();
-        instructions.retain(|i| i.stage != Some(stage) || i.index < self.run.index);
-        instructions
-    }
-
     /// The image the RUN's stage chain starts from.
-    fn chain_base(&self, stage: usize) -> ImageRef {
-        let stages = self.file.stages();
-        let mut current = &stages[stage];
-        let mut steps = 0;
-        while let Some(base) = current.base_stage.and_then(|b| stages.get(b)) {
-            steps += 1;
-            if steps > stages.len() {
-                break;
-            }
-            current = base;
-        }
-        current.base.clone()
+    fn chain_base(&self, stage: &Stage) -> ImageRef {
+        lineage::root_image(self.file, stage).clone()
     }
 }
 
-/// The folder the RUN runs in: the WORKDIRs resolved from the base image's own (`/@base`).
-fn cwd_at(instructions: &[&Instruction]) -> Option<String> {
-    let mut cwd = "/@base".to_owned();
-    for workdir in instructions
-        .iter()
-        .filter(|i| i.kind() == Some(InstructionKind::Workdir))
-    {
-        let value = workdir.string_arg()?.value;
-        let value = value.trim_matches('"');
-        if value.contains('$') {
-            return None;
-        }
-        cwd = normalize(&resolve(&cwd, value));
-    }
-    Some(cwd)
+/// The folder an instruction runs in, the base image's own written `/@base`; `None` when a
+/// WORKDIR uses a variable.
+fn cwd_at(file: &Dockerfile, instruction: &Instruction) -> Option<String> {
+    file.workdir_before(instruction).with_marker("/@base")
 }
 
 /// The context folder whose package.json and lock file the COPYs before the RUN put in `cwd`;
 /// `None` when they come from different places, from another stage or image, or are unknown.
 fn project_folder(
+    file: &Dockerfile,
     instructions: &[&Instruction],
     cwd: &str,
     context: &BuildContext,
 ) -> Option<std::path::PathBuf> {
     let mut manifest = None;
     let mut lock = None;
-    for (position, copy) in instructions.iter().enumerate() {
+    for copy in instructions {
         if !matches!(
             copy.kind(),
             Some(InstructionKind::Copy | InstructionKind::Add)
@@ -314,7 +283,7 @@ fn project_folder(
         if destination.contains('$') {
             return None;
         }
-        let workdir = cwd_at(&instructions[..position])?;
+        let workdir = cwd_at(file, copy)?;
         let target = normalize(&resolve(&workdir, destination));
         let into_dir = destination.ends_with('/')
             || matches!(destination, "." | "./")

@@ -32,7 +32,7 @@ pub fn windows_reason(
     match knowledge.image_platform(&root.base) {
         Some(Platform::Windows) => Some(format!("`{}` is a Windows image", root.base.raw)),
         Some(Platform::Linux) => None,
-        None if file.parse().escape == '`' => Some(format!(
+        None if file.escape() == '`' => Some(format!(
             "`# escape=`` ` suggests Windows and `{}` is not known to be a Linux image",
             root.base.raw
         )),

@@ -1,11 +1,10 @@
 #![doc = include_str!("../../transforms/docs/reorder-layers.md")]
 
 use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
-use crate::model::mounts::{self, MountType};
+use crate::model::mounts::MountType;
 use crate::model::packages::package_command;
 use crate::model::shell::{Command, Operator};
 use crate::model::{lineage, paths, Dockerfile, Instruction};
-use crate::style::Style;
 use crate::syntax::{Args, InstructionKind};
 
 pub struct ReorderLayers;
@@ -59,7 +58,7 @@ impl Transform for ReorderLayers {
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
-        let newline = Style::detect(file.parse()).newline;
+        let newline = file.style().newline;
         for stage in file.stages() {
             let instructions = file.stage_instructions(stage);
             let Some(target) = instructions.iter().position(is_context_copy) else {
@@ -217,7 +216,7 @@ impl Mover {
 /// A `--mount` other than a cache or tmpfs (a bind, secret or ssh mount, or one BuildKit rejects):
 /// it brings in files the install may read, so the RUN stays where it is.
 fn mount_blocker(run: &Instruction) -> Option<String> {
-    mounts::mounts(run).iter().find_map(|mount| match mount {
+    run.mounts().iter().find_map(|mount| match mount {
         Ok(mount) if matches!(mount.kind, MountType::Cache | MountType::Tmpfs) => None,
         Ok(mount) => Some(format!(
             "its {} mount brings in files the install may read",

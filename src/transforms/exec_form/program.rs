@@ -11,9 +11,12 @@ use crate::context::BuildContext;
 use crate::knowledge::file_types::{read_head, FileTypes};
 use crate::model::shell::{self, Command, ShellScript};
 use crate::model::{lineage, paths, Dockerfile, Instruction, Stage};
-use crate::syntax::{Args, InstructionKind};
+use crate::syntax::InstructionKind;
 use crate::transforms::Context;
+use copy::Copy;
 use std::path::{Path, PathBuf};
+
+mod copy;
 
 /// Stands for the working directory of a base image whose own is not known.
 const IMAGE_WORKDIR: &str = "/<working directory of the base image>";
@@ -93,7 +96,7 @@ pub(super) fn check(
             Found::Image | Found::Runs => Ok(()),
         };
     }
-    for folder in tracer.search_path(&frame, stage, cwd.as_deref()) {
+    for folder in tracer.search_path(instruction, stage, cwd.as_deref()) {
         let candidate = paths::resolve(&folder, program);
         match tracer.origin(&frame, &candidate, true, 0)? {
             Found::Image => continue,
@@ -130,7 +133,12 @@ impl<'f, 'p> Tracer<'_, 'f, 'p> {
 
     /// The folders a bare program name is looked up in, in order: the image's own PATH folders
     /// when known, the default PATH, as changed by `ENV PATH=…:$PATH`.
-    fn search_path(&self, frame: &Frame, stage: &Stage, cwd: Option<&str>) -> Vec<String> {
+    fn search_path(
+        &self,
+        instruction: &Instruction,
+        stage: &Stage,
+        cwd: Option<&str>,
+    ) -> Vec<String> {
         let image = lineage::root_image(self.file, stage);
         let mut path: Vec<String> = self
             .context
@@ -139,40 +147,7 @@ impl<'f, 'p> Tracer<'_, 'f, 'p> {
             .map(|known| known.path.clone())
             .unwrap_or_default();
         path.extend(paths::DEFAULT_PATH.iter().map(|folder| folder.to_string()));
-        for env in frame
-            .history
-            .iter()
-            .filter(|i| i.kind() == Some(InstructionKind::Env))
-        {
-            for (key, value, _) in env.pairs() {
-                if key.value != "PATH" {
-                    continue;
-                }
-                let lexed = shell::lex(&value.value);
-                let written = lexed
-                    .commands
-                    .first()
-                    .and_then(|command| command.words.first())
-                    .map_or(String::new(), |word| word.value.clone());
-                let mut next = Vec::new();
-                for element in written.split(':') {
-                    match element {
-                        "$PATH" | "${PATH}" => next.extend(path.iter().cloned()),
-                        // A folder named by another variable is not known: skipped.
-                        _ if element.contains('$') || element.is_empty() => {}
-                        _ => next.extend(resolve(cwd, element)),
-                    }
-                }
-                path = next;
-            }
-        }
-        let mut seen = Vec::new();
-        path.retain(|folder| {
-            let new = !seen.contains(folder);
-            seen.push(folder.clone());
-            new
-        });
-        path
+        self.file.path_before(instruction, path, cwd)
     }
 
     /// What made `path` in the file system `frame` builds, looking back from its end. With
@@ -254,7 +229,7 @@ impl<'f, 'p> Tracer<'_, 'f, 'p> {
             }
         }
         let mut scripts: Vec<(String, ShellScript)> = Vec::new();
-        if let Some(script) = run.script() {
+        if let Some(script) = self.file.script(run) {
             scripts.push((script.text.to_owned(), ShellScript::clone(&script.lexed)));
         }
         for body in &run.parsed().heredocs {
@@ -346,7 +321,7 @@ impl<'f, 'p> Tracer<'_, 'f, 'p> {
                 Some(from) => {
                     self.copied_from(copy, from, source, destination, path, by_name, hops)?
                 }
-                None if copy.is_add && is_remote(source) => {
+                None if copy.is_add && paths::is_remote(source) => {
                     return Err(format!(
                         "the ADD on line {line} downloads into {destination}"
                     ));
@@ -610,102 +585,6 @@ fn script_writes(
         }
     }
     written
-}
-
-/// A COPY/ADD, read for tracing.
-struct Copy<'i, 'p> {
-    instruction: &'i Instruction<'p>,
-    is_add: bool,
-    from: Option<String>,
-    sources: Vec<String>,
-    /// Resolved against the working directory; `None` when not known.
-    destination: Option<String>,
-    /// Sources land inside the destination folder (a trailing `/`, several sources or a
-    /// pattern) rather than at it.
-    into_folder: bool,
-}
-
-impl<'i, 'p> Copy<'i, 'p> {
-    fn read(instruction: &'i Instruction<'p>, cwd: Option<&str>) -> Copy<'i, 'p> {
-        let words: Vec<String> = match instruction.copy_args() {
-            Some(args) => args
-                .sources
-                .iter()
-                .chain([&args.destination])
-                .map(|word| word.value.trim_matches('"').to_owned())
-                .collect(),
-            None => match instruction.args() {
-                Args::Words(words) => words.iter().map(|word| word.value.clone()).collect(),
-                _ => Vec::new(),
-            },
-        };
-        let (written, sources) = match words.split_last() {
-            Some((destination, sources)) => (Some(destination.clone()), sources.to_vec()),
-            None => (None, Vec::new()),
-        };
-        let heredocs = instruction.heredoc_count();
-        let sources: Vec<String> = sources
-            .into_iter()
-            .filter(|source| !is_heredoc_word(source))
-            .collect();
-        let into_folder = written.as_deref().is_some_and(|d| d.ends_with('/'))
-            || sources.len() + heredocs > 1
-            || sources.iter().any(|source| has_meta(source));
-        let destination = written
-            .filter(|written| !written.contains('$'))
-            .and_then(|written| resolve(cwd, &written));
-        Copy {
-            instruction,
-            is_add: instruction.kind() == Some(InstructionKind::Add),
-            from: instruction.flag("from").and_then(|flag| flag.value),
-            sources,
-            destination,
-            into_folder,
-        }
-    }
-
-    fn keyword(&self) -> &'static str {
-        if self.is_add {
-            "ADD"
-        } else {
-            "COPY"
-        }
-    }
-
-    /// The heredoc sources: the name of the file each writes, and its text.
-    fn heredocs(&self, file: &Dockerfile) -> Vec<(String, String)> {
-        let parsed = self.instruction.parsed();
-        parsed
-            .analysis
-            .heredocs
-            .iter()
-            .zip(&parsed.heredocs)
-            .map(|(opener, body)| {
-                let text = body.body.slice(file.text());
-                let text = match opener.chomp {
-                    true => text
-                        .lines()
-                        .map(|line| line.trim_start_matches('\t'))
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                    false => text.to_owned(),
-                };
-                (opener.name.clone(), text)
-            })
-            .collect()
-    }
-}
-
-fn is_heredoc_word(word: &str) -> bool {
-    word.trim_start_matches(|c: char| c.is_ascii_digit())
-        .starts_with("<<")
-}
-
-fn is_remote(source: &str) -> bool {
-    let lower = source.to_ascii_lowercase();
-    ["http://", "https://", "git@", "git://", "ssh://"]
-        .iter()
-        .any(|scheme| lower.starts_with(scheme))
 }
 
 /// `path` resolved against `cwd`; `None` when it is relative and `cwd` is not known.

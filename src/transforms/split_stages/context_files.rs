@@ -6,11 +6,14 @@
 //! into the largest folders none of whose files is build-only; the `.dockerignore` is honoured.
 //! When what a copy brings cannot be listed, the split declines and says which copy.
 
-use super::{expand, is_glob, Split};
-use crate::knowledge::{AccountKind, RuntimeImage};
+use super::facts::expand;
+use super::facts::Facts;
+use super::layout::is_glob;
+use super::{checks, Decline};
+use crate::knowledge::RuntimeImage;
 use crate::model::packages::is_assignment;
 use crate::model::paths::{is_within, normalize, resolve};
-use crate::model::{ImageRef, Instruction};
+use crate::model::Instruction;
 use crate::syntax::{Args, InstructionKind};
 use std::path::Path;
 
@@ -58,385 +61,351 @@ pub(super) struct ContextCopy {
     index: usize,
 }
 
-impl Split<'_, '_> {
-    /// The files and folders the stage's `COPY`/`ADD` instructions brought from the build
-    /// context (or fetched) outside `received` (what the runtime stage already copies), minus
-    /// build-only files and what a later `RUN` removes; the reason to decline when what a copy
-    /// brings cannot be listed, a `RUN` moves it, or its owner is not in the runtime image.
-    pub(super) fn context_copies(
-        &self,
-        received: &[String],
-        runtime: &RuntimeImage,
-    ) -> Result<Vec<ContextCopy>, String> {
-        let mut found: Vec<ContextCopy> = Vec::new();
-        for (index, instruction) in self.instructions.iter().enumerate() {
-            if !matches!(
-                instruction.kind(),
-                Some(InstructionKind::Copy | InstructionKind::Add)
-            ) || instruction.flag("from").is_some()
-            {
-                continue;
-            }
-            let chown = instruction.flag("chown").and_then(|flag| flag.value);
-            for path in self.copied_paths(index, instruction, received)? {
-                found.push(ContextCopy {
-                    path,
-                    chown: chown.clone(),
-                    index,
-                });
-            }
-        }
-        let mut copies: Vec<ContextCopy> = Vec::new();
-        for copy in found {
-            if self.removed_later(&copy)? {
-                continue;
-            }
-            // A later copy of the same path decides its owner.
-            copies.retain(|earlier| earlier.path != copy.path);
-            copies.push(copy);
-        }
-        // A COPY source is a glob: a name holding glob characters would match other files, or
-        // none. Its folder is copied instead (sources included: harmless), unless that is a
-        // system folder.
-        for copy in &mut copies {
-            while copy.path.contains(['*', '?', '[', '\\']) {
-                let parent = copy.path.rsplit_once('/').map_or("/", |(parent, _)| parent);
-                let parent = if parent.is_empty() { "/" } else { parent };
-                if SYSTEM_FOLDERS.contains(&parent) {
-                    return Err(format!(
-                        "the build stage copied {} from the build context, and a COPY of a name holding glob characters is not written",
-                        copy.path
-                    ));
-                }
-                copy.path = parent.to_owned();
-            }
-        }
-        let mut seen = Vec::new();
-        copies.retain(|copy| {
-            let first = !seen.contains(&copy.path);
-            seen.push(copy.path.clone());
-            first
-        });
-        let all = copies.clone();
-        copies.retain(|copy| {
-            !all.iter()
-                .any(|other| other.path != copy.path && is_within(&other.path, &copy.path))
-        });
-        for copy in &copies {
-            if let Some(chown) = &copy.chown {
-                self.check_owner(chown, runtime)?;
-            }
-        }
-        Ok(copies)
-    }
-
-    /// The paths one `COPY`/`ADD` put in the image that the runtime stage must receive.
-    fn copied_paths(
-        &self,
-        index: usize,
-        instruction: &Instruction,
-        received: &[String],
-    ) -> Result<Vec<String>, String> {
-        let keyword = instruction.keyword().value.to_ascii_uppercase();
-        for flag in ["exclude", "parents"] {
-            if instruction.flag(flag).is_some() {
-                return Err(format!(
-                    "{keyword} --{flag} on line {}: which files it copies is not traced",
-                    instruction.start_line()
-                ));
-            }
-        }
-        let variables = self.variables_before(index);
-        let literal = |text: &str| {
-            expand(text, &variables).ok_or_else(|| {
-                format!(
-                    "{keyword} on line {} uses a variable with no literal value, so what it copies is not known",
-                    instruction.start_line()
-                )
-            })
-        };
-        let place = |destination: &str| -> Result<String, String> {
-            if destination.starts_with('/') {
-                return Ok(normalize(destination));
-            }
-            let cwd = self.workdir_before(index).ok().flatten().ok_or_else(|| {
-                format!(
-                    "{keyword} on line {} copies into a folder that depends on a variable or on the base image's own working directory",
-                    instruction.start_line()
-                )
-            })?;
-            Ok(resolve(&cwd, destination))
-        };
-        // A heredoc's text becomes a file at the destination.
-        if instruction.heredoc_count() > 0 {
-            let Args::Words(words) = instruction.args() else {
-                return Ok(Vec::new());
-            };
-            let Some(destination) = words.last() else {
-                return Ok(Vec::new());
-            };
-            let path = place(&literal(&destination.value)?)?;
-            return Ok(self.outside(received, vec![path]));
-        }
-        let Some(args) = instruction.copy_args() else {
-            return Ok(Vec::new());
-        };
-        let written = literal(&args.destination.value)?;
-        let destination = place(&written)?;
-        if received
-            .iter()
-            .any(|folder| is_within(folder, &destination))
+/// The files and folders the stage's `COPY`/`ADD` instructions brought from the build
+/// context (or fetched) outside `received` (what the runtime stage already copies), minus
+/// build-only files and what a later `RUN` removes; the reason to decline when what a copy
+/// brings cannot be listed, a `RUN` moves it, or its owner is not in the runtime image.
+pub(super) fn context_copies(
+    facts: &Facts,
+    received: &[String],
+    runtime: &RuntimeImage,
+) -> Result<Vec<ContextCopy>, Decline> {
+    let mut found: Vec<ContextCopy> = Vec::new();
+    for (index, instruction) in facts.instructions.iter().enumerate() {
+        if !matches!(
+            instruction.kind(),
+            Some(InstructionKind::Copy | InstructionKind::Add)
+        ) || instruction.flag("from").is_some()
         {
-            return Ok(Vec::new());
+            continue;
         }
-        let sources = args
-            .sources
-            .iter()
-            .map(|source| literal(&source.value))
-            .collect::<Result<Vec<_>, _>>()?;
-        let into_folder = written.ends_with('/')
-            || sources.len() > 1
-            || sources.iter().any(|source| is_glob(source))
-            || self.is_known_folder(&destination, index);
-        let is_add = instruction.kind() == Some(InstructionKind::Add);
-        let mut paths = Vec::new();
-        let mut budget = MAX_ENTRIES;
-        for source in &sources {
-            if is_add && (source.contains("://") || source.starts_with("git@")) {
-                // Fetched at build time: what lands is the destination.
-                paths.push(destination.clone());
-                continue;
-            }
-            let relative = normalize(source).trim_start_matches('/').to_owned();
-            if !self.context.has_files() {
-                if !is_glob(source) && self.is_build_file(&relative) {
-                    continue;
-                }
-                return Err(format!(
-                    "the build context is unknown, so the files {keyword} {source} brings, which the application may read at run time, cannot be listed"
-                ));
-            }
-            let pattern = if relative.is_empty() { "." } else { &relative };
-            for matched in self.context.glob(pattern) {
-                let matched = matched.to_string_lossy().into_owned();
-                let matched = if matched == "." {
-                    String::new()
-                } else {
-                    matched
-                };
-                if !matched.is_empty() && self.is_build_file(&matched) {
-                    continue;
-                }
-                if matched.is_empty() || self.context.is_dir(&matched) {
-                    // A folder's contents go into the destination.
-                    let (_, found) = self.folder_paths(&matched, &destination, &mut budget)?;
-                    paths.extend(found);
-                    continue;
-                }
-                if is_add && ARCHIVES.iter().any(|ext| matched.ends_with(ext)) {
-                    return Err(format!(
-                        "ADD on line {} unpacks {matched}, and which of its files the application reads is not known",
-                        instruction.start_line()
-                    ));
-                }
-                paths.push(if into_folder {
-                    let name = matched.rsplit('/').next().unwrap_or(&matched);
-                    resolve(&destination, name)
-                } else {
-                    destination.clone()
+        let chown = instruction.flag("chown").and_then(|flag| flag.value);
+        for path in copied_paths(facts, index, instruction, received)? {
+            found.push(ContextCopy {
+                path,
+                chown: chown.clone(),
+                index,
+            });
+        }
+    }
+    let mut copies: Vec<ContextCopy> = Vec::new();
+    for copy in found {
+        if removed_later(facts, &copy)? {
+            continue;
+        }
+        // A later copy of the same path decides its owner.
+        copies.retain(|earlier| earlier.path != copy.path);
+        copies.push(copy);
+    }
+    // A COPY source is a glob: a name holding glob characters would match other files, or
+    // none. Its folder is copied instead (sources included: harmless), unless that is a
+    // system folder.
+    for copy in &mut copies {
+        while copy.path.contains(['*', '?', '[', '\\']) {
+            let parent = copy.path.rsplit_once('/').map_or("/", |(parent, _)| parent);
+            let parent = if parent.is_empty() { "/" } else { parent };
+            if SYSTEM_FOLDERS.contains(&parent) {
+                return Err(Decline::GlobCharactersInName {
+                    path: copy.path.clone(),
                 });
             }
+            copy.path = parent.to_owned();
         }
-        Ok(self.outside(received, paths))
     }
-
-    /// The paths not already inside what the runtime stage receives.
-    fn outside(&self, received: &[String], paths: Vec<String>) -> Vec<String> {
-        paths
-            .into_iter()
-            .filter(|path| !received.iter().any(|folder| is_within(folder, path)))
-            .collect()
+    let mut seen = Vec::new();
+    copies.retain(|copy| {
+        let first = !seen.contains(&copy.path);
+        seen.push(copy.path.clone());
+        first
+    });
+    let all = copies.clone();
+    copies.retain(|copy| {
+        !all.iter()
+            .any(|other| other.path != copy.path && is_within(&other.path, &copy.path))
+    });
+    for copy in &copies {
+        if let Some(chown) = &copy.chown {
+            checks::check_owner(facts, chown, runtime)?;
+        }
     }
+    Ok(copies)
+}
 
-    /// The image paths of a context folder copied to `target`: `target` itself when none of
-    /// its files is build-only, else its parts that are, folder by folder. The flag says
-    /// whether the whole folder stays.
-    fn folder_paths(
-        &self,
-        folder: &str,
-        target: &str,
-        budget: &mut usize,
-    ) -> Result<(bool, Vec<String>), String> {
-        let root = self
-            .context
-            .root()
-            .ok_or("the build context's files are not known")?;
-        let full = if folder.is_empty() {
-            root.to_path_buf()
-        } else {
-            root.join(folder)
+/// The paths one `COPY`/`ADD` put in the image that the runtime stage must receive.
+pub(super) fn copied_paths(
+    facts: &Facts,
+    index: usize,
+    instruction: &Instruction,
+    received: &[String],
+) -> Result<Vec<String>, Decline> {
+    let keyword = instruction.keyword().value.to_ascii_uppercase();
+    for flag in ["exclude", "parents"] {
+        if instruction.flag(flag).is_some() {
+            return Err(Decline::CopyFlag {
+                keyword,
+                flag,
+                line: instruction.start_line(),
+            });
+        }
+    }
+    let variables = facts.variables_before(index);
+    let literal = |text: &str| {
+        expand(text, &variables).ok_or_else(|| Decline::CopyVariable {
+            keyword: keyword.clone(),
+            line: instruction.start_line(),
+        })
+    };
+    let place = |destination: &str| -> Result<String, Decline> {
+        if destination.starts_with('/') {
+            return Ok(normalize(destination));
+        }
+        let cwd = facts.workdir_before(index).ok().flatten().ok_or_else(|| {
+            Decline::CopyIntoUnknownFolder {
+                keyword: keyword.clone(),
+                line: instruction.start_line(),
+            }
+        })?;
+        Ok(resolve(&cwd, destination))
+    };
+    // A heredoc's text becomes a file at the destination.
+    if instruction.heredoc_count() > 0 {
+        let Args::Words(words) = instruction.args() else {
+            return Ok(Vec::new());
         };
-        let mut names: Vec<String> = std::fs::read_dir(&full)
-            .map_err(|error| format!("{} cannot be read ({error})", display(folder)))?
-            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-            .collect();
-        names.sort();
-        if names.is_empty() {
-            // An empty folder exists in the image too, unless ignored.
-            let kept = folder.is_empty() || !self.context.is_ignored(folder);
-            return Ok((
-                true,
-                if kept {
-                    vec![target.to_owned()]
-                } else {
-                    Vec::new()
-                },
-            ));
+        let Some(destination) = words.last() else {
+            return Ok(Vec::new());
+        };
+        let path = place(&literal(&destination.value)?)?;
+        return Ok(outside(received, vec![path]));
+    }
+    let Some(args) = instruction.copy_args() else {
+        return Ok(Vec::new());
+    };
+    let written = literal(&args.destination.value)?;
+    let destination = place(&written)?;
+    if received
+        .iter()
+        .any(|folder| is_within(folder, &destination))
+    {
+        return Ok(Vec::new());
+    }
+    let sources = args
+        .sources
+        .iter()
+        .map(|source| literal(&source.value))
+        .collect::<Result<Vec<_>, _>>()?;
+    let into_folder = written.ends_with('/')
+        || sources.len() > 1
+        || sources.iter().any(|source| is_glob(source))
+        || is_known_folder(facts, &destination, index);
+    let is_add = instruction.kind() == Some(InstructionKind::Add);
+    let mut paths = Vec::new();
+    let mut budget = MAX_ENTRIES;
+    for source in &sources {
+        if is_add && (source.contains("://") || source.starts_with("git@")) {
+            // Fetched at build time: what lands is the destination.
+            paths.push(destination.clone());
+            continue;
         }
-        let mut whole = true;
-        let mut paths = Vec::new();
-        for name in names {
-            *budget = budget.checked_sub(1).ok_or_else(|| {
-                format!(
-                    "the build context holds more than {MAX_ENTRIES} files, too many to tell which the application reads"
-                )
-            })?;
-            let path = if folder.is_empty() {
-                name.clone()
+        let relative = normalize(source).trim_start_matches('/').to_owned();
+        if !facts.context.has_files() {
+            if !is_glob(source) && is_build_file(facts, &relative) {
+                continue;
+            }
+            return Err(Decline::UnknownBuildContext {
+                keyword,
+                copied: source.clone(),
+            });
+        }
+        let pattern = if relative.is_empty() { "." } else { &relative };
+        for matched in facts.context.glob(pattern) {
+            let matched = matched.to_string_lossy().into_owned();
+            let matched = if matched == "." {
+                String::new()
             } else {
-                format!("{folder}/{name}")
+                matched
             };
-            let image_path = resolve(target, &name);
-            if self.is_build_file(&path) {
-                whole = false;
+            if !matched.is_empty() && is_build_file(facts, &matched) {
                 continue;
             }
-            if is_directory(&root.join(&path)) {
-                let (kept, found) = self.folder_paths(&path, &image_path, budget)?;
-                whole &= kept;
+            if matched.is_empty() || facts.context.is_dir(&matched) {
+                // A folder's contents go into the destination.
+                let (_, found) = folder_paths(facts, &matched, &destination, &mut budget)?;
                 paths.extend(found);
-            } else if !self.context.is_ignored(&path) {
-                paths.push(image_path);
-            }
-        }
-        // A system folder is never copied whole: it holds the base image's files too.
-        if whole && !paths.is_empty() && !SYSTEM_FOLDERS.contains(&target) {
-            return Ok((true, vec![target.to_owned()]));
-        }
-        Ok((whole, paths))
-    }
-
-    fn is_build_file(&self, path: &str) -> bool {
-        self.knowledge.is_build_file(path, Some(self.profile))
-    }
-
-    /// A folder the image certainly has before the instruction `index`: a system folder, a
-    /// working directory the stage set, or the destination of an earlier copy into a folder.
-    fn is_known_folder(&self, path: &str, index: usize) -> bool {
-        if SYSTEM_FOLDERS.contains(&path) {
-            return true;
-        }
-        (0..=index).any(|at| {
-            let instruction = &self.instructions[at];
-            match instruction.kind() {
-                Some(InstructionKind::Workdir) => self
-                    .workdir_before(at + 1)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|cwd| is_within(path, &cwd)),
-                Some(InstructionKind::Copy | InstructionKind::Add) if at < index => instruction
-                    .copy_args()
-                    .filter(|args| args.destination.value.ends_with('/'))
-                    .zip(self.workdir_before(at).ok().flatten())
-                    .is_some_and(|(args, cwd)| {
-                        is_within(path, &resolve(&cwd, &args.destination.value))
-                    }),
-                _ => false,
-            }
-        }) || self
-            .base_workdir()
-            .is_some_and(|base| is_within(path, base))
-    }
-
-    /// Whether a `RUN` after the copy removes the path (`rm -rf /tmp/requirements.txt`): the
-    /// original image does not have it either. A `RUN` that moves it makes the split decline:
-    /// where it went is not traced.
-    fn removed_later(&self, copy: &ContextCopy) -> Result<bool, String> {
-        for (index, run) in self.instructions.iter().enumerate().skip(copy.index + 1) {
-            if run.kind() != Some(InstructionKind::Run) {
                 continue;
             }
-            let Some(script) = run.script() else { continue };
-            let Some(cwd) = self.workdir_before(index).ok().flatten() else {
+            if is_add && ARCHIVES.iter().any(|ext| matched.ends_with(ext)) {
+                return Err(Decline::AddUnpacksArchive {
+                    line: instruction.start_line(),
+                    archive: matched,
+                });
+            }
+            paths.push(if into_folder {
+                let name = matched.rsplit('/').next().unwrap_or(&matched);
+                resolve(&destination, name)
+            } else {
+                destination.clone()
+            });
+        }
+    }
+    Ok(outside(received, paths))
+}
+
+/// The paths not already inside what the runtime stage receives.
+fn outside(received: &[String], paths: Vec<String>) -> Vec<String> {
+    paths
+        .into_iter()
+        .filter(|path| !received.iter().any(|folder| is_within(folder, path)))
+        .collect()
+}
+
+/// The image paths of a context folder copied to `target`: `target` itself when none of
+/// its files is build-only, else its parts that are, folder by folder. The flag says
+/// whether the whole folder stays.
+pub(super) fn folder_paths(
+    facts: &Facts,
+    folder: &str,
+    target: &str,
+    budget: &mut usize,
+) -> Result<(bool, Vec<String>), Decline> {
+    let root = facts.context.root().ok_or(Decline::ContextFilesUnknown)?;
+    let full = if folder.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(folder)
+    };
+    let mut names: Vec<String> = std::fs::read_dir(&full)
+        .map_err(|error| Decline::ContextUnreadable {
+            folder: folder.to_owned(),
+            error: error.to_string(),
+        })?
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        // An empty folder exists in the image too, unless ignored.
+        let kept = folder.is_empty() || !facts.context.is_ignored(folder);
+        return Ok((
+            true,
+            if kept {
+                vec![target.to_owned()]
+            } else {
+                Vec::new()
+            },
+        ));
+    }
+    let mut whole = true;
+    let mut paths = Vec::new();
+    for name in names {
+        *budget = budget
+            .checked_sub(1)
+            .ok_or(Decline::TooManyContextFiles { limit: MAX_ENTRIES })?;
+        let path = if folder.is_empty() {
+            name.clone()
+        } else {
+            format!("{folder}/{name}")
+        };
+        let image_path = resolve(target, &name);
+        if is_build_file(facts, &path) {
+            whole = false;
+            continue;
+        }
+        if is_directory(&root.join(&path)) {
+            let (kept, found) = folder_paths(facts, &path, &image_path, budget)?;
+            whole &= kept;
+            paths.extend(found);
+        } else if !facts.context.is_ignored(&path) {
+            paths.push(image_path);
+        }
+    }
+    // A system folder is never copied whole: it holds the base image's files too.
+    if whole && !paths.is_empty() && !SYSTEM_FOLDERS.contains(&target) {
+        return Ok((true, vec![target.to_owned()]));
+    }
+    Ok((whole, paths))
+}
+
+pub(super) fn is_build_file(facts: &Facts, path: &str) -> bool {
+    facts.knowledge.is_build_file(path, Some(facts.profile))
+}
+
+/// A folder the image certainly has before the instruction `index`: a system folder, a
+/// working directory the stage set, or the destination of an earlier copy into a folder.
+pub(super) fn is_known_folder(facts: &Facts, path: &str, index: usize) -> bool {
+    if SYSTEM_FOLDERS.contains(&path) {
+        return true;
+    }
+    (0..=index).any(|at| {
+        let instruction = &facts.instructions[at];
+        match instruction.kind() {
+            Some(InstructionKind::Workdir) => facts
+                .workdir_before(at + 1)
+                .ok()
+                .flatten()
+                .is_some_and(|cwd| is_within(path, &cwd)),
+            Some(InstructionKind::Copy | InstructionKind::Add) if at < index => instruction
+                .copy_args()
+                .filter(|args| args.destination.value.ends_with('/'))
+                .zip(facts.workdir_before(at).ok().flatten())
+                .is_some_and(|(args, cwd)| {
+                    is_within(path, &resolve(&cwd, &args.destination.value))
+                }),
+            _ => false,
+        }
+    }) || facts
+        .base_workdir()
+        .is_some_and(|base| is_within(path, base))
+}
+
+/// Whether a `RUN` after the copy removes the path (`rm -rf /tmp/requirements.txt`): the
+/// original image does not have it either. A `RUN` that moves it makes the split decline:
+/// where it went is not traced.
+pub(super) fn removed_later(facts: &Facts, copy: &ContextCopy) -> Result<bool, Decline> {
+    for (index, run) in facts.instructions.iter().enumerate().skip(copy.index + 1) {
+        if run.kind() != Some(InstructionKind::Run) {
+            continue;
+        }
+        let Some(script) = run.script() else { continue };
+        let Some(cwd) = facts.workdir_before(index).ok().flatten() else {
+            continue;
+        };
+        for command in &script.lexed.commands {
+            let mut words = command
+                .words
+                .iter()
+                .map(|word| word.value.as_str())
+                .skip_while(|word| is_assignment(word));
+            let program = words.next().unwrap_or_default();
+            let program = program.rsplit('/').next().unwrap_or(program);
+            if !matches!(program, "rm" | "mv" | "unlink" | "rmdir") {
                 continue;
+            }
+            let operands: Vec<&str> = words.filter(|word| !word.starts_with('-')).collect();
+            // `mv a b`: every operand but the last moves.
+            let moved = if program == "mv" {
+                &operands[..operands.len().saturating_sub(1)]
+            } else {
+                &operands[..]
             };
-            for command in &script.lexed.commands {
-                let mut words = command
-                    .words
-                    .iter()
-                    .map(|word| word.value.as_str())
-                    .skip_while(|word| is_assignment(word));
-                let program = words.next().unwrap_or_default();
-                let program = program.rsplit('/').next().unwrap_or(program);
-                if !matches!(program, "rm" | "mv" | "unlink" | "rmdir") {
+            for operand in moved {
+                if operand.contains('$') {
                     continue;
                 }
-                let operands: Vec<&str> = words.filter(|word| !word.starts_with('-')).collect();
-                // `mv a b`: every operand but the last moves.
-                let moved = if program == "mv" {
-                    &operands[..operands.len().saturating_sub(1)]
-                } else {
-                    &operands[..]
-                };
-                for operand in moved {
-                    if operand.contains('$') {
-                        continue;
-                    }
-                    let target = resolve(&cwd, operand);
-                    if !covers(&target, &copy.path) {
-                        continue;
-                    }
-                    if program == "mv" {
-                        return Err(format!(
-                            "the RUN on line {} moves {}, which the build stage copied from the build context, to where it is not traced",
-                            run.start_line(),
-                            copy.path
-                        ));
-                    }
-                    return Ok(true);
+                let target = resolve(&cwd, operand);
+                if !covers(&target, &copy.path) {
+                    continue;
                 }
+                if program == "mv" {
+                    return Err(Decline::RunMovesCopy {
+                        line: run.start_line(),
+                        path: copy.path.clone(),
+                    });
+                }
+                return Ok(true);
             }
         }
-        Ok(false)
     }
-
-    /// The user and group a `COPY --chown` names exist in the runtime image, so the runtime
-    /// stage's copy can give its files the same owner.
-    fn check_owner(&self, chown: &str, runtime: &RuntimeImage) -> Result<(), String> {
-        if chown.contains('$') {
-            return Err(format!(
-                "COPY --chown={chown} uses a variable, so whether {} has that user is unknown",
-                runtime.reference
-            ));
-        }
-        let (user, group) = match chown.split_once(':') {
-            Some((user, group)) => (user, Some(group)),
-            None => (chown, None),
-        };
-        let image = ImageRef::parse(&runtime.reference);
-        let accounts = [(AccountKind::User, user)]
-            .into_iter()
-            .chain(group.map(|group| (AccountKind::Group, group)));
-        for (kind, account) in accounts {
-            if !self.has_account(runtime, &image, kind, account) {
-                return Err(format!(
-                    "COPY --chown={chown}: {account} is not an account {} is known to have, so the runtime stage cannot give the files it copies the same owner",
-                    runtime.reference
-                ));
-            }
-        }
-        Ok(())
-    }
+    Ok(false)
 }
 
 /// Whether removing `target` (a path or a glob) removes `path`.
@@ -465,12 +434,4 @@ fn covers(target: &str, path: &str) -> bool {
 
 fn is_directory(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_dir())
-}
-
-fn display(folder: &str) -> &str {
-    if folder.is_empty() {
-        "the build context"
-    } else {
-        folder
-    }
 }

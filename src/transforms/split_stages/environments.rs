@@ -2,223 +2,226 @@
 //! (`python -m venv /opt/venv`), which the runtime stage receives too, and environments a tool
 //! keeps in its own home or cache folder (Pipenv, Poetry), which make the split decline.
 
-use super::{expand, unquote, Split};
+use super::facts::Facts;
+use super::facts::{expand, unquote};
+use super::Decline;
 use crate::knowledge::{EnvironmentCommand, PrivateEnvironment};
 use crate::model::packages::is_assignment;
 use crate::model::paths::{normalize, resolve};
 use crate::syntax::InstructionKind;
 
-impl Split<'_, '_> {
-    /// The environment folders the stage's RUNs create, absolute; the reason to decline when
-    /// one cannot be placed, may use an interpreter of its own, or an install fills a tool's
-    /// private environment.
-    pub(super) fn environment_folders(&self) -> Result<Vec<String>, String> {
-        let profiles = self.knowledge.profiles_for_image(&self.stage.base);
-        let mut folders = Vec::new();
-        for (index, run) in self.instructions.iter().enumerate() {
-            if run.kind() != Some(InstructionKind::Run) {
+/// The environment folders the stage's RUNs create, absolute; the reason to decline when
+/// one cannot be placed, may use an interpreter of its own, or an install fills a tool's
+/// private environment.
+pub(super) fn environment_folders(facts: &Facts) -> Result<Vec<String>, Decline> {
+    let profiles = facts.knowledge.profiles_for_image(&facts.stage.base);
+    let mut folders = Vec::new();
+    for (index, run) in facts.instructions.iter().enumerate() {
+        if run.kind() != Some(InstructionKind::Run) {
+            continue;
+        }
+        let Some(script) = run.script() else { continue };
+        let variables = facts.variables_before(index);
+        // The folder the script's commands run in once a `cd` changed it (`None` inside:
+        // named by a variable).
+        let mut moved: Option<Option<String>> = None;
+        for command in &script.lexed.commands {
+            let all: Vec<&str> = command.words.iter().map(|w| w.value.as_str()).collect();
+            let assigned = all.iter().take_while(|w| is_assignment(w)).count();
+            let (assignments, words) = all.split_at(assigned);
+            // Only a plain `cd FOLDER` outside subshells is followed.
+            if matches!(words.first(), Some(&("cd" | "pushd" | "popd"))) {
+                let from = moved.clone().unwrap_or_else(|| facts.cwd_at(index));
+                let plain = !script.text.contains('(');
+                moved = Some(match (from, words) {
+                    (Some(from), ["cd", folder])
+                        if plain && !folder.starts_with('-') && !folder.contains('$') =>
+                    {
+                        Some(resolve(&from, folder))
+                    }
+                    _ => None,
+                });
                 continue;
             }
-            let Some(script) = run.script() else { continue };
-            let variables = self.variables_before(index);
-            // The folder the script's commands run in once a `cd` changed it (`None` inside:
-            // named by a variable).
-            let mut moved: Option<Option<String>> = None;
-            for command in &script.lexed.commands {
-                let all: Vec<&str> = command.words.iter().map(|w| w.value.as_str()).collect();
-                let assigned = all.iter().take_while(|w| is_assignment(w)).count();
-                let (assignments, words) = all.split_at(assigned);
-                // Only a plain `cd FOLDER` outside subshells is followed.
-                if matches!(words.first(), Some(&("cd" | "pushd" | "popd"))) {
-                    let from = moved.clone().unwrap_or_else(|| self.cwd_at(index));
-                    let plain = !script.text.contains('(');
-                    moved = Some(match (from, words) {
-                        (Some(from), ["cd", folder])
-                            if plain && !folder.starts_with('-') && !folder.contains('$') =>
-                        {
-                            Some(resolve(&from, folder))
-                        }
-                        _ => None,
-                    });
-                    continue;
-                }
-                let cwd = moved.clone().unwrap_or_else(|| self.cwd_at(index));
-                let mut set = variables.clone();
-                set.extend(assignments.iter().filter_map(|assignment| {
-                    let (name, value) = assignment.split_once('=')?;
-                    Some((name.to_owned(), unquote(value).to_owned()))
-                }));
-                let words = without_module_runner(words);
-                for layout in profiles
-                    .iter()
-                    .filter_map(|profile| profile.runtime.as_ref())
-                {
-                    for rule in &layout.environments {
-                        let Some(folder) = created_folder(rule, words, &set) else {
-                            continue;
-                        };
-                        self.check_interpreter(rule, words, &set)?;
-                        folders.push(place_environment(cwd.as_deref(), &folder, &set)?);
-                    }
-                    if let Some(private) = &layout.private_environment {
-                        let before = &script.text[..command.range.start.min(script.text.len())];
-                        if self.fills_private(private, words, index, before) {
-                            return Err(private.why.clone());
-                        }
-                    }
-                }
-            }
-        }
-        folders.sort();
-        folders.dedup();
-        Ok(folders)
-    }
-
-    /// Declines an environment whose interpreter may not be the image's: one chosen by option,
-    /// variable, or a version file naming another version than the builder image's tag.
-    fn check_interpreter(
-        &self,
-        rule: &EnvironmentCommand,
-        words: &[&str],
-        variables: &[(String, String)],
-    ) -> Result<(), String> {
-        let program = words.iter().take(2).copied().collect::<Vec<_>>().join(" ");
-        let foreign_option = words.iter().find(|word| {
-            let name = word.split('=').next().unwrap_or(word);
-            rule.foreign_options.iter().any(|option| option == name)
-        });
-        let foreign_env = rule
-            .foreign_env
-            .iter()
-            .find(|name| variables.iter().any(|(key, _)| key == *name));
-        let installs = self.run_texts().into_iter().any(|text| {
-            rule.foreign_runs
+            let cwd = moved.clone().unwrap_or_else(|| facts.cwd_at(index));
+            let mut set = variables.clone();
+            set.extend(assignments.iter().filter_map(|assignment| {
+                let (name, value) = assignment.split_once('=')?;
+                Some((name.to_owned(), unquote(value).to_owned()))
+            }));
+            let words = without_module_runner(words);
+            for layout in profiles
                 .iter()
-                .any(|pattern| pattern.is_match(text))
-        });
-        let chosen = foreign_option
-            .map(|w| (*w).to_owned())
-            .or(foreign_env.cloned())
-            .or(installs.then(|| "an interpreter it installs".to_owned()));
-        if let Some(chosen) = chosen {
-            return Err(format!(
-                "`{program}` chooses its Python with {chosen}, which it may download into a folder of its own"
-            ));
-        }
-        let tag = self.stage.base.tag.as_deref().unwrap_or_default();
-        let image_version = tag.split('-').next().unwrap_or_default();
-        if let Some(file) = &rule.version_file {
-            if let Ok(text) = self.context.read_to_string(file) {
-                let wanted = text.lines().next().unwrap_or_default().trim();
-                if !names_version(image_version, wanted) {
-                    return Err(format!(
-                        "{file} asks `{program}` for Python {wanted}, which {} may not be, so it may download its own",
-                        self.stage.base.raw
-                    ));
+                .filter_map(|profile| profile.runtime.as_ref())
+            {
+                for rule in &layout.environments {
+                    let Some(folder) = created_folder(rule, words, &set) else {
+                        continue;
+                    };
+                    check_interpreter(facts, rule, words, &set)?;
+                    folders.push(place_environment(cwd.as_deref(), &folder, &set)?);
+                }
+                if let Some(private) = &layout.private_environment {
+                    let before = &script.text[..command.range.start.min(script.text.len())];
+                    if fills_private(facts, private, words, index, before) {
+                        return Err(Decline::PrivateEnvironment {
+                            reason: private.why.clone(),
+                        });
+                    }
                 }
             }
         }
-        if let Some(minimum) = rule
-            .version_requirement
-            .as_deref()
-            .and_then(|key| self.required_minimum(key))
-        {
-            if version_numbers(image_version).is_none_or(|have| have < minimum) {
-                return Err(format!(
-                    "the project requires Python {}.{} or newer, which {} may not be, so `{program}` may download its own",
-                    minimum.0, minimum.1, self.stage.base.raw
-                ));
+    }
+    folders.sort();
+    folders.dedup();
+    Ok(folders)
+}
+
+/// Declines an environment whose interpreter may not be the image's: one chosen by option,
+/// variable, or a version file naming another version than the builder image's tag.
+pub(super) fn check_interpreter(
+    facts: &Facts,
+    rule: &EnvironmentCommand,
+    words: &[&str],
+    variables: &[(String, String)],
+) -> Result<(), Decline> {
+    let program = words.iter().take(2).copied().collect::<Vec<_>>().join(" ");
+    let foreign_option = words.iter().find(|word| {
+        let name = word.split('=').next().unwrap_or(word);
+        rule.foreign_options.iter().any(|option| option == name)
+    });
+    let foreign_env = rule
+        .foreign_env
+        .iter()
+        .find(|name| variables.iter().any(|(key, _)| key == *name));
+    let installs = facts.run_texts().into_iter().any(|text| {
+        rule.foreign_runs
+            .iter()
+            .any(|pattern| pattern.is_match(text))
+    });
+    let chosen = foreign_option
+        .map(|w| (*w).to_owned())
+        .or(foreign_env.cloned())
+        .or(installs.then(|| "an interpreter it installs".to_owned()));
+    if let Some(chosen) = chosen {
+        return Err(Decline::ForeignInterpreter { program, chosen });
+    }
+    let tag = facts.stage.base.tag.as_deref().unwrap_or_default();
+    let image_version = tag.split('-').next().unwrap_or_default();
+    if let Some(file) = &rule.version_file {
+        if let Ok(text) = facts.context.read_to_string(file) {
+            let wanted = text.lines().next().unwrap_or_default().trim();
+            if !names_version(image_version, wanted) {
+                return Err(Decline::VersionFileMismatch {
+                    file: file.clone(),
+                    program,
+                    wanted: wanted.to_owned(),
+                    base: facts.stage.base.raw.clone(),
+                });
             }
         }
-        Ok(())
     }
+    if let Some(minimum) = rule
+        .version_requirement
+        .as_deref()
+        .and_then(|key| required_minimum(facts, key))
+    {
+        if version_numbers(image_version).is_none_or(|have| have < minimum) {
+            return Err(Decline::InterpreterTooOld {
+                minimum,
+                base: facts.stage.base.raw.clone(),
+                program,
+            });
+        }
+    }
+    Ok(())
+}
 
-    /// The lowest version a `FILE:KEY` requirement (`>=3.11,<4`) accepts.
-    fn required_minimum(&self, key: &str) -> Option<(u32, u32)> {
-        let (file, key) = key.split_once(':')?;
-        let table: toml::Table = self.context.read_to_string(file).ok()?.parse().ok()?;
-        let mut parts = key.split('.');
-        let first = table.get(parts.next()?)?;
-        let requirement = parts
-            .try_fold(first, |value, part| value.get(part))?
-            .as_str()?;
-        requirement
-            .split(',')
-            .filter_map(|clause| {
-                let clause = clause.trim();
-                let version = ["==", "~=", ">=", ">"]
-                    .iter()
-                    .find_map(|operator| clause.strip_prefix(operator))?;
-                version_numbers(version.trim())
+/// The lowest version a `FILE:KEY` requirement (`>=3.11,<4`) accepts.
+pub(super) fn required_minimum(facts: &Facts, key: &str) -> Option<(u32, u32)> {
+    let (file, key) = key.split_once(':')?;
+    let table: toml::Table = facts.context.read_to_string(file).ok()?.parse().ok()?;
+    let mut parts = key.split('.');
+    let first = table.get(parts.next()?)?;
+    let requirement = parts
+        .try_fold(first, |value, part| value.get(part))?
+        .as_str()?;
+    requirement
+        .split(',')
+        .filter_map(|clause| {
+            let clause = clause.trim();
+            let version = ["==", "~=", ">=", ">"]
+                .iter()
+                .find_map(|operator| clause.strip_prefix(operator))?;
+            version_numbers(version.trim())
+        })
+        .max()
+}
+
+/// Whether `words` is one of the private environment's installs (run by the RUN at
+/// `index`, after `before` in its script), and neither its options, an `ENV` before it
+/// (which the running container keeps too, for `poetry run`), nor a configuration command
+/// before it (when the container does not run the tool) puts it elsewhere.
+pub(super) fn fills_private(
+    facts: &Facts,
+    private: &PrivateEnvironment,
+    words: &[&str],
+    index: usize,
+    before: &str,
+) -> bool {
+    let installs = private.commands.iter().any(|command| {
+        command.len() <= words.len()
+            && words[0].rsplit('/').next() == command.first().map(String::as_str)
+            && command[1..]
+                .iter()
+                .zip(&words[1..])
+                .all(|(expected, word)| expected == word)
+    });
+    if !installs {
+        return false;
+    }
+    let option = words.iter().any(|word| {
+        private
+            .unless_options
+            .iter()
+            .any(|option| word.split('=').next() == Some(option.as_str()))
+    });
+    let environment = environment_before(facts, index);
+    let variable = private.unless_env.iter().any(|(name, values)| {
+        environment
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .is_some_and(|(_, value)| {
+                values.is_empty() || values.iter().any(|v| v.eq_ignore_ascii_case(value))
             })
-            .max()
-    }
+    });
+    let tool = words[0].rsplit('/').next().unwrap_or(words[0]);
+    let runs_tool = facts.command().ok().is_some_and(|command| {
+        command
+            .first()
+            .is_some_and(|program| program.rsplit('/').next() == Some(tool))
+    });
+    let earlier = facts.instructions[..index]
+        .iter()
+        .filter(|i| i.kind() == Some(InstructionKind::Run))
+        .map(|run| run.logical_text())
+        .chain([before]);
+    let configured = !runs_tool
+        && earlier
+            .into_iter()
+            .any(|text| private.unless_config.iter().any(|p| p.is_match(text)));
+    !(option || variable || configured)
+}
 
-    /// Whether `words` is one of the private environment's installs (run by the RUN at
-    /// `index`, after `before` in its script), and neither its options, an `ENV` before it
-    /// (which the running container keeps too, for `poetry run`), nor a configuration command
-    /// before it (when the container does not run the tool) puts it elsewhere.
-    fn fills_private(
-        &self,
-        private: &PrivateEnvironment,
-        words: &[&str],
-        index: usize,
-        before: &str,
-    ) -> bool {
-        let installs = private.commands.iter().any(|command| {
-            command.len() <= words.len()
-                && words[0].rsplit('/').next() == command.first().map(String::as_str)
-                && command[1..]
-                    .iter()
-                    .zip(&words[1..])
-                    .all(|(expected, word)| expected == word)
-        });
-        if !installs {
-            return false;
-        }
-        let option = words.iter().any(|word| {
-            private
-                .unless_options
-                .iter()
-                .any(|option| word.split('=').next() == Some(option.as_str()))
-        });
-        let environment = self.environment_before(index);
-        let variable = private.unless_env.iter().any(|(name, values)| {
-            environment
-                .iter()
-                .rev()
-                .find(|(key, _)| key == name)
-                .is_some_and(|(_, value)| {
-                    values.is_empty() || values.iter().any(|v| v.eq_ignore_ascii_case(value))
-                })
-        });
-        let tool = words[0].rsplit('/').next().unwrap_or(words[0]);
-        let runs_tool = self.command().ok().is_some_and(|command| {
-            command
-                .first()
-                .is_some_and(|program| program.rsplit('/').next() == Some(tool))
-        });
-        let earlier = self.instructions[..index]
-            .iter()
-            .filter(|i| i.kind() == Some(InstructionKind::Run))
-            .map(|run| run.logical_text())
-            .chain([before]);
-        let configured = !runs_tool
-            && earlier
-                .into_iter()
-                .any(|text| private.unless_config.iter().any(|p| p.is_match(text)));
-        !(option || variable || configured)
-    }
-
-    /// The `ENV` variables set before the stage's instruction `index`.
-    fn environment_before(&self, index: usize) -> Vec<(String, String)> {
-        self.instructions[..index]
-            .iter()
-            .filter(|i| i.kind() == Some(InstructionKind::Env))
-            .flat_map(|env| env.pairs())
-            .map(|(key, value, _)| (key.value, unquote(&value.value).to_owned()))
-            .collect()
-    }
+/// The `ENV` variables set before the stage's instruction `index`.
+pub(super) fn environment_before(facts: &Facts, index: usize) -> Vec<(String, String)> {
+    facts.instructions[..index]
+        .iter()
+        .filter(|i| i.kind() == Some(InstructionKind::Env))
+        .flat_map(|env| env.pairs())
+        .map(|(key, value, _)| (key.value, unquote(&value.value).to_owned()))
+        .collect()
 }
 
 /// Major and minor of a version (`3.12.4` → (3, 12)).
@@ -245,16 +248,16 @@ fn place_environment(
     cwd: Option<&str>,
     folder: &str,
     variables: &[(String, String)],
-) -> Result<String, String> {
-    let value = expand(folder, variables).ok_or_else(|| {
-        format!("an environment is created in {folder}, a variable without a literal value")
+) -> Result<String, Decline> {
+    let value = expand(folder, variables).ok_or_else(|| Decline::EnvironmentVariable {
+        folder: folder.to_owned(),
     })?;
     if value.starts_with('/') {
         return Ok(normalize(&value));
     }
-    let cwd = cwd.ok_or_else(|| {
-        format!("an environment is created in {value}, relative to a working directory that is not known")
-    })?;
+    let Some(cwd) = cwd else {
+        return Err(Decline::EnvironmentRelative { folder: value });
+    };
     Ok(resolve(cwd, &value))
 }
 

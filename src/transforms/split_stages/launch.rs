@@ -5,9 +5,11 @@
 //! in it may only call programs every runtime image with a shell has (`images.toml`
 //! `shell_programs`): they run in the runtime stage.
 
+use super::Decline;
 use crate::knowledge::KnowledgeBase;
 use crate::model::packages::is_assignment;
-use crate::model::shell::{lex, Command, Operator, ShellScript};
+use crate::model::script::{self, WordPart};
+use crate::model::shell::{lex, Command, Operator};
 use crate::model::Instruction;
 
 /// The words the instruction runs, in exec form or from a traceable shell-form command (leading
@@ -15,13 +17,15 @@ use crate::model::Instruction;
 pub(super) fn command_words(
     instruction: &Instruction,
     knowledge: &KnowledgeBase,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, Decline> {
     if let Some(words) = instruction.exec_form() {
         return Ok(words.into_iter().map(|w| w.value).collect());
     }
-    let script = instruction.script().ok_or("the command cannot be read")?;
+    let script = instruction.script().ok_or(Decline::UnreadableCommand)?;
     let keyword = instruction.keyword().value.to_ascii_uppercase();
-    let untraceable = || format!("the {keyword} is a shell script that cannot be traced");
+    let untraceable = || Decline::UntraceableScript {
+        keyword: keyword.clone(),
+    };
     let lexed = &script.lexed;
     let Some((last, setup)) = lexed.commands.split_last() else {
         return Err(untraceable());
@@ -32,7 +36,8 @@ pub(super) fn command_words(
     if last.next.is_some() || !last.redirects.is_empty() || !setup.iter().all(only_sets_variables) {
         return Err(untraceable());
     }
-    check_substitutions(lexed, knowledge)?;
+    let tree = &script.tree().script;
+    check_substitutions(&substitutions(script.text, tree), knowledge)?;
     let words: Vec<&str> = last
         .words
         .iter()
@@ -47,7 +52,7 @@ pub(super) fn command_words(
         .nth(skip_exec)
         .ok_or_else(untraceable)?;
     if program.has_expansion || program.has_glob {
-        return Err("the program to run is a variable".to_owned());
+        return Err(Decline::ProgramIsVariable);
     }
     Ok(words
         .into_iter()
@@ -73,15 +78,13 @@ fn only_sets_variables(command: &Command) -> bool {
         && assignments.iter().all(|w| is_assignment(w))
 }
 
-/// Every command substitution of the script calls only programs all runtime images have.
-fn check_substitutions(script: &ShellScript, knowledge: &KnowledgeBase) -> Result<(), String> {
-    let bodies = script
-        .commands
-        .iter()
-        .flat_map(|command| &command.words)
-        .filter(|word| word.has_expansion)
-        .flat_map(|word| substitutions(&word.value));
-    for body in bodies {
+/// Every command substitution calls only programs all runtime images have.
+fn check_substitutions(
+    substitutions: &[Substitution],
+    knowledge: &KnowledgeBase,
+) -> Result<(), Decline> {
+    for substitution in substitutions {
+        let body = substitution.body;
         let inner = lex(body);
         let plain = !inner.has_grouping && !inner.incomplete && !inner.has_comment;
         for command in &inner.commands {
@@ -97,13 +100,12 @@ fn check_substitutions(script: &ShellScript, knowledge: &KnowledgeBase) -> Resul
                     .shell_reader(program)
                     .is_some_and(|skip| reads_only_system_files(&arguments, skip));
             if !plain || !known || !command.redirects.is_empty() {
-                return Err(format!(
-                    "the command uses `{}`, which the runtime image may not be able to run",
-                    body.trim()
-                ));
+                return Err(Decline::UnknownSubstitution {
+                    body: body.trim().to_owned(),
+                });
             }
         }
-        check_substitutions(&inner, knowledge)?;
+        check_substitutions(&substitution.nested, knowledge)?;
     }
     Ok(())
 }
@@ -132,49 +134,51 @@ fn reads_only_system_files(arguments: &[&str], skip: usize) -> bool {
             .all(kernel_file)
 }
 
-/// The bodies of the command substitutions in a word (`$(…)`, backquotes), including those
-/// inside arithmetic expansions (`$(($(nproc) * 2))`).
-pub(super) fn substitutions(text: &str) -> Vec<&str> {
+/// A command substitution (`$(…)`, backquotes): the text of its body and the substitutions
+/// inside it.
+#[derive(Debug)]
+struct Substitution<'t> {
+    body: &'t str,
+    nested: Vec<Substitution<'t>>,
+}
+
+/// The command substitutions in the words of a script's commands (`text` is the script's),
+/// in order, including those inside arithmetic expansions (`$(($(nproc) * 2))`), which the
+/// syntax tree keeps as text and are read as a script of their own.
+fn substitutions<'t>(text: &'t str, tree: &script::Script) -> Vec<Substitution<'t>> {
     let mut found = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find(['$', '`']) {
-        let after = &rest[at + 1..];
-        if rest[at..].starts_with('`') {
-            let Some(end) = after.find('`') else { break };
-            found.push(&after[..end]);
-            rest = &after[end + 1..];
-        } else if let Some(arithmetic) = after.strip_prefix("((") {
-            let end = balanced_end(arithmetic, 2).unwrap_or(arithmetic.len());
-            found.extend(substitutions(&arithmetic[..end]));
-            rest = &arithmetic[end..];
-        } else if let Some(body) = after.strip_prefix('(') {
-            let end = balanced_end(body, 1).unwrap_or(body.len());
-            found.push(&body[..end]);
-            rest = &body[end..];
-        } else {
-            rest = after;
+    for command in tree.simple_commands() {
+        for word in command.assignments.iter().chain(&command.words) {
+            collect_substitutions(text, &word.parts, &mut found);
         }
     }
     found
 }
 
-/// Where the parentheses opened before `text` (`depth` of them) close: the byte offset of the
-/// first closing one at depth 0 minus what remains open.
-fn balanced_end(text: &str, depth: usize) -> Option<usize> {
-    let mut open = depth;
-    for (offset, c) in text.char_indices() {
-        match c {
-            '(' => open += 1,
-            ')' => {
-                open -= 1;
-                if open < depth {
-                    return Some(offset);
-                }
+fn collect_substitutions<'t>(text: &'t str, parts: &[WordPart], found: &mut Vec<Substitution<'t>>) {
+    for part in parts {
+        match part {
+            WordPart::CommandSubstitution { range, script } => {
+                let written = range.slice(text);
+                let body = match written.strip_prefix("$(") {
+                    Some(body) => body.strip_suffix(')').unwrap_or(body),
+                    None => written.trim_matches('`'),
+                };
+                found.push(Substitution {
+                    body,
+                    nested: substitutions(text, script),
+                });
             }
+            WordPart::Arithmetic { range } => {
+                let written = range.slice(text);
+                let expression = written.strip_prefix("$((").unwrap_or(written);
+                let expression = expression.strip_suffix("))").unwrap_or(expression);
+                found.extend(substitutions(expression, &script::parse(expression).script));
+            }
+            WordPart::DoubleQuoted { parts, .. } => collect_substitutions(text, parts, found),
             _ => {}
         }
     }
-    None
 }
 
 /// The paths a command names, with their position (0: the program): the program, words that
@@ -268,18 +272,35 @@ fn is_address(word: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The bodies of the command substitutions of a script, outermost first.
+    fn bodies(text: &str) -> Vec<&str> {
+        fn flatten<'t>(found: &[Substitution<'t>], out: &mut Vec<&'t str>) {
+            for substitution in found {
+                out.push(substitution.body);
+                flatten(&substitution.nested, out);
+            }
+        }
+        let mut out = Vec::new();
+        flatten(&substitutions(text, &script::parse(text).script), &mut out);
+        out
+    }
+
     #[test]
     fn finds_substitutions_inside_arithmetic_and_backquotes() {
-        assert_eq!(substitutions("$(($(nproc)*5/4))"), vec!["nproc"]);
+        assert_eq!(bodies("$(($(nproc)*5/4))"), vec!["nproc"]);
         assert_eq!(
-            substitutions("$((`grep -c ^processor /proc/cpuinfo`))"),
+            bodies("$((`grep -c ^processor /proc/cpuinfo`))"),
             vec!["grep -c ^processor /proc/cpuinfo"]
         );
         assert_eq!(
-            substitutions("a$(getent hosts db | awk '{ print $1 }')b$HOME"),
+            bodies("a$(getent hosts db | awk '{ print $1 }')b$HOME"),
             vec!["getent hosts db | awk '{ print $1 }'"]
         );
-        assert!(substitutions("${HOME}/$PATH").is_empty());
+        assert!(bodies("${HOME}/$PATH").is_empty());
+        assert_eq!(
+            bodies("W=$(( $(nproc) * 2 )) exec x \"$(cat $(ls /proc/x))\""),
+            vec!["nproc", "cat $(ls /proc/x)", "ls /proc/x"]
+        );
     }
 
     #[test]

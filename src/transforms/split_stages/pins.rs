@@ -5,7 +5,7 @@
 //! stage does not: the message says so and a comment above the runtime's `FROM` asks the user
 //! to pin it (a digest cannot be looked up offline).
 
-use super::Split;
+use super::facts::Facts;
 use crate::model::ImageRef;
 
 /// How the runtime reference is less precise than the build stage's.
@@ -16,54 +16,52 @@ pub(super) enum PinGap {
     Version(String),
 }
 
-impl Split<'_, '_> {
-    /// How `reference` (the runtime image) is less precise than the build stage's base image,
-    /// if it is.
-    pub(super) fn pin_gap(&self, reference: &str) -> Option<PinGap> {
-        let runtime = ImageRef::parse(reference);
-        if runtime.digest.is_some() {
-            return None;
-        }
-        if let Some(digest) = &self.stage.base.digest {
-            return Some(PinGap::Digest(digest.clone()));
-        }
-        let version = self.knowledge.pinned_version(&self.stage.base)?;
-        let tag = runtime.tag.as_deref().unwrap_or("latest");
-        let carried = tag == version
-            || tag.starts_with(&format!("{version}-"))
-            || tag.ends_with(&format!("-{version}"))
-            || tag.contains(&format!("-{version}-"));
-        if carried || self.knowledge.pinned_version(&runtime).is_some() {
-            return None;
-        }
-        Some(PinGap::Version(version))
+/// How `reference` (the runtime image) is less precise than the build stage's base image,
+/// if it is.
+pub(super) fn pin_gap(facts: &Facts, reference: &str) -> Option<PinGap> {
+    let runtime = ImageRef::parse(reference);
+    if runtime.digest.is_some() {
+        return None;
     }
-
-    /// The comment line above the runtime stage's `FROM` that asks for a pin.
-    pub(super) fn pin_comment(&self, reference: &str) -> Option<String> {
-        Some(match self.pin_gap(reference)? {
-            PinGap::Digest(digest) => {
-                format!("# dfmigrate: pin this image by digest, as the builder is ({digest})")
-            }
-            PinGap::Version(version) => format!(
-                "# dfmigrate: pin this image by digest or an exact tag, as the builder names one release ({version})"
-            ),
-        })
+    if let Some(digest) = &facts.stage.base.digest {
+        return Some(PinGap::Digest(digest.clone()));
     }
+    let version = facts.knowledge.pinned_version(&facts.stage.base)?;
+    let tag = runtime.tag.as_deref().unwrap_or("latest");
+    let carried = tag == version
+        || tag.starts_with(&format!("{version}-"))
+        || tag.ends_with(&format!("-{version}"))
+        || tag.contains(&format!("-{version}-"));
+    if carried || facts.knowledge.pinned_version(&runtime).is_some() {
+        return None;
+    }
+    Some(PinGap::Version(version))
+}
 
-    /// What the message says about the pin, starting with `; `, or nothing.
-    pub(super) fn pin_note(&self, reference: &str) -> String {
-        let base = &self.stage.base;
-        match self.pin_gap(reference) {
-            None => String::new(),
-            Some(PinGap::Digest(_)) => format!(
-                "; {} is pinned by digest, and the digest of {reference} cannot be looked up offline: pin it (see the comment above its FROM)",
-                base.raw
-            ),
-            Some(PinGap::Version(version)) => format!(
-                "; {} names one release ({version}), and {reference}, another image, follows new releases under its tag: pin it by digest (see the comment above its FROM)",
-                base.raw
-            ),
+/// The comment line above the runtime stage's `FROM` that asks for a pin.
+pub(super) fn pin_comment(facts: &Facts, reference: &str) -> Option<String> {
+    Some(match pin_gap(facts, reference)? {
+        PinGap::Digest(digest) => {
+            format!("# dfmigrate: pin this image by digest, as the builder is ({digest})")
         }
+        PinGap::Version(version) => format!(
+            "# dfmigrate: pin this image by digest or an exact tag, as the builder names one release ({version})"
+        ),
+    })
+}
+
+/// What the message says about the pin, starting with `; `, or nothing.
+pub(super) fn pin_note(facts: &Facts, reference: &str) -> String {
+    let base = &facts.stage.base;
+    match pin_gap(facts, reference) {
+        None => String::new(),
+        Some(PinGap::Digest(_)) => format!(
+            "; {} is pinned by digest, and the digest of {reference} cannot be looked up offline: pin it (see the comment above its FROM)",
+            base.raw
+        ),
+        Some(PinGap::Version(version)) => format!(
+            "; {} names one release ({version}), and {reference}, another image, follows new releases under its tag: pin it by digest (see the comment above its FROM)",
+            base.raw
+        ),
     }
 }

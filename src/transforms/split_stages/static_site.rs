@@ -2,17 +2,18 @@
 //! serve and how, and the runtime stage on a web server image whose nginx site serves it the
 //! same way.
 
-use super::{Plan, Split, STATIC_SITE};
-use crate::knowledge::{image_name, RuntimeHints, RuntimeImage};
-use crate::model::paths::{copy_arguments, is_within, resolve};
-use crate::model::ImageRef;
-use crate::style::Style;
-use crate::syntax::InstructionKind;
-use crate::transforms::Edit;
+use super::facts::Facts;
+use super::render::{self, Plan};
+use super::{checks, SiteDecline};
+use crate::knowledge::RuntimeHints;
+use crate::model::paths::{is_within, resolve};
+
+/// The image rule flavour of web server images for static front-end builds.
+const STATIC_SITE: &str = "static-site";
 
 /// Where the web server image serves files from and reads its site configuration.
-const SITE_ROOT: &str = "/usr/share/nginx/html";
-const SITE_CONFIG: &str = "/etc/nginx/conf.d/default.conf";
+pub(super) const SITE_ROOT: &str = "/usr/share/nginx/html";
+pub(super) const SITE_CONFIG: &str = "/etc/nginx/conf.d/default.conf";
 
 /// How a static file server command serves its folder.
 #[derive(Debug, PartialEq, Eq)]
@@ -36,14 +37,14 @@ pub(super) struct StaticSite {
 /// working directory (the whole application, not a build output); `Err` when it is one whose
 /// options have no known nginx equivalent, or that takes its port from `$PORT` (set at run
 /// time by many platforms) or from a default that depends on its version.
-pub(super) fn read(words: &[String]) -> Option<Result<StaticSite, String>> {
+pub(super) fn read(words: &[String]) -> Option<Result<StaticSite, SiteDecline>> {
     let words = without_npx(words)?;
     let (program, arguments) = words.split_first()?;
     let name = program.rsplit('/').next().unwrap_or(program);
     let name = name.split('@').next().unwrap_or(name);
-    let options = match name {
-        "serve" => read_serve(arguments),
-        "http-server" => read_http_server(arguments),
+    let (server, options): (&'static str, _) = match name {
+        "serve" => ("serve", read_serve(arguments)),
+        "http-server" => ("http-server", read_http_server(arguments)),
         _ => return None,
     };
     let options = match options {
@@ -55,23 +56,20 @@ pub(super) fn read(words: &[String]) -> Option<Result<StaticSite, String>> {
         return None;
     }
     if folder.contains(['$', '*', '?', '[']) {
-        return Some(Err(format!(
-            "{name} serves {folder}, a folder named by a variable or a pattern"
-        )));
+        return Some(Err(SiteDecline::FolderPattern { server, folder }));
     }
     let Some(port) = options.port else {
-        return Some(Err(format!(
-            "{name} is given no port, so it listens on $PORT when set at run time, else on its version's default"
-        )));
+        return Some(Err(SiteDecline::NoPort { server }));
     };
     if port < 1024 {
-        return Some(Err(format!(
-            "{name} listens on port {port}, which only root may bind and the web server runs as its own user"
-        )));
+        return Some(Err(SiteDecline::PrivilegedPort { server, port }));
     }
     if let Some(target) = &options.proxy {
         if !is_self_fallback(target, port) {
-            return Some(Err(format!("{name} proxies to {target}")));
+            return Some(Err(SiteDecline::Proxy {
+                server,
+                target: target.clone(),
+            }));
         }
     }
     Some(Ok(StaticSite {
@@ -81,11 +79,7 @@ pub(super) fn read(words: &[String]) -> Option<Result<StaticSite, String>> {
         compress: options.compress,
         cors: options.cors,
         cache_control: options.cache_control,
-        server: if name == "serve" {
-            "serve"
-        } else {
-            "http-server"
-        },
+        server,
     }))
 }
 
@@ -121,15 +115,18 @@ struct Options {
 
 /// The value of option `name`: attached (`--name=value`) or the next word.
 fn option_value<'w>(
-    server: &str,
+    server: &'static str,
     name: &str,
     attached: Option<&str>,
     words: &mut impl Iterator<Item = &'w String>,
-) -> Result<String, String> {
+) -> Result<String, SiteDecline> {
     attached
         .map(str::to_owned)
         .or_else(|| words.next().cloned())
-        .ok_or_else(|| format!("{server}'s {name} has no value"))
+        .ok_or_else(|| SiteDecline::MissingValue {
+            server,
+            option: name.to_owned(),
+        })
 }
 
 /// Splits `--name=value` into its name and value.
@@ -141,7 +138,7 @@ fn split_option(word: &str) -> (&str, Option<&str>) {
 }
 
 /// `serve [options] [folder]` (vercel/serve); without a folder it serves the working directory.
-fn read_serve(arguments: &[String]) -> Result<Options, String> {
+fn read_serve(arguments: &[String]) -> Result<Options, SiteDecline> {
     let mut options = Options {
         compress: true,
         ..Options::default()
@@ -154,7 +151,7 @@ fn read_serve(arguments: &[String]) -> Result<Options, String> {
             "-s" | "--single" => options.single_page = true,
             "-l" | "--listen" => {
                 if options.port.is_some() {
-                    return Err("serve listens on more than one endpoint".to_owned());
+                    return Err(SiteDecline::SeveralEndpoints);
                 }
                 options.port = Some(listen_port(&value()?)?);
             }
@@ -171,9 +168,10 @@ fn read_serve(arguments: &[String]) -> Result<Options, String> {
             | "-S"
             | "--symlinks" => {}
             option if option.starts_with('-') => {
-                return Err(format!(
-                    "serve's option {option} has no known nginx equivalent"
-                ))
+                return Err(SiteDecline::UnknownOption {
+                    server: "serve",
+                    option: option.to_owned(),
+                })
             }
             folder => set_folder(&mut options, folder, "serve")?,
         }
@@ -184,7 +182,7 @@ fn read_serve(arguments: &[String]) -> Result<Options, String> {
 /// `http-server [folder] [options]`; without a folder it serves `./public` when that exists,
 /// else the working directory, which the Dockerfile cannot tell apart. Its option parser
 /// (minimist) declares no flags: a flag followed by a word takes that word as its value.
-fn read_http_server(arguments: &[String]) -> Result<Options, String> {
+fn read_http_server(arguments: &[String]) -> Result<Options, SiteDecline> {
     let mut options = Options {
         cache_control: Some("max-age=3600".to_owned()),
         ..Options::default()
@@ -194,9 +192,7 @@ fn read_http_server(arguments: &[String]) -> Result<Options, String> {
         if (HTTP_SERVER_FLAGS.contains(&word.as_str()) || word == "--cors")
             && words.peek().is_some_and(|next| !next.starts_with('-'))
         {
-            return Err(format!(
-                "http-server takes the word after {word} as its value, not as the folder"
-            ));
+            return Err(SiteDecline::FlagTakesWord { flag: word.clone() });
         }
         let (name, attached) = split_option(word);
         let mut value = || option_value("http-server", name, attached, &mut words);
@@ -205,9 +201,10 @@ fn read_http_server(arguments: &[String]) -> Result<Options, String> {
             "-a" => {
                 let address = value()?;
                 if !is_any_address(&address) {
-                    return Err(format!(
-                        "http-server listens on {address} only, which nginx would not copy"
-                    ));
+                    return Err(SiteDecline::OneAddress {
+                        server: "http-server",
+                        address,
+                    });
                 }
             }
             "-e" | "--ext" if value()? == "html" => {}
@@ -221,16 +218,15 @@ fn read_http_server(arguments: &[String]) -> Result<Options, String> {
             "-c" => {
                 let seconds = value()?;
                 if !is_cache_time(&seconds) {
-                    return Err(format!(
-                        "http-server's -c {seconds} is not a number of seconds"
-                    ));
+                    return Err(SiteDecline::CacheTime { seconds });
                 }
                 options.cache_control = Some(cache_control(&seconds));
             }
             option if option.starts_with('-') => {
-                return Err(format!(
-                    "http-server's option {option} has no known nginx equivalent"
-                ))
+                return Err(SiteDecline::UnknownOption {
+                    server: "http-server",
+                    option: option.to_owned(),
+                })
             }
             folder => set_folder(&mut options, folder, "http-server")?,
         }
@@ -238,9 +234,13 @@ fn read_http_server(arguments: &[String]) -> Result<Options, String> {
     Ok(options)
 }
 
-fn set_folder(options: &mut Options, folder: &str, server: &str) -> Result<(), String> {
+fn set_folder(
+    options: &mut Options,
+    folder: &str,
+    server: &'static str,
+) -> Result<(), SiteDecline> {
     if options.folder.is_some() {
-        return Err(format!("{server} is given more than one folder"));
+        return Err(SiteDecline::SeveralFolders { server });
     }
     options.folder = Some(folder.to_owned());
     Ok(())
@@ -277,27 +277,33 @@ fn cache_control(seconds: &str) -> String {
 }
 
 /// The port of a `serve --listen` endpoint: `3000`, or `tcp://HOST:3000` on every interface.
-fn listen_port(endpoint: &str) -> Result<u16, String> {
+fn listen_port(endpoint: &str) -> Result<u16, SiteDecline> {
     let Some(address) = endpoint.strip_prefix("tcp://") else {
         return port_number(endpoint);
     };
-    let (host, port) = address
-        .rsplit_once(':')
-        .ok_or_else(|| format!("serve listens on {endpoint}, which names no port"))?;
+    let (host, port) =
+        address
+            .rsplit_once(':')
+            .ok_or_else(|| SiteDecline::EndpointWithoutPort {
+                endpoint: endpoint.to_owned(),
+            })?;
     if !is_any_address(host) {
-        return Err(format!(
-            "serve listens on {endpoint} only, which nginx would not copy"
-        ));
+        return Err(SiteDecline::OneAddress {
+            server: "serve",
+            address: endpoint.to_owned(),
+        });
     }
     port_number(port)
 }
 
-fn port_number(value: &str) -> Result<u16, String> {
+fn port_number(value: &str) -> Result<u16, SiteDecline> {
     value
         .parse::<u16>()
         .ok()
         .filter(|port| *port > 0)
-        .ok_or_else(|| format!("the port {value} is not a literal port number"))
+        .ok_or_else(|| SiteDecline::NotAPort {
+            value: value.to_owned(),
+        })
 }
 
 fn is_any_address(host: &str) -> bool {
@@ -355,176 +361,57 @@ pub(super) fn nginx_config(site: &StaticSite) -> Vec<String> {
     lines
 }
 
-impl Split<'_, '_> {
-    /// A Node.js stage whose command only serves a folder of static files (`serve -s build`):
-    /// that folder on the web server image of the `static-site` image rule (an unprivileged
-    /// nginx) configured to serve it the same way. `None` when the command is no such server
-    /// or no web server image is known for the builder image.
-    pub(super) fn static_site_plan(
-        &self,
-        command: &[String],
-        workdir: Option<&str>,
-    ) -> Result<Option<Plan>, String> {
-        let Some(site) = read(command) else {
-            return Ok(None);
-        };
-        let web_hints = RuntimeHints {
-            flavour: Some(STATIC_SITE.to_owned()),
-            ..RuntimeHints::default()
-        };
-        let Some(web) = self.knowledge.runtime_for(&self.stage.base, &web_hints) else {
-            return Ok(None);
-        };
-        let plain = self
-            .knowledge
-            .runtime_for(&self.stage.base, &RuntimeHints::default());
-        if plain.as_ref() == Some(&web) {
-            return Ok(None);
-        }
-        let site = site?;
-        let Some(app) = workdir.filter(|w| *w != "/") else {
-            return Err(format!(
-                "{} serves {} and the stage sets no WORKDIR, so whether the build made it is unknown",
-                site.server, site.folder
-            ));
-        };
-        let folder = resolve(app, &site.folder);
-        if folder == app {
-            return Ok(None);
-        }
-        if !is_within(app, &folder) {
-            return Err(format!(
-                "{} serves {folder}, outside the application folder, which may be mounted at run time",
-                site.server
-            ));
-        }
-        self.check_static_site(&web, &site)?;
-        let style = Style::detect(self.file.parse());
-        let builder = self.builder_name();
-        let mut edits: Vec<Edit> = self.name_builder(&builder, &style).into_iter().collect();
-        let keyword = |kind| style.keyword(kind);
-        let config: Vec<String> = nginx_config(&site)
-            .iter()
-            .map(|line| format!("'{line}'"))
-            .collect();
-        let body = [
-            format!(
-                "{} --from={builder} {}",
-                keyword(InstructionKind::Copy),
-                copy_arguments(std::slice::from_ref(&folder), SITE_ROOT)
-            ),
-            format!(
-                "{} printf '%s\\n'{}{} > {}",
-                keyword(InstructionKind::Run),
-                style.line_break(),
-                config.join(&style.line_break()),
-                SITE_CONFIG
-            ),
-            format!("{} {}", keyword(InstructionKind::Expose), site.port),
-        ];
-        // Labels only; the environment too when they use variables.
-        let labels_use_variables = self
-            .of_kind(InstructionKind::Label)
-            .any(|label| label.logical_text().contains('$'));
-        let stage = self.stage_text(
-            &web.reference,
-            &body,
-            &[InstructionKind::Label],
-            labels_use_variables,
-            &style,
-        );
-        self.append_stage(&mut edits, stage, &style);
-        let fallback = if site.single_page {
-            ", unknown paths answered with index.html"
-        } else {
-            ""
-        };
-        let message = format!(
-            "{} ships Node.js to serve static files: build there and serve {folder} with nginx on {} (port {}{fallback}); nginx's own CMD, user and STOPSIGNAL replace the stage's, and its EXPOSE 8080 stays; review the generated site configuration",
-            self.stage.base.raw, web.reference, site.port
-        ) + &self.pin_note(&web.reference);
-        Ok(Some(Plan { message, edits }))
+/// A Node.js stage whose command only serves a folder of static files (`serve -s build`):
+/// that folder on the web server image of the `static-site` image rule (an unprivileged
+/// nginx) configured to serve it the same way. `None` when the command is no such server
+/// or no web server image is known for the builder image.
+pub(super) fn plan(
+    facts: &Facts,
+    command: &[String],
+    workdir: Option<&str>,
+) -> Result<Option<Plan>, SiteDecline> {
+    let Some(site) = read(command) else {
+        return Ok(None);
+    };
+    let web_hints = RuntimeHints {
+        flavour: Some(STATIC_SITE.to_owned()),
+        ..RuntimeHints::default()
+    };
+    let Some(web) = facts.knowledge.runtime_for(&facts.stage.base, &web_hints) else {
+        return Ok(None);
+    };
+    let plain = facts
+        .knowledge
+        .runtime_for(&facts.stage.base, &RuntimeHints::default());
+    if plain.as_ref() == Some(&web) {
+        return Ok(None);
     }
-
-    /// What the web server stage cannot carry over or check: an image other than
-    /// nginx-unprivileged (whose configuration is written), an unknown build context or a
-    /// serve configuration file in it (headers, rewrites), http-server's basic auth,
-    /// SHELL/ONBUILD, a VOLUME or a HEALTHCHECK.
-    fn check_static_site(&self, web: &RuntimeImage, site: &StaticSite) -> Result<(), String> {
-        if !image_name(&ImageRef::parse(&web.reference)).ends_with("nginx-unprivileged") {
-            return Err(format!(
-                "the static-site image {} is not nginx-unprivileged, whose configuration dfmigrate writes",
-                web.reference
-            ));
-        }
-        if !self.context.has_files() {
-            return Err(format!(
-                "the build context is not known, so whether a configuration file changes what {} serves is unknown",
-                site.server
-            ));
-        }
-        // serve reads rewrites, headers and redirects from serve.json or now.json in the served
-        // folder, where front-end builds copy them from anywhere in the sources.
-        let configs = ["serve.json", "now.json"];
-        let in_context = self
-            .context
-            .find_files(|name| configs.contains(&name), 20_000)
-            .ok_or("the build context has too many files to look for serve.json")?;
-        let in_runs = self
-            .run_texts()
-            .into_iter()
-            .any(|text| configs.iter().any(|config| text.contains(config)));
-        if site.server == "serve" && (!in_context.is_empty() || in_runs) {
-            let named = in_context.first().map_or("serve.json", String::as_str);
-            return Err(format!(
-                "{named} may configure serve in ways the generated nginx site would not follow"
-            ));
-        }
-        let auth = ["NODE_HTTP_SERVER_USERNAME", "NODE_HTTP_SERVER_PASSWORD"];
-        if site.server == "http-server" && auth.iter().any(|name| self.sets_variable(name)) {
-            return Err("http-server asks for a password, which nginx would not".to_owned());
-        }
-        for kind in [
-            InstructionKind::Shell,
-            InstructionKind::Onbuild,
-            InstructionKind::Volume,
-            InstructionKind::Healthcheck,
-        ] {
-            if let Some(instruction) = self.of_kind(kind).next() {
-                return Err(format!(
-                    "the {} on line {} does not carry over to the web server image",
-                    instruction.keyword().value.to_ascii_uppercase(),
-                    instruction.start_line()
-                ));
-            }
-        }
-        Ok(())
+    let site = site?;
+    let Some(app) = workdir.filter(|w| *w != "/") else {
+        return Err(SiteDecline::NoWorkdir {
+            server: site.server,
+            folder: site.folder,
+        });
+    };
+    let folder = resolve(app, &site.folder);
+    if folder == app {
+        return Ok(None);
     }
-
-    /// Whether the stage (or a global ARG) defines the variable `name`.
-    pub(super) fn sets_variable(&self, name: &str) -> bool {
-        let globals = self
-            .file
-            .instructions()
-            .iter()
-            .take_while(|i| i.stage.is_none());
-        let arguments = globals
-            .chain(self.of_kind(InstructionKind::Arg))
-            .flat_map(|i| i.arg_definitions())
-            .any(|(key, _)| key == name);
-        arguments
-            || self
-                .of_kind(InstructionKind::Env)
-                .flat_map(|env| env.pairs())
-                .any(|(key, _, _)| key.value == name)
+    if !is_within(app, &folder) {
+        return Err(SiteDecline::OutsideApplication {
+            server: site.server,
+            folder,
+        });
     }
+    checks::check_static_site(facts, &web, &site)?;
+    Ok(Some(render::static_site_plan(facts, &web, &site, &folder)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn site(command: &str) -> Option<Result<StaticSite, String>> {
+    fn site(command: &str) -> Option<Result<StaticSite, SiteDecline>> {
         let words: Vec<String> = command.split_whitespace().map(str::to_owned).collect();
         read(&words)
     }
