@@ -5,6 +5,7 @@ use super::changed::ChangedFiles;
 use super::output::{print_stderr, Output};
 use super::{use_color, Mode, OutputFormat, RunArgs, EXIT_ERROR, PROGRESS_MIN_FILES};
 use crate::config::{self, CommandLine, Config, Discovery, Lookup};
+use crate::context::compose::ComposeIndex;
 use crate::emit::{self, FileReport, Paint, Status};
 use crate::engine::{self, Job, TransformOptions};
 use crate::walk::{self, display_path};
@@ -55,6 +56,8 @@ pub(super) struct RunOptions {
     pub(super) explain: bool,
     /// The SARIF rules, when the findings are rendered as SARIF results.
     pub(super) sarif_rules: Option<Vec<emit::SarifRule>>,
+    /// The build contexts Compose files declare, read once per folder.
+    pub(super) compose: ComposeIndex,
 }
 
 pub(super) fn run(args: RunArgs) -> i32 {
@@ -176,6 +179,7 @@ pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
         combined_edits: format == OutputFormat::Json,
         explain: args.explain,
         sarif_rules: (format == OutputFormat::Sarif).then(sarif_rules),
+        compose: ComposeIndex::default(),
     };
     let mut output = Output::new(&args, mode, format, &options);
     let inputs = if reading_stdin {
@@ -199,7 +203,7 @@ pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
         options.stdin_name.as_deref(),
     );
     let (files, lookups) = match &changed {
-        Some(changed) => keep_changed(inputs.files, lookups, changed, &options.command_line),
+        Some(changed) => keep_changed(inputs.files, lookups, changed, &options),
         None => (inputs.files, lookups),
     };
     let config_errors = distinct_config_errors(&lookups);
@@ -210,6 +214,9 @@ pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
         progress.suspend(|| output.chunk(&reports, &options));
     }
     progress.finish();
+    if !args.quiet {
+        print_stderr(&compose_warnings(&options.compose));
+    }
     output.finish(!inputs.errors.is_empty() || !config_errors.is_empty())
 }
 
@@ -418,7 +425,7 @@ pub(super) fn fix_text(
     };
     let settings_path = named.unwrap_or(Path::new("-"));
     let settings = config::settings_for(settings_path, config, &options.command_line);
-    let build_context = named.map(|path| build_context_of(path, &settings));
+    let build_context = named.map(|path| build_context_of(path, &settings, &options.compose));
     let no_options = TransformOptions::new();
     let outcome = engine::run(&Job {
         text,
@@ -432,12 +439,27 @@ pub(super) fn fix_text(
     (outcome, settings.apply_unsafe)
 }
 
-/// The file's build context folder: its configured `build-context`, or its folder.
-fn build_context_of(file: &Path, settings: &config::FileSettings) -> PathBuf {
+/// The file's build context folder: its configured `build-context`, else the one the Compose
+/// files give it, else its folder.
+pub(super) fn build_context_of(
+    file: &Path,
+    settings: &config::FileSettings,
+    compose: &ComposeIndex,
+) -> PathBuf {
     settings
         .build_context
         .clone()
+        .or_else(|| compose.context_of(file))
         .unwrap_or_else(|| folder_of(file))
+}
+
+/// The Compose files that could not be read and the Dockerfiles they give several contexts.
+fn compose_warnings(compose: &ComposeIndex) -> String {
+    compose
+        .problems()
+        .iter()
+        .map(|problem| format!("warning: {problem}\n"))
+        .collect()
 }
 
 /// Keeps the files (and their configurations) that the change touched: the Dockerfile or a
@@ -446,15 +468,15 @@ fn keep_changed(
     files: Vec<PathBuf>,
     lookups: Vec<Lookup>,
     changed: &ChangedFiles,
-    command_line: &CommandLine,
+    options: &RunOptions,
 ) -> (Vec<PathBuf>, Vec<Lookup>) {
     files
         .into_iter()
         .zip(lookups)
         .filter(|(file, lookup)| {
             let config = lookup.as_ref().ok().and_then(|config| config.as_deref());
-            let settings = config::settings_for(file, config, command_line);
-            changed.touches(file, &build_context_of(file, &settings))
+            let settings = config::settings_for(file, config, &options.command_line);
+            changed.touches(file, &build_context_of(file, &settings, &options.compose))
         })
         .unzip()
 }
@@ -553,6 +575,7 @@ mod tests {
             combined_edits: false,
             explain: false,
             sarif_rules: None,
+            compose: ComposeIndex::default(),
         };
         let bar = indicatif::ProgressBar::with_draw_target(
             Some(files.len() as u64),

@@ -21,6 +21,7 @@ mod rootfs;
 pub use engines::EngineChoice;
 
 use crate::config::{self, CommandLine, Discovery};
+use crate::context::compose::ComposeIndex;
 use crate::diagnostics::Applicability;
 use crate::engine::{self, Job, TransformOptions};
 use crate::model::shell;
@@ -158,6 +159,18 @@ fn start_engine(choice: Option<EngineChoice>) -> Result<Box<dyn ContainerEngine>
 fn plan(file: &Path, args: &VerifyArgs) -> Result<Plan> {
     let original = std::fs::read_to_string(file).context("cannot read")?;
     let folder = folder_of(file);
+    let lookup = Discovery::default().for_folder(&config::absolute(&folder));
+    let config = lookup.map_err(|error| anyhow::anyhow!("{error}"))?;
+    let settings = config::settings_for(file, config.as_deref(), &args.selection);
+    let compose = ComposeIndex::default();
+    let context = settings
+        .build_context
+        .clone()
+        .or_else(|| compose.context_of(file))
+        .unwrap_or(folder);
+    for problem in compose.problems() {
+        eprintln!("warning: {problem}");
+    }
     if let Some(against) = &args.against {
         let rewrite = std::fs::read_to_string(against)
             .with_context(|| format!("cannot read {}", display_path(against)))?;
@@ -168,14 +181,10 @@ fn plan(file: &Path, args: &VerifyArgs) -> Result<Plan> {
             path: file.to_owned(),
             original,
             rewrite,
-            context: folder,
+            context,
             applied: BTreeSet::new(),
         })));
     }
-    let lookup = Discovery::default().for_folder(&config::absolute(&folder));
-    let config = lookup.map_err(|error| anyhow::anyhow!("{error}"))?;
-    let settings = config::settings_for(file, config.as_deref(), &args.selection);
-    let context = settings.build_context.clone().unwrap_or(folder);
     let no_options = TransformOptions::new();
     let outcome = engine::run(&Job {
         text: &original,
