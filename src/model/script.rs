@@ -26,6 +26,37 @@ pub struct ScriptError {
     pub message: String,
 }
 
+impl ParsedScript {
+    /// The words of a script that needs no shell to run: one simple command (after an `exec`)
+    /// without assignments, redirections, operators, expansions (`$VAR`, `$(…)`, a leading
+    /// `~`) or globs, read without errors. Its words, quotes removed, are what an exec-form
+    /// command would run.
+    pub fn plain_command(&self) -> Option<Vec<String>> {
+        let [item] = self.script.items.as_slice() else {
+            return None;
+        };
+        let single = item.rest.is_empty()
+            && !item.first.negated
+            && !matches!(item.terminator, Some((Terminator::Background, _)));
+        let [CommandNode::Simple(command)] = item.first.commands.as_slice() else {
+            return None;
+        };
+        let words = command.program_words();
+        let needs_shell = |word: &Word| {
+            word.has_expansion()
+                || word.has_glob()
+                || matches!(word.parts.first(), Some(WordPart::Literal { text, .. }) if text.starts_with('~'))
+        };
+        let plain = self.errors.is_empty()
+            && single
+            && command.assignments.is_empty()
+            && command.redirects.is_empty()
+            && !words.is_empty()
+            && !words.iter().any(needs_shell);
+        plain.then(|| words.iter().map(|word| word.value.clone()).collect())
+    }
+}
+
 /// A list: and-or lists run one after the other (`;`, newline) or in the background (`&`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Script {
@@ -52,6 +83,37 @@ impl Script {
                     CommandNode::Function { body, .. } => body.collect_simple_commands(found),
                 }
             }
+        }
+    }
+}
+
+impl Script {
+    /// The names of the parameters the script expands (`$NAME`, `${NAME…}`) in the words,
+    /// assignments and redirections of its commands, inside quotes and command substitutions.
+    pub fn parameter_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        for command in self.simple_commands() {
+            let targets = command.redirects.iter().filter_map(|r| r.target.as_ref());
+            for word in command
+                .assignments
+                .iter()
+                .chain(&command.words)
+                .chain(targets)
+            {
+                collect_parameters(&word.parts, &mut names);
+            }
+        }
+        names
+    }
+}
+
+fn collect_parameters(parts: &[WordPart], names: &mut Vec<String>) {
+    for part in parts {
+        match part {
+            WordPart::Parameter { name, .. } => names.push(name.clone()),
+            WordPart::DoubleQuoted { parts, .. } => collect_parameters(parts, names),
+            WordPart::CommandSubstitution { script, .. } => names.extend(script.parameter_names()),
+            _ => {}
         }
     }
 }

@@ -354,3 +354,51 @@ fn collect_ranges(script: &Script, out: &mut Vec<TextRange>) {
         }
     }
 }
+
+#[test]
+fn tells_a_command_that_needs_no_shell() {
+    let plain = |text: &str| parse(text).plain_command();
+    assert_eq!(
+        plain("/go/goravel/main"),
+        Some(vec!["/go/goravel/main".to_owned()])
+    );
+    assert_eq!(
+        plain("exec ./server --name 'a b' \"c\"\n"),
+        Some(vec![
+            "./server".to_owned(),
+            "--name".to_owned(),
+            "a b".to_owned(),
+            "c".to_owned()
+        ])
+    );
+    for needs_shell in [
+        "server --port $PORT",
+        "server \"${PORT}\"",
+        "server $(nproc)",
+        "server *.conf",
+        "server > log",
+        "server 2>&1",
+        "A=1 server",
+        "a && b",
+        "a; b",
+        "a | b",
+        "server &",
+        "! server",
+        "(server)",
+        "~/server",
+        "server 'unterminated",
+        "",
+    ] {
+        assert_eq!(plain(needs_shell), None, "{needs_shell:?}");
+    }
+}
+
+#[test]
+fn names_the_parameters_a_script_expands() {
+    let names = |text: &str| tree(text).parameter_names();
+    assert_eq!(
+        names("A=$X server --arch \"${GOARCH}\" $(echo $INNER) > $LOG"),
+        vec!["X", "GOARCH", "INNER", "LOG"]
+    );
+    assert!(names("server 'no $expansion'").is_empty());
+}
