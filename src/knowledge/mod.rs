@@ -80,11 +80,13 @@ pub struct KnowledgeBase {
     runtimes: Vec<RuntimeInfo>,
     build_packages: Vec<NameGlob>,
     build_files: Vec<ContextPattern>,
+    unread_build_files: Vec<ContextPattern>,
     runtime_packages: std::collections::BTreeMap<String, NativePackages>,
     releases: std::collections::BTreeMap<String, Distribution>,
     tag_releases: Vec<TagRelease>,
     pins: Pins,
     shell_programs: Vec<String>,
+    shells: Vec<String>,
     shell_readers: std::collections::BTreeMap<String, usize>,
     image_workdirs: std::collections::BTreeMap<String, String>,
     image_paths: std::collections::BTreeMap<String, ImagePath>,
@@ -110,6 +112,9 @@ struct ImagesFile {
     /// Build context files only builds read, for every ecosystem.
     #[serde(default)]
     build_files: Vec<ContextPattern>,
+    /// The build files no application reads at run time, whatever it is.
+    #[serde(default)]
+    unread_build_files: Vec<ContextPattern>,
     images: Vec<ImageRule>,
     runtimes: Vec<RuntimeInfo>,
     /// Development package → the runtime library package it builds against.
@@ -126,6 +131,9 @@ struct ImagesFile {
     /// Programs every runtime image with a shell has.
     #[serde(default)]
     shell_programs: Vec<String>,
+    /// Shells a command may start a script with (`sh -c "…"`).
+    #[serde(default)]
+    shells: Vec<String>,
     /// Programs that read the files they name → leading arguments that are not files.
     #[serde(default)]
     shell_readers: std::collections::BTreeMap<String, usize>,
@@ -236,6 +244,13 @@ impl KnowledgeBase {
     /// this program, so a command substitution in a `CMD` may call it (`$(nproc)`).
     pub fn is_shell_program(&self, program: &str) -> bool {
         self.shell_programs.iter().any(|known| known == program)
+    }
+
+    /// Whether the program (a base name or a path) is a shell that runs the script given with
+    /// `-c` (`sh`, `/bin/bash`).
+    pub fn is_shell(&self, program: &str) -> bool {
+        let name = program.rsplit('/').next().unwrap_or(program);
+        self.shells.iter().any(|known| known == name)
     }
 
     /// For a program every runtime image has that reads the files it names (`grep`), how many
@@ -357,6 +372,12 @@ impl KnowledgeBase {
         BaseUsers::builtin().creates(kind, program)
     }
 
+    /// Whether a file or folder name (`README.md`, `.github`) is a build file no application
+    /// reads at run time (`unread_build_files` of `images.toml`).
+    pub fn is_unread_build_file(&self, name: &str) -> bool {
+        !name.contains('/') && any_pattern_matches(&self.unread_build_files, name)
+    }
+
     /// Whether a build context path is only read by builds: the common `build_files` of
     /// `images.toml`, the profile's runtime layout's, or one of its manifests and lock files
     /// (which the installs read; each glob read as a [`ContextPattern`]).
@@ -410,17 +431,33 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
     for (index, rule) in images.images.iter().enumerate() {
         validate_image_rule(rule, &format!("transforms/images.toml: images[{index}]"))?;
     }
+    if let Some(stray) = images.unread_build_files.iter().find(|unread| {
+        !images
+            .build_files
+            .iter()
+            .any(|build| build.as_str() == unread.as_str())
+    }) {
+        return Err(KnowledgeError::new(
+            "transforms/images.toml",
+            format!(
+                "unread_build_files: {} is not one of build_files",
+                stray.as_str()
+            ),
+        ));
+    }
     Ok(KnowledgeBase {
         profiles,
         images: images.images,
         runtimes: images.runtimes,
         build_packages: images.build_packages,
         build_files: images.build_files,
+        unread_build_files: images.unread_build_files,
         runtime_packages: images.runtime_packages,
         releases: images.releases,
         tag_releases: images.tag_releases,
         pins: images.pins,
         shell_programs: images.shell_programs,
+        shells: images.shells,
         shell_readers: images.shell_readers,
         image_workdirs: images.image_workdirs,
         image_paths: images.image_paths,

@@ -134,6 +134,14 @@ pub struct RuntimeLayout {
     /// stage copied from the context goes to the runtime stage too.
     #[serde(default)]
     pub build_files: Vec<ContextPattern>,
+    /// Variables only the build reads (`CGO_ENABLED`, `RUSTFLAGS`; globs): the runtime stage
+    /// does not repeat the `ENV` that sets them.
+    #[serde(default)]
+    pub build_only_env: Vec<NameGlob>,
+    /// Globs of context root files that read build files at run time (a `*.gemspec` a Gemfile
+    /// loads): the build stage then keeps its `unread_build_files`.
+    #[serde(default)]
+    pub build_files_read_by: Vec<String>,
 }
 
 /// A pattern over build context paths: without a `/` it matches a file or folder name at any
