@@ -71,6 +71,10 @@ pub enum IntendedChange {
     /// that image brings (ENV and LABEL names the Dockerfile does not set, the interpreter
     /// outside the application folders) may differ.
     BaseImage,
+    /// Build files no application reads at run time (`unread_build_files` of `images.toml`:
+    /// Dockerfiles, version control and CI files, READMEs, licences) are left out of the
+    /// application folder.
+    BuildFiles,
 }
 
 /// What a transform is, declared once: how it is named, documented and listed, how far its

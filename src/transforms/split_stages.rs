@@ -43,7 +43,7 @@ impl Transform for SplitStages {
             documentation: include_str!("../../transforms/docs/split-stages.md"),
             enabled_by_default: true,
             max_applicability: Applicability::Unsafe,
-            intended_changes: &[IntendedChange::BaseImage],
+            intended_changes: &[IntendedChange::BaseImage, IntendedChange::BuildFiles],
         }
     }
 

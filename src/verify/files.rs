@@ -25,6 +25,8 @@ pub struct Images<'a> {
     pub app_paths: &'a [PathBuf],
     /// The final base image changed on purpose: the interpreter may come from the new image.
     pub base_changed: bool,
+    /// Build files no application reads were left out on purpose (`Intent::BuildFiles`).
+    pub build_files_dropped: bool,
 }
 
 /// What the comparison found.

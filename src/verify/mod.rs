@@ -334,6 +334,7 @@ fn build_and_compare(
         after: &after.config,
         app_paths: &before_facts.app_paths,
         base_changed,
+        build_files_dropped: intents.contains(&Intent::BuildFiles),
     });
     if let Some(smoke) = &args.smoke {
         smoke_test(engine, smoke, &before_tag, &after_tag, &mut verdict)?;

@@ -1,6 +1,7 @@
 //! Files of the original image that the rewrite may lack on purpose: caches, compiled-language
 //! sources, build files, build outputs and npm dev dependencies.
 
+use crate::knowledge::KnowledgeBase;
 use crate::verify::{dockerfile, rootfs};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -64,8 +65,14 @@ impl fmt::Display for DropReason {
     }
 }
 
-/// Why a path of the original may be missing from the rewrite, if it may.
-pub fn drop_reason(before_root: &Path, image_path: &Path) -> Option<DropReason> {
+/// Why a path of the original may be missing from the rewrite, if it may; with
+/// `build_files_dropped`, the knowledge base's build files no application reads too (README,
+/// LICENSE, `.github`).
+pub fn drop_reason(
+    before_root: &Path,
+    image_path: &Path,
+    build_files_dropped: bool,
+) -> Option<DropReason> {
     let parts: Vec<String> = image_path
         .iter()
         .map(|part| part.to_string_lossy().into_owned())
@@ -80,7 +87,8 @@ pub fn drop_reason(before_root: &Path, image_path: &Path) -> Option<DropReason> 
     if is_dev_dependency(before_root, &parts) {
         return Some(DropReason::DevDependency);
     }
-    if BUILD_FILES.contains(&name.as_str()) {
+    let unread = || KnowledgeBase::builtin().is_unread_build_file(name);
+    if BUILD_FILES.contains(&name.as_str()) || (build_files_dropped && unread()) {
         return Some(DropReason::BuildFile);
     }
     let extension = Path::new(name).extension().and_then(|ext| ext.to_str());

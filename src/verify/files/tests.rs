@@ -54,6 +54,7 @@ impl Pair {
             after,
             app_paths: &[PathBuf::from("/app")],
             base_changed,
+            build_files_dropped: false,
         })
     }
 }
@@ -140,7 +141,21 @@ fn packages_the_npm_lock_marks_dev_are_expected_drops() {
             "node_modules/chokidar/node_modules/glob-parent":{"version":"5.1.2","dev":true},
             "node_modules/fsevents":{"version":"2.3.3","devOptional":true}}}"#,
     );
-    let reason = |path: &str| drop_reason(root, Path::new(path));
+    let reason = |path: &str| drop_reason(root, Path::new(path), false);
+    // Build files no application reads: expected drops only when a transform intends them.
+    assert_eq!(reason("/app/README.md"), None);
+    assert_eq!(
+        drop_reason(root, Path::new("/app/README.md"), true),
+        Some(DropReason::BuildFile)
+    );
+    assert_eq!(
+        drop_reason(root, Path::new("/app/.github"), true),
+        Some(DropReason::BuildFile)
+    );
+    assert_eq!(
+        drop_reason(root, Path::new("/app/docs/index.md"), true),
+        None
+    );
     for dev in [
         "/app/node_modules/nodemon/lib/nodemon.js",
         "/app/node_modules/undefsafe/package.json",

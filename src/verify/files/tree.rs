@@ -55,7 +55,11 @@ impl TreeWalk<'_> {
             return;
         }
         if let Some(problem) = entry_difference(image_path, before, after, &a, &b) {
-            match drop_reason(self.images.before_root, image_path) {
+            match drop_reason(
+                self.images.before_root,
+                image_path,
+                self.images.build_files_dropped,
+            ) {
                 Some(DropReason::Cache) => out.dropped.push((image_path.into(), DropReason::Cache)),
                 _ => out.problems.push(problem),
             }
@@ -85,7 +89,11 @@ impl TreeWalk<'_> {
         if self.checked.contains(image_path) {
             return;
         }
-        if let Some(reason) = drop_reason(self.images.before_root, image_path) {
+        if let Some(reason) = drop_reason(
+            self.images.before_root,
+            image_path,
+            self.images.build_files_dropped,
+        ) {
             out.dropped.push((image_path.to_path_buf(), reason));
             return;
         }
