@@ -31,7 +31,7 @@ pub(super) fn check_runtime_fit(facts: &Facts, runtime: &RuntimeImage) -> Result
                 )
             ) && i.script().is_some()
         });
-        if shell_form {
+        if shell_form || facts.exec_starts_shell() {
             return Err(Decline::NoShell {
                 runtime: runtime.reference.clone(),
             });

@@ -22,7 +22,7 @@ pub enum Decline {
     StaticSite(SiteDecline),
     #[error("the stage uses SHELL or ONBUILD")]
     ShellOrOnbuild,
-    #[error("{runtime} has no shell for the shell-form CMD/ENTRYPOINT/HEALTHCHECK")]
+    #[error("{runtime} has no shell for the shell-form CMD/ENTRYPOINT/HEALTHCHECK or the command that starts a shell")]
     NoShell { runtime: String },
     #[error("HEALTHCHECK uses {tool}, which {runtime} does not have")]
     HealthcheckTool { tool: &'static str, runtime: String },

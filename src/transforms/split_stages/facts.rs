@@ -137,9 +137,11 @@ impl Facts<'_, '_> {
             .filter(move |i| i.kind() == Some(kind))
     }
 
-    /// The words the container runs: ENTRYPOINT then CMD (unless the ENTRYPOINT is in shell
-    /// form), each in exec form or a plain command.
-    pub(super) fn command(&self) -> Result<Vec<String>, Decline> {
+    /// The last ENTRYPOINT and the CMD passed to it (none after a shell-form ENTRYPOINT, which
+    /// runs `sh -c` with its text alone).
+    pub(super) fn launch_instructions(
+        &self,
+    ) -> (Option<&Instruction<'_>>, Option<&Instruction<'_>>) {
         let last = |kind| {
             self.instructions
                 .iter()
@@ -147,17 +149,41 @@ impl Facts<'_, '_> {
                 .find(|i| i.kind() == Some(kind))
         };
         let entrypoint = last(InstructionKind::Entrypoint);
-        // A shell-form ENTRYPOINT runs `sh -c` with its text alone: CMD is not passed to it.
         let cmd =
             last(InstructionKind::Cmd).filter(|_| entrypoint.is_none_or(|e| e.script().is_none()));
+        (entrypoint, cmd)
+    }
+
+    /// The words the container runs: ENTRYPOINT then CMD (unless the ENTRYPOINT is in shell
+    /// form), each in exec form or a plain command; a shell's `-c` script is traced as a
+    /// shell-form command (`launch::through_shell`).
+    pub(super) fn command(&self) -> Result<Vec<String>, Decline> {
+        let (entrypoint, cmd) = self.launch_instructions();
         let mut words = Vec::new();
+        let mut keywords = Vec::new();
         for instruction in [entrypoint, cmd].into_iter().flatten() {
-            words.extend(command_words(instruction, self.knowledge)?);
+            let found = command_words(instruction, self.knowledge)?;
+            let keyword = instruction.keyword().value.to_ascii_uppercase();
+            keywords.extend(std::iter::repeat_n(keyword, found.len()));
+            words.extend(found);
         }
         if words.is_empty() {
             return Err(Decline::NoCommand);
         }
-        Ok(words)
+        launch::through_shell(words, &keywords, self.knowledge)
+    }
+
+    /// Whether the container's exec-form command starts a shell (`["sh", "-c", "…"]`,
+    /// `["bash", "start.sh"]`), which the runtime image must then have.
+    pub(super) fn exec_starts_shell(&self) -> bool {
+        let (entrypoint, cmd) = self.launch_instructions();
+        let words = [entrypoint, cmd]
+            .into_iter()
+            .flatten()
+            .filter_map(|instruction| instruction.exec_form())
+            .flatten()
+            .next();
+        words.is_some_and(|first| self.knowledge.is_shell(&first.value))
     }
 
     /// The download tools the `HEALTHCHECK` calls (toolchain images have them, slim ones not).

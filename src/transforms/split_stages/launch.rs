@@ -9,7 +9,7 @@ use super::Decline;
 use crate::knowledge::KnowledgeBase;
 use crate::model::packages::is_assignment;
 use crate::model::script::{self, WordPart};
-use crate::model::shell::{lex, Command, Operator};
+use crate::model::shell::{lex, Command, Operator, ShellScript};
 use crate::model::Instruction;
 
 /// The words the instruction runs, in exec form or from a traceable shell-form command (leading
@@ -23,10 +23,27 @@ pub(super) fn command_words(
     }
     let script = instruction.script().ok_or(Decline::UnreadableCommand)?;
     let keyword = instruction.keyword().value.to_ascii_uppercase();
+    script_words(
+        &keyword,
+        script.text,
+        &script.lexed,
+        &script.tree().script,
+        knowledge,
+    )
+}
+
+/// The words a shell script runs when it is one command, optionally after commands that only
+/// set variables; `keyword` names the instruction it comes from in the reason to decline.
+fn script_words(
+    keyword: &str,
+    text: &str,
+    lexed: &ShellScript,
+    tree: &script::Script,
+    knowledge: &KnowledgeBase,
+) -> Result<Vec<String>, Decline> {
     let untraceable = || Decline::UntraceableScript {
-        keyword: keyword.clone(),
+        keyword: keyword.to_owned(),
     };
-    let lexed = &script.lexed;
     let Some((last, setup)) = lexed.commands.split_last() else {
         return Err(untraceable());
     };
@@ -36,8 +53,7 @@ pub(super) fn command_words(
     if last.next.is_some() || !last.redirects.is_empty() || !setup.iter().all(only_sets_variables) {
         return Err(untraceable());
     }
-    let tree = &script.tree().script;
-    check_substitutions(&substitutions(script.text, tree), knowledge)?;
+    check_substitutions(&substitutions(text, tree), knowledge)?;
     let words: Vec<&str> = last
         .words
         .iter()
@@ -59,6 +75,66 @@ pub(super) fn command_words(
         .skip(skip_exec)
         .map(str::to_owned)
         .collect())
+}
+
+/// The words a container runs once the shell that an exec-form command starts is looked
+/// through: `["sh", "-c", "S"]` runs what the shell-form `S` runs, traced the same way (one
+/// command, after commands that only set variables), so every command of a chain is checked
+/// or the split declines. `keywords` names the instruction each word comes from. A shell
+/// behind another program (`tini -- sh -c …`), options that change what the shell reads
+/// (`-l`: the login profile resets PATH) and words after the script (its `$0`, `$1`, …)
+/// make the script untraceable. A shell given a script file (`sh start.sh`) is left as it is.
+pub(super) fn through_shell(
+    words: Vec<String>,
+    keywords: &[String],
+    knowledge: &KnowledgeBase,
+) -> Result<Vec<String>, Decline> {
+    let Some(at) = words.iter().position(|word| knowledge.is_shell(word)) else {
+        return Ok(words);
+    };
+    let untraceable = || Decline::UntraceableScript {
+        keyword: keywords.get(at).cloned().unwrap_or_default(),
+    };
+    let options: Vec<&str> = words[at + 1..]
+        .iter()
+        .map(String::as_str)
+        .take_while(|word| word.starts_with('-'))
+        .collect();
+    // `-c` alone or in a cluster with options that do not change what runs (`-ec`, `-xc`).
+    let is_script_option = |option: &str| {
+        let letters = &option[1..];
+        letters.contains('c') && letters.chars().all(|c| "ceuxv".contains(c))
+    };
+    let Some(last) = options.iter().rposition(|option| is_script_option(option)) else {
+        if options
+            .iter()
+            .any(|option| option.contains('c') && !option.starts_with("--"))
+        {
+            return Err(untraceable());
+        }
+        return Ok(words);
+    };
+    let script_at = at + 1 + last + 1;
+    let plain = options[..last].iter().all(|option| {
+        is_script_option(option) || {
+            let letters = &option[1..];
+            !letters.is_empty() && letters.chars().all(|c| "euxv".contains(c))
+        }
+    });
+    if at > 0 || !plain || script_at + 1 != words.len() {
+        return Err(untraceable());
+    }
+    let text = words[script_at].as_str();
+    let keyword = keywords.get(script_at).cloned().unwrap_or_default();
+    let traced = script_words(
+        &keyword,
+        text,
+        &lex(text),
+        &script::parse(text).script,
+        knowledge,
+    )?;
+    let keywords = vec![keyword; traced.len()];
+    through_shell(traced, &keywords, knowledge)
 }
 
 /// `export NAME=value …` or `NAME=value …` followed by `&&`, `;` or a new line.
@@ -301,6 +377,65 @@ mod tests {
             bodies("W=$(( $(nproc) * 2 )) exec x \"$(cat $(ls /proc/x))\""),
             vec!["nproc", "cat $(ls /proc/x)", "ls /proc/x"]
         );
+    }
+
+    /// The words `through_shell` traces for an exec-form command, or the kind of its decline.
+    fn traced(words: &[&str]) -> Result<Vec<String>, &'static str> {
+        let words: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+        let keywords = vec!["CMD".to_owned(); words.len()];
+        through_shell(words, &keywords, KnowledgeBase::builtin()).map_err(|d| d.kind())
+    }
+
+    #[test]
+    fn a_shell_script_in_exec_form_is_traced_as_shell_form() {
+        assert_eq!(
+            traced(&["sh", "-c", "exec gunicorn app:app"]),
+            Ok(vec!["gunicorn".to_owned(), "app:app".to_owned()])
+        );
+        assert_eq!(
+            traced(&["/bin/bash", "-ec", "export W=$(nproc) && bin/server -w $W"]),
+            Ok(vec![
+                "bin/server".to_owned(),
+                "-w".to_owned(),
+                "$W".to_owned()
+            ])
+        );
+        assert_eq!(
+            traced(&["sh", "-c", "sh -c 'node app.js'"]),
+            Ok(vec!["node".to_owned(), "app.js".to_owned()])
+        );
+        for untraceable in [
+            &[
+                "sh",
+                "-c",
+                "python manage.py migrate && /root/.local/bin/foo",
+            ][..],
+            &["sh", "-c", "a; b"],
+            &["sh", "-c", "a || b"],
+            &["sh", "-c", "a | b"],
+            &["bash", "-lc", "node app.js"],
+            &["bash", "-l", "-c", "node app.js"],
+            &["tini", "--", "sh", "-c", "node app.js"],
+            &["sh", "-c", "exec node \"$@\"", "app.js"],
+            &["sh", "-c"],
+        ] {
+            assert_eq!(
+                traced(untraceable),
+                Err("untraceable-script"),
+                "{untraceable:?}"
+            );
+        }
+        assert_eq!(traced(&["sh", "-c", "$APP"]), Err("program-is-variable"));
+        assert_eq!(
+            traced(&["sh", "-c", "W=$(cat /app/n) exec x"]),
+            Err("unknown-substitution")
+        );
+        // A script file, and commands without a shell, are left as they are.
+        assert_eq!(
+            traced(&["sh", "start.sh"]),
+            Ok(vec!["sh".to_owned(), "start.sh".to_owned()])
+        );
+        assert_eq!(traced(&["/app/server"]), Ok(vec!["/app/server".to_owned()]));
     }
 
     #[test]
