@@ -117,8 +117,10 @@ fn transforms_on_real_build_contexts() {
     );
 }
 
-/// How the final stage starts: its last ENTRYPOINT and CMD, its ports, user and environment
-/// instructions, as written (the working directory is resolved, so it is written differently).
+/// How the final stage starts: its last ENTRYPOINT and CMD (the words it runs when it needs no
+/// shell, which a runtime without one gets in exec form; else as written), its ports and user
+/// as written, and each variable its `ENV`s set (the working directory is resolved, so it is
+/// written differently).
 fn launch(text: &str) -> Vec<String> {
     let parsed = parse(text);
     let file = Dockerfile::new(&parsed);
@@ -127,27 +129,37 @@ fn launch(text: &str) -> Vec<String> {
     };
     let instructions = file.stage_instructions(stage);
     let last = |kind: InstructionKind| {
-        instructions
-            .iter()
-            .rev()
-            .find(|i| i.kind() == Some(kind))
-            .map(|i| i.logical_text().trim().to_owned())
+        let found = instructions.iter().rev().find(|i| i.kind() == Some(kind))?;
+        let keyword = found.keyword().value.to_ascii_uppercase();
+        let words = match found.exec_form() {
+            Some(words) => Some(words.into_iter().map(|word| word.value).collect()),
+            None => file
+                .script(found)
+                .and_then(|script| script.tree().plain_command()),
+        };
+        Some(match words {
+            Some(words) => format!("{keyword} {words:?}"),
+            None => found.logical_text().trim().to_owned(),
+        })
     };
     let mut started: Vec<String> = [InstructionKind::Entrypoint, InstructionKind::Cmd]
         .into_iter()
         .filter_map(last)
         .collect();
-    started.extend(
-        instructions
-            .iter()
-            .filter(|i| {
-                matches!(
-                    i.kind(),
-                    Some(InstructionKind::Expose | InstructionKind::User | InstructionKind::Env)
-                )
-            })
-            .map(|i| i.logical_text().trim().to_owned()),
-    );
+    for instruction in instructions {
+        match instruction.kind() {
+            Some(InstructionKind::Expose | InstructionKind::User) => {
+                started.push(instruction.logical_text().trim().to_owned())
+            }
+            Some(InstructionKind::Env) => started.extend(
+                instruction
+                    .pairs()
+                    .into_iter()
+                    .map(|(key, value, _)| format!("ENV {}={}", key.value, value.value)),
+            ),
+            _ => {}
+        }
+    }
     started
 }
 

@@ -92,3 +92,49 @@ fn every_decline_on_real_build_contexts_has_a_kind() {
         "the declines fall into too few kinds: {kinds:?}"
     );
 }
+
+/// A shell-form command that needs a shell declines on a runtime without one when no runtime
+/// with a shell is known for the build (here every golang build maps to distroless), and is
+/// written in exec form when it needs no shell.
+#[test]
+fn a_command_needing_a_shell_declines_without_a_runtime_that_has_one() {
+    use dfmigrate::engine::{run, Job, TransformOptions};
+    use dfmigrate::knowledge::KnowledgeBase;
+    let overrides: toml::Table = toml::from_str(
+        "[[images]]\nimage = \"golang\"\ntag = '.*'\nruntime = \"gcr.io/distroless/base-debian12\"\n",
+    )
+    .expect("TOML");
+    let knowledge = KnowledgeBase::with_overrides(&overrides).expect("valid overrides");
+    let options = TransformOptions::new();
+    let selected: [&'static dyn Transform; 1] = [&SplitStages];
+    let context = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/transforms/split-stages/go-static");
+    let split = |command: &str| {
+        let text = format!(
+            "FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/server .\n{command}\n"
+        );
+        let outcome = run(&Job {
+            text: &text,
+            transforms: &selected,
+            path: None,
+            build_context: Some(&context),
+            options: &options,
+            apply_unsafe: true,
+            knowledge: Some(&knowledge),
+        });
+        let finding = outcome.findings.first().expect("a finding");
+        (finding.finding.message.clone(), outcome.fixed)
+    };
+    let (message, fixed) = split("CMD /out/server --port ${PORT:-8080}");
+    assert!(fixed.is_none(), "{message}");
+    assert!(
+        message.ends_with("gcr.io/distroless/base-debian12 has no shell for the shell-form CMD/ENTRYPOINT/HEALTHCHECK or the command that starts a shell"),
+        "{message}"
+    );
+    let (message, fixed) = split("CMD /out/server --port 8080");
+    let fixed = fixed.unwrap_or_else(|| panic!("not split: {message}"));
+    assert!(
+        fixed.ends_with("FROM gcr.io/distroless/base-debian12\nWORKDIR /src\nCOPY --from=builder /out/server /out/server\nCMD [\"/out/server\", \"--port\", \"8080\"]\n"),
+        "{fixed}"
+    );
+}

@@ -26,6 +26,7 @@ mod layout;
 mod packages;
 mod pins;
 mod render;
+mod shell_form;
 mod static_site;
 mod workdir;
 
@@ -154,6 +155,12 @@ fn runtime_plan(
         .ok_or_else(|| Decline::NoRuntimeImage {
             base: facts.stage.base.raw.clone(),
         })?;
+    let shell_form::ShellFit {
+        runtime,
+        hints,
+        exec_forms,
+        note,
+    } = shell_form::fit(facts, runtime, hints)?;
     // The same image (a slim or Alpine builder, also pinned by digest): nothing to gain.
     if facts
         .knowledge
@@ -188,6 +195,8 @@ fn runtime_plan(
         context: &context,
         install: install.as_deref(),
         path: &path,
+        exec_forms: &exec_forms,
+        note: &note,
     };
     let prune = layout::prune(facts, command);
     Ok(Some(render::runtime_plan(facts, &parts, &packages, prune)))

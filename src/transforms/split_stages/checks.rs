@@ -20,23 +20,6 @@ pub(super) fn check_runtime_fit(facts: &Facts, runtime: &RuntimeImage) -> Result
     {
         return Err(Decline::ShellOrOnbuild);
     }
-    if runtime.distro == Distro::Distroless {
-        let shell_form = facts.instructions.iter().any(|i| {
-            matches!(
-                i.kind(),
-                Some(
-                    InstructionKind::Cmd
-                        | InstructionKind::Entrypoint
-                        | InstructionKind::Healthcheck
-                )
-            ) && i.script().is_some()
-        });
-        if shell_form || facts.exec_starts_shell() {
-            return Err(Decline::NoShell {
-                runtime: runtime.reference.clone(),
-            });
-        }
-    }
     let installs = matches!(runtime.distro, Distro::Debian | Distro::Alpine);
     if let Some(tool) = facts.healthcheck_tools().first().filter(|_| !installs) {
         return Err(Decline::HealthcheckTool {

@@ -5,6 +5,7 @@
 use super::context_files::ContextCopy;
 use super::facts::Facts;
 use super::pins;
+use super::shell_form::ExecForm;
 use super::static_site::{nginx_config, StaticSite, SITE_CONFIG, SITE_ROOT};
 use crate::knowledge::RuntimeImage;
 use crate::model::paths::copy_arguments;
@@ -41,6 +42,17 @@ pub(super) struct RuntimeStage<'s> {
     pub install: Option<&'s str>,
     /// Folders of the builder's PATH the copied programs are in, put on the runtime's PATH.
     pub path: &'s [String],
+    /// Shell-form instructions written in exec form (a runtime without a shell).
+    pub exec_forms: &'s [ExecForm],
+    /// What the message says about the runtime image's shell.
+    pub note: &'s str,
+}
+
+/// What a new final stage takes over from the build stage besides its ARGs.
+struct Carried<'c> {
+    kinds: &'c [InstructionKind],
+    with_environment: bool,
+    exec_forms: &'c [ExecForm],
 }
 
 /// The split onto a runtime image: the build stage named, the prune after its last RUN, and
@@ -75,10 +87,11 @@ pub(super) fn runtime_plan(
         .collect();
     let reference = &parts.runtime.reference;
     let message = format!(
-        "{} ships its whole toolchain: build there and run on {reference}, which receives only {}{}{installs}; review what the application reads at run time",
+        "{} ships its whole toolchain: build there and run on {reference}, which receives only {}{}{installs}{}; review what the application reads at run time",
         facts.stage.base.raw,
         received.join(", "),
         if prune.is_some() { " (development dependencies pruned)" } else { "" },
+        parts.note,
     ) + &pins::pin_note(facts, reference);
     Plan { message, edits }
 }
@@ -118,14 +131,12 @@ pub(super) fn static_site_plan(
     let labels_use_variables = facts
         .of_kind(InstructionKind::Label)
         .any(|label| label.logical_text().contains('$'));
-    let stage = stage_text(
-        facts,
-        &web.reference,
-        &body,
-        &[InstructionKind::Label],
-        labels_use_variables,
-        &style,
-    );
+    let carried = Carried {
+        kinds: &[InstructionKind::Label],
+        with_environment: labels_use_variables,
+        exec_forms: &[],
+    };
+    let stage = stage_text(facts, &web.reference, &body, &carried, &style);
     append_stage(facts, &mut edits, stage, &style);
     let fallback = if site.single_page {
         ", unknown paths answered with index.html"
@@ -195,6 +206,8 @@ fn runtime_stage(facts: &Facts, parts: &RuntimeStage, builder: &str, style: &Sty
         context,
         install,
         path,
+        exec_forms,
+        note: _,
     } = parts;
     let keyword = |kind| style.keyword(kind);
     let mut body = Vec::new();
@@ -232,25 +245,23 @@ fn runtime_stage(facts: &Facts, parts: &RuntimeStage, builder: &str, style: &Sty
             path.join(":")
         ));
     }
-    stage_text(
-        facts,
-        &runtime.reference,
-        &body,
-        RUNTIME_CONFIG,
-        true,
-        style,
-    )
+    let carried = Carried {
+        kinds: RUNTIME_CONFIG,
+        with_environment: true,
+        exec_forms,
+    };
+    stage_text(facts, &runtime.reference, &body, &carried, style)
 }
 
 /// A new final stage: `FROM reference`, `body`, then the stage's ARG, ENV
-/// (`with_environment`) and `carried` instructions in their original order, so each sees the
-/// variables it saw before (`EXPOSE $PORT`; a global ARG only where the stage declared it).
+/// (`with_environment`, without the build-only variables) and `carried` instructions in their
+/// original order, so each sees the variables it saw before (`EXPOSE $PORT`; a global ARG only
+/// where the stage declared it); those in `exec_forms` as written there.
 fn stage_text(
     facts: &Facts,
     reference: &str,
     body: &[String],
-    carried: &[InstructionKind],
-    with_environment: bool,
+    carried: &Carried,
     style: &Style,
 ) -> String {
     let keyword = |kind| style.keyword(kind);
@@ -274,14 +285,23 @@ fn stage_text(
     for line in body {
         text.push_str(&format!("{line}{newline}"));
     }
-    for instruction in facts.instructions.iter().filter(|i| {
+    for (index, instruction) in facts.instructions.iter().enumerate().filter(|(_, i)| {
         i.kind().is_some_and(|k| {
             k == InstructionKind::Arg
-                || (k == InstructionKind::Env && with_environment)
-                || carried.contains(&k)
+                || (k == InstructionKind::Env && carried.with_environment)
+                || carried.kinds.contains(&k)
         })
     }) {
-        text.push_str(&verbatim(instruction, newline));
+        let exec_form = carried.exec_forms.iter().find(|exec| exec.index == index);
+        let rewritten = match (exec_form, instruction.kind()) {
+            (Some(exec), _) => Some(Some(exec.text.clone())),
+            _ => Some(None),
+        };
+        match rewritten {
+            None => {}
+            Some(Some(line)) => text.push_str(&format!("{line}{newline}")),
+            Some(None) => text.push_str(&verbatim(instruction, newline)),
+        }
     }
     if !facts.file.text().ends_with('\n') {
         text.truncate(text.len() - newline.len());
