@@ -459,24 +459,31 @@ impl Facts<'_, '_> {
         Ok(outputs)
     }
 
-    /// `builder`, or a variant no stage uses yet; the stage's own name when it has one.
+    /// The build stage's name: `builder`, or a variant no stage uses yet; for a stage that
+    /// has a name, which the runtime stage takes over (`docker build --target NAME` then still
+    /// builds the image that runs), `NAME-build` or a variant.
     pub(super) fn builder_name(&self) -> String {
-        if let Some(name) = &self.stage.name {
-            return name.clone();
-        }
         let taken = |name: &str| {
-            self.file
-                .stages()
-                .iter()
-                .any(|s| s.name.as_deref() == Some(name))
+            self.file.stages().iter().any(|s| {
+                s.name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
         };
-        ["builder", "build", "build-stage"]
+        let candidates: Vec<String> = match &self.stage.name {
+            Some(name) => ["build", "builder", "build-stage"]
+                .iter()
+                .map(|suffix| format!("{name}-{suffix}"))
+                .collect(),
+            None => ["builder", "build", "build-stage"]
+                .map(str::to_owned)
+                .to_vec(),
+        };
+        let fallback = format!("{}{}", candidates[0], self.file.stages().len());
+        candidates
             .into_iter()
             .find(|name| !taken(name))
-            .map_or_else(
-                || format!("builder{}", self.file.stages().len()),
-                str::to_owned,
-            )
+            .unwrap_or(fallback)
     }
 
     /// Whether the stage (or a global ARG) defines the variable `name`.

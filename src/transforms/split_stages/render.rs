@@ -26,6 +26,16 @@ const RUNTIME_CONFIG: &[InstructionKind] = &[
     InstructionKind::Cmd,
 ];
 
+/// Instructions of the build stage that only configure a container started from it: the
+/// runtime stage has them, and nobody runs the build stage.
+const LAUNCH_CONFIG: &[InstructionKind] = &[
+    InstructionKind::Expose,
+    InstructionKind::Healthcheck,
+    InstructionKind::Stopsignal,
+    InstructionKind::Entrypoint,
+    InstructionKind::Cmd,
+];
+
 /// A split: the message of its finding and its edits.
 pub(super) struct Plan {
     pub message: String,
@@ -69,8 +79,10 @@ pub(super) fn runtime_plan(
     if let Some(prune) = prune {
         edits.push(prune_edit(facts, prune, &style));
     }
+    drop_launch_config(facts, &mut edits);
     let runtime_stage = runtime_stage(facts, parts, &builder, &style);
     append_stage(facts, &mut edits, runtime_stage, &style);
+    let edits = join_insertions(edits);
     let mut installs = if packages.is_empty() {
         String::new()
     } else {
@@ -131,6 +143,7 @@ pub(super) fn static_site_plan(
     let labels_use_variables = facts
         .of_kind(InstructionKind::Label)
         .any(|label| label.logical_text().contains('$'));
+    drop_launch_config(facts, &mut edits);
     let carried = Carried {
         kinds: &[InstructionKind::Label],
         with_environment: labels_use_variables,
@@ -138,6 +151,7 @@ pub(super) fn static_site_plan(
     };
     let stage = stage_text(facts, &web.reference, &body, &carried, &style);
     append_stage(facts, &mut edits, stage, &style);
+    let edits = join_insertions(edits);
     let fallback = if site.single_page {
         ", unknown paths answered with index.html"
     } else {
@@ -150,21 +164,36 @@ pub(super) fn static_site_plan(
     Plan { message, edits }
 }
 
-/// ` AS builder` after the stage's `FROM`, unless the stage has a name already.
+/// ` AS builder` after the stage's `FROM`; a stage that has a name is renamed (the runtime
+/// stage takes its name).
 fn name_builder(facts: &Facts, builder: &str, style: &Style) -> Option<Edit> {
-    let as_word = if style.uppercase_keywords { "AS" } else { "as" };
-    facts.stage.name.is_none().then(|| {
-        Edit::insert(
-            facts.instructions[0].content_end(),
-            format!(" {as_word} {builder}"),
-        )
-    })
+    let from = &facts.instructions[0];
+    if let Some(name) = from.from_args().and_then(|args| args.name) {
+        return Some(Edit::replace(name.range, builder.to_owned()));
+    }
+    Some(Edit::insert(
+        from.content_end(),
+        format!(" {} {builder}", as_word(style)),
+    ))
+}
+
+fn as_word(style: &Style) -> &'static str {
+    if style.uppercase_keywords {
+        "AS"
+    } else {
+        "as"
+    }
 }
 
 /// Appends the new final stage at the end of the file, after a blank line.
 fn append_stage(facts: &Facts, edits: &mut Vec<Edit>, stage: String, style: &Style) {
-    let end = facts.file.text().len();
-    let line_break = if facts.file.text().ends_with('\n') {
+    let text = facts.file.text();
+    let end = text.len();
+    // A last line without a newline that is deleted leaves the line break before it.
+    let last_line_deleted = edits
+        .iter()
+        .any(|edit| edit.end == end && edit.start < end && text[..edit.start].ends_with('\n'));
+    let line_break = if text.ends_with('\n') || last_line_deleted {
         ""
     } else {
         style.newline
@@ -178,6 +207,44 @@ fn append_stage(facts: &Facts, edits: &mut Vec<Edit>, stage: String, style: &Sty
         Some(prune) => prune.content.push_str(&stage_text),
         None => edits.push(Edit::insert(end, stage_text)),
     }
+}
+
+/// Deletes the build stage's `EXPOSE`, `HEALTHCHECK`, `STOPSIGNAL`, `ENTRYPOINT` and `CMD`
+/// (with the comment lines directly above each), which the runtime stage carries.
+fn drop_launch_config(facts: &Facts, edits: &mut Vec<Edit>) {
+    for instruction in facts
+        .instructions
+        .iter()
+        .filter(|i| i.kind().is_some_and(|kind| LAUNCH_CONFIG.contains(&kind)))
+    {
+        edits.push(Edit::delete(facts.file.block_range(instruction)));
+    }
+}
+
+/// Insertions at one offset are joined in the order they were made, and put before a
+/// deletion that starts there, so the fix holds no edits whose order the engine would find
+/// ambiguous.
+fn join_insertions(edits: Vec<Edit>) -> Vec<Edit> {
+    let (insertions, mut others): (Vec<Edit>, Vec<Edit>) =
+        edits.into_iter().partition(|edit| edit.start == edit.end);
+    let mut kept: Vec<Edit> = Vec::new();
+    for insertion in insertions {
+        match kept.iter_mut().find(|edit| edit.start == insertion.start) {
+            Some(earlier) => earlier.content.push_str(&insertion.content),
+            None => kept.push(insertion),
+        }
+    }
+    kept.retain(
+        |insertion| match others.iter_mut().find(|edit| edit.start == insertion.start) {
+            Some(edit) => {
+                edit.content.insert_str(0, &insertion.content);
+                false
+            }
+            None => true,
+        },
+    );
+    kept.extend(others);
+    kept
 }
 
 /// The prune command right after the stage's last RUN, so it runs as the same user, before
@@ -278,8 +345,13 @@ fn stage_text(
         }) => format!("--platform={value} "),
         _ => String::new(),
     };
+    // The runtime stage is the image: it takes the name the stage had.
+    let name = match facts.instructions[0].from_args().and_then(|args| args.name) {
+        Some(name) => format!(" {} {}", as_word(style), name.value),
+        None => String::new(),
+    };
     text.push_str(&format!(
-        "{} {platform}{reference}{newline}",
+        "{} {platform}{reference}{name}{newline}",
         keyword(InstructionKind::From)
     ));
     for line in body {
