@@ -16,6 +16,7 @@ use crate::model::{Dockerfile, ImageRef};
 use facts::Facts;
 use render::{Plan, RuntimeStage};
 
+mod build_env;
 mod checks;
 mod context_files;
 mod decline;
@@ -188,6 +189,7 @@ fn runtime_plan(
     // A file the command names inside a folder copied whole is copied with it.
     copies.retain(|copy| !context.iter().any(|unit| is_within(&unit.path, copy)));
     let path = facts.builder_path_folders(&copies);
+    let dropped_env = build_env::dropped(facts, command);
     let parts = RuntimeStage {
         runtime: &runtime,
         workdir: workdir.filter(|w| *w != "/"),
@@ -196,6 +198,7 @@ fn runtime_plan(
         install: install.as_deref(),
         path: &path,
         exec_forms: &exec_forms,
+        dropped_env: &dropped_env,
         note: &note,
     };
     let prune = layout::prune(facts, command);

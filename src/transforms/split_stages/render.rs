@@ -2,6 +2,7 @@
 //! final stage (its `FROM`, copies, installs and the instructions carried over), in the
 //! file's own style.
 
+use super::build_env;
 use super::context_files::ContextCopy;
 use super::facts::Facts;
 use super::pins;
@@ -54,6 +55,8 @@ pub(super) struct RuntimeStage<'s> {
     pub path: &'s [String],
     /// Shell-form instructions written in exec form (a runtime without a shell).
     pub exec_forms: &'s [ExecForm],
+    /// Variables only the build reads, whose `ENV` is not repeated.
+    pub dropped_env: &'s [String],
     /// What the message says about the runtime image's shell.
     pub note: &'s str,
 }
@@ -63,6 +66,7 @@ struct Carried<'c> {
     kinds: &'c [InstructionKind],
     with_environment: bool,
     exec_forms: &'c [ExecForm],
+    dropped_env: &'c [String],
 }
 
 /// The split onto a runtime image: the build stage named, the prune after its last RUN, and
@@ -97,6 +101,12 @@ pub(super) fn runtime_plan(
         .map(String::as_str)
         .chain(parts.context.iter().map(|copy| copy.path.as_str()))
         .collect();
+    if !parts.dropped_env.is_empty() {
+        installs.push_str(&format!(
+            ", without the build-only ENV {}",
+            parts.dropped_env.join(" ")
+        ));
+    }
     let reference = &parts.runtime.reference;
     let message = format!(
         "{} ships its whole toolchain: build there and run on {reference}, which receives only {}{}{installs}{}; review what the application reads at run time",
@@ -148,6 +158,7 @@ pub(super) fn static_site_plan(
         kinds: &[InstructionKind::Label],
         with_environment: labels_use_variables,
         exec_forms: &[],
+        dropped_env: &[],
     };
     let stage = stage_text(facts, &web.reference, &body, &carried, &style);
     append_stage(facts, &mut edits, stage, &style);
@@ -274,6 +285,7 @@ fn runtime_stage(facts: &Facts, parts: &RuntimeStage, builder: &str, style: &Sty
         install,
         path,
         exec_forms,
+        dropped_env,
         note: _,
     } = parts;
     let keyword = |kind| style.keyword(kind);
@@ -316,6 +328,7 @@ fn runtime_stage(facts: &Facts, parts: &RuntimeStage, builder: &str, style: &Sty
         kinds: RUNTIME_CONFIG,
         with_environment: true,
         exec_forms,
+        dropped_env,
     };
     stage_text(facts, &runtime.reference, &body, &carried, style)
 }
@@ -367,6 +380,9 @@ fn stage_text(
         let exec_form = carried.exec_forms.iter().find(|exec| exec.index == index);
         let rewritten = match (exec_form, instruction.kind()) {
             (Some(exec), _) => Some(Some(exec.text.clone())),
+            (None, Some(InstructionKind::Env)) => {
+                build_env::without(facts, instruction, carried.dropped_env)
+            }
             _ => Some(None),
         };
         match rewritten {
