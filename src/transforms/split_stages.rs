@@ -17,6 +17,7 @@ use facts::Facts;
 use render::{Plan, RuntimeStage};
 
 mod build_env;
+mod build_files;
 mod checks;
 mod context_files;
 mod decline;
@@ -190,6 +191,10 @@ fn runtime_plan(
     copies.retain(|copy| !context.iter().any(|unit| is_within(&unit.path, copy)));
     let path = facts.builder_path_folders(&copies);
     let dropped_env = build_env::dropped(facts, command);
+    let removal = match (facts.layout.shape, workdir) {
+        (Shape::AppFolder, Some(app)) => build_files::removal(facts, app, command),
+        _ => None,
+    };
     let parts = RuntimeStage {
         runtime: &runtime,
         workdir: workdir.filter(|w| *w != "/"),
@@ -199,6 +204,7 @@ fn runtime_plan(
         path: &path,
         exec_forms: &exec_forms,
         dropped_env: &dropped_env,
+        removal: removal.as_ref(),
         note: &note,
     };
     let prune = layout::prune(facts, command);

@@ -3,6 +3,7 @@
 //! file's own style.
 
 use super::build_env;
+use super::build_files::{self, Removal};
 use super::context_files::ContextCopy;
 use super::facts::Facts;
 use super::pins;
@@ -57,6 +58,8 @@ pub(super) struct RuntimeStage<'s> {
     pub exec_forms: &'s [ExecForm],
     /// Variables only the build reads, whose `ENV` is not repeated.
     pub dropped_env: &'s [String],
+    /// Build files the build stage removes from the application folder.
+    pub removal: Option<&'s Removal>,
     /// What the message says about the runtime image's shell.
     pub note: &'s str,
 }
@@ -83,6 +86,9 @@ pub(super) fn runtime_plan(
     if let Some(prune) = prune {
         edits.push(prune_edit(facts, prune, &style));
     }
+    if let Some(removal) = parts.removal {
+        edits.push(removal_edit(facts, removal, &style));
+    }
     drop_launch_config(facts, &mut edits);
     let runtime_stage = runtime_stage(facts, parts, &builder, &style);
     append_stage(facts, &mut edits, runtime_stage, &style);
@@ -105,6 +111,12 @@ pub(super) fn runtime_plan(
         installs.push_str(&format!(
             ", without the build-only ENV {}",
             parts.dropped_env.join(" ")
+        ));
+    }
+    if let Some(removal) = parts.removal {
+        installs.push_str(&format!(
+            "; the build stage first removes {} (build files the application folder would carry)",
+            removal.paths.join(" ")
         ));
     }
     let reference = &parts.runtime.reference;
@@ -258,6 +270,26 @@ fn join_insertions(edits: Vec<Edit>) -> Vec<Edit> {
     kept
 }
 
+/// `RUN rm -rf -- PATHS` right after the instruction the removal follows.
+fn removal_edit(facts: &Facts, removal: &Removal, style: &Style) -> Edit {
+    let end = facts.instructions[removal.after].range().end;
+    let words: Vec<String> = removal
+        .paths
+        .iter()
+        .map(|path| build_files::shell_word(path))
+        .collect();
+    let line = format!(
+        "{} rm -rf -- {}",
+        style.keyword(InstructionKind::Run),
+        words.join(" ")
+    );
+    if facts.file.text()[..end].ends_with('\n') {
+        Edit::insert(end, format!("{line}{}", style.newline))
+    } else {
+        Edit::insert(end, format!("{}{line}", style.newline))
+    }
+}
+
 /// The prune command right after the stage's last RUN, so it runs as the same user, before
 /// any USER, CMD or metadata that follows.
 fn prune_edit(facts: &Facts, prune: &str, style: &Style) -> Edit {
@@ -286,6 +318,7 @@ fn runtime_stage(facts: &Facts, parts: &RuntimeStage, builder: &str, style: &Sty
         path,
         exec_forms,
         dropped_env,
+        removal: _,
         note: _,
     } = parts;
     let keyword = |kind| style.keyword(kind);
