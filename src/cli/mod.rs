@@ -3,7 +3,8 @@
 //!
 //! Exit codes: 0 nothing to report (or everything written), 1 findings (no mode flag,
 //! `--statistics`) or changes found (`--diff`, `--check`), 2 any error. `--exit-zero` turns 1
-//! into 0; errors still exit 2. Every file is processed even when some fail; errors go to
+//! into 0; errors still exit 2. `--detailed-exit-code` tells campaigns apart: 0 nothing to do, 1
+//! changes and nothing left, 3 something needs a human, 2 an error. Every file is processed even when some fail; errors go to
 //! stderr as `PATH:LINE: error: message` (`PATH: error: message` without a line).
 //!
 //! Output: findings, `Would fix:` lines, diffs or the JSON document per chunk of files, in path
@@ -27,6 +28,9 @@ use std::path::PathBuf;
 pub const EXIT_OK: i32 = 0;
 /// Exit code: findings or changes found.
 pub const EXIT_FOUND: i32 = 1;
+/// Exit code with `--detailed-exit-code`: something needs a human (a finding without a fix, or
+/// an unsafe fix not applied).
+pub const EXIT_NEEDS_HUMAN: i32 = 3;
 /// Exit code: an error (bad flag, unreadable or unparsable file, bad configuration, failed write).
 pub const EXIT_ERROR: i32 = 2;
 
@@ -152,8 +156,13 @@ struct RunArgs {
     #[arg(long)]
     force_exclude: bool,
     /// Exit 0 even when findings or changes remain; errors still exit 2.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "detailed_exit_code")]
     exit_zero: bool,
+    /// Exit codes for campaigns: 0 nothing to do, 1 changes (made, or that would be made) and
+    /// nothing left, 3 something needs a human (a finding without a fix, or an unsafe fix not
+    /// applied), with or without changes; 2 an error.
+    #[arg(long)]
+    detailed_exit_code: bool,
     /// Print only findings, diffs or `Would fix:` lines (and errors): no summary, no progress bar.
     #[arg(short, long)]
     quiet: bool,

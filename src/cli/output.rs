@@ -2,7 +2,7 @@
 //! summary.
 
 use super::run::RunOptions;
-use super::{Mode, OutputFormat, RunArgs, EXIT_ERROR, EXIT_FOUND, EXIT_OK};
+use super::{Mode, OutputFormat, RunArgs, EXIT_ERROR, EXIT_FOUND, EXIT_NEEDS_HUMAN, EXIT_OK};
 use crate::emit::{self, FileReport, Summary};
 use std::io::Write;
 
@@ -11,6 +11,8 @@ pub(super) struct Output {
     pub(super) mode: Mode,
     pub(super) quiet: bool,
     pub(super) exit_zero: bool,
+    /// `--detailed-exit-code`: exit 3 when something needs a human.
+    pub(super) detailed_exit_code: bool,
     pub(super) summary: Summary,
     /// The machine-readable document (JSON, SARIF, GitLab Code Quality) stdout carries.
     pub(super) document: Option<emit::Document>,
@@ -25,6 +27,8 @@ pub(super) struct Output {
     pub(super) any_error: bool,
     pub(super) any_finding: bool,
     pub(super) any_change: bool,
+    /// A finding without a fix, or an unsafe fix not applied, remains.
+    pub(super) any_left_to_human: bool,
 }
 
 impl Output {
@@ -46,6 +50,7 @@ impl Output {
             mode,
             quiet: args.quiet,
             exit_zero: args.exit_zero,
+            detailed_exit_code: args.detailed_exit_code,
             summary: Summary::default(),
             document,
             annotations: format == OutputFormat::Github,
@@ -55,6 +60,7 @@ impl Output {
             any_error: false,
             any_finding: false,
             any_change: false,
+            any_left_to_human: false,
         }
     }
 
@@ -71,6 +77,7 @@ impl Output {
         self.any_error |= reports.iter().any(|report| !report.errors.is_empty());
         self.any_finding |= reports.iter().any(|report| !report.findings.is_empty());
         self.any_change |= reports.iter().any(FileReport::changes);
+        self.any_left_to_human |= reports.iter().any(FileReport::needs_human);
         if let Some(applied) = &mut self.applied {
             applied.add(reports.iter().filter(|report| report.changes()));
         }
@@ -138,6 +145,13 @@ impl Output {
         print_stdout(&self.stdin_outputs);
         if other_errors || self.any_error {
             return EXIT_ERROR;
+        }
+        if self.detailed_exit_code {
+            return match (self.any_left_to_human, self.any_change) {
+                (true, _) => EXIT_NEEDS_HUMAN,
+                (false, true) => EXIT_FOUND,
+                (false, false) => EXIT_OK,
+            };
         }
         let found = match self.mode {
             Mode::Report => self.any_finding,

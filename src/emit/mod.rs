@@ -149,6 +149,18 @@ impl FileReport {
             .count()
     }
 
+    /// True when something is left for a person to decide: a finding without a fix, or an
+    /// unsafe fix these settings do not apply.
+    pub fn needs_human(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|reported| match reported.finding.applicability() {
+                Applicability::DisplayOnly => true,
+                Applicability::Unsafe => !self.apply_unsafe,
+                Applicability::Safe => false,
+            })
+    }
+
     /// True when fixes change (or changed) the file.
     pub fn changes(&self) -> bool {
         matches!(self.status, Status::Changed | Status::Written)
