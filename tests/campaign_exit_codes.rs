@@ -1,5 +1,6 @@
-//! `--detailed-exit-code` on the real binary: a campaign tells "nothing to do" (0), "changed"
-//! (1), "needs a human" (3) and "error" (2) apart, in every mode.
+//! Campaign steps on the real binary: `--detailed-exit-code` tells "nothing to do" (0), "changed"
+//! (1), "needs a human" (3) and "error" (2) apart, in every mode; `--write --commit-message FILE`
+//! describes the change it wrote.
 
 use std::fs;
 use std::path::Path;
@@ -81,5 +82,61 @@ fn errors_exit_2_and_exit_zero_conflicts() {
     assert_eq!(
         exit_code(dir.path(), &["--detailed-exit-code", "--exit-zero", "."]),
         2
+    );
+}
+
+#[test]
+fn commit_message_lists_the_transforms_and_each_files_reasons() {
+    let dir = project(MIXED);
+    let message = dir.path().join("message.txt");
+    let message_arg = message.to_str().expect("utf-8 path");
+    let args = ["--write", "--unsafe", "--commit-message", message_arg, "."];
+    assert_eq!(exit_code(dir.path(), &args), 0);
+    let text = fs::read_to_string(&message).expect("the message is written");
+    let subject = text.lines().next().expect("a subject");
+    assert!(
+        subject.starts_with("dfmigrate: ") && subject.ends_with(" in 1 Dockerfile"),
+        "{subject}"
+    );
+    for expected in [
+        "\n\nTransforms applied:\n- exec-form (1 file): ",
+        "\nWhy, file by file:\n\nDockerfile:\n- line 1 [split-stages] ",
+        "\n- line 4 [exec-form] shell-form CMD runs under /bin/sh",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+    }
+}
+
+#[test]
+fn no_commit_message_when_nothing_changed_and_only_with_write() {
+    let dir = project(NOTHING_TO_DO);
+    let message = dir.path().join("message.txt");
+    let message_arg = message.to_str().expect("utf-8 path");
+    assert_eq!(
+        exit_code(
+            dir.path(),
+            &["--write", "--commit-message", message_arg, "."]
+        ),
+        0
+    );
+    assert!(!message.exists(), "nothing changed, so no message");
+    assert_eq!(
+        exit_code(
+            dir.path(),
+            &["--check", "--commit-message", message_arg, "."]
+        ),
+        2
+    );
+    let unwritable = [
+        "--write",
+        "--commit-message",
+        "/nonexistent/folder/msg",
+        ".",
+    ];
+    let dir = project(SAFE_FIX);
+    assert_eq!(
+        exit_code(dir.path(), &unwritable),
+        2,
+        "a message that cannot be written is an error"
     );
 }

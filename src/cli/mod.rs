@@ -173,6 +173,11 @@ struct RunArgs {
     /// With --write: list the fixes applied to each file.
     #[arg(long, requires = "write")]
     show_fixes: bool,
+    /// With --write: write to FILE a commit message describing the change (the transforms
+    /// applied with what each does, then each file's fixes and why), for `git commit -F FILE`.
+    /// Not written when nothing changed.
+    #[arg(long, requires = "write", value_name = "FILE")]
+    commit_message: Option<PathBuf>,
     /// Files and folders to process (`-` for stdin); default: the current folder.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,

@@ -79,8 +79,22 @@ pub(super) fn run(args: RunArgs) -> i32 {
     pool.install(|| run_in_pool(args, threads))
 }
 
-/// Why the output format cannot serve this mode, if it cannot.
+/// Why the options cannot go together, if they cannot: an output format that cannot serve the
+/// mode, or an option of `--write` without it (clap's `requires` counts a flag's default as
+/// given).
 fn format_conflict(args: &RunArgs, mode: Mode, format: OutputFormat) -> Option<String> {
+    let write_only = [
+        (args.show_fixes, "--show-fixes"),
+        (args.commit_message.is_some(), "--commit-message"),
+    ];
+    if let Some((_, option)) = write_only
+        .iter()
+        .find(|(given, _)| *given && mode != Mode::Write)
+    {
+        return Some(format!(
+            "{option} describes the fixes written; it needs --write"
+        ));
+    }
     let name = match format {
         OutputFormat::Text => return None,
         OutputFormat::Json => "json",

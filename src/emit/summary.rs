@@ -106,7 +106,7 @@ impl Summary {
     }
 }
 
-fn plural(count: usize, noun: &str) -> String {
+pub(super) fn plural(count: usize, noun: &str) -> String {
     match (count, noun.ends_with('x')) {
         (1, _) => format!("1 {noun}"),
         (_, true) => format!("{count} {noun}es"),
