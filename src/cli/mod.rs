@@ -14,6 +14,7 @@
 
 mod changed;
 mod commands;
+mod interactive;
 mod output;
 mod run;
 
@@ -119,6 +120,10 @@ struct RunArgs {
     /// Apply the fixes to the files.
     #[arg(long, group = "mode")]
     write: bool,
+    /// Review each fix (its reason and diff) and apply it or not, as `git add -p` does; then
+    /// write each file with what was accepted. Unsafe fixes are offered with --unsafe.
+    #[arg(long, group = "mode")]
+    interactive: bool,
     #[command(flatten)]
     selection: CommandLine,
     /// Only the Dockerfiles changed since this git revision, or whose build context has a changed
