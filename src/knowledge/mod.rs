@@ -12,6 +12,7 @@ mod native;
 mod patterns;
 mod profile;
 mod project_paths;
+pub mod runtime_stage;
 mod template;
 mod users;
 mod validate;
