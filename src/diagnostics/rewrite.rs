@@ -4,7 +4,8 @@
 //!
 //! Every method keeps the file's line ending and keyword case, and a missing final newline stays
 //! missing where the insertion does not end the file. Insertions at the same offset are joined
-//! in the order they were made, so a fix never holds two edits the engine would find ambiguous.
+//! in the order they were made, and an insertion where a deletion or replacement starts goes
+//! before its text, so a fix never holds two edits the engine would find ambiguous.
 
 use super::Edit;
 use crate::model::{Dockerfile, Instruction};
@@ -24,7 +25,7 @@ impl<'f> Rewriter<'f> {
     pub fn new(file: &Dockerfile<'f>) -> Rewriter<'f> {
         Rewriter {
             text: file.text(),
-            style: Style::detect(file.parse()),
+            style: file.style().clone(),
             edits: Vec::new(),
         }
     }
@@ -44,7 +45,7 @@ impl<'f> Rewriter<'f> {
     /// ends without one).
     pub fn insert_lines(&mut self, at: usize, lines: &[String]) {
         let newline = self.style.newline;
-        let text: String = if at == 0 || self.text[..at].ends_with('\n') {
+        let text: String = if self.is_line_start(at) {
             lines
                 .iter()
                 .map(|line| format!("{line}{newline}"))
@@ -56,6 +57,40 @@ impl<'f> Rewriter<'f> {
                 .collect()
         };
         self.insert(at, text);
+    }
+
+    /// Whether `at` starts a line: the start of the file, or right after a newline.
+    pub fn is_line_start(&self, at: usize) -> bool {
+        at == 0 || self.text[..at].ends_with('\n')
+    }
+
+    /// Inserts a block of whole lines, each ending in a newline, after an instruction (after its
+    /// heredoc bodies); after a last line without newline, the block's line break goes first
+    /// so the file still ends without one.
+    pub fn insert_block_after(&mut self, instruction: &Instruction, block: &str) {
+        let end = instruction.range().end;
+        if self.text[..end].ends_with('\n') {
+            return self.insert(end, block);
+        }
+        let trimmed = block.strip_suffix(self.style.newline).unwrap_or(block);
+        self.insert(end, format!("{}{trimmed}", self.style.newline));
+    }
+
+    /// Moves the whole lines of `block` to `at` (a line start before it). A block that is the
+    /// last line of a file without a final newline takes the line break before it along, so
+    /// the file still ends without one.
+    pub fn move_lines(&mut self, mut block: TextRange, at: usize) {
+        let mut text = block.slice(self.text).to_owned();
+        if !text.ends_with('\n') {
+            text.push_str(self.style.newline);
+            let before = &self.text[..block.start];
+            block.start -= ["\r\n", "\n"]
+                .iter()
+                .find(|end| before.ends_with(*end))
+                .map_or(0, |end| end.len());
+        }
+        self.insert(at, text);
+        self.delete(block);
     }
 
     /// Inserts whole lines after an instruction (after its heredoc bodies).
@@ -132,9 +167,30 @@ impl<'f> Rewriter<'f> {
         self.edits.is_empty()
     }
 
-    /// The edits, in the order they were made.
+    /// The edits, in the order they were made; an insertion at the offset where a deletion or
+    /// replacement starts is put at the start of that edit's text instead.
     pub fn finish(self) -> Vec<Edit> {
-        self.edits
+        let mut edits = self.edits;
+        let mut index = 0;
+        while index < edits.len() {
+            let edit = &edits[index];
+            let covering = (edit.start == edit.end)
+                .then(|| {
+                    edits
+                        .iter()
+                        .position(|other| other.start == edit.start && other.end > other.start)
+                })
+                .flatten();
+            match covering {
+                Some(target) => {
+                    let insertion = edits.remove(index);
+                    let target = if target > index { target - 1 } else { target };
+                    edits[target].content.insert_str(0, &insertion.content);
+                }
+                None => index += 1,
+            }
+        }
+        edits
     }
 }
 
@@ -172,6 +228,21 @@ mod tests {
             "from x\r\nuser app\r\nrun a\r\n"
         );
         assert_eq!(rewrite("FROM x", insert_user), "FROM x\nUSER app");
+    }
+
+    #[test]
+    fn puts_an_insertion_before_a_deletion_that_starts_there() {
+        let text = "FROM x\nRUN a\nCMD b\n";
+        let parse = parse(text);
+        let file = Dockerfile::new(&parse);
+        let mut rewriter = Rewriter::new(&file);
+        let run = &file.instructions()[1];
+        let line = rewriter.instruction(InstructionKind::Run, "c");
+        rewriter.insert_after(run, &[line]);
+        rewriter.delete(file.instructions()[2].range());
+        let edits = rewriter.finish();
+        assert_eq!(edits.len(), 1);
+        assert_eq!(apply(text, &edits), "FROM x\nRUN a\nRUN c\n");
     }
 
     #[test]

@@ -30,7 +30,6 @@ mod pins;
 mod render;
 mod shell_form;
 mod static_site;
-mod workdir;
 
 pub use decline::{Decline, Installs, SiteDecline};
 

@@ -9,6 +9,7 @@ use super::facts::Facts;
 use super::pins;
 use super::shell_form::ExecForm;
 use super::static_site::{nginx_config, StaticSite, SITE_CONFIG, SITE_ROOT};
+use crate::diagnostics::Rewriter;
 use crate::knowledge::RuntimeImage;
 use crate::model::paths::copy_arguments;
 use crate::model::{Flag, Instruction};
@@ -80,19 +81,21 @@ pub(super) fn runtime_plan(
     packages: &[String],
     prune: Option<&str>,
 ) -> Plan {
-    let style = Style::detect(facts.file.parse());
+    let mut rewriter = Rewriter::new(facts.file);
     let builder = facts.builder_name();
-    let mut edits: Vec<Edit> = name_builder(facts, &builder, &style).into_iter().collect();
+    name_builder(facts, &builder, &mut rewriter);
     if let Some(prune) = prune {
-        edits.push(prune_edit(facts, prune, &style));
+        add_prune(facts, prune, &mut rewriter);
     }
     if let Some(removal) = parts.removal {
-        edits.push(removal_edit(facts, removal, &style));
+        add_removal(facts, removal, &mut rewriter);
     }
-    drop_launch_config(facts, &mut edits);
-    let runtime_stage = runtime_stage(facts, parts, &builder, &style);
-    append_stage(facts, &mut edits, runtime_stage, &style);
-    let edits = join_insertions(edits);
+    drop_launch_config(facts, &mut rewriter);
+    let runtime_stage = runtime_stage(facts, parts, &builder, rewriter.style());
+    // The prune may land at the very end too (a last RUN after CMD): the rewriter joins the
+    // two insertions, in order.
+    append_stage(facts, &runtime_stage, &mut rewriter);
+    let edits = rewriter.finish();
     let mut installs = if packages.is_empty() {
         String::new()
     } else {
@@ -138,9 +141,10 @@ pub(super) fn static_site_plan(
     site: &StaticSite,
     folder: &str,
 ) -> Plan {
-    let style = Style::detect(facts.file.parse());
+    let mut rewriter = Rewriter::new(facts.file);
     let builder = facts.builder_name();
-    let mut edits: Vec<Edit> = name_builder(facts, &builder, &style).into_iter().collect();
+    name_builder(facts, &builder, &mut rewriter);
+    let style = rewriter.style();
     let keyword = |kind| style.keyword(kind);
     let config: Vec<String> = nginx_config(site)
         .iter()
@@ -165,16 +169,16 @@ pub(super) fn static_site_plan(
     let labels_use_variables = facts
         .of_kind(InstructionKind::Label)
         .any(|label| label.logical_text().contains('$'));
-    drop_launch_config(facts, &mut edits);
     let carried = Carried {
         kinds: &[InstructionKind::Label],
         with_environment: labels_use_variables,
         exec_forms: &[],
         dropped_env: &[],
     };
-    let stage = stage_text(facts, &web.reference, &body, &carried, &style);
-    append_stage(facts, &mut edits, stage, &style);
-    let edits = join_insertions(edits);
+    let stage = stage_text(facts, &web.reference, &body, &carried, style);
+    drop_launch_config(facts, &mut rewriter);
+    append_stage(facts, &stage, &mut rewriter);
+    let edits = rewriter.finish();
     let fallback = if site.single_page {
         ", unknown paths answered with index.html"
     } else {
@@ -189,15 +193,14 @@ pub(super) fn static_site_plan(
 
 /// ` AS builder` after the stage's `FROM`; a stage that has a name is renamed (the runtime
 /// stage takes its name).
-fn name_builder(facts: &Facts, builder: &str, style: &Style) -> Option<Edit> {
+fn name_builder(facts: &Facts, builder: &str, rewriter: &mut Rewriter) {
     let from = &facts.instructions[0];
     if let Some(name) = from.from_args().and_then(|args| args.name) {
-        return Some(Edit::replace(name.range, builder.to_owned()));
+        rewriter.replace(name.range, builder);
+        return;
     }
-    Some(Edit::insert(
-        from.content_end(),
-        format!(" {} {builder}", as_word(style)),
-    ))
+    let as_word = as_word(rewriter.style());
+    rewriter.insert(from.content_end(), format!(" {as_word} {builder}"));
 }
 
 fn as_word(style: &Style) -> &'static str {
@@ -208,102 +211,58 @@ fn as_word(style: &Style) -> &'static str {
     }
 }
 
-/// Appends the new final stage at the end of the file, after a blank line.
-fn append_stage(facts: &Facts, edits: &mut Vec<Edit>, stage: String, style: &Style) {
+/// Appends the new final stage; when the file's last line has no newline and is deleted (a
+/// `CMD` the runtime stage carries), after the line break that stays before it.
+fn append_stage(facts: &Facts, stage: &str, rewriter: &mut Rewriter) {
     let text = facts.file.text();
-    let end = text.len();
-    // A last line without a newline that is deleted leaves the line break before it.
-    let last_line_deleted = edits
-        .iter()
-        .any(|edit| edit.end == end && edit.start < end && text[..edit.start].ends_with('\n'));
-    let line_break = if text.ends_with('\n') || last_line_deleted {
-        ""
+    let last_line_deleted = !text.ends_with('\n')
+        && facts.instructions.last().is_some_and(|last| {
+            last.kind()
+                .is_some_and(|kind| LAUNCH_CONFIG.contains(&kind))
+                && text[..facts.file.block_range(last).start].ends_with('\n')
+        });
+    if last_line_deleted {
+        rewriter.insert(text.len(), stage);
     } else {
-        style.newline
-    };
-    let stage_text = format!("{line_break}{stage}");
-    // The prune may land at the very end too (a last RUN after CMD): one insertion, in order.
-    match edits
-        .iter_mut()
-        .find(|edit| edit.start == end && edit.end == end)
-    {
-        Some(prune) => prune.content.push_str(&stage_text),
-        None => edits.push(Edit::insert(end, stage_text)),
+        rewriter.append_stage(stage);
     }
 }
 
 /// Deletes the build stage's `EXPOSE`, `HEALTHCHECK`, `STOPSIGNAL`, `ENTRYPOINT` and `CMD`
 /// (with the comment lines directly above each), which the runtime stage carries.
-fn drop_launch_config(facts: &Facts, edits: &mut Vec<Edit>) {
+fn drop_launch_config(facts: &Facts, rewriter: &mut Rewriter) {
     for instruction in facts
         .instructions
         .iter()
         .filter(|i| i.kind().is_some_and(|kind| LAUNCH_CONFIG.contains(&kind)))
     {
-        edits.push(Edit::delete(facts.file.block_range(instruction)));
+        rewriter.delete(facts.file.block_range(instruction));
     }
-}
-
-/// Insertions at one offset are joined in the order they were made, and put before a
-/// deletion that starts there, so the fix holds no edits whose order the engine would find
-/// ambiguous.
-fn join_insertions(edits: Vec<Edit>) -> Vec<Edit> {
-    let (insertions, mut others): (Vec<Edit>, Vec<Edit>) =
-        edits.into_iter().partition(|edit| edit.start == edit.end);
-    let mut kept: Vec<Edit> = Vec::new();
-    for insertion in insertions {
-        match kept.iter_mut().find(|edit| edit.start == insertion.start) {
-            Some(earlier) => earlier.content.push_str(&insertion.content),
-            None => kept.push(insertion),
-        }
-    }
-    kept.retain(
-        |insertion| match others.iter_mut().find(|edit| edit.start == insertion.start) {
-            Some(edit) => {
-                edit.content.insert_str(0, &insertion.content);
-                false
-            }
-            None => true,
-        },
-    );
-    kept.extend(others);
-    kept
 }
 
 /// `RUN rm -rf -- PATHS` right after the instruction the removal follows.
-fn removal_edit(facts: &Facts, removal: &Removal, style: &Style) -> Edit {
-    let end = facts.instructions[removal.after].range().end;
+fn add_removal(facts: &Facts, removal: &Removal, rewriter: &mut Rewriter) {
     let words: Vec<String> = removal
         .paths
         .iter()
         .map(|path| build_files::shell_word(path))
         .collect();
-    let line = format!(
-        "{} rm -rf -- {}",
-        style.keyword(InstructionKind::Run),
-        words.join(" ")
+    let line = rewriter.instruction(
+        InstructionKind::Run,
+        &format!("rm -rf -- {}", words.join(" ")),
     );
-    if facts.file.text()[..end].ends_with('\n') {
-        Edit::insert(end, format!("{line}{}", style.newline))
-    } else {
-        Edit::insert(end, format!("{}{line}", style.newline))
-    }
+    rewriter.insert_after(&facts.instructions[removal.after], &[line]);
 }
 
 /// The prune command right after the stage's last RUN, so it runs as the same user, before
 /// any USER, CMD or metadata that follows.
-fn prune_edit(facts: &Facts, prune: &str, style: &Style) -> Edit {
+fn add_prune(facts: &Facts, prune: &str, rewriter: &mut Rewriter) {
     let last_run = facts
         .of_kind(InstructionKind::Run)
         .last()
         .unwrap_or(&facts.instructions[0]);
-    let end = last_run.range().end;
-    let keyword = style.keyword(InstructionKind::Run);
-    if facts.file.text()[..end].ends_with('\n') {
-        Edit::insert(end, format!("{keyword} {prune}{}", style.newline))
-    } else {
-        Edit::insert(end, format!("{}{keyword} {prune}", style.newline))
-    }
+    let line = rewriter.instruction(InstructionKind::Run, prune);
+    rewriter.insert_after(last_run, &[line]);
 }
 
 /// The runtime stage: its system packages, working directory, copies from `builder` and PATH,
