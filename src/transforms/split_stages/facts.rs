@@ -489,11 +489,14 @@ impl Facts<'_, '_> {
             })
         };
         let candidates: Vec<String> = match &self.stage.name {
-            Some(name) => ["build", "builder", "build-stage"]
-                .iter()
-                .map(|suffix| format!("{name}-{suffix}"))
-                .collect(),
-            None => ["builder", "build", "build-stage"]
+            // A name that already says it builds (`build`) leaves `builder` to the build stage.
+            Some(name) if !name.to_ascii_lowercase().contains("build") => {
+                ["build", "builder", "build-stage"]
+                    .iter()
+                    .map(|suffix| format!("{name}-{suffix}"))
+                    .collect()
+            }
+            _ => ["builder", "build", "build-stage"]
                 .map(str::to_owned)
                 .to_vec(),
         };
