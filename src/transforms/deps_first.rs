@@ -182,19 +182,14 @@ impl<'a, 'p> StageView<'a, 'p> {
     /// the config files copied before it.
     fn named_edits(&self, install: &Install) -> Result<(Vec<Edit>, Vec<String>), String> {
         let between = &self.instructions[self.copy_at + 1..install.run_at];
-        if let Some(run) = between
-            .iter()
-            .find(|i| i.kind() == Some(InstructionKind::Run))
-        {
+        let first = |kind| between.iter().find(|i| i.kind() == Some(kind));
+        if let Some(run) = first(InstructionKind::Run) {
             return Err(format!(
                 "the RUN on line {} between them may need the sources",
                 run.start_line()
             ));
         }
-        if let Some(workdir) = between
-            .iter()
-            .find(|i| i.kind() == Some(InstructionKind::Workdir))
-        {
+        if let Some(workdir) = first(InstructionKind::Workdir) {
             return Err(format!(
                 "the WORKDIR on line {} between them changes where the COPY puts the files",
                 workdir.start_line()
