@@ -153,6 +153,25 @@ const MAPPINGS: &[(&str, &str, Option<&str>, Distro)] = &[
         None,
         Distro::Debian,
     ),
+    // sbt images: the JRE of the same JDK build, on the same system.
+    (
+        "sbtscala/scala-sbt:eclipse-temurin-21.0.6_7_1.10.11_2.13.16",
+        "eclipse-temurin:21.0.6_7-jre",
+        None,
+        Distro::Debian,
+    ),
+    (
+        "sbtscala/scala-sbt:eclipse-temurin-jammy-17.0.10_7_1.10.0_3.4.0",
+        "eclipse-temurin:17.0.10_7-jre-jammy",
+        None,
+        Distro::Debian,
+    ),
+    (
+        "sbtscala/scala-sbt:eclipse-temurin-alpine-21.0.6_7_1.10.11_3.6.4",
+        "eclipse-temurin:21.0.6_7-jre-alpine",
+        None,
+        Distro::Alpine,
+    ),
     (
         "maven:3.9.7-amazoncorretto-21",
         "amazoncorretto:21",
@@ -292,6 +311,7 @@ fn declines_when_unsure() {
         "php@sha256:13813f20fec7ded7bf3a4305ea0ccd4df3cea900e263f7f86c3d5737f86669eb",
         "mcr.microsoft.com/dotnet/sdk:10.0-nanoserver-ltsc2022",
         "composer:2",
+        "sbtscala/scala-sbt:graalvm-community-21.0.2_1.10.0_3.3.1",
         "ubuntu:22.04",
         "scratch",
         "registry.corp/node:20",
