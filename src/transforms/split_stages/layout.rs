@@ -50,8 +50,7 @@ pub(super) fn app_folder_copies(
     let mut copies = vec![app.to_owned()];
     copies.extend(
         facts
-            .layout
-            .keep
+            .install_folders()
             .iter()
             .filter(|keep| !is_within(app, keep))
             .cloned(),
@@ -84,8 +83,7 @@ pub(super) fn app_folder_copies(
     // installs put in a copied `bin` folder (`/usr/local/bin/gunicorn`).
     let installed = !program.contains('/')
         && facts
-            .layout
-            .keep
+            .install_folders()
             .iter()
             .any(|keep| PATH_ROOTS.contains(&keep.as_str()));
     let copied = |path: &str| copies.iter().any(|folder| is_within(folder, path));
