@@ -1,9 +1,8 @@
 #![doc = include_str!("../../transforms/docs/non-root-user.md")]
 
-use super::{
-    platform, Applicability, Context, Edit, Finding, Fix, IntendedChange, Metadata, Transform,
-};
+use super::{platform, Applicability, Context, Finding, Fix, IntendedChange, Metadata, Transform};
 use crate::context::BuildContext;
+use crate::diagnostics::Rewriter;
 use crate::knowledge::{Distro, KnowledgeBase, RuntimeWrite};
 use crate::model::script;
 use crate::model::{Dockerfile, Instruction, Stage};
@@ -24,56 +23,6 @@ pub struct NonRootUser;
 
 /// The user this transform creates when the image has none.
 const APP_USER: &str = "app";
-
-/// Programs that need root to start or that drop privileges themselves.
-const ROOT_PROGRAMS: &[&str] = &[
-    "gosu",
-    "su-exec",
-    "sudo",
-    "su",
-    "chroot",
-    "setpriv",
-    "runuser",
-    "supervisord",
-    "nginx",
-    "httpd",
-    "apache2",
-    "apache2ctl",
-    "apachectl",
-    "sshd",
-    "cron",
-    "crond",
-    "service",
-    "systemctl",
-    "init",
-    "s6-svscan",
-    "apache2-foreground",
-    "httpd-foreground",
-    "haproxy",
-    "squid",
-    "named",
-    "dnsmasq",
-    "vsftpd",
-    "rsyslogd",
-    "dockerd",
-];
-
-/// Programs that write to the paths they are given.
-const WRITERS: &[&str] = &[
-    "tee", "cp", "mv", "mkdir", "touch", "ln", "rm", "chown", "chmod", "sed", "install", "envsubst",
-];
-
-/// Folders owned by root that a non-root user cannot write to.
-const ROOT_PATHS: &[&str] = &[
-    "/etc",
-    "/var/run",
-    "/run",
-    "/var/log",
-    "/var/lib",
-    "/var/cache",
-    "/usr",
-    "/root",
-];
 
 impl Transform for NonRootUser {
     fn metadata(&self) -> &'static Metadata {
@@ -284,7 +233,7 @@ impl<'a, 'p> FinalStage<'a, 'p> {
     /// A RUN of the chain that adds users or groups.
     fn fix(&self, plan: &Plan) -> Finding {
         let mut risks = self.root_risks();
-        let (chown_edits, copy_risks) = self.chown_edits(&plan.user);
+        let (chown_points, copy_risks) = self.chown_points();
         risks.extend(copy_risks);
         let keyword = |kind| self.style.keyword(kind);
         let (user_at, before) = self.user_position();
@@ -312,19 +261,22 @@ impl<'a, 'p> FinalStage<'a, 'p> {
             }));
         }
         switch_lines.push(format!("{} {}", keyword(InstructionKind::User), plan.user));
-        let mut edits = Vec::new();
+        let mut rewriter = Rewriter::new(self.file);
         if let Some(create) = plan.create {
             let run_line = format!("{} {create}", keyword(InstructionKind::Run));
             let from_end = self.from().range().end;
-            if self.ends_line(from_end) && from_end != user_at {
-                edits.push(self.lines_edit(from_end, &[run_line]));
+            if rewriter.is_line_start(from_end) && from_end != user_at {
+                rewriter.insert_lines(from_end, &[run_line]);
             } else {
                 switch_lines.insert(0, run_line);
             }
         }
-        edits.push(self.lines_edit(user_at, &switch_lines));
-        let chowned = chown_edits.len();
-        edits.extend(chown_edits);
+        rewriter.insert_lines(user_at, &switch_lines);
+        let chowned = chown_points.len();
+        for at in chown_points {
+            rewriter.insert(at, format!(" --chown={0}:{0}", plan.user));
+        }
+        let mut edits = rewriter.finish();
         edits.sort_by_key(|edit| edit.start);
         let user = &plan.user;
         let mut message = format!(
@@ -430,34 +382,12 @@ impl<'a, 'p> FinalStage<'a, 'p> {
         }
     }
 
-    /// Whether `at` is the start of a line (the text before it ends with a newline).
-    fn ends_line(&self, at: usize) -> bool {
-        self.file.text()[..at].ends_with('\n')
-    }
-
-    /// Inserts whole lines at `at`: a line start, or the end of a last line without newline.
-    fn lines_edit(&self, at: usize, lines: &[String]) -> Edit {
-        let newline = self.style.newline;
-        let text: String = if self.ends_line(at) || at == 0 {
-            lines
-                .iter()
-                .map(|line| format!("{line}{newline}"))
-                .collect()
-        } else {
-            lines
-                .iter()
-                .map(|line| format!("{newline}{line}"))
-                .collect()
-        };
-        Edit::insert(at, text)
-    }
-
-    /// `--chown` for the final stage's COPY/ADD into the final WORKDIR, and the reasons the
-    /// user may still not own the application's files.
-    fn chown_edits(&self, user: &str) -> (Vec<Edit>, Vec<String>) {
-        let (mut edits, mut risks) = (Vec::new(), Vec::new());
+    /// Where `--chown` goes for the final stage's COPY/ADD into the final WORKDIR (after the
+    /// keyword), and the reasons the user may still not own the application's files.
+    fn chown_points(&self) -> (Vec<usize>, Vec<String>) {
+        let (mut points, mut risks) = (Vec::new(), Vec::new());
         let Some(workdir) = self.workdir().filter(|w| w != "/") else {
-            return (edits, risks);
+            return (points, risks);
         };
         let own_start = self.stage.from;
         for copy in &self.instructions {
@@ -489,11 +419,10 @@ impl<'a, 'p> FinalStage<'a, 'p> {
                     copy.keyword().value.to_ascii_uppercase()
                 ));
             } else {
-                let at = copy.keyword().range.end;
-                edits.push(Edit::insert(at, format!(" --chown={user}:{user}")));
+                points.push(copy.keyword().range.end);
             }
         }
-        (edits, risks)
+        (points, risks)
     }
 
     /// The name of an instruction's stage, or its index.
