@@ -50,7 +50,10 @@ fn answer(session: &mut PtySession, path: &str, transform: &str, reply: &str) {
 fn finish(mut session: PtySession) -> String {
     let rest = session.exp_eof().expect("dfmigrate ends");
     let status = session.process().wait().expect("exit status");
-    assert!(matches!(status, WaitStatus::Exited(_, 0)), "{status:?}\n{rest}");
+    assert!(
+        matches!(status, WaitStatus::Exited(_, 0)),
+        "{status:?}\n{rest}"
+    );
     rest
 }
 
@@ -67,11 +70,20 @@ fn yes_and_no_per_fix_write_only_what_was_accepted() {
     answer(&mut session, "b/Dockerfile", "copy-over-add", "y");
     answer(&mut session, "b/Dockerfile", "exec-form", "n");
     let rest = finish(session);
-    assert!(rest.contains("Applied 2 of 4 fixes reviewed; wrote 2 files."), "{rest}");
+    assert!(
+        rest.contains("Applied 2 of 4 fixes reviewed; wrote 2 files."),
+        "{rest}"
+    );
     let a = read(dir.path(), "a");
-    assert!(a.contains("ADD server.js .") && a.contains("CMD [\"node\", \"server.js\"]"), "{a}");
+    assert!(
+        a.contains("ADD server.js .") && a.contains("CMD [\"node\", \"server.js\"]"),
+        "{a}"
+    );
     let b = read(dir.path(), "b");
-    assert!(b.contains("COPY server.js .") && b.contains("CMD node server.js"), "{b}");
+    assert!(
+        b.contains("COPY server.js .") && b.contains("CMD node server.js"),
+        "{b}"
+    );
 }
 
 #[test]
@@ -84,7 +96,10 @@ fn a_and_d_decide_every_later_fix_of_the_transform() {
     assert!(!rest.contains(PROMPT), "nothing more is asked:\n{rest}");
     for service in ["a", "b"] {
         let text = read(dir.path(), service);
-        assert!(text.contains("ADD server.js .") && text.contains("CMD [\""), "{text}");
+        assert!(
+            text.contains("ADD server.js .") && text.contains("CMD [\""),
+            "{text}"
+        );
     }
 }
 
@@ -95,7 +110,10 @@ fn quit_keeps_what_was_accepted_and_leaves_the_rest() {
     answer(&mut session, "a/Dockerfile", "copy-over-add", "y");
     answer(&mut session, "a/Dockerfile", "exec-form", "q");
     let rest = finish(session);
-    assert!(rest.contains("Applied 1 of 1 fixes reviewed; wrote 1 file."), "{rest}");
+    assert!(
+        rest.contains("Applied 1 of 1 fixes reviewed; wrote 1 file."),
+        "{rest}"
+    );
     assert!(read(dir.path(), "a").contains("COPY server.js .\nCMD node server.js\n"));
     assert_eq!(read(dir.path(), "b"), TWO_FIXES);
 }
@@ -105,7 +123,9 @@ fn help_then_ask_again_and_unsafe_fixes_only_with_unsafe() {
     let dir = project();
     let mut session = start(dir.path(), &["--unsafe"]);
     answer(&mut session, "a/Dockerfile", "split-stages", "?");
-    session.exp_string("a - apply this fix and every later fix").expect("help");
+    session
+        .exp_string("a - apply this fix and every later fix")
+        .expect("help");
     session.exp_string(PROMPT).expect("asked again");
     session.send_line("q").expect("quit");
     finish(session);
