@@ -201,7 +201,7 @@ impl<'a, 'p> StageView<'a, 'p> {
             ));
         }
         let copy = self.copy();
-        if copy.logical_text().contains('$') {
+        if copy.mentions_variable() {
             return Err("the COPY uses a variable".to_owned());
         }
         let args = copy.copy_args().ok_or("the COPY cannot be read")?;
@@ -383,7 +383,7 @@ impl<'a, 'p> StageView<'a, 'p> {
                 "the COPY on line {copy_line} uses --exclude or --parents"
             ));
         }
-        if copy.logical_text().contains('$') {
+        if copy.mentions_variable() {
             return Err(format!("the COPY on line {copy_line} uses a variable"));
         }
         let destination = args.destination.value.trim_matches('"').to_owned();
