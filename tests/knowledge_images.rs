@@ -153,6 +153,40 @@ const MAPPINGS: &[(&str, &str, Option<&str>, Distro)] = &[
         None,
         Distro::Debian,
     ),
+    // PyPy: the slim variant of the same tag.
+    (
+        "pypy:3.9-bullseye",
+        "pypy:3.9-slim-bullseye",
+        None,
+        Distro::Debian,
+    ),
+    (
+        "pypy:3.10-7.3.17-bookworm",
+        "pypy:3.10-7.3.17-slim-bookworm",
+        None,
+        Distro::Debian,
+    ),
+    ("pypy:3.11", "pypy:3.11-slim", None, Distro::Debian),
+    ("pypy", "pypy:slim", None, Distro::Debian),
+    // sbt images: the JRE of the same JDK build, on the same system.
+    (
+        "sbtscala/scala-sbt:eclipse-temurin-21.0.6_7_1.10.11_2.13.16",
+        "eclipse-temurin:21.0.6_7-jre",
+        None,
+        Distro::Debian,
+    ),
+    (
+        "sbtscala/scala-sbt:eclipse-temurin-jammy-17.0.10_7_1.10.0_3.4.0",
+        "eclipse-temurin:17.0.10_7-jre-jammy",
+        None,
+        Distro::Debian,
+    ),
+    (
+        "sbtscala/scala-sbt:eclipse-temurin-alpine-21.0.6_7_1.10.11_3.6.4",
+        "eclipse-temurin:21.0.6_7-jre-alpine",
+        None,
+        Distro::Alpine,
+    ),
     (
         "maven:3.9.7-amazoncorretto-21",
         "amazoncorretto:21",
@@ -292,6 +326,8 @@ fn declines_when_unsure() {
         "php@sha256:13813f20fec7ded7bf3a4305ea0ccd4df3cea900e263f7f86c3d5737f86669eb",
         "mcr.microsoft.com/dotnet/sdk:10.0-nanoserver-ltsc2022",
         "composer:2",
+        "pypy:3.10-windowsservercore-ltsc2022",
+        "sbtscala/scala-sbt:graalvm-community-21.0.2_1.10.0_3.3.1",
         "ubuntu:22.04",
         "scratch",
         "registry.corp/node:20",
@@ -338,6 +374,18 @@ fn image_facts() {
     );
     assert_eq!(non_root("gcr.io/distroless/static-debian12"), Some(false));
     assert_eq!(non_root("node:20"), Some(false));
+    // PyPy installs into its own prefix, which replaces the pip profile's /usr/local.
+    let pypy = knowledge
+        .image_path(&ImageRef::parse("pypy:3.10"))
+        .expect("pypy's PATH");
+    assert_eq!(pypy.path, ["/opt/pypy/bin"]);
+    assert_eq!(pypy.keep.as_deref(), Some(&["/opt/pypy".to_owned()][..]));
+    assert_eq!(
+        knowledge
+            .image_path(&ImageRef::parse("golang:1.22"))
+            .and_then(|image| image.keep.clone()),
+        None
+    );
 }
 
 /// Every builder-looking FROM image of the public corpus: mapping never panics, and the

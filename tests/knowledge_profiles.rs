@@ -459,6 +459,27 @@ fn resolves_artifacts() {
         Some((owned(&["**/build"]), false))
     );
     assert_eq!(artifacts_of("gradle tasks", &none), None);
+    // sbt: the target folder of the project or of a subproject the task is scoped to.
+    assert_eq!(
+        artifacts_of("sbt clean assembly -batch", &none),
+        Some((
+            owned(&[
+                "target/scala-*/*.jar",
+                "*/target/scala-*/*.jar",
+                "*/*/target/scala-*/*.jar"
+            ]),
+            false
+        ))
+    );
+    assert_eq!(
+        artifacts_of("sbt clean compile api/stage", &none).map(|(paths, _)| paths[1].clone()),
+        Some("*/target/universal/stage".to_owned())
+    );
+    assert_eq!(
+        artifacts_of("sbt pack", &none).map(|(paths, _)| paths[0].clone()),
+        Some("target/pack".to_owned())
+    );
+    assert_eq!(artifacts_of("sbt package", &none), None);
     assert_eq!(
         artifacts_of("dotnet publish -c Release --output=/out", &none),
         Some((owned(&["/out"]), true))
@@ -559,6 +580,10 @@ fn builder_images_name_profiles() {
             .collect()
     };
     assert_eq!(ids("golang:1.22"), ["go"]);
+    assert_eq!(
+        ids("sbtscala/scala-sbt:eclipse-temurin-21.0.6_7_1.10.11_2.13.16"),
+        ["sbt"]
+    );
     assert_eq!(ids("mcr.microsoft.com/dotnet/sdk:8.0"), ["dotnet"]);
     assert!(ids("docker.io/library/node:20").contains(&"npm".to_owned()));
     assert!(ids("debian:bookworm").is_empty());

@@ -106,6 +106,10 @@ pub struct ImagePath {
     pub path: Vec<String>,
     #[serde(default)]
     pub programs: Vec<String>,
+    /// The folders installs fill outside the application in this image (its interpreter's
+    /// prefix: `/opt/pypy`), received by a runtime stage instead of the profile's `keep`.
+    #[serde(default)]
+    pub keep: Option<Vec<String>>,
 }
 
 /// The layout of `images.toml`.

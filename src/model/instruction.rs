@@ -125,6 +125,18 @@ impl<'p> Instruction<'p> {
         self.parsed.logical.text()
     }
 
+    /// Whether a flag or the arguments name a variable (`$NAME`, `${NAME}`): what the
+    /// instruction does then depends on build arguments and the environment. An escaped `\$`
+    /// counts too, erring towards "not known".
+    pub fn mentions_variable(&self) -> bool {
+        let analysis = &self.parsed.analysis;
+        let rest = self
+            .logical_text()
+            .get(analysis.rest.start..analysis.rest.end)
+            .unwrap_or_default();
+        rest.contains('$') || analysis.flags.iter().any(|flag| flag.value.contains('$'))
+    }
+
     pub fn start_line(&self) -> usize {
         self.parsed.start_line
     }

@@ -15,6 +15,8 @@ const PACKAGE_MANAGERS: &str = include_str!("../../transforms/package-managers.t
 pub struct PackageManagers {
     /// Programs that install system packages.
     pub managers: Vec<String>,
+    /// Words that add a package repository.
+    pub repository_markers: Vec<String>,
     /// Options whose value is the next word, for every manager.
     value_options: Vec<String>,
     /// Value options of yum and dnf only.
@@ -210,6 +212,23 @@ pub fn apt_installs(commands: &[Command]) -> Vec<PackageCommand<'_>> {
         .collect()
 }
 
+/// Whether a command adds a package repository: one of its words or redirection targets holds
+/// a marker of one (`add-apt-repository`, `… > /etc/apt/sources.list.d/x.list`, `dnf
+/// config-manager --add-repo`). `script` is the text the command's ranges point into.
+pub fn adds_repository(command: &Command, script: &str) -> bool {
+    let markers = &package_managers().repository_markers;
+    let redirects = command
+        .redirects
+        .iter()
+        .filter_map(|range| script.get(range.start..range.end));
+    command
+        .words
+        .iter()
+        .map(|word| word.value.as_str())
+        .chain(redirects)
+        .any(|text| markers.iter().any(|marker| text.contains(marker.as_str())))
+}
+
 /// `apt-get update` / `apt update`.
 pub fn is_apt_update(command: &Command) -> bool {
     package_command(0, command, &["apt-get", "apt"], &["update"]).is_some()
@@ -222,6 +241,26 @@ mod tests {
 
     fn read(script: &str) -> Result<Option<PackageChange>, String> {
         PackageChange::read(&lex(script).commands[0])
+    }
+
+    #[test]
+    fn repositories_are_added_by_words_that_name_one() {
+        let adds = |script: &str| {
+            lex(script)
+                .commands
+                .iter()
+                .any(|c| adds_repository(c, script))
+        };
+        for script in [
+            "add-apt-repository ppa:ondrej/php",
+            "echo deb http://x/ y main > /etc/apt/sources.list.d/x.list",
+            "dnf config-manager --add-repo https://x/y.repo",
+        ] {
+            assert!(adds(script), "{script}");
+        }
+        for script in ["# a sources.list comment", "apt-get install -y jq"] {
+            assert!(!adds(script), "{script}");
+        }
     }
 
     #[test]

@@ -182,26 +182,21 @@ impl<'a, 'p> StageView<'a, 'p> {
     /// the config files copied before it.
     fn named_edits(&self, install: &Install) -> Result<(Vec<Edit>, Vec<String>), String> {
         let between = &self.instructions[self.copy_at + 1..install.run_at];
-        if let Some(run) = between
-            .iter()
-            .find(|i| i.kind() == Some(InstructionKind::Run))
-        {
+        let first = |kind| between.iter().find(|i| i.kind() == Some(kind));
+        if let Some(run) = first(InstructionKind::Run) {
             return Err(format!(
                 "the RUN on line {} between them may need the sources",
                 run.start_line()
             ));
         }
-        if let Some(workdir) = between
-            .iter()
-            .find(|i| i.kind() == Some(InstructionKind::Workdir))
-        {
+        if let Some(workdir) = first(InstructionKind::Workdir) {
             return Err(format!(
                 "the WORKDIR on line {} between them changes where the COPY puts the files",
                 workdir.start_line()
             ));
         }
         let copy = self.copy();
-        if copy.logical_text().contains('$') {
+        if copy.mentions_variable() {
             return Err("the COPY uses a variable".to_owned());
         }
         let args = copy.copy_args().ok_or("the COPY cannot be read")?;
@@ -383,7 +378,7 @@ impl<'a, 'p> StageView<'a, 'p> {
                 "the COPY on line {copy_line} uses --exclude or --parents"
             ));
         }
-        if copy.logical_text().contains('$') {
+        if copy.mentions_variable() {
             return Err(format!("the COPY on line {copy_line} uses a variable"));
         }
         let destination = args.destination.value.trim_matches('"').to_owned();

@@ -111,7 +111,7 @@ impl Mover {
     fn of(instruction: &Instruction) -> Option<Mover> {
         match instruction.kind()? {
             InstructionKind::Label | InstructionKind::Expose
-                if !instruction.logical_text().contains('$') =>
+                if !instruction.mentions_variable() =>
             {
                 Some(Mover::Metadata)
             }

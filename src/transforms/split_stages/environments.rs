@@ -32,7 +32,7 @@ pub(super) fn environment_folders(facts: &Facts) -> Result<Vec<String>, Decline>
             // Only a plain `cd FOLDER` outside subshells is followed.
             if matches!(words.first(), Some(&("cd" | "pushd" | "popd"))) {
                 let from = moved.clone().unwrap_or_else(|| facts.cwd_at(index));
-                let plain = !script.text.contains('(');
+                let plain = !script.lexed.has_grouping;
                 moved = Some(match (from, words) {
                     (Some(from), ["cd", folder])
                         if plain && !folder.starts_with('-') && !folder.contains('$') =>

@@ -322,6 +322,15 @@ impl Facts<'_, '_> {
             .unwrap_or_default()
     }
 
+    /// The folders installs fill outside the application: the builder image's own (`/opt/pypy`)
+    /// when it says, else the profile's (`/usr/local`).
+    pub(super) fn install_folders(&self) -> &[String] {
+        self.knowledge
+            .image_path(&self.stage.base)
+            .and_then(|image| image.keep.as_deref())
+            .unwrap_or(&self.layout.keep)
+    }
+
     /// A folder of system or toolchain programs (`/usr/local/bin`, `/usr/local/cargo/bin`).
     pub(super) fn is_program_folder(&self, path: &str) -> bool {
         let path = path.trim_end_matches('/');

@@ -44,8 +44,7 @@ pub(super) fn app_folder_copies(
     let mut copies = vec![app.to_owned()];
     copies.extend(
         facts
-            .layout
-            .keep
+            .install_folders()
             .iter()
             .filter(|keep| !is_within(app, keep))
             .cloned(),
@@ -78,8 +77,7 @@ pub(super) fn app_folder_copies(
     // installs put in a copied `bin` folder (`/usr/local/bin/gunicorn`).
     let installed = !program.contains('/')
         && facts
-            .layout
-            .keep
+            .install_folders()
             .iter()
             .any(|keep| RuntimeStage::builtin().is_path_root(keep));
     let copied = |path: &str| copies.iter().any(|folder| is_within(folder, path));

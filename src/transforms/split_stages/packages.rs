@@ -5,8 +5,9 @@
 use super::facts::Facts;
 use super::Decline;
 use crate::knowledge::{Distro, ImageRelease, RuntimeHints, RuntimeImage};
-use crate::model::packages::PackageChange;
+use crate::model::packages::{self, PackageChange};
 use crate::model::ImageRef;
+use crate::model::Instruction;
 use crate::syntax::InstructionKind;
 
 /// The system packages the runtime stage must install: what the runtime image rule lists
@@ -19,18 +20,9 @@ pub(super) fn runtime_packages(
 ) -> Result<Vec<String>, Decline> {
     let mut needed = runtime.packages.clone();
     needed.extend(facts.healthcheck_tools().into_iter().map(str::to_owned));
-    let added_repository = facts.of_kind(InstructionKind::Run).any(|run| {
-        let text = run.logical_text();
-        [
-            "sources.list",
-            "add-apt-repository",
-            "/etc/apk/repositories",
-            "--add-repo",
-            "yum.repos.d",
-        ]
-        .iter()
-        .any(|marker| text.contains(marker))
-    });
+    let added_repository = facts
+        .of_kind(InstructionKind::Run)
+        .any(|run| adds_repository(facts, run));
     for installed in installed_packages(facts)? {
         if runtime.packages.contains(&installed.name) {
             continue;
@@ -209,5 +201,24 @@ pub(super) fn install_command(
             packages: packages.to_vec(),
             runtime: runtime.reference.clone(),
         }),
+    }
+}
+
+/// Whether a RUN adds a package repository; one whose script cannot be read is judged by its
+/// text.
+fn adds_repository(facts: &Facts, run: &Instruction) -> bool {
+    match facts.file.script(run) {
+        Some(script) if !script.lexed.incomplete && run.heredoc_count() == 0 => script
+            .lexed
+            .commands
+            .iter()
+            .any(|command| packages::adds_repository(command, script.text)),
+        _ => {
+            let text = run.source();
+            packages::package_managers()
+                .repository_markers
+                .iter()
+                .any(|marker| text.contains(marker.as_str()))
+        }
     }
 }

@@ -168,7 +168,7 @@ pub(super) fn static_site_plan(
     // Labels only; the environment too when they use variables.
     let labels_use_variables = facts
         .of_kind(InstructionKind::Label)
-        .any(|label| label.logical_text().contains('$'));
+        .any(|label| label.mentions_variable());
     let carried = Carried {
         kinds: &[InstructionKind::Label],
         with_environment: labels_use_variables,
