@@ -59,9 +59,6 @@ impl FinalStage<'_, '_> {
         if let Some(option) = given(&rule.options) {
             return Some(Some(format!("`{program} {option}`")));
         }
-        if let (Some(option), None) = (given(&rule.system), given(&rule.unless)) {
-            return Some(Some(format!("`{program} {option}` without `-m`")));
-        }
         let home = line.options.iter().find_map(|option| {
             if !rule.home_options.iter().any(|h| h == option.name()) {
                 return None;
@@ -71,10 +68,13 @@ impl FinalStage<'_, '_> {
                 None => option.value.map(|v| v.value.clone()),
             }
         });
-        match home {
-            Some(home) if self.knowledge.is_missing_home(&home) => {
+        match (home, given(&rule.system), given(&rule.unless)) {
+            (Some(home), _, _) if self.knowledge.is_missing_home(&home) => {
                 Some(Some(format!("its home is {home}")))
             }
+            // A home folder the Dockerfile names may exist (a WORKDIR, a mkdir): not reported.
+            (Some(_), _, _) => Some(None),
+            (None, Some(option), None) => Some(Some(format!("`{program} {option}` without `-m`"))),
             _ => Some(None),
         }
     }
