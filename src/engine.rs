@@ -102,6 +102,18 @@ pub fn run(job: &Job) -> Outcome {
     }
 }
 
+/// Applies one fix alone to `text`, as a round applies fixes: its edits checked (inside the
+/// text, on character boundaries, not overlapping) and the result reparsed. `Err` says why it
+/// was not applied: a malformed fix, or a result that does not parse.
+pub fn apply_one(text: &str, fix: &Fix) -> Result<String, String> {
+    let candidate = candidate("", fix, text)?;
+    let reparsed = parse_owned(apply(text, &[&candidate]));
+    match reparsed.errors.first() {
+        None => Ok(reparsed.text().to_owned()),
+        Some(error) => Err(format!("its result does not parse ({})", error.message)),
+    }
+}
+
 /// The file's parse errors, as file errors.
 fn parse_errors(parse: &Parse) -> Vec<FileError> {
     parse

@@ -3,7 +3,8 @@
 //!
 //! Exit codes: 0 nothing to report (or everything written), 1 findings (no mode flag,
 //! `--statistics`) or changes found (`--diff`, `--check`), 2 any error. `--exit-zero` turns 1
-//! into 0; errors still exit 2. Every file is processed even when some fail; errors go to
+//! into 0; errors still exit 2. `--detailed-exit-code` tells campaigns apart: 0 nothing to do, 1
+//! changes and nothing left, 3 something needs a human, 2 an error. Every file is processed even when some fail; errors go to
 //! stderr as `PATH:LINE: error: message` (`PATH: error: message` without a line).
 //!
 //! Output: findings, `Would fix:` lines, diffs or the JSON document per chunk of files, in path
@@ -13,6 +14,7 @@
 
 mod changed;
 mod commands;
+mod interactive;
 mod output;
 mod run;
 
@@ -27,6 +29,9 @@ use std::path::PathBuf;
 pub const EXIT_OK: i32 = 0;
 /// Exit code: findings or changes found.
 pub const EXIT_FOUND: i32 = 1;
+/// Exit code with `--detailed-exit-code`: something needs a human (a finding without a fix, or
+/// an unsafe fix not applied).
+pub const EXIT_NEEDS_HUMAN: i32 = 3;
 /// Exit code: an error (bad flag, unreadable or unparsable file, bad configuration, failed write).
 pub const EXIT_ERROR: i32 = 2;
 
@@ -115,6 +120,10 @@ struct RunArgs {
     /// Apply the fixes to the files.
     #[arg(long, group = "mode")]
     write: bool,
+    /// Review each fix (its reason and diff) and apply it or not, as `git add -p` does; then
+    /// write each file with what was accepted. Unsafe fixes are offered with --unsafe.
+    #[arg(long, group = "mode")]
+    interactive: bool,
     #[command(flatten)]
     selection: CommandLine,
     /// Only the Dockerfiles changed since this git revision, or whose build context has a changed
@@ -152,8 +161,13 @@ struct RunArgs {
     #[arg(long)]
     force_exclude: bool,
     /// Exit 0 even when findings or changes remain; errors still exit 2.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "detailed_exit_code")]
     exit_zero: bool,
+    /// Exit codes for campaigns: 0 nothing to do, 1 changes (made, or that would be made) and
+    /// nothing left, 3 something needs a human (a finding without a fix, or an unsafe fix not
+    /// applied), with or without changes; 2 an error.
+    #[arg(long)]
+    detailed_exit_code: bool,
     /// Print only findings, diffs or `Would fix:` lines (and errors): no summary, no progress bar.
     #[arg(short, long)]
     quiet: bool,
@@ -164,6 +178,11 @@ struct RunArgs {
     /// With --write: list the fixes applied to each file.
     #[arg(long, requires = "write")]
     show_fixes: bool,
+    /// With --write: write to FILE a commit message describing the change (the transforms
+    /// applied with what each does, then each file's fixes and why), for `git commit -F FILE`.
+    /// Not written when nothing changed.
+    #[arg(long, requires = "write", value_name = "FILE")]
+    commit_message: Option<PathBuf>,
     /// Files and folders to process (`-` for stdin); default: the current folder.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,

@@ -2,7 +2,7 @@
 //! summary.
 
 use super::run::RunOptions;
-use super::{Mode, OutputFormat, RunArgs, EXIT_ERROR, EXIT_FOUND, EXIT_OK};
+use super::{Mode, OutputFormat, RunArgs, EXIT_ERROR, EXIT_FOUND, EXIT_NEEDS_HUMAN, EXIT_OK};
 use crate::emit::{self, FileReport, Summary};
 use std::io::Write;
 
@@ -11,6 +11,8 @@ pub(super) struct Output {
     pub(super) mode: Mode,
     pub(super) quiet: bool,
     pub(super) exit_zero: bool,
+    /// `--detailed-exit-code`: exit 3 when something needs a human.
+    pub(super) detailed_exit_code: bool,
     pub(super) summary: Summary,
     /// The machine-readable document (JSON, SARIF, GitLab Code Quality) stdout carries.
     pub(super) document: Option<emit::Document>,
@@ -20,11 +22,15 @@ pub(super) struct Output {
     pub(super) statistics: Option<emit::Statistics>,
     /// `--show-fixes`: the fixes applied to each written file, printed before the summary.
     pub(super) applied: Option<emit::AppliedFixes>,
+    /// `--commit-message FILE`: where the message goes, and the fixes gathered for it.
+    pub(super) commit_message: Option<(std::path::PathBuf, emit::CommitMessage)>,
     /// Fixed texts for `--write -` (standard input), printed after the summary goes to stderr.
     pub(super) stdin_outputs: String,
     pub(super) any_error: bool,
     pub(super) any_finding: bool,
     pub(super) any_change: bool,
+    /// A finding without a fix, or an unsafe fix not applied, remains.
+    pub(super) any_left_to_human: bool,
 }
 
 impl Output {
@@ -46,15 +52,21 @@ impl Output {
             mode,
             quiet: args.quiet,
             exit_zero: args.exit_zero,
+            detailed_exit_code: args.detailed_exit_code,
             summary: Summary::default(),
             document,
             annotations: format == OutputFormat::Github,
             statistics: args.statistics.then(emit::Statistics::default),
             applied: args.show_fixes.then(emit::AppliedFixes::default),
+            commit_message: args
+                .commit_message
+                .clone()
+                .map(|path| (path, emit::CommitMessage::default())),
             stdin_outputs: String::new(),
             any_error: false,
             any_finding: false,
             any_change: false,
+            any_left_to_human: false,
         }
     }
 
@@ -71,8 +83,12 @@ impl Output {
         self.any_error |= reports.iter().any(|report| !report.errors.is_empty());
         self.any_finding |= reports.iter().any(|report| !report.findings.is_empty());
         self.any_change |= reports.iter().any(FileReport::changes);
+        self.any_left_to_human |= reports.iter().any(FileReport::needs_human);
         if let Some(applied) = &mut self.applied {
             applied.add(reports.iter().filter(|report| report.changes()));
+        }
+        if let Some((_, message)) = &mut self.commit_message {
+            message.add(reports);
         }
         if let Some(statistics) = &mut self.statistics {
             statistics.add(reports);
@@ -99,9 +115,35 @@ impl Output {
         print_stdout(&stdout);
     }
 
+    /// Writes the `--commit-message` file when fixes were written; false (said on stderr) when
+    /// it cannot be written.
+    fn write_commit_message(&self) -> bool {
+        let Some((path, message)) = &self.commit_message else {
+            return true;
+        };
+        let summaries = crate::transforms::all()
+            .iter()
+            .map(|transform| (transform.id(), transform.metadata().summary))
+            .collect();
+        let Some(text) = message.text(&summaries) else {
+            return true;
+        };
+        match std::fs::write(path, text) {
+            Ok(()) => true,
+            Err(error) => {
+                print_stderr(&format!(
+                    "{}: error: cannot write the commit message: {error}\n",
+                    path.display()
+                ));
+                false
+            }
+        }
+    }
+
     /// Prints what comes after the files (statistics, applied fixes, the summary) and returns
     /// the exit code.
     pub(super) fn finish(self, other_errors: bool) -> i32 {
+        let message_written = self.write_commit_message();
         let summary = &self.summary;
         // The summary and notes go to stderr when stdout carries a diff or a fixed text.
         let to_stderr = self.mode == Mode::Diff || !self.stdin_outputs.is_empty();
@@ -136,8 +178,15 @@ impl Output {
             print_stdout(&document.finish(summary));
         }
         print_stdout(&self.stdin_outputs);
-        if other_errors || self.any_error {
+        if other_errors || self.any_error || !message_written {
             return EXIT_ERROR;
+        }
+        if self.detailed_exit_code {
+            return match (self.any_left_to_human, self.any_change) {
+                (true, _) => EXIT_NEEDS_HUMAN,
+                (false, true) => EXIT_FOUND,
+                (false, false) => EXIT_OK,
+            };
         }
         let found = match self.mode {
             Mode::Report => self.any_finding,

@@ -2,6 +2,7 @@
 //! bar, and each file read, fixed and rendered.
 
 use super::changed::ChangedFiles;
+use super::interactive;
 use super::output::{print_stderr, Output};
 use super::{use_color, Mode, OutputFormat, RunArgs, EXIT_ERROR, PROGRESS_MIN_FILES};
 use crate::config::{self, CommandLine, Config, Discovery, Lookup};
@@ -79,8 +80,34 @@ pub(super) fn run(args: RunArgs) -> i32 {
     pool.install(|| run_in_pool(args, threads))
 }
 
-/// Why the output format cannot serve this mode, if it cannot.
+/// Why the options cannot go together, if they cannot: an output format that cannot serve the
+/// mode, or an option of `--write` without it (clap's `requires` counts a flag's default as
+/// given).
 fn format_conflict(args: &RunArgs, mode: Mode, format: OutputFormat) -> Option<String> {
+    if args.interactive && (format != OutputFormat::Text || args.statistics || args.quiet) {
+        return Some(
+            "--interactive asks on the terminal; it takes no --format, --statistics or --quiet"
+                .to_owned(),
+        );
+    }
+    if args.interactive && (args.show_fixes || args.commit_message.is_some()) {
+        return Some(
+            "--interactive says what it writes; it takes no --show-fixes or --commit-message"
+                .to_owned(),
+        );
+    }
+    let write_only = [
+        (args.show_fixes, "--show-fixes"),
+        (args.commit_message.is_some(), "--commit-message"),
+    ];
+    if let Some((_, option)) = write_only
+        .iter()
+        .find(|(given, _)| *given && mode != Mode::Write)
+    {
+        return Some(format!(
+            "{option} describes the fixes written; it needs --write"
+        ));
+    }
     let name = match format {
         OutputFormat::Text => return None,
         OutputFormat::Json => "json",
@@ -114,7 +141,7 @@ fn sarif_rules() -> Vec<emit::SarifRule> {
 }
 
 pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
-    let mode = match (args.diff, args.check, args.write) {
+    let mode = match (args.diff, args.check, args.write || args.interactive) {
         (true, _, _) => Mode::Diff,
         (_, true, _) => Mode::Check,
         (_, _, true) => Mode::Write,
@@ -133,6 +160,10 @@ pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
     let reading_stdin = paths.iter().any(|path| is_stdin(path));
     if reading_stdin && paths.len() > 1 {
         eprintln!("error: `-` (stdin) cannot be combined with other paths");
+        return EXIT_ERROR;
+    }
+    if reading_stdin && args.interactive {
+        eprintln!("error: --interactive reads its answers from stdin; it cannot also read a Dockerfile there");
         return EXIT_ERROR;
     }
     if reading_stdin && args.changed_since.is_some() {
@@ -208,6 +239,18 @@ pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
     };
     let config_errors = distinct_config_errors(&lookups);
     print_stderr(&setup_errors(&config_errors, &inputs.errors));
+    if args.interactive {
+        let (stdin, stdout) = (std::io::stdin(), std::io::stdout());
+        let code = interactive::review(
+            &files,
+            &lookups,
+            &options,
+            &mut stdin.lock(),
+            &mut stdout.lock(),
+        );
+        let setup_failed = !inputs.errors.is_empty() || !config_errors.is_empty();
+        return if setup_failed { EXIT_ERROR } else { code };
+    }
     let progress = Progress::new(files.len(), !args.quiet && std::io::stderr().is_terminal());
     for (files, lookups) in files.chunks(CHUNK).zip(lookups.chunks(CHUNK)) {
         let reports = process_all(files, lookups, &options, &progress);

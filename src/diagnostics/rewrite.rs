@@ -24,7 +24,7 @@ impl<'f> Rewriter<'f> {
     pub fn new(file: &Dockerfile<'f>) -> Rewriter<'f> {
         Rewriter {
             text: file.text(),
-            style: Style::detect(file.parse()),
+            style: file.style().clone(),
             edits: Vec::new(),
         }
     }
@@ -44,7 +44,7 @@ impl<'f> Rewriter<'f> {
     /// ends without one).
     pub fn insert_lines(&mut self, at: usize, lines: &[String]) {
         let newline = self.style.newline;
-        let text: String = if at == 0 || self.text[..at].ends_with('\n') {
+        let text: String = if self.is_line_start(at) {
             lines
                 .iter()
                 .map(|line| format!("{line}{newline}"))
@@ -56,6 +56,40 @@ impl<'f> Rewriter<'f> {
                 .collect()
         };
         self.insert(at, text);
+    }
+
+    /// Whether `at` starts a line: the start of the file, or right after a newline.
+    pub fn is_line_start(&self, at: usize) -> bool {
+        at == 0 || self.text[..at].ends_with('\n')
+    }
+
+    /// Inserts a block of whole lines, each ending in a newline, after an instruction (after its
+    /// heredoc bodies); after a last line without newline, the block's line break goes first
+    /// so the file still ends without one.
+    pub fn insert_block_after(&mut self, instruction: &Instruction, block: &str) {
+        let end = instruction.range().end;
+        if self.text[..end].ends_with('\n') {
+            return self.insert(end, block);
+        }
+        let trimmed = block.strip_suffix(self.style.newline).unwrap_or(block);
+        self.insert(end, format!("{}{trimmed}", self.style.newline));
+    }
+
+    /// Moves the whole lines of `block` to `at` (a line start before it). A block that is the
+    /// last line of a file without a final newline takes the line break before it along, so
+    /// the file still ends without one.
+    pub fn move_lines(&mut self, mut block: TextRange, at: usize) {
+        let mut text = block.slice(self.text).to_owned();
+        if !text.ends_with('\n') {
+            text.push_str(self.style.newline);
+            let before = &self.text[..block.start];
+            block.start -= ["\r\n", "\n"]
+                .iter()
+                .find(|end| before.ends_with(*end))
+                .map_or(0, |end| end.len());
+        }
+        self.insert(at, text);
+        self.delete(block);
     }
 
     /// Inserts whole lines after an instruction (after its heredoc bodies).

@@ -10,6 +10,7 @@
 //!   per file ([`AppliedFixes`]).
 
 mod annotations;
+mod commit_message;
 mod diff;
 mod json;
 mod sarif;
@@ -17,9 +18,11 @@ mod summary;
 mod write;
 
 pub use annotations::{github_annotations, GitlabStream};
+pub use commit_message::CommitMessage;
 pub use diff::{combined_edits, unified_diff};
 pub use json::{json_document, JsonError, JsonFile, JsonFinding, JsonFix, JsonStream};
 pub use sarif::{sarif_results, SarifResult, SarifRule, SarifStream};
+use summary::plural;
 pub use summary::{AppliedFixes, Counts, Statistics, Summary};
 pub use write::{write_atomically, WriteError};
 
@@ -147,6 +150,18 @@ impl FileReport {
             .iter()
             .filter(|finding| finding.finding.applicability() == Applicability::Unsafe)
             .count()
+    }
+
+    /// True when something is left for a person to decide: a finding without a fix, or an
+    /// unsafe fix these settings do not apply.
+    pub fn needs_human(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|reported| match reported.finding.applicability() {
+                Applicability::DisplayOnly => true,
+                Applicability::Unsafe => !self.apply_unsafe,
+                Applicability::Safe => false,
+            })
     }
 
     /// True when fixes change (or changed) the file.

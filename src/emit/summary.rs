@@ -18,6 +18,8 @@ pub struct Summary {
     pub findings: usize,
     /// Unsafe fixes not applied because `--unsafe` (or `unsafe = true`) was not given.
     pub hidden_fixes: usize,
+    /// Files with something left for a person: a finding without a fix, or a hidden fix.
+    pub needs_human: usize,
 }
 
 impl Summary {
@@ -35,6 +37,7 @@ impl Summary {
         for report in reports {
             summary.findings += report.findings.len();
             summary.hidden_fixes += report.hidden_fixes();
+            summary.needs_human += usize::from(report.needs_human());
             match report.status {
                 Status::Unchanged => summary.unchanged += 1,
                 Status::Changed => summary.changed += 1,
@@ -103,7 +106,7 @@ impl Summary {
     }
 }
 
-fn plural(count: usize, noun: &str) -> String {
+pub(super) fn plural(count: usize, noun: &str) -> String {
     match (count, noun.ends_with('x')) {
         (1, _) => format!("1 {noun}"),
         (_, true) => format!("{count} {noun}es"),

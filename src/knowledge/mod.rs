@@ -13,9 +13,11 @@ mod native;
 mod patterns;
 mod profile;
 mod project_paths;
+pub mod runtime_stage;
 mod template;
 mod users;
 mod validate;
+pub mod vocabulary;
 mod writes;
 
 pub use command::{
@@ -88,6 +90,8 @@ pub struct KnowledgeBase {
     pins: Pins,
     shell_programs: Vec<String>,
     shell_readers: std::collections::BTreeMap<String, usize>,
+    toolchain_programs: Vec<String>,
+    full_image_tools: Vec<String>,
     image_workdirs: std::collections::BTreeMap<String, String>,
     image_paths: std::collections::BTreeMap<String, ImagePath>,
     platforms: Platforms,
@@ -131,6 +135,10 @@ struct ImagesFile {
     /// Programs that read the files they name → leading arguments that are not files.
     #[serde(default)]
     shell_readers: std::collections::BTreeMap<String, usize>,
+    /// Programs of a toolchain that runtime images of another family lack.
+    toolchain_programs: Vec<String>,
+    /// Tools full images ship and slim images lack.
+    full_image_tools: Vec<String>,
     /// Image name → the working directory it starts in.
     #[serde(default)]
     image_workdirs: std::collections::BTreeMap<String, String>,
@@ -256,6 +264,16 @@ impl KnowledgeBase {
     /// The folders an image puts before the standard PATH and the toolchain programs there.
     pub fn image_path(&self, image: &ImageRef) -> Option<&ImagePath> {
         self.image_paths.get(&image_name(image))
+    }
+
+    /// Whether `program` belongs to a toolchain that runtime images of another family lack.
+    pub fn is_toolchain_program(&self, program: &str) -> bool {
+        self.toolchain_programs.iter().any(|p| p == program)
+    }
+
+    /// Whether `program` is a tool full images ship and slim images lack.
+    pub fn is_full_image_tool(&self, program: &str) -> bool {
+        self.full_image_tools.iter().any(|p| p == program)
     }
 
     /// The runtime image for a builder image, keeping its version. `None` when no rule knows
@@ -453,6 +471,8 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
         pins: images.pins,
         shell_programs: images.shell_programs,
         shell_readers: images.shell_readers,
+        toolchain_programs: images.toolchain_programs,
+        full_image_tools: images.full_image_tools,
         image_workdirs: images.image_workdirs,
         image_paths: images.image_paths,
         platforms: images.platforms,

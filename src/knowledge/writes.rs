@@ -35,9 +35,6 @@ struct Folders {
     /// `/opt/app`).
     #[serde(default)]
     system: Vec<String>,
-    /// Folders every user may write (`/tmp`).
-    #[serde(default)]
-    shared: Vec<String>,
     /// Paths that are streams or kernel files, not files the application creates
     /// (`/proc/self/fd/2`, `/dev/stderr`).
     #[serde(default)]
@@ -176,14 +173,6 @@ impl RuntimeWrites {
                 .system_trees
                 .iter()
                 .any(|tree| is_inside(folder, tree))
-    }
-
-    /// Whether every user may write into `folder` already (`/tmp`, `/var/tmp`).
-    pub fn is_shared_folder(&self, folder: &str) -> bool {
-        self.folders
-            .shared
-            .iter()
-            .any(|shared| is_inside(folder, shared))
     }
 
     /// Whether `path` is a stream or kernel file (`/proc/self/fd/2`, `/dev/stdout`).

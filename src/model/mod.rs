@@ -17,7 +17,7 @@ mod workdir;
 pub use image::ImageRef;
 use instruction::ReadScript;
 pub use instruction::{CopyArgs, Flag, FromArgs, Instruction, Located, Script};
-pub use workdir::Workdir;
+pub use workdir::{Workdir, WorkdirUnknown};
 
 use crate::style::Style;
 use crate::syntax::{InstructionKind, Parse, TextRange};

@@ -1,6 +1,64 @@
 //! System package manager commands (apt, apk, dnf, …) recognised inside lexed shell scripts.
 
 use super::shell::{Command, ShellWord};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// The package manager vocabulary: `transforms/package-managers.toml`, embedded here because the
+/// model is below the knowledge base (see `ARCHITECTURE.md`).
+const PACKAGE_MANAGERS: &str = include_str!("../../transforms/package-managers.toml");
+
+/// The layout of `package-managers.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageManagers {
+    /// Programs that install system packages.
+    pub managers: Vec<String>,
+    /// Options whose value is the next word, for every manager.
+    value_options: Vec<String>,
+    /// Value options of yum and dnf only.
+    yum_value_options: Vec<String>,
+    /// Options that install from another repository.
+    other_repository: Vec<String>,
+    /// Verbs that install and remove nothing.
+    no_packages: Vec<String>,
+    /// Value options of `apt-get update`.
+    pub apt_update_value_options: Vec<String>,
+    /// Folders holding package lists and downloads.
+    pub cache_folders: Vec<String>,
+    /// Folders of the system the managers read or write.
+    pub system_folders: Vec<String>,
+    /// Manager → the verbs that only touch system packages.
+    pub system_verbs: BTreeMap<String, Vec<String>>,
+}
+
+impl PackageManagers {
+    /// The value-taking options of `program`'s commands.
+    fn value_options_of(&self, program: &str) -> Vec<&str> {
+        let yum = (!program.starts_with("apt")).then_some(&self.yum_value_options);
+        self.value_options
+            .iter()
+            .chain(yum.into_iter().flatten())
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// The embedded package manager vocabulary, parsed on first use.
+pub fn package_managers() -> &'static PackageManagers {
+    static MANAGERS: OnceLock<PackageManagers> = OnceLock::new();
+    MANAGERS.get_or_init(|| match toml::from_str(PACKAGE_MANAGERS) {
+        Ok(managers) => managers,
+        // The embedded data is checked by the test suite; failing here is a build defect.
+        Err(error) => panic!("transforms/package-managers.toml is invalid: {error}"),
+    })
+}
+
+/// Whether `list` holds `word`.
+pub fn has(list: &[String], word: &str) -> bool {
+    list.iter().any(|item| item == word)
+}
 
 /// A package manager command: where its words start once `VAR=value` prefixes are skipped.
 pub struct PackageCommand<'c> {
@@ -16,11 +74,12 @@ pub struct PackageCommand<'c> {
 pub fn package_command<'c>(
     index: usize,
     command: &'c Command,
-    programs: &[&str],
-    verbs: &[&str],
+    programs: &[impl AsRef<str>],
+    verbs: &[impl AsRef<str>],
 ) -> Option<PackageCommand<'c>> {
     let line = command.command_line(&[])?;
-    if !line.wrappers.is_empty() || !programs.contains(&line.program.value.as_str()) {
+    let program = line.program.value.as_str();
+    if !line.wrappers.is_empty() || !programs.iter().any(|p| p.as_ref() == program) {
         return None;
     }
     let verb_at = line
@@ -29,7 +88,8 @@ pub fn package_command<'c>(
         .position(|w| !w.value.starts_with('-'))?;
     let verb = &line.arguments[verb_at];
     verbs
-        .contains(&verb.value.as_str())
+        .iter()
+        .any(|v| v.as_ref() == verb.value)
         .then(|| PackageCommand {
             index,
             command,
@@ -56,75 +116,14 @@ impl PackageChange {
     /// other commands and verbs that install nothing (`update`, `clean`); an error for a
     /// package manager command it cannot read.
     pub fn read(command: &Command) -> Result<Option<PackageChange>, String> {
-        const MANAGERS: &[&str] = &["apt-get", "apt", "apk", "dnf", "yum", "microdnf"];
-        const VALUE_OPTIONS: &[&str] = &[
-            "-o",
-            "--option",
-            "-t",
-            "--target-release",
-            "-c",
-            "--config-file",
-            "--virtual",
-            "-X",
-            "--repository",
-            "--repositories-file",
-            "--root",
-            "--cache-dir",
-            "--arch",
-            "-p",
-            "--keys-dir",
-            "--setopt",
-            "--releasever",
-            "--installroot",
-            "--enablerepo",
-            "--disablerepo",
-        ];
-        const OTHER_REPOSITORY: &[&str] = &[
-            "-X",
-            "--repository",
-            "--repositories-file",
-            "--enablerepo",
-            "--target-release",
-        ];
-        const NO_PACKAGES: &[&str] = &[
-            "update",
-            "upgrade",
-            "dist-upgrade",
-            "full-upgrade",
-            "clean",
-            "autoclean",
-            "autoremove",
-            "makecache",
-            "cache",
-            "check",
-            "list",
-            "search",
-            "info",
-            "policy",
-            "show",
-            "fix",
-            "config-manager",
-            "repolist",
-        ];
-        // yum and dnf only: apt-get's `-d` is `--download-only`.
-        const YUM_VALUE_OPTIONS: &[&str] = &[
-            "-d",
-            "--debuglevel",
-            "-e",
-            "--errorlevel",
-            "-x",
-            "--exclude",
-        ];
+        let managers = package_managers();
         let Some(program) = plain_program(command) else {
             return Ok(None);
         };
-        if !MANAGERS.contains(&program) {
+        if !has(&managers.managers, program) {
             return Ok(None);
         }
-        let value_options: Vec<&str> = match program.starts_with("apt") {
-            true => VALUE_OPTIONS.to_vec(),
-            false => [VALUE_OPTIONS, YUM_VALUE_OPTIONS].concat(),
-        };
+        let value_options = managers.value_options_of(program);
         let Some(line) = command.command_line(&value_options) else {
             return Ok(None);
         };
@@ -148,7 +147,7 @@ impl PackageChange {
             };
             let apk_group = program == "apk" && matches!(name, "--virtual" | "-t");
             let apt_release = program != "apk" && name == "-t";
-            other_repository |= OTHER_REPOSITORY.contains(&name) || apt_release;
+            other_repository |= has(&managers.other_repository, name) || apt_release;
             let option_value = inline.or_else(|| option.value.map(|word| word.value.clone()));
             if apk_group {
                 group = Some(option_value.ok_or_else(unreadable)?);
@@ -160,7 +159,7 @@ impl PackageChange {
         let removes = matches!(verb.as_str(), "purge" | "remove" | "del" | "erase");
         let installs = matches!(verb.as_str(), "install" | "add" | "reinstall");
         if !removes && !installs {
-            return if NO_PACKAGES.contains(&verb.as_str()) {
+            return if has(&managers.no_packages, verb) {
                 Ok(None)
             } else {
                 Err(unreadable())

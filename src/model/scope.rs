@@ -198,7 +198,7 @@ fn unquote(value: &str) -> String {
 }
 
 /// `text` with `$NAME`/`${NAME}` replaced from `variables` (the last definition wins).
-fn expand(text: &str, variables: &[(String, String)]) -> Option<String> {
+pub(super) fn expand(text: &str, variables: &[(String, String)]) -> Option<String> {
     let lookup = |name: &str| {
         let found = variables.iter().rev().find(|(key, _)| key == name);
         found.map(|(_, value)| value.clone())

@@ -99,6 +99,79 @@ fn replay(start: &str, steps: &[String]) -> String {
     })
 }
 
+/// Why [`Dockerfile::expanded_workdir_before`] cannot say where an instruction runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkdirUnknown {
+    /// A WORKDIR names a variable without a literal value in force.
+    Variable,
+    /// A relative WORKDIR follows a directory that is not known (the base image's own).
+    Relative,
+}
+
+impl super::Dockerfile<'_> {
+    /// The working directory before `instruction` with the variables its stage's WORKDIRs name
+    /// expanded ([`Dockerfile::expand_literal`](super::Dockerfile::expand_literal):
+    /// `WORKDIR $APP_HOME` after `ARG APP_HOME=/app`), the stage's start filled in from
+    /// `image_workdir`. `Ok(None)`: the start is not known and no WORKDIR came.
+    pub fn expanded_workdir_before(
+        &self,
+        instruction: &Instruction,
+        image_workdir: Option<&str>,
+    ) -> Result<Option<String>, WorkdirUnknown> {
+        self.expanded_workdir(instruction.stage, instruction.index, image_workdir)
+    }
+
+    /// The working directory the stage's container starts in, read as
+    /// [`Dockerfile::expanded_workdir_before`] reads it.
+    pub fn expanded_workdir_at_end(
+        &self,
+        stage: &super::Stage,
+        image_workdir: Option<&str>,
+    ) -> Result<Option<String>, WorkdirUnknown> {
+        self.expanded_workdir(Some(stage.index), stage.end, image_workdir)
+    }
+
+    /// `text` with `$NAME` and `${NAME}` replaced by the variables in force for `instruction`
+    /// whose values are literal (name no other variable); `None` when one is not.
+    pub fn expand_literal(&self, instruction: &Instruction, text: &str) -> Option<String> {
+        let mut last: Vec<(String, String)> = Vec::new();
+        for (name, value) in self.variables_before(instruction) {
+            last.retain(|(earlier, _)| *earlier != name);
+            last.push((name, value));
+        }
+        last.retain(|(_, value)| !value.contains('$'));
+        super::scope::expand(text, &last)
+    }
+
+    fn expanded_workdir(
+        &self,
+        stage: Option<usize>,
+        end: usize,
+        image_workdir: Option<&str>,
+    ) -> Result<Option<String>, WorkdirUnknown> {
+        let Some(stage) = stage.and_then(|index| self.stages.get(index)) else {
+            return Ok(image_workdir.map(paths::normalize));
+        };
+        let start = &self.instructions[stage.from];
+        let mut cwd = self.workdir_before(start).known_with(image_workdir);
+        for workdir in &self.instructions[stage.from..end.min(stage.end)] {
+            if workdir.kind() != Some(InstructionKind::Workdir) {
+                continue;
+            }
+            let written = workdir.string_arg().map(|w| w.value).unwrap_or_default();
+            let value = self
+                .expand_literal(workdir, &written)
+                .ok_or(WorkdirUnknown::Variable)?;
+            cwd = Some(match cwd {
+                _ if value.starts_with('/') => value,
+                Some(previous) => format!("{}/{value}", previous.trim_end_matches('/')),
+                None => return Err(WorkdirUnknown::Relative),
+            });
+        }
+        Ok(cwd.map(|path| paths::normalize(&path)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

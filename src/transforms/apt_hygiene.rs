@@ -1,12 +1,12 @@
 #![doc = include_str!("../../transforms/docs/apt-hygiene.md")]
 
-use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
+use super::{Applicability, Context, Finding, Fix, Metadata, Transform};
+use crate::diagnostics::Rewriter;
 use crate::model::mounts::MountType;
-use crate::model::packages::{apt_installs, package_command, PackageCommand};
+use crate::model::packages::{apt_installs, package_command, package_managers, PackageCommand};
 use crate::model::shell::{Command, Operator, ShellScript, ShellWord};
 use crate::model::{lineage, paths};
 use crate::model::{Dockerfile, Instruction, Script};
-use crate::style::Style;
 use crate::syntax::{InstructionKind, TextRange};
 
 pub struct AptHygiene;
@@ -28,7 +28,6 @@ impl Transform for AptHygiene {
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
-        let style = file.style();
         for instruction in file.of_kind(InstructionKind::Run) {
             if instruction.heredoc_count() > 0 {
                 continue;
@@ -45,7 +44,6 @@ impl Transform for AptHygiene {
                 file,
                 instruction,
                 script: &script,
-                style,
             };
             checker.check(out);
         }
@@ -58,7 +56,6 @@ struct RunChecker<'a, 'p> {
     file: &'a Dockerfile<'p>,
     instruction: &'a Instruction<'p>,
     script: &'a Script<'p>,
-    style: &'a Style,
 }
 
 /// A command that runs after `&&`, `;` or at the start, not inside `||`, a pipe or a group.
@@ -78,12 +75,20 @@ fn is_reached_plainly(lexed: &ShellScript, index: usize) -> bool {
 }
 
 impl RunChecker<'_, '_> {
-    fn finding(&self, message: &str, applicability: Applicability, edits: Vec<Edit>) -> Finding {
+    /// A finding whose fix `write` makes.
+    fn finding(
+        &self,
+        message: &str,
+        applicability: Applicability,
+        write: impl FnOnce(&mut Rewriter),
+    ) -> Finding {
+        let mut rewriter = Rewriter::new(self.file);
+        write(&mut rewriter);
         Finding {
             transform: self.id,
             message: message.to_owned(),
             range: self.instruction.range(),
-            fix: Some(Fix::new(applicability, edits)),
+            fix: Some(Fix::new(applicability, rewriter.finish())),
         }
     }
 
@@ -129,11 +134,10 @@ impl RunChecker<'_, '_> {
                 } else {
                     format!("apt-get update runs in its own cached layer; fold it into the RUN that installs, as the build writes it (`{text}`)")
                 };
-                out.push(self.finding(
-                    &message,
-                    Applicability::Safe,
-                    vec![Edit::delete(run), Edit::insert(at, format!("{text} && "))],
-                ));
+                out.push(self.finding(&message, Applicability::Safe, |rewriter| {
+                    rewriter.delete(run);
+                    rewriter.insert(at, format!("{text} && "));
+                }));
             }
             UpdatePlan::Insert { text, line } => {
                 let at = self.source(install.command.range).start;
@@ -143,11 +147,9 @@ impl RunChecker<'_, '_> {
                         "{message}; it gets the build's own update from line {line} (`{text}`): a plain apt-get update lacks what it relies on (its options, or tolerating a failure)"
                     ),
                 };
-                out.push(self.finding(
-                    &message,
-                    Applicability::Safe,
-                    vec![Edit::insert(at, format!("{text} && "))],
-                ));
+                out.push(self.finding(&message, Applicability::Safe, |rewriter| {
+                    rewriter.insert(at, format!("{text} && "))
+                }));
             }
             UpdatePlan::Decline(reason) => out.push(Finding {
                 transform: self.id,
@@ -305,7 +307,7 @@ impl RunChecker<'_, '_> {
             out.push(self.finding(
                 "apt-get install without -y waits for a confirmation and aborts the build",
                 Applicability::Safe,
-                vec![Edit::insert(self.source(install.verb.range).end, " -y")],
+                |rewriter| rewriter.insert(self.source(install.verb.range).end, " -y"),
             ));
         }
     }
@@ -318,7 +320,9 @@ impl RunChecker<'_, '_> {
             out.push(self.finding(
                 "apt-get install without --no-install-recommends also installs recommended packages",
                 Applicability::Unsafe,
-                vec![Edit::insert(self.source(install.verb.range).end, " --no-install-recommends")],
+                |rewriter| {
+                    rewriter.insert(self.source(install.verb.range).end, " --no-install-recommends")
+                },
             ));
         }
     }
@@ -346,11 +350,9 @@ impl RunChecker<'_, '_> {
             Applicability::Safe => "package lists stay in the layer: remove /var/lib/apt/lists/* in the same RUN",
             _ => "package lists stay in the layer; removing them is unsafe because a later RUN uses apt",
         };
-        out.push(self.finding(
-            message,
-            applicability,
-            vec![Edit::insert(at, self.appended_command(CLEANUP))],
-        ));
+        out.push(self.finding(message, applicability, |rewriter| {
+            rewriter.append_command(self.instruction, at, CLEANUP)
+        }));
     }
 
     fn check_apk(&self, add: &PackageCommand, out: &mut Vec<Finding>) {
@@ -361,7 +363,7 @@ impl RunChecker<'_, '_> {
         out.push(self.finding(
             "apk add keeps its package index in the layer; use --no-cache",
             Applicability::Safe,
-            vec![Edit::insert(self.source(add.verb.range).end, " --no-cache")],
+            |rewriter| rewriter.insert(self.source(add.verb.range).end, " --no-cache"),
         ));
     }
 
@@ -462,26 +464,6 @@ impl RunChecker<'_, '_> {
         }
         false
     }
-
-    /// Text that appends `command` to the script in the RUN's own layout.
-    fn appended_command(&self, command: &str) -> String {
-        let source = self.instruction.source();
-        let continuation = format!("{}{}", self.style.escape, self.style.newline);
-        let Some(last_break) = source.rfind(&continuation) else {
-            return format!(" && {command}");
-        };
-        let last_line = &source[last_break + continuation.len()..];
-        let indent: String = last_line
-            .chars()
-            .take_while(|c| *c == ' ' || *c == '\t')
-            .collect();
-        let line_break = format!(" {}{}{}", self.style.escape, self.style.newline, indent);
-        if last_line.trim_start().starts_with("&&") {
-            format!("{line_break}&& {command}")
-        } else {
-            format!(" &&{line_break}{command}")
-        }
-    }
 }
 
 /// How an install gets its `apt-get update`.
@@ -527,18 +509,12 @@ struct AptUpdate {
 
 /// `apt-get update`, also with options before the verb (`apt-get -o Acquire::X=false update`).
 fn apt_update(command: &Command) -> Option<AptUpdate> {
-    const VALUE_OPTIONS: &[&str] = &[
-        "-o",
-        "--option",
-        "-c",
-        "--config-file",
-        "-t",
-        "--target-release",
-        "--default-release",
-        "-a",
-        "--host-architecture",
-    ];
-    let line = command.command_line(VALUE_OPTIONS)?;
+    let value_options: Vec<&str> = package_managers()
+        .apt_update_value_options
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let line = command.command_line(&value_options)?;
     let program = line.program.value.as_str();
     if !line.wrappers.is_empty() || !matches!(program, "apt-get" | "apt") {
         return None;

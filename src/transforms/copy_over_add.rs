@@ -1,7 +1,8 @@
 #![doc = include_str!("../../transforms/docs/copy-over-add.md")]
 
-use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
+use super::{Applicability, Context, Finding, Fix, Metadata, Transform};
 use crate::context::BuildContext;
+use crate::diagnostics::Rewriter;
 use crate::knowledge::file_types::{read_head, FileTypes};
 use crate::model::{paths, Dockerfile, Instruction};
 use crate::syntax::{Args, InstructionKind};
@@ -36,7 +37,7 @@ impl Transform for CopyOverAdd {
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
         for instruction in file.of_kind(InstructionKind::Add) {
-            if let Some(finding) = self.check(instruction, context) {
+            if let Some(finding) = self.check(file, instruction, context) {
                 out.push(finding);
             }
         }
@@ -44,7 +45,12 @@ impl Transform for CopyOverAdd {
 }
 
 impl CopyOverAdd {
-    fn check(&self, instruction: &Instruction, context: &Context) -> Option<Finding> {
+    fn check(
+        &self,
+        file: &Dockerfile,
+        instruction: &Instruction,
+        context: &Context,
+    ) -> Option<Finding> {
         if instruction
             .flags()
             .iter()
@@ -63,7 +69,8 @@ impl CopyOverAdd {
             }
         }
         let keyword = instruction.keyword();
-        let edit = Edit::replace(keyword.range, copy_keyword(&keyword.value));
+        let mut rewriter = Rewriter::new(file);
+        rewriter.replace(keyword.range, copy_keyword(&keyword.value));
         let (applicability, message) = match unknown.first() {
             None => (
                 Applicability::Safe,
@@ -79,7 +86,7 @@ impl CopyOverAdd {
             transform: self.id(),
             message,
             range: instruction.range(),
-            fix: Some(Fix::new(applicability, vec![edit])),
+            fix: Some(Fix::new(applicability, rewriter.finish())),
         })
     }
 }

@@ -227,7 +227,7 @@ impl<'a, 'p> StageView<'a, 'p> {
                 style,
             )
         };
-        let edits = edits::move_copy_edits(self, install, &copy_lines, style)
+        let edits = edits::move_copy_edits(self, install, &copy_lines)
             .ok_or("its RUN joins commands with operators other than `&&` and `;`")?;
         let files = files
             .iter()
@@ -505,7 +505,7 @@ impl<'a, 'p> StageView<'a, 'p> {
                     risks.push("a known technique that may not fit every project".to_owned());
                 }
                 let edits =
-                    edits::split_edits(self, install, &copy_lines, &technique, &split.after, style);
+                    edits::split_edits(self, install, &copy_lines, &technique, &split.after);
                 (edits, Some(technique))
             }
             _ => {
@@ -519,7 +519,7 @@ impl<'a, 'p> StageView<'a, 'p> {
                         run.start_line()
                     ));
                 }
-                let edits = edits::move_copy_edits(self, install, &copy_lines, style)
+                let edits = edits::move_copy_edits(self, install, &copy_lines)
                     .ok_or("its RUN joins commands with operators other than `&&` and `;`")?;
                 (edits, None)
             }

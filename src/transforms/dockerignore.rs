@@ -1,30 +1,11 @@
 #![doc = include_str!("../../transforms/docs/dockerignore.md")]
 
 use super::{Applicability, Context, Finding, Metadata, Transform};
+use crate::knowledge::vocabulary::vocabulary;
 use crate::model::{Dockerfile, Instruction};
 use crate::syntax::InstructionKind;
 
 pub struct Dockerignore;
-
-/// Folders (and files) an image build never needs from a developer's checkout.
-const NEVER_NEEDED: &[&str] = &[
-    ".git",
-    ".hg",
-    ".svn",
-    "node_modules",
-    "target",
-    "__pycache__",
-    ".venv",
-    "venv",
-    ".tox",
-    ".pytest_cache",
-    ".mypy_cache",
-    ".gradle",
-    ".idea",
-    ".vscode",
-    ".DS_Store",
-    ".env",
-];
 
 impl Transform for Dockerignore {
     fn metadata(&self) -> &'static Metadata {
@@ -49,9 +30,11 @@ impl Transform for Dockerignore {
             return;
         }
         let named = copied_by_name(file);
-        let found: Vec<&str> = NEVER_NEEDED
+        let found: Vec<&str> = vocabulary()
+            .checkout
+            .never_needed
             .iter()
-            .copied()
+            .map(String::as_str)
             .filter(|name| build_context.exists(name) && !named.iter().any(|source| source == name))
             .collect();
         if found.is_empty() {

@@ -2,7 +2,8 @@
 
 mod program;
 
-use super::{platform, Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
+use super::{platform, Applicability, Context, Finding, Fix, Metadata, Transform};
+use crate::diagnostics::Rewriter;
 use crate::model::script::is_assignment;
 use crate::model::shell::ShellWord;
 use crate::model::{lineage, Dockerfile, Instruction, Stage};
@@ -74,7 +75,9 @@ impl ExecForm {
             fix,
         };
         let exec = exec_array(words);
-        let edit = Edit::replace(instruction.args_range(), exec.clone());
+        let mut rewriter = Rewriter::new(file);
+        rewriter.replace_arguments(instruction, exec.clone());
+        let edits = rewriter.finish();
         let instructions = file.stage_instructions(stage);
         let has = |k: InstructionKind| instructions.iter().any(|i| i.kind() == Some(k));
         let keyword = kind.keyword();
@@ -113,7 +116,7 @@ impl ExecForm {
                     };
                     return Some(finding(
                         format!("shell-form CMD runs under /bin/sh; {exec} changes the arguments {whose} receives"),
-                        Some(Fix::unsafe_edits(vec![edit])),
+                        Some(Fix::unsafe_edits(edits.clone())),
                     ));
                 }
                 // CMD is ignored by a shell-form ENTRYPOINT.
@@ -126,11 +129,11 @@ impl ExecForm {
         Some(match program::check(file, context, instruction, program) {
             Ok(()) => finding(
                 format!("shell-form {keyword} runs under /bin/sh, which does not forward signals; use exec form {exec}"),
-                Some(Fix::safe(vec![edit])),
+                Some(Fix::safe(edits.clone())),
             ),
             Err(why) => finding(
                 format!("shell-form {keyword} runs under /bin/sh, which does not forward signals; exec form {exec} fails with \"exec format error\" if {program} is a script without a #! line (/bin/sh runs one anyway): {why}"),
-                Some(Fix::unsafe_edits(vec![edit])),
+                Some(Fix::unsafe_edits(edits)),
             ),
         })
     }

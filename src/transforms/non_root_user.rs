@@ -1,9 +1,8 @@
 #![doc = include_str!("../../transforms/docs/non-root-user.md")]
 
-use super::{
-    platform, Applicability, Context, Edit, Finding, Fix, IntendedChange, Metadata, Transform,
-};
+use super::{platform, Applicability, Context, Finding, Fix, IntendedChange, Metadata, Transform};
 use crate::context::BuildContext;
+use crate::diagnostics::Rewriter;
 use crate::knowledge::{Distro, KnowledgeBase};
 use crate::model::{Dockerfile, Instruction, Stage};
 use crate::style::Style;
@@ -23,56 +22,6 @@ pub struct NonRootUser;
 
 /// The user this transform creates when the image has none.
 const APP_USER: &str = "app";
-
-/// Programs that need root to start or that drop privileges themselves.
-const ROOT_PROGRAMS: &[&str] = &[
-    "gosu",
-    "su-exec",
-    "sudo",
-    "su",
-    "chroot",
-    "setpriv",
-    "runuser",
-    "supervisord",
-    "nginx",
-    "httpd",
-    "apache2",
-    "apache2ctl",
-    "apachectl",
-    "sshd",
-    "cron",
-    "crond",
-    "service",
-    "systemctl",
-    "init",
-    "s6-svscan",
-    "apache2-foreground",
-    "httpd-foreground",
-    "haproxy",
-    "squid",
-    "named",
-    "dnsmasq",
-    "vsftpd",
-    "rsyslogd",
-    "dockerd",
-];
-
-/// Programs that write to the paths they are given.
-const WRITERS: &[&str] = &[
-    "tee", "cp", "mv", "mkdir", "touch", "ln", "rm", "chown", "chmod", "sed", "install", "envsubst",
-];
-
-/// Folders owned by root that a non-root user cannot write to.
-const ROOT_PATHS: &[&str] = &[
-    "/etc",
-    "/var/run",
-    "/run",
-    "/var/log",
-    "/var/lib",
-    "/var/cache",
-    "/usr",
-    "/root",
-];
 
 impl Transform for NonRootUser {
     fn metadata(&self) -> &'static Metadata {
@@ -316,17 +265,19 @@ impl<'a, 'p> FinalStage<'a, 'p> {
             }));
         }
         switch_lines.push(format!("{} {}", keyword(InstructionKind::User), plan.user));
-        let mut edits = Vec::new();
+        let mut rewriter = Rewriter::new(self.file);
         if let Some(create) = plan.create {
             let run_line = format!("{} {create}", keyword(InstructionKind::Run));
             let from_end = self.from().range().end;
-            if self.ends_line(from_end) && from_end != user_at {
-                edits.push(self.lines_edit(from_end, &[run_line]));
+            if rewriter.is_line_start(from_end) && from_end != user_at {
+                rewriter.insert_lines(from_end, &[run_line]);
             } else {
                 switch_lines.insert(0, run_line);
             }
         }
-        edits.push(self.lines_edit(user_at, &switch_lines));
+        rewriter.insert_lines(user_at, &switch_lines);
+        let mut edits = rewriter.finish();
+        edits.sort_by_key(|edit| edit.start);
         let user = &plan.user;
         let mut message = format!(
             "the final stage runs as root; switch to {} `{user}` {before}; the application's code stays owned by root (readable, not writable, by {user})",
@@ -399,28 +350,6 @@ impl<'a, 'p> FinalStage<'a, 'p> {
                 (last.range().end, "at the end of the stage".to_owned())
             }
         }
-    }
-
-    /// Whether `at` is the start of a line (the text before it ends with a newline).
-    fn ends_line(&self, at: usize) -> bool {
-        self.file.text()[..at].ends_with('\n')
-    }
-
-    /// Inserts whole lines at `at`: a line start, or the end of a last line without newline.
-    fn lines_edit(&self, at: usize, lines: &[String]) -> Edit {
-        let newline = self.style.newline;
-        let text: String = if self.ends_line(at) || at == 0 {
-            lines
-                .iter()
-                .map(|line| format!("{line}{newline}"))
-                .collect()
-        } else {
-            lines
-                .iter()
-                .map(|line| format!("{newline}{line}"))
-                .collect()
-        };
-        Edit::insert(at, text)
     }
 }
 

@@ -1,8 +1,10 @@
 #![doc = include_str!("../../transforms/docs/npm-ci.md")]
 
-use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
+use super::{Applicability, Context, Finding, Fix, Metadata, Transform};
 use crate::context::BuildContext;
+use crate::diagnostics::Rewriter;
 use crate::knowledge::image_name;
+use crate::knowledge::vocabulary::{as_strs, lists, vocabulary};
 use crate::model::paths::{normalize, resolve};
 use crate::model::shell::{Command, ShellWord};
 use crate::model::{lineage, Dockerfile, ImageRef, Instruction, Script, Stage};
@@ -11,45 +13,6 @@ use serde_json::{Map, Value};
 use std::path::Path;
 
 pub struct NpmCi;
-
-/// Lock files npm ci installs from, in npm's order of preference.
-const LOCKS: &[&str] = &["npm-shrinkwrap.json", "package-lock.json"];
-
-/// Lock files of other package managers: the project is not npm's.
-const OTHER_LOCKS: &[&str] = &["yarn.lock", "pnpm-lock.yaml"];
-
-/// npm options whose value is the next word.
-const VALUE_OPTIONS: &[&str] = &[
-    "--omit",
-    "--include",
-    "--registry",
-    "--cache",
-    "--loglevel",
-    "-w",
-    "--workspace",
-];
-
-/// Options that make `npm install` something `npm ci` is not.
-const DECLINED_OPTIONS: &[&str] = &[
-    "-g",
-    "--global",
-    "--location",
-    "--prefix",
-    "--no-package-lock",
-    "--package-lock",
-    "--package-lock-only",
-    "--dev",
-    "--only",
-    "--production",
-];
-
-/// The fields of package.json that must agree with the lock file's root entry.
-const DEPENDENCY_FIELDS: &[&str] = &[
-    "dependencies",
-    "devDependencies",
-    "optionalDependencies",
-    "peerDependencies",
-];
 
 impl Transform for NpmCi {
     fn metadata(&self) -> &'static Metadata {
@@ -92,8 +55,9 @@ impl Transform for NpmCi {
 
 /// Whether a command of the script runs `npm ci` already.
 fn runs_npm_ci(script: &Script) -> bool {
+    let value_options = as_strs(&vocabulary().npm.value_options);
     script.lexed.commands.iter().any(|command| {
-        command.command_line(VALUE_OPTIONS).is_some_and(|line| {
+        command.command_line(&value_options).is_some_and(|line| {
             line.name() == "npm"
                 && line
                     .positionals
@@ -124,7 +88,8 @@ fn npm_installs<'s>(script: &'s Script) -> Vec<NpmInstall<'s>> {
 }
 
 fn npm_install(command_index: usize, command: &Command) -> Option<NpmInstall<'_>> {
-    let line = command.command_line(VALUE_OPTIONS)?;
+    let npm = &vocabulary().npm;
+    let line = command.command_line(&as_strs(&npm.value_options))?;
     let (verb, _) = line.arguments.split_first()?;
     let plain_npm = line.wrappers.is_empty() && line.program.value == "npm";
     if !plain_npm || !matches!(verb.value.as_str(), "install" | "i") || line.positionals.len() > 1 {
@@ -142,10 +107,10 @@ fn npm_install(command_index: usize, command: &Command) -> Option<NpmInstall<'_>
         };
         if is_production(name, value) {
             production.push(word);
-        } else if DECLINED_OPTIONS.contains(&name) {
+        } else if lists(&npm.declined_options, name) {
             return None;
         }
-        if value.is_none() && option.value.is_none() && VALUE_OPTIONS.contains(&name) {
+        if value.is_none() && option.value.is_none() && lists(&npm.value_options, name) {
             return None;
         }
     }
@@ -179,7 +144,9 @@ impl RunCheck<'_, '_> {
         let before = lineage::history(self.file, self.run);
         let cwd = cwd_at(self.file, self.run)?;
         let project = project_folder(self.file, &before, &cwd, self.context)?;
-        if OTHER_LOCKS
+        let locks = &vocabulary().npm;
+        if locks
+            .other_locks
             .iter()
             .any(|lock| self.context.exists(project.join(lock)) || self.context.exists(lock))
         {
@@ -189,16 +156,15 @@ impl RunCheck<'_, '_> {
         if npm == NpmVersion::WithoutCi {
             return None;
         }
-        let mut edits = vec![Edit::replace(self.source(install.verb), "ci")];
+        let mut rewriter = Rewriter::new(self.file);
+        rewriter.replace(self.source(install.verb), "ci");
         if npm == NpmVersion::WithOmit {
-            edits.extend(
-                install
-                    .production
-                    .iter()
-                    .map(|word| Edit::replace(self.source(word), "--omit=dev")),
-            );
+            for word in &install.production {
+                rewriter.replace(self.source(word), "--omit=dev");
+            }
         }
-        let lock = LOCKS
+        let lock = locks
+            .locks
             .iter()
             .map(|lock| project.join(lock))
             .find(|lock| self.context.is_available(lock))?;
@@ -241,7 +207,7 @@ impl RunCheck<'_, '_> {
             transform: self.id,
             message,
             range: self.run.range(),
-            fix: Some(Fix::new(applicability, edits)),
+            fix: Some(Fix::new(applicability, rewriter.finish())),
         })
     }
 
@@ -303,7 +269,7 @@ fn project_folder(
                 if landed("package.json") {
                     manifest = Some(folder_of(&found, context));
                 }
-                if LOCKS.iter().any(|name| landed(name)) {
+                if vocabulary().npm.locks.iter().any(|name| landed(name)) {
                     lock = Some(folder_of(&found, context));
                 }
             }
@@ -443,10 +409,10 @@ fn compare_dependencies(manifest: &Value, root: &Value, lock_name: &str) -> Resu
             Some(_) => Err(format!("`{name}` is not an object")),
         }
     };
-    for name in DEPENDENCY_FIELDS {
+    for name in &vocabulary().npm.dependency_fields {
         let mut wanted = field(manifest, name)?;
         let mut locked = field(root, name)?;
-        if *name == "dependencies" {
+        if name == "dependencies" {
             wanted.extend(field(manifest, "optionalDependencies")?);
             locked.extend(field(root, "optionalDependencies")?);
         }

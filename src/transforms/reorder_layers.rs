@@ -1,49 +1,14 @@
 #![doc = include_str!("../../transforms/docs/reorder-layers.md")]
 
-use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
+use super::{Applicability, Context, Finding, Fix, Metadata, Transform};
+use crate::diagnostics::Rewriter;
 use crate::model::mounts::MountType;
-use crate::model::packages::package_command;
+use crate::model::packages::{package_command, package_managers};
 use crate::model::shell::{Command, Operator};
 use crate::model::{lineage, paths, Dockerfile, Instruction};
 use crate::syntax::{Args, InstructionKind};
 
 pub struct ReorderLayers;
-
-/// Package managers and the verbs that only touch system packages.
-const PACKAGE_COMMANDS: &[(&str, &[&str])] = &[
-    (
-        "apt-get",
-        &[
-            "update",
-            "install",
-            "upgrade",
-            "dist-upgrade",
-            "clean",
-            "autoremove",
-            "autoclean",
-        ],
-    ),
-    (
-        "apt",
-        &["update", "install", "upgrade", "clean", "autoremove"],
-    ),
-    ("apk", &["add", "update", "upgrade"]),
-    ("dnf", &["install", "clean", "makecache", "upgrade"]),
-    ("yum", &["install", "clean", "makecache", "update"]),
-    ("microdnf", &["install", "clean", "update"]),
-];
-const CACHE_FOLDERS: &[&str] = &[
-    "/var/lib/apt/lists",
-    "/var/cache/apt",
-    "/var/cache/apk",
-    "/var/cache/dnf",
-    "/var/cache/yum",
-];
-/// Folders of the system the package managers read (configuration, keys, hooks) or write.
-/// `/root` holds the configuration of tools run as root (`.npmrc`, `.config/pip/pip.conf`).
-const SYSTEM_FOLDERS: &[&str] = &[
-    "/etc", "/usr", "/var", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/root",
-];
 
 impl Transform for ReorderLayers {
     fn metadata(&self) -> &'static Metadata {
@@ -58,7 +23,6 @@ impl Transform for ReorderLayers {
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
-        let newline = file.style().newline;
         for stage in file.stages() {
             let instructions = file.stage_instructions(stage);
             let Some(target) = instructions.iter().position(is_context_copy) else {
@@ -82,7 +46,7 @@ impl Transform for ReorderLayers {
                     .collect();
                 if blockers.is_empty() {
                     moves[offset] = true;
-                    out.push(self.finding(file, instruction, &instructions[target], newline));
+                    out.push(self.finding(file, instruction, &instructions[target]));
                     continue;
                 }
                 // A blocking package RUN that moves itself stops blocking in a later round.
@@ -98,26 +62,9 @@ impl Transform for ReorderLayers {
 }
 
 impl ReorderLayers {
-    fn finding(
-        &self,
-        file: &Dockerfile,
-        moved: &Instruction,
-        target: &Instruction,
-        newline: &str,
-    ) -> Finding {
-        let mut block = file.block_range(moved);
-        let mut text = block.slice(file.text()).to_owned();
-        if !text.ends_with('\n') {
-            // The last line of a file without a final newline: take the line break before it
-            // along, so the file still ends without one.
-            text.push_str(newline);
-            let before = &file.text()[..block.start];
-            block.start -= ["\r\n", "\n"]
-                .iter()
-                .find(|end| before.ends_with(*end))
-                .map_or(0, |end| end.len());
-        }
-        let at = file.block_range(target).start;
+    fn finding(&self, file: &Dockerfile, moved: &Instruction, target: &Instruction) -> Finding {
+        let mut rewriter = Rewriter::new(file);
+        rewriter.move_lines(file.block_range(moved), file.block_range(target).start);
         let what = moved.keyword().value.to_ascii_uppercase();
         Finding {
             transform: self.id(),
@@ -126,7 +73,7 @@ impl ReorderLayers {
                 target.start_line()
             ),
             range: moved.range(),
-            fix: Some(Fix::safe(vec![Edit::insert(at, text), Edit::delete(block)])),
+            fix: Some(Fix::safe(rewriter.finish())),
         }
     }
 }
@@ -251,19 +198,25 @@ fn is_package_run(run: &Instruction) -> bool {
 }
 
 fn is_package_command(command: &Command) -> bool {
-    PACKAGE_COMMANDS.iter().any(|(program, verbs)| {
-        package_command(0, command, &[program], verbs).is_some_and(|found| {
-            found.rest.iter().all(|word| {
-                !word.value.contains('/')
-                    && !word.value.ends_with(".deb")
-                    && !word.value.ends_with(".rpm")
+    package_managers()
+        .system_verbs
+        .iter()
+        .any(|(program, verbs)| {
+            package_command(0, command, &[program], verbs).is_some_and(|found| {
+                found.rest.iter().all(|word| {
+                    !word.value.contains('/')
+                        && !word.value.ends_with(".deb")
+                        && !word.value.ends_with(".rpm")
+                })
             })
         })
-    })
 }
 
 fn is_cache_glob(word: &str) -> bool {
-    CACHE_FOLDERS.iter().any(|folder| word.starts_with(folder))
+    package_managers()
+        .cache_folders
+        .iter()
+        .any(|folder| word.starts_with(folder.as_str()))
 }
 
 fn is_cache_cleanup(command: &Command) -> bool {
@@ -305,7 +258,7 @@ fn copy_blocker(file: &Dockerfile, context: &Context, copy: &Instruction) -> Opt
             }
         }
     };
-    let system = SYSTEM_FOLDERS.iter().find(|folder| {
+    let system = package_managers().system_folders.iter().find(|folder| {
         paths::is_within(folder, &resolved) || paths::is_within(&resolved, folder)
     })?;
     let place = if resolved == "/" {

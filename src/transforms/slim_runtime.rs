@@ -1,7 +1,8 @@
 #![doc = include_str!("../../transforms/docs/slim-runtime.md")]
 
 use super::non_root_user::shell_quote;
-use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
+use super::{Applicability, Context, Finding, Fix, Metadata, Transform};
+use crate::diagnostics::Rewriter;
 use crate::knowledge::{image_name, KnowledgeBase, RuntimeHints};
 use crate::model::packages::{apt_installs, package_command};
 use crate::model::shell::{self, Command};
@@ -9,16 +10,6 @@ use crate::model::{Dockerfile, ImageRef, Instruction};
 use crate::syntax::InstructionKind;
 
 pub struct SlimRuntime;
-
-/// Programs of a toolchain that a runtime image of another family never has.
-const TOOLCHAIN_PROGRAMS: &[&str] = &[
-    "go", "cargo", "rustc", "mvn", "mvnw", "gradle", "gradlew", "javac",
-];
-
-/// Tools full images ship and slim images lack.
-const FULL_IMAGE_TOOLS: &[&str] = &[
-    "curl", "wget", "git", "gcc", "g++", "cc", "make", "ssh", "scp", "unzip", "bzip2", "patch",
-];
 
 impl Transform for SlimRuntime {
     fn metadata(&self) -> &'static Metadata {
@@ -80,9 +71,11 @@ impl SlimRuntime {
         if let Some(reason) = needs_full_image(instructions, base, &proposed, knowledge) {
             return Some(finding(format!("{opening}, but {reason}"), None));
         }
+        let mut rewriter = Rewriter::new(file);
+        rewriter.replace(image_range, slim.clone());
         Some(finding(
             format!("{opening}, but it lacks the compilers and system libraries of `{current}` that the application or its native modules may load at run time"),
-            Some(Fix::unsafe_edits(vec![Edit::replace(image_range, slim.clone())])),
+            Some(Fix::unsafe_edits(rewriter.finish())),
         ))
     }
 }
@@ -112,7 +105,7 @@ fn needs_full_image(
         let line = instruction.start_line();
         for command in &shell::lex(&script).commands {
             let program = program_name(command);
-            let runs_toolchain = TOOLCHAIN_PROGRAMS.contains(&program)
+            let runs_toolchain = knowledge.is_toolchain_program(program)
                 || is_sdk_command(command)
                 || profiles
                     .iter()
@@ -128,7 +121,7 @@ fn needs_full_image(
                     proposed.raw
                 ));
             }
-            if FULL_IMAGE_TOOLS.contains(&program) && !installs_packages {
+            if knowledge.is_full_image_tool(program) && !installs_packages {
                 return Some(format!(
                     "the {keyword} on line {line} runs `{program}`, which slim images do not have"
                 ));

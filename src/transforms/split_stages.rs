@@ -27,7 +27,6 @@ mod packages;
 mod pins;
 mod render;
 mod static_site;
-mod workdir;
 
 pub use decline::{Decline, Installs, SiteDecline};
 

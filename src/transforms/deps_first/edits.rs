@@ -3,6 +3,7 @@
 
 use super::{Install, StageView};
 use crate::context::BuildContext;
+use crate::diagnostics::Rewriter;
 use crate::model::paths::copy_arguments;
 use crate::model::shell::{Command, Operator};
 use crate::model::Instruction;
@@ -17,7 +18,6 @@ pub(super) fn move_copy_edits(
     view: &StageView,
     install: &Install,
     copy_lines: &str,
-    style: &Style,
 ) -> Option<Vec<Edit>> {
     let commands = &install.script.lexed.commands;
     let command = &commands[install.command_index];
@@ -26,7 +26,9 @@ pub(super) fn move_copy_edits(
     }
     let run = &view.instructions[install.run_at];
     let copy = view.copy();
-    let mut edits = vec![Edit::replace(copy.range(), copy_lines)];
+    let mut rewriter = Rewriter::new(view.file);
+    let style = rewriter.style().clone();
+    rewriter.replace(copy.range(), copy_lines);
     let mut after = copy.source().to_owned();
     if let Some(rest) = commands.get(install.command_index + 1) {
         let last = commands.last()?;
@@ -34,7 +36,7 @@ pub(super) fn move_copy_edits(
             install.script.source_range(command.range).end,
             install.script.source_range(last.range).end,
         );
-        edits.push(Edit::delete(removed));
+        rewriter.delete(removed);
         let rest_text = TextRange::new(install.script.source_range(rest.range).start, removed.end)
             .slice(view.file.text());
         let flags = flags_text(view.file.text(), run);
@@ -44,8 +46,8 @@ pub(super) fn move_copy_edits(
             style.newline
         ));
     }
-    edits.push(insert_after(view.file.text(), run, after, style));
-    Some(edits)
+    rewriter.insert_block_after(run, &after);
+    Some(rewriter.finish())
 }
 
 /// A command that needs the sources: the manifests and the dependency-only technique go
@@ -56,8 +58,9 @@ pub(super) fn split_edits(
     copy_lines: &str,
     technique: &str,
     after: &str,
-    style: &Style,
 ) -> Vec<Edit> {
+    let mut rewriter = Rewriter::new(view.file);
+    let style = rewriter.style().clone();
     let copy = view.copy();
     let at = view.file.block_range(copy).start;
     let indent = leading_blanks(copy.source());
@@ -66,16 +69,16 @@ pub(super) fn split_edits(
         style.keyword(InstructionKind::Run),
         style.newline
     );
-    let mut edits = vec![Edit::insert(at, format!("{copy_lines}{run}"))];
+    rewriter.insert(at, format!("{copy_lines}{run}"));
     if after != install.found.text {
         // `{command}` in the technique stands for the command from its program on; put any
         // `VAR=value` prefix back in front of it.
         let range = install.script.lexed.commands[install.command_index].range;
         let whole = range.slice(install.script.text);
         let after = after.replace(&install.found.text, whole);
-        edits.push(Edit::replace(install.script.source_range(range), after));
+        rewriter.replace(install.script.source_range(range), after);
     }
-    edits
+    rewriter.finish()
 }
 
 /// The install is followed only by `&&` (or `;`) and reached from the start the same way.
@@ -158,20 +161,4 @@ pub(super) fn flags_text(text: &str, instruction: &Instruction) -> String {
 
 pub(super) fn leading_blanks(source: &str) -> &str {
     &source[..source.len() - source.trim_start_matches([' ', '\t']).len()]
-}
-
-/// Inserts `text` (ending in a newline) after the instruction's node, keeping a missing final
-/// newline missing.
-pub(super) fn insert_after(
-    file_text: &str,
-    instruction: &Instruction,
-    text: String,
-    style: &Style,
-) -> Edit {
-    let end = instruction.range().end;
-    if file_text[..end].ends_with('\n') {
-        return Edit::insert(end, text);
-    }
-    let trimmed = text.strip_suffix(style.newline).unwrap_or(&text);
-    Edit::insert(end, format!("{}{trimmed}", style.newline))
 }

@@ -1,18 +1,18 @@
 //! What the RUNs of the stage chain say about its users: one creates a user, one uses `sudo`
 //! (so the image runs as a non-root user already), read from the model's command lines.
 
+use crate::knowledge::vocabulary::{lists, vocabulary};
 use crate::model::script::{CommandLine, Script, Word, Wrapper};
 use crate::model::{Dockerfile, Instruction};
-
-/// Programs that create users or groups.
-const USER_CREATORS: &[&str] = &["useradd", "adduser", "groupadd", "addgroup"];
 
 /// The first of `runs` that runs a program creating a user or group.
 pub(super) fn creates_user<'a, 'p: 'a>(
     file: &Dockerfile<'p>,
     runs: impl IntoIterator<Item = &'a &'a Instruction<'p>>,
 ) -> Option<&'a Instruction<'p>> {
-    first_running(file, runs, |line| USER_CREATORS.contains(&line.name()))
+    first_running(file, runs, |line| {
+        lists(&vocabulary().users.creators, line.name())
+    })
 }
 
 /// The first of `runs` that runs `sudo`.

@@ -4,7 +4,7 @@
 //! framework writes under the project (`[[frameworks]]`: Rails' `tmp/`, Laravel's `storage/`).
 
 use super::ports::program_line;
-use super::writes::{is_inside, is_root_only, resolve_written, Writable};
+use super::writes::{is_inside, is_root_only, is_writable_by_all, resolve_written, Writable};
 use super::FinalStage;
 use crate::knowledge::{RuntimeWrite, Started};
 use crate::model::paths::{normalize, resolve};
@@ -138,7 +138,7 @@ impl FinalStage<'_, '_> {
 
     /// A folder every user may write (`/tmp`).
     pub(super) fn is_shared(&self, folder: &str) -> bool {
-        self.knowledge.writes().is_shared_folder(folder)
+        is_writable_by_all(folder)
     }
 
     /// A stream or kernel file (`/proc/self/fd/2`): writing there creates nothing.

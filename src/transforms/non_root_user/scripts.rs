@@ -2,7 +2,7 @@
 //! privileges themselves, writes into root-owned folders, scripts dfmigrate cannot read.
 
 use super::writes::is_root_path;
-use super::{ROOT_PROGRAMS, WRITERS};
+use crate::knowledge::vocabulary::{lists, vocabulary};
 use crate::model::script;
 use crate::model::{Instruction, Located};
 
@@ -38,7 +38,7 @@ pub(super) fn script_risk(text: &str, nested: bool) -> Option<(Severity, String)
                 .map(|w| w.value.as_str())
                 .collect();
             let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w))?;
-            if ROOT_PROGRAMS.contains(&program) {
+            if lists(&vocabulary().users.root_programs, program) {
                 return Some((
                     Severity::Blocks,
                     format!("runs `{program}`, which needs root or drops privileges itself"),
@@ -51,8 +51,8 @@ pub(super) fn script_risk(text: &str, nested: bool) -> Option<(Severity, String)
                         .as_ref()
                         .is_some_and(|target| is_root_path(&target.value))
             });
-            let writes_root_path =
-                WRITERS.contains(&program) && words[1..].iter().any(|w| is_root_path(w));
+            let writes_root_path = lists(&vocabulary().users.writers, program)
+                && words[1..].iter().any(|w| is_root_path(w));
             if redirects_to_root_path || writes_root_path {
                 return Some((
                     Severity::Blocks,

@@ -2,7 +2,7 @@
 //! configuration writes) and the working directory WORKDIR sets.
 
 use super::scripts::shell_word;
-use super::ROOT_PATHS;
+use crate::knowledge::vocabulary::{lists, vocabulary};
 use crate::knowledge::RuntimeWrite;
 use crate::model::paths::{normalize, resolve};
 use crate::model::Workdir;
@@ -62,11 +62,22 @@ pub(super) fn resolve_written(write: &RuntimeWrite, workdir: Option<&str>) -> Op
 
 /// `/` and the system folders only root may write.
 pub(super) fn is_root_only(folder: &str) -> bool {
-    folder == "/" || ROOT_PATHS.contains(&folder)
+    folder == "/" || lists(&vocabulary().users.root_paths, folder)
+}
+
+/// Folders every user may write (`/tmp`).
+pub(super) fn is_writable_by_all(folder: &str) -> bool {
+    vocabulary()
+        .users
+        .writable_by_all
+        .iter()
+        .any(|shared| is_inside(folder, shared))
 }
 
 pub(super) fn is_root_path(path: &str) -> bool {
-    ROOT_PATHS
+    vocabulary()
+        .users
+        .root_paths
         .iter()
         .any(|root| path == *root || path.starts_with(&format!("{root}/")))
 }

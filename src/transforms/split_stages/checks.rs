@@ -4,9 +4,10 @@
 //! a web server image cannot carry over.
 
 use super::facts::Facts;
-use super::layout::{is_system_program, RUNTIME_PROGRAMS};
+use super::layout::is_system_program;
 use super::static_site::StaticSite;
 use super::{Decline, Installs, SiteDecline};
+use crate::knowledge::runtime_stage::RuntimeStage;
 use crate::knowledge::{image_name, AccountKind, Distro, RuntimeImage};
 use crate::model::packages::is_assignment;
 use crate::model::paths::{is_within, resolve};
@@ -148,7 +149,7 @@ pub(super) fn check_healthcheck(
         } else if is_system_program(&program) {
             // Only that path: the download tool the runtime stage installs, or a copy.
             copied(&program)
-                || (["curl", "wget"].contains(&name)
+                || (RuntimeStage::builtin().is_download_tool(name)
                     && program.starts_with("/usr/bin/")
                     && has_userland)
         } else {
@@ -170,14 +171,15 @@ pub(super) fn bare_program_available(
     has_userland: bool,
 ) -> bool {
     let copied = |path: &str| copies.iter().any(|copy| is_within(copy, path));
-    let base_system = ["curl", "wget", "exit", "true", "false", "test", "[", "echo"]
-        .contains(&name)
+    let data = RuntimeStage::builtin();
+    let base_system = data.is_download_tool(name)
+        || data.is_base_program(name)
         || facts.knowledge.is_shell_program(name);
     facts
         .search_path()
         .iter()
         .any(|dir| copied(&format!("{dir}/{name}")))
-        || RUNTIME_PROGRAMS.contains(&name)
+        || data.is_runtime_program(name)
         || (base_system && has_userland)
 }
 

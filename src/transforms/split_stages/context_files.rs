@@ -10,6 +10,8 @@ use super::facts::expand;
 use super::facts::Facts;
 use super::layout::is_glob;
 use super::{checks, Decline};
+use crate::knowledge::file_types::FileTypes;
+use crate::knowledge::runtime_stage::RuntimeStage;
 use crate::knowledge::RuntimeImage;
 use crate::model::packages::is_assignment;
 use crate::model::paths::{is_within, normalize, resolve};
@@ -19,37 +21,6 @@ use std::path::Path;
 
 /// How many build context entries are looked at before giving up.
 const MAX_ENTRIES: usize = 20_000;
-
-/// Folders every base image has, so a `COPY file /etc` puts the file inside.
-const SYSTEM_FOLDERS: &[&str] = &[
-    "/",
-    "/bin",
-    "/etc",
-    "/home",
-    "/opt",
-    "/root",
-    "/sbin",
-    "/srv",
-    "/tmp",
-    "/usr",
-    "/usr/bin",
-    "/usr/lib",
-    "/usr/local",
-    "/usr/local/bin",
-    "/usr/local/lib",
-    "/usr/local/sbin",
-    "/usr/local/share",
-    "/usr/sbin",
-    "/usr/share",
-    "/var",
-    "/var/lib",
-    "/var/log",
-];
-
-/// Archives `ADD` unpacks.
-const ARCHIVES: &[&str] = &[
-    ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz", ".tar.zst",
-];
 
 /// A path the runtime stage copies from the build stage (to the same path) because the build
 /// stage copied it from the build context, with the owner that copy gave it.
@@ -104,7 +75,7 @@ pub(super) fn context_copies(
         while copy.path.contains(['*', '?', '[', '\\']) {
             let parent = copy.path.rsplit_once('/').map_or("/", |(parent, _)| parent);
             let parent = if parent.is_empty() { "/" } else { parent };
-            if SYSTEM_FOLDERS.contains(&parent) {
+            if RuntimeStage::builtin().is_system_folder(parent) {
                 return Err(Decline::GlobCharactersInName {
                     path: copy.path.clone(),
                 });
@@ -234,7 +205,7 @@ pub(super) fn copied_paths(
                 paths.extend(found);
                 continue;
             }
-            if is_add && ARCHIVES.iter().any(|ext| matched.ends_with(ext)) {
+            if is_add && FileTypes::builtin().archive_name(&matched).is_some() {
                 return Err(Decline::AddUnpacksArchive {
                     line: instruction.start_line(),
                     archive: matched,
@@ -319,7 +290,7 @@ pub(super) fn folder_paths(
         }
     }
     // A system folder is never copied whole: it holds the base image's files too.
-    if whole && !paths.is_empty() && !SYSTEM_FOLDERS.contains(&target) {
+    if whole && !paths.is_empty() && !RuntimeStage::builtin().is_system_folder(target) {
         return Ok((true, vec![target.to_owned()]));
     }
     Ok((whole, paths))
@@ -332,7 +303,7 @@ pub(super) fn is_build_file(facts: &Facts, path: &str) -> bool {
 /// A folder the image certainly has before the instruction `index`: a system folder, a
 /// working directory the stage set, or the destination of an earlier copy into a folder.
 pub(super) fn is_known_folder(facts: &Facts, path: &str, index: usize) -> bool {
-    if SYSTEM_FOLDERS.contains(&path) {
+    if RuntimeStage::builtin().is_system_folder(path) {
         return true;
     }
     (0..=index).any(|at| {

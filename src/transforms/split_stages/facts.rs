@@ -4,12 +4,13 @@
 //! PATH, and its `HEALTHCHECK`s.
 
 use super::launch::{self, command_words};
-use super::{workdir, Decline};
+use super::Decline;
 use crate::context::BuildContext;
+use crate::knowledge::runtime_stage::RuntimeStage;
 use crate::knowledge::{KnowledgeBase, Profile, RuntimeLayout};
 use crate::model::packages::is_assignment;
 use crate::model::paths::{self, is_within, normalize, resolve};
-use crate::model::{Dockerfile, Instruction, Stage};
+use crate::model::{Dockerfile, Instruction, Stage, Workdir, WorkdirUnknown};
 use crate::syntax::InstructionKind;
 
 /// The final stage and what is known around it: its file, the knowledge base, the ecosystem
@@ -40,10 +41,19 @@ impl Facts<'_, '_> {
         self.knowledge.image_workdir(&self.stage.base)
     }
 
-    /// The working directory before the stage's instruction `index`, variables unexpanded
-    /// (see `workdir::unexpanded`).
+    /// The working directory before the stage's instruction `index` (where build commands
+    /// and `cd` run), by the model's rule with the base image's own from the knowledge base:
+    /// `None` when it depends on a variable or on an unknown base image's own. Unlike the
+    /// model, a `WORKDIR` naming a variable leaves it unknown for the rest of the stage, even
+    /// after an absolute one.
     pub(super) fn cwd_at(&self, index: usize) -> Option<String> {
-        workdir::unexpanded(self, index)
+        let unknown = |instruction| *self.file.workdir_before(instruction) == Workdir::Unknown;
+        if self.instructions[..=index].iter().any(unknown) {
+            return None;
+        }
+        self.file
+            .workdir_before(&self.instructions[index])
+            .known_with(self.base_workdir())
     }
 
     /// The variables with literal values in force before the stage's instruction `index`: its
@@ -91,10 +101,20 @@ impl Facts<'_, '_> {
         self.workdir_before(self.instructions.len())
     }
 
-    /// The working directory before the stage's instruction `end`, as [`Facts::workdir`]
-    /// resolves it (see `workdir::expanded`).
+    /// The working directory before the stage's instruction `end` (the application folder,
+    /// copy destinations): the model's, with the variables `WORKDIR`s name expanded from
+    /// literal values and the base image's own from the knowledge base. The reason to decline
+    /// when a `WORKDIR` names another variable, or is relative to an unknown one.
     pub(super) fn workdir_before(&self, end: usize) -> Result<Option<String>, Decline> {
-        workdir::expanded(self, end)
+        let base = self.base_workdir();
+        let found = match self.instructions.get(end) {
+            Some(instruction) => self.file.expanded_workdir_before(instruction, base),
+            None => self.file.expanded_workdir_at_end(self.stage, base),
+        };
+        found.map_err(|unknown| match unknown {
+            WorkdirUnknown::Variable => Decline::WorkdirVariable,
+            WorkdirUnknown::Relative => Decline::RelativeWorkdir,
+        })
     }
 
     /// The text of the stage's RUN instructions.
@@ -163,8 +183,9 @@ impl Facts<'_, '_> {
     /// The download tools the `HEALTHCHECK` calls (toolchain images have them, slim ones not).
     pub(super) fn healthcheck_tools(&self) -> Vec<&'static str> {
         let programs = self.healthcheck_programs();
-        ["curl", "wget"]
-            .into_iter()
+        let tools = RuntimeStage::builtin().runtime_images.download_tools.iter();
+        tools
+            .map(String::as_str)
             .filter(|tool| {
                 programs
                     .iter()
@@ -245,10 +266,7 @@ impl Facts<'_, '_> {
             }
             let variables = self.variables_before(index);
             for (key, value, _) in env.pairs() {
-                let Some(variable) = ["PYTHONPATH", "NODE_PATH"]
-                    .into_iter()
-                    .find(|name| *name == key.value)
-                else {
+                let Some(variable) = RuntimeStage::builtin().module_path(&key.value) else {
                     continue;
                 };
                 for entry in unquote(&value.value).split(':') {

@@ -6,16 +6,10 @@ use super::facts::Facts;
 use super::launch::{file_path, named_paths};
 use super::{checks, environments, Decline};
 use crate::context::BuildContext;
+use crate::knowledge::runtime_stage::RuntimeStage;
 use crate::knowledge::{KnowledgeBase, Profile, RuntimeLayout};
 use crate::model::paths::{self, is_within, normalize, resolve};
 use crate::model::Stage;
-
-/// Interpreters and launchers a runtime image provides on its PATH.
-pub(super) const RUNTIME_PROGRAMS: &[&str] = &[
-    "node", "npm", "npx", "yarn", "python", "python3", "java", "dotnet", "ruby", "bundle", "php",
-];
-/// Folders whose `bin` is on the runtime images' PATH.
-const PATH_ROOTS: &[&str] = &["/usr/local", "/usr/local/bundle"];
 
 /// The ecosystem of the stage: a profile for its base image with a runtime layout, preferring
 /// the ones the build context shows; `true` when it was detected there.
@@ -87,7 +81,7 @@ pub(super) fn app_folder_copies(
             .layout
             .keep
             .iter()
-            .any(|keep| PATH_ROOTS.contains(&keep.as_str()));
+            .any(|keep| RuntimeStage::builtin().is_path_root(keep));
     let copied = |path: &str| copies.iter().any(|folder| is_within(folder, path));
     // Folders the stage put on PATH that the runtime stage would not receive may hold a
     // tool installed into the home folder.
@@ -103,7 +97,7 @@ pub(super) fn app_folder_copies(
             });
         }
         copied(&resolve(app, program))
-    } else if RUNTIME_PROGRAMS.contains(&program) {
+    } else if RuntimeStage::builtin().is_runtime_program(program) {
         true
     } else {
         // A bare program is found in the first folder that has it: one not received that
@@ -122,7 +116,7 @@ pub(super) fn app_folder_copies(
                 .iter()
                 .any(|dir| copied(&format!("{dir}/{program}")))
     };
-    if !RUNTIME_PROGRAMS.contains(&program) && !found {
+    if !RuntimeStage::builtin().is_runtime_program(program) && !found {
         return Err(Decline::ProgramMissing {
             program: program.to_owned(),
         });
@@ -208,7 +202,7 @@ pub(super) fn artifact_copies(
             Some((output, path, false)) => {
                 copies.push(distribution_of(output, &path, position).unwrap_or(path))
             }
-            None if position == 0 && RUNTIME_PROGRAMS.contains(&word.as_str()) => {}
+            None if position == 0 && RuntimeStage::builtin().is_runtime_program(&word) => {}
             // Data files the command names may come from the context; a program from
             // there (an entrypoint script) runs what cannot be traced.
             None if position > 0 && facts.copied_from_context(&path)? => copies.push(path),

@@ -6,6 +6,7 @@ use super::context_files::ContextCopy;
 use super::facts::Facts;
 use super::pins;
 use super::static_site::{nginx_config, StaticSite, SITE_CONFIG, SITE_ROOT};
+use crate::diagnostics::Rewriter;
 use crate::knowledge::RuntimeImage;
 use crate::model::paths::copy_arguments;
 use crate::model::{Flag, Instruction};
@@ -51,14 +52,17 @@ pub(super) fn runtime_plan(
     packages: &[String],
     prune: Option<&str>,
 ) -> Plan {
-    let style = Style::detect(facts.file.parse());
+    let mut rewriter = Rewriter::new(facts.file);
     let builder = facts.builder_name();
-    let mut edits: Vec<Edit> = name_builder(facts, &builder, &style).into_iter().collect();
+    name_builder(facts, &builder, &mut rewriter);
     if let Some(prune) = prune {
-        edits.push(prune_edit(facts, prune, &style));
+        add_prune(facts, prune, &mut rewriter);
     }
-    let runtime_stage = runtime_stage(facts, parts, &builder, &style);
-    append_stage(facts, &mut edits, runtime_stage, &style);
+    let runtime_stage = runtime_stage(facts, parts, &builder, rewriter.style());
+    // The prune may land at the very end too (a last RUN after CMD): the rewriter joins the
+    // two insertions, in order.
+    rewriter.append_stage(&runtime_stage);
+    let edits = rewriter.finish();
     let mut installs = if packages.is_empty() {
         String::new()
     } else {
@@ -91,9 +95,10 @@ pub(super) fn static_site_plan(
     site: &StaticSite,
     folder: &str,
 ) -> Plan {
-    let style = Style::detect(facts.file.parse());
+    let mut rewriter = Rewriter::new(facts.file);
     let builder = facts.builder_name();
-    let mut edits: Vec<Edit> = name_builder(facts, &builder, &style).into_iter().collect();
+    name_builder(facts, &builder, &mut rewriter);
+    let style = rewriter.style();
     let keyword = |kind| style.keyword(kind);
     let config: Vec<String> = nginx_config(site)
         .iter()
@@ -124,9 +129,10 @@ pub(super) fn static_site_plan(
         &body,
         &[InstructionKind::Label],
         labels_use_variables,
-        &style,
+        style,
     );
-    append_stage(facts, &mut edits, stage, &style);
+    rewriter.append_stage(&stage);
+    let edits = rewriter.finish();
     let fallback = if site.single_page {
         ", unknown paths answered with index.html"
     } else {
@@ -140,49 +146,28 @@ pub(super) fn static_site_plan(
 }
 
 /// ` AS builder` after the stage's `FROM`, unless the stage has a name already.
-fn name_builder(facts: &Facts, builder: &str, style: &Style) -> Option<Edit> {
-    let as_word = if style.uppercase_keywords { "AS" } else { "as" };
-    facts.stage.name.is_none().then(|| {
-        Edit::insert(
-            facts.instructions[0].content_end(),
-            format!(" {as_word} {builder}"),
-        )
-    })
-}
-
-/// Appends the new final stage at the end of the file, after a blank line.
-fn append_stage(facts: &Facts, edits: &mut Vec<Edit>, stage: String, style: &Style) {
-    let end = facts.file.text().len();
-    let line_break = if facts.file.text().ends_with('\n') {
-        ""
-    } else {
-        style.newline
-    };
-    let stage_text = format!("{line_break}{stage}");
-    // The prune may land at the very end too (a last RUN after CMD): one insertion, in order.
-    match edits
-        .iter_mut()
-        .find(|edit| edit.start == end && edit.end == end)
-    {
-        Some(prune) => prune.content.push_str(&stage_text),
-        None => edits.push(Edit::insert(end, stage_text)),
+fn name_builder(facts: &Facts, builder: &str, rewriter: &mut Rewriter) {
+    if facts.stage.name.is_some() {
+        return;
     }
+    let as_word = if rewriter.style().uppercase_keywords {
+        "AS"
+    } else {
+        "as"
+    };
+    let at = facts.instructions[0].content_end();
+    rewriter.insert(at, format!(" {as_word} {builder}"));
 }
 
 /// The prune command right after the stage's last RUN, so it runs as the same user, before
 /// any USER, CMD or metadata that follows.
-fn prune_edit(facts: &Facts, prune: &str, style: &Style) -> Edit {
+fn add_prune(facts: &Facts, prune: &str, rewriter: &mut Rewriter) {
     let last_run = facts
         .of_kind(InstructionKind::Run)
         .last()
         .unwrap_or(&facts.instructions[0]);
-    let end = last_run.range().end;
-    let keyword = style.keyword(InstructionKind::Run);
-    if facts.file.text()[..end].ends_with('\n') {
-        Edit::insert(end, format!("{keyword} {prune}{}", style.newline))
-    } else {
-        Edit::insert(end, format!("{}{keyword} {prune}", style.newline))
-    }
+    let line = rewriter.instruction(InstructionKind::Run, prune);
+    rewriter.insert_after(last_run, &[line]);
 }
 
 /// The runtime stage: its system packages, working directory, copies from `builder` and PATH,

@@ -5,6 +5,7 @@
 use super::facts::Facts;
 use super::render::{self, Plan};
 use super::{checks, SiteDecline};
+use crate::knowledge::runtime_stage::RuntimeStage;
 use crate::knowledge::RuntimeHints;
 use crate::model::paths::{is_within, resolve};
 
@@ -93,7 +94,7 @@ fn without_npx(words: &[String]) -> Option<&[String]> {
     }
     let skipped = rest
         .iter()
-        .take_while(|w| matches!(w.as_str(), "-y" | "--yes" | "-q" | "--quiet"))
+        .take_while(|w| RuntimeStage::builtin().is_npx_flag(w))
         .count();
     let rest = &rest[skipped..];
     // Other npx options (`-p PACKAGE`, `--`) choose what runs: not read.
@@ -157,16 +158,7 @@ fn read_serve(arguments: &[String]) -> Result<Options, SiteDecline> {
             }
             "-u" | "--no-compression" => options.compress = false,
             "-C" | "--cors" => options.cors = true,
-            "-d"
-            | "--debug"
-            | "-n"
-            | "--no-clipboard"
-            | "-L"
-            | "--no-request-logging"
-            | "--no-port-switching"
-            | "--no-etag"
-            | "-S"
-            | "--symlinks" => {}
+            flag if RuntimeStage::builtin().is_inert_flag("serve", flag) => {}
             option if option.starts_with('-') => {
                 return Err(SiteDecline::UnknownOption {
                     server: "serve",
@@ -189,7 +181,8 @@ fn read_http_server(arguments: &[String]) -> Result<Options, SiteDecline> {
     };
     let mut words = arguments.iter().peekable();
     while let Some(word) = words.next() {
-        if (HTTP_SERVER_FLAGS.contains(&word.as_str()) || word == "--cors")
+        let inert = |flag: &str| RuntimeStage::builtin().is_inert_flag("http-server", flag);
+        if (inert(word) || word == "--cors")
             && words.peek().is_some_and(|next| !next.starts_with('-'))
         {
             return Err(SiteDecline::FlagTakesWord { flag: word.clone() });
@@ -211,7 +204,7 @@ fn read_http_server(arguments: &[String]) -> Result<Options, SiteDecline> {
             "-P" | "--proxy" => options.proxy = Some(value()?),
             "--cors" if attached.is_none() => options.cors = true,
             // Logging and pre-compressed variants change no response body.
-            flag if HTTP_SERVER_FLAGS.contains(&flag) => {}
+            flag if inert(flag) => {}
             option if option.starts_with("-c") && is_cache_time(&option[2..]) => {
                 options.cache_control = Some(cache_control(&option[2..]));
             }
@@ -245,21 +238,6 @@ fn set_folder(
     options.folder = Some(folder.to_owned());
     Ok(())
 }
-
-/// http-server flags that change no response body (logging, pre-compressed variants); `--cors`
-/// is read on its own.
-const HTTP_SERVER_FLAGS: &[&str] = &[
-    "-s",
-    "--silent",
-    "-g",
-    "--gzip",
-    "-b",
-    "--brotli",
-    "-U",
-    "--utc",
-    "--log-ip",
-    "--no-dotfiles",
-];
 
 /// `-c-1`, `-c3600`: http-server's cache time glued to its option.
 fn is_cache_time(value: &str) -> bool {
