@@ -7,6 +7,7 @@
 
 mod command;
 pub mod file_types;
+mod frameworks;
 mod image;
 mod native;
 mod patterns;
@@ -23,6 +24,7 @@ pub use command::{
     ArtifactPaths, Artifacts, CommandMatch, CommandRule, LocalPaths, Needs, Positionals,
     RenderedSplit, Role, Split,
 };
+pub use frameworks::{Framework, Started};
 pub use image::{
     Distribution, Distro, ImageInfo, ImageRelease, ImageRule, Pins, Platform, Platforms,
     ReleaseInfo, RuntimeHints, RuntimeImage, RuntimeInfo, TagRelease,
@@ -34,8 +36,8 @@ pub use profile::{
     Includes, PrivateEnvironment, Profile, ReadFiles, RuntimeLayout, Shape,
 };
 pub use project_paths::{ProjectPath, ProjectPaths};
-pub use users::{AccountKind, BaseUsers};
-pub use writes::{RuntimeWrite, RuntimeWrites};
+pub use users::{AccountKind, BaseUsers, NoHome};
+pub use writes::{address_port, ConfiguredPort, RuntimeWrite, RuntimeWrites};
 
 use crate::context::ContextFiles;
 use crate::model::shell::Command;
@@ -349,6 +351,22 @@ impl KnowledgeBase {
         self.runtime_writes.find(context)
     }
 
+    /// Where applications write and listen: system folders, frameworks, bind options
+    /// (`transforms/runtime-writes.toml`).
+    pub fn writes(&self) -> &RuntimeWrites {
+        &self.runtime_writes
+    }
+
+    /// The frameworks whose manifests the build context holds (those that need a command to
+    /// tell included).
+    pub fn frameworks_in<'k>(&'k self, context: &dyn ContextFiles) -> Vec<&'k Framework> {
+        self.runtime_writes
+            .frameworks
+            .iter()
+            .filter(|framework| framework.is_used(context))
+            .collect()
+    }
+
     /// The distribution release an image of the distro `distro` is built on: a codename in its
     /// tag (`python:3.12-slim-bookworm`, `eclipse-temurin:21-jre-noble`), the version of the
     /// distribution's own image (`debian:12-slim`, `ubuntu:24.04`, `alpine:3.20`,
@@ -387,6 +405,19 @@ impl KnowledgeBase {
         name: &str,
     ) -> bool {
         BaseUsers::builtin().has(image, distro, kind, name)
+    }
+
+    /// How the user-creating `program` (a base name) says it creates no home folder.
+    pub fn no_home_rule(&self, program: &str) -> Option<&'static NoHome> {
+        BaseUsers::builtin().no_home(program)
+    }
+
+    /// Whether a home folder is one that does not exist (`/nonexistent`).
+    pub fn is_missing_home(&self, folder: &str) -> bool {
+        BaseUsers::builtin()
+            .missing_homes
+            .iter()
+            .any(|f| f == folder)
     }
 
     /// Whether a program run in a `RUN` creates accounts of this kind (`useradd`, `addgroup`).

@@ -17,6 +17,12 @@ pub struct BaseUsers {
     pub user_programs: Vec<String>,
     /// Programs that create groups (`groupadd`, `addgroup`).
     pub group_programs: Vec<String>,
+    /// How user-creating commands leave the user without a home folder.
+    #[serde(default)]
+    pub no_home: Vec<NoHome>,
+    /// Home folders that do not exist (`/nonexistent`).
+    #[serde(default)]
+    pub missing_homes: Vec<String>,
     /// Accounts of every image of a distro family.
     #[serde(default)]
     pub distros: Distros,
@@ -58,6 +64,27 @@ pub struct Accounts {
     pub users: Vec<String>,
     #[serde(default)]
     pub groups: Vec<String>,
+}
+
+/// How one user-creating program says the user gets no home folder.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoHome {
+    pub programs: Vec<String>,
+    /// Options that create no home.
+    pub options: Vec<String>,
+    /// Options that make a system user, which gets no home unless `unless` is given too.
+    #[serde(default)]
+    pub system: Vec<String>,
+    /// Options that create the home whatever else is given.
+    #[serde(default)]
+    pub unless: Vec<String>,
+    /// Options that set the home folder.
+    #[serde(default)]
+    pub home_options: Vec<String>,
+    /// Options that take a value.
+    #[serde(default)]
+    pub value_options: Vec<String>,
 }
 
 /// The accounts the images a name glob and tag pattern match have.
@@ -109,6 +136,13 @@ impl BaseUsers {
                     && entry.tag.regex().is_match(tag)
                     && names(&entry.accounts)
             })
+    }
+
+    /// How `program` (a base name) says it creates no home, if it creates users.
+    pub fn no_home(&self, program: &str) -> Option<&NoHome> {
+        self.no_home
+            .iter()
+            .find(|rule| rule.programs.iter().any(|p| p == program))
     }
 
     /// Whether `program` (a file name or path) creates accounts of this kind.

@@ -2,6 +2,7 @@
 //! context (`transforms/runtime-writes.toml`): gunicorn's pid file, uWSGI's socket, logback's log
 //! folder. `non-root-user` hands those folders to the user it switches to.
 
+use super::frameworks::Framework;
 use super::TextPattern;
 use crate::context::{manifests, ContextFiles};
 use serde::Deserialize;
@@ -11,6 +12,51 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct RuntimeWrites {
     configs: Vec<WriterConfig>,
+    /// Folders of the system and folders every user may write.
+    #[serde(default)]
+    folders: Folders,
+    /// Frameworks and the folders they write under their project.
+    #[serde(default)]
+    pub(super) frameworks: Vec<Framework>,
+    /// Programs and their options that take an address to listen on.
+    #[serde(default)]
+    binds: Vec<BindOptions>,
+}
+
+/// `[folders]`: what the image's file system holds that an application user must not own, and
+/// what every user may write already.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Folders {
+    /// Folders that, with everything under them, belong to the system.
+    #[serde(default)]
+    system_trees: Vec<String>,
+    /// Folders that belong to the system themselves (their subfolders may be an application's:
+    /// `/opt/app`).
+    #[serde(default)]
+    system: Vec<String>,
+    /// Paths that are streams or kernel files, not files the application creates
+    /// (`/proc/self/fd/2`, `/dev/stderr`).
+    #[serde(default)]
+    streams: Vec<String>,
+}
+
+/// `[[binds]]`: programs whose options name the address they listen on.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BindOptions {
+    programs: Vec<String>,
+    /// Options whose value is `HOST:PORT`, `:PORT` or `PORT`.
+    options: Vec<String>,
+}
+
+/// A port a configuration file says the application listens on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfiguredPort {
+    pub config: String,
+    pub file: String,
+    pub line: usize,
+    pub port: u32,
 }
 
 /// One kind of configuration file and how it names what the application writes.
@@ -25,6 +71,9 @@ struct WriterConfig {
     writes_files: Vec<TextPattern>,
     #[serde(default)]
     writes_folders: Vec<TextPattern>,
+    /// Regular expressions whose `address` group is an address the application listens on.
+    #[serde(default)]
+    binds: Vec<TextPattern>,
 }
 
 /// One place a configuration file says the application writes.
@@ -61,27 +110,116 @@ impl RuntimeWrites {
     /// Every write the configuration files of `context` name, in file order.
     pub fn find(&self, context: &dyn ContextFiles) -> Vec<RuntimeWrite> {
         let mut found = Vec::new();
+        self.each_config(context, |config, name, text| {
+            found.extend(config.writes_in(name, text))
+        });
+        found.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        found.dedup();
+        found
+    }
+
+    /// Every port the configuration files of `context` say the application listens on (those
+    /// given literally), in file order.
+    pub fn ports(&self, context: &dyn ContextFiles) -> Vec<ConfiguredPort> {
+        let mut found = Vec::new();
+        self.each_config(context, |config, name, text| {
+            for pattern in &config.binds {
+                for captures in pattern.0.captures_iter(text) {
+                    let Some(address) = captures.name("address") else {
+                        continue;
+                    };
+                    if let Some(port) = address_port(address.as_str()) {
+                        found.push(ConfiguredPort {
+                            config: config.name.clone(),
+                            file: name.to_owned(),
+                            line: text[..address.start()].matches('\n').count() + 1,
+                            port,
+                        });
+                    }
+                }
+            }
+        });
+        found.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        found.dedup();
+        found
+    }
+
+    fn each_config(
+        &self,
+        context: &dyn ContextFiles,
+        mut each: impl FnMut(&WriterConfig, &str, &str),
+    ) {
         for config in &self.configs {
             for glob in &config.files {
                 for (file, text) in manifests::read_files(context, [glob.as_str()]) {
                     let (Some(name), Ok(text)) = (file.to_str(), text) else {
                         continue;
                     };
-                    found.extend(config.writes_in(name, &text));
+                    if config.requires.as_ref().is_some_and(|r| !r.is_match(&text)) {
+                        continue;
+                    }
+                    each(config, name, &text);
                 }
             }
         }
-        found.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-        found.dedup();
-        found
     }
+
+    /// Whether `folder` (absolute, normalized) is a folder of the system: one of the system
+    /// trees or under one, or exactly one of the system folders.
+    pub fn is_system_folder(&self, folder: &str) -> bool {
+        self.folders.system.iter().any(|f| f == folder)
+            || self
+                .folders
+                .system_trees
+                .iter()
+                .any(|tree| is_inside(folder, tree))
+    }
+
+    /// Whether `path` is a stream or kernel file (`/proc/self/fd/2`, `/dev/stdout`).
+    pub fn is_stream(&self, path: &str) -> bool {
+        self.folders
+            .streams
+            .iter()
+            .any(|stream| is_inside(path, stream))
+    }
+
+    /// The options of `program` (a base name) that name an address it listens on.
+    pub fn bind_options(&self, program: &str) -> Vec<&str> {
+        self.binds
+            .iter()
+            .filter(|bind| bind.programs.iter().any(|p| p == program))
+            .flat_map(|bind| bind.options.iter().map(String::as_str))
+            .collect()
+    }
+}
+
+/// The port of a listening address given literally: `0.0.0.0:80`, `:80`, `80`, `[::]:80`,
+/// `tcp://0.0.0.0:80`; `None` for Unix sockets, variables and anything else.
+pub fn address_port(address: &str) -> Option<u32> {
+    let address = address.trim().trim_matches(|c| c == '"' || c == '\'');
+    let address = address.split_once("://").map_or(address, |(_, rest)| rest);
+    let address = address.trim_end_matches('/');
+    if address.starts_with("unix:") || address.starts_with('/') || address.contains('$') {
+        return None;
+    }
+    let port = address.rsplit_once(':').map_or(address, |(_, port)| port);
+    if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) || port.len() > 5 {
+        return None;
+    }
+    port.parse().ok()
+}
+
+/// Whether `path` is `folder` or lies under it.
+fn is_inside(path: &str, folder: &str) -> bool {
+    let folder = folder.trim_end_matches('/');
+    path == folder
+        || path
+            .strip_prefix(folder)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 impl WriterConfig {
     fn writes_in(&self, file: &str, text: &str) -> Vec<RuntimeWrite> {
-        if self.requires.as_ref().is_some_and(|r| !r.is_match(text)) {
-            return Vec::new();
-        }
         let patterns = self
             .writes_files
             .iter()

@@ -2,6 +2,7 @@
 //! with BuildKit's splitting of their arguments, and the shell commands inside RUN, each mapped
 //! back to byte ranges in the source.
 
+mod heredoc;
 mod image;
 mod instruction;
 pub mod lineage;
@@ -123,6 +124,12 @@ impl<'p> Dockerfile<'p> {
             .get_or_init(|| instruction.script().map(|script| script.read()))
             .clone()?;
         instruction.script_with(|_| read)
+    }
+
+    /// The heredoc bodies of a RUN that a shell runs as scripts (`RUN <<EOF`, `RUN bash <<EOF`),
+    /// parsed, in order; empty for other instructions.
+    pub fn heredoc_scripts(&self, instruction: &Instruction<'p>) -> Vec<script::ParsedScript> {
+        heredoc::shell_bodies(instruction)
     }
 
     /// The working directory `instruction` runs in (see [`Workdir`] for the rule).

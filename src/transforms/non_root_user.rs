@@ -3,19 +3,18 @@
 use super::{platform, Applicability, Context, Finding, Fix, IntendedChange, Metadata, Transform};
 use crate::context::BuildContext;
 use crate::diagnostics::Rewriter;
-use crate::knowledge::{Distro, KnowledgeBase, RuntimeWrite};
-use crate::model::script;
+use crate::knowledge::{Distro, KnowledgeBase};
 use crate::model::{Dockerfile, Instruction, Stage};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
 pub(super) use scripts::shell_quote;
-use scripts::{command_risk, script_risk, start_script, Severity};
-use writes::{
-    copy_destination, handover_script, is_inside, is_root_only, is_writable_by_all,
-    resolve_written, set_workdir, Writable,
-};
+use writes::{handover_script, set_workdir, Writable};
 
+mod blockers;
 mod commands;
+mod handover;
+mod homes;
+mod ports;
 mod scripts;
 mod writes;
 
@@ -167,15 +166,20 @@ impl<'a, 'p> FinalStage<'a, 'p> {
         Some(self.fix(&plan))
     }
 
-    /// The last USER decides: root is a deliberate choice (reported), anything else is fine.
+    /// The last USER decides: root is a deliberate choice (reported), a user created without
+    /// a home folder is reported, anything else is fine.
     fn check_explicit_user(&self, user: &Instruction) -> Option<Finding> {
         let value = user.string_arg()?.value;
-        is_root_user(&value).then(|| Finding {
-            transform: self.id,
-            message: format!(
+        let message = match is_root_user(&value) {
+            true => format!(
                 "`USER {value}` on line {} makes the container run as root; if only build steps need root, switch to a non-root user before CMD",
                 user.start_line()
             ),
+            false => self.homeless(user, &value)?,
+        };
+        Some(Finding {
+            transform: self.id,
+            message,
             range: user.range(),
             fix: None,
         })
@@ -192,6 +196,14 @@ impl<'a, 'p> FinalStage<'a, 'p> {
             Distro::Distroless => Some(false),
             Distro::Other => None,
         };
+        // A user the stage creates (in a RUN, or a heredoc script a RUN runs) is the one the
+        // author meant: neither the image's user nor a second one replaces it.
+        if let Some(run) = commands::creates_user(self.file, self.of_kind(InstructionKind::Run)) {
+            return Err(format!(
+                "the RUN on line {} creates a user but the stage never switches to it",
+                run.start_line()
+            ));
+        }
         if let Some(user) = user {
             return Ok(Plan {
                 user,
@@ -216,12 +228,6 @@ impl<'a, 'p> FinalStage<'a, 'p> {
         if self.file.shell_at_end(self.stage).is_some() {
             return Err("the stage sets its own SHELL".to_owned());
         }
-        if let Some(run) = commands::creates_user(self.file, self.of_kind(InstructionKind::Run)) {
-            return Err(format!(
-                "the RUN on line {} creates a user but the stage never switches to it",
-                run.start_line()
-            ));
-        }
         Ok(Plan {
             user: APP_USER.to_owned(),
             create: Some(create),
@@ -233,8 +239,6 @@ impl<'a, 'p> FinalStage<'a, 'p> {
     /// A RUN of the chain that adds users or groups.
     fn fix(&self, plan: &Plan) -> Finding {
         let mut risks = self.root_risks();
-        let (chown_points, copy_risks) = self.chown_points();
-        risks.extend(copy_risks);
         let keyword = |kind| self.style.keyword(kind);
         let (user_at, before) = self.user_position();
         let handed = self.writable_folders();
@@ -272,80 +276,46 @@ impl<'a, 'p> FinalStage<'a, 'p> {
             }
         }
         rewriter.insert_lines(user_at, &switch_lines);
-        let chowned = chown_points.len();
-        for at in chown_points {
-            rewriter.insert(at, format!(" --chown={0}:{0}", plan.user));
-        }
         let mut edits = rewriter.finish();
         edits.sort_by_key(|edit| edit.start);
         let user = &plan.user;
         let mut message = format!(
-            "the final stage runs as root; switch to {} `{user}` {before}",
+            "the final stage runs as root; switch to {} `{user}` {before}; the application's code stays owned by root (readable, not writable, by {user})",
             plan.why
         );
-        if chowned > 0 {
-            message.push_str(&format!(
-                ", with --chown={user}:{user} on the {chowned} COPY/ADD into the WORKDIR"
-            ));
-        }
         if !handed.is_empty() && plan.has_shell == Some(true) {
-            let folders: Vec<String> = handed.iter().map(Writable::describe).collect();
-            message.push_str(&format!(
-                ", and {} handed to {user} so it can create files there",
+            let list = |recursive: bool| {
+                let folders: Vec<String> = handed
+                    .iter()
+                    .filter(|f| f.recursive == recursive)
+                    .map(Writable::describe)
+                    .collect();
                 folders.join(", ")
+            };
+            let given = match (list(false), list(true)) {
+                (itself, written) if written.is_empty() => itself,
+                (itself, written) if itself.is_empty() => {
+                    format!("the folders it writes, created with their contents: {written}")
+                }
+                (itself, written) => format!(
+                    "{itself} and the folders it writes, created with their contents: {written}"
+                ),
+            };
+            message.push_str(&format!(
+                "; {user} is given {given}, so it can create files there"
             ));
         }
-        // Always unsafe: a process that ran as root may write where only root can (caches,
-        // logs, files outside its WORKDIR), which nothing in the Dockerfile shows.
+        // Always unsafe: a process that ran as root may write where only root can (its own
+        // files, caches, logs), which nothing in the Dockerfile shows.
         if risks.is_empty() {
             risks.push(
-                "the application may write where only root can, such as logs or caches outside its WORKDIR"
+                "the application may write where only root can, such as its own files, or logs and caches outside its WORKDIR"
                     .to_owned(),
             );
         }
         message.push_str(&format!("; review: {}", risks.join("; ")));
         let applicability = Applicability::Unsafe;
         self.finding(message, Some(Fix::new(applicability, edits)))
-    }
-
-    /// The folders to hand to the user. `WORKDIR` creates the working directory owned by root,
-    /// and a `COPY --chown` into it does not change the owner of a folder that exists, so a
-    /// process that creates files in it (a pid file, a SQLite database, an upload) would fail.
-    /// Folders outside it that the application's configuration files name (a log folder) are
-    /// created and handed over too. `/` and root's own folders are never handed over (the
-    /// configurations that write there are blockers, see [`Self::root_blockers`]).
-    fn writable_folders(&self) -> Vec<Writable> {
-        let workdir = self.workdir();
-        let mut folders = Vec::new();
-        if let Some(folder) = workdir.as_deref().filter(|f| !is_root_only(f)) {
-            folders.push(Writable {
-                path: folder.to_owned(),
-                named_by: None,
-            });
-        }
-        for write in self.runtime_writes() {
-            let Some(folder) = resolve_written(&write, workdir.as_deref()) else {
-                continue;
-            };
-            let covered = workdir.as_deref().is_some_and(|w| is_inside(&folder, w))
-                || is_writable_by_all(&folder)
-                || is_root_only(&folder)
-                || folders.iter().any(|f| f.path == folder);
-            if !covered {
-                folders.push(Writable {
-                    path: folder,
-                    named_by: Some(format!("{} line {}", write.file, write.line)),
-                });
-            }
-        }
-        folders
-    }
-
-    /// What the build context's configuration files say the application writes.
-    fn runtime_writes(&self) -> Vec<RuntimeWrite> {
-        self.context
-            .map(|context| self.knowledge.runtime_writes(context))
-            .unwrap_or_default()
     }
 
     /// Where USER goes: before the first CMD/ENTRYPOINT/HEALTHCHECK after the stage's last
@@ -381,233 +351,12 @@ impl<'a, 'p> FinalStage<'a, 'p> {
             }
         }
     }
-
-    /// Where `--chown` goes for the final stage's COPY/ADD into the final WORKDIR (after the
-    /// keyword), and the reasons the user may still not own the application's files.
-    fn chown_points(&self) -> (Vec<usize>, Vec<String>) {
-        let (mut points, mut risks) = (Vec::new(), Vec::new());
-        let Some(workdir) = self.workdir().filter(|w| w != "/") else {
-            return (points, risks);
-        };
-        let own_start = self.stage.from;
-        for copy in &self.instructions {
-            if copy.flag("chown").is_some() {
-                continue;
-            }
-            let Some(destination) = copy_destination(self.file, copy) else {
-                continue;
-            };
-            if !is_inside(&destination, &workdir) {
-                continue;
-            }
-            let line = copy.start_line();
-            if copy.index < own_start {
-                risks.push(format!(
-                    "the {} on line {line}, in stage {}, leaves {destination} owned by root",
-                    copy.keyword().value.to_ascii_uppercase(),
-                    self.stage_name(copy)
-                ));
-            } else if let Some(image) = self.copies_from_image(copy) {
-                risks.push(format!(
-                    "the COPY --from={image} on line {line} keeps the image's file owners"
-                ));
-            } else if copy.flag("link").is_some() {
-                // BuildKit cannot resolve a user name on a `--link` copy (it has no /etc/passwd
-                // to read there): `--chown=app:app --link` fails the build.
-                risks.push(format!(
-                    "the {} --link on line {line} keeps root as the owner of {destination} (a --link copy cannot take a user name)",
-                    copy.keyword().value.to_ascii_uppercase()
-                ));
-            } else {
-                points.push(copy.keyword().range.end);
-            }
-        }
-        (points, risks)
-    }
-
-    /// The name of an instruction's stage, or its index.
-    fn stage_name(&self, instruction: &Instruction) -> String {
-        let stage = instruction.stage.and_then(|s| self.file.stages().get(s));
-        match stage {
-            Some(Stage {
-                name: Some(name), ..
-            }) => name.clone(),
-            Some(stage) => stage.index.to_string(),
-            None => "?".to_owned(),
-        }
-    }
-
-    /// The image a `COPY --from` names when it is not a stage of the file.
-    fn copies_from_image(&self, copy: &Instruction) -> Option<String> {
-        let from = copy.flag("from")?.value?;
-        let stages = self.file.stages();
-        let is_stage = stages.iter().take(self.stage.index).any(|s| {
-            s.name
-                .as_deref()
-                .is_some_and(|n| n.eq_ignore_ascii_case(&from))
-        }) || from.parse::<usize>().is_ok_and(|i| i < self.stage.index);
-        (!is_stage).then_some(from)
-    }
-
-    /// What shows the process needs root, so switching user would break it: a program that
-    /// needs root or drops privileges itself, a write to a folder owned by root, or a command
-    /// that comes from the base image, which dfmigrate cannot see (stock `nginx` binds port 80
-    /// and writes its pid file as root).
-    fn root_blockers(&self) -> Vec<String> {
-        let mut blockers = Vec::new();
-        let mut starts = 0;
-        for kind in [InstructionKind::Entrypoint, InstructionKind::Cmd] {
-            if let Some(start) = self.of_kind(kind).last() {
-                starts += 1;
-                blockers.extend(command_risk(start, Severity::Blocks));
-                blockers.extend(self.context_script_risk(start));
-            }
-        }
-        if let Some(run) = commands::uses_sudo(self.file, self.of_kind(InstructionKind::Run)) {
-            blockers.push(format!(
-                "the RUN on line {} uses sudo, so `{}` probably runs as a non-root user already",
-                run.start_line(),
-                self.root_base.base.raw
-            ));
-        }
-        blockers.extend(self.lives_under_root_home());
-        let workdir = self.workdir();
-        for write in self.runtime_writes() {
-            match resolve_written(&write, workdir.as_deref()) {
-                Some(folder) if is_root_only(&folder) => blockers.push(format!(
-                    "{} ({} line {}) writes {} in {folder}, which only root may write",
-                    write.config, write.file, write.line, write.path
-                )),
-                _ => {}
-            }
-        }
-        if starts == 0 {
-            blockers.push(format!(
-                "the stage has no CMD or ENTRYPOINT of its own: it starts `{}`'s command, which dfmigrate cannot see (many such servers need root or drop privileges themselves; an image's unprivileged variant, such as nginxinc/nginx-unprivileged, is the way to run them as another user)",
-                self.root_base.base.raw
-            ));
-        }
-        blockers
-    }
-
-    /// What a `.sh` script the command runs needs, read from the build context when exactly one
-    /// file there has its name (an entrypoint script copied into the image): a script that
-    /// starts `nginx` or writes to `/run` needs root as much as a command that does.
-    fn context_script_risk(&self, start: &Instruction) -> Option<String> {
-        let context = self.context?;
-        let text = start_script(start)?;
-        let tree = script::parse(&text).script;
-        let script = tree
-            .simple_commands()
-            .into_iter()
-            .flat_map(|command| command.program_words().iter().take(2))
-            .map(|word| word.value.clone())
-            .find(|word| word.ends_with(".sh"))?;
-        let name = script.rsplit('/').next()?.to_owned();
-        let found = context.find_files(|file| file == name, 20_000)?;
-        let [only] = found.as_slice() else {
-            return None;
-        };
-        let content = context.read_to_string(only).ok()?;
-        let (Severity::Blocks, risk) = script_risk(&content, true)? else {
-            return None;
-        };
-        Some(format!(
-            "the {} on line {} runs {script}, which {risk} ({only} in the build context)",
-            start.keyword().value.to_ascii_uppercase(),
-            start.start_line()
-        ))
-    }
-
-    /// Why the application lives where only root may enter: its working directory, a PATH
-    /// folder or its program under `/root`, which is mode 0700 on Debian and Ubuntu.
-    fn lives_under_root_home(&self) -> Option<String> {
-        let under_root = |path: &str| is_inside(path, "/root");
-        if let Some(workdir) = self.workdir().filter(|w| under_root(w)) {
-            return Some(format!(
-                "its working directory {workdir} is under /root, which only root may enter"
-            ));
-        }
-        let path_entries = self
-            .of_kind(InstructionKind::Env)
-            .flat_map(|env| env.pairs())
-            .filter(|(key, _, _)| key.value == "PATH")
-            .flat_map(|(_, value, _)| {
-                value
-                    .value
-                    .trim_matches('"')
-                    .split(':')
-                    .map(str::to_owned)
-                    .collect::<Vec<_>>()
-            })
-            .find(|entry| under_root(entry));
-        if let Some(entry) = path_entries {
-            return Some(format!(
-                "its PATH holds {entry}, under /root, which only root may enter"
-            ));
-        }
-        let program = [InstructionKind::Entrypoint, InstructionKind::Cmd]
-            .into_iter()
-            .filter_map(|kind| self.of_kind(kind).last())
-            .filter_map(|start| start_script(start))
-            .flat_map(|text| {
-                script::parse(&text)
-                    .script
-                    .simple_commands()
-                    .iter()
-                    .flat_map(|command| command.program_words().first())
-                    .map(|word| word.value.clone())
-                    .collect::<Vec<_>>()
-            })
-            .find(|program| under_root(program))?;
-        Some(format!(
-            "it runs {program}, under /root, which only root may enter"
-        ))
-    }
-
-    /// What in the stage suggests the process may need root, short of proof.
-    fn root_risks(&self) -> Vec<String> {
-        let mut risks = Vec::new();
-        for expose in self.of_kind(InstructionKind::Expose) {
-            for port in expose.ports() {
-                if is_privileged_port(&port.value) {
-                    risks.push(format!(
-                        "EXPOSE {} may be a port below 1024, which only root binds",
-                        port.value
-                    ));
-                }
-            }
-        }
-        if let Some(volume) = self.of_kind(InstructionKind::Volume).next() {
-            risks.push(format!(
-                "the VOLUME on line {} may be owned by root and not writable",
-                volume.start_line()
-            ));
-        }
-        for kind in [InstructionKind::Entrypoint, InstructionKind::Cmd] {
-            if let Some(start) = self.of_kind(kind).last() {
-                risks.extend(command_risk(start, Severity::Risk));
-            }
-        }
-        if self.workdir().is_none() && self.of_kind(InstructionKind::Workdir).next().is_some() {
-            risks.push(
-                "the WORKDIR uses variables, so its files keep root as their owner".to_owned(),
-            );
-        }
-        risks
-    }
-}
-
-/// A port that only root may bind, or one only known at build time.
-fn is_privileged_port(port: &str) -> bool {
-    let number = port.split('/').next().unwrap_or(port);
-    let first = number.split('-').next().unwrap_or(number);
-    first.parse::<u32>().map_or(true, |n| n < 1024)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::writes::is_root_path;
+    use super::blockers::literal_port;
+    use super::writes::{is_inside, is_root_path};
     use super::*;
     use crate::model::paths::normalize;
 
@@ -615,8 +364,14 @@ mod tests {
     fn reads_users_ports_and_paths() {
         assert!(is_root_user("root") && is_root_user("0:0") && is_root_user("\"root:app\""));
         assert!(!is_root_user("node") && !is_root_user("1000:0"));
-        assert!(is_privileged_port("80/tcp") && is_privileged_port("443-445"));
-        assert!(is_privileged_port("${PORT}") && !is_privileged_port("8080"));
+        assert_eq!(
+            (literal_port("80/tcp"), literal_port("443-445")),
+            (Some(80), Some(443))
+        );
+        assert_eq!(
+            (literal_port("${PORT}"), literal_port("8080")),
+            (None, Some(8080))
+        );
         assert!(is_root_path("/var/run/app.pid") && !is_root_path("/var/runtime"));
         assert_eq!(normalize("/app/./src/../lib/"), "/app/lib");
         assert!(is_inside("/app/src", "/app") && !is_inside("/application", "/app"));

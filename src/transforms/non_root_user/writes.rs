@@ -1,44 +1,53 @@
 //! The folders the user must be able to write (its working directory, the folders its
-//! configuration writes) and the paths COPY/ADD and WORKDIR put files at.
+//! configuration writes) and the working directory WORKDIR sets.
 
 use super::scripts::shell_word;
 use crate::knowledge::vocabulary::{lists, vocabulary};
 use crate::knowledge::RuntimeWrite;
 use crate::model::paths::{normalize, resolve};
-use crate::model::{Dockerfile, Instruction, Workdir};
-use crate::syntax::InstructionKind;
+use crate::model::Workdir;
 
-/// A folder handed to the user, and the configuration line that names it (none for the
-/// working directory).
+/// A folder handed to the user: the working directory itself (`recursive` false: the code in it
+/// stays root's), or a folder the application writes, created and handed over with what it
+/// holds; and what names it (none for the working directory).
 pub(super) struct Writable {
     pub(super) path: String,
     pub(super) named_by: Option<String>,
+    pub(super) recursive: bool,
 }
 
 impl Writable {
     pub(super) fn describe(&self) -> String {
         match &self.named_by {
-            Some(place) => format!("{} (written per {place})", self.path),
-            None => format!("its working directory {}", self.path),
+            Some(place) => format!("{} ({place})", self.path),
+            None => format!("its working directory {} (the folder itself)", self.path),
         }
     }
 }
 
-/// `RUN` text that creates the folders a configuration names and hands every folder to `user`
-/// (the folders themselves, not what they hold).
+/// `RUN` text that hands the folders to `user`: the working directory itself (`chown`), the
+/// folders the application writes created and handed over with their contents (`mkdir -p …
+/// && chown -R …`).
 pub(super) fn handover_script(folders: &[Writable], user: &str) -> String {
-    let words = |list: &mut dyn Iterator<Item = &Writable>| {
-        list.map(|f| shell_word(&f.path))
+    let words = |recursive: bool| {
+        folders
+            .iter()
+            .filter(|f| f.recursive == recursive)
+            .map(|f| shell_word(&f.path))
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let created = words(&mut folders.iter().filter(|f| f.named_by.is_some()));
-    let chown = format!("chown {user}:{user} {}", words(&mut folders.iter()));
-    if created.is_empty() {
-        chown
-    } else {
-        format!("mkdir -p {created} && {chown}")
+    let mut commands = Vec::new();
+    let itself = words(false);
+    if !itself.is_empty() {
+        commands.push(format!("chown {user}:{user} {itself}"));
     }
+    let written = words(true);
+    if !written.is_empty() {
+        commands.push(format!("mkdir -p {written}"));
+        commands.push(format!("chown -R {user}:{user} {written}"));
+    }
+    commands.join(" && ")
 }
 
 /// The absolute folder a configured write needs, or `None` when a relative path has no known
@@ -80,27 +89,6 @@ pub(super) fn set_workdir(cwd: &Workdir) -> Option<String> {
         Workdir::InImage(steps) if steps.is_empty() => None,
         other => other.with_marker("/"),
     }
-}
-
-/// The folder or file a COPY/ADD writes, resolved against the WORKDIR before it.
-pub(super) fn copy_destination(file: &Dockerfile, copy: &Instruction) -> Option<String> {
-    if !matches!(
-        copy.kind(),
-        Some(InstructionKind::Copy | InstructionKind::Add)
-    ) {
-        return None;
-    }
-    let destination = copy.copy_args()?.destination.value;
-    let destination = destination.trim_matches('"');
-    if destination.contains('$') {
-        return None;
-    }
-    let cwd = if destination.starts_with('/') {
-        "/".to_owned()
-    } else {
-        set_workdir(file.workdir_before(copy))?
-    };
-    Some(normalize(&resolve(&cwd, destination)))
 }
 
 pub(super) fn is_inside(path: &str, folder: &str) -> bool {
