@@ -67,6 +67,15 @@ impl InstructionKind {
             .map(|(_, kind)| *kind)
     }
 
+    /// CMD, ENTRYPOINT and HEALTHCHECK: the instructions whose commands run in the container,
+    /// not during the build.
+    pub fn runs_in_container(self) -> bool {
+        matches!(
+            self,
+            InstructionKind::Cmd | InstructionKind::Entrypoint | InstructionKind::Healthcheck
+        )
+    }
+
     /// The keyword in upper case, as the Dockerfile reference writes it.
     pub fn keyword(self) -> &'static str {
         use InstructionKind::*;

@@ -326,16 +326,9 @@ impl<'a, 'p> FinalStage<'a, 'p> {
             .iter()
             .rposition(|i| i.kind() == Some(InstructionKind::Run))
             .unwrap_or(0);
-        let starts = own[last_run + 1..].iter().find(|i| {
-            matches!(
-                i.kind(),
-                Some(
-                    InstructionKind::Cmd
-                        | InstructionKind::Entrypoint
-                        | InstructionKind::Healthcheck
-                )
-            )
-        });
+        let starts = own[last_run + 1..]
+            .iter()
+            .find(|i| i.kind().is_some_and(InstructionKind::runs_in_container));
         match starts {
             Some(instruction) => (
                 self.file.block_range(instruction).start,

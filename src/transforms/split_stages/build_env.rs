@@ -3,21 +3,9 @@
 //! text of an `ENV` without them.
 
 use super::facts::Facts;
+use super::render::RUNTIME_CONFIG;
 use crate::model::{script, Instruction};
 use crate::syntax::InstructionKind;
-
-/// Instructions the runtime stage carries, whose variables must keep their values there.
-const CARRIED: &[InstructionKind] = &[
-    InstructionKind::Env,
-    InstructionKind::Label,
-    InstructionKind::Expose,
-    InstructionKind::Volume,
-    InstructionKind::Healthcheck,
-    InstructionKind::Stopsignal,
-    InstructionKind::User,
-    InstructionKind::Entrypoint,
-    InstructionKind::Cmd,
-];
 
 /// The names of the build-only variables the stage sets with `ENV` that the runtime stage
 /// leaves out: none when the command starts a shell or a shell script (which may read them),
@@ -35,7 +23,7 @@ pub(super) fn dropped(facts: &Facts, command: &[String]) -> Vec<String> {
     let referenced: Vec<String> = facts
         .instructions
         .iter()
-        .filter(|i| i.kind().is_some_and(|kind| CARRIED.contains(&kind)))
+        .filter(|i| i.kind().is_some_and(is_carried))
         .flat_map(|i| expanded_names(facts, i))
         .collect();
     let mut names: Vec<String> = facts
@@ -94,4 +82,10 @@ pub(super) fn without(
     };
     let keyword = facts.file.style().keyword(InstructionKind::Env);
     Some(Some(format!("{keyword} {}", written.join(" "))))
+}
+
+/// Whether the runtime stage carries instructions of this kind (ENV and the container's
+/// configuration), whose variables must keep their values there.
+fn is_carried(kind: InstructionKind) -> bool {
+    kind == InstructionKind::Env || RUNTIME_CONFIG.contains(&kind)
 }

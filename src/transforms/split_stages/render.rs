@@ -18,7 +18,7 @@ use crate::syntax::InstructionKind;
 use crate::transforms::Edit;
 
 /// Instructions of the build stage that configure the running container, copied in order.
-const RUNTIME_CONFIG: &[InstructionKind] = &[
+pub(super) const RUNTIME_CONFIG: &[InstructionKind] = &[
     InstructionKind::Label,
     InstructionKind::Expose,
     InstructionKind::Volume,

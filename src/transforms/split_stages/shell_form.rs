@@ -47,14 +47,7 @@ pub(super) fn fit(
         .iter()
         .enumerate()
         .filter(|(_, i)| {
-            matches!(
-                i.kind(),
-                Some(
-                    InstructionKind::Cmd
-                        | InstructionKind::Entrypoint
-                        | InstructionKind::Healthcheck
-                )
-            ) && i.script().is_some()
+            i.kind().is_some_and(InstructionKind::runs_in_container) && i.script().is_some()
         })
         .map(|(index, _)| index)
         .collect();
