@@ -310,31 +310,43 @@ fn walk_glob(root: &Path, prefix: String, components: &[ComponentGlob], found: &
             format!("{prefix}/{name}")
         }
     };
-    let names = match first.literal() {
-        Some(name) => vec![name.to_owned()],
-        None => list_dir(&root.join(&prefix))
+    // Entries read from the folder exist already, and their type is in the listing; only a
+    // literal name needs a lookup.
+    let entries = match first.literal() {
+        Some(name) => {
+            let full = root.join(join(name));
+            match fs::symlink_metadata(&full) {
+                Ok(_) => vec![(name.to_owned(), !rest.is_empty() && full.is_dir())],
+                Err(_) => Vec::new(),
+            }
+        }
+        None => list_entries(&root.join(&prefix))
             .into_iter()
-            .filter(|name| first.matches(name))
+            .filter(|(name, _)| first.matches(name))
             .collect(),
     };
-    for name in names {
-        let path = join(&name);
-        let full = root.join(&path);
-        let exists = fs::symlink_metadata(&full).is_ok();
-        if exists && (rest.is_empty() || full.is_dir()) {
-            walk_glob(root, path, rest, found);
+    for (name, is_dir) in entries {
+        if rest.is_empty() || is_dir {
+            walk_glob(root, join(&name), rest, found);
         }
     }
 }
 
-/// The UTF-8 names in a folder (empty when it cannot be read).
-fn list_dir(dir: &Path) -> Vec<String> {
-    fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter_map(|entry| entry.file_name().into_string().ok())
-                .collect()
+/// The UTF-8 names in a folder with whether each is a folder (a link counts as what it points
+/// to); empty when the folder cannot be read.
+fn list_entries(dir: &Path) -> Vec<(String, bool)> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let is_dir = match entry.file_type() {
+                Ok(kind) if kind.is_symlink() => entry.path().is_dir(),
+                Ok(kind) => kind.is_dir(),
+                Err(_) => entry.path().is_dir(),
+            };
+            Some((entry.file_name().into_string().ok()?, is_dir))
         })
-        .unwrap_or_default()
+        .collect()
 }
