@@ -299,11 +299,14 @@ fn build_and_compare(
         tag: &after_tag,
     })?;
     if after_build.code != Some(0) {
-        return Ok(Outcome::Different(Verdict::not_built(format!(
-            "the rewrite does not build ({}): {}",
-            process::exit_description(after_build.code),
-            after_build.tail().lines().last().unwrap_or_default()
-        ))));
+        return Ok(Outcome::Different(Verdict::not_built(
+            format!(
+                "the rewrite does not build ({}): {}",
+                process::exit_description(after_build.code),
+                after_build.tail().lines().last().unwrap_or_default()
+            ),
+            after_build.failure_output(),
+        )));
     }
     images.tags.push(after_tag.clone());
     let before = engine.inspect(&before_tag)?;

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 /// How many trailing lines of a failed command's output an error message quotes.
 const TAIL_LINES: usize = 15;
+/// How many trailing lines of each output stream a failed build's verdict quotes.
+const FAILURE_LINES: usize = 6;
 
 /// A command line: a program and its arguments, never a shell string.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +68,24 @@ impl Finished {
         let lines: Vec<&str> = text.lines().collect();
         let start = lines.len().saturating_sub(TAIL_LINES);
         lines[start..].join("\n")
+    }
+
+    /// What a failed build printed before its final error line: the last lines of stdout (a
+    /// RUN step's own output) then of stderr, so the reason a step failed is shown with it.
+    pub fn failure_output(&self) -> Vec<String> {
+        let last_lines = |text: &str| {
+            let lines: Vec<String> = text
+                .lines()
+                .filter(|line| !line.trim().is_empty())
+                .map(str::to_owned)
+                .collect();
+            let start = lines.len().saturating_sub(FAILURE_LINES);
+            lines[start..].to_vec()
+        };
+        let mut lines = last_lines(&self.stdout);
+        lines.extend(last_lines(&self.stderr));
+        lines.pop();
+        lines
     }
 
     fn success(&self) -> bool {
@@ -145,6 +165,24 @@ mod tests {
         let error = run_ok(&line).unwrap_err().to_string();
         assert!(error.contains("exit code 3"), "{error}");
         assert!(error.contains("err"), "{error}");
+    }
+
+    #[test]
+    fn failure_output_quotes_the_step_output_before_the_error_line() {
+        let finished = Finished {
+            stdout: (1..=10).map(|n| format!("step {n}\n")).collect(),
+            stderr: "rm: can't remove 'Dockerfile': Device or resource busy\n\nError: building at STEP\n"
+                .to_owned(),
+            code: Some(1),
+            elapsed: Duration::ZERO,
+        };
+        let lines = finished.failure_output();
+        assert_eq!(lines.first().map(String::as_str), Some("step 5"));
+        assert_eq!(
+            lines.last().map(String::as_str),
+            Some("rm: can't remove 'Dockerfile': Device or resource busy")
+        );
+        assert_eq!(lines.len(), 7);
     }
 
     #[test]

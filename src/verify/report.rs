@@ -54,10 +54,15 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    /// The verdict for a rewrite that does not build.
-    pub fn not_built(message: String) -> Verdict {
+    /// The verdict for a rewrite that does not build, with what the build printed before its
+    /// error as notes.
+    pub fn not_built(message: String, build_output: Vec<String>) -> Verdict {
         Verdict {
             differences: vec![message],
+            notes: build_output
+                .into_iter()
+                .map(|line| format!("build output: {line}"))
+                .collect(),
             ..Verdict::default()
         }
     }
