@@ -61,6 +61,9 @@ pub struct Profile {
     /// ecosystem is not split.
     #[serde(default)]
     pub runtime: Option<RuntimeLayout>,
+    /// Its caches, for BuildKit cache mounts (`cache-mounts`).
+    #[serde(default)]
+    pub cache: Option<super::cache::CacheSpec>,
 }
 
 /// Options naming the files an install reads, in its command and on the lines of those files

@@ -88,6 +88,9 @@ fn validate_profile(profile: &Profile, key: &str) -> Result<(), KnowledgeError> 
     for (index, rule) in profile.commands.iter().enumerate() {
         validate_rule(rule, &format!("{key}.commands[{index}]"))?;
     }
+    if let Some(cache) = &profile.cache {
+        super::cache::validate(cache, &format!("{key}.cache"))?;
+    }
     if let Some(runtime) = &profile.runtime {
         for (dependency, packages) in &runtime.native {
             validate_native(dependency, packages, &format!("{key}.runtime.native"))?;

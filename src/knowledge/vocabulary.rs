@@ -2,6 +2,7 @@
 //! programs that need root or write where they are told, folders a checkout holds. The data is
 //! `transforms/vocabulary.toml`, embedded and parsed once.
 
+use super::TextPattern;
 use serde::Deserialize;
 use std::sync::OnceLock;
 
@@ -14,6 +15,7 @@ pub struct Vocabulary {
     pub npm: Npm,
     pub users: Users,
     pub checkout: Checkout,
+    pub buildkit: Buildkit,
 }
 
 /// What npm-ci reads of npm.
@@ -55,6 +57,16 @@ pub struct Checkout {
     pub never_needed: Vec<String>,
 }
 
+/// What tells that a Dockerfile is built with BuildKit (cache-mounts).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Buildkit {
+    /// `# syntax=` values naming a frontend that reads `RUN --mount`.
+    pub mount_frontends: TextPattern,
+    /// Instruction flags only BuildKit reads.
+    pub flags: Vec<String>,
+}
+
 /// The embedded vocabulary, parsed on first use.
 pub fn vocabulary() -> &'static Vocabulary {
     static VOCABULARY_DATA: OnceLock<Vocabulary> = OnceLock::new();
@@ -83,5 +95,20 @@ mod tests {
     fn the_embedded_vocabulary_parses() {
         assert_eq!(vocabulary().npm.locks[0], "npm-shrinkwrap.json");
         assert!(lists(&vocabulary().users.creators, "useradd"));
+        let frontends = &vocabulary().buildkit.mount_frontends;
+        for reads in [
+            "docker/dockerfile:1",
+            "docker/dockerfile:1.4",
+            "docker/dockerfile:1.7-labs",
+        ] {
+            assert!(frontends.is_match(reads), "{reads}");
+        }
+        for other in [
+            "docker/dockerfile:1.1",
+            "docker/dockerfile:1.0-experimental",
+            "x/y:1",
+        ] {
+            assert!(!frontends.is_match(other), "{other}");
+        }
     }
 }

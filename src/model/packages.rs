@@ -33,6 +33,9 @@ pub struct PackageManagers {
     pub system_folders: Vec<String>,
     /// Manager → the verbs that only touch system packages.
     pub system_verbs: BTreeMap<String, Vec<String>>,
+    /// Manager → its caches, as the knowledge base reads them (`knowledge::CacheSpec`).
+    #[serde(default)]
+    pub caches: BTreeMap<String, toml::Value>,
 }
 
 impl PackageManagers {

@@ -98,6 +98,24 @@ impl ShellScript {
             && !self.has_comment
             && !self.incomplete
     }
+
+    /// Whether the command at `index` runs after `&&`, `;` or at the start, not inside `||`, a
+    /// pipe or a group: removing it with the operator after it (or, for the last one, before
+    /// it) leaves the other commands running as they did.
+    pub fn is_reached_plainly(&self, index: usize) -> bool {
+        let commands = &self.commands;
+        let before = index
+            .checked_sub(1)
+            .and_then(|i| commands[i].next)
+            .map(|(op, _)| op);
+        let after = commands.get(index).and_then(|c| c.next).map(|(op, _)| op);
+        matches!(before, None | Some(Operator::And | Operator::Semicolon))
+            && !matches!(
+                after,
+                Some(Operator::Pipe | Operator::Or | Operator::Background)
+            )
+            && !self.has_grouping
+    }
 }
 
 /// Splits a script into commands and words (read by the syntax tree's word reader; see

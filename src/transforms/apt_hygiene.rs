@@ -4,7 +4,7 @@ use super::{Applicability, Context, Finding, Fix, Metadata, Transform};
 use crate::diagnostics::Rewriter;
 use crate::model::mounts::MountType;
 use crate::model::packages::{apt_installs, package_command, package_managers, PackageCommand};
-use crate::model::shell::{Command, Operator, ShellScript, ShellWord};
+use crate::model::shell::{Command, Operator, ShellWord};
 use crate::model::{lineage, paths};
 use crate::model::{Dockerfile, Instruction, Script};
 use crate::syntax::{InstructionKind, TextRange};
@@ -58,22 +58,6 @@ struct RunChecker<'a, 'p> {
     script: &'a Script<'p>,
 }
 
-/// A command that runs after `&&`, `;` or at the start, not inside `||`, a pipe or a group.
-fn is_reached_plainly(lexed: &ShellScript, index: usize) -> bool {
-    let commands = &lexed.commands;
-    let before = index
-        .checked_sub(1)
-        .and_then(|i| commands[i].next)
-        .map(|(op, _)| op);
-    let after = commands[index].next.map(|(op, _)| op);
-    matches!(before, None | Some(Operator::And | Operator::Semicolon))
-        && !matches!(
-            after,
-            Some(Operator::Pipe | Operator::Or | Operator::Background)
-        )
-        && !lexed.has_grouping
-}
-
 impl RunChecker<'_, '_> {
     /// A finding whose fix `write` makes.
     fn finding(
@@ -120,7 +104,7 @@ impl RunChecker<'_, '_> {
     }
 
     fn reachable(&self, index: usize) -> bool {
-        is_reached_plainly(&self.script.lexed, index)
+        self.script.lexed.is_reached_plainly(index)
     }
 
     fn check_update(&self, install: &PackageCommand, out: &mut Vec<Finding>) {
@@ -446,7 +430,7 @@ impl RunChecker<'_, '_> {
             script: &script,
             ..*self
         };
-        is_reached_plainly(lexed, index)
+        lexed.is_reached_plainly(index)
             && matches!(
                 other.update_plan(&install),
                 UpdatePlan::Fold { .. } | UpdatePlan::Insert { .. }

@@ -6,6 +6,7 @@
 //! printed by `dfmigrate explain ID`.
 
 mod apt_hygiene;
+pub mod cache_mounts;
 mod copy_over_add;
 mod deps_first;
 mod dockerignore;
@@ -75,6 +76,9 @@ pub enum IntendedChange {
     /// Dockerfiles, version control and CI files, READMEs, licences) are left out of the
     /// application folder.
     BuildFiles,
+    /// Package-manager caches the original image kept in its layers are in BuildKit cache
+    /// mounts instead: the folders the rewrite mounts are missing or emptier.
+    Caches,
 }
 
 /// What a transform is, declared once: how it is named, documented and listed, how far its
@@ -115,6 +119,7 @@ pub fn all() -> &'static [&'static dyn Transform] {
         &apt_hygiene::AptHygiene,
         &reorder_layers::ReorderLayers,
         &deps_first::DepsFirst,
+        &cache_mounts::CacheMounts,
         &dockerignore::Dockerignore,
         &npm_ci::NpmCi,
         &split_stages::SplitStages,

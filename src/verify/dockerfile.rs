@@ -2,6 +2,7 @@
 //! it sets, and its application paths (WORKDIR and COPY/ADD destinations of the final stage and
 //! the stages it builds on).
 
+use crate::model::mounts::MountType;
 use crate::model::{Dockerfile, Stage};
 use crate::syntax::{parse, InstructionKind};
 use std::collections::BTreeSet;
@@ -18,6 +19,9 @@ pub struct Facts {
     pub label_names: BTreeSet<String>,
     /// Absolute WORKDIR and COPY/ADD destinations, outermost only, `/` excluded.
     pub app_paths: Vec<PathBuf>,
+    /// The targets of the cache mounts (`RUN --mount=type=cache`) of the final stage's chain:
+    /// what the RUNs put there is not in the image.
+    pub cache_mounts: Vec<PathBuf>,
 }
 
 /// Reads the facts of a Dockerfile's text.
@@ -52,6 +56,18 @@ pub fn facts(text: &str) -> Facts {
                 Some(InstructionKind::Copy | InstructionKind::Add) => {
                     if let Some(copy) = instruction.copy_args() {
                         paths.push(absolute(&workdir, &copy.destination.value));
+                    }
+                }
+                Some(InstructionKind::Run) => {
+                    let mounts = instruction.mounts().into_iter().flatten();
+                    let caches = mounts.filter(|mount| mount.kind == MountType::Cache);
+                    for target in caches.filter_map(|mount| mount.target) {
+                        let target = absolute(&workdir, &target);
+                        if !facts.cache_mounts.contains(&target)
+                            && !target.to_string_lossy().contains('$')
+                        {
+                            facts.cache_mounts.push(target);
+                        }
                     }
                 }
                 _ => {}
@@ -126,6 +142,14 @@ mod tests {
         assert_eq!(facts.env_names.iter().collect::<Vec<_>>(), ["A", "B"]);
         assert!(facts.label_names.contains("team"));
         assert_eq!(facts.app_paths, [PathBuf::from("/app")]);
+        assert!(facts.cache_mounts.is_empty());
+    }
+
+    #[test]
+    fn cache_mount_targets_of_the_final_chain() {
+        let text = "FROM golang:1.22 AS build\nRUN --mount=type=cache,target=/go/pkg/mod go build\n\
+                    FROM node:20\nWORKDIR /app\nRUN --mount=type=cache,target=.npm,uid=1000 \\\n  --mount=type=bind,target=/x npm ci\n";
+        assert_eq!(facts(text).cache_mounts, [PathBuf::from("/app/.npm")]);
     }
 
     #[test]

@@ -338,6 +338,10 @@ fn build_and_compare(
         app_paths: &before_facts.app_paths,
         base_changed,
         build_files_dropped: intents.contains(&Intent::BuildFiles),
+        cache_folders: match intents.contains(&Intent::Caches) {
+            true => &after_facts.cache_mounts,
+            false => &[],
+        },
     });
     if let Some(smoke) = &args.smoke {
         smoke_test(engine, smoke, &before_tag, &after_tag, &mut verdict)?;

@@ -46,6 +46,8 @@ const BUILD_OUTPUT_DIRS: &[&str] = &["target", "obj"];
 /// Why a file present in the original image may be missing from the rewritten one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DropReason {
+    /// In a folder the rewrite mounts as a BuildKit cache.
+    PackageCache,
     Cache,
     Source,
     BuildFile,
@@ -56,6 +58,7 @@ pub enum DropReason {
 impl fmt::Display for DropReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            DropReason::PackageCache => "package cache",
             DropReason::Cache => "cache",
             DropReason::Source => "source",
             DropReason::BuildFile => "build file",

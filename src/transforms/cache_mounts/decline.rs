@@ -1,0 +1,144 @@
+//! Why a package manager's caches stay in the image: each reason typed, its message its
+//! `Display`, grouped by [`Decline::kind`] in the figures of `BENCHMARKS.md`.
+
+use std::fmt;
+
+/// Why a stage family's caches of one package manager are not mounted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decline {
+    /// The ecosystem's caches are never mounted (the data says why).
+    NotMountable(String),
+    /// A stage of the family may run on Windows.
+    Windows(String),
+    /// The `# syntax=` directive names a frontend not known to read `RUN --mount`.
+    Frontend(String),
+    /// A RUN that runs the tool cannot be read (exec form).
+    UnreadableRun { line: usize },
+    /// A command runs the tool as another user (`sudo -u`, `gosu`).
+    OtherUser { line: usize, command: String },
+    /// The user the RUN runs as, or its id, is not known.
+    UnknownUser { line: usize, user: String },
+    /// The user the RUN runs as has no home folder.
+    Homeless { line: usize, user: String },
+    /// Where the cache is cannot be told.
+    UnknownFolder { line: usize, why: String },
+    /// The command names its own cache folder.
+    FolderOption { line: usize, option: String },
+    /// The script sets a variable the tool reads.
+    ScriptVariable { line: usize, variable: String },
+    /// The cache is turned off.
+    CacheOff { line: usize, setting: String },
+    /// The command reads only what is already in the cache.
+    Offline { line: usize, setting: String },
+    /// The cache would hold what the image runs.
+    HoldsRuntime { line: usize, setting: String },
+    /// A command reads what an earlier RUN left in the cache.
+    NotRefreshed { line: usize, command: String },
+    /// A COPY or ADD puts files in the folder, which a mount would hide.
+    CopiedInto { line: usize, folder: String },
+    /// A later instruction reads the folder from the layer.
+    ReadLater { line: usize, folder: String },
+    /// The container's command reads the cache at run time.
+    ReadAtRunTime { line: usize, command: String },
+    /// A command removes a folder the mount would be in, or the mount itself, and cannot be
+    /// dropped.
+    RemovesMountPoint { line: usize, what: String },
+}
+
+impl Decline {
+    /// A stable name for the reason, for statistics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Decline::NotMountable(_) => "not-mountable",
+            Decline::Windows(_) => "windows",
+            Decline::Frontend(_) => "frontend",
+            Decline::UnreadableRun { .. } => "unreadable-run",
+            Decline::OtherUser { .. } => "other-user",
+            Decline::UnknownUser { .. } => "unknown-user",
+            Decline::Homeless { .. } => "homeless-user",
+            Decline::UnknownFolder { .. } => "unknown-folder",
+            Decline::FolderOption { .. } => "folder-option",
+            Decline::ScriptVariable { .. } => "script-variable",
+            Decline::CacheOff { .. } => "cache-off",
+            Decline::Offline { .. } => "offline",
+            Decline::HoldsRuntime { .. } => "holds-runtime",
+            Decline::NotRefreshed { .. } => "not-refreshed",
+            Decline::CopiedInto { .. } => "copied-into",
+            Decline::ReadLater { .. } => "read-later",
+            Decline::ReadAtRunTime { .. } => "read-at-run-time",
+            Decline::RemovesMountPoint { .. } => "removes-mount-point",
+        }
+    }
+}
+
+impl fmt::Display for Decline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Decline::NotMountable(why) => f.write_str(why),
+            Decline::Windows(why) => write!(f, "{why}, whose caches and mounts differ"),
+            Decline::Frontend(value) => write!(
+                f,
+                "`# syntax={value}` names a frontend not known to read `RUN --mount`"
+            ),
+            Decline::UnreadableRun { line } => write!(
+                f,
+                "the exec-form RUN on line {line} runs it, and dfmigrate does not rewrite exec-form RUNs"
+            ),
+            Decline::OtherUser { line, command } => write!(
+                f,
+                "`{command}` on line {line} runs it as another user, whose cache folder is not known"
+            ),
+            Decline::UnknownUser { line, user } => write!(
+                f,
+                "the RUN on line {line} runs as {user}, whose home folder or user id is not known (a mount for a non-root user needs its `uid=`)"
+            ),
+            Decline::Homeless { line, user } => write!(
+                f,
+                "the RUN on line {line} runs as {user}, which has no home folder"
+            ),
+            Decline::UnknownFolder { line, why } => {
+                write!(f, "for the RUN on line {line}, {why}")
+            }
+            Decline::FolderOption { line, option } => write!(
+                f,
+                "the command on line {line} names its cache folder itself (`{option}`)"
+            ),
+            Decline::ScriptVariable { line, variable } => write!(
+                f,
+                "the RUN on line {line} sets {variable} itself, which moves or changes the cache"
+            ),
+            Decline::CacheOff { line, setting } => write!(
+                f,
+                "`{setting}` turns the cache off for the RUN on line {line}, so there is nothing to mount"
+            ),
+            Decline::Offline { line, setting } => write!(
+                f,
+                "with `{setting}` the RUN on line {line} reads only what is already in the cache, and a cache mount may have lost what an earlier step (cached as a layer) put there"
+            ),
+            Decline::HoldsRuntime { line, setting } => write!(
+                f,
+                "with `{setting}` the RUN on line {line} leaves links into the cache in the image"
+            ),
+            Decline::NotRefreshed { line, command } => write!(
+                f,
+                "the RUN on line {line} runs `{command}` without refreshing what it reads in the same RUN, and a cache mount may have lost what an earlier step (cached as a layer) put there"
+            ),
+            Decline::CopiedInto { line, folder } => write!(
+                f,
+                "the instruction on line {line} copies files into {folder}, which a mount there would hide"
+            ),
+            Decline::ReadLater { line, folder } => write!(
+                f,
+                "the instruction on line {line} reads {folder} from the image, where a mount leaves nothing"
+            ),
+            Decline::ReadAtRunTime { line, command } => write!(
+                f,
+                "the container runs `{command}` (line {line}), which reads the cache at run time"
+            ),
+            Decline::RemovesMountPoint { line, what } => write!(
+                f,
+                "the RUN on line {line} runs `{what}`, which would remove a mount point or a folder holding one (the RUN would fail), and dfmigrate cannot drop it there"
+            ),
+        }
+    }
+}
