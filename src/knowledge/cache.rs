@@ -271,3 +271,54 @@ pub(super) fn validate(spec: &CacheSpec, key: &str) -> Result<(), KnowledgeError
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::shell::lex;
+
+    fn pattern(words: &[&str]) -> CommandPattern {
+        let globs = words
+            .iter()
+            .map(|word| NameGlob::try_from((*word).to_owned()));
+        CommandPattern(globs.collect::<Result<_, _>>().expect("globs"))
+    }
+
+    fn runs(pattern: &CommandPattern, script: &str) -> bool {
+        let lexed = lex(script);
+        let line = lexed.commands[0]
+            .command_line(&["--prefix"])
+            .expect("a command");
+        pattern.matches(&line)
+    }
+
+    #[test]
+    fn patterns_match_programs_words_options_and_ends() {
+        assert!(runs(&pattern(&["npm", "ci"]), "npm --prefix app ci"));
+        assert!(runs(
+            &pattern(&["pip[0-9]*", "install"]),
+            "/usr/bin/pip3.11 install x"
+        ));
+        assert!(!runs(&pattern(&["pip[0-9]*"]), "pip install x"));
+        assert!(runs(
+            &pattern(&["go", "clean", "-modcache"]),
+            "go clean -modcache"
+        ));
+        assert!(!runs(
+            &pattern(&["go", "clean", "-modcache"]),
+            "go clean -cache"
+        ));
+        assert!(runs(&pattern(&["yarn", "$"]), "yarn --frozen-lockfile"));
+        assert!(!runs(&pattern(&["yarn", "$"]), "yarn build"));
+        assert_eq!(pattern(&["yarn", "$"]).describe(), "yarn");
+    }
+
+    #[test]
+    fn the_embedded_caches_load() {
+        let caches = crate::knowledge::KnowledgeBase::builtin().caches();
+        let ids: Vec<&str> = caches.iter().map(|cache| cache.id.as_str()).collect();
+        for id in ["npm", "pip", "go", "cargo", "maven", "gradle", "apt"] {
+            assert!(ids.contains(&id), "{id} in {ids:?}");
+        }
+    }
+}

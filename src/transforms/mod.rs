@@ -76,9 +76,6 @@ pub enum IntendedChange {
     /// Dockerfiles, version control and CI files, READMEs, licences) are left out of the
     /// application folder.
     BuildFiles,
-    /// Package-manager caches the original image kept in its layers are in BuildKit cache
-    /// mounts instead: the folders the rewrite mounts are missing or emptier.
-    Caches,
 }
 
 /// What a transform is, declared once: how it is named, documented and listed, how far its

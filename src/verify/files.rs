@@ -27,7 +27,7 @@ pub struct Images<'a> {
     pub base_changed: bool,
     /// Build files no application reads were left out on purpose (`Intent::BuildFiles`).
     pub build_files_dropped: bool,
-    /// Folders the rewrite mounts as BuildKit caches on purpose (`Intent::Caches`).
+    /// Folders the rewrite's final stages mount as BuildKit caches and the original's do not.
     pub cache_folders: &'a [PathBuf],
 }
 

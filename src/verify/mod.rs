@@ -338,10 +338,7 @@ fn build_and_compare(
         app_paths: &before_facts.app_paths,
         base_changed,
         build_files_dropped: intents.contains(&Intent::BuildFiles),
-        cache_folders: match intents.contains(&Intent::Caches) {
-            true => &after_facts.cache_mounts,
-            false => &[],
-        },
+        cache_folders: &new_cache_mounts(&before_facts, &after_facts),
     });
     if let Some(smoke) = &args.smoke {
         smoke_test(engine, smoke, &before_tag, &after_tag, &mut verdict)?;
@@ -360,6 +357,19 @@ fn build_and_compare(
         verdict.differences.extend(found_before);
     }
     Ok(verdict.into_outcome())
+}
+
+/// The cache mounts of the rewrite's final stages that the original's lack: what the RUNs put
+/// there (package caches) is no longer in the image, whichever transform (or `--against` file)
+/// mounted them.
+fn new_cache_mounts(before: &dockerfile::Facts, after: &dockerfile::Facts) -> Vec<PathBuf> {
+    let mounted_before = |folder: &&PathBuf| before.cache_mounts.contains(folder);
+    after
+        .cache_mounts
+        .iter()
+        .filter(|folder| !mounted_before(folder))
+        .cloned()
+        .collect()
 }
 
 /// Writes the rewrite next to a copy of the original's own `.dockerignore` (`NAME.dockerignore`),

@@ -137,7 +137,7 @@ impl fmt::Display for Decline {
             ),
             Decline::RemovesMountPoint { line, what } => write!(
                 f,
-                "the RUN on line {line} runs `{what}`, which would remove a mount point or a folder holding one (the RUN would fail), and dfmigrate cannot drop it there"
+                "the RUN on line {line} runs `{what}`, which empties the cache or removes a mount point or a folder holding one (where the RUN would fail), and dfmigrate cannot drop it there"
             ),
         }
     }

@@ -25,6 +25,14 @@ pub(super) struct Drops {
     pub empties_run: bool,
 }
 
+/// Where an `rm` operand is.
+enum Place {
+    /// This path.
+    Exact(String),
+    /// Somewhere below this folder.
+    Below(String),
+}
+
 /// What one command does to the folders being mounted.
 enum Removal {
     /// It only empties them: dropped.
@@ -121,24 +129,21 @@ impl Mounted<'_> {
         if line.name() != REMOVER {
             return Removal::Keep;
         }
-        let operands: Vec<Option<String>> = line
-            .positional_values()
-            .map(|operand| self.operand_path(operand))
-            .collect();
         let (mut equal, mut inside, mut elsewhere) = (0, 0, 0);
-        for operand in &operands {
-            let Some(path) = operand else {
-                return Removal::Breaks;
-            };
-            let targets = self.targets.iter();
-            if targets.clone().any(|target| target == path) {
-                equal += 1;
-            } else if targets.clone().any(|target| is_within(path, target)) {
-                return Removal::Breaks;
-            } else if targets.clone().any(|target| is_within(target, path)) {
-                inside += 1;
-            } else {
-                elsewhere += 1;
+        for operand in line.positional_values() {
+            match self.operand_place(operand) {
+                None => return Removal::Breaks,
+                Some(Place::Exact(path)) if self.targets.contains(&path) => equal += 1,
+                Some(Place::Exact(path) | Place::Below(path)) => {
+                    let targets = self.targets.iter();
+                    if targets.clone().any(|target| is_within(target, &path)) {
+                        inside += 1;
+                    } else if targets.clone().any(|target| is_within(&path, target)) {
+                        return Removal::Breaks;
+                    } else {
+                        elsewhere += 1;
+                    }
+                }
             }
         }
         match (equal, inside, elsewhere) {
@@ -149,21 +154,36 @@ impl Mounted<'_> {
         }
     }
 
-    /// The image path an `rm` operand names; `None` when it cannot be told.
-    fn operand_path(&self, operand: &str) -> Option<String> {
+    /// Where an `rm` operand is in the image: the path it names, or, when a variable that
+    /// cannot be told follows a literal folder (`/tmp/$NAME`, `tool-$VERSION.deb`), somewhere
+    /// below that folder; `None` when nothing can be told.
+    fn operand_place(&self, operand: &str) -> Option<Place> {
         let home_relative = ["~", "$HOME", "${HOME}"].iter().find_map(|prefix| {
             let rest = operand.strip_prefix(prefix)?;
             (rest.is_empty() || rest.starts_with('/')).then(|| format!("{}{rest}", self.home))
         });
-        let mut path = home_relative.unwrap_or_else(|| operand.to_owned());
-        if path.contains('$') {
-            path = self.file.expand(self.run, &path)?;
-        }
-        match (path.starts_with('/'), self.cwd) {
-            (true, _) => Some(paths::normalize(&path)),
-            (false, Some(cwd)) => Some(paths::resolve(cwd, &path)),
-            (false, None) => None,
-        }
+        let written = home_relative.unwrap_or_else(|| operand.to_owned());
+        let (path, exact) = match written.find('$') {
+            None => (written.clone(), true),
+            Some(dollar) => match self.file.expand(self.run, &written) {
+                Some(expanded) => (expanded, true),
+                None if dollar == 0 || written[dollar..].contains("..") => return None,
+                None => {
+                    let literal = &written[..dollar];
+                    let folder = literal.rfind('/').map_or("", |end| &literal[..end]);
+                    (folder.to_owned(), false)
+                }
+            },
+        };
+        let absolute = match (path.starts_with('/'), self.cwd) {
+            (true, _) => paths::normalize(&path),
+            (false, Some(cwd)) => paths::resolve(cwd, &path),
+            (false, None) => return None,
+        };
+        Some(match exact {
+            true => Place::Exact(absolute),
+            false => Place::Below(absolute),
+        })
     }
 
     /// Deletes each option word of `words` that only keeps the cache out of the layer, with the
