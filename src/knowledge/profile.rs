@@ -142,6 +142,9 @@ pub struct RuntimeLayout {
     /// loads): the build stage then keeps its `unread_build_files`.
     #[serde(default)]
     pub build_files_read_by: Vec<String>,
+    /// The runtime stage is on the builder's own image (PHP): what it must account for.
+    #[serde(default)]
+    pub same_image: Option<super::same_image::SameImage>,
 }
 
 /// A pattern over build context paths: without a `/` it matches a file or folder name at any

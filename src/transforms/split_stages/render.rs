@@ -63,6 +63,9 @@ pub(super) struct RuntimeStage<'s> {
     pub removal: Option<&'s Removal>,
     /// What the message says about the runtime image's shell.
     pub note: &'s str,
+    /// The runtime image is the builder's own (PHP): a fresh stage without what the build
+    /// added.
+    pub same_image: bool,
 }
 
 /// What a new final stage takes over from the build stage besides its ARGs.
@@ -123,8 +126,16 @@ pub(super) fn runtime_plan(
         ));
     }
     let reference = &parts.runtime.reference;
+    let (ships, target) = if parts.same_image {
+        (
+            "keeps what only the build needs (package managers, compilers, -dev packages)",
+            format!("a new {reference} stage"),
+        )
+    } else {
+        ("ships its whole toolchain", reference.clone())
+    };
     let message = format!(
-        "{} ships its whole toolchain: build there and run on {reference}, which receives only {}{}{installs}{}; review what the application reads at run time",
+        "{} {ships}: build there and run on {target}, which receives only {}{}{installs}{}; review what the application reads at run time",
         facts.stage.base.raw,
         received.join(", "),
         if prune.is_some() { " (development dependencies pruned)" } else { "" },
@@ -279,6 +290,7 @@ fn runtime_stage(facts: &Facts, parts: &RuntimeStage, builder: &str, style: &Sty
         dropped_env,
         removal: _,
         note: _,
+        same_image: _,
     } = parts;
     let keyword = |kind| style.keyword(kind);
     let mut body = Vec::new();
