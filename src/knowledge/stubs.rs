@@ -5,6 +5,7 @@
 
 use crate::context::manifests::toml_lookup;
 use crate::context::ContextFiles;
+use crate::model::shell::quote_word;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -189,7 +190,7 @@ pub fn write_command(stubs: &[Stub]) -> String {
     folders.dedup();
     let mut commands = Vec::new();
     if !folders.is_empty() {
-        let words: Vec<String> = folders.iter().map(|f| shell_word(f)).collect();
+        let words: Vec<String> = folders.iter().map(|f| quote_word(f)).collect();
         commands.push(format!("mkdir -p {}", words.join(" ")));
     }
     // One command per content: `: > a` for empty files, `echo CONTENT > a`, or through `tee`
@@ -202,7 +203,7 @@ pub fn write_command(stubs: &[Stub]) -> String {
         let paths: Vec<String> = stubs
             .iter()
             .filter(|stub| stub.content == content)
-            .map(|stub| shell_word(&stub.path))
+            .map(|stub| quote_word(&stub.path))
             .collect();
         commands.push(match (content.is_empty(), paths.as_slice()) {
             (true, _) => paths
@@ -210,10 +211,10 @@ pub fn write_command(stubs: &[Stub]) -> String {
                 .map(|path| format!(": > {path}"))
                 .collect::<Vec<_>>()
                 .join(" && "),
-            (false, [path]) => format!("echo {} > {path}", shell_word(content)),
+            (false, [path]) => format!("echo {} > {path}", quote_word(content)),
             (false, _) => format!(
                 "echo {} | tee {} > /dev/null",
-                shell_word(content),
+                quote_word(content),
                 paths.join(" ")
             ),
         });
@@ -225,19 +226,7 @@ pub fn write_command(stubs: &[Stub]) -> String {
 pub fn path_words(stubs: &[Stub]) -> String {
     stubs
         .iter()
-        .map(|stub| shell_word(&stub.path))
+        .map(|stub| quote_word(&stub.path))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// A word as it is when plain, else single-quoted.
-fn shell_word(text: &str) -> String {
-    let plain = text
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._-/+@%,:=".contains(c));
-    if plain && !text.is_empty() && !text.starts_with('-') {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
 }

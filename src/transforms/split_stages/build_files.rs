@@ -126,15 +126,3 @@ fn runs_as_root(facts: &Facts, index: usize) -> bool {
     let name = value.split(':').next().unwrap_or_default();
     matches!(name, "root" | "0")
 }
-
-/// A path as one shell word: as it is when plain, else single-quoted.
-pub(super) fn shell_word(path: &str) -> String {
-    let plain = path
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._-/+@%,:=".contains(c));
-    if plain && !path.starts_with('-') {
-        path.to_owned()
-    } else {
-        format!("'{}'", path.replace('\'', r"'\''"))
-    }
-}

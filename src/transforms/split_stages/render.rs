@@ -3,7 +3,7 @@
 //! file's own style.
 
 use super::build_env;
-use super::build_files::{self, Removal};
+use super::build_files::Removal;
 use super::context_files::ContextCopy;
 use super::facts::Facts;
 use super::pins;
@@ -13,6 +13,7 @@ use super::static_site::{nginx_config, StaticSite, SITE_CONFIG, SITE_ROOT};
 use crate::diagnostics::Rewriter;
 use crate::knowledge::RuntimeImage;
 use crate::model::paths::copy_arguments;
+use crate::model::shell::quote_word;
 use crate::model::{Flag, Instruction};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
@@ -272,11 +273,7 @@ fn drop_launch_config(facts: &Facts, rewriter: &mut Rewriter) {
 
 /// `RUN rm -rf -- PATHS` right after the instruction the removal follows.
 fn add_removal(facts: &Facts, removal: &Removal, rewriter: &mut Rewriter) {
-    let words: Vec<String> = removal
-        .paths
-        .iter()
-        .map(|path| build_files::shell_word(path))
-        .collect();
+    let words: Vec<String> = removal.paths.iter().map(|path| quote_word(path)).collect();
     let line = rewriter.instruction(
         InstructionKind::Run,
         &format!("rm -rf -- {}", words.join(" ")),
