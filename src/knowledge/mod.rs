@@ -15,6 +15,7 @@ mod profile;
 mod project_paths;
 pub mod runtime_stage;
 mod same_image;
+pub mod stubs;
 mod template;
 mod users;
 mod validate;
@@ -22,7 +23,7 @@ pub mod vocabulary;
 mod writes;
 
 pub use command::{
-    ArtifactPaths, Artifacts, CommandMatch, CommandRule, LocalPaths, Needs, Positionals,
+    ArtifactPaths, Artifacts, CommandMatch, CommandRule, LocalPaths, Needs, NoSplit, Positionals,
     RenderedSplit, Role, Split,
 };
 pub use frameworks::{Framework, Started};
@@ -34,7 +35,7 @@ pub use native::{NativeNeed, NativePackages};
 pub use patterns::{NameGlob, TagPattern, TextPattern};
 pub use profile::{
     any_pattern_matches, ContextPattern, Detect, EnvironmentCommand, Files, FlavourRule, Hook,
-    Includes, PrivateEnvironment, Profile, ReadFiles, RuntimeLayout, Shape,
+    Includes, PrivateEnvironment, Production, Profile, ReadFiles, RuntimeLayout, Shape,
 };
 pub use project_paths::{ProjectPath, ProjectPaths};
 pub use same_image::{ExtensionInstaller, ImageTool, Interpreter, ProjectTool, SameImage};
