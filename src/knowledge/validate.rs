@@ -86,7 +86,11 @@ fn validate_profile(profile: &Profile, key: &str) -> Result<(), KnowledgeError> 
         validate_glob(&hook.file, &format!("{key}.hooks[{index}].file"))?;
     }
     for (index, rule) in profile.commands.iter().enumerate() {
-        validate_rule(rule, &format!("{key}.commands[{index}]"))?;
+        validate_rule(
+            rule,
+            &format!("{key}.commands[{index}]"),
+            profile.stubs.is_some(),
+        )?;
     }
     if let Some(cache) = &profile.cache {
         super::cache::validate(cache, &format!("{key}.cache"))?;
@@ -143,7 +147,9 @@ fn validate_native(
     }
 }
 
-fn validate_rule(rule: &CommandRule, key: &str) -> Result<(), KnowledgeError> {
+/// `has_stubs`: the profile has `[stubs]`, so split templates may use `{stubs}` and
+/// `{stub_paths}`.
+fn validate_rule(rule: &CommandRule, key: &str, has_stubs: bool) -> Result<(), KnowledgeError> {
     if rule.words.is_empty() {
         return Err(KnowledgeError::new(
             format!("{key}.match"),
@@ -156,6 +162,7 @@ fn validate_rule(rule: &CommandRule, key: &str) -> Result<(), KnowledgeError> {
             check_placeholders(template, &format!("{key}.split"), |name| {
                 matches!(name, "program" | "command" | "options" | "positionals")
                     || name.starts_with("option:")
+                    || (has_stubs && matches!(name, "stubs" | "stub_paths"))
             })?;
         }
     }

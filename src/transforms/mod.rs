@@ -76,6 +76,10 @@ pub enum IntendedChange {
     /// Dockerfiles, version control and CI files, READMEs, licences) are left out of the
     /// application folder.
     BuildFiles,
+    /// The runtime stage sets the variables that run the application in production
+    /// (`[runtime.production] env` of the ecosystem profiles: `NODE_ENV=production`) where the
+    /// image left them unset.
+    ProductionSettings,
 }
 
 /// What a transform is, declared once: how it is named, documented and listed, how far its

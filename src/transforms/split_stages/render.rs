@@ -3,15 +3,17 @@
 //! file's own style.
 
 use super::build_env;
-use super::build_files::{self, Removal};
+use super::build_files::Removal;
 use super::context_files::ContextCopy;
 use super::facts::Facts;
 use super::pins;
+use super::production::{Dependencies, DependencyStage, ProductionEnv};
 use super::shell_form::ExecForm;
 use super::static_site::{nginx_config, StaticSite, SITE_CONFIG, SITE_ROOT};
 use crate::diagnostics::Rewriter;
 use crate::knowledge::RuntimeImage;
 use crate::model::paths::copy_arguments;
+use crate::model::shell::quote_word;
 use crate::model::{Flag, Instruction};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
@@ -61,8 +63,15 @@ pub(super) struct RuntimeStage<'s> {
     pub dropped_env: &'s [String],
     /// Build files the build stage removes from the application folder.
     pub removal: Option<&'s Removal>,
+    /// Where the production dependencies come from (a prune or a stage of their own).
+    pub dependencies: Option<&'s Dependencies<'s>>,
+    /// The variables that run the application in production.
+    pub production_env: &'s ProductionEnv,
     /// What the message says about the runtime image's shell.
     pub note: &'s str,
+    /// The runtime image is the builder's own (PHP): a fresh stage without what the build
+    /// added.
+    pub same_image: bool,
 }
 
 /// What a new final stage takes over from the build stage besides its ARGs.
@@ -75,26 +84,25 @@ struct Carried<'c> {
 
 /// The split onto a runtime image: the build stage named, the prune after its last RUN, and
 /// the runtime stage appended, with the message that says what the runtime stage receives.
-pub(super) fn runtime_plan(
-    facts: &Facts,
-    parts: &RuntimeStage,
-    packages: &[String],
-    prune: Option<&str>,
-) -> Plan {
+pub(super) fn runtime_plan(facts: &Facts, parts: &RuntimeStage, packages: &[String]) -> Plan {
     let mut rewriter = Rewriter::new(facts.file);
     let builder = facts.builder_name();
     name_builder(facts, &builder, &mut rewriter);
-    if let Some(prune) = prune {
-        add_prune(facts, prune, &mut rewriter);
+    if let Some(Dependencies::Prune { command, .. }) = parts.dependencies {
+        add_prune(facts, command, &mut rewriter);
     }
     if let Some(removal) = parts.removal {
         add_removal(facts, removal, &mut rewriter);
     }
     drop_launch_config(facts, &mut rewriter);
-    let runtime_stage = runtime_stage(facts, parts, &builder, rewriter.style());
+    let mut new_stages = String::new();
+    if let Some(Dependencies::Stage(stage)) = parts.dependencies {
+        new_stages.push_str(&dependency_stage_text(facts, stage, rewriter.style()));
+    }
+    new_stages.push_str(&runtime_stage(facts, parts, &builder, rewriter.style()));
     // The prune may land at the very end too (a last RUN after CMD): the rewriter joins the
     // two insertions, in order.
-    append_stage(facts, &runtime_stage, &mut rewriter);
+    append_stage(facts, &new_stages, &mut rewriter);
     let edits = rewriter.finish();
     let mut installs = if packages.is_empty() {
         String::new()
@@ -117,17 +125,51 @@ pub(super) fn runtime_plan(
         ));
     }
     if let Some(removal) = parts.removal {
+        let replaced = match parts.dependencies {
+            Some(Dependencies::Stage(stage)) => Some(stage.relative.as_str()),
+            _ => None,
+        };
+        let build_files: Vec<&str> = removal
+            .paths
+            .iter()
+            .map(String::as_str)
+            .filter(|path| {
+                Some(*path) != replaced
+                    && !replaced.is_some_and(|r| path.ends_with(&format!("/{r}")))
+            })
+            .collect();
+        if !build_files.is_empty() {
+            installs.push_str(&format!(
+                "; the build stage first removes {} (build files the application folder would carry)",
+                build_files.join(" ")
+            ));
+        }
+    }
+    let env = &parts.production_env;
+    if !env.set.is_empty() {
+        let settings: Vec<String> = env.set.iter().map(|(k, v)| format!("{k}={v}")).collect();
         installs.push_str(&format!(
-            "; the build stage first removes {} (build files the application folder would carry)",
-            removal.paths.join(" ")
+            "; it sets {}, as it now has only production dependencies (check the application does not expect development mode)",
+            settings.join(" ")
         ));
     }
+    if let Some(skipped) = &env.skipped {
+        installs.push_str(&format!("; {skipped}"));
+    }
     let reference = &parts.runtime.reference;
+    let (ships, target) = if parts.same_image {
+        (
+            "keeps what only the build needs (package managers, compilers, -dev packages)",
+            format!("a new {reference} stage"),
+        )
+    } else {
+        ("ships its whole toolchain", reference.clone())
+    };
     let message = format!(
-        "{} ships its whole toolchain: build there and run on {reference}, which receives only {}{}{installs}{}; review what the application reads at run time",
+        "{} {ships}: build there and run on {target}, which receives only {}{}{installs}{}; review what the application reads at run time",
         facts.stage.base.raw,
         received.join(", "),
-        if prune.is_some() { " (development dependencies pruned)" } else { "" },
+        parts.dependencies.map(Dependencies::describe).unwrap_or_default(),
         parts.note,
     ) + &pins::pin_note(facts, reference);
     Plan { message, edits }
@@ -242,11 +284,7 @@ fn drop_launch_config(facts: &Facts, rewriter: &mut Rewriter) {
 
 /// `RUN rm -rf -- PATHS` right after the instruction the removal follows.
 fn add_removal(facts: &Facts, removal: &Removal, rewriter: &mut Rewriter) {
-    let words: Vec<String> = removal
-        .paths
-        .iter()
-        .map(|path| build_files::shell_word(path))
-        .collect();
+    let words: Vec<String> = removal.paths.iter().map(|path| quote_word(path)).collect();
     let line = rewriter.instruction(
         InstructionKind::Run,
         &format!("rm -rf -- {}", words.join(" ")),
@@ -278,7 +316,10 @@ fn runtime_stage(facts: &Facts, parts: &RuntimeStage, builder: &str, style: &Sty
         exec_forms,
         dropped_env,
         removal: _,
+        dependencies,
+        production_env,
         note: _,
+        same_image: _,
     } = parts;
     let keyword = |kind| style.keyword(kind);
     let mut body = Vec::new();
@@ -298,6 +339,14 @@ fn runtime_stage(facts: &Facts, parts: &RuntimeStage, builder: &str, style: &Sty
             copy_arguments(std::slice::from_ref(path), path)
         ));
     }
+    if let Some(Dependencies::Stage(stage)) = dependencies {
+        body.push(format!(
+            "{} --from={} {}",
+            keyword(InstructionKind::Copy),
+            stage.name,
+            copy_arguments(std::slice::from_ref(&stage.folder), &stage.folder)
+        ));
+    }
     for copy in context.iter() {
         let chown = match &copy.chown {
             Some(owner) => format!(" --chown={owner}"),
@@ -314,6 +363,18 @@ fn runtime_stage(facts: &Facts, parts: &RuntimeStage, builder: &str, style: &Sty
             "{} PATH={}:$PATH",
             keyword(InstructionKind::Env),
             path.join(":")
+        ));
+    }
+    if !production_env.set.is_empty() {
+        let settings: Vec<String> = production_env
+            .set
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        body.push(format!(
+            "{} {}",
+            keyword(InstructionKind::Env),
+            settings.join(" ")
         ));
     }
     let carried = Carried {
@@ -396,5 +457,37 @@ fn verbatim(instruction: &Instruction, newline: &str) -> String {
     if !text.ends_with('\n') {
         text.push_str(newline);
     }
+    text
+}
+
+/// The stage installing the production dependencies: `FROM` the build stage's image, its
+/// setup instructions as written, then its install with the production option.
+fn dependency_stage_text(facts: &Facts, stage: &DependencyStage, style: &Style) -> String {
+    let keyword = |kind| style.keyword(kind);
+    let newline = style.newline;
+    let platform = match facts.instructions[0].flag("platform") {
+        Some(Flag {
+            value: Some(value), ..
+        }) => format!("--platform={value} "),
+        _ => String::new(),
+    };
+    let image = facts.instructions[0]
+        .from_args()
+        .map_or_else(|| facts.stage.base.raw.clone(), |args| args.image.value.raw);
+    let mut text = format!(
+        "{newline}{} {platform}{image} {} {}{newline}",
+        keyword(InstructionKind::From),
+        as_word(style),
+        stage.name
+    );
+    for &index in &stage.setup {
+        text.push_str(&verbatim(&facts.instructions[index], newline));
+    }
+    text.push_str(&format!(
+        "{} {}{}{newline}",
+        keyword(InstructionKind::Run),
+        stage.flags,
+        stage.install
+    ));
     text
 }
