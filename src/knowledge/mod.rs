@@ -33,7 +33,8 @@ pub use native::{NativeNeed, NativePackages};
 pub use patterns::{NameGlob, TagPattern, TextPattern};
 pub use profile::{
     any_pattern_matches, ContextPattern, Detect, EnvironmentCommand, Files, FlavourRule, Hook,
-    Includes, PrivateEnvironment, Profile, ReadFiles, RuntimeLayout, Shape,
+    Includes, PrivateEnvironment, Profile, ReadFiles, RuntimeLayout, Shape, VirtualenvLayout,
+    WriterCommand,
 };
 pub use project_paths::{ProjectPath, ProjectPaths};
 pub use users::{AccountKind, BaseUsers, NoHome};

@@ -75,6 +75,9 @@ pub enum IntendedChange {
     /// Dockerfiles, version control and CI files, READMEs, licences) are left out of the
     /// application folder.
     BuildFiles,
+    /// Installs go into a virtualenv the build stage creates: the image sets `VIRTUAL_ENV` and
+    /// puts the virtualenv's `bin` first on `PATH`.
+    Virtualenv,
 }
 
 /// What a transform is, declared once: how it is named, documented and listed, how far its

@@ -41,14 +41,19 @@ pub(super) fn app_folder_copies(
     if facts.runs_with("--user") || facts.sets_variable("PIP_USER") {
         return Err(Decline::UserInstall);
     }
-    let mut copies = vec![app.to_owned()];
-    copies.extend(
-        facts
-            .install_folders()
-            .iter()
-            .filter(|keep| !is_within(app, keep))
-            .cloned(),
-    );
+    let installed_into = facts
+        .install_folders()
+        .iter()
+        .filter(|keep| !is_within(app, keep))
+        .cloned();
+    // A virtualenv goes first: it changes less often than the application, so the layer
+    // that copies it stays cached longer.
+    let mut copies: Vec<String> = match facts.virtualenv {
+        Some(_) => installed_into.chain([app.to_owned()]).collect(),
+        None => std::iter::once(app.to_owned())
+            .chain(installed_into)
+            .collect(),
+    };
     for folder in environments::environment_folders(facts)? {
         if !copies.iter().any(|copy| is_within(copy, &folder)) {
             copies.push(folder);
@@ -74,12 +79,14 @@ pub(super) fn app_folder_copies(
     }
     let program = command.first().map(String::as_str).unwrap_or_default();
     // A bare name is found on PATH: the runtime's own programs, or the console scripts the
-    // installs put in a copied `bin` folder (`/usr/local/bin/gunicorn`).
+    // installs put in a copied `bin` folder (`/usr/local/bin/gunicorn`, the virtualenv's,
+    // which leads PATH).
     let installed = !program.contains('/')
-        && facts
-            .install_folders()
-            .iter()
-            .any(|keep| RuntimeStage::builtin().is_path_root(keep));
+        && (facts.virtualenv.is_some()
+            || facts
+                .install_folders()
+                .iter()
+                .any(|keep| RuntimeStage::builtin().is_path_root(keep)));
     let copied = |path: &str| copies.iter().any(|folder| is_within(folder, path));
     // Folders the stage put on PATH that the runtime stage would not receive may hold a
     // tool installed into the home folder.
