@@ -187,6 +187,7 @@ fn report_rejected(rejected: Rejections, errors: &mut Vec<FileError>) {
 }
 
 /// A fix ready to apply: its edits sorted, its covering range, and who made it.
+#[derive(Clone)]
 struct Candidate<'f> {
     transform: &'static str,
     range: TextRange,
@@ -272,13 +273,26 @@ fn conflict(a: TextRange, b: TextRange) -> bool {
     overlap || ambiguous_insertion
 }
 
-/// What one round may apply, in order of preference: the first isolated fix alone, then every
-/// other fix that does not conflict with one before it (when the isolated fix fails).
+/// What one round may apply, in order of preference: the fixes that go before isolated ones
+/// (when there is an isolated fix), the first isolated fix alone, then every other fix that
+/// does not conflict with one before it (when those fail).
 fn round_choices(fixes: Vec<Candidate>) -> Vec<Vec<Candidate>> {
     let (isolated, others): (Vec<Candidate>, Vec<Candidate>) = fixes
         .into_iter()
         .partition(|candidate| candidate.isolation == Isolation::Alone);
-    let mut choices: Vec<Vec<Candidate>> = isolated.into_iter().take(1).map(|c| vec![c]).collect();
+    let mut choices: Vec<Vec<Candidate>> = Vec::new();
+    if !isolated.is_empty() {
+        let first: Vec<Candidate> = others
+            .iter()
+            .filter(|candidate| candidate.isolation == Isolation::BeforeAlone)
+            .cloned()
+            .collect();
+        let first = non_overlapping(first);
+        if !first.is_empty() {
+            choices.push(first);
+        }
+    }
+    choices.extend(isolated.into_iter().take(1).map(|c| vec![c]));
     let together = non_overlapping(others);
     if !together.is_empty() {
         choices.push(together);

@@ -14,6 +14,7 @@ mod patterns;
 mod profile;
 mod project_paths;
 pub mod runtime_stage;
+pub mod stubs;
 mod template;
 mod users;
 mod validate;
@@ -21,7 +22,7 @@ pub mod vocabulary;
 mod writes;
 
 pub use command::{
-    ArtifactPaths, Artifacts, CommandMatch, CommandRule, LocalPaths, Needs, Positionals,
+    ArtifactPaths, Artifacts, CommandMatch, CommandRule, LocalPaths, Needs, NoSplit, Positionals,
     RenderedSplit, Role, Split,
 };
 pub use frameworks::{Framework, Started};
@@ -33,8 +34,8 @@ pub use native::{NativeNeed, NativePackages};
 pub use patterns::{NameGlob, TagPattern, TextPattern};
 pub use profile::{
     any_pattern_matches, ContextPattern, Detect, EnvironmentCommand, Files, FlavourRule, Hook,
-    Includes, PrivateEnvironment, Profile, ReadFiles, RuntimeLayout, Shape, VirtualenvLayout,
-    WriterCommand,
+    Includes, PrivateEnvironment, Production, Profile, ReadFiles, RuntimeLayout, Shape,
+    VirtualenvLayout, WriterCommand,
 };
 pub use project_paths::{ProjectPath, ProjectPaths};
 pub use users::{AccountKind, BaseUsers, NoHome};

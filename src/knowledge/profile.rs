@@ -44,6 +44,10 @@ pub struct Profile {
     /// Content of the context that makes a dependency-only install read sources.
     #[serde(default)]
     pub hooks: Vec<Hook>,
+    /// Stand-in sources for a dependency-only build (Cargo's targets): see
+    /// [`super::stubs::StubSpec`].
+    #[serde(default)]
+    pub stubs: Option<super::stubs::StubSpec>,
     /// System packages only its builds need (globs over package names, e.g. `*-dev`), in
     /// addition to the common list in `images.toml`.
     #[serde(default)]
@@ -147,6 +151,47 @@ pub struct RuntimeLayout {
     /// loads): the build stage then keeps its `unread_build_files`.
     #[serde(default)]
     pub build_files_read_by: Vec<String>,
+    /// Production dependencies installed in a stage of their own from the manifests only,
+    /// instead of pruning the build's after it, and the settings that run the application in
+    /// production (npm).
+    #[serde(default)]
+    pub production: Option<Production>,
+}
+
+/// How a runtime gets only its production dependencies from a stage of their own
+/// (`npm ci --omit=dev` on the manifests, which source edits do not redo), and the variables
+/// that put the application in production mode (`NODE_ENV=production`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Production {
+    /// The stage's name (a variant when a stage has it already).
+    pub stage: String,
+    /// The option the build's install command gets there (`--omit=dev`).
+    pub install_option: String,
+    /// Options of the install that already leave development dependencies out.
+    pub omitting_options: Vec<String>,
+    /// The folder the install fills, relative to its working directory (`node_modules`).
+    pub folder: String,
+    /// The command words that run a script of the manifest (`npm run NAME`).
+    pub script_runners: Vec<Vec<String>>,
+    /// The manifest holding the scripts, and the JSON object of scripts in it.
+    pub scripts_file: String,
+    pub scripts_key: String,
+    /// Prefixes of the scripts the runner runs before and after the one named (`prebuild`).
+    pub script_hooks: Vec<String>,
+    /// Programs a build script may run that write only their own outputs, never into the
+    /// dependency folder (compilers and bundlers).
+    pub build_programs: Vec<String>,
+    /// Programs that run the program named after them (`npx tsc`).
+    #[serde(default)]
+    pub launchers: Vec<String>,
+    /// Variables the runtime stage sets when the Dockerfile sets none of them.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Context files whose presence means those variables change what the application reads
+    /// (configuration keyed by environment: `config/development.json`, `knexfile.js`).
+    #[serde(default)]
+    pub env_readers: Vec<String>,
 }
 
 /// A pattern over build context paths: without a `/` it matches a file or folder name at any

@@ -87,7 +87,11 @@ fn validate_profile(profile: &Profile, key: &str) -> Result<(), KnowledgeError> 
         validate_glob(&hook.file, &format!("{key}.hooks[{index}].file"))?;
     }
     for (index, rule) in profile.commands.iter().enumerate() {
-        validate_rule(rule, &format!("{key}.commands[{index}]"))?;
+        validate_rule(
+            rule,
+            &format!("{key}.commands[{index}]"),
+            profile.stubs.is_some(),
+        )?;
     }
     if let Some(runtime) = &profile.runtime {
         for (dependency, packages) in &runtime.native {
@@ -184,7 +188,9 @@ fn validate_native(
     }
 }
 
-fn validate_rule(rule: &CommandRule, key: &str) -> Result<(), KnowledgeError> {
+/// `has_stubs`: the profile has `[stubs]`, so split templates may use `{stubs}` and
+/// `{stub_paths}`.
+fn validate_rule(rule: &CommandRule, key: &str, has_stubs: bool) -> Result<(), KnowledgeError> {
     if rule.words.is_empty() {
         return Err(KnowledgeError::new(
             format!("{key}.match"),
@@ -197,6 +203,7 @@ fn validate_rule(rule: &CommandRule, key: &str) -> Result<(), KnowledgeError> {
             check_placeholders(template, &format!("{key}.split"), |name| {
                 matches!(name, "program" | "command" | "options" | "positionals")
                     || name.starts_with("option:")
+                    || (has_stubs && matches!(name, "stubs" | "stub_paths"))
             })?;
         }
     }

@@ -14,6 +14,7 @@ use crate::knowledge::{Distro, RuntimeHints, Shape};
 use crate::model::paths::is_within;
 use crate::model::{Dockerfile, ImageRef};
 use facts::Facts;
+use production::Dependencies;
 use render::{Plan, RuntimeStage};
 
 mod build_env;
@@ -27,6 +28,7 @@ mod launch;
 mod layout;
 mod packages;
 mod pins;
+mod production;
 mod render;
 mod shell_form;
 mod static_site;
@@ -49,6 +51,7 @@ impl Transform for SplitStages {
             intended_changes: &[
                 IntendedChange::BaseImage,
                 IntendedChange::BuildFiles,
+                IntendedChange::ProductionSettings,
                 IntendedChange::Virtualenv,
             ],
         }
@@ -216,9 +219,9 @@ fn runtime_plan(
     copies.retain(|copy| !context.iter().any(|unit| is_within(&unit.path, copy)));
     let path = facts.builder_path_folders(&copies);
     let dropped_env = build_env::dropped(facts, command);
-    let removal = match (facts.layout.shape, workdir) {
-        (Shape::AppFolder, Some(app)) => build_files::removal(facts, app, command),
-        _ => None,
+    let (dependencies, removal) = match (facts.layout.shape, workdir) {
+        (Shape::AppFolder, Some(app)) => production_plan(facts, command, app),
+        _ => (None, None),
     };
     let parts = RuntimeStage {
         runtime: &runtime,
@@ -230,9 +233,43 @@ fn runtime_plan(
         exec_forms: &exec_forms,
         dropped_env: &dropped_env,
         removal: removal.as_ref(),
+        dependencies: dependencies.as_ref(),
+        production_env: &production::environment(facts, dependencies.as_ref()),
         note: &note,
         virtualenv: chosen.as_ref().map(|chosen| chosen.as_ref().copied()),
     };
-    let prune = layout::prune(facts, command);
-    Ok(Some(render::runtime_plan(facts, &parts, &packages, prune)))
+    Ok(Some(render::runtime_plan(facts, &parts, &packages)))
+}
+
+/// Where the production dependencies of the application folder `app` come from, and what the
+/// build stage removes from it: its build files, and its dependency folder when a stage of
+/// their own installs the runtime's (a prune instead when that removal cannot run as root).
+fn production_plan<'a>(
+    facts: &Facts<'a, '_>,
+    command: &[String],
+    app: &str,
+) -> (Option<Dependencies<'a>>, Option<build_files::Removal>) {
+    let Some(prune) = layout::prune(facts, command) else {
+        return (None, build_files::removal(facts, app, command, None));
+    };
+    let dependencies = production::dependencies(facts, prune, app);
+    let Dependencies::Stage(stage) = &dependencies else {
+        return (
+            Some(dependencies),
+            build_files::removal(facts, app, command, None),
+        );
+    };
+    match build_files::removal(facts, app, command, Some(&stage.relative)) {
+        Some(removal) => (Some(dependencies), Some(removal)),
+        None => (
+            Some(Dependencies::Prune {
+                command: prune,
+                why: Some(format!(
+                    "the build stage ends as a user that may not remove its {}",
+                    stage.relative
+                )),
+            }),
+            build_files::removal(facts, app, command, None),
+        ),
+    }
 }

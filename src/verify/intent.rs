@@ -30,6 +30,7 @@ mod tests {
                 Intent::User,
                 Intent::BaseImage,
                 Intent::BuildFiles,
+                Intent::ProductionSettings,
                 Intent::Virtualenv
             ]
         );

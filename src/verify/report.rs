@@ -4,6 +4,7 @@ use super::dockerfile::Facts;
 use super::files::{DropReason, FileComparison};
 use super::image::{ConfigChange, ConfigComparison, Field};
 use super::intent::Intent;
+use crate::knowledge::KnowledgeBase;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -163,6 +164,10 @@ pub fn judge_config(
             verdict
                 .intended
                 .push(format!("{change} (installs in a virtualenv)"));
+        } else if intents.contains(&Intent::ProductionSettings) && is_production_setting(&change) {
+            verdict.intended.push(format!(
+                "{change} (production setting of the runtime stage)"
+            ));
         } else if base_changed && only_drops_path_folders(&change) {
             verdict
                 .intended
@@ -206,6 +211,20 @@ fn activates_virtualenv(change: &ConfigChange, folder: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// An `ENV` that was unset and now has the value an ecosystem's runtime stage gives it for
+/// production (`NODE_ENV=production`).
+fn is_production_setting(change: &ConfigChange) -> bool {
+    let (Field::Env, Some(key)) = (change.field, change.key.as_deref()) else {
+        return false;
+    };
+    change.before == "(unset)"
+        && KnowledgeBase::builtin()
+            .profiles()
+            .iter()
+            .filter_map(|profile| profile.runtime.as_ref()?.production.as_ref())
+            .any(|production| production.env.get(key) == Some(&change.after))
 }
 
 /// A `PATH` that keeps its other folders in order and only leaves out some of the old one's
@@ -368,6 +387,42 @@ mod tests {
             [
                 "USER: a → b (non-root user)",
                 "ENV GOPATH: a → b (from the new base image)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_production_setting_is_intended_only_from_unset_to_its_value() {
+        let env = |before: &str, after: &str| ConfigChange {
+            field: Field::Env,
+            key: Some("NODE_ENV".to_owned()),
+            before: before.to_owned(),
+            after: after.to_owned(),
+        };
+        let comparison = ConfigComparison {
+            changes: vec![
+                env("(unset)", "production"),
+                env("development", "production"),
+                env("(unset)", "staging"),
+            ],
+            notes: Vec::new(),
+        };
+        let facts = Facts {
+            env_names: BTreeSet::from(["NODE_ENV".to_owned()]),
+            ..Facts::default()
+        };
+        let mut verdict = Verdict::default();
+        let intents = BTreeSet::from([Intent::ProductionSettings]);
+        judge_config(&mut verdict, comparison, &intents, false, &[&facts]);
+        assert_eq!(
+            verdict.intended,
+            ["ENV NODE_ENV: (unset) → production (production setting of the runtime stage)"]
+        );
+        assert_eq!(
+            verdict.differences,
+            [
+                "ENV NODE_ENV: development → production",
+                "ENV NODE_ENV: (unset) → staging"
             ]
         );
     }

@@ -531,6 +531,23 @@ impl Facts<'_, '_> {
             .unwrap_or(fallback)
     }
 
+    /// `name`, or `name2`, `name3`… when a stage of the file has it (the new stages besides
+    /// the build stage: `deps`).
+    pub(super) fn unused_stage_name(&self, name: &str) -> String {
+        let taken = |candidate: &str| {
+            candidate.eq_ignore_ascii_case(&self.builder_name())
+                || self.file.stages().iter().any(|s| {
+                    s.name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(candidate))
+                })
+        };
+        std::iter::once(name.to_owned())
+            .chain((2..).map(|n| format!("{name}{n}")))
+            .find(|candidate| !taken(candidate))
+            .unwrap_or_else(|| name.to_owned())
+    }
+
     /// Whether the stage (or a global ARG) defines the variable `name`.
     pub(super) fn sets_variable(&self, name: &str) -> bool {
         let globals = self
