@@ -151,6 +151,9 @@ pub struct RuntimeLayout {
     /// loads): the build stage then keeps its `unread_build_files`.
     #[serde(default)]
     pub build_files_read_by: Vec<String>,
+    /// The runtime stage is on the builder's own image (PHP): what it must account for.
+    #[serde(default)]
+    pub same_image: Option<super::same_image::SameImage>,
     /// Production dependencies installed in a stage of their own from the manifests only,
     /// instead of pruning the build's after it, and the settings that run the application in
     /// production (npm).

@@ -10,7 +10,7 @@
 
 use super::{platform, Applicability, Context, Finding, Fix, IntendedChange, Metadata, Transform};
 use crate::context::BuildContext;
-use crate::knowledge::{Distro, RuntimeHints, Shape};
+use crate::knowledge::{Distro, RuntimeHints, RuntimeImage, Shape};
 use crate::model::paths::is_within;
 use crate::model::{Dockerfile, ImageRef};
 use facts::Facts;
@@ -24,6 +24,7 @@ mod context_files;
 mod decline;
 mod environments;
 mod facts;
+mod image_tools;
 mod launch;
 mod layout;
 mod packages;
@@ -32,6 +33,7 @@ mod production;
 mod render;
 mod shell_form;
 mod static_site;
+mod system_changes;
 mod virtualenv;
 
 pub use decline::{Decline, Installs, NoVirtualenv, SiteDecline};
@@ -96,8 +98,10 @@ pub fn virtualenv(file: &Dockerfile, context: &Context) -> Option<Result<(), NoV
 fn evaluate(file: &Dockerfile, context: &Context) -> Option<Result<Plan, Decline>> {
     let stage = file.final_stage()?;
     let instructions = file.stage_instructions(stage);
-    let copies_from_elsewhere = instructions.iter().any(|i| i.flag("from").is_some());
-    if stage.base_stage.is_some() || copies_from_elsewhere {
+    let copies_from_stage = instructions
+        .iter()
+        .any(|i| image_tools::copies_from_stage(file, i));
+    if stage.base_stage.is_some() || copies_from_stage {
         return None;
     }
     let knowledge = context.knowledge();
@@ -114,6 +118,11 @@ fn evaluate(file: &Dockerfile, context: &Context) -> Option<Result<Plan, Decline
     let without_files = BuildContext::without_files();
     let build_context = context.build_context_files().unwrap_or(&without_files);
     let (profile, layout, detected) = layout::choose_profile(knowledge, stage, build_context)?;
+    // Copies from images are followed only where the profile knows the tools they bring.
+    let copies_from_image = instructions.iter().any(|i| i.flag("from").is_some());
+    if copies_from_image && layout.same_image.is_none() {
+        return None;
+    }
     let facts = Facts {
         file,
         stage,
@@ -131,7 +140,11 @@ fn evaluate(file: &Dockerfile, context: &Context) -> Option<Result<Plan, Decline
 /// The split: onto a web server image when the command only serves static files and that can
 /// be done, else onto the ecosystem's runtime image.
 fn plan(facts: &Facts) -> Result<Option<Plan>, Decline> {
-    let command = facts.command()?;
+    let command = match facts.command() {
+        // On the builder's own image, the image's own command runs (php-fpm).
+        Err(Decline::NoCommand) if facts.layout.same_image.is_some() => Vec::new(),
+        command => command?,
+    };
     let workdir = facts.workdir()?;
     // A command that only serves a built folder of static files gets a web server image;
     // when that cannot be done, the runtime image keeps running the command.
@@ -191,13 +204,20 @@ fn runtime_plan(
         exec_forms,
         note,
     } = shell_form::fit(facts, runtime, hints)?;
-    // The same image (a slim or Alpine builder, also pinned by digest): nothing to gain.
-    if facts
+    // The same image (a slim or Alpine builder, also pinned by digest): nothing to gain,
+    // unless the profile's runtime stage is the builder's own image without what the build
+    // added (PHP), which keeps the builder's reference as written (its digest too).
+    let same_image = facts
         .knowledge
-        .same_image(&ImageRef::parse(&runtime.reference), &facts.stage.base)
-    {
-        return Ok(None);
-    }
+        .same_image(&ImageRef::parse(&runtime.reference), &facts.stage.base);
+    let runtime = match (same_image, &facts.layout.same_image) {
+        (true, None) => return Ok(None),
+        (true, Some(_)) => RuntimeImage {
+            reference: facts.stage.base.raw.clone(),
+            ..runtime
+        },
+        (false, _) => runtime,
+    };
     checks::check_runtime_fit(facts, &runtime)?;
     if let Some(hook) = facts.profile.runtime_hooks_present(facts.context).first() {
         return Err(Decline::RuntimeHook {
@@ -210,6 +230,10 @@ fn runtime_plan(
     let install = packages::install_command(&runtime, &packages)?;
     let has_userland = matches!(runtime.distro, Distro::Debian | Distro::Alpine);
     let workdir = workdir.as_deref();
+    // On the builder's own image, what the RUNs changed must reach the runtime stage.
+    if let (Some(same), Some(app)) = (&facts.layout.same_image, workdir.filter(|w| *w != "/")) {
+        system_changes::check(facts, same, app)?;
+    }
     let mut copies = match facts.layout.shape {
         Shape::AppFolder => layout::app_folder_copies(facts, workdir, command, has_userland)?,
         Shape::Artifact => layout::artifact_copies(facts, workdir, command, has_userland)?,
@@ -236,6 +260,7 @@ fn runtime_plan(
         dependencies: dependencies.as_ref(),
         production_env: &production::environment(facts, dependencies.as_ref()),
         note: &note,
+        same_image,
         virtualenv: chosen.as_ref().map(|chosen| chosen.as_ref().copied()),
     };
     Ok(Some(render::runtime_plan(facts, &parts, &packages)))

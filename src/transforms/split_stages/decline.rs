@@ -197,6 +197,52 @@ pub enum Decline {
         packages: Vec<String>,
         runtime: String,
     },
+
+    // A runtime stage on the builder's own image: what the build changed must reach it.
+    #[error("COPY --from={image} on line {line} copies {file}, which is not a program dfmigrate knows the use of")]
+    ImageCopy {
+        line: usize,
+        image: String,
+        file: String,
+    },
+    #[error("the command runs {program}, a build tool the runtime stage does not receive")]
+    BuildToolRun { program: String },
+    #[error("the RUN on line {line} cannot be read, so what it changes in the image is not known")]
+    RunUnreadable { line: usize },
+    #[error(
+        "the RUN on line {line} writes {path}, outside the folders the runtime stage receives"
+    )]
+    SystemWrite { line: usize, path: String },
+    #[error("the RUN on line {line} removes {path}, which the runtime image has (copying its folder does not remove it)")]
+    ImageFileRemoved { line: usize, path: String },
+    #[error("the RUN on line {line} writes {path}, whose folder is not known (a variable without a literal value, or a relative path after a `cd` that cannot be followed)")]
+    RunPathUnknown { line: usize, path: String },
+    #[error("the RUN on line {line} runs {program}, {}", changes_note(.changes))]
+    SystemCommand {
+        line: usize,
+        program: String,
+        changes: Option<String>,
+    },
+    #[error("the RUN on line {line} upgrades the image's system packages ({program}), which the runtime stage would not have")]
+    SystemUpgrade { line: usize, program: String },
+    #[error("the RUN on line {line} runs {program} {extension}, which also installs the system libraries the extension loads, and which those are is not known")]
+    ExtensionLibraries {
+        line: usize,
+        program: String,
+        extension: String,
+    },
+    #[error("the RUN on line {line} runs {program} on the application folder {path} itself, whose owner and mode a copy of its contents does not carry")]
+    AppFolderMetadata {
+        line: usize,
+        program: String,
+        path: String,
+    },
+    #[error("the RUN on line {line} runs {program} in {folder}, outside the application folder the runtime stage receives")]
+    ToolOutsideApplication {
+        line: usize,
+        program: String,
+        folder: String,
+    },
 }
 
 /// What the runtime stage would install on an archived release.
@@ -435,6 +481,17 @@ impl Decline {
             Decline::UnknownRelease { .. } => "unknown-release",
             Decline::UnknownLibrary { .. } => "unknown-library",
             Decline::NoPackageManager { .. } => "no-package-manager",
+            Decline::ImageCopy { .. } => "image-copy",
+            Decline::BuildToolRun { .. } => "build-tool-run",
+            Decline::RunUnreadable { .. } => "run-unreadable",
+            Decline::SystemWrite { .. } => "system-write",
+            Decline::ImageFileRemoved { .. } => "image-file-removed",
+            Decline::RunPathUnknown { .. } => "run-path-unknown",
+            Decline::SystemCommand { .. } => "system-command",
+            Decline::SystemUpgrade { .. } => "system-upgrade",
+            Decline::ExtensionLibraries { .. } => "extension-libraries",
+            Decline::AppFolderMetadata { .. } => "app-folder-metadata",
+            Decline::ToolOutsideApplication { .. } => "tool-outside-application",
         }
     }
 
@@ -489,6 +546,16 @@ fn folder_name(folder: &str) -> &str {
         "the build context"
     } else {
         folder
+    }
+}
+
+/// What a system command changes, as the reason says it.
+fn changes_note(changes: &Option<String>) -> String {
+    match changes {
+        Some(folder) => {
+            format!("which changes {folder}, and the runtime stage would not receive that")
+        }
+        None => "and what it changes in the image, which the runtime stage would not receive, is not known".to_owned(),
     }
 }
 

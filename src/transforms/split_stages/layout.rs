@@ -4,7 +4,7 @@
 
 use super::facts::Facts;
 use super::launch::{file_path, named_paths};
-use super::{checks, environments, Decline};
+use super::{checks, environments, image_tools, Decline};
 use crate::context::BuildContext;
 use crate::knowledge::runtime_stage::RuntimeStage;
 use crate::knowledge::{KnowledgeBase, Profile, RuntimeLayout};
@@ -54,6 +54,14 @@ pub(super) fn app_folder_copies(
             .chain(installed_into)
             .collect(),
     };
+    // Programs copied from images that the application may run (RoadRunner's `rr`).
+    if let Some(same) = &facts.layout.same_image {
+        for tool in image_tools::runtime_tools(facts, same)? {
+            if !copies.iter().any(|copy| is_within(copy, &tool)) {
+                copies.push(tool);
+            }
+        }
+    }
     for folder in environments::environment_folders(facts)? {
         if !copies.iter().any(|copy| is_within(copy, &folder)) {
             copies.push(folder);
@@ -77,7 +85,19 @@ pub(super) fn app_folder_copies(
             });
         }
     }
-    let program = command.first().map(String::as_str).unwrap_or_default();
+    let Some(program) = command.first().map(String::as_str) else {
+        // No command of the stage's own: the image's, on the same image (php-fpm).
+        checks::check_healthcheck(facts, app, &copies, has_userland)?;
+        return Ok(copies);
+    };
+    if let Some(same) = &facts.layout.same_image {
+        let name = program.rsplit('/').next().unwrap_or(program);
+        if same.is_build_tool(name) {
+            return Err(Decline::BuildToolRun {
+                program: program.to_owned(),
+            });
+        }
+    }
     // A bare name is found on PATH: the runtime's own programs, or the console scripts the
     // installs put in a copied `bin` folder (`/usr/local/bin/gunicorn`, the virtualenv's,
     // which leads PATH).
@@ -102,7 +122,7 @@ pub(super) fn app_folder_copies(
             });
         }
         copied(&resolve(app, program))
-    } else if RuntimeStage::builtin().is_runtime_program(program) {
+    } else if RuntimeStage::builtin().is_runtime_program(program) || image_program(facts, program) {
         true
     } else {
         // A bare program is found in the first folder that has it: one not received that
@@ -121,13 +141,25 @@ pub(super) fn app_folder_copies(
                 .iter()
                 .any(|dir| copied(&format!("{dir}/{program}")))
     };
-    if !RuntimeStage::builtin().is_runtime_program(program) && !found {
+    if !RuntimeStage::builtin().is_runtime_program(program)
+        && !image_program(facts, program)
+        && !found
+    {
         return Err(Decline::ProgramMissing {
             program: program.to_owned(),
         });
     }
     checks::check_healthcheck(facts, app, &copies, has_userland)?;
     Ok(copies)
+}
+
+/// A program the runtime image has because it is the builder's own image (`php-fpm`).
+fn image_program(facts: &Facts, program: &str) -> bool {
+    facts
+        .layout
+        .same_image
+        .as_ref()
+        .is_some_and(|same| same.has_program(program))
 }
 
 /// The build output the command names, traced through the profile's build commands, and

@@ -73,6 +73,9 @@ pub(super) struct RuntimeStage<'s> {
     pub production_env: &'s ProductionEnv,
     /// What the message says about the runtime image's shell.
     pub note: &'s str,
+    /// The runtime image is the builder's own (PHP): a fresh stage without what the build
+    /// added.
+    pub same_image: bool,
     /// The virtualenv the build stage creates for the installs, or why it does not.
     pub virtualenv: Option<Result<&'s VirtualenvLayout, &'s NoVirtualenv>>,
 }
@@ -163,6 +166,14 @@ pub(super) fn runtime_plan(facts: &Facts, parts: &RuntimeStage, packages: &[Stri
         installs.push_str(&format!("; {skipped}"));
     }
     let reference = &parts.runtime.reference;
+    let (ships, target) = if parts.same_image {
+        (
+            "keeps what only the build needs (package managers, compilers, -dev packages)",
+            format!("a new {reference} stage"),
+        )
+    } else {
+        ("ships its whole toolchain", reference.clone())
+    };
     let (into, kept) = match parts.virtualenv {
         Some(Ok(virtualenv)) => (
             format!(" into a virtualenv ({})", virtualenv.folder),
@@ -178,7 +189,7 @@ pub(super) fn runtime_plan(facts: &Facts, parts: &RuntimeStage, packages: &[Stri
         None => (String::new(), String::new()),
     };
     let message = format!(
-        "{} ships its whole toolchain: build there{into} and run on {reference}, which receives only {}{kept}{}{installs}{}; review what the application reads at run time",
+        "{} {ships}: build there{into} and run on {target}, which receives only {}{kept}{}{installs}{}; review what the application reads at run time",
         facts.stage.base.raw,
         received.join(", "),
         parts.dependencies.map(Dependencies::describe).unwrap_or_default(),
@@ -352,6 +363,7 @@ fn runtime_stage(facts: &Facts, parts: &RuntimeStage, builder: &str, style: &Sty
         dependencies,
         production_env,
         note: _,
+        same_image: _,
         virtualenv,
     } = parts;
     let keyword = |kind| style.keyword(kind);
