@@ -3,8 +3,9 @@
 //! name the key.
 
 use super::template::placeholders;
-use super::{CommandRule, ImageRule, KnowledgeError, NativePackages, Profile};
+use super::{CommandRule, ImageRule, KnowledgeError, NativePackages, Profile, VirtualenvLayout};
 use crate::context::pattern::ComponentGlob;
+use crate::model::packages::is_assignment;
 use serde::Deserialize;
 
 /// Reads one profile table; the id comes from its key or file name.
@@ -99,6 +100,49 @@ fn validate_profile(profile: &Profile, key: &str) -> Result<(), KnowledgeError> 
         for (dependency, packages) in &runtime.native {
             validate_native(dependency, packages, &format!("{key}.runtime.native"))?;
         }
+        if let Some(virtualenv) = &runtime.virtualenv {
+            validate_virtualenv(virtualenv, &format!("{key}.runtime.virtualenv"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The virtualenv's folder is absolute, its `ENV` puts its `bin` first on `PATH`, its command
+/// and installs are not empty, and `since` is a version (`3.12`).
+fn validate_virtualenv(virtualenv: &VirtualenvLayout, key: &str) -> Result<(), KnowledgeError> {
+    let error = |field: &str, message: &str| KnowledgeError::new(format!("{key}.{field}"), message);
+    if !virtualenv.folder.starts_with('/') || virtualenv.folder.contains('$') {
+        return Err(error(
+            "folder",
+            "must be an absolute path without variables",
+        ));
+    }
+    if !virtualenv.replaces.starts_with('/') {
+        return Err(error("replaces", "must be an absolute path"));
+    }
+    if virtualenv.create.trim().is_empty() || virtualenv.installs.iter().any(Vec::is_empty) {
+        return Err(error(
+            "create",
+            "`create` and each of `installs` must not be empty",
+        ));
+    }
+    let path = format!("PATH={}:$PATH", virtualenv.bin());
+    if !virtualenv.env.contains(&path) {
+        return Err(error("env", &format!("must set {path}")));
+    }
+    if let Some(pair) = virtualenv.env.iter().find(|pair| !is_assignment(pair)) {
+        return Err(error("env", &format!("`{pair}` is not NAME=value")));
+    }
+    let numbers: Vec<&str> = virtualenv.since.split('.').collect();
+    if numbers.len() != 2 || numbers.iter().any(|n| n.parse::<u32>().is_err()) {
+        return Err(error("since", "must be MAJOR.MINOR"));
+    }
+    if virtualenv
+        .writers
+        .iter()
+        .any(|writer| writer.words.is_empty())
+    {
+        return Err(error("writers", "each `match` names a program"));
     }
     Ok(())
 }

@@ -80,6 +80,9 @@ pub enum IntendedChange {
     /// (`[runtime.production] env` of the ecosystem profiles: `NODE_ENV=production`) where the
     /// image left them unset.
     ProductionSettings,
+    /// Installs go into a virtualenv the build stage creates: the image sets `VIRTUAL_ENV` and
+    /// puts the virtualenv's `bin` first on `PATH`.
+    Virtualenv,
 }
 
 /// What a transform is, declared once: how it is named, documented and listed, how far its

@@ -34,8 +34,9 @@ mod render;
 mod shell_form;
 mod static_site;
 mod system_changes;
+mod virtualenv;
 
-pub use decline::{Decline, Installs, SiteDecline};
+pub use decline::{Decline, Installs, NoVirtualenv, SiteDecline};
 
 /// The `split-stages` transform.
 pub struct SplitStages;
@@ -53,6 +54,7 @@ impl Transform for SplitStages {
                 IntendedChange::BaseImage,
                 IntendedChange::BuildFiles,
                 IntendedChange::ProductionSettings,
+                IntendedChange::Virtualenv,
             ],
         }
     }
@@ -81,6 +83,13 @@ impl Transform for SplitStages {
 /// reason behind each of its findings without a fix.
 pub fn decline(file: &Dockerfile, context: &Context) -> Option<Decline> {
     evaluate(file, context)?.err()
+}
+
+/// Whether the split of the file's final stage installs into a virtualenv it creates (`Ok`),
+/// or why it keeps the profile's install folder; `None` when the stage is not split or its
+/// ecosystem has no virtualenv layout.
+pub fn virtualenv(file: &Dockerfile, context: &Context) -> Option<Result<(), NoVirtualenv>> {
+    evaluate(file, context)?.ok()?.virtualenv
 }
 
 /// The split of the file's final stage, or why it is declined; `None` when there is nothing
@@ -123,6 +132,7 @@ fn evaluate(file: &Dockerfile, context: &Context) -> Option<Result<Plan, Decline
         layout,
         detected,
         context: build_context,
+        virtualenv: None,
     };
     plan(&facts).transpose()
 }
@@ -163,6 +173,19 @@ fn runtime_plan(
     command: &[String],
     workdir: Option<String>,
 ) -> Result<Option<Plan>, Decline> {
+    // Installs go into a virtualenv the build stage creates, where the install allows it.
+    let chosen = virtualenv::choose(facts, workdir.as_deref().filter(|w| *w != "/"));
+    let with_virtualenv;
+    let facts = match &chosen {
+        Some(Ok(virtualenv)) => {
+            with_virtualenv = Facts {
+                virtualenv: Some(virtualenv),
+                ..*facts
+            };
+            &with_virtualenv
+        }
+        _ => facts,
+    };
     let hints = RuntimeHints {
         static_binary: facts.sets_value("CGO_ENABLED", "0"),
         flavour: facts
@@ -238,6 +261,7 @@ fn runtime_plan(
         production_env: &production::environment(facts, dependencies.as_ref()),
         note: &note,
         same_image,
+        virtualenv: chosen.as_ref().map(|chosen| chosen.as_ref().copied()),
     };
     Ok(Some(render::runtime_plan(facts, &parts, &packages)))
 }

@@ -30,7 +30,8 @@ mod tests {
                 Intent::User,
                 Intent::BaseImage,
                 Intent::BuildFiles,
-                Intent::ProductionSettings
+                Intent::ProductionSettings,
+                Intent::Virtualenv
             ]
         );
         assert!(intents_of(["exec-form", "apt-hygiene"]).is_empty());

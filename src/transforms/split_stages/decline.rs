@@ -341,6 +341,83 @@ pub enum SiteDecline {
     NotCarried { keyword: String, line: usize },
 }
 
+/// Why a split's runtime stage receives the install folder (`/usr/local`) rather than a
+/// virtualenv the build stage would create: the install does not allow one, or it is not known
+/// to. The split itself goes ahead with the profile's layout; the finding's message says why.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum NoVirtualenv {
+    // The image.
+    #[error("the image's installs fill {folder}, its interpreter's own prefix")]
+    OtherInstallFolder { folder: String },
+    #[error("{base} runs a Python older than {since}, whose images add setuptools and wheel to {folder}: a virtualenv would not have them")]
+    OlderPython {
+        base: String,
+        since: String,
+        folder: String,
+    },
+    #[error("which Python {base} runs is not known from its tag")]
+    UnknownPython { base: String },
+
+    // The stage.
+    #[error("the stage installs into {folder}, an environment of its own")]
+    OwnEnvironment { folder: String },
+    #[error("the application folder {app} and the virtualenv's {folder} overlap")]
+    FolderOverlap { app: String, folder: String },
+    #[error("the stage sets {variable}, which changes where packages are installed or found")]
+    ConflictingVariable { variable: String },
+    #[error("{place} names {path}")]
+    NamesFolder { place: String, path: String },
+    #[error("{place} runs `{command}`, which writes into {folder}")]
+    Writer {
+        place: String,
+        command: String,
+        folder: String,
+    },
+    #[error("{place} pipes a download into `{program}`, an installer whose writes are not known")]
+    PipedInstaller { place: String, program: String },
+    #[error("{place} runs {script}, a script that cannot be read to check it")]
+    UnreadScript { place: String, script: String },
+    #[error("{place} runs {program}, which installs packages its own way")]
+    OtherInstaller { place: String, program: String },
+    #[error("{place} installs another Python: {what}")]
+    OtherInterpreter { place: String, what: String },
+    #[error("{place} installs with `{program}`, which is not the virtualenv's")]
+    InstallerNotInVirtualenv { place: String, program: String },
+    #[error("{place} installs with {option}, outside the active environment")]
+    InstallsElsewhere { place: String, option: String },
+    #[error("{place} installs as {user}, who could not write the virtualenv root creates")]
+    NotRoot { place: String, user: String },
+    #[error("{place} configures pip with {file}, which may install elsewhere")]
+    PipConfiguration { place: String, file: String },
+    #[error("{place} runs with a PATH on which {bin} does not come first")]
+    PathOrder { place: String, bin: String },
+}
+
+impl NoVirtualenv {
+    /// A stable id of the reason, for grouping (`names-folder`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            NoVirtualenv::OtherInstallFolder { .. } => "other-install-folder",
+            NoVirtualenv::OlderPython { .. } => "older-python",
+            NoVirtualenv::UnknownPython { .. } => "unknown-python",
+            NoVirtualenv::OwnEnvironment { .. } => "own-environment",
+            NoVirtualenv::FolderOverlap { .. } => "folder-overlap",
+            NoVirtualenv::ConflictingVariable { .. } => "conflicting-variable",
+            NoVirtualenv::NamesFolder { .. } => "names-folder",
+            NoVirtualenv::Writer { .. } => "writer",
+            NoVirtualenv::PipedInstaller { .. } => "piped-installer",
+            NoVirtualenv::UnreadScript { .. } => "unread-script",
+            NoVirtualenv::OtherInstaller { .. } => "other-installer",
+            NoVirtualenv::OtherInterpreter { .. } => "other-interpreter",
+            NoVirtualenv::InstallerNotInVirtualenv { .. } => "installer-not-in-virtualenv",
+            NoVirtualenv::InstallsElsewhere { .. } => "installs-elsewhere",
+            NoVirtualenv::NotRoot { .. } => "not-root",
+            NoVirtualenv::PipConfiguration { .. } => "pip-configuration",
+            NoVirtualenv::PathOrder { .. } => "path-order",
+        }
+    }
+}
+
 impl Decline {
     /// A stable id of the reason, for grouping (`no-runtime-image`); a static site's reasons
     /// start with `static-site-`.

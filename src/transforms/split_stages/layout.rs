@@ -41,14 +41,19 @@ pub(super) fn app_folder_copies(
     if facts.runs_with("--user") || facts.sets_variable("PIP_USER") {
         return Err(Decline::UserInstall);
     }
-    let mut copies = vec![app.to_owned()];
-    copies.extend(
-        facts
-            .install_folders()
-            .iter()
-            .filter(|keep| !is_within(app, keep))
-            .cloned(),
-    );
+    let installed_into = facts
+        .install_folders()
+        .iter()
+        .filter(|keep| !is_within(app, keep))
+        .cloned();
+    // A virtualenv goes first: it changes less often than the application, so the layer
+    // that copies it stays cached longer.
+    let mut copies: Vec<String> = match facts.virtualenv {
+        Some(_) => installed_into.chain([app.to_owned()]).collect(),
+        None => std::iter::once(app.to_owned())
+            .chain(installed_into)
+            .collect(),
+    };
     // Programs copied from images that the application may run (RoadRunner's `rr`).
     if let Some(same) = &facts.layout.same_image {
         for tool in image_tools::runtime_tools(facts, same)? {
@@ -94,12 +99,14 @@ pub(super) fn app_folder_copies(
         }
     }
     // A bare name is found on PATH: the runtime's own programs, or the console scripts the
-    // installs put in a copied `bin` folder (`/usr/local/bin/gunicorn`).
+    // installs put in a copied `bin` folder (`/usr/local/bin/gunicorn`, the virtualenv's,
+    // which leads PATH).
     let installed = !program.contains('/')
-        && facts
-            .install_folders()
-            .iter()
-            .any(|keep| RuntimeStage::builtin().is_path_root(keep));
+        && (facts.virtualenv.is_some()
+            || facts
+                .install_folders()
+                .iter()
+                .any(|keep| RuntimeStage::builtin().is_path_root(keep)));
     let copied = |path: &str| copies.iter().any(|folder| is_within(folder, path));
     // Folders the stage put on PATH that the runtime stage would not receive may hold a
     // tool installed into the home folder.

@@ -10,8 +10,9 @@ use super::pins;
 use super::production::{Dependencies, DependencyStage, ProductionEnv};
 use super::shell_form::ExecForm;
 use super::static_site::{nginx_config, StaticSite, SITE_CONFIG, SITE_ROOT};
+use super::NoVirtualenv;
 use crate::diagnostics::Rewriter;
-use crate::knowledge::RuntimeImage;
+use crate::knowledge::{RuntimeImage, VirtualenvLayout};
 use crate::model::paths::copy_arguments;
 use crate::model::shell::quote_word;
 use crate::model::{Flag, Instruction};
@@ -45,6 +46,9 @@ const LAUNCH_CONFIG: &[InstructionKind] = &[
 pub(super) struct Plan {
     pub message: String,
     pub edits: Vec<Edit>,
+    /// Whether the installs go into a virtualenv the build stage creates, or why not (`None`:
+    /// the ecosystem has no virtualenv layout).
+    pub virtualenv: Option<Result<(), NoVirtualenv>>,
 }
 
 /// What the new final stage is made of.
@@ -72,6 +76,8 @@ pub(super) struct RuntimeStage<'s> {
     /// The runtime image is the builder's own (PHP): a fresh stage without what the build
     /// added.
     pub same_image: bool,
+    /// The virtualenv the build stage creates for the installs, or why it does not.
+    pub virtualenv: Option<Result<&'s VirtualenvLayout, &'s NoVirtualenv>>,
 }
 
 /// What a new final stage takes over from the build stage besides its ARGs.
@@ -88,6 +94,9 @@ pub(super) fn runtime_plan(facts: &Facts, parts: &RuntimeStage, packages: &[Stri
     let mut rewriter = Rewriter::new(facts.file);
     let builder = facts.builder_name();
     name_builder(facts, &builder, &mut rewriter);
+    if let Some(Ok(virtualenv)) = parts.virtualenv {
+        create_virtualenv(facts, virtualenv, &mut rewriter);
+    }
     if let Some(Dependencies::Prune { command, .. }) = parts.dependencies {
         add_prune(facts, command, &mut rewriter);
     }
@@ -165,14 +174,35 @@ pub(super) fn runtime_plan(facts: &Facts, parts: &RuntimeStage, packages: &[Stri
     } else {
         ("ships its whole toolchain", reference.clone())
     };
+    let (into, kept) = match parts.virtualenv {
+        Some(Ok(virtualenv)) => (
+            format!(" into a virtualenv ({})", virtualenv.folder),
+            String::new(),
+        ),
+        Some(Err(reason)) => (
+            String::new(),
+            format!(
+                " (the whole {} rather than a new virtualenv: {reason})",
+                facts.install_folders().join(", ")
+            ),
+        ),
+        None => (String::new(), String::new()),
+    };
     let message = format!(
-        "{} {ships}: build there and run on {target}, which receives only {}{}{installs}{}; review what the application reads at run time",
+        "{} {ships}: build there{into} and run on {target}, which receives only {}{kept}{}{installs}{}; review what the application reads at run time",
         facts.stage.base.raw,
         received.join(", "),
         parts.dependencies.map(Dependencies::describe).unwrap_or_default(),
         parts.note,
     ) + &pins::pin_note(facts, reference);
-    Plan { message, edits }
+    let virtualenv = parts
+        .virtualenv
+        .map(|chosen| chosen.map(|_| ()).map_err(Clone::clone));
+    Plan {
+        message,
+        edits,
+        virtualenv,
+    }
 }
 
 /// The split onto the web server image: the built `folder` copied to the site root, and an
@@ -230,7 +260,21 @@ pub(super) fn static_site_plan(
         "{} ships Node.js to serve static files: build there and serve {folder} with nginx on {} (port {}{fallback}); nginx's own CMD, user and STOPSIGNAL replace the stage's, and its EXPOSE 8080 stays; review the generated site configuration",
         facts.stage.base.raw, web.reference, site.port
     ) + &pins::pin_note(facts, &web.reference);
-    Plan { message, edits }
+    Plan {
+        message,
+        edits,
+        virtualenv: None,
+    }
+}
+
+/// The virtualenv created right after the build stage's `FROM`, and its `ENV` (its `bin`
+/// first on PATH), so every install of the stage fills it.
+fn create_virtualenv(facts: &Facts, virtualenv: &VirtualenvLayout, rewriter: &mut Rewriter) {
+    let lines = [
+        rewriter.instruction(InstructionKind::Run, &virtualenv.create),
+        rewriter.instruction(InstructionKind::Env, &virtualenv.env.join(" ")),
+    ];
+    rewriter.insert_after(&facts.instructions[0], &lines);
 }
 
 /// ` AS builder` after the stage's `FROM`; a stage that has a name is renamed (the runtime
@@ -320,6 +364,7 @@ fn runtime_stage(facts: &Facts, parts: &RuntimeStage, builder: &str, style: &Sty
         production_env,
         note: _,
         same_image: _,
+        virtualenv,
     } = parts;
     let keyword = |kind| style.keyword(kind);
     let mut body = Vec::new();
@@ -363,6 +408,13 @@ fn runtime_stage(facts: &Facts, parts: &RuntimeStage, builder: &str, style: &Sty
             "{} PATH={}:$PATH",
             keyword(InstructionKind::Env),
             path.join(":")
+        ));
+    }
+    if let Some(Ok(virtualenv)) = virtualenv {
+        body.push(format!(
+            "{} {}",
+            keyword(InstructionKind::Env),
+            virtualenv.env.join(" ")
         ));
     }
     if !production_env.set.is_empty() {

@@ -821,6 +821,7 @@ mod tests {
             layout,
             detected: false,
             context: &context,
+            virtualenv: None,
         };
         check(&facts, same, "/app").err()
     }
