@@ -261,6 +261,18 @@ pub(super) fn validate(spec: &CacheSpec, key: &str) -> Result<(), KnowledgeError
             ));
         }
         if let Some(sharing) = folder.sharing.as_deref() {
+            // buildah before 1.29 releases only the last `locked` mount of a RUN
+            // (containers/buildah#4349): the next RUN locking another one waits forever.
+            let locked = spec
+                .folders
+                .iter()
+                .filter(|f| f.sharing.as_deref() == Some("locked"));
+            if locked.count() > 1 {
+                return Err(KnowledgeError::new(
+                    at,
+                    "at most one folder may be `locked` (buildah before 1.29 never releases the others)",
+                ));
+            }
             if !matches!(sharing, "shared" | "private" | "locked") {
                 return Err(KnowledgeError::new(
                     at,
