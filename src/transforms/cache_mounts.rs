@@ -11,7 +11,7 @@ use environment::Environment;
 use readers::{already_mounted, Family};
 use std::collections::BTreeMap;
 use usage::{scripts, usage, Usage};
-use user::{run_user, RunUser};
+use user::{root_owned_parent, run_user, RunUser};
 
 mod decline;
 mod drops;
@@ -287,11 +287,17 @@ impl<'a, 'p> Plan<'a, 'p> {
                 .map_err(|why| Decline::UnknownFolder { line, why })?;
             folders.push((path, folder.sharing.clone()));
         }
-        let new = folders
+        let new: Vec<(String, Option<String>)> = folders
             .iter()
             .filter(|(folder, _)| !already_mounted(run, folder, cwd.as_deref()))
             .cloned()
             .collect();
+        if let Some(problem) = new
+            .iter()
+            .find_map(|(folder, _)| root_owned_parent(file, run, &user, folder))
+        {
+            return Err(problem);
+        }
         Ok(RunPlan {
             run,
             user,

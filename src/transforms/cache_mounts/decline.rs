@@ -43,6 +43,13 @@ pub enum Decline {
     /// A command removes a folder the mount would be in, or the mount itself, and cannot be
     /// dropped.
     RemovesMountPoint { line: usize, what: String },
+    /// A mount for a non-root user would create a folder above it owned by root, which the user
+    /// could then not write (buildah keeps it in the image).
+    RootOwnedParent {
+        line: usize,
+        user: String,
+        parent: String,
+    },
 }
 
 impl Decline {
@@ -67,6 +74,7 @@ impl Decline {
             Decline::ReadLater { .. } => "read-later",
             Decline::ReadAtRunTime { .. } => "read-at-run-time",
             Decline::RemovesMountPoint { .. } => "removes-mount-point",
+            Decline::RootOwnedParent { .. } => "root-owned-parent",
         }
     }
 }
@@ -138,6 +146,10 @@ impl fmt::Display for Decline {
             Decline::RemovesMountPoint { line, what } => write!(
                 f,
                 "the RUN on line {line} runs `{what}`, which empties the cache or removes a mount point or a folder holding one (where the RUN would fail), and dfmigrate cannot drop it there"
+            ),
+            Decline::RootOwnedParent { line, user, parent } => write!(
+                f,
+                "the RUN on line {line} runs as {user}, and the mount would create {parent} owned by root (mounts are made by root; only the mount itself gets `uid=`), which {user} could then not write, in this RUN, later ones and the image; a `RUN mkdir -p {parent}` as {user} before it lets the mount go in"
             ),
         }
     }

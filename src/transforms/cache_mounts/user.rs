@@ -5,7 +5,7 @@ use super::decline::Decline;
 use super::environment::Environment;
 use crate::knowledge::KnowledgeBase;
 use crate::model::script::{CommandLine, Word};
-use crate::model::{lineage, Dockerfile, Instruction};
+use crate::model::{lineage, paths, Dockerfile, Instruction};
 use crate::syntax::InstructionKind;
 
 /// Root's home folder, and the name and id BuildKit's `USER` takes for it.
@@ -194,4 +194,78 @@ fn creation(
             }),
         },
     )
+}
+
+/// Folders that exist in every image whatever the user, so a mount right in them creates
+/// nothing above itself.
+const ALWAYS_THERE: [&str; 3] = ["/", "/tmp", "/var/tmp"];
+
+/// Why a mount at `folder` cannot go in for a non-root user: a mount is made by root, so a
+/// missing folder above it (`~/.cache` for `~/.cache/pip`) is created owned by root, and the
+/// user can write neither there nor, once buildah keeps it, in the image. `None` for root, for
+/// a folder right in the user's home (or in `/tmp`), and when a RUN of the same user creates
+/// the folder above it first (`mkdir -p ~/.cache`).
+pub(super) fn root_owned_parent(
+    file: &Dockerfile,
+    run: &Instruction,
+    user: &RunUser,
+    folder: &str,
+) -> Option<Decline> {
+    user.uid?;
+    let parent = match folder.rsplit_once('/') {
+        Some(("", _)) | None => return None,
+        Some((parent, _)) => parent,
+    };
+    if parent == user.home || ALWAYS_THERE.contains(&parent) {
+        return None;
+    }
+    let name = user_name(file, run);
+    let created = lineage::history(file, run).into_iter().any(|earlier| {
+        earlier.kind() == Some(InstructionKind::Run)
+            && user_name(file, earlier) == name
+            && creates(file, earlier, parent, &user.home)
+    });
+    if created {
+        return None;
+    }
+    Some(Decline::RootOwnedParent {
+        line: run.start_line(),
+        user: name.map_or_else(|| "its user".to_owned(), |name| format!("`{name}`")),
+        parent: parent.to_owned(),
+    })
+}
+
+/// The user name (or id) the `USER` in force before `instruction` names, expanded.
+fn user_name(file: &Dockerfile, instruction: &Instruction) -> Option<String> {
+    let user = file.user_before(instruction)?;
+    let written = user.string_arg()?.value;
+    let value = file.expand(user, &written)?;
+    let name = value.split(':').next().unwrap_or_default().trim();
+    Some(name.to_owned())
+}
+
+/// Whether a RUN creates `folder` with `mkdir` (a path at it or below it).
+fn creates(file: &Dockerfile, run: &Instruction, folder: &str, home: &str) -> bool {
+    let mut scripts: Vec<_> = file
+        .script(run)
+        .map(|script| script.tree().script.clone())
+        .into_iter()
+        .collect();
+    scripts.extend(file.heredoc_scripts(run).into_iter().map(|p| p.script));
+    scripts.iter().any(|script| {
+        script.simple_commands().iter().any(|command| {
+            let Some(line) = CommandLine::read(command.program_words(), &["-m", "--mode"]) else {
+                return false;
+            };
+            line.name() == "mkdir"
+                && line.positional_values().any(|operand| {
+                    let path = ["~", "$HOME", "${HOME}"]
+                        .iter()
+                        .find_map(|prefix| operand.strip_prefix(prefix))
+                        .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+                        .map_or_else(|| operand.to_owned(), |rest| format!("{home}{rest}"));
+                    path.starts_with('/') && paths::is_within(folder, &path)
+                })
+        })
+    })
 }
