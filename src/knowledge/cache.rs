@@ -59,6 +59,11 @@ pub struct CacheSpec {
     /// update`): otherwise it reads what an earlier `RUN` left in the cache.
     #[serde(default)]
     pub refreshed_by: Vec<CommandPattern>,
+    /// The folders `refreshed_by` fills (apt's lists): a later `RUN` that may read them
+    /// without running the tool (a script, `make`) reads them from the layer, where the mounts
+    /// leave nothing, unless a mounted `RUN` removed them anyway.
+    #[serde(default)]
+    pub refreshes: Vec<String>,
     /// A `RUN` the stage needs once before its first mounted `RUN` (apt's `docker-clean`).
     #[serde(default)]
     pub setup: Option<Setup>,
@@ -280,6 +285,12 @@ pub(super) fn validate(spec: &CacheSpec, key: &str) -> Result<(), KnowledgeError
                 ));
             }
         }
+    }
+    if let Some(folder) = spec.refreshes.iter().find(|f| !f.starts_with('/')) {
+        return Err(KnowledgeError::new(
+            format!("{key}.refreshes"),
+            format!("`{folder}` must be absolute"),
+        ));
     }
     Ok(())
 }

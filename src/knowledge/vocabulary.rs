@@ -16,6 +16,7 @@ pub struct Vocabulary {
     pub users: Users,
     pub checkout: Checkout,
     pub buildkit: Buildkit,
+    pub scripts: Scripts,
 }
 
 /// What npm-ci reads of npm.
@@ -65,6 +66,18 @@ pub struct Buildkit {
     pub mount_frontends: TextPattern,
     /// Instruction flags only BuildKit reads.
     pub flags: Vec<String>,
+}
+
+/// Commands that may run other commands the Dockerfile does not show (cache-mounts).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scripts {
+    /// Shells: the script is their first operand (a file) or their `-c` text.
+    pub shells: Vec<String>,
+    /// Build drivers and the build context files they read their commands from.
+    pub drivers: std::collections::BTreeMap<String, Vec<String>>,
+    /// Programs whose operands are the command they run.
+    pub runners: Vec<String>,
 }
 
 /// The embedded vocabulary, parsed on first use.

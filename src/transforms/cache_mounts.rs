@@ -8,6 +8,7 @@ use crate::model::{lineage, Dockerfile, Instruction, Stage};
 use crate::syntax::InstructionKind;
 use drops::{Drops, Mounted};
 use environment::Environment;
+use hazards::Hazards;
 use readers::{already_mounted, Family};
 use std::collections::BTreeMap;
 use usage::{scripts, usage, Usage};
@@ -17,6 +18,7 @@ mod decline;
 mod drops;
 mod environment;
 mod folders;
+mod hazards;
 mod readers;
 mod usage;
 mod user;
@@ -233,6 +235,16 @@ impl<'a, 'p> Plan<'a, 'p> {
         }
         for plan in &mut plans {
             plan.drops = self.drops(plan)?;
+        }
+        let hazards = Hazards {
+            family: self.family,
+            cache: self.cache,
+            runs,
+            plans: &plans,
+            folders: &folders,
+        };
+        if let Some(problem) = hazards.check() {
+            return Err(problem);
         }
         Ok(plans)
     }

@@ -50,6 +50,32 @@ pub enum Decline {
         user: String,
         parent: String,
     },
+    /// An instruction that gets no mount names a path in the folder: it reads or writes what
+    /// the mount takes out of the layer.
+    NamedElsewhere {
+        line: usize,
+        what: String,
+        folder: String,
+    },
+    /// A RUN downloads with credentials (a secret or ssh mount) and a later one that may read
+    /// the cache has none.
+    Credentials { line: usize, later: usize },
+    /// A later RUN may run the tool unseen (a script, `make`) and read from the layer what the
+    /// mounted RUNs no longer leave there.
+    UnseenReader {
+        line: usize,
+        command: String,
+        why: UnseenWhy,
+    },
+}
+
+/// Why a RUN that may run the tool unseen needs the cache in the layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnseenWhy {
+    /// The cache's refreshed state (apt's lists) that an earlier RUN left in the layer.
+    Refreshed { fill: usize },
+    /// It runs without network (`--network=none`).
+    Offline,
 }
 
 impl Decline {
@@ -75,6 +101,9 @@ impl Decline {
             Decline::ReadAtRunTime { .. } => "read-at-run-time",
             Decline::RemovesMountPoint { .. } => "removes-mount-point",
             Decline::RootOwnedParent { .. } => "root-owned-parent",
+            Decline::NamedElsewhere { .. } => "named-elsewhere",
+            Decline::Credentials { .. } => "credentials",
+            Decline::UnseenReader { .. } => "unseen-reader",
         }
     }
 }
@@ -151,6 +180,24 @@ impl fmt::Display for Decline {
                 f,
                 "the RUN on line {line} runs as {user}, and the mount would create {parent} owned by root (mounts are made by root; only the mount itself gets `uid=`), which {user} could then not write, in this RUN, later ones and the image; a `RUN mkdir -p {parent}` as {user} before it lets the mount go in"
             ),
+            Decline::NamedElsewhere { line, what, folder } => write!(
+                f,
+                "{what} on line {line} names a path in {folder}: a mount there takes the folder's content out of the layer, so what it reads there would be missing, and what it writes there would not reach the image"
+            ),
+            Decline::Credentials { line, later } => write!(
+                f,
+                "the RUN on line {line} downloads with credentials (a secret or ssh mount) and the RUN on line {later}, which may read the same cache, has none: when the mount has lost what the first downloaded (a fresh builder, layers from `--cache-from`), the second would have to download it without them"
+            ),
+            Decline::UnseenReader { line, command, why } => match why {
+                UnseenWhy::Refreshed { fill } => write!(
+                    f,
+                    "the RUN on line {line} runs `{command}`, which may run the tool unseen and read what the RUN on line {fill} leaves in the layer (its lists), where a mount would leave nothing"
+                ),
+                UnseenWhy::Offline => write!(
+                    f,
+                    "the RUN on line {line} runs `{command}` without network (`--network=none`), so what it may build with the tool unseen must come from the layer, where a mount would leave nothing"
+                ),
+            },
         }
     }
 }

@@ -23,6 +23,8 @@ pub(super) struct Drops {
     pub dropped: Vec<String>,
     /// Every command of the RUN is dropped: the RUN goes.
     pub empties_run: bool,
+    /// The paths the dropped `rm`s removed (in the original, from the layer).
+    pub removed: Vec<String>,
 }
 
 /// Where an `rm` operand is.
@@ -89,6 +91,7 @@ impl Mounted<'_> {
                 Removal::Moot if script.lexed.is_reached_plainly(index) => {
                     dropped_commands.push(index);
                     drops.dropped.push(text.to_owned());
+                    drops.removed.extend(self.removed_paths(&line));
                 }
                 Removal::Moot | Removal::Breaks => return Err(self.breaks(text.to_owned())),
                 Removal::Keep => {}
@@ -152,6 +155,21 @@ impl Mounted<'_> {
             (0, _, _) => Removal::Keep,
             _ => Removal::Breaks,
         }
+    }
+
+    /// The paths an `rm` names (a folder for an operand with a variable below it).
+    fn removed_paths<W: CommandWord>(&self, line: &CommandLine<W>) -> Vec<String> {
+        if line.name() != REMOVER {
+            return Vec::new();
+        }
+        let places = line
+            .positional_values()
+            .filter_map(|o| self.operand_place(o));
+        places
+            .map(|place| match place {
+                Place::Exact(path) | Place::Below(path) => path,
+            })
+            .collect()
     }
 
     /// Where an `rm` operand is in the image: the path it names, or, when a variable that

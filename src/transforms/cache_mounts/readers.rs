@@ -28,7 +28,7 @@ fn overlaps(a: &str, b: &str) -> bool {
 }
 
 impl Family<'_, '_> {
-    fn instructions(&self) -> impl Iterator<Item = &Instruction<'_>> {
+    pub(super) fn instructions(&self) -> impl Iterator<Item = &Instruction<'_>> {
         self.stages
             .iter()
             .flat_map(|stage| self.file.stage_instructions(stage))

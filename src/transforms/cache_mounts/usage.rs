@@ -83,7 +83,20 @@ pub(super) fn usage(file: &Dockerfile, run: &Instruction, cache: &NamedCache) ->
             }
         }
     }
+    if usage.fills && offline_network(run) {
+        usage.note(Decline::Offline {
+            line: line_number,
+            setting: "--network=none".to_owned(),
+        });
+    }
     usage
+}
+
+/// Whether the RUN runs without network (`--network=none`).
+pub(super) fn offline_network(run: &Instruction) -> bool {
+    run.flag("network")
+        .and_then(|flag| flag.value)
+        .is_some_and(|value| value.eq_ignore_ascii_case("none"))
 }
 
 impl Usage {
