@@ -266,8 +266,9 @@ pub(super) fn validate(spec: &CacheSpec, key: &str) -> Result<(), KnowledgeError
             ));
         }
         if let Some(sharing) = folder.sharing.as_deref() {
-            // buildah before 1.29 releases only the last `locked` mount of a RUN
-            // (containers/buildah#4349): the next RUN locking another one waits forever.
+            // buildah before 1.29 releases only the lock of a RUN's last cache mount
+            // (containers/buildah#4349), and only one mount can be last: the next RUN locking
+            // another one would wait forever.
             let locked = spec
                 .folders
                 .iter()
@@ -275,7 +276,7 @@ pub(super) fn validate(spec: &CacheSpec, key: &str) -> Result<(), KnowledgeError
             if locked.count() > 1 {
                 return Err(KnowledgeError::new(
                     at,
-                    "at most one folder may be `locked` (buildah before 1.29 never releases the others)",
+                    "at most one folder may be `locked` (buildah before 1.29 releases only the last cache mount of a RUN)",
                 ));
             }
             if !matches!(sharing, "shared" | "private" | "locked") {

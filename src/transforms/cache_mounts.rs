@@ -422,8 +422,7 @@ impl<'a, 'p> Plan<'a, 'p> {
                     rewriter.insert_lines(file.block_range(plan.run).start, &[line]);
                     setups.push(plan.run.index);
                 }
-                let flags = mount_flags(&plan.new, plan.user.uid, rewriter);
-                rewriter.insert(plan.run.args_range().start, flags);
+                insert_mounts(plan, rewriter);
             }
             for edit in &plan.drops.edits {
                 rewriter.replace(edit.range(), edit.content.clone());
@@ -544,25 +543,39 @@ fn removes(file: &Dockerfile, run: &Instruction, setup: &Setup) -> bool {
     })
 }
 
-/// The `--mount` flags for the new folders, each on its own line when there are several, and
-/// the blank or line break before the command.
-fn mount_flags(new: &[(String, Option<String>)], uid: Option<u32>, rewriter: &Rewriter) -> String {
-    let flags: Vec<String> = new
-        .iter()
-        .map(|(target, sharing)| {
-            let mut flag = format!("--mount=type=cache,target={target}");
-            if let Some(sharing) = sharing {
-                flag.push_str(&format!(",sharing={sharing}"));
-            }
-            if let Some(uid) = uid {
-                flag.push_str(&format!(",uid={uid}"));
-            }
-            flag
-        })
-        .collect();
+/// Writes the `--mount` flags for a RUN's new folders, each on its own line when there are
+/// several. A `locked` mount goes after every other flag and the others before the RUN's own
+/// flags, so a RUN's locked mount is its last cache mount: buildah before 1.29 releases only the
+/// lock of the last cache mount of a RUN (containers/buildah#4349), and the next RUN locking the
+/// folder would wait forever.
+fn insert_mounts(plan: &RunPlan, rewriter: &mut Rewriter) {
     let line_break = rewriter.style().line_break();
-    match flags.len() {
-        1 => format!("{} ", flags[0]),
-        _ => format!("{}{line_break}", flags.join(&line_break)),
+    let separator = match plan.new.len() {
+        1 => " ".to_owned(),
+        _ => line_break,
+    };
+    let flag = |(target, sharing): &(String, Option<String>)| {
+        let mut flag = format!("--mount=type=cache,target={target}");
+        if let Some(sharing) = sharing {
+            flag.push_str(&format!(",sharing={sharing}"));
+        }
+        if let Some(uid) = plan.user.uid {
+            flag.push_str(&format!(",uid={uid}"));
+        }
+        format!("{flag}{separator}")
+    };
+    let locked = |(_, sharing): &&(String, Option<String>)| sharing.as_deref() == Some("locked");
+    let first: String = plan.new.iter().filter(|m| !locked(m)).map(flag).collect();
+    let last: String = plan.new.iter().filter(locked).map(flag).collect();
+    let args = plan.run.args_range().start;
+    let own_flags = plan.run.flags().first().map(|f| f.range.start);
+    let (before_flags, at_args) = match own_flags {
+        Some(start) => ((start, first), last),
+        None => ((args, String::new()), first + &last),
+    };
+    for (offset, text) in [before_flags, (args, at_args)] {
+        if !text.is_empty() {
+            rewriter.insert(offset, text);
+        }
     }
 }
