@@ -21,6 +21,8 @@ fn migrate(folder: &str) -> String {
             transforms: transforms::all(),
             path: Some(&dockerfile),
             build_context: Some(&context),
+            other_dockerfiles: &[],
+            change_files: true,
             options: &options,
             apply_unsafe: true,
             knowledge: None,

@@ -1,6 +1,8 @@
 //! The CLI contract for patches, on the real binary over every corpus Dockerfile: the output of
 //! `--diff` (with and without `--unsafe`) applied by `git apply` and by `patch -p1` gives exactly
-//! the files `--write` writes, and a second run over the written files changes nothing.
+//! the files `--write` writes — the ignore files fixes create beside the Dockerfiles
+//! (`--- /dev/null`) and rewrite included — and a second run over the written files changes
+//! nothing.
 //!
 //! Two trees are checked: the public corpus laid out as the repositories it came from
 //! (`MANIFEST.tsv` gives each file's repository and path), and the build contexts of
@@ -61,11 +63,15 @@ fn check_contract(tree: &Path, scratch: &Path, unsafe_fixes: bool, at_least: usi
     );
     let by_git = scratch.join(format!("git-apply-{mode}"));
     let by_patch = scratch.join(format!("patch-{mode}"));
+    let created = patch.matches("--- /dev/null\n").count();
     for copy in [&by_git, &by_patch] {
+        fs::create_dir_all(copy).expect("create folder");
         for file in &patched {
             let target = copy.join(file);
             fs::create_dir_all(target.parent().expect("a parent")).expect("create folder");
-            copy_writable(&tree.join(file), &target);
+            if tree.join(file).exists() {
+                copy_writable(&tree.join(file), &target);
+            }
         }
     }
     apply(
@@ -117,7 +123,7 @@ fn check_contract(tree: &Path, scratch: &Path, unsafe_fixes: bool, at_least: usi
         &second[..second.len().min(4000)]
     );
     eprintln!(
-        "{mode}: {} files changed; git apply, patch -p1 and --write agree",
+        "{mode}: {} files changed ({created} created); git apply, patch -p1 and --write agree",
         patched.len()
     );
 }

@@ -118,6 +118,8 @@ fn a_command_needing_a_shell_declines_without_a_runtime_that_has_one() {
             transforms: &selected,
             path: None,
             build_context: Some(&context),
+            other_dockerfiles: &[],
+            change_files: true,
             options: &options,
             apply_unsafe: true,
             knowledge: Some(&knowledge),

@@ -246,6 +246,48 @@ fn every_app_verifies_equivalent_after_unsafe_rewrites() {
     );
 }
 
+/// `node-context` holds an editor folder, a host `node_modules` and an `.env`: the fixes create a
+/// `.dockerignore`, which verify builds the rewrite with (never writing it into the app folder),
+/// listing what it leaves out of the image as expected.
+#[test]
+fn a_new_ignore_file_is_built_with_and_what_it_excludes_is_expected() {
+    let Some((storage, _serial)) =
+        storage("a_new_ignore_file_is_built_with_and_what_it_excludes_is_expected")
+    else {
+        return;
+    };
+    let app = e2e_dir().join("apps/node-context");
+    let output = verify(
+        storage,
+        &[
+            "--unsafe",
+            "--select",
+            "dockerignore,secrets-in-context",
+            "--smoke",
+            "node server.js",
+            app.join("Dockerfile").to_str().expect("UTF-8 path"),
+        ],
+    );
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    for expected in [
+        ": equivalent (",
+        "note: built with the created ignore file",
+        "excluded by the new ignore file: /app/.env, /app/.idea",
+    ] {
+        assert!(stdout.contains(expected), "no `{expected}` in:\n{stdout}");
+    }
+    assert!(
+        !app.join(".dockerignore").exists(),
+        "verify wrote into the build context"
+    );
+}
+
 #[test]
 fn broken_rewrites_are_reported_different() {
     let Some((storage, _serial)) = storage("broken_rewrites_are_reported_different") else {

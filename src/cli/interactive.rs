@@ -113,7 +113,7 @@ fn review_file(
     let mut declined: HashSet<(&'static str, String)> = HashSet::new();
     let mut noted: HashSet<(&'static str, String)> = HashSet::new();
     for _ in 0..MAX_DECISIONS_PER_FILE {
-        let (outcome, apply_unsafe) = fix_text(file, &text, config, options);
+        let (outcome, apply_unsafe) = fix_text(file, &text, config, options, false);
         if outcome.skipped {
             return Ok(());
         }
@@ -196,7 +196,8 @@ fn hidden_fixes(findings: &[ReportedFinding], apply_unsafe: bool) -> usize {
         .count()
 }
 
-/// Findings without a fix are shown once, so nothing is skipped silently.
+/// Findings without a fix are shown once, so nothing is skipped silently; so are fixes that
+/// change files beside the Dockerfile, which are not offered here.
 fn note_display_only(
     path: &str,
     findings: &[ReportedFinding],
@@ -206,10 +207,19 @@ fn note_display_only(
     for reported in findings {
         let finding = &reported.finding;
         let new = noted.insert((finding.transform, finding.message.clone()));
-        if new && finding.applicability() == Applicability::DisplayOnly {
+        let beside = finding
+            .fix
+            .as_ref()
+            .is_some_and(|fix| !fix.files.is_empty());
+        let note = match (finding.applicability(), beside) {
+            (Applicability::DisplayOnly, _) => "no fix",
+            (_, true) => "it changes files beside the Dockerfile: apply it with --write",
+            _ => continue,
+        };
+        if new {
             let _ = writeln!(
                 out,
-                "{path}:{}: note: [{}] {} (no fix)",
+                "{path}:{}: note: [{}] {} ({note})",
                 reported.line, finding.transform, finding.message
             );
         }

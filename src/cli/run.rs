@@ -7,13 +7,14 @@ use super::output::{print_stderr, Output};
 use super::{use_color, Mode, OutputFormat, RunArgs, EXIT_ERROR, PROGRESS_MIN_FILES};
 use crate::config::{self, CommandLine, Config, Discovery, Lookup};
 use crate::context::compose::ComposeIndex;
-use crate::emit::{self, FileReport, Paint, Status};
+use crate::emit::{self, BesideFile, FileReport, Paint, Status};
 use crate::engine::{self, Job, TransformOptions};
 use crate::walk::{self, display_path};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// The name of an input in messages: the path, or the stdin name (`-` by default).
 pub(super) fn input_name(path: &Path, stdin_name: Option<&Path>) -> String {
@@ -59,6 +60,12 @@ pub(super) struct RunOptions {
     pub(super) sarif_rules: Option<Vec<emit::SarifRule>>,
     /// The build contexts Compose files declare, read once per folder.
     pub(super) compose: ComposeIndex,
+    /// The Dockerfiles of the run by build context (absolute), so each knows the others that
+    /// would read a `.dockerignore` at its context's root.
+    pub(super) readers: HashMap<PathBuf, Vec<PathBuf>>,
+    /// The files beside Dockerfiles written so far (absolute path → content), so a file two
+    /// Dockerfiles of a context propose is written once, and never with two contents.
+    pub(super) written_beside: Mutex<HashMap<PathBuf, String>>,
 }
 
 pub(super) fn run(args: RunArgs) -> i32 {
@@ -211,6 +218,8 @@ pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
         explain: args.explain,
         sarif_rules: (format == OutputFormat::Sarif).then(sarif_rules),
         compose: ComposeIndex::default(),
+        readers: HashMap::new(),
+        written_beside: Mutex::new(HashMap::new()),
     };
     let mut output = Output::new(&args, mode, format, &options);
     let inputs = if reading_stdin {
@@ -239,6 +248,10 @@ pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
     };
     let config_errors = distinct_config_errors(&lookups);
     print_stderr(&setup_errors(&config_errors, &inputs.errors));
+    let options = RunOptions {
+        readers: readers_by_context(&files, &lookups, &options),
+        ..options
+    };
     if args.interactive {
         let (stdin, stdout) = (std::io::stdin(), std::io::stdout());
         let code = interactive::review(
@@ -429,6 +442,43 @@ impl Progress {
     }
 }
 
+/// The Dockerfiles of the run (not stdin) grouped by their build context, as absolute paths.
+fn readers_by_context(
+    files: &[PathBuf],
+    lookups: &[Lookup],
+    options: &RunOptions,
+) -> HashMap<PathBuf, Vec<PathBuf>> {
+    let mut readers: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
+    for (file, lookup) in files.iter().zip(lookups) {
+        if is_stdin(file) {
+            continue;
+        }
+        let config = lookup.as_ref().ok().and_then(|config| config.as_deref());
+        let settings = config::settings_for(file, config, &options.command_line);
+        let context = build_context_of(file, &settings, &options.compose);
+        readers
+            .entry(walk::absolute(&context))
+            .or_default()
+            .push(file.clone());
+    }
+    readers
+}
+
+/// The other Dockerfiles of the run built from `context`.
+fn other_readers(options: &RunOptions, file: &Path, context: &Path) -> Vec<PathBuf> {
+    options
+        .readers
+        .get(&walk::absolute(context))
+        .map(|files| {
+            files
+                .iter()
+                .filter(|other| other.as_path() != file)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Reads, fixes and renders one file.
 pub(super) fn process_file(file: &Path, lookup: &Lookup, options: &RunOptions) -> FileReport {
     let name = input_name(file, options.stdin_name.as_deref());
@@ -449,17 +499,19 @@ pub(super) fn process_file(file: &Path, lookup: &Lookup, options: &RunOptions) -
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return FileReport::failed(name, 0, "not valid UTF-8".to_owned());
     };
-    let (outcome, apply_unsafe) = fix_text(file, text, config, options);
+    let change_files = !is_stdin(file);
+    let (outcome, apply_unsafe) = fix_text(file, text, config, options, change_files);
     finish(file, name, &bytes, text, (outcome, apply_unsafe), options)
 }
 
 /// Runs the engine on one file's text with the file's settings; also says whether unsafe fixes
-/// were applied.
+/// were applied. `change_files`: whether fixes may create or rewrite files beside it.
 pub(super) fn fix_text(
     file: &Path,
     text: &str,
     config: Option<&Config>,
     options: &RunOptions,
+    change_files: bool,
 ) -> (engine::Outcome, bool) {
     let named = if is_stdin(file) {
         options.stdin_name.as_deref()
@@ -469,14 +521,20 @@ pub(super) fn fix_text(
     let settings_path = named.unwrap_or(Path::new("-"));
     let settings = config::settings_for(settings_path, config, &options.command_line);
     let build_context = named.map(|path| build_context_of(path, &settings, &options.compose));
+    let others = match (named, &build_context) {
+        (Some(path), Some(context)) => other_readers(options, path, context),
+        _ => Vec::new(),
+    };
     let no_options = TransformOptions::new();
     let outcome = engine::run(&Job {
         text,
         transforms: &settings.transforms,
         path: named,
         build_context: build_context.as_deref(),
+        other_dockerfiles: &others,
         options: config.map_or(&no_options, Config::options),
         apply_unsafe: settings.apply_unsafe,
+        change_files,
         knowledge: config.and_then(Config::knowledge),
     });
     (outcome, settings.apply_unsafe)
@@ -537,35 +595,49 @@ pub(super) fn finish(
     report.apply_unsafe = apply_unsafe;
     report.findings = outcome.findings;
     report.errors = outcome.errors;
+    report.beside = outcome
+        .files
+        .into_iter()
+        .map(|changed| BesideFile {
+            path: display_path(&changed.path),
+            location: changed.path,
+            original: changed.original,
+            content: changed.content,
+        })
+        .collect();
     if let Some(rules) = &options.sarif_rules {
         report.sarif_results = emit::sarif_results(&report.path, text, &report.findings, rules);
     }
-    let Some(fixed) = outcome.fixed else {
+    let fixed = outcome.fixed;
+    if fixed.is_none() && report.beside.is_empty() {
         if options.mode == Mode::Write && is_stdin(file) {
             report.output = Some(text.to_owned());
         }
         return report;
-    };
+    }
     if options.combined_edits {
-        report.fix_edits = Some(emit::combined_edits(text, &fixed));
+        report.fix_edits = fixed
+            .as_deref()
+            .map(|fixed| emit::combined_edits(text, fixed));
     }
     match options.mode {
         Mode::Diff => {
-            let diff = emit::unified_diff(&report.path, text, &fixed, options.paint);
+            let diff = fixed.as_deref().map_or_else(String::new, |fixed| {
+                emit::unified_diff(&report.path, text, fixed, options.paint)
+            });
             report.diff = Some(match options.explain {
                 true => emit::explanation(&report) + &diff,
                 false => diff,
             });
         }
-        Mode::Write if is_stdin(file) => report.output = Some(fixed),
-        Mode::Write => match emit::write_atomically(file, bytes, &fixed) {
+        Mode::Write if is_stdin(file) => {
+            report.output = Some(fixed.unwrap_or_else(|| text.to_owned()))
+        }
+        Mode::Write => match write_all(file, bytes, fixed.as_deref(), &report.beside, options) {
             Ok(()) => report.status = Status::Written,
-            Err(error) => {
+            Err(message) => {
                 report.status = Status::Error;
-                report.errors.push(engine::FileError {
-                    line: 0,
-                    message: error.to_string(),
-                });
+                report.errors.push(engine::FileError { line: 0, message });
             }
         },
         Mode::Report | Mode::Check => {}
@@ -573,12 +645,91 @@ pub(super) fn finish(
     report
 }
 
+/// Writes the files beside the Dockerfile, then the Dockerfile; when the Dockerfile cannot be
+/// written, the files beside it are put back as they were (its fixes assumed them).
+fn write_all(
+    file: &Path,
+    bytes: &[u8],
+    fixed: Option<&str>,
+    beside: &[BesideFile],
+    options: &RunOptions,
+) -> Result<(), String> {
+    let mut written = Vec::new();
+    for change in beside {
+        match write_beside(change, options) {
+            Ok(true) => written.push(change),
+            Ok(false) => {}
+            Err(message) => {
+                undo_beside(&written, options);
+                return Err(message);
+            }
+        }
+    }
+    let Some(fixed) = fixed else {
+        return Ok(());
+    };
+    emit::write_atomically(file, bytes, fixed).map_err(|error| {
+        undo_beside(&written, options);
+        error.to_string()
+    })
+}
+
+/// Writes one file beside a Dockerfile unless another Dockerfile of the run wrote it already
+/// (false then); a different content for the same file is an error.
+fn write_beside(change: &BesideFile, options: &RunOptions) -> Result<bool, String> {
+    let key = walk::absolute(&change.location);
+    let mut written = options
+        .written_beside
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    match written.get(&key) {
+        Some(content) if *content == change.content => return Ok(false),
+        Some(_) => {
+            return Err(format!(
+                "{}: another Dockerfile of this run writes it with other content; neither this Dockerfile nor it is written",
+                change.path
+            ))
+        }
+        None => {}
+    }
+    let result = match &change.original {
+        None => emit::create_atomically(&change.location, &change.content),
+        Some(original) => {
+            emit::write_atomically(&change.location, original.as_bytes(), &change.content)
+        }
+    };
+    result.map_err(|error| format!("{}: {error}", change.path))?;
+    written.insert(key, change.content.clone());
+    Ok(true)
+}
+
+/// Puts files beside a Dockerfile back as they were: a created one is removed.
+fn undo_beside(written: &[&BesideFile], options: &RunOptions) {
+    let mut claimed = options
+        .written_beside
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    for change in written {
+        claimed.remove(&walk::absolute(&change.location));
+        let _ = match &change.original {
+            None => std::fs::remove_file(&change.location).map_err(emit::WriteError::from),
+            Some(original) => {
+                emit::write_atomically(&change.location, change.content.as_bytes(), original)
+            }
+        };
+    }
+}
+
 pub(super) fn status_of(outcome: &engine::Outcome) -> Status {
-    match (&outcome.fixed, outcome.skipped, outcome.errors.is_empty()) {
+    match (
+        outcome.changes(),
+        outcome.skipped,
+        outcome.errors.is_empty(),
+    ) {
         (_, true, _) => Status::Skipped,
-        (Some(_), _, _) => Status::Changed,
-        (None, _, false) => Status::Error,
-        (None, _, true) => Status::Unchanged,
+        (true, _, _) => Status::Changed,
+        (false, _, false) => Status::Error,
+        (false, _, true) => Status::Unchanged,
     }
 }
 
@@ -619,6 +770,8 @@ mod tests {
             explain: false,
             sarif_rules: None,
             compose: ComposeIndex::default(),
+            readers: HashMap::new(),
+            written_beside: Mutex::new(HashMap::new()),
         };
         let bar = indicatif::ProgressBar::with_draw_target(
             Some(files.len() as u64),

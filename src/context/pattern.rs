@@ -80,6 +80,11 @@ impl IgnorePatterns {
         self.patterns.is_empty()
     }
 
+    /// True when a pattern re-includes paths (`!pattern`).
+    pub fn has_exceptions(&self) -> bool {
+        self.patterns.iter().any(|pattern| pattern.exclusion)
+    }
+
     /// Whether `path` (relative to the context, `/`-separated, already cleaned) is excluded.
     pub fn matches(&self, path: &str) -> bool {
         let parents = parent_prefixes(path);

@@ -20,6 +20,9 @@ pub struct Summary {
     pub hidden_fixes: usize,
     /// Files with something left for a person: a finding without a fix, or a hidden fix.
     pub needs_human: usize,
+    /// Files beside the Dockerfiles (their build contexts' ignore files) that fixes create or
+    /// rewrite, or created and rewrote with `--write`, each counted once.
+    pub beside: usize,
 }
 
 impl Summary {
@@ -27,10 +30,16 @@ impl Summary {
     pub fn of(reports: &[FileReport]) -> Summary {
         let mut summary = Summary::default();
         summary.add(reports);
+        let mut ledger = super::BesideLedger::default();
+        for file in reports.iter().flat_map(|report| &report.beside) {
+            ledger.record(file);
+        }
+        summary.beside = ledger.len();
         summary
     }
 
-    /// Adds more reports to the counts.
+    /// Adds more reports to the counts (not [`Summary::beside`], which the caller counts once
+    /// per file over the run).
     pub fn add(&mut self, reports: &[FileReport]) {
         let summary = self;
         summary.files += reports.len();
@@ -63,9 +72,10 @@ impl Summary {
     /// The summary line of `--check` and `--diff`.
     pub fn check_line(&self) -> String {
         format!(
-            "{} would be changed, {} unchanged{}{}.",
+            "{} would be changed, {} unchanged{}{}{}.",
             plural(self.changed, "file"),
             self.unchanged,
+            self.beside_suffix("would be created or changed"),
             self.error_suffix(),
             self.hidden_suffix()
         )
@@ -74,12 +84,21 @@ impl Summary {
     /// The summary line of `--write`.
     pub fn write_line(&self) -> String {
         format!(
-            "Fixed {}, {} unchanged{}{}.",
+            "Fixed {}, {} unchanged{}{}{}.",
             plural(self.written + self.changed, "file"),
             self.unchanged,
+            self.beside_suffix("written"),
             self.error_suffix(),
             self.hidden_suffix()
         )
+    }
+
+    /// `, 1 ignore file written`: the files beside the Dockerfiles.
+    fn beside_suffix(&self, what: &str) -> String {
+        match self.beside {
+            0 => String::new(),
+            count => format!(", {} {what}", plural(count, "ignore file")),
+        }
     }
 
     /// ` (N hidden fixes can be enabled with the `--unsafe` option)`, as ruff says it.

@@ -6,6 +6,7 @@
 //! (`[ecosystems.<id>]`, `[[images]]`, `[[runtimes]]`); see `transforms/README.md`.
 
 mod command;
+pub mod exclusions;
 pub mod file_types;
 mod frameworks;
 mod image;
@@ -14,6 +15,7 @@ mod patterns;
 mod profile;
 mod project_paths;
 pub mod runtime_stage;
+pub mod secrets;
 mod template;
 mod users;
 mod validate;

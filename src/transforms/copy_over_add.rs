@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/copy-over-add.md")]
 
-use super::{Applicability, Context, Finding, Fix, Metadata, Transform};
+use super::{Applicability, Changes, Context, Finding, Fix, Metadata, Transform};
 use crate::context::BuildContext;
 use crate::diagnostics::Rewriter;
 use crate::knowledge::file_types::{read_head, FileTypes};
@@ -31,6 +31,7 @@ impl Transform for CopyOverAdd {
             documentation: include_str!("../../transforms/docs/copy-over-add.md"),
             enabled_by_default: true,
             max_applicability: Applicability::Safe,
+            changes: Changes::Dockerfile,
             intended_changes: &[],
         }
     }

@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/deps-first.md")]
 
-use super::{Applicability, Context, Edit, Finding, Fix, Metadata, Transform};
+use super::{Applicability, Changes, Context, Edit, Finding, Fix, Metadata, Transform};
 use crate::context::BuildContext;
 use crate::knowledge::{CommandMatch, KnowledgeBase, Needs, Profile, ProjectPath, Role};
 use crate::model::paths::{is_within, normalize, resolve};
@@ -25,6 +25,7 @@ impl Transform for DepsFirst {
             documentation: include_str!("../../transforms/docs/deps-first.md"),
             enabled_by_default: true,
             max_applicability: Applicability::Safe,
+            changes: Changes::Dockerfile,
             intended_changes: &[],
         }
     }

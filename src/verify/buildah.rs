@@ -90,21 +90,28 @@ impl Buildah {
         CommandLine::new("buildah", all)
     }
 
-    /// The build command: Docker image format (so HEALTHCHECK is kept), no pulls.
+    /// The build command: Docker image format (so HEALTHCHECK is kept), no pulls, the ignore
+    /// file named when the Dockerfile has its own.
     pub fn build_command(&self, request: &BuildRequest) -> CommandLine {
-        self.command([
-            OsString::from("bud"),
+        let mut args: Vec<OsString> = vec![
+            "bud".into(),
             "--format".into(),
             "docker".into(),
             "--isolation".into(),
             self.isolation.clone().into(),
             "--pull=never".into(),
+        ];
+        if let Some(ignore_file) = request.ignore_file {
+            args.extend(["--ignorefile".into(), ignore_file.into()]);
+        }
+        args.extend([
             "-f".into(),
             request.dockerfile.into(),
             "-t".into(),
             request.tag.into(),
             request.context.into(),
-        ])
+        ]);
+        self.command(args)
     }
 
     /// A new working container of `image`; returns its id.
@@ -291,6 +298,7 @@ mod tests {
             dockerfile: Path::new("/tmp/x/Dockerfile"),
             context: Path::new("app"),
             tag: "dfmigrate-verify-1-original",
+            ignore_file: None,
         };
         assert_eq!(
             text(&buildah.build_command(&request)),
@@ -310,8 +318,14 @@ mod tests {
             dockerfile: Path::new("D"),
             context: Path::new("."),
             tag: "t",
+            ignore_file: Some(Path::new("/tmp/x/D.dockerignore")),
         };
-        assert!(text(&buildah.build_command(&request)).contains("--isolation oci"));
+        let line = text(&buildah.build_command(&request));
+        assert!(line.contains("--isolation oci"));
+        assert!(
+            line.contains("--ignorefile /tmp/x/D.dockerignore -f D"),
+            "{line}"
+        );
     }
 
     #[test]

@@ -31,6 +31,10 @@ pub struct BuildRequest<'a> {
     pub dockerfile: &'a Path,
     pub context: &'a Path,
     pub tag: &'a str,
+    /// The ignore file the build reads instead of the context's `.dockerignore`: the
+    /// Dockerfile's own (`<Dockerfile>.dockerignore`, beside it, where BuildKit reads it;
+    /// buildah and podman are given it with `--ignorefile`).
+    pub ignore_file: Option<&'a Path>,
 }
 
 /// A container engine.

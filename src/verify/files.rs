@@ -7,7 +7,7 @@
 mod drops;
 mod tree;
 
-pub use drops::{drop_reason, DropReason};
+pub use drops::{drop_reason, DropReason, Exclusion};
 
 use super::image::{as_exec_form, env_map, ImageConfig};
 use super::rootfs::{self, Entry, DEFAULT_PATH};
@@ -27,6 +27,8 @@ pub struct Images<'a> {
     pub base_changed: bool,
     /// Build files no application reads were left out on purpose (`Intent::BuildFiles`).
     pub build_files_dropped: bool,
+    /// What the build context's new ignore file leaves out (`Intent::ExcludedPaths`).
+    pub excluded: Option<&'a Exclusion>,
 }
 
 /// What the comparison found.

@@ -55,6 +55,7 @@ impl Pair {
             app_paths: &[PathBuf::from("/app")],
             base_changed,
             build_files_dropped: false,
+            excluded: None,
         })
     }
 }
