@@ -686,7 +686,7 @@ fn write_beside(change: &BesideFile, options: &RunOptions) -> Result<bool, Strin
         Some(content) if *content == change.content => return Ok(false),
         Some(_) => {
             return Err(format!(
-                "{}: another Dockerfile of this run writes it with other content; neither this Dockerfile nor it is written",
+                "{}: another Dockerfile of this run wrote it with other content; this Dockerfile and its change of it are not written",
                 change.path
             ))
         }

@@ -138,7 +138,8 @@ impl Plan<'_, '_, '_> {
         for declaration in self.declarations {
             self.check_declaration(declaration)?;
             rewriter.delete_instruction(declaration.instruction);
-            if let Some(stage) = declaration.instruction.stage {
+            let is_arg = declaration.instruction.kind() == Some(InstructionKind::Arg);
+            if let Some(stage) = declaration.instruction.stage.filter(|_| is_arg) {
                 runs.extend(self.runs_reading(declaration.instruction, stage)?);
             }
         }
@@ -154,8 +155,22 @@ impl Plan<'_, '_, '_> {
             .iter()
             .map(|&index| self.file.instructions()[index].start_line().to_string())
             .collect();
+        let envs: Vec<String> = self
+            .declarations
+            .iter()
+            .filter(|d| d.instruction.kind() == Some(InstructionKind::Env))
+            .map(|d| d.instruction.start_line().to_string())
+            .collect();
+        let env_part = match envs.as_slice() {
+            [] => String::new(),
+            [line] => format!(" (and into the environment of its stage by the ENV on line {line})"),
+            _ => format!(
+                " (and into the environment of its stages by the ENVs on lines {})",
+                envs.join(", ")
+            ),
+        };
         let mut message = format!(
-            "ARG {name} passes a secret to the build as a build argument, whose value `docker history` shows and the build cache keeps; it becomes a build secret mounted as ${name}"
+            "ARG {name} passes a secret to the build as a build argument{env_part}, whose value `docker history` shows and the build cache keeps; it becomes a build secret mounted as ${name}"
         );
         match lines.as_slice() {
             [] => message.push_str(" (no RUN reads it: the ARG is removed)"),
@@ -168,8 +183,14 @@ impl Plan<'_, '_, '_> {
                 self.variables.syntax
             ));
         }
+        let target = match envs.is_empty() {
+            true => "",
+            false => {
+                "; an image built with `--target` at that stage no longer has it in its environment"
+            }
+        };
         message.push_str(&format!(
-            " (unsafe: builds must pass it with `--secret id={name},env={name}` instead of `--build-arg {name}=…`)"
+            " (unsafe: builds must pass it with `--secret id={name},env={name}` instead of `--build-arg {name}=…`{target})"
         ));
         Ok(Conversion {
             message,
@@ -181,10 +202,7 @@ impl Plan<'_, '_, '_> {
     fn check_declaration(&self, declaration: &Declaration) -> Result<(), String> {
         let instruction = declaration.instruction;
         if instruction.kind() == Some(InstructionKind::Env) {
-            return Err(format!(
-                "ENV keeps it in the image's configuration, which `docker inspect` shows, and the application may read it at run time: give it to the container when it starts (`docker run --env`, a secret), and to the build as a secret (`RUN --mount=type=secret,id={},env={}`)",
-                self.name, self.name
-            ));
+            return self.check_env(declaration);
         }
         if declaration.value.is_some() {
             return Err("its default value is written in the Dockerfile, and so in the repository: remove it and pass the value as a build secret".to_owned());
@@ -204,6 +222,65 @@ impl Plan<'_, '_, '_> {
         match platform::windows_reason(self.file, stage, self.context.knowledge()) {
             Some(reason) => Err(format!("{reason}, where secrets are mounted as files only")),
             None => Ok(()),
+        }
+    }
+
+    /// An ENV can go when it only hands its stage's build argument of the same name to the RUNs
+    /// (`ENV NPM_TOKEN=$NPM_TOKEN`) of a stage the final image does not come from and no stage
+    /// builds on; in the final image's stages the application may read it at run time.
+    fn check_env(&self, declaration: &Declaration) -> Result<(), String> {
+        let instruction = declaration.instruction;
+        let name = self.name;
+        let runtime = || {
+            Err(format!(
+                "ENV keeps it in the image's configuration, which `docker inspect` shows, and the application may read it at run time: give it to the container when it starts (`docker run --env`, a secret), and to the build as a secret (`RUN --mount=type=secret,id={name},env={name}`)"
+            ))
+        };
+        let Some(stage) = instruction.stage else {
+            return runtime();
+        };
+        let in_final_image = self.file.final_stage().is_some_and(|last| {
+            self.file
+                .stage_chain(last)
+                .iter()
+                .any(|link| link.index == stage)
+        });
+        if in_final_image {
+            return runtime();
+        }
+        if let Some(child) = self
+            .file
+            .stages()
+            .iter()
+            .find(|s| s.base_stage == Some(stage))
+        {
+            let from = &self.file.instructions()[child.from];
+            return Err(format!(
+                "the stage of line {} is built on its stage and inherits the ENV",
+                from.start_line()
+            ));
+        }
+        if instruction.pairs().len() > 1 {
+            return Err(format!(
+                "the ENV on line {} sets other variables too",
+                instruction.start_line()
+            ));
+        }
+        let hands_on_its_argument = declaration
+            .value
+            .as_deref()
+            .is_some_and(|value| value == format!("${name}") || value == format!("${{{name}}}"));
+        let argument_before = self.declarations.iter().any(|other| {
+            other.instruction.kind() == Some(InstructionKind::Arg)
+                && other.instruction.stage == Some(stage)
+                && other.instruction.index < instruction.index
+        });
+        match hands_on_its_argument && argument_before {
+            true => Ok(()),
+            false => Err(format!(
+                "the ENV on line {} sets it to something else than its stage's build argument ${name}",
+                instruction.start_line()
+            )),
         }
     }
 
@@ -239,6 +316,9 @@ impl Plan<'_, '_, '_> {
             if instruction.kind() == Some(InstructionKind::Arg) && redeclared {
                 break;
             }
+            if self.removes(instruction) {
+                continue;
+            }
             let names_it = mentions_variable(instruction.source(), self.name);
             match instruction.kind() {
                 Some(InstructionKind::Run) if has_secret_mount(instruction, self.name) => {}
@@ -259,6 +339,13 @@ impl Plan<'_, '_, '_> {
             .filter(|(_, names_it)| *names_it || !any_names)
             .map(|(index, _)| index)
             .collect())
+    }
+
+    /// Whether the conversion removes the instruction (an ENV handing the argument on).
+    fn removes(&self, instruction: &Instruction) -> bool {
+        self.declarations
+            .iter()
+            .any(|declaration| declaration.instruction.index == instruction.index)
     }
 
     /// Adds `# syntax=…` when the file has no syntax directive; an older one is a reason not to
