@@ -374,6 +374,7 @@ fn report_rejected(rejected: Rejections, errors: &mut Vec<FileError>) {
 
 /// A fix ready to apply: its edits sorted, its covering range, its file changes, and who made
 /// it.
+#[derive(Clone)]
 struct Candidate<'f> {
     transform: &'static str,
     /// The range its edits cover (empty at 0 for a fix that only changes files).
@@ -483,13 +484,26 @@ fn clash(a: &Candidate, b: &Candidate) -> bool {
             .any(|x| b.files.iter().any(|y| x.path == y.path))
 }
 
-/// What one round may apply, in order of preference: the first isolated fix alone, then every
-/// other fix that does not conflict with one before it (when the isolated fix fails).
+/// What one round may apply, in order of preference: the fixes that go before isolated ones
+/// (when there is an isolated fix), the first isolated fix alone, then every other fix that
+/// does not conflict with one before it (when those fail).
 fn round_choices(fixes: Vec<Candidate>) -> Vec<Vec<Candidate>> {
     let (isolated, others): (Vec<Candidate>, Vec<Candidate>) = fixes
         .into_iter()
         .partition(|candidate| candidate.isolation == Isolation::Alone);
-    let mut choices: Vec<Vec<Candidate>> = isolated.into_iter().take(1).map(|c| vec![c]).collect();
+    let mut choices: Vec<Vec<Candidate>> = Vec::new();
+    if !isolated.is_empty() {
+        let first: Vec<Candidate> = others
+            .iter()
+            .filter(|candidate| candidate.isolation == Isolation::BeforeAlone)
+            .cloned()
+            .collect();
+        let first = non_overlapping(first);
+        if !first.is_empty() {
+            choices.push(first);
+        }
+    }
+    choices.extend(isolated.into_iter().take(1).map(|c| vec![c]));
     let together = non_overlapping(others);
     if !together.is_empty() {
         choices.push(together);

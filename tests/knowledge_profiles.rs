@@ -2,7 +2,7 @@
 //! and build-only packages.
 
 use dfmigrate::context::BuildContext;
-use dfmigrate::knowledge::{KnowledgeBase, Needs, ReadFiles, Role};
+use dfmigrate::knowledge::{KnowledgeBase, Needs, NoSplit, ReadFiles, Role};
 use dfmigrate::model::shell::lex;
 use std::path::Path;
 
@@ -335,7 +335,7 @@ fn split_of(text: &str, context: &BuildContext) -> (Vec<String>, String) {
         .unwrap_or_else(|| panic!("no match for {text}"));
     let split = found
         .split(context)
-        .unwrap_or_else(|| panic!("no split for {text}"));
+        .unwrap_or_else(|why| panic!("no split for {text}: {why:?}"));
     (split.before, split.after)
 }
 
@@ -394,19 +394,22 @@ fn renders_split_techniques() {
 }
 
 #[test]
-fn cargo_stub_split_needs_main_rs() {
+fn cargo_stub_split_needs_the_packages_targets() {
     let text = "cargo build --release";
     let (before, after) = split_of(text, &fixture("rust-bin"));
     assert_eq!(
         before,
-        ["mkdir -p src && echo 'fn main() {}' > src/main.rs && cargo build --release && rm -rf src"]
+        ["mkdir -p src && echo 'fn main() {}' > src/main.rs && cargo build --release && rm -f src/main.rs"]
     );
     assert_eq!(after, "touch src/main.rs && cargo build --release");
     let script = lex(text);
     let found = KnowledgeBase::builtin()
         .match_command(&script.commands[0], text)
         .expect("match");
-    assert!(found.split(&BuildContext::without_files()).is_none());
+    assert_eq!(
+        found.split(&BuildContext::without_files()).err(),
+        Some(NoSplit::Unfit("Cargo.toml cannot be read".to_owned()))
+    );
 }
 
 #[test]
@@ -421,8 +424,9 @@ fn commands_without_split_decline() {
             .match_command(&script.commands[0], text)
             .expect("match");
         assert_eq!(found.needs(), Needs::Sources, "{text}");
-        assert!(
-            found.split(&BuildContext::without_files()).is_none(),
+        assert_eq!(
+            found.split(&BuildContext::without_files()).err(),
+            Some(NoSplit::NoTechnique),
             "{text}"
         );
     }
@@ -550,7 +554,16 @@ fn reports_hooks() {
             .expect("profile")
             .hooks_present(&context)
     };
-    assert_eq!(found("cargo"), ["Cargo.toml: workspace"]);
+    // A workspace is not a hook but does not fit Cargo's stub sources.
+    assert!(found("cargo").is_empty());
+    let stubs = knowledge
+        .profile("cargo")
+        .and_then(|profile| profile.stubs.as_ref())
+        .expect("cargo stubs");
+    assert_eq!(
+        stubs.stubs(&context),
+        Err("Cargo.toml: workspace".to_owned())
+    );
     assert!(found("npm")[0].starts_with("package.json: invalid JSON"));
     assert_eq!(found("bundler"), ["Gemfile: line 2: gemspec"]);
 }
@@ -779,4 +792,61 @@ fn requirement_files_are_followed() {
     );
     assert!(files_read("pip install flask", &context).is_none());
     assert!(files_read("npm ci", &context).is_none());
+}
+
+#[test]
+fn cargo_stubs_cover_every_target_the_package_has() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"ledger\"\n\n[[bin]]\nname = \"import\"\n\n[[bin]]\nname = \"ledger\"\npath = \"./src/cli.rs\"\n\n[dependencies]\nserde = \"1\"\n",
+    );
+    for file in [
+        "src/lib.rs",
+        "src/cli.rs",
+        "src/bin/import.rs",
+        "build.rs",
+        "src/main.rs",
+    ] {
+        write(file, "");
+    }
+    let context = BuildContext::open(dir.path(), None).expect("open");
+    let spec = KnowledgeBase::builtin()
+        .profile("cargo")
+        .and_then(|profile| profile.stubs.as_ref())
+        .expect("cargo stubs");
+    let stubs = spec.stubs(&context).expect("stubs");
+    let paths: Vec<&str> = stubs.iter().map(|stub| stub.path.as_str()).collect();
+    // Declared bins replace the discovered src/main.rs; the library and build script are found.
+    assert_eq!(
+        paths,
+        ["src/lib.rs", "src/bin/import.rs", "src/cli.rs", "build.rs"]
+    );
+    assert_eq!(stubs[0].content, "");
+    assert_eq!(stubs[1].content, "fn main() {}");
+
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"ledger\"\n\n[[bin]]\nname = \"gone\"\npath = \"src/gone.rs\"\n",
+    );
+    let context = BuildContext::open(dir.path(), None).expect("open");
+    assert_eq!(
+        spec.stubs(&context),
+        Err("Cargo.toml: bin root file src/gone.rs is not in the build context".to_owned())
+    );
+
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"ledger\"\n\n[patch.crates-io]\nserde = { path = \"../serde\" }\n",
+    );
+    let context = BuildContext::open(dir.path(), None).expect("open");
+    assert_eq!(
+        spec.stubs(&context),
+        Err("Cargo.toml: patch.crates-io.serde.path is a local path dependency".to_owned())
+    );
 }

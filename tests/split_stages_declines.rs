@@ -1,7 +1,8 @@
 //! split-stages' reasons to decline, grouped over the real build contexts of
 //! `$DFMIGRATE_CORPUS/contexts`: every finding without a fix is told by a typed `Decline` whose
 //! message is the finding's, a finding with a fix has none, and the number of findings of each
-//! kind is printed.
+//! kind is printed; so are the splits that install into a new virtualenv, and why the others
+//! keep the install folder (each said in the message).
 
 mod common;
 
@@ -41,6 +42,8 @@ fn every_decline_on_real_build_contexts_has_a_kind() {
     }
     let mut kinds: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut fixed = 0;
+    let mut virtualenvs = 0;
+    let mut kept: BTreeMap<&'static str, usize> = BTreeMap::new();
     for (dockerfile, folder) in rows(&corpus) {
         let Ok(text) = std::fs::read_to_string(&dockerfile) else {
             continue;
@@ -64,7 +67,26 @@ fn every_decline_on_real_build_contexts_has_a_kind() {
         assert!(findings.len() <= 1, "{name}: {findings:?}");
         match (findings.first(), decline) {
             (None, None) => {}
-            (Some(finding), None) if finding.fix.is_some() => fixed += 1,
+            (Some(finding), None) if finding.fix.is_some() => {
+                fixed += 1;
+                match split_stages::virtualenv(&file, &context) {
+                    Some(Ok(())) => {
+                        assert!(
+                            finding.message.contains("into a virtualenv"),
+                            "{name}: the message does not say it installs into a virtualenv"
+                        );
+                        virtualenvs += 1;
+                    }
+                    Some(Err(reason)) => {
+                        assert!(
+                            finding.message.contains(&reason.to_string()),
+                            "{name}: the message does not say why there is no virtualenv"
+                        );
+                        *kept.entry(reason.kind()).or_default() += 1;
+                    }
+                    None => {}
+                }
+            }
             (Some(finding), Some(decline)) if finding.fix.is_none() => {
                 let base = &file.final_stage().expect("a final stage").base.raw;
                 assert_eq!(
@@ -82,6 +104,13 @@ fn every_decline_on_real_build_contexts_has_a_kind() {
     let declined: usize = kinds.values().sum();
     eprintln!("split-stages on real build contexts: {fixed} split, {declined} declined");
     for (kind, count) in &kinds {
+        eprintln!("  {count:4} {kind}");
+    }
+    let without: usize = kept.values().sum();
+    eprintln!(
+        "splits with a virtualenv layout: {virtualenvs} install into a new virtualenv, {without} keep the install folder"
+    );
+    for (kind, count) in &kept {
         eprintln!("  {count:4} {kind}");
     }
     assert!(fixed > 0, "no build context was split");

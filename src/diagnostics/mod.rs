@@ -78,6 +78,10 @@ pub enum Isolation {
     /// Applied in a round of its own: it restructures the file (a new stage), and the other
     /// fixes should be computed again on the result rather than on the text it replaces.
     Alone,
+    /// Applied with the other such fixes before any fix that is `Alone`: it reshapes a stage
+    /// in a way a restructuring fix plans on (deps-first installs from the manifests before
+    /// the sources are copied; split-stages' dependencies stage repeats that install).
+    BeforeAlone,
 }
 
 impl Isolation {
@@ -146,6 +150,13 @@ impl Fix {
     pub fn isolated(self) -> Fix {
         Fix {
             isolation: Isolation::Alone,
+            ..self
+        }
+    }
+    /// The same fix, applied before the fixes that are applied alone.
+    pub fn before_isolated(self) -> Fix {
+        Fix {
+            isolation: Isolation::BeforeAlone,
             ..self
         }
     }

@@ -252,6 +252,15 @@ pub struct CommandMatch<'k> {
     pub dynamic: bool,
 }
 
+/// Why a command has no split.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoSplit {
+    /// The rule has no technique, or the paths it requires are missing.
+    NoTechnique,
+    /// The project does not fit the technique's stand-in sources (the reason).
+    Unfit(String),
+}
+
 /// Rendered split: commands to run before the sources are copied, and the command to run after.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RenderedSplit {
@@ -506,22 +515,37 @@ impl CommandMatch<'_> {
     }
 
     /// The split technique rendered for this command, when the rule has one and the paths it
-    /// requires are available.
-    pub fn split(&self, context: &dyn ContextFiles) -> Option<RenderedSplit> {
-        let split = self.rule.split.as_ref()?;
+    /// requires are available; with `{stubs}` (the commands writing the profile's stand-in
+    /// sources) and `{stub_paths}`, when the project fits them.
+    pub fn split(&self, context: &dyn ContextFiles) -> Result<RenderedSplit, NoSplit> {
+        let split = self.rule.split.as_ref().ok_or(NoSplit::NoTechnique)?;
         if split
             .requires
             .iter()
             .any(|glob| context.glob(glob).is_empty())
         {
-            return None;
+            return Err(NoSplit::NoTechnique);
         }
-        Some(RenderedSplit {
-            before: split.before.iter().map(|t| self.render(t)).collect(),
+        let uses_stubs = |template: &str| template.contains("{stub");
+        let stubs = match &self.profile.stubs {
+            Some(spec) if split.before.iter().any(|t| uses_stubs(t)) => {
+                spec.stubs(context).map_err(NoSplit::Unfit)?
+            }
+            _ => Vec::new(),
+        };
+        let render = |template: &str| {
+            self.render_with(template, |name| match name {
+                "stubs" => Some(super::stubs::write_command(&stubs)),
+                "stub_paths" => Some(super::stubs::path_words(&stubs)),
+                _ => None,
+            })
+        };
+        Ok(RenderedSplit {
+            before: split.before.iter().map(|t| render(t)).collect(),
             after: split
                 .replace
                 .as_ref()
-                .map_or_else(|| self.text.clone(), |t| self.render(t)),
+                .map_or_else(|| self.text.clone(), |t| render(t)),
         })
     }
 
@@ -552,17 +576,20 @@ impl CommandMatch<'_> {
         })
     }
 
-    /// Fills a split template.
-    fn render(&self, template: &str) -> String {
+    /// Fills a split template, `extra` giving the values the command does not know.
+    fn render_with(&self, template: &str, extra: impl Fn(&str) -> Option<String>) -> String {
         let value = |name: &str| match name {
             "program" => Some(self.program.clone()),
             "command" => Some(self.text.clone()),
             "options" => Some(self.options.join(" ")),
             "positionals" => Some(self.positionals.join(" ")),
-            _ => name.strip_prefix("option:").map(|option| {
-                self.option_value(option)
-                    .map_or_else(String::new, |value| format!("{option} {value}"))
-            }),
+            _ => name
+                .strip_prefix("option:")
+                .map(|option| {
+                    self.option_value(option)
+                        .map_or_else(String::new, |value| format!("{option} {value}"))
+                })
+                .or_else(|| extra(name)),
         };
         // An empty value takes the space before it along, so no double spaces are left.
         super::fill_template(template, |name| {

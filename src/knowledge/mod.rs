@@ -15,7 +15,9 @@ mod patterns;
 mod profile;
 mod project_paths;
 pub mod runtime_stage;
+mod same_image;
 pub mod secrets;
+pub mod stubs;
 mod template;
 mod users;
 mod validate;
@@ -23,7 +25,7 @@ pub mod vocabulary;
 mod writes;
 
 pub use command::{
-    ArtifactPaths, Artifacts, CommandMatch, CommandRule, LocalPaths, Needs, Positionals,
+    ArtifactPaths, Artifacts, CommandMatch, CommandRule, LocalPaths, Needs, NoSplit, Positionals,
     RenderedSplit, Role, Split,
 };
 pub use frameworks::{Framework, Started};
@@ -35,9 +37,11 @@ pub use native::{NativeNeed, NativePackages};
 pub use patterns::{NameGlob, TagPattern, TextPattern};
 pub use profile::{
     any_pattern_matches, ContextPattern, Detect, EnvironmentCommand, Files, FlavourRule, Hook,
-    Includes, PrivateEnvironment, Profile, ReadFiles, RuntimeLayout, Shape,
+    Includes, PrivateEnvironment, Production, Profile, ReadFiles, RuntimeLayout, Shape,
+    VirtualenvLayout, WriterCommand,
 };
 pub use project_paths::{ProjectPath, ProjectPaths};
+pub use same_image::{ExtensionInstaller, ImageTool, Interpreter, ProjectTool, SameImage};
 pub use users::{AccountKind, BaseUsers, NoHome};
 pub use writes::{address_port, ConfiguredPort, RuntimeWrite, RuntimeWrites};
 
@@ -97,9 +101,20 @@ pub struct KnowledgeBase {
     toolchain_programs: Vec<String>,
     full_image_tools: Vec<String>,
     image_workdirs: std::collections::BTreeMap<String, String>,
+    tag_workdirs: Vec<TagWorkdir>,
     image_paths: std::collections::BTreeMap<String, ImagePath>,
     platforms: Platforms,
     runtime_writes: RuntimeWrites,
+}
+
+/// The working directory the tags of an image that match `tag` start in, when they differ from
+/// the image's other tags (`php:*-fpm`, `php:*-apache`: `/var/www/html`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagWorkdir {
+    pub image: NameGlob,
+    pub tag: TagPattern,
+    pub workdir: String,
 }
 
 /// The folders a builder image puts before the standard PATH (its own `ENV PATH`), and the
@@ -156,6 +171,9 @@ struct ImagesFile {
     /// Image name → the working directory it starts in.
     #[serde(default)]
     image_workdirs: std::collections::BTreeMap<String, String>,
+    /// Tags of an image that start in another working directory than its others.
+    #[serde(default)]
+    tag_workdirs: Vec<TagWorkdir>,
     /// Image name → the folders it puts on PATH and the toolchain programs there.
     #[serde(default)]
     image_paths: std::collections::BTreeMap<String, ImagePath>,
@@ -275,11 +293,16 @@ impl KnowledgeBase {
         self.shell_readers.get(program).copied()
     }
 
-    /// The working directory an image starts in (its own `WORKDIR`), when known.
+    /// The working directory an image starts in (its own `WORKDIR`), when known: its tag's
+    /// (`[[tag_workdirs]]`), else its name's.
     pub fn image_workdir(&self, image: &ImageRef) -> Option<&str> {
-        self.image_workdirs
-            .get(&image_name(image))
-            .map(String::as_str)
+        let name = image_name(image);
+        let tag = image::tag_of(image);
+        self.tag_workdirs
+            .iter()
+            .find(|entry| entry.image.matches(&name) && entry.tag.regex().is_match(tag))
+            .map(|entry| entry.workdir.as_str())
+            .or_else(|| self.image_workdirs.get(&name).map(String::as_str))
     }
 
     /// The folders an image puts before the standard PATH and the toolchain programs there.
@@ -517,6 +540,7 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
         toolchain_programs: images.toolchain_programs,
         full_image_tools: images.full_image_tools,
         image_workdirs: images.image_workdirs,
+        tag_workdirs: images.tag_workdirs,
         image_paths: images.image_paths,
         platforms: images.platforms,
         runtime_writes: toml::from_str(RUNTIME_WRITES)

@@ -44,6 +44,10 @@ pub struct Profile {
     /// Content of the context that makes a dependency-only install read sources.
     #[serde(default)]
     pub hooks: Vec<Hook>,
+    /// Stand-in sources for a dependency-only build (Cargo's targets): see
+    /// [`super::stubs::StubSpec`].
+    #[serde(default)]
+    pub stubs: Option<super::stubs::StubSpec>,
     /// System packages only its builds need (globs over package names, e.g. `*-dev`), in
     /// addition to the common list in `images.toml`.
     #[serde(default)]
@@ -128,6 +132,11 @@ pub struct RuntimeLayout {
     /// virtualenv in the home or cache folder), unless the stage says otherwise.
     #[serde(default)]
     pub private_environment: Option<PrivateEnvironment>,
+    /// A virtualenv the build stage creates before the installs, which the runtime stage
+    /// receives instead of the install folder it stands for (`/usr/local`), where the install
+    /// allows it.
+    #[serde(default)]
+    pub virtualenv: Option<VirtualenvLayout>,
     /// Files and folders of the build context only the build reads (sources, build files,
     /// caches, tests): the runtime stage does not receive them when the build stage copied
     /// them, besides the common `build_files` of `images.toml`. Every other file the build
@@ -142,6 +151,50 @@ pub struct RuntimeLayout {
     /// loads): the build stage then keeps its `unread_build_files`.
     #[serde(default)]
     pub build_files_read_by: Vec<String>,
+    /// The runtime stage is on the builder's own image (PHP): what it must account for.
+    #[serde(default)]
+    pub same_image: Option<super::same_image::SameImage>,
+    /// Production dependencies installed in a stage of their own from the manifests only,
+    /// instead of pruning the build's after it, and the settings that run the application in
+    /// production (npm).
+    #[serde(default)]
+    pub production: Option<Production>,
+}
+
+/// How a runtime gets only its production dependencies from a stage of their own
+/// (`npm ci --omit=dev` on the manifests, which source edits do not redo), and the variables
+/// that put the application in production mode (`NODE_ENV=production`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Production {
+    /// The stage's name (a variant when a stage has it already).
+    pub stage: String,
+    /// The option the build's install command gets there (`--omit=dev`).
+    pub install_option: String,
+    /// Options of the install that already leave development dependencies out.
+    pub omitting_options: Vec<String>,
+    /// The folder the install fills, relative to its working directory (`node_modules`).
+    pub folder: String,
+    /// The command words that run a script of the manifest (`npm run NAME`).
+    pub script_runners: Vec<Vec<String>>,
+    /// The manifest holding the scripts, and the JSON object of scripts in it.
+    pub scripts_file: String,
+    pub scripts_key: String,
+    /// Prefixes of the scripts the runner runs before and after the one named (`prebuild`).
+    pub script_hooks: Vec<String>,
+    /// Programs a build script may run that write only their own outputs, never into the
+    /// dependency folder (compilers and bundlers).
+    pub build_programs: Vec<String>,
+    /// Programs that run the program named after them (`npx tsc`).
+    #[serde(default)]
+    pub launchers: Vec<String>,
+    /// Variables the runtime stage sets when the Dockerfile sets none of them.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Context files whose presence means those variables change what the application reads
+    /// (configuration keyed by environment: `config/development.json`, `knexfile.js`).
+    #[serde(default)]
+    pub env_readers: Vec<String>,
 }
 
 /// A pattern over build context paths: without a `/` it matches a file or folder name at any
@@ -267,6 +320,85 @@ pub struct PrivateEnvironment {
     /// so it counts only when the container's command does not run the tool itself.
     #[serde(default)]
     pub unless_config: Vec<TextPattern>,
+}
+
+/// A virtualenv split-stages creates in the build stage (`python -m venv /opt/venv`, then
+/// its `bin` first on `PATH`), so the installs fill it rather than the image's own prefix; the
+/// runtime stage receives it and sets the same variables. What makes an install unfit for it
+/// is listed here too.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VirtualenvLayout {
+    /// The virtualenv's folder (absolute).
+    pub folder: String,
+    /// The command the build stage runs right after its `FROM`.
+    pub create: String,
+    /// `NAME=value` pairs both stages set in one `ENV`; one is `PATH={folder}/bin:$PATH`.
+    pub env: Vec<String>,
+    /// The install folder it stands for (the profile's `keep`): an image whose installs fill
+    /// another one (PyPy's `/opt/pypy`) keeps its own layout.
+    pub replaces: String,
+    /// The oldest interpreter version (`3.12`, from the image's tag) the virtualenv is made
+    /// for; a tag naming no version (`latest`) is the newest.
+    pub since: String,
+    /// Install commands (program glob and the words after it, options before them skipped):
+    /// each must run one of `programs`, as the image's user, with the virtualenv first on
+    /// `PATH`, and none of `elsewhere_options`.
+    pub installs: Vec<Vec<NameGlob>>,
+    /// Bare program names that install into the virtualenv once its `bin` leads `PATH`
+    /// (globs; a version in the name, `python3.12`, must be the image's own).
+    pub programs: Vec<NameGlob>,
+    /// Options of an install that put packages outside the active environment.
+    #[serde(default)]
+    pub elsewhere_options: Vec<String>,
+    /// Variables that make installs go elsewhere or change where the interpreter finds its
+    /// modules.
+    #[serde(default)]
+    pub conflicting_env: Vec<String>,
+    /// Files that configure the installer (`pip.conf`), which may name another target.
+    #[serde(default)]
+    pub config_files: Vec<NameGlob>,
+    /// Keys of those files that make it install elsewhere.
+    #[serde(default)]
+    pub config_keys: Vec<String>,
+    /// Commands that set a configuration key (`pip config set global.target DIR`): one of
+    /// `config_keys` (after its section) declines.
+    #[serde(default)]
+    pub config_commands: Vec<Vec<NameGlob>>,
+    /// Commands that write into the replaced folder without naming it (`make install`).
+    #[serde(default)]
+    pub writers: Vec<WriterCommand>,
+    /// Programs that, fed a download through a pipe (`curl … | sh`), run an installer.
+    #[serde(default)]
+    pub piped_installers: Vec<NameGlob>,
+    /// Programs of other installers whose installs are not moved into the virtualenv
+    /// (`poetry`, `conda`).
+    #[serde(default)]
+    pub other_installers: Vec<NameGlob>,
+    /// System packages that bring another interpreter (`python3.11`, `python3-pip`), and
+    /// commands that install one (`pyenv install`).
+    #[serde(default)]
+    pub other_interpreters: Vec<NameGlob>,
+    #[serde(default)]
+    pub interpreter_installs: Vec<Vec<NameGlob>>,
+}
+
+impl VirtualenvLayout {
+    /// The folder of its programs, which leads `PATH`.
+    pub fn bin(&self) -> String {
+        format!("{}/bin", self.folder.trim_end_matches('/'))
+    }
+}
+
+/// A command that writes into a system prefix without naming it: its program (and words after
+/// it), and when given, one of `any` among its other words (`make … install`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WriterCommand {
+    #[serde(rename = "match")]
+    pub words: Vec<NameGlob>,
+    #[serde(default)]
+    pub any: Vec<String>,
 }
 
 /// A flavour of runtime image rules (`flavour` in `transforms/images.toml`), chosen when every

@@ -1,6 +1,7 @@
 //! What `split-stages` knows about the runtime stage it writes: the programs runtime images
-//! offer, the folders every base image has, and the words of static file servers that change
-//! no response. The data is `transforms/runtime-stage.toml`, embedded and parsed once.
+//! offer, the folders every base image has, the words of static file servers that change
+//! no response, and what the commands of a RUN change in the image (for a runtime stage on the
+//! builder's own image). The data is `transforms/runtime-stage.toml`, embedded and parsed once.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ pub struct RuntimeStage {
     pub runtime_images: RuntimeImages,
     pub base_images: BaseImages,
     pub static_servers: StaticServers,
+    pub system_changes: SystemChanges,
 }
 
 /// What every runtime image of the ecosystems offers.
@@ -47,6 +49,92 @@ pub struct StaticServers {
     pub npx_flags: Vec<String>,
     /// Server name (`serve`, `http-server`) → its options that change no response body.
     pub inert_flags: BTreeMap<String, Vec<String>>,
+}
+
+/// What the commands of a RUN change in the image.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemChanges {
+    /// Programs that change no file besides their redirections.
+    pub inert: Vec<String>,
+    /// Folders whose files are not image content (`/dev`, `/proc`).
+    pub unstored: Vec<String>,
+    /// Folders of scratch files no application reads (`/tmp`).
+    pub scratch: Vec<String>,
+    /// Package manager verbs that upgrade the image's own packages.
+    pub upgrades: Vec<String>,
+    /// Program → the folder it configures, for the reason given when it declines.
+    pub configures: BTreeMap<String, String>,
+    /// Programs that write or remove the paths they are given.
+    pub writers: BTreeMap<String, PathWriter>,
+    /// Download tools and what they write.
+    pub downloaders: BTreeMap<String, Downloader>,
+}
+
+/// How a program that writes or removes paths reads its words.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathWriter {
+    /// Leading positional words that are not paths (a mode, an owner, a script).
+    #[serde(default)]
+    pub skip: usize,
+    #[serde(default)]
+    pub value_options: Vec<String>,
+    /// Which positionals it writes.
+    #[serde(default)]
+    pub written: Positions,
+    /// Which positionals it removes.
+    #[serde(default = "Positions::none")]
+    pub removes: Positions,
+    /// Options naming the destination folder: then every positional is a source.
+    #[serde(default)]
+    pub target_options: Vec<String>,
+    /// Options that give the script `skip` would skip (`sed -e`).
+    #[serde(default)]
+    pub script_options: Vec<String>,
+    /// The program changes files only with one of these options (`sed -i`).
+    #[serde(default)]
+    pub only_with: Vec<String>,
+}
+
+/// Which positional words of a path writer a change applies to.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Positions {
+    #[default]
+    All,
+    /// The last one (the destination).
+    Last,
+    /// All but the last one (what a move takes away).
+    Sources,
+    None,
+}
+
+impl Positions {
+    fn none() -> Positions {
+        Positions::None
+    }
+}
+
+/// What a download tool writes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Downloader {
+    /// Options whose value is the file written (`-` is standard output).
+    #[serde(default)]
+    pub output_options: Vec<String>,
+    /// Options that write the URL's file name into the working directory.
+    #[serde(default)]
+    pub remote_name: Vec<String>,
+    /// Options naming the folder downloads go to instead.
+    #[serde(default)]
+    pub folder_options: Vec<String>,
+    /// Without an output option, the tool writes the URL's file name (wget).
+    #[serde(default)]
+    pub default_writes: bool,
+    /// Other options taking the next word.
+    #[serde(default)]
+    pub value_options: Vec<String>,
 }
 
 impl RuntimeStage {
@@ -105,6 +193,18 @@ impl RuntimeStage {
     }
 }
 
+impl SystemChanges {
+    /// Whether the program changes no file (`echo`, `grep`).
+    pub fn is_inert(&self, program: &str) -> bool {
+        contains(&self.inert, program)
+    }
+
+    /// Whether the package manager verb upgrades installed packages.
+    pub fn is_upgrade(&self, verb: &str) -> bool {
+        contains(&self.upgrades, verb)
+    }
+}
+
 fn contains(list: &[String], word: &str) -> bool {
     list.iter().any(|known| known == word)
 }
@@ -123,5 +223,11 @@ mod tests {
         assert!(data.is_inert_flag("serve", "--no-etag"));
         assert!(!data.is_inert_flag("serve", "--gzip"));
         assert_eq!(data.module_path("NODE_PATH"), Some("NODE_PATH"));
+        let changes = &data.system_changes;
+        assert!(changes.is_inert("echo") && !changes.is_inert("a2enmod"));
+        assert_eq!(changes.writers["mv"].removes, Positions::Sources);
+        assert_eq!(changes.writers["mkdir"].written, Positions::All);
+        assert_eq!(changes.writers["rm"].written, Positions::None);
+        assert!(changes.downloaders["wget"].default_writes);
     }
 }

@@ -3,8 +3,9 @@
 //! name the key.
 
 use super::template::placeholders;
-use super::{CommandRule, ImageRule, KnowledgeError, NativePackages, Profile};
+use super::{CommandRule, ImageRule, KnowledgeError, NativePackages, Profile, VirtualenvLayout};
 use crate::context::pattern::ComponentGlob;
+use crate::model::packages::is_assignment;
 use serde::Deserialize;
 
 /// Reads one profile table; the id comes from its key or file name.
@@ -86,12 +87,59 @@ fn validate_profile(profile: &Profile, key: &str) -> Result<(), KnowledgeError> 
         validate_glob(&hook.file, &format!("{key}.hooks[{index}].file"))?;
     }
     for (index, rule) in profile.commands.iter().enumerate() {
-        validate_rule(rule, &format!("{key}.commands[{index}]"))?;
+        validate_rule(
+            rule,
+            &format!("{key}.commands[{index}]"),
+            profile.stubs.is_some(),
+        )?;
     }
     if let Some(runtime) = &profile.runtime {
         for (dependency, packages) in &runtime.native {
             validate_native(dependency, packages, &format!("{key}.runtime.native"))?;
         }
+        if let Some(virtualenv) = &runtime.virtualenv {
+            validate_virtualenv(virtualenv, &format!("{key}.runtime.virtualenv"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The virtualenv's folder is absolute, its `ENV` puts its `bin` first on `PATH`, its command
+/// and installs are not empty, and `since` is a version (`3.12`).
+fn validate_virtualenv(virtualenv: &VirtualenvLayout, key: &str) -> Result<(), KnowledgeError> {
+    let error = |field: &str, message: &str| KnowledgeError::new(format!("{key}.{field}"), message);
+    if !virtualenv.folder.starts_with('/') || virtualenv.folder.contains('$') {
+        return Err(error(
+            "folder",
+            "must be an absolute path without variables",
+        ));
+    }
+    if !virtualenv.replaces.starts_with('/') {
+        return Err(error("replaces", "must be an absolute path"));
+    }
+    if virtualenv.create.trim().is_empty() || virtualenv.installs.iter().any(Vec::is_empty) {
+        return Err(error(
+            "create",
+            "`create` and each of `installs` must not be empty",
+        ));
+    }
+    let path = format!("PATH={}:$PATH", virtualenv.bin());
+    if !virtualenv.env.contains(&path) {
+        return Err(error("env", &format!("must set {path}")));
+    }
+    if let Some(pair) = virtualenv.env.iter().find(|pair| !is_assignment(pair)) {
+        return Err(error("env", &format!("`{pair}` is not NAME=value")));
+    }
+    let numbers: Vec<&str> = virtualenv.since.split('.').collect();
+    if numbers.len() != 2 || numbers.iter().any(|n| n.parse::<u32>().is_err()) {
+        return Err(error("since", "must be MAJOR.MINOR"));
+    }
+    if virtualenv
+        .writers
+        .iter()
+        .any(|writer| writer.words.is_empty())
+    {
+        return Err(error("writers", "each `match` names a program"));
     }
     Ok(())
 }
@@ -140,7 +188,9 @@ fn validate_native(
     }
 }
 
-fn validate_rule(rule: &CommandRule, key: &str) -> Result<(), KnowledgeError> {
+/// `has_stubs`: the profile has `[stubs]`, so split templates may use `{stubs}` and
+/// `{stub_paths}`.
+fn validate_rule(rule: &CommandRule, key: &str, has_stubs: bool) -> Result<(), KnowledgeError> {
     if rule.words.is_empty() {
         return Err(KnowledgeError::new(
             format!("{key}.match"),
@@ -153,6 +203,7 @@ fn validate_rule(rule: &CommandRule, key: &str) -> Result<(), KnowledgeError> {
             check_placeholders(template, &format!("{key}.split"), |name| {
                 matches!(name, "program" | "command" | "options" | "positionals")
                     || name.starts_with("option:")
+                    || (has_stubs && matches!(name, "stubs" | "stub_paths"))
             })?;
         }
     }

@@ -13,6 +13,15 @@ const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh", "busybox"];
 
 /// The heredoc bodies `instruction` (a shell-form RUN) runs as shell scripts, parsed, in order.
 pub(super) fn shell_bodies(instruction: &Instruction) -> Vec<ParsedScript> {
+    shell_body_texts(instruction)
+        .iter()
+        .map(|body| script::parse(body))
+        .collect()
+}
+
+/// The text of the heredoc bodies `instruction` (a shell-form RUN) runs as shell scripts, in
+/// order (leading tabs removed from `<<-` bodies).
+pub(super) fn shell_body_texts(instruction: &Instruction) -> Vec<String> {
     if instruction.kind() != Some(InstructionKind::Run) || instruction.heredoc_count() == 0 {
         return Vec::new();
     }
@@ -57,7 +66,7 @@ pub(super) fn shell_bodies(instruction: &Instruction) -> Vec<ParsedScript> {
             } else {
                 raw.to_owned()
             };
-            is_shell_script(&body).then(|| script::parse(&body))
+            is_shell_script(&body).then_some(body)
         })
         .collect()
 }

@@ -132,6 +132,12 @@ impl<'p> Dockerfile<'p> {
         heredoc::shell_bodies(instruction)
     }
 
+    /// The text of the heredoc bodies a RUN gives to the shell ([`Dockerfile::heredoc_scripts`]
+    /// before parsing), for the flat view ([`shell::lex`]).
+    pub fn heredoc_script_texts(&self, instruction: &Instruction<'p>) -> Vec<String> {
+        heredoc::shell_body_texts(instruction)
+    }
+
     /// The working directory `instruction` runs in (see [`Workdir`] for the rule).
     pub fn workdir_before(&self, instruction: &Instruction) -> &Workdir {
         &self.scopes[instruction.index].workdir

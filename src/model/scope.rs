@@ -131,26 +131,27 @@ impl<'p> Dockerfile<'p> {
     pub fn path_before(
         &self,
         instruction: &Instruction,
-        mut image_path: Vec<String>,
+        image_path: Vec<String>,
         cwd: Option<&str>,
     ) -> Vec<String> {
-        for env in super::lineage::history(self, instruction)
-            .into_iter()
-            .filter(|i| i.kind() == Some(InstructionKind::Env))
-        {
-            for (key, value, _) in env.pairs() {
-                if key.value == "PATH" {
-                    image_path = changed_path(&image_path, &unquote(&value.value), cwd);
-                }
-            }
-        }
-        let mut seen = Vec::new();
-        image_path.retain(|folder| {
-            let new = !seen.contains(folder);
-            seen.push(folder.clone());
-            new
-        });
-        image_path
+        path_after(super::lineage::history(self, instruction), image_path, cwd)
+    }
+
+    /// The folders a program name is looked up in once the stage's last instruction ran (the
+    /// container's PATH), as [`Dockerfile::path_before`] tells them.
+    pub fn path_at_end(
+        &self,
+        stage: &Stage,
+        image_path: Vec<String>,
+        cwd: Option<&str>,
+    ) -> Vec<String> {
+        let history = self
+            .stage_chain(stage)
+            .iter()
+            .rev()
+            .flat_map(|link| self.stage_instructions(link))
+            .collect();
+        path_after(history, image_path, cwd)
     }
 
     /// An ARG's definitions with a value: its own default or the global one.
@@ -173,6 +174,28 @@ impl<'p> Dockerfile<'p> {
             })
             .collect()
     }
+}
+
+/// The PATH after the `ENV PATH=…` of `history`, from `path`; each folder once, first place
+/// kept.
+fn path_after(history: Vec<&Instruction>, mut path: Vec<String>, cwd: Option<&str>) -> Vec<String> {
+    for env in history
+        .into_iter()
+        .filter(|i| i.kind() == Some(InstructionKind::Env))
+    {
+        for (key, value, _) in env.pairs() {
+            if key.value == "PATH" {
+                path = changed_path(&path, &unquote(&value.value), cwd);
+            }
+        }
+    }
+    let mut seen = Vec::new();
+    path.retain(|folder| {
+        let new = !seen.contains(folder);
+        seen.push(folder.clone());
+        new
+    });
+    path
 }
 
 /// The PATH after `PATH=written`, given the folders before it.
@@ -265,5 +288,21 @@ mod tests {
         assert_eq!(file.expand(run, "$X"), None);
         let path = file.path_before(run, vec!["/usr/bin".into()], Some("/app"));
         assert_eq!(path, ["/app/bin", "/opt/bin", "/usr/bin"]);
+    }
+
+    #[test]
+    fn the_path_at_the_end_of_a_stage() {
+        let text =
+            "FROM a AS base\nENV PATH=/opt/bin:$PATH\nFROM base\nRUN x\nENV PATH=/app/bin:$PATH\n";
+        let parse = parse(text);
+        let file = Dockerfile::new(&parse);
+        let image = vec!["/usr/bin".to_owned()];
+        let stage = &file.stages()[1];
+        assert_eq!(
+            file.path_at_end(stage, image.clone(), None),
+            ["/app/bin", "/opt/bin", "/usr/bin"]
+        );
+        let run = &file.instructions()[3];
+        assert_eq!(file.path_before(run, image, None), ["/opt/bin", "/usr/bin"]);
     }
 }

@@ -106,6 +106,24 @@ pub fn lex(script: &str) -> ShellScript {
     super::script::lex_flat(script)
 }
 
+/// A word as the shell reads it back: as it is when plain (letters, digits and `._-/+@%,:=`, not
+/// starting with `-`), else single-quoted.
+pub fn quote_word(value: &str) -> String {
+    let plain = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-/+@%,:=".contains(c));
+    if plain && !value.is_empty() && !value.starts_with('-') {
+        value.to_owned()
+    } else {
+        quote(value)
+    }
+}
+
+/// A word single-quoted for the shell.
+pub fn quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +189,14 @@ mod tests {
             script.commands[0].next.map(|(_, r)| r.slice(text)),
             Some("&&")
         );
+    }
+
+    #[test]
+    fn words_are_quoted_only_when_the_shell_would_read_them_otherwise() {
+        assert_eq!(quote_word("src/main.rs"), "src/main.rs");
+        assert_eq!(quote_word("fn main() {}"), "'fn main() {}'");
+        assert_eq!(quote_word("it's"), r"'it'\''s'");
+        assert_eq!(quote_word("-rf"), "'-rf'");
+        assert_eq!(quote_word(""), "''");
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{Applicability, Changes, Context, Edit, Finding, Fix, Metadata, Transform};
 use crate::context::BuildContext;
-use crate::knowledge::{CommandMatch, KnowledgeBase, Needs, Profile, ProjectPath, Role};
+use crate::knowledge::{CommandMatch, KnowledgeBase, Needs, NoSplit, Profile, ProjectPath, Role};
 use crate::model::paths::{is_within, normalize, resolve};
 use crate::model::shell::Command;
 use crate::model::{Dockerfile, Instruction, Script};
@@ -91,14 +91,17 @@ impl<'a, 'p> StageView<'a, 'p> {
         let copy_line = self.copy().start_line();
         let command = install.found.text.clone();
         let needs = install.needs();
-        let split = (needs == Needs::Sources)
-            .then(|| install.found.split(self.context))
-            .flatten();
-        if needs == Needs::Sources && split.is_none() {
-            return Some(finding(
+        let split = (needs == Needs::Sources).then(|| install.found.split(self.context));
+        match split {
+            Some(Err(NoSplit::NoTechnique)) => return Some(finding(
                 format!("`{command}` after the full COPY on line {copy_line} reinstalls on every source edit, but it needs the sources ({}); no change", install.why_sources()),
                 None,
-            ));
+            )),
+            Some(Err(NoSplit::Unfit(reason))) => return Some(finding(
+                format!("`{command}` after the full COPY on line {copy_line} fetches all dependencies again on every source edit, but the dependency-only technique does not fit this project ({reason}); no change"),
+                None,
+            )),
+            _ => {}
         }
         if needs == Needs::Sources {
             // A technique rewrites the build around stand-in sources: a hook means the project
@@ -143,7 +146,10 @@ impl<'a, 'p> StageView<'a, 'p> {
         } else {
             Applicability::Unsafe
         };
-        Some(finding(message, Some(Fix::new(applicability, plan.edits))))
+        Some(finding(
+            message,
+            Some(Fix::new(applicability, plan.edits).before_isolated()),
+        ))
     }
 
     /// A RUN after the whole-context copy that installs packages by name only: it reads
@@ -164,7 +170,7 @@ impl<'a, 'p> StageView<'a, 'p> {
                         message.push_str(&format!("; copy {} and run it first", files.join(", ")))
                     }
                 }
-                Some(Fix::new(Applicability::Safe, edits))
+                Some(Fix::new(Applicability::Safe, edits).before_isolated())
             }
             Err(reason) => {
                 message.push_str(&format!(", and {reason}; no change"));
@@ -460,7 +466,7 @@ impl<'a, 'p> StageView<'a, 'p> {
                 let split = install
                     .found
                     .split(self.context)
-                    .ok_or("it needs the sources")?;
+                    .map_err(|_| "it needs the sources")?;
                 let whole = install.script.lexed.commands[install.command_index]
                     .range
                     .slice(install.script.text);
@@ -471,19 +477,7 @@ impl<'a, 'p> StageView<'a, 'p> {
                 // It runs before the sources are copied: a USER, ENV or ARG set between that
                 // point and the install would not apply to it (files owned by root, another
                 // cache or registry).
-                let between = &self.instructions[self.copy_at + 1..install.run_at];
-                if let Some(setting) = between.iter().find(|i| {
-                    matches!(
-                        i.kind(),
-                        Some(InstructionKind::User | InstructionKind::Env | InstructionKind::Arg)
-                    )
-                }) {
-                    return Err(format!(
-                        "the {} on line {} would not apply to the dependency-only step before the COPY",
-                        setting.keyword().value.to_ascii_uppercase(),
-                        setting.start_line()
-                    ));
-                }
+                let settings = self.settings_to_move(install)?;
                 // The dependency-only command runs where the sources are copied: when the
                 // install's WORKDIR is only set after that, it changes there first.
                 let technique = if normalize(&copy_workdir) == normalize(&run_cwd) {
@@ -500,8 +494,14 @@ impl<'a, 'p> StageView<'a, 'p> {
                 if !install.found.rule.split.as_ref().is_some_and(|s| s.safe) {
                     risks.push("a known technique that may not fit every project".to_owned());
                 }
-                let edits =
-                    edits::split_edits(self, install, &copy_lines, &technique, &split.after);
+                let edits = edits::split_edits(
+                    self,
+                    install,
+                    &settings,
+                    &copy_lines,
+                    &technique,
+                    &split.after,
+                );
                 (edits, Some(technique))
             }
             _ => {
@@ -529,6 +529,38 @@ impl<'a, 'p> StageView<'a, 'p> {
             edits,
             risks,
         })
+    }
+
+    /// The `ENV` and `ARG` instructions between the whole-context copy and the install, which
+    /// move before the copy so the dependency-only step inserted there sees them too. Anything
+    /// else between them that the step would then run before (a `RUN` or `COPY` that installs
+    /// the tool, a `USER`, a `SHELL`) leaves the stage alone; `WORKDIR` (entered with `cd`)
+    /// and instructions that only describe the image may stay.
+    fn settings_to_move(&self, install: &Install) -> Result<Vec<&Instruction<'p>>, String> {
+        let between = &self.instructions[self.copy_at + 1..install.run_at];
+        if let Some(blocking) = between.iter().find(|i| {
+            matches!(
+                i.kind(),
+                Some(
+                    InstructionKind::Run
+                        | InstructionKind::Copy
+                        | InstructionKind::Add
+                        | InstructionKind::User
+                        | InstructionKind::Shell
+                        | InstructionKind::Onbuild
+                )
+            )
+        }) {
+            return Err(format!(
+                "the dependency-only step before the COPY would run before the {} on line {}",
+                blocking.keyword().value.to_ascii_uppercase(),
+                blocking.start_line()
+            ));
+        }
+        Ok(between
+            .iter()
+            .filter(|i| matches!(i.kind(), Some(InstructionKind::Env | InstructionKind::Arg)))
+            .collect())
     }
 
     /// The projects the command names (`npm --prefix client ci`, `dotnet publish

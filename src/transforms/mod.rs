@@ -83,6 +83,13 @@ pub enum IntendedChange {
     /// Dockerfiles, version control and CI files, READMEs, licences) are left out of the
     /// application folder.
     BuildFiles,
+    /// The runtime stage sets the variables that run the application in production
+    /// (`[runtime.production] env` of the ecosystem profiles: `NODE_ENV=production`) where the
+    /// image left them unset.
+    ProductionSettings,
+    /// Installs go into a virtualenv the build stage creates: the image sets `VIRTUAL_ENV` and
+    /// puts the virtualenv's `bin` first on `PATH`.
+    Virtualenv,
     /// Paths of the build context that its new ignore file excludes are left out of the image.
     ExcludedPaths,
 }

@@ -9,7 +9,6 @@ use crate::knowledge::{Distro, KnowledgeBase};
 use crate::model::{Dockerfile, Instruction, Stage};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
-pub(super) use scripts::shell_quote;
 use writes::{handover_script, set_workdir, Writable};
 
 mod blockers;

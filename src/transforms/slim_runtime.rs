@@ -1,10 +1,10 @@
 #![doc = include_str!("../../transforms/docs/slim-runtime.md")]
 
-use super::non_root_user::shell_quote;
 use super::{Applicability, Changes, Context, Finding, Fix, Metadata, Transform};
 use crate::diagnostics::Rewriter;
 use crate::knowledge::{image_name, KnowledgeBase, RuntimeHints};
 use crate::model::packages::{apt_installs, package_command};
+use crate::model::shell::quote;
 use crate::model::shell::{self, Command};
 use crate::model::{Dockerfile, ImageRef, Instruction};
 use crate::syntax::InstructionKind;
@@ -138,7 +138,7 @@ fn script_of(instruction: &Instruction) -> Option<String> {
         Some(elements) => Some(
             elements
                 .iter()
-                .map(|e| shell_quote(&e.value))
+                .map(|e| quote(&e.value))
                 .collect::<Vec<_>>()
                 .join(" "),
         ),

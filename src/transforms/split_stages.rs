@@ -12,10 +12,11 @@ use super::{
     platform, Applicability, Changes, Context, Finding, Fix, IntendedChange, Metadata, Transform,
 };
 use crate::context::BuildContext;
-use crate::knowledge::{Distro, RuntimeHints, Shape};
+use crate::knowledge::{Distro, RuntimeHints, RuntimeImage, Shape};
 use crate::model::paths::is_within;
 use crate::model::{Dockerfile, ImageRef};
 use facts::Facts;
+use production::Dependencies;
 use render::{Plan, RuntimeStage};
 
 mod build_env;
@@ -25,15 +26,19 @@ mod context_files;
 mod decline;
 mod environments;
 mod facts;
+mod image_tools;
 mod launch;
 mod layout;
 mod packages;
 mod pins;
+mod production;
 mod render;
 mod shell_form;
 mod static_site;
+mod system_changes;
+mod virtualenv;
 
-pub use decline::{Decline, Installs, SiteDecline};
+pub use decline::{Decline, Installs, NoVirtualenv, SiteDecline};
 
 /// The `split-stages` transform.
 pub struct SplitStages;
@@ -48,7 +53,12 @@ impl Transform for SplitStages {
             enabled_by_default: true,
             max_applicability: Applicability::Unsafe,
             changes: Changes::Dockerfile,
-            intended_changes: &[IntendedChange::BaseImage, IntendedChange::BuildFiles],
+            intended_changes: &[
+                IntendedChange::BaseImage,
+                IntendedChange::BuildFiles,
+                IntendedChange::ProductionSettings,
+                IntendedChange::Virtualenv,
+            ],
         }
     }
 
@@ -78,14 +88,23 @@ pub fn decline(file: &Dockerfile, context: &Context) -> Option<Decline> {
     evaluate(file, context)?.err()
 }
 
+/// Whether the split of the file's final stage installs into a virtualenv it creates (`Ok`),
+/// or why it keeps the profile's install folder; `None` when the stage is not split or its
+/// ecosystem has no virtualenv layout.
+pub fn virtualenv(file: &Dockerfile, context: &Context) -> Option<Result<(), NoVirtualenv>> {
+    evaluate(file, context)?.ok()?.virtualenv
+}
+
 /// The split of the file's final stage, or why it is declined; `None` when there is nothing
 /// to report (no toolchain image with a runtime layout, a stage built on another, a runtime
 /// image no slimmer than the stage's).
 fn evaluate(file: &Dockerfile, context: &Context) -> Option<Result<Plan, Decline>> {
     let stage = file.final_stage()?;
     let instructions = file.stage_instructions(stage);
-    let copies_from_elsewhere = instructions.iter().any(|i| i.flag("from").is_some());
-    if stage.base_stage.is_some() || copies_from_elsewhere {
+    let copies_from_stage = instructions
+        .iter()
+        .any(|i| image_tools::copies_from_stage(file, i));
+    if stage.base_stage.is_some() || copies_from_stage {
         return None;
     }
     let knowledge = context.knowledge();
@@ -102,6 +121,11 @@ fn evaluate(file: &Dockerfile, context: &Context) -> Option<Result<Plan, Decline
     let without_files = BuildContext::without_files();
     let build_context = context.build_context_files().unwrap_or(&without_files);
     let (profile, layout, detected) = layout::choose_profile(knowledge, stage, build_context)?;
+    // Copies from images are followed only where the profile knows the tools they bring.
+    let copies_from_image = instructions.iter().any(|i| i.flag("from").is_some());
+    if copies_from_image && layout.same_image.is_none() {
+        return None;
+    }
     let facts = Facts {
         file,
         stage,
@@ -111,6 +135,7 @@ fn evaluate(file: &Dockerfile, context: &Context) -> Option<Result<Plan, Decline
         layout,
         detected,
         context: build_context,
+        virtualenv: None,
     };
     plan(&facts).transpose()
 }
@@ -118,7 +143,11 @@ fn evaluate(file: &Dockerfile, context: &Context) -> Option<Result<Plan, Decline
 /// The split: onto a web server image when the command only serves static files and that can
 /// be done, else onto the ecosystem's runtime image.
 fn plan(facts: &Facts) -> Result<Option<Plan>, Decline> {
-    let command = facts.command()?;
+    let command = match facts.command() {
+        // On the builder's own image, the image's own command runs (php-fpm).
+        Err(Decline::NoCommand) if facts.layout.same_image.is_some() => Vec::new(),
+        command => command?,
+    };
     let workdir = facts.workdir()?;
     // A command that only serves a built folder of static files gets a web server image;
     // when that cannot be done, the runtime image keeps running the command.
@@ -147,6 +176,19 @@ fn runtime_plan(
     command: &[String],
     workdir: Option<String>,
 ) -> Result<Option<Plan>, Decline> {
+    // Installs go into a virtualenv the build stage creates, where the install allows it.
+    let chosen = virtualenv::choose(facts, workdir.as_deref().filter(|w| *w != "/"));
+    let with_virtualenv;
+    let facts = match &chosen {
+        Some(Ok(virtualenv)) => {
+            with_virtualenv = Facts {
+                virtualenv: Some(virtualenv),
+                ..*facts
+            };
+            &with_virtualenv
+        }
+        _ => facts,
+    };
     let hints = RuntimeHints {
         static_binary: facts.sets_value("CGO_ENABLED", "0"),
         flavour: facts
@@ -165,13 +207,20 @@ fn runtime_plan(
         exec_forms,
         note,
     } = shell_form::fit(facts, runtime, hints)?;
-    // The same image (a slim or Alpine builder, also pinned by digest): nothing to gain.
-    if facts
+    // The same image (a slim or Alpine builder, also pinned by digest): nothing to gain,
+    // unless the profile's runtime stage is the builder's own image without what the build
+    // added (PHP), which keeps the builder's reference as written (its digest too).
+    let same_image = facts
         .knowledge
-        .same_image(&ImageRef::parse(&runtime.reference), &facts.stage.base)
-    {
-        return Ok(None);
-    }
+        .same_image(&ImageRef::parse(&runtime.reference), &facts.stage.base);
+    let runtime = match (same_image, &facts.layout.same_image) {
+        (true, None) => return Ok(None),
+        (true, Some(_)) => RuntimeImage {
+            reference: facts.stage.base.raw.clone(),
+            ..runtime
+        },
+        (false, _) => runtime,
+    };
     checks::check_runtime_fit(facts, &runtime)?;
     if let Some(hook) = facts.profile.runtime_hooks_present(facts.context).first() {
         return Err(Decline::RuntimeHook {
@@ -184,6 +233,10 @@ fn runtime_plan(
     let install = packages::install_command(&runtime, &packages)?;
     let has_userland = matches!(runtime.distro, Distro::Debian | Distro::Alpine);
     let workdir = workdir.as_deref();
+    // On the builder's own image, what the RUNs changed must reach the runtime stage.
+    if let (Some(same), Some(app)) = (&facts.layout.same_image, workdir.filter(|w| *w != "/")) {
+        system_changes::check(facts, same, app)?;
+    }
     let mut copies = match facts.layout.shape {
         Shape::AppFolder => layout::app_folder_copies(facts, workdir, command, has_userland)?,
         Shape::Artifact => layout::artifact_copies(facts, workdir, command, has_userland)?,
@@ -193,9 +246,9 @@ fn runtime_plan(
     copies.retain(|copy| !context.iter().any(|unit| is_within(&unit.path, copy)));
     let path = facts.builder_path_folders(&copies);
     let dropped_env = build_env::dropped(facts, command);
-    let removal = match (facts.layout.shape, workdir) {
-        (Shape::AppFolder, Some(app)) => build_files::removal(facts, app, command),
-        _ => None,
+    let (dependencies, removal) = match (facts.layout.shape, workdir) {
+        (Shape::AppFolder, Some(app)) => production_plan(facts, command, app),
+        _ => (None, None),
     };
     let parts = RuntimeStage {
         runtime: &runtime,
@@ -207,8 +260,44 @@ fn runtime_plan(
         exec_forms: &exec_forms,
         dropped_env: &dropped_env,
         removal: removal.as_ref(),
+        dependencies: dependencies.as_ref(),
+        production_env: &production::environment(facts, dependencies.as_ref()),
         note: &note,
+        same_image,
+        virtualenv: chosen.as_ref().map(|chosen| chosen.as_ref().copied()),
     };
-    let prune = layout::prune(facts, command);
-    Ok(Some(render::runtime_plan(facts, &parts, &packages, prune)))
+    Ok(Some(render::runtime_plan(facts, &parts, &packages)))
+}
+
+/// Where the production dependencies of the application folder `app` come from, and what the
+/// build stage removes from it: its build files, and its dependency folder when a stage of
+/// their own installs the runtime's (a prune instead when that removal cannot run as root).
+fn production_plan<'a>(
+    facts: &Facts<'a, '_>,
+    command: &[String],
+    app: &str,
+) -> (Option<Dependencies<'a>>, Option<build_files::Removal>) {
+    let Some(prune) = layout::prune(facts, command) else {
+        return (None, build_files::removal(facts, app, command, None));
+    };
+    let dependencies = production::dependencies(facts, prune, app);
+    let Dependencies::Stage(stage) = &dependencies else {
+        return (
+            Some(dependencies),
+            build_files::removal(facts, app, command, None),
+        );
+    };
+    match build_files::removal(facts, app, command, Some(&stage.relative)) {
+        Some(removal) => (Some(dependencies), Some(removal)),
+        None => (
+            Some(Dependencies::Prune {
+                command: prune,
+                why: Some(format!(
+                    "the build stage ends as a user that may not remove its {}",
+                    stage.relative
+                )),
+            }),
+            build_files::removal(facts, app, command, None),
+        ),
+    }
 }

@@ -15,6 +15,10 @@ use std::path::PathBuf;
 const DEFAULT_STORAGE_DRIVER: &str = "vfs";
 /// The isolation chosen when the user configured none.
 const DEFAULT_ISOLATION: &str = "chroot";
+/// What a build failed by a condition of this machine rather than of the Dockerfile prints:
+/// with chroot isolation, another build running on the machine at the same moment can make a
+/// step's setup fail with EBUSY. Such a build is run once more.
+const TRANSIENT_FAILURES: &[&str] = &["Device or resource busy"];
 
 /// The buildah engine and the settings it runs with.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,12 +143,28 @@ impl Buildah {
     }
 }
 
+/// Whether a failed build's output shows a condition of the machine (see
+/// [`TRANSIENT_FAILURES`]).
+fn is_transient(finished: &Finished) -> bool {
+    TRANSIENT_FAILURES
+        .iter()
+        .any(|marker| finished.stderr.contains(marker) || finished.stdout.contains(marker))
+}
+
 impl ContainerEngine for Buildah {
     fn description(&self) -> &str {
         &self.description
     }
 
     fn build(&self, request: &BuildRequest) -> Result<Finished> {
+        let first = process::run(&self.build_command(request))?;
+        if first.code == Some(0) || !is_transient(&first) {
+            return Ok(first);
+        }
+        eprintln!(
+            "note: buildah failed on a busy resource building {}; building it once more",
+            request.dockerfile.display()
+        );
         process::run(&self.build_command(request))
     }
 
@@ -286,6 +306,22 @@ pub fn parse_inspect(json: &str) -> Result<ImageInfo> {
 mod tests {
     use super::*;
     use std::path::Path;
+
+    #[test]
+    fn only_a_busy_resource_is_a_transient_failure() {
+        let failed = |stderr: &str| Finished {
+            stdout: String::new(),
+            stderr: stderr.to_owned(),
+            code: Some(1),
+            elapsed: std::time::Duration::ZERO,
+        };
+        assert!(is_transient(&failed(
+            "error running container: mount /proc: Device or resource busy"
+        )));
+        assert!(!is_transient(&failed(
+            "npm ERR! enoent Could not read package.json"
+        )));
+    }
 
     fn text(line: &CommandLine) -> String {
         line.display()

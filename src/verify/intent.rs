@@ -26,7 +26,13 @@ mod tests {
         let intents = intents_of(["exec-form", "non-root-user", "split-stages"]);
         assert_eq!(
             intents.into_iter().collect::<Vec<_>>(),
-            [Intent::User, Intent::BaseImage, Intent::BuildFiles]
+            [
+                Intent::User,
+                Intent::BaseImage,
+                Intent::BuildFiles,
+                Intent::ProductionSettings,
+                Intent::Virtualenv
+            ]
         );
         assert!(intents_of(["exec-form", "apt-hygiene"]).is_empty());
     }

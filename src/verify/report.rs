@@ -4,6 +4,7 @@ use super::dockerfile::Facts;
 use super::files::{DropReason, FileComparison};
 use super::image::{ConfigChange, ConfigComparison, Field};
 use super::intent::Intent;
+use crate::knowledge::KnowledgeBase;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -136,6 +137,10 @@ pub fn judge_config(
     facts: &[&Facts],
 ) {
     verdict.notes.extend(comparison.notes);
+    let virtualenv = intents
+        .contains(&Intent::Virtualenv)
+        .then(|| created_virtualenv(&comparison.changes))
+        .flatten();
     let set_by_dockerfile = |field: Field, key: &str| {
         facts.iter().any(|facts| match field {
             Field::Env => facts.env_names.contains(key),
@@ -152,6 +157,17 @@ pub fn judge_config(
                 .is_some_and(|key| !set_by_dockerfile(change.field, key));
         if change.field == Field::User && intents.contains(&Intent::User) {
             verdict.intended.push(format!("{change} (non-root user)"));
+        } else if virtualenv
+            .as_deref()
+            .is_some_and(|folder| activates_virtualenv(&change, folder))
+        {
+            verdict
+                .intended
+                .push(format!("{change} (installs in a virtualenv)"));
+        } else if intents.contains(&Intent::ProductionSettings) && is_production_setting(&change) {
+            verdict.intended.push(format!(
+                "{change} (production setting of the runtime stage)"
+            ));
         } else if base_changed && only_drops_path_folders(&change) {
             verdict
                 .intended
@@ -164,6 +180,51 @@ pub fn judge_config(
             verdict.differences.push(change.to_string());
         }
     }
+}
+
+/// The folder of a virtualenv the rewrite activates: `VIRTUAL_ENV` set where it was not.
+fn created_virtualenv(changes: &[ConfigChange]) -> Option<String> {
+    changes
+        .iter()
+        .find(|change| {
+            change.field == Field::Env
+                && change.key.as_deref() == Some("VIRTUAL_ENV")
+                && change.before == "(unset)"
+        })
+        .map(|change| change.after.clone())
+}
+
+/// The change that activates the virtualenv in `folder`: `VIRTUAL_ENV` set to it, or its `bin`
+/// added to the same `PATH` (in front of the image's folders, after those the Dockerfile's own
+/// `ENV PATH` puts first: `/app/bin:/opt/venv/bin:/usr/local/bin:…`).
+fn activates_virtualenv(change: &ConfigChange, folder: &str) -> bool {
+    match (change.field, change.key.as_deref()) {
+        (Field::Env, Some("VIRTUAL_ENV")) => change.after == folder,
+        (Field::Env, Some("PATH")) => {
+            let bin = format!("{}/bin", folder.trim_end_matches('/'));
+            let mut after: Vec<&str> = change.after.split(':').collect();
+            let Some(at) = after.iter().position(|entry| *entry == bin) else {
+                return false;
+            };
+            after.remove(at);
+            after.join(":") == change.before
+        }
+        _ => false,
+    }
+}
+
+/// An `ENV` that was unset and now has the value an ecosystem's runtime stage gives it for
+/// production (`NODE_ENV=production`).
+fn is_production_setting(change: &ConfigChange) -> bool {
+    let (Field::Env, Some(key)) = (change.field, change.key.as_deref()) else {
+        return false;
+    };
+    change.before == "(unset)"
+        && KnowledgeBase::builtin()
+            .profiles()
+            .iter()
+            .filter_map(|profile| profile.runtime.as_ref()?.production.as_ref())
+            .any(|production| production.env.get(key) == Some(&change.after))
 }
 
 /// A `PATH` that keeps its other folders in order and only leaves out some of the old one's
@@ -331,6 +392,42 @@ mod tests {
     }
 
     #[test]
+    fn a_production_setting_is_intended_only_from_unset_to_its_value() {
+        let env = |before: &str, after: &str| ConfigChange {
+            field: Field::Env,
+            key: Some("NODE_ENV".to_owned()),
+            before: before.to_owned(),
+            after: after.to_owned(),
+        };
+        let comparison = ConfigComparison {
+            changes: vec![
+                env("(unset)", "production"),
+                env("development", "production"),
+                env("(unset)", "staging"),
+            ],
+            notes: Vec::new(),
+        };
+        let facts = Facts {
+            env_names: BTreeSet::from(["NODE_ENV".to_owned()]),
+            ..Facts::default()
+        };
+        let mut verdict = Verdict::default();
+        let intents = BTreeSet::from([Intent::ProductionSettings]);
+        judge_config(&mut verdict, comparison, &intents, false, &[&facts]);
+        assert_eq!(
+            verdict.intended,
+            ["ENV NODE_ENV: (unset) → production (production setting of the runtime stage)"]
+        );
+        assert_eq!(
+            verdict.differences,
+            [
+                "ENV NODE_ENV: development → production",
+                "ENV NODE_ENV: (unset) → staging"
+            ]
+        );
+    }
+
+    #[test]
     fn a_path_without_old_base_folders_is_intended() {
         let path = |before: &str, after: &str| ConfigChange {
             field: Field::Env,
@@ -347,6 +444,52 @@ mod tests {
             "/opt/bin:/usr/bin:/bin"
         )));
         assert!(!only_drops_path_folders(&path("/a:/b", "/b:/a")));
+    }
+
+    #[test]
+    fn a_virtualenv_the_rewrite_activates_is_intended() {
+        let env = |key: &str, before: &str, after: &str| ConfigChange {
+            field: Field::Env,
+            key: Some(key.to_owned()),
+            before: before.to_owned(),
+            after: after.to_owned(),
+        };
+        let comparison = || ConfigComparison {
+            changes: vec![
+                env(
+                    "PATH",
+                    "/usr/local/bin:/usr/bin",
+                    "/opt/venv/bin:/usr/local/bin:/usr/bin",
+                ),
+                env("VIRTUAL_ENV", "(unset)", "/opt/venv"),
+                env("APP_MODE", "a", "b"),
+            ],
+            notes: Vec::new(),
+        };
+        let facts = Facts {
+            env_names: BTreeSet::from(["VIRTUAL_ENV", "PATH", "APP_MODE"].map(str::to_owned)),
+            ..Facts::default()
+        };
+        let mut verdict = Verdict::default();
+        let intents = BTreeSet::from([Intent::BaseImage, Intent::Virtualenv]);
+        judge_config(&mut verdict, comparison(), &intents, true, &[&facts]);
+        assert_eq!(verdict.intended.len(), 2, "{:?}", verdict.intended);
+        assert_eq!(verdict.differences, ["ENV APP_MODE: a → b"]);
+        let mut without = Verdict::default();
+        let intents = BTreeSet::from([Intent::BaseImage]);
+        judge_config(&mut without, comparison(), &intents, true, &[&facts]);
+        assert_eq!(without.differences.len(), 3);
+        let path = |before: &str, after: &str| env("PATH", before, after);
+        let folder = "/opt/venv";
+        assert!(activates_virtualenv(
+            &path("/app/bin:/usr/bin", "/app/bin:/opt/venv/bin:/usr/bin"),
+            folder
+        ));
+        assert!(!activates_virtualenv(
+            &path("/usr/bin", "/opt/venv/bin:/opt/other/bin:/usr/bin"),
+            folder
+        ));
+        assert!(!activates_virtualenv(&path("/usr/bin", "/usr/bin"), folder));
     }
 
     #[test]

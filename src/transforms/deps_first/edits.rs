@@ -52,9 +52,12 @@ pub(super) fn move_copy_edits(
 
 /// A command that needs the sources: the manifests and the dependency-only technique go
 /// before the whole-context COPY; the command itself stays (or is replaced by `after`).
+/// The split: `settings` (the `ENV`s and `ARG`s between the copy and the install) move before
+/// the copy, then come the manifests' copy and the technique's `RUN`.
 pub(super) fn split_edits(
     view: &StageView,
     install: &Install,
+    settings: &[&Instruction],
     copy_lines: &str,
     technique: &str,
     after: &str,
@@ -63,6 +66,9 @@ pub(super) fn split_edits(
     let style = rewriter.style().clone();
     let copy = view.copy();
     let at = view.file.block_range(copy).start;
+    for setting in settings {
+        rewriter.move_lines(view.file.block_range(setting), at);
+    }
     let indent = leading_blanks(copy.source());
     let run = format!(
         "{indent}{} {technique}{}",

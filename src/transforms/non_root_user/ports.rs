@@ -5,10 +5,11 @@
 //! (`[[binds]]` of `transforms/runtime-writes.toml`).
 
 use super::blockers::literal_port;
-use super::scripts::{shell_c_script, shell_quote, start_script};
+use super::scripts::{shell_c_script, start_script};
 use super::FinalStage;
 use crate::knowledge::address_port;
 use crate::model::script::{self, CommandLine, Word};
+use crate::model::shell::quote;
 use crate::model::Instruction;
 use crate::syntax::InstructionKind;
 
@@ -76,11 +77,8 @@ impl<'a, 'p> FinalStage<'a, 'p> {
         if let (Some(entry), Some(cmd)) = (entrypoint, cmd) {
             if let (Some(first), Some(rest)) = (entry.exec_form(), cmd.exec_form()) {
                 if shell_c_script(&first).is_none() {
-                    let words: Vec<String> = first
-                        .iter()
-                        .chain(&rest)
-                        .map(|e| shell_quote(&e.value))
-                        .collect();
+                    let words: Vec<String> =
+                        first.iter().chain(&rest).map(|e| quote(&e.value)).collect();
                     scripts.push((entry, words.join(" ")));
                 }
             }

@@ -3,8 +3,7 @@
 
 use super::writes::is_root_path;
 use crate::knowledge::vocabulary::{lists, vocabulary};
-use crate::model::script;
-use crate::model::{Instruction, Located};
+use crate::model::{script, shell, Instruction, Located};
 
 /// How sure a reason to keep root is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,7 +85,7 @@ pub(super) fn start_script(instruction: &Instruction) -> Option<String> {
         Some(elements) => shell_c_script(&elements).unwrap_or_else(|| {
             elements
                 .iter()
-                .map(|e| shell_quote(&e.value))
+                .map(|e| shell::quote(&e.value))
                 .collect::<Vec<_>>()
                 .join(" ")
         }),
@@ -104,23 +103,6 @@ pub(super) fn shell_c_script(elements: &[Located<String>]) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// A word as the shell reads it: as it is when plain, else single-quoted.
-pub(super) fn shell_word(value: &str) -> String {
-    let plain = value.chars().all(|c| {
-        c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '+' | ',' | ':' | '@')
-    });
-    if plain && !value.is_empty() {
-        value.to_owned()
-    } else {
-        shell_quote(value)
-    }
-}
-
-/// A word quoted for the shell.
-pub(in crate::transforms) fn shell_quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', r"'\''"))
 }
 
 #[cfg(test)]

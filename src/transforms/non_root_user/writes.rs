@@ -1,10 +1,10 @@
 //! The folders the user must be able to write (its working directory, the folders its
 //! configuration writes) and the working directory WORKDIR sets.
 
-use super::scripts::shell_word;
 use crate::knowledge::vocabulary::{lists, vocabulary};
 use crate::knowledge::RuntimeWrite;
 use crate::model::paths::{normalize, resolve};
+use crate::model::shell::quote_word;
 use crate::model::Workdir;
 
 /// A folder handed to the user: the working directory itself (`recursive` false: the code in it
@@ -33,7 +33,7 @@ pub(super) fn handover_script(folders: &[Writable], user: &str) -> String {
         folders
             .iter()
             .filter(|f| f.recursive == recursive)
-            .map(|f| shell_word(&f.path))
+            .map(|f| quote_word(&f.path))
             .collect::<Vec<_>>()
             .join(" ")
     };

@@ -22,7 +22,39 @@ pub(super) struct Removal {
 /// a folder named by a variable or relative to an unknown working directory, a file of the context that reads build files at run time
 /// (a `*.gemspec` a Gemfile loads: the profile's `build_files_read_by`), or a user other than
 /// root in force where the removal would run (it may not be allowed to delete them).
-pub(super) fn removal(facts: &Facts, app: &str, command: &[String]) -> Option<Removal> {
+///
+/// `also` is a folder of `app` to remove as well (the dependency folder a stage of its own
+/// replaces); `None` when the removal cannot run as root.
+pub(super) fn removal(
+    facts: &Facts,
+    app: &str,
+    command: &[String],
+    also: Option<&str>,
+) -> Option<Removal> {
+    let mut names = unread_build_files(facts, app, command).unwrap_or_default();
+    names.extend(also.map(str::to_owned));
+    if names.is_empty() {
+        return None;
+    }
+    let after = facts.instructions.iter().rposition(|i| {
+        matches!(
+            i.kind(),
+            Some(InstructionKind::Run | InstructionKind::Copy | InstructionKind::Add)
+        )
+    })?;
+    if !runs_as_root(facts, after) {
+        return None;
+    }
+    let relative = facts.workdir_before(after + 1).ok().flatten().as_deref() == Some(app);
+    let paths = names
+        .into_iter()
+        .map(|name| if relative { name } else { resolve(app, &name) })
+        .collect();
+    Some(Removal { after, paths })
+}
+
+/// The unread build files a copy of the whole context brought into `app` (see [`removal`]).
+fn unread_build_files(facts: &Facts, app: &str, command: &[String]) -> Option<Vec<String>> {
     if !facts.context.has_files() {
         return None;
     }
@@ -76,24 +108,7 @@ pub(super) fn removal(facts: &Facts, app: &str, command: &[String]) -> Option<Re
         .filter_map(|path| path.to_str().map(str::to_owned))
         .filter(|name| facts.knowledge.is_unread_build_file(name) && !named(name))
         .collect();
-    if names.is_empty() {
-        return None;
-    }
-    let after = facts.instructions.iter().rposition(|i| {
-        matches!(
-            i.kind(),
-            Some(InstructionKind::Run | InstructionKind::Copy | InstructionKind::Add)
-        )
-    })?;
-    if !runs_as_root(facts, after) {
-        return None;
-    }
-    let relative = facts.workdir_before(after + 1).ok().flatten().as_deref() == Some(app);
-    let paths = names
-        .into_iter()
-        .map(|name| if relative { name } else { resolve(app, &name) })
-        .collect();
-    Some(Removal { after, paths })
+    Some(names)
 }
 
 /// Whether the stage's instruction `index` runs as root: no `USER` before it in the stage, or
@@ -110,16 +125,4 @@ fn runs_as_root(facts: &Facts, index: usize) -> bool {
     let value = user.string_arg().map(|word| word.value).unwrap_or_default();
     let name = value.split(':').next().unwrap_or_default();
     matches!(name, "root" | "0")
-}
-
-/// A path as one shell word: as it is when plain, else single-quoted.
-pub(super) fn shell_word(path: &str) -> String {
-    let plain = path
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._-/+@%,:=".contains(c));
-    if plain && !path.starts_with('-') {
-        path.to_owned()
-    } else {
-        format!("'{}'", path.replace('\'', r"'\''"))
-    }
 }

@@ -197,6 +197,52 @@ pub enum Decline {
         packages: Vec<String>,
         runtime: String,
     },
+
+    // A runtime stage on the builder's own image: what the build changed must reach it.
+    #[error("COPY --from={image} on line {line} copies {file}, which is not a program dfmigrate knows the use of")]
+    ImageCopy {
+        line: usize,
+        image: String,
+        file: String,
+    },
+    #[error("the command runs {program}, a build tool the runtime stage does not receive")]
+    BuildToolRun { program: String },
+    #[error("the RUN on line {line} cannot be read, so what it changes in the image is not known")]
+    RunUnreadable { line: usize },
+    #[error(
+        "the RUN on line {line} writes {path}, outside the folders the runtime stage receives"
+    )]
+    SystemWrite { line: usize, path: String },
+    #[error("the RUN on line {line} removes {path}, which the runtime image has (copying its folder does not remove it)")]
+    ImageFileRemoved { line: usize, path: String },
+    #[error("the RUN on line {line} writes {path}, whose folder is not known (a variable without a literal value, or a relative path after a `cd` that cannot be followed)")]
+    RunPathUnknown { line: usize, path: String },
+    #[error("the RUN on line {line} runs {program}, {}", changes_note(.changes))]
+    SystemCommand {
+        line: usize,
+        program: String,
+        changes: Option<String>,
+    },
+    #[error("the RUN on line {line} upgrades the image's system packages ({program}), which the runtime stage would not have")]
+    SystemUpgrade { line: usize, program: String },
+    #[error("the RUN on line {line} runs {program} {extension}, which also installs the system libraries the extension loads, and which those are is not known")]
+    ExtensionLibraries {
+        line: usize,
+        program: String,
+        extension: String,
+    },
+    #[error("the RUN on line {line} runs {program} on the application folder {path} itself, whose owner and mode a copy of its contents does not carry")]
+    AppFolderMetadata {
+        line: usize,
+        program: String,
+        path: String,
+    },
+    #[error("the RUN on line {line} runs {program} in {folder}, outside the application folder the runtime stage receives")]
+    ToolOutsideApplication {
+        line: usize,
+        program: String,
+        folder: String,
+    },
 }
 
 /// What the runtime stage would install on an archived release.
@@ -295,6 +341,83 @@ pub enum SiteDecline {
     NotCarried { keyword: String, line: usize },
 }
 
+/// Why a split's runtime stage receives the install folder (`/usr/local`) rather than a
+/// virtualenv the build stage would create: the install does not allow one, or it is not known
+/// to. The split itself goes ahead with the profile's layout; the finding's message says why.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum NoVirtualenv {
+    // The image.
+    #[error("the image's installs fill {folder}, its interpreter's own prefix")]
+    OtherInstallFolder { folder: String },
+    #[error("{base} runs a Python older than {since}, whose images add setuptools and wheel to {folder}: a virtualenv would not have them")]
+    OlderPython {
+        base: String,
+        since: String,
+        folder: String,
+    },
+    #[error("which Python {base} runs is not known from its tag")]
+    UnknownPython { base: String },
+
+    // The stage.
+    #[error("the stage installs into {folder}, an environment of its own")]
+    OwnEnvironment { folder: String },
+    #[error("the application folder {app} and the virtualenv's {folder} overlap")]
+    FolderOverlap { app: String, folder: String },
+    #[error("the stage sets {variable}, which changes where packages are installed or found")]
+    ConflictingVariable { variable: String },
+    #[error("{place} names {path}")]
+    NamesFolder { place: String, path: String },
+    #[error("{place} runs `{command}`, which writes into {folder}")]
+    Writer {
+        place: String,
+        command: String,
+        folder: String,
+    },
+    #[error("{place} pipes a download into `{program}`, an installer whose writes are not known")]
+    PipedInstaller { place: String, program: String },
+    #[error("{place} runs {script}, a script that cannot be read to check it")]
+    UnreadScript { place: String, script: String },
+    #[error("{place} runs {program}, which installs packages its own way")]
+    OtherInstaller { place: String, program: String },
+    #[error("{place} installs another Python: {what}")]
+    OtherInterpreter { place: String, what: String },
+    #[error("{place} installs with `{program}`, which is not the virtualenv's")]
+    InstallerNotInVirtualenv { place: String, program: String },
+    #[error("{place} installs with {option}, outside the active environment")]
+    InstallsElsewhere { place: String, option: String },
+    #[error("{place} installs as {user}, who could not write the virtualenv root creates")]
+    NotRoot { place: String, user: String },
+    #[error("{place} configures pip with {file}, which may install elsewhere")]
+    PipConfiguration { place: String, file: String },
+    #[error("{place} runs with a PATH on which {bin} does not come first")]
+    PathOrder { place: String, bin: String },
+}
+
+impl NoVirtualenv {
+    /// A stable id of the reason, for grouping (`names-folder`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            NoVirtualenv::OtherInstallFolder { .. } => "other-install-folder",
+            NoVirtualenv::OlderPython { .. } => "older-python",
+            NoVirtualenv::UnknownPython { .. } => "unknown-python",
+            NoVirtualenv::OwnEnvironment { .. } => "own-environment",
+            NoVirtualenv::FolderOverlap { .. } => "folder-overlap",
+            NoVirtualenv::ConflictingVariable { .. } => "conflicting-variable",
+            NoVirtualenv::NamesFolder { .. } => "names-folder",
+            NoVirtualenv::Writer { .. } => "writer",
+            NoVirtualenv::PipedInstaller { .. } => "piped-installer",
+            NoVirtualenv::UnreadScript { .. } => "unread-script",
+            NoVirtualenv::OtherInstaller { .. } => "other-installer",
+            NoVirtualenv::OtherInterpreter { .. } => "other-interpreter",
+            NoVirtualenv::InstallerNotInVirtualenv { .. } => "installer-not-in-virtualenv",
+            NoVirtualenv::InstallsElsewhere { .. } => "installs-elsewhere",
+            NoVirtualenv::NotRoot { .. } => "not-root",
+            NoVirtualenv::PipConfiguration { .. } => "pip-configuration",
+            NoVirtualenv::PathOrder { .. } => "path-order",
+        }
+    }
+}
+
 impl Decline {
     /// A stable id of the reason, for grouping (`no-runtime-image`); a static site's reasons
     /// start with `static-site-`.
@@ -358,6 +481,17 @@ impl Decline {
             Decline::UnknownRelease { .. } => "unknown-release",
             Decline::UnknownLibrary { .. } => "unknown-library",
             Decline::NoPackageManager { .. } => "no-package-manager",
+            Decline::ImageCopy { .. } => "image-copy",
+            Decline::BuildToolRun { .. } => "build-tool-run",
+            Decline::RunUnreadable { .. } => "run-unreadable",
+            Decline::SystemWrite { .. } => "system-write",
+            Decline::ImageFileRemoved { .. } => "image-file-removed",
+            Decline::RunPathUnknown { .. } => "run-path-unknown",
+            Decline::SystemCommand { .. } => "system-command",
+            Decline::SystemUpgrade { .. } => "system-upgrade",
+            Decline::ExtensionLibraries { .. } => "extension-libraries",
+            Decline::AppFolderMetadata { .. } => "app-folder-metadata",
+            Decline::ToolOutsideApplication { .. } => "tool-outside-application",
         }
     }
 
@@ -412,6 +546,16 @@ fn folder_name(folder: &str) -> &str {
         "the build context"
     } else {
         folder
+    }
+}
+
+/// What a system command changes, as the reason says it.
+fn changes_note(changes: &Option<String>) -> String {
+    match changes {
+        Some(folder) => {
+            format!("which changes {folder}, and the runtime stage would not receive that")
+        }
+        None => "and what it changes in the image, which the runtime stage would not receive, is not known".to_owned(),
     }
 }
 

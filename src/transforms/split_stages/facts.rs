@@ -7,7 +7,7 @@ use super::launch::{self, command_words};
 use super::Decline;
 use crate::context::BuildContext;
 use crate::knowledge::runtime_stage::RuntimeStage;
-use crate::knowledge::{KnowledgeBase, Profile, RuntimeLayout};
+use crate::knowledge::{KnowledgeBase, Profile, RuntimeLayout, VirtualenvLayout};
 use crate::model::packages::is_assignment;
 use crate::model::paths::{self, is_within, normalize, resolve};
 use crate::model::{Dockerfile, Instruction, Stage, Workdir, WorkdirUnknown};
@@ -25,6 +25,9 @@ pub(super) struct Facts<'a, 'p> {
     /// Whether the profile was detected in the build context (not only the base image's).
     pub detected: bool,
     pub context: &'a BuildContext,
+    /// The virtualenv the build stage creates for the installs, when it does: its `bin` leads
+    /// the PATH and it is the folder installs fill.
+    pub virtualenv: Option<&'a VirtualenvLayout>,
 }
 
 /// A build output: an absolute path or glob, whether it is exact (copy it whole) or a folder
@@ -244,7 +247,8 @@ impl Facts<'_, '_> {
     /// The folders a bare program name is looked up in: those of the stage's `ENV PATH`, its
     /// `$PATH` standing for the image's own, else the image's (`/go/bin` first in golang).
     pub(super) fn search_path(&self) -> Vec<String> {
-        let mut path: Vec<String> = self.image_path_folders();
+        let mut path: Vec<String> = self.virtualenv.map(|v| v.bin()).into_iter().collect();
+        path.extend(self.image_path_folders());
         path.extend(paths::DEFAULT_PATH.iter().map(|dir| (*dir).to_owned()));
         // A relative folder is looked up from the container's working directory; a folder
         // named by a variable without a literal value stays as written (`$HOME/.local/bin`).
@@ -322,9 +326,13 @@ impl Facts<'_, '_> {
             .unwrap_or_default()
     }
 
-    /// The folders installs fill outside the application: the builder image's own (`/opt/pypy`)
-    /// when it says, else the profile's (`/usr/local`).
+    /// The folders installs fill outside the application: the virtualenv the build stage
+    /// creates, else the builder image's own (`/opt/pypy`) when it says, else the profile's
+    /// (`/usr/local`).
     pub(super) fn install_folders(&self) -> &[String] {
+        if let Some(virtualenv) = self.virtualenv {
+            return std::slice::from_ref(&virtualenv.folder);
+        }
         self.knowledge
             .image_path(&self.stage.base)
             .and_then(|image| image.keep.as_deref())
@@ -379,7 +387,14 @@ impl Facts<'_, '_> {
     /// Whether `path` is a file a `COPY`/`ADD` of the stage brought from the build context, and
     /// the context has it (when its files are known).
     pub(super) fn copied_from_context(&self, path: &str) -> Result<bool, Decline> {
-        for (index, instruction) in self.instructions.iter().enumerate() {
+        Ok(self.context_source(path).is_some())
+    }
+
+    /// The build context path a `COPY`/`ADD` of the stage brought `path` from: `Some(None)`
+    /// when the context's files are not known, `None` when no copy brought it.
+    /// The last copy that brought it decides.
+    pub(super) fn context_source(&self, path: &str) -> Option<Option<String>> {
+        for (index, instruction) in self.instructions.iter().enumerate().rev() {
             if !matches!(
                 instruction.kind(),
                 Some(InstructionKind::Copy | InstructionKind::Add)
@@ -398,11 +413,11 @@ impl Facts<'_, '_> {
                 continue;
             }
             if !self.context.has_files() {
-                return Ok(true);
+                return Some(None);
             }
             let inside = path[destination.len()..].trim_start_matches('/');
             let into_folder = args.destination.value.ends_with('/') || args.sources.len() > 1;
-            let found = args.sources.iter().any(|source| {
+            let found = args.sources.iter().rev().find_map(|source| {
                 let source = source.value.trim_start_matches("./");
                 let candidate = if inside.is_empty() {
                     source.to_owned()
@@ -411,16 +426,16 @@ impl Facts<'_, '_> {
                 } else if into_folder && source.rsplit('/').next() == Some(inside) {
                     source.to_owned()
                 } else {
-                    return false;
+                    return None;
                 };
-                self.context
-                    .is_available(normalize(&candidate).trim_start_matches('/'))
+                let candidate = normalize(&candidate).trim_start_matches('/').to_owned();
+                self.context.is_available(&candidate).then_some(candidate)
             });
-            if found {
-                return Ok(true);
+            if found.is_some() {
+                return Some(found);
             }
         }
-        Ok(false)
+        None
     }
 
     /// Absolute build outputs of the stage's build commands, and whether each is exact (copy
@@ -516,6 +531,23 @@ impl Facts<'_, '_> {
             .unwrap_or(fallback)
     }
 
+    /// `name`, or `name2`, `name3`… when a stage of the file has it (the new stages besides
+    /// the build stage: `deps`).
+    pub(super) fn unused_stage_name(&self, name: &str) -> String {
+        let taken = |candidate: &str| {
+            candidate.eq_ignore_ascii_case(&self.builder_name())
+                || self.file.stages().iter().any(|s| {
+                    s.name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(candidate))
+                })
+        };
+        std::iter::once(name.to_owned())
+            .chain((2..).map(|n| format!("{name}{n}")))
+            .find(|candidate| !taken(candidate))
+            .unwrap_or_else(|| name.to_owned())
+    }
+
     /// Whether the stage (or a global ARG) defines the variable `name`.
     pub(super) fn sets_variable(&self, name: &str) -> bool {
         let globals = self
@@ -600,6 +632,7 @@ mod tests {
             layout: profile.runtime.as_ref().expect("a runtime layout"),
             detected: false,
             context: &context,
+            virtualenv: None,
         });
     }
 

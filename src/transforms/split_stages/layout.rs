@@ -4,7 +4,7 @@
 
 use super::facts::Facts;
 use super::launch::{file_path, named_paths};
-use super::{checks, environments, Decline};
+use super::{checks, environments, image_tools, Decline};
 use crate::context::BuildContext;
 use crate::knowledge::runtime_stage::RuntimeStage;
 use crate::knowledge::{KnowledgeBase, Profile, RuntimeLayout};
@@ -41,14 +41,27 @@ pub(super) fn app_folder_copies(
     if facts.runs_with("--user") || facts.sets_variable("PIP_USER") {
         return Err(Decline::UserInstall);
     }
-    let mut copies = vec![app.to_owned()];
-    copies.extend(
-        facts
-            .install_folders()
-            .iter()
-            .filter(|keep| !is_within(app, keep))
-            .cloned(),
-    );
+    let installed_into = facts
+        .install_folders()
+        .iter()
+        .filter(|keep| !is_within(app, keep))
+        .cloned();
+    // A virtualenv goes first: it changes less often than the application, so the layer
+    // that copies it stays cached longer.
+    let mut copies: Vec<String> = match facts.virtualenv {
+        Some(_) => installed_into.chain([app.to_owned()]).collect(),
+        None => std::iter::once(app.to_owned())
+            .chain(installed_into)
+            .collect(),
+    };
+    // Programs copied from images that the application may run (RoadRunner's `rr`).
+    if let Some(same) = &facts.layout.same_image {
+        for tool in image_tools::runtime_tools(facts, same)? {
+            if !copies.iter().any(|copy| is_within(copy, &tool)) {
+                copies.push(tool);
+            }
+        }
+    }
     for folder in environments::environment_folders(facts)? {
         if !copies.iter().any(|copy| is_within(copy, &folder)) {
             copies.push(folder);
@@ -72,14 +85,28 @@ pub(super) fn app_folder_copies(
             });
         }
     }
-    let program = command.first().map(String::as_str).unwrap_or_default();
+    let Some(program) = command.first().map(String::as_str) else {
+        // No command of the stage's own: the image's, on the same image (php-fpm).
+        checks::check_healthcheck(facts, app, &copies, has_userland)?;
+        return Ok(copies);
+    };
+    if let Some(same) = &facts.layout.same_image {
+        let name = program.rsplit('/').next().unwrap_or(program);
+        if same.is_build_tool(name) {
+            return Err(Decline::BuildToolRun {
+                program: program.to_owned(),
+            });
+        }
+    }
     // A bare name is found on PATH: the runtime's own programs, or the console scripts the
-    // installs put in a copied `bin` folder (`/usr/local/bin/gunicorn`).
+    // installs put in a copied `bin` folder (`/usr/local/bin/gunicorn`, the virtualenv's,
+    // which leads PATH).
     let installed = !program.contains('/')
-        && facts
-            .install_folders()
-            .iter()
-            .any(|keep| RuntimeStage::builtin().is_path_root(keep));
+        && (facts.virtualenv.is_some()
+            || facts
+                .install_folders()
+                .iter()
+                .any(|keep| RuntimeStage::builtin().is_path_root(keep)));
     let copied = |path: &str| copies.iter().any(|folder| is_within(folder, path));
     // Folders the stage put on PATH that the runtime stage would not receive may hold a
     // tool installed into the home folder.
@@ -95,7 +122,7 @@ pub(super) fn app_folder_copies(
             });
         }
         copied(&resolve(app, program))
-    } else if RuntimeStage::builtin().is_runtime_program(program) {
+    } else if RuntimeStage::builtin().is_runtime_program(program) || image_program(facts, program) {
         true
     } else {
         // A bare program is found in the first folder that has it: one not received that
@@ -114,13 +141,25 @@ pub(super) fn app_folder_copies(
                 .iter()
                 .any(|dir| copied(&format!("{dir}/{program}")))
     };
-    if !RuntimeStage::builtin().is_runtime_program(program) && !found {
+    if !RuntimeStage::builtin().is_runtime_program(program)
+        && !image_program(facts, program)
+        && !found
+    {
         return Err(Decline::ProgramMissing {
             program: program.to_owned(),
         });
     }
     checks::check_healthcheck(facts, app, &copies, has_userland)?;
     Ok(copies)
+}
+
+/// A program the runtime image has because it is the builder's own image (`php-fpm`).
+fn image_program(facts: &Facts, program: &str) -> bool {
+    facts
+        .layout
+        .same_image
+        .as_ref()
+        .is_some_and(|same| same.has_program(program))
 }
 
 /// The build output the command names, traced through the profile's build commands, and

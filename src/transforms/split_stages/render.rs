@@ -3,15 +3,18 @@
 //! file's own style.
 
 use super::build_env;
-use super::build_files::{self, Removal};
+use super::build_files::Removal;
 use super::context_files::ContextCopy;
 use super::facts::Facts;
 use super::pins;
+use super::production::{Dependencies, DependencyStage, ProductionEnv};
 use super::shell_form::ExecForm;
 use super::static_site::{nginx_config, StaticSite, SITE_CONFIG, SITE_ROOT};
+use super::NoVirtualenv;
 use crate::diagnostics::Rewriter;
-use crate::knowledge::RuntimeImage;
+use crate::knowledge::{RuntimeImage, VirtualenvLayout};
 use crate::model::paths::copy_arguments;
+use crate::model::shell::quote_word;
 use crate::model::{Flag, Instruction};
 use crate::style::Style;
 use crate::syntax::InstructionKind;
@@ -43,6 +46,9 @@ const LAUNCH_CONFIG: &[InstructionKind] = &[
 pub(super) struct Plan {
     pub message: String,
     pub edits: Vec<Edit>,
+    /// Whether the installs go into a virtualenv the build stage creates, or why not (`None`:
+    /// the ecosystem has no virtualenv layout).
+    pub virtualenv: Option<Result<(), NoVirtualenv>>,
 }
 
 /// What the new final stage is made of.
@@ -61,8 +67,17 @@ pub(super) struct RuntimeStage<'s> {
     pub dropped_env: &'s [String],
     /// Build files the build stage removes from the application folder.
     pub removal: Option<&'s Removal>,
+    /// Where the production dependencies come from (a prune or a stage of their own).
+    pub dependencies: Option<&'s Dependencies<'s>>,
+    /// The variables that run the application in production.
+    pub production_env: &'s ProductionEnv,
     /// What the message says about the runtime image's shell.
     pub note: &'s str,
+    /// The runtime image is the builder's own (PHP): a fresh stage without what the build
+    /// added.
+    pub same_image: bool,
+    /// The virtualenv the build stage creates for the installs, or why it does not.
+    pub virtualenv: Option<Result<&'s VirtualenvLayout, &'s NoVirtualenv>>,
 }
 
 /// What a new final stage takes over from the build stage besides its ARGs.
@@ -75,26 +90,28 @@ struct Carried<'c> {
 
 /// The split onto a runtime image: the build stage named, the prune after its last RUN, and
 /// the runtime stage appended, with the message that says what the runtime stage receives.
-pub(super) fn runtime_plan(
-    facts: &Facts,
-    parts: &RuntimeStage,
-    packages: &[String],
-    prune: Option<&str>,
-) -> Plan {
+pub(super) fn runtime_plan(facts: &Facts, parts: &RuntimeStage, packages: &[String]) -> Plan {
     let mut rewriter = Rewriter::new(facts.file);
     let builder = facts.builder_name();
     name_builder(facts, &builder, &mut rewriter);
-    if let Some(prune) = prune {
-        add_prune(facts, prune, &mut rewriter);
+    if let Some(Ok(virtualenv)) = parts.virtualenv {
+        create_virtualenv(facts, virtualenv, &mut rewriter);
+    }
+    if let Some(Dependencies::Prune { command, .. }) = parts.dependencies {
+        add_prune(facts, command, &mut rewriter);
     }
     if let Some(removal) = parts.removal {
         add_removal(facts, removal, &mut rewriter);
     }
     drop_launch_config(facts, &mut rewriter);
-    let runtime_stage = runtime_stage(facts, parts, &builder, rewriter.style());
+    let mut new_stages = String::new();
+    if let Some(Dependencies::Stage(stage)) = parts.dependencies {
+        new_stages.push_str(&dependency_stage_text(facts, stage, rewriter.style()));
+    }
+    new_stages.push_str(&runtime_stage(facts, parts, &builder, rewriter.style()));
     // The prune may land at the very end too (a last RUN after CMD): the rewriter joins the
     // two insertions, in order.
-    append_stage(facts, &runtime_stage, &mut rewriter);
+    append_stage(facts, &new_stages, &mut rewriter);
     let edits = rewriter.finish();
     let mut installs = if packages.is_empty() {
         String::new()
@@ -117,20 +134,75 @@ pub(super) fn runtime_plan(
         ));
     }
     if let Some(removal) = parts.removal {
+        let replaced = match parts.dependencies {
+            Some(Dependencies::Stage(stage)) => Some(stage.relative.as_str()),
+            _ => None,
+        };
+        let build_files: Vec<&str> = removal
+            .paths
+            .iter()
+            .map(String::as_str)
+            .filter(|path| {
+                Some(*path) != replaced
+                    && !replaced.is_some_and(|r| path.ends_with(&format!("/{r}")))
+            })
+            .collect();
+        if !build_files.is_empty() {
+            installs.push_str(&format!(
+                "; the build stage first removes {} (build files the application folder would carry)",
+                build_files.join(" ")
+            ));
+        }
+    }
+    let env = &parts.production_env;
+    if !env.set.is_empty() {
+        let settings: Vec<String> = env.set.iter().map(|(k, v)| format!("{k}={v}")).collect();
         installs.push_str(&format!(
-            "; the build stage first removes {} (build files the application folder would carry)",
-            removal.paths.join(" ")
+            "; it sets {}, as it now has only production dependencies (check the application does not expect development mode)",
+            settings.join(" ")
         ));
     }
+    if let Some(skipped) = &env.skipped {
+        installs.push_str(&format!("; {skipped}"));
+    }
     let reference = &parts.runtime.reference;
+    let (ships, target) = if parts.same_image {
+        (
+            "keeps what only the build needs (package managers, compilers, -dev packages)",
+            format!("a new {reference} stage"),
+        )
+    } else {
+        ("ships its whole toolchain", reference.clone())
+    };
+    let (into, kept) = match parts.virtualenv {
+        Some(Ok(virtualenv)) => (
+            format!(" into a virtualenv ({})", virtualenv.folder),
+            String::new(),
+        ),
+        Some(Err(reason)) => (
+            String::new(),
+            format!(
+                " (the whole {} rather than a new virtualenv: {reason})",
+                facts.install_folders().join(", ")
+            ),
+        ),
+        None => (String::new(), String::new()),
+    };
     let message = format!(
-        "{} ships its whole toolchain: build there and run on {reference}, which receives only {}{}{installs}{}; review what the application reads at run time",
+        "{} {ships}: build there{into} and run on {target}, which receives only {}{kept}{}{installs}{}; review what the application reads at run time",
         facts.stage.base.raw,
         received.join(", "),
-        if prune.is_some() { " (development dependencies pruned)" } else { "" },
+        parts.dependencies.map(Dependencies::describe).unwrap_or_default(),
         parts.note,
     ) + &pins::pin_note(facts, reference);
-    Plan { message, edits }
+    let virtualenv = parts
+        .virtualenv
+        .map(|chosen| chosen.map(|_| ()).map_err(Clone::clone));
+    Plan {
+        message,
+        edits,
+        virtualenv,
+    }
 }
 
 /// The split onto the web server image: the built `folder` copied to the site root, and an
@@ -188,7 +260,21 @@ pub(super) fn static_site_plan(
         "{} ships Node.js to serve static files: build there and serve {folder} with nginx on {} (port {}{fallback}); nginx's own CMD, user and STOPSIGNAL replace the stage's, and its EXPOSE 8080 stays; review the generated site configuration",
         facts.stage.base.raw, web.reference, site.port
     ) + &pins::pin_note(facts, &web.reference);
-    Plan { message, edits }
+    Plan {
+        message,
+        edits,
+        virtualenv: None,
+    }
+}
+
+/// The virtualenv created right after the build stage's `FROM`, and its `ENV` (its `bin`
+/// first on PATH), so every install of the stage fills it.
+fn create_virtualenv(facts: &Facts, virtualenv: &VirtualenvLayout, rewriter: &mut Rewriter) {
+    let lines = [
+        rewriter.instruction(InstructionKind::Run, &virtualenv.create),
+        rewriter.instruction(InstructionKind::Env, &virtualenv.env.join(" ")),
+    ];
+    rewriter.insert_after(&facts.instructions[0], &lines);
 }
 
 /// ` AS builder` after the stage's `FROM`; a stage that has a name is renamed (the runtime
@@ -242,11 +328,7 @@ fn drop_launch_config(facts: &Facts, rewriter: &mut Rewriter) {
 
 /// `RUN rm -rf -- PATHS` right after the instruction the removal follows.
 fn add_removal(facts: &Facts, removal: &Removal, rewriter: &mut Rewriter) {
-    let words: Vec<String> = removal
-        .paths
-        .iter()
-        .map(|path| build_files::shell_word(path))
-        .collect();
+    let words: Vec<String> = removal.paths.iter().map(|path| quote_word(path)).collect();
     let line = rewriter.instruction(
         InstructionKind::Run,
         &format!("rm -rf -- {}", words.join(" ")),
@@ -278,7 +360,11 @@ fn runtime_stage(facts: &Facts, parts: &RuntimeStage, builder: &str, style: &Sty
         exec_forms,
         dropped_env,
         removal: _,
+        dependencies,
+        production_env,
         note: _,
+        same_image: _,
+        virtualenv,
     } = parts;
     let keyword = |kind| style.keyword(kind);
     let mut body = Vec::new();
@@ -298,6 +384,14 @@ fn runtime_stage(facts: &Facts, parts: &RuntimeStage, builder: &str, style: &Sty
             copy_arguments(std::slice::from_ref(path), path)
         ));
     }
+    if let Some(Dependencies::Stage(stage)) = dependencies {
+        body.push(format!(
+            "{} --from={} {}",
+            keyword(InstructionKind::Copy),
+            stage.name,
+            copy_arguments(std::slice::from_ref(&stage.folder), &stage.folder)
+        ));
+    }
     for copy in context.iter() {
         let chown = match &copy.chown {
             Some(owner) => format!(" --chown={owner}"),
@@ -314,6 +408,25 @@ fn runtime_stage(facts: &Facts, parts: &RuntimeStage, builder: &str, style: &Sty
             "{} PATH={}:$PATH",
             keyword(InstructionKind::Env),
             path.join(":")
+        ));
+    }
+    if let Some(Ok(virtualenv)) = virtualenv {
+        body.push(format!(
+            "{} {}",
+            keyword(InstructionKind::Env),
+            virtualenv.env.join(" ")
+        ));
+    }
+    if !production_env.set.is_empty() {
+        let settings: Vec<String> = production_env
+            .set
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        body.push(format!(
+            "{} {}",
+            keyword(InstructionKind::Env),
+            settings.join(" ")
         ));
     }
     let carried = Carried {
@@ -396,5 +509,37 @@ fn verbatim(instruction: &Instruction, newline: &str) -> String {
     if !text.ends_with('\n') {
         text.push_str(newline);
     }
+    text
+}
+
+/// The stage installing the production dependencies: `FROM` the build stage's image, its
+/// setup instructions as written, then its install with the production option.
+fn dependency_stage_text(facts: &Facts, stage: &DependencyStage, style: &Style) -> String {
+    let keyword = |kind| style.keyword(kind);
+    let newline = style.newline;
+    let platform = match facts.instructions[0].flag("platform") {
+        Some(Flag {
+            value: Some(value), ..
+        }) => format!("--platform={value} "),
+        _ => String::new(),
+    };
+    let image = facts.instructions[0]
+        .from_args()
+        .map_or_else(|| facts.stage.base.raw.clone(), |args| args.image.value.raw);
+    let mut text = format!(
+        "{newline}{} {platform}{image} {} {}{newline}",
+        keyword(InstructionKind::From),
+        as_word(style),
+        stage.name
+    );
+    for &index in &stage.setup {
+        text.push_str(&verbatim(&facts.instructions[index], newline));
+    }
+    text.push_str(&format!(
+        "{} {}{}{newline}",
+        keyword(InstructionKind::Run),
+        stage.flags,
+        stage.install
+    ));
     text
 }
