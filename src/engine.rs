@@ -21,11 +21,18 @@ use crate::context::PendingFiles;
 use crate::diagnostics::{Applicability, Edit, FileChange, Finding, Fix, Isolation};
 use crate::knowledge::KnowledgeBase;
 use crate::model::Dockerfile;
-use crate::syntax::{parse_owned, Parse, TextRange, TokenKind};
+use crate::syntax::{parse_owned, Parse, TextRange};
 use crate::transforms::{Changes, Context, Transform};
+use side_files::SideFiles;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+#[cfg(test)]
+use suppressions::{directive, Directive};
+use suppressions::{has_skip_file, Suppressions};
+
+mod side_files;
+mod suppressions;
 
 /// Rounds of fixing before the engine gives up and reports non-convergence.
 pub const MAX_ROUNDS: usize = 10;
@@ -211,60 +218,6 @@ fn merged(a: &[Finding], b: &[Finding]) -> Vec<Finding> {
     let mut all: Vec<Finding> = a.iter().chain(b).cloned().collect();
     all.sort_by_key(|finding| (finding.range.start, finding.range.end));
     all
-}
-
-/// The files beside the Dockerfile as the fixes left them, and what they held before.
-#[derive(Clone, Debug, Default)]
-struct SideFiles {
-    /// Their content now, as transforms see them.
-    now: PendingFiles,
-    /// What each held when first changed (`None`: it did not exist).
-    before: BTreeMap<PathBuf, Option<String>>,
-}
-
-impl SideFiles {
-    /// Applies a change made against what the file holds now.
-    fn apply(&mut self, change: &FileChange) -> Result<(), String> {
-        match self.now.get(&change.path) {
-            Some(current) if change.replaces.as_deref() != Some(current.as_str()) => {
-                return Err(format!(
-                    "{} changed since the fix was made",
-                    change.path.display()
-                ));
-            }
-            Some(_) => {}
-            None => {
-                self.before
-                    .insert(change.path.clone(), change.replaces.clone());
-            }
-        }
-        self.now.insert(change.path.clone(), change.content.clone());
-        Ok(())
-    }
-
-    /// Whether applying the change would change the file.
-    fn would_change(&self, change: &FileChange) -> bool {
-        match self.now.get(&change.path) {
-            Some(current) => *current != change.content,
-            None => change.replaces.as_deref() != Some(change.content.as_str()),
-        }
-    }
-
-    /// The files whose content now differs from what they held.
-    fn changed_files(self) -> Vec<ChangedFile> {
-        let mut before = self.before;
-        self.now
-            .into_iter()
-            .filter_map(|(path, content)| {
-                let original = before.remove(&path).flatten();
-                (original.as_deref() != Some(content.as_str())).then_some(ChangedFile {
-                    path,
-                    original,
-                    content,
-                })
-            })
-            .collect()
-    }
 }
 
 /// The text and the files beside it, as a round leaves them.
@@ -648,102 +601,6 @@ fn collect_findings(
     findings.retain(|finding| !suppressions.silences(finding));
     findings.sort_by_key(|finding| (finding.range.start, finding.range.end));
     findings
-}
-
-/// What a `# dfmigrate:` comment asks for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Directive {
-    SkipFile,
-    IgnoreAll,
-    Ignore(Vec<String>),
-}
-
-/// Parses a comment line as a `# dfmigrate: ...` directive.
-fn directive(comment: &str) -> Option<Directive> {
-    let body = comment.trim().strip_prefix('#')?.trim_start();
-    let command = body.strip_prefix("dfmigrate:")?.trim();
-    match command {
-        "skip-file" => Some(Directive::SkipFile),
-        "ignore" => Some(Directive::IgnoreAll),
-        _ => {
-            let ids = command
-                .strip_prefix("ignore")?
-                .trim_start()
-                .strip_prefix('=')?;
-            let ids = ids
-                .split(',')
-                .map(str::trim)
-                .filter(|id| !id.is_empty())
-                .map(str::to_owned)
-                .collect();
-            Some(Directive::Ignore(ids))
-        }
-    }
-}
-
-/// True when a `# dfmigrate: skip-file` comment comes before the first instruction.
-fn has_skip_file(parse: &Parse) -> bool {
-    let first_instruction = parse
-        .instructions
-        .first()
-        .map_or(usize::MAX, |instruction| instruction.range.start);
-    parse
-        .tree
-        .root()
-        .child_tokens()
-        .filter(|token| token.kind == TokenKind::Comment && token.range.start < first_instruction)
-        .any(|token| directive(parse.tree.token_text(*token)) == Some(Directive::SkipFile))
-}
-
-/// The inline suppressions of one parse: for each instruction, what its comments silence.
-struct Suppressions {
-    /// (instruction range, directive), in file order.
-    rules: Vec<(TextRange, Directive)>,
-}
-
-impl Suppressions {
-    /// Reads the comment lines directly above each instruction (no blank line between).
-    fn of(parse: &Parse) -> Suppressions {
-        let text = parse.text();
-        let mut rules = Vec::new();
-        let mut previous_end_line = 0;
-        for instruction in &parse.instructions {
-            let mut line = instruction.start_line;
-            while line > previous_end_line + 1 {
-                line -= 1;
-                let Some(content) = line_text(parse, text, line) else {
-                    break;
-                };
-                if !content.trim_start().starts_with('#') {
-                    break;
-                }
-                if let Some(found) = directive(content) {
-                    rules.push((instruction.range, found));
-                }
-            }
-            previous_end_line = instruction.end_line;
-        }
-        Suppressions { rules }
-    }
-
-    fn silences(&self, finding: &Finding) -> bool {
-        self.rules.iter().any(|(range, rule)| {
-            range.start <= finding.range.start
-                && finding.range.start < range.end
-                && match rule {
-                    Directive::IgnoreAll => true,
-                    Directive::Ignore(ids) => ids.iter().any(|id| id == finding.transform),
-                    Directive::SkipFile => false,
-                }
-        })
-    }
-}
-
-/// The text of a 1-based line without its line break.
-fn line_text<'t>(parse: &Parse, text: &'t str, line: usize) -> Option<&'t str> {
-    let start = parse.line_index.line_start(line)?;
-    let end = parse.line_index.line_start(line + 1).unwrap_or(text.len());
-    Some(text[start..end].trim_end_matches(['\n', '\r']))
 }
 
 #[cfg(test)]

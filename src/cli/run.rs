@@ -1,6 +1,7 @@
 //! A run over files: inputs, configurations, the worker pool in chunks under one progress
 //! bar, and each file read, fixed and rendered.
 
+use super::beside::{other_readers, readers_by_context, write_all};
 use super::changed::ChangedFiles;
 use super::interactive;
 use super::output::{print_stderr, Output};
@@ -14,7 +15,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 /// The name of an input in messages: the path, or the stdin name (`-` by default).
 pub(super) fn input_name(path: &Path, stdin_name: Option<&Path>) -> String {
@@ -442,43 +443,6 @@ impl Progress {
     }
 }
 
-/// The Dockerfiles of the run (not stdin) grouped by their build context, as absolute paths.
-fn readers_by_context(
-    files: &[PathBuf],
-    lookups: &[Lookup],
-    options: &RunOptions,
-) -> HashMap<PathBuf, Vec<PathBuf>> {
-    let mut readers: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
-    for (file, lookup) in files.iter().zip(lookups) {
-        if is_stdin(file) {
-            continue;
-        }
-        let config = lookup.as_ref().ok().and_then(|config| config.as_deref());
-        let settings = config::settings_for(file, config, &options.command_line);
-        let context = build_context_of(file, &settings, &options.compose);
-        readers
-            .entry(walk::absolute(&context))
-            .or_default()
-            .push(file.clone());
-    }
-    readers
-}
-
-/// The other Dockerfiles of the run built from `context`.
-fn other_readers(options: &RunOptions, file: &Path, context: &Path) -> Vec<PathBuf> {
-    options
-        .readers
-        .get(&walk::absolute(context))
-        .map(|files| {
-            files
-                .iter()
-                .filter(|other| other.as_path() != file)
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Reads, fixes and renders one file.
 pub(super) fn process_file(file: &Path, lookup: &Lookup, options: &RunOptions) -> FileReport {
     let name = input_name(file, options.stdin_name.as_deref());
@@ -643,81 +607,6 @@ pub(super) fn finish(
         Mode::Report | Mode::Check => {}
     }
     report
-}
-
-/// Writes the files beside the Dockerfile, then the Dockerfile; when the Dockerfile cannot be
-/// written, the files beside it are put back as they were (its fixes assumed them).
-fn write_all(
-    file: &Path,
-    bytes: &[u8],
-    fixed: Option<&str>,
-    beside: &[BesideFile],
-    options: &RunOptions,
-) -> Result<(), String> {
-    let mut written = Vec::new();
-    for change in beside {
-        match write_beside(change, options) {
-            Ok(true) => written.push(change),
-            Ok(false) => {}
-            Err(message) => {
-                undo_beside(&written, options);
-                return Err(message);
-            }
-        }
-    }
-    let Some(fixed) = fixed else {
-        return Ok(());
-    };
-    emit::write_atomically(file, bytes, fixed).map_err(|error| {
-        undo_beside(&written, options);
-        error.to_string()
-    })
-}
-
-/// Writes one file beside a Dockerfile unless another Dockerfile of the run wrote it already
-/// (false then); a different content for the same file is an error.
-fn write_beside(change: &BesideFile, options: &RunOptions) -> Result<bool, String> {
-    let key = walk::absolute(&change.location);
-    let mut written = options
-        .written_beside
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    match written.get(&key) {
-        Some(content) if *content == change.content => return Ok(false),
-        Some(_) => {
-            return Err(format!(
-                "{}: another Dockerfile of this run wrote it with other content; this Dockerfile and its change of it are not written",
-                change.path
-            ))
-        }
-        None => {}
-    }
-    let result = match &change.original {
-        None => emit::create_atomically(&change.location, &change.content),
-        Some(original) => {
-            emit::write_atomically(&change.location, original.as_bytes(), &change.content)
-        }
-    };
-    result.map_err(|error| format!("{}: {error}", change.path))?;
-    written.insert(key, change.content.clone());
-    Ok(true)
-}
-
-/// Puts files beside a Dockerfile back as they were: a created one is removed.
-fn undo_beside(written: &[&BesideFile], options: &RunOptions) {
-    let mut claimed = options
-        .written_beside
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    for change in written {
-        claimed.remove(&walk::absolute(&change.location));
-        let _ = match &change.original {
-            None => std::fs::remove_file(&change.location).map_err(emit::WriteError::from),
-            Some(original) => {
-                emit::write_atomically(&change.location, change.content.as_bytes(), original)
-            }
-        };
-    }
 }
 
 pub(super) fn status_of(outcome: &engine::Outcome) -> Status {
