@@ -365,6 +365,18 @@ impl BuildContext {
         true
     }
 
+    /// Whether the ignore file's exceptions (`!pattern`) re-include `path` (relative,
+    /// `/`-separated) after an earlier pattern excluded it.
+    pub fn is_reincluded(&self, path: &str) -> bool {
+        self.ignore.reincludes(path)
+    }
+
+    /// Whether the ignore file's exceptions may re-include a path inside `folder`, whose
+    /// entries were not listed (see [`IgnorePatterns::may_reinclude_within`]).
+    pub fn may_reinclude_within(&self, folder: &str) -> bool {
+        self.ignore.may_reinclude_within(folder)
+    }
+
     /// The first `max` bytes of a regular file of the context (links are not followed), or
     /// `None` when it is not one or cannot be read.
     pub fn read_prefix(&self, path: &str, max: usize) -> Option<Vec<u8>> {

@@ -6,9 +6,9 @@ pub(super) mod target;
 use super::{Applicability, Changes, Context, Finding, Fix, IntendedChange, Metadata, Transform};
 use crate::context::{BuildContext, ContextEntry};
 use crate::knowledge::exclusions::{ExclusionGroup, Exclusions, ProducedFolders, Risk};
-use crate::model::Dockerfile;
-use survey::{first_whole_context_copy, run_commands, Named};
-use target::{pattern_for_name, Action, Block, IgnoreTarget};
+use crate::model::{Dockerfile, Instruction};
+use survey::{first_whole_context_copy, run_commands, Copied, Named, RunCommand};
+use target::{pattern_for_name, pattern_for_path, Action, Block, IgnoreTarget};
 
 pub struct Dockerignore;
 
@@ -77,7 +77,8 @@ impl ExcludedGroup {
 }
 
 /// What the ignore file should exclude, group by group, in the data's order: the entries the
-/// ignore file does not exclude yet and the Dockerfile does not name.
+/// ignore file does not exclude yet and the Dockerfile does not name, in patterns that exclude
+/// nothing the Dockerfile names or the ignore file re-includes.
 fn excluded_groups(
     file: &Dockerfile,
     build: &BuildContext,
@@ -86,38 +87,69 @@ fn excluded_groups(
     let exclusions = Exclusions::builtin();
     let named = Named::of(file);
     let commands = run_commands(file);
+    // Never excluded, nor a folder holding them: what the Dockerfile copies by name, and what
+    // the ignore file's exceptions keep (listed, or maybe inside a folder not listed).
+    let protected: Vec<&ContextEntry> = entries
+        .iter()
+        .filter(|entry| {
+            named.copies(&entry.path)
+                || build.is_reincluded(&entry.path)
+                || (entry.is_dir && build.may_reinclude_within(&entry.path))
+        })
+        .collect();
     let candidates: Vec<&ContextEntry> = entries
         .iter()
-        .filter(|entry| !entry.ignored && !named.copies(&entry.path))
+        .filter(|entry| !entry.ignored)
+        .filter(|entry| !protected.iter().any(|kept| holds(entry, kept)))
+        .collect();
+    let copies: Vec<(&Instruction, Copied)> = file
+        .instructions()
+        .iter()
+        .filter_map(|instruction| Some((instruction, Copied::by(instruction, build)?)))
         .collect();
     let mut groups = Vec::new();
     for group in &exclusions.groups {
         if kept_by_build(group, &commands, build) {
             continue;
         }
-        let found = candidates
+        let found: Vec<&ContextEntry> = candidates
             .iter()
             .copied()
-            .filter(|entry| group.matches(entry.name()) && !named.mentions(entry.name()));
+            .filter(|entry| group.matches(entry.name()) && !named.mentions(entry.name()))
+            .collect();
         push_group(
             &mut groups,
             &group.title,
-            patterns(found),
+            patterns(&found, &protected),
             group_why(group),
             group.trigger,
         );
     }
     for produced in &exclusions.produced {
-        if !filled_by_build(produced, &commands) {
-            continue;
-        }
-        let found = candidates.iter().copied().filter(|entry| {
-            entry.is_dir && produced.folders.iter().any(|folder| folder == entry.name())
-        });
+        let found: Vec<&ContextEntry> = candidates
+            .iter()
+            .copied()
+            .filter(|entry| {
+                entry.is_dir
+                    && produced.folders.iter().any(|folder| folder == entry.name())
+                    && filled_where_copied(file, produced, &commands, &copies, entry)
+            })
+            .collect();
         let why = Some(produced.why.clone());
-        push_group(&mut groups, &produced.title, patterns(found), why, true);
+        push_group(
+            &mut groups,
+            &produced.title,
+            patterns(&found, &protected),
+            why,
+            true,
+        );
     }
     groups
+}
+
+/// Whether `entry` is `other` or a folder holding it.
+fn holds(entry: &ContextEntry, other: &ContextEntry) -> bool {
+    other.path == entry.path || other.path.starts_with(&format!("{}/", entry.path))
 }
 
 /// Adds a group's patterns, under the title of an earlier group with the same title.
@@ -152,14 +184,10 @@ fn group_why(group: &ExclusionGroup) -> Option<String> {
 
 /// Whether the build reads what the group holds: a RUN runs one of its programs, or a file of
 /// the context that builds read mentions one of its words.
-fn kept_by_build(
-    group: &ExclusionGroup,
-    commands: &[(String, Vec<String>)],
-    build: &BuildContext,
-) -> bool {
+fn kept_by_build(group: &ExclusionGroup, commands: &[RunCommand], build: &BuildContext) -> bool {
     let runs = commands
         .iter()
-        .any(|(program, _)| group.kept_when_run.contains(program));
+        .any(|command| group.kept_when_run.contains(&command.program));
     runs || group
         .kept_when_files_mention
         .as_ref()
@@ -175,16 +203,49 @@ fn kept_by_build(
         })
 }
 
-/// Whether a RUN runs a command that fills the folders.
-fn filled_by_build(produced: &ProducedFolders, commands: &[(String, Vec<String>)]) -> bool {
-    commands.iter().any(|(program, positionals)| {
-        let words: Vec<&str> = positionals.iter().map(String::as_str).collect();
-        produced.filled_by(program, &words)
-    })
+/// Whether every COPY or ADD that takes the folder `entry` into an image does so in a stage
+/// that fills it itself: a RUN of that stage, or of a stage it is built on, runs a command
+/// that fills such folders. A stage that copies the host's folder and installs nothing relies
+/// on it.
+fn filled_where_copied(
+    file: &Dockerfile,
+    produced: &ProducedFolders,
+    commands: &[RunCommand],
+    copies: &[(&Instruction, Copied)],
+    entry: &ContextEntry,
+) -> bool {
+    let filling: Vec<Option<usize>> = commands
+        .iter()
+        .filter(|command| {
+            let words: Vec<&str> = command.positionals.iter().map(String::as_str).collect();
+            produced.filled_by(&command.program, &words)
+        })
+        .map(|command| command.stage)
+        .collect();
+    let taking = copies
+        .iter()
+        .filter(|(_, copied)| copied.takes(&entry.path));
+    let mut any = false;
+    for (copy, _) in taking {
+        any = true;
+        let Some(stage) = copy.stage.and_then(|index| file.stages().get(index)) else {
+            return false;
+        };
+        let chain = file.stage_chain(stage);
+        let filled = filling
+            .iter()
+            .any(|filler| chain.iter().any(|link| Some(link.index) == *filler));
+        if !filled {
+            return false;
+        }
+    }
+    any
 }
 
-/// One pattern per name: `NAME` when every entry of that name is at the root, else `**/NAME`.
-fn patterns<'e>(found: impl Iterator<Item = &'e ContextEntry>) -> Vec<String> {
+/// One pattern per name: `NAME` when every entry of that name is at the root, else `**/NAME`;
+/// when that pattern would also exclude a protected entry (or a folder holding one), each
+/// entry's own path instead.
+fn patterns(found: &[&ContextEntry], protected: &[&ContextEntry]) -> Vec<String> {
     let mut names: Vec<(String, bool)> = Vec::new();
     for entry in found {
         let deep = entry.depth() > 0;
@@ -193,13 +254,31 @@ fn patterns<'e>(found: impl Iterator<Item = &'e ContextEntry>) -> Vec<String> {
             None => names.push((entry.name().to_owned(), deep)),
         }
     }
-    names
-        .into_iter()
-        .map(|(name, deep)| match deep {
-            true => format!("**/{}", pattern_for_name(&name)),
-            false => pattern_for_name(&name),
-        })
-        .collect()
+    let mut out = Vec::new();
+    for (name, deep) in names {
+        let excludes_protected = protected.iter().any(|kept| {
+            let components: Vec<&str> = kept.path.split('/').collect();
+            match deep {
+                // `**/NAME` excludes any path with a component NAME.
+                true => components.contains(&name.as_str()),
+                false => components.first() == Some(&name.as_str()),
+            }
+        });
+        if !excludes_protected {
+            out.push(match deep {
+                true => format!("**/{}", pattern_for_name(&name)),
+                false => pattern_for_name(&name),
+            });
+            continue;
+        }
+        out.extend(
+            found
+                .iter()
+                .filter(|entry| entry.name() == name)
+                .map(|entry| pattern_for_path(&entry.path)),
+        );
+    }
+    out
 }
 
 /// `the build context holds .git, node_modules, … that the image does not need: …; ACTION`,

@@ -42,9 +42,26 @@ impl Transform for SecretsInContext {
             return;
         };
         let named = Named::of(file);
-        let (kept, excluded): (Vec<&Secret>, Vec<&Secret>) = secrets
+        let ignore_name = build
+            .ignore_file()
+            .and_then(|path| path.file_name())
+            .map_or_else(String::new, |name| name.to_string_lossy().into_owned());
+        let kept_why = |secret: &Secret| -> Option<String> {
+            if named.keeps(&secret.entry) {
+                return Some(format!("{} (the Dockerfile names it)", secret.entry.path));
+            }
+            build.is_reincluded(&secret.entry.path).then(|| {
+                format!(
+                    "{} ({ignore_name} keeps it with a `!` exception)",
+                    secret.entry.path
+                )
+            })
+        };
+        let kept: Vec<String> = secrets.iter().filter_map(kept_why).collect();
+        let excluded: Vec<&Secret> = secrets
             .iter()
-            .partition(|secret| named.keeps(&secret.entry));
+            .filter(|secret| kept_why(secret).is_none())
+            .collect();
         let finding = Finding {
             transform: self.id(),
             message: String::new(),
@@ -52,7 +69,7 @@ impl Transform for SecretsInContext {
             fix: None,
         };
         if excluded.is_empty() {
-            out.push(finding.declined(declined_message(&secrets)));
+            out.push(finding.declined(declined_message(&kept)));
             return;
         }
         let Some(target) = IgnoreTarget::of(context, build) else {
@@ -135,9 +152,8 @@ fn listed(secrets: &[&Secret]) -> String {
         .join(", ")
 }
 
-/// The finding with the fix: what is copied, what the Dockerfile itself reads and keeps, and
-/// what changes.
-fn message(excluded: &[&Secret], kept: &[&Secret], target: &IgnoreTarget) -> String {
+/// The finding with the fix: what is copied, what stays (and why), and what changes.
+fn message(excluded: &[&Secret], kept: &[String], target: &IgnoreTarget) -> String {
     let action = match &target.action {
         Action::Append(name) => format!("add them to {name}"),
         Action::CreateShared => "exclude them in a new .dockerignore".to_owned(),
@@ -147,7 +163,7 @@ fn message(excluded: &[&Secret], kept: &[&Secret], target: &IgnoreTarget) -> Str
     };
     let kept = match kept {
         [] => String::new(),
-        _ => format!("; the Dockerfile names {}, which stay", listed(kept)),
+        _ => format!("; not excluded: {}", kept.join(", ")),
     };
     format!(
         "this COPY puts secrets of the build context into the image, where anyone who can pull it reads them: {}; {action}{kept} (unsafe: the application may read them at run time: give it their values when the container starts, with `docker run --env-file` or a secret mount)",
@@ -155,11 +171,11 @@ fn message(excluded: &[&Secret], kept: &[&Secret], target: &IgnoreTarget) -> Str
     )
 }
 
-/// The finding without a fix: every secret is one the Dockerfile names or reads.
-fn declined_message(secrets: &[Secret]) -> String {
-    let all: Vec<&Secret> = secrets.iter().collect();
+/// The finding without a fix: every secret is one the Dockerfile names, or the ignore file
+/// keeps with an exception (each with its reason).
+fn declined_message(kept: &[String]) -> String {
     format!(
-        "this COPY puts secrets of the build context into the image, where anyone who can pull it reads them: {}; the Dockerfile names them, so they are not excluded: pass them to the build as secrets (`RUN --mount=type=secret`) or to the container when it starts",
-        listed(&all)
+        "this COPY puts secrets of the build context into the image, where anyone who can pull it reads them: {}; they are not excluded: pass them to the build as secrets (`RUN --mount=type=secret`) or to the container when it starts",
+        kept.join(", ")
     )
 }

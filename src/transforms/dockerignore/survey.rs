@@ -192,9 +192,16 @@ fn path_components(text: &str) -> impl Iterator<Item = String> + '_ {
         .map(str::to_owned)
 }
 
-/// The programs and leading positional words of every command the RUNs of `file` run
-/// (heredoc scripts included).
-pub fn run_commands(file: &Dockerfile) -> Vec<(String, Vec<String>)> {
+/// A command a RUN runs: its stage, its program's base name and its leading positional words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunCommand {
+    pub stage: Option<usize>,
+    pub program: String,
+    pub positionals: Vec<String>,
+}
+
+/// Every command the RUNs of `file` run (heredoc scripts included).
+pub fn run_commands(file: &Dockerfile) -> Vec<RunCommand> {
     let mut commands = Vec::new();
     for run in file.of_kind(InstructionKind::Run) {
         let mut trees: Vec<crate::model::script::ParsedScript> = file.heredoc_scripts(run);
@@ -206,8 +213,11 @@ pub fn run_commands(file: &Dockerfile) -> Vec<(String, Vec<String>)> {
                 let Some(line) = command.command_line(&[]) else {
                     continue;
                 };
-                let positionals = line.positional_values().map(str::to_owned).collect();
-                commands.push((line.name().to_owned(), positionals));
+                commands.push(RunCommand {
+                    stage: run.stage,
+                    program: line.name().to_owned(),
+                    positionals: line.positional_values().map(str::to_owned).collect(),
+                });
             }
         }
     }
@@ -242,8 +252,9 @@ mod tests {
             parse("FROM x\nRUN npm ci && git describe\nRUN <<EOF\ncargo build --release\nEOF\n");
         let file = Dockerfile::new(&parsed);
         let commands = run_commands(&file);
-        let names: Vec<&str> = commands.iter().map(|(name, _)| name.as_str()).collect();
+        let names: Vec<&str> = commands.iter().map(|c| c.program.as_str()).collect();
         assert_eq!(names, ["npm", "git", "cargo"]);
-        assert_eq!(commands[2].1, ["build"]);
+        assert_eq!(commands[2].positionals, ["build"]);
+        assert_eq!(commands[2].stage, Some(0));
     }
 }
