@@ -57,18 +57,46 @@ pub struct StartRule {
     pub why: String,
 }
 
-/// Variable names that hold secrets, and the Dockerfile syntax that mounts secrets as variables.
+/// Variable names that hold secrets, the Dockerfile syntax versions that mount secrets, and
+/// the commands that store what they are given.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SecretVariables {
     pub tokens: Vec<String>,
     pub allowed: Vec<String>,
-    /// The `# syntax=` value written when a file has none.
-    pub syntax: String,
-    /// Frontend image names whose versions can be compared with `syntax_minimum`.
+    /// Frontend image names whose versions can be compared.
     pub syntax_images: Vec<String>,
+    /// The first version (major, minor) with `RUN --mount=type=secret`.
+    pub mount_minimum: Vec<u32>,
     /// The first version (major, minor) with `RUN --mount=type=secret,env=`.
-    pub syntax_minimum: Vec<u32>,
+    pub env_minimum: Vec<u32>,
+    /// Programs of a SHELL instruction that are POSIX shells.
+    pub shells: Vec<String>,
+    /// Programs that print their arguments.
+    pub printers: Vec<String>,
+    /// Commands that keep their arguments in the image.
+    pub stores: Vec<StoringCommand>,
+}
+
+/// A command (program base name, then leading positional words) that keeps its arguments in
+/// the image, and where.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoringCommand {
+    pub command: Vec<String>,
+    #[serde(rename = "where")]
+    pub place: String,
+}
+
+/// How a Dockerfile's syntax lets a RUN receive a build secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretMounts {
+    /// `--mount=type=secret,id=NAME,env=NAME`: the value in the RUN's environment.
+    Env,
+    /// `--mount=type=secret,id=NAME`: the value in the file `/run/secrets/NAME`.
+    File,
+    /// No secret mounts (an older syntax), or a frontend whose support is not known.
+    None,
 }
 
 /// How a file was found to be a secret.
@@ -167,32 +195,66 @@ impl SecretVariables {
         has(&self.tokens) && !has(&self.allowed)
     }
 
-    /// Whether a `# syntax=` value reads `RUN --mount=type=secret,env=`: one of the frontend
-    /// images at `syntax_minimum` or later (`1`, `1.10`, `1.11.2`, `1-labs`).
-    pub fn syntax_supports_env(&self, syntax: &str) -> bool {
-        let (image, tag) = syntax.split_once(':').unwrap_or((syntax, "latest"));
+    /// What a `# syntax=` value (`None`: the file has none, the builder's own frontend) offers:
+    /// `env=` from `env_minimum` on (`1`, `1-labs`, `latest` included), file mounts from
+    /// `mount_minimum` on or with an `-experimental` tag; nothing known of other frontends.
+    pub fn secret_mounts(&self, syntax: Option<&str>) -> SecretMounts {
+        let Some(syntax) = syntax else {
+            return SecretMounts::File;
+        };
+        let syntax = syntax.split('@').next().unwrap_or(syntax);
+        let (image, tag) = match syntax.rsplit_once(':') {
+            Some((image, tag)) if !tag.contains('/') => (image, tag),
+            _ => (syntax, "latest"),
+        };
         if !self.syntax_images.iter().any(|known| known == image) {
-            return false;
+            return SecretMounts::None;
         }
-        let tag = tag.split('@').next().unwrap_or(tag);
-        let version = tag.split('-').next().unwrap_or(tag);
-        if version == "latest" {
-            return true;
+        let (version, suffix) = tag.split_once('-').unwrap_or((tag, ""));
+        if matches!(version, "latest" | "labs") {
+            return SecretMounts::Env;
         }
         let numbers: Option<Vec<u32>> = version.split('.').map(|part| part.parse().ok()).collect();
         let Some(numbers) = numbers else {
-            return false;
+            return SecretMounts::None;
         };
-        // `1` means the newest 1.x; `1.4` and `1.4.3` are pinned.
-        match numbers.as_slice() {
-            [major] => self.syntax_minimum.first().is_some_and(|min| major >= min),
-            [major, minor, ..] => [*major, *minor] >= [self.minimum(0), self.minimum(1)],
+        let at_least = |minimum: &[u32]| match numbers.as_slice() {
+            // `1` is the newest 1.x.
+            [major] => minimum.first().is_some_and(|min| major >= min),
+            [major, minor, ..] => {
+                let min = |index: usize| minimum.get(index).copied().unwrap_or(0);
+                [*major, *minor] >= [min(0), min(1)]
+            }
             [] => false,
+        };
+        if at_least(&self.env_minimum) {
+            SecretMounts::Env
+        } else if at_least(&self.mount_minimum) || suffix.contains("experimental") {
+            SecretMounts::File
+        } else {
+            SecretMounts::None
         }
     }
 
-    fn minimum(&self, index: usize) -> u32 {
-        self.syntax_minimum.get(index).copied().unwrap_or(0)
+    /// Whether a SHELL program (a path or a name) is a POSIX shell.
+    pub fn is_posix_shell(&self, program: &str) -> bool {
+        let name = program.rsplit('/').next().unwrap_or(program);
+        self.shells.iter().any(|shell| shell == name)
+    }
+
+    /// Where a command (its program's base name and positional words) keeps its arguments in
+    /// the image, when it is one that does.
+    pub fn stores(&self, program: &str, positionals: &[&str]) -> Option<&str> {
+        self.stores
+            .iter()
+            .find(|store| {
+                store.command.split_first().is_some_and(|(name, words)| {
+                    name == program
+                        && words.len() <= positionals.len()
+                        && words.iter().zip(positionals).all(|(a, b)| a == b)
+                })
+            })
+            .map(|store| store.place.as_str())
     }
 }
 
@@ -265,7 +327,7 @@ mod tests {
     }
 
     #[test]
-    fn syntax_versions_that_mount_secrets_as_variables() {
+    fn syntax_versions_that_mount_secrets() {
         let variables = &Secrets::builtin().variables;
         for syntax in [
             "docker/dockerfile:1",
@@ -273,15 +335,46 @@ mod tests {
             "docker/dockerfile:1.11.1",
             "docker/dockerfile:1-labs",
             "docker.io/docker/dockerfile:1.12",
+            "docker/dockerfile",
+            "docker/dockerfile:1.10@sha256:abc",
         ] {
-            assert!(variables.syntax_supports_env(syntax), "{syntax}");
+            assert_eq!(
+                variables.secret_mounts(Some(syntax)),
+                SecretMounts::Env,
+                "{syntax}"
+            );
         }
         for syntax in [
             "docker/dockerfile:1.4",
             "docker/dockerfile:1.9.0",
-            "example/frontend:2",
+            "docker/dockerfile:1.0-experimental",
         ] {
-            assert!(!variables.syntax_supports_env(syntax), "{syntax}");
+            assert_eq!(
+                variables.secret_mounts(Some(syntax)),
+                SecretMounts::File,
+                "{syntax}"
+            );
         }
+        assert_eq!(variables.secret_mounts(None), SecretMounts::File);
+        for syntax in [
+            "docker/dockerfile:1.1",
+            "example/frontend:2",
+            "docker/dockerfile:x",
+        ] {
+            assert_eq!(
+                variables.secret_mounts(Some(syntax)),
+                SecretMounts::None,
+                "{syntax}"
+            );
+        }
+    }
+
+    #[test]
+    fn shells_and_storing_commands() {
+        let variables = &Secrets::builtin().variables;
+        assert!(variables.is_posix_shell("/bin/bash"));
+        assert!(!variables.is_posix_shell("pwsh"));
+        assert!(variables.stores("git", &["clone", "https://x"]).is_some());
+        assert!(variables.stores("git", &["fetch"]).is_none());
     }
 }

@@ -1,10 +1,13 @@
 #![doc = include_str!("../../transforms/docs/secrets-in-args.md")]
 
+mod runs;
+
 use super::{platform, Applicability, Changes, Context, Finding, Fix, Metadata, Transform};
 use crate::diagnostics::Rewriter;
-use crate::knowledge::secrets::{SecretVariables, Secrets};
+use crate::knowledge::secrets::{SecretMounts, SecretVariables, Secrets};
 use crate::model::{Dockerfile, Instruction};
-use crate::syntax::{InstructionKind, TokenKind};
+use crate::syntax::InstructionKind;
+use runs::{has_secret_mount, mentions_variable, Use};
 
 pub struct SecretsInArgs;
 
@@ -28,6 +31,14 @@ impl Transform for SecretsInArgs {
             let Some(first) = declarations.first() else {
                 continue;
             };
+            // `ENV NAME=` holds nothing to leak: a placeholder the container's environment fills.
+            let empty_env = declarations.iter().all(|declaration| {
+                declaration.instruction.kind() == Some(InstructionKind::Env)
+                    && declaration.value.is_none()
+            });
+            if empty_env {
+                continue;
+            }
             let finding = Finding {
                 transform: self.id(),
                 message: String::new(),
@@ -133,6 +144,7 @@ impl Plan<'_, '_, '_> {
     /// The conversion, or why there is none.
     fn conversion(&self) -> Result<Conversion, String> {
         let name = self.name;
+        let mounts = self.secret_mounts()?;
         let mut rewriter = Rewriter::new(self.file);
         let mut runs: Vec<usize> = Vec::new();
         for declaration in self.declarations {
@@ -145,12 +157,69 @@ impl Plan<'_, '_, '_> {
         }
         runs.sort_unstable();
         runs.dedup();
-        let mount = format!(" --mount=type=secret,id={name},env={name}");
+        let variables = self.variables;
         for &index in &runs {
             let run = &self.file.instructions()[index];
-            rewriter.insert(run.keyword().range.end, mount.clone());
+            let stored = match self.in_final_image(run) {
+                true => runs::stored_by(self.file, run, name, variables),
+                false => None,
+            };
+            if let Some(reason) = stored {
+                return Err(format!(
+                    "{reason}: a secret mount would not keep it out of the image (use it where it is mounted without storing it, or remove what stores it in the same RUN)"
+                ));
+            }
+            if mounts == SecretMounts::File {
+                if let Some(reason) = runs::file_mount_blocker(self.file, run, variables) {
+                    return Err(format!(
+                        "{reason} (with `# syntax=docker/dockerfile:1.10` the RUN could take it as a variable: `--mount=type=secret,id={name},env={name}`)"
+                    ));
+                }
+            }
+            runs::mount(&mut rewriter, run, name, mounts);
         }
-        let syntax_added = self.add_syntax(&mut rewriter)?;
+        Ok(Conversion {
+            message: self.message(&runs, mounts),
+            edits: rewriter.finish(),
+        })
+    }
+
+    /// Whether the instruction's layers are the final image's: its stage is the final stage or
+    /// one the final stage is built on.
+    fn in_final_image(&self, instruction: &Instruction) -> bool {
+        let Some(stage) = instruction.stage else {
+            return false;
+        };
+        self.file.final_stage().is_some_and(|last| {
+            self.file
+                .stage_chain(last)
+                .iter()
+                .any(|link| link.index == stage)
+        })
+    }
+
+    /// How the file's Dockerfile syntax lets a RUN take a build secret: as a variable with
+    /// `env=` (1.10 and later), else from its file; an older syntax or an unknown frontend
+    /// declines.
+    fn secret_mounts(&self) -> Result<SecretMounts, String> {
+        let syntax = self
+            .file
+            .parse()
+            .directives
+            .iter()
+            .find(|directive| directive.name == "syntax")
+            .map(|directive| directive.value.as_str());
+        match (self.variables.secret_mounts(syntax), syntax) {
+            (SecretMounts::None, Some(syntax)) => Err(format!(
+                "the file's `# syntax={syntax}` is not known to mount build secrets (Dockerfile syntax 1.2 and later do)"
+            )),
+            (mounts, _) => Ok(mounts),
+        }
+    }
+
+    /// What the finding says: what changes, in which RUNs, and how builds now pass the value.
+    fn message(&self, runs: &[usize], mounts: SecretMounts) -> String {
+        let name = self.name;
         let lines: Vec<String> = runs
             .iter()
             .map(|&index| self.file.instructions()[index].start_line().to_string())
@@ -170,18 +239,21 @@ impl Plan<'_, '_, '_> {
             ),
         };
         let mut message = format!(
-            "ARG {name} passes a secret to the build as a build argument{env_part}, whose value `docker history` shows and the build cache keeps; it becomes a build secret mounted as ${name}"
+            "ARG {name} passes a secret to the build as a build argument{env_part}, whose value `docker history` shows and the build cache keeps; it becomes a build secret"
         );
-        match lines.as_slice() {
-            [] => message.push_str(" (no RUN reads it: the ARG is removed)"),
-            [line] => message.push_str(&format!(" in the RUN on line {line}")),
-            _ => message.push_str(&format!(" in the RUNs on lines {}", lines.join(", "))),
-        }
-        if syntax_added {
-            message.push_str(&format!(
-                "; `# syntax={}` is added, the first Dockerfile syntax whose secret mounts take `env=`",
-                self.variables.syntax
-            ));
+        let where_runs = match lines.as_slice() {
+            [] => String::new(),
+            [line] => format!("the RUN on line {line}"),
+            _ => format!("the RUNs on lines {}", lines.join(", ")),
+        };
+        match (lines.is_empty(), mounts) {
+            (true, _) => message.push_str(" (no RUN reads it: the ARG is removed)"),
+            (false, SecretMounts::Env) => message.push_str(&format!(
+                ", mounted as ${name} in {where_runs} (`env=`, which the file's Dockerfile syntax reads)"
+            )),
+            (false, _) => message.push_str(&format!(
+                ", mounted at /run/secrets/{name} and read into ${name} in {where_runs} (`export {name}=\"$(cat /run/secrets/{name})\"`)"
+            )),
         }
         let target = match envs.is_empty() {
             true => "",
@@ -190,12 +262,9 @@ impl Plan<'_, '_, '_> {
             }
         };
         message.push_str(&format!(
-            " (unsafe: builds must pass it with `--secret id={name},env={name}` instead of `--build-arg {name}=…`{target})"
+            " (unsafe: builds must pass it with `docker build --secret id={name},env={name}` (Compose: `build.secrets`) instead of `--build-arg {name}=…`, and one that does not runs with it empty{target})"
         ));
-        Ok(Conversion {
-            message,
-            edits: rewriter.finish(),
-        })
+        message
     }
 
     /// Why a declaration cannot become a build secret, if it cannot.
@@ -220,7 +289,9 @@ impl Plan<'_, '_, '_> {
             return self.check_global(instruction);
         };
         match platform::windows_reason(self.file, stage, self.context.knowledge()) {
-            Some(reason) => Err(format!("{reason}, where secrets are mounted as files only")),
+            Some(reason) => Err(format!(
+                "{reason}, whose shells (cmd, PowerShell) read no /run/secrets file"
+            )),
             None => Ok(()),
         }
     }
@@ -233,19 +304,13 @@ impl Plan<'_, '_, '_> {
         let name = self.name;
         let runtime = || {
             Err(format!(
-                "ENV keeps it in the image's configuration, which `docker inspect` shows, and the application may read it at run time: give it to the container when it starts (`docker run --env`, a secret), and to the build as a secret (`RUN --mount=type=secret,id={name},env={name}`)"
+                "ENV keeps it in the image's configuration, which `docker inspect` shows, and the application may read it at run time: give it to the container when it starts (`docker run --env`, a secret), and to the build as a secret (`RUN --mount=type=secret,id={name}`)"
             ))
         };
         let Some(stage) = instruction.stage else {
             return runtime();
         };
-        let in_final_image = self.file.final_stage().is_some_and(|last| {
-            self.file
-                .stage_chain(last)
-                .iter()
-                .any(|link| link.index == stage)
-        });
-        if in_final_image {
+        if self.in_final_image(instruction) {
             return runtime();
         }
         if let Some(child) = self
@@ -301,10 +366,11 @@ impl Plan<'_, '_, '_> {
         }
     }
 
-    /// The RUNs of the declaration's stage after it that read the value: those that name it, or
-    /// every one when none does (a program reads it from its environment: npm's `.npmrc`). An
-    /// instruction of the stage other than RUN that names it (ENV, LABEL, COPY, a FROM using a
-    /// global ARG) is a reason not to convert.
+    /// The RUNs of the declaration's stage after it that receive the value: those whose shell
+    /// expands it, or every one when none does or one only refers to it (`'…${NPM_TOKEN}'`
+    /// written for a program that reads it from its environment later). An instruction of the
+    /// stage other than RUN that names it (ENV, LABEL, COPY, a FROM using a global ARG) is a
+    /// reason not to convert.
     fn runs_reading(&self, declaration: &Instruction, stage: usize) -> Result<Vec<usize>, String> {
         let Some(stage) = self.file.stages().get(stage) else {
             return Ok(Vec::new());
@@ -319,11 +385,13 @@ impl Plan<'_, '_, '_> {
             if self.removes(instruction) {
                 continue;
             }
-            let names_it = mentions_variable(instruction.source(), self.name);
             match instruction.kind() {
                 Some(InstructionKind::Run) if has_secret_mount(instruction, self.name) => {}
-                Some(InstructionKind::Run) => runs.push((instruction.index, names_it)),
-                _ if names_it => {
+                Some(InstructionKind::Run) => runs.push((
+                    instruction.index,
+                    runs::use_of(self.file, instruction, self.name),
+                )),
+                _ if mentions_variable(instruction.source(), self.name) => {
                     return Err(format!(
                         "{} on line {} uses it too, outside a RUN",
                         instruction.keyword().value.to_ascii_uppercase(),
@@ -333,10 +401,11 @@ impl Plan<'_, '_, '_> {
                 _ => {}
             }
         }
-        let any_names = runs.iter().any(|(_, names_it)| *names_it);
+        let every = !runs.iter().any(|(_, used)| *used == Use::Expands)
+            || runs.iter().any(|(_, used)| *used == Use::Refers);
         Ok(runs
             .into_iter()
-            .filter(|(_, names_it)| *names_it || !any_names)
+            .filter(|(_, used)| every || *used == Use::Expands)
             .map(|(index, _)| index)
             .collect())
     }
@@ -347,51 +416,6 @@ impl Plan<'_, '_, '_> {
             .iter()
             .any(|declaration| declaration.instruction.index == instruction.index)
     }
-
-    /// Adds `# syntax=…` when the file has no syntax directive; an older one is a reason not to
-    /// convert. True when it was added.
-    fn add_syntax(&self, rewriter: &mut Rewriter) -> Result<bool, String> {
-        let parse = self.file.parse();
-        if let Some(directive) = parse.directives.iter().find(|d| d.name == "syntax") {
-            return match self.variables.syntax_supports_env(&directive.value) {
-                true => Ok(false),
-                false => Err(format!(
-                    "the file's `# syntax={}` reads no `env=` in secret mounts (Dockerfile syntax 1.10 does)",
-                    directive.value
-                )),
-            };
-        }
-        let start = parse
-            .tree
-            .root()
-            .child_tokens()
-            .find(|token| token.kind == TokenKind::Bom)
-            .map_or(0, |bom| bom.range.end);
-        rewriter.insert_lines(start, &[format!("# syntax={}", self.variables.syntax)]);
-        Ok(true)
-    }
-}
-
-/// Whether a RUN already mounts the secret `id=NAME`.
-fn has_secret_mount(run: &Instruction, name: &str) -> bool {
-    run.flags().iter().any(|flag| {
-        flag.name.eq_ignore_ascii_case("mount")
-            && flag.value.as_deref().is_some_and(|value| {
-                value.contains("type=secret")
-                    && value.split(',').any(|part| part == format!("id={name}"))
-            })
-    })
-}
-
-/// Whether `text` expands the variable: `$NAME` or `${NAME…}`.
-fn mentions_variable(text: &str, name: &str) -> bool {
-    let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    text.match_indices('$').any(|(at, _)| {
-        let rest = &text[at + 1..];
-        let rest = rest.strip_prefix('{').unwrap_or(rest);
-        rest.strip_prefix(name)
-            .is_some_and(|after| !after.starts_with(is_name_char))
-    })
 }
 
 fn declined_message(first: &Declaration, name: &str, reason: &str) -> String {
@@ -399,17 +423,4 @@ fn declined_message(first: &Declaration, name: &str, reason: &str) -> String {
     format!(
         "{keyword} {name} holds a secret, which the image's history or configuration keeps for anyone who pulls it; no change: {reason}"
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn variable_mentions_are_whole_names() {
-        assert!(mentions_variable("echo $NPM_TOKEN", "NPM_TOKEN"));
-        assert!(mentions_variable("echo ${NPM_TOKEN:-x}", "NPM_TOKEN"));
-        assert!(!mentions_variable("echo $NPM_TOKENS", "NPM_TOKEN"));
-        assert!(!mentions_variable("echo NPM_TOKEN", "NPM_TOKEN"));
-    }
 }
