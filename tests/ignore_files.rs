@@ -2,7 +2,8 @@
 //! `secrets-in-context`), on the real binary: `--diff` prints a new file as `--- /dev/null` that
 //! `git apply` creates, byte for byte what `--write` writes (mode 0644, atomically); `--check`
 //! and JSON list it; a second run changes nothing; two Dockerfiles of one context never write
-//! one file twice; standard input and `--interactive` never write beside the Dockerfile.
+//! one file twice; an existing file keeps its permissions; standard input never writes beside
+//! the Dockerfile, and `--interactive` writes the file when its fix is accepted.
 
 mod common;
 
@@ -308,7 +309,7 @@ fn a_context_read_by_the_run_alone_gets_a_shared_file_once() {
 }
 
 #[test]
-fn standard_input_and_interactive_never_write_beside_the_dockerfile() {
+fn standard_input_never_writes_beside_the_dockerfile() {
     let dir = tempfile::tempdir().expect("temp dir");
     node_app(dir.path());
     let dockerfile = fs::read(dir.path().join("app/Dockerfile")).expect("read");
@@ -331,19 +332,72 @@ fn standard_input_and_interactive_never_write_beside_the_dockerfile() {
         run.stderr
     );
     assert!(!dir.path().join("app/.dockerignore").exists());
-    let interactive = dfmigrate_with_input(
+}
+
+#[test]
+fn interactive_offers_the_ignore_file_first_and_writes_what_is_accepted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    node_app(dir.path());
+    // Declined: nothing is written.
+    let declined = dfmigrate_with_input(
+        dir.path(),
+        &["--interactive", "--unsafe", SELECT, "app"],
+        b"n\nn\n",
+    );
+    assert!(
+        declined
+            .stdout
+            .contains("--- /dev/null\n+++ b/app/.dockerignore\n"),
+        "{}",
+        declined.stdout
+    );
+    assert!(!dir.path().join("app/.dockerignore").exists());
+    // Accepted: the file is created, and the next fix extends it.
+    let accepted = dfmigrate_with_input(
         dir.path(),
         &["--interactive", "--unsafe", SELECT, "app"],
         b"y\ny\n",
     );
+    assert_eq!(accepted.code, 0, "{}{}", accepted.stdout, accepted.stderr);
     assert!(
-        interactive
-            .stdout
-            .contains("(it changes files beside the Dockerfile: apply it with --write)"),
+        accepted.stdout.contains("Created app/.dockerignore")
+            && accepted.stdout.contains("Wrote app/.dockerignore")
+            && accepted
+                .stdout
+                .contains("--- a/app/.dockerignore\n+++ b/app/.dockerignore\n"),
         "{}",
-        interactive.stdout
+        accepted.stdout
     );
-    assert!(!dir.path().join("app/.dockerignore").exists());
+    let ignore = fs::read_to_string(dir.path().join("app/.dockerignore")).expect("created");
+    assert!(
+        ignore.contains("node_modules\n") && ignore.ends_with("# secrets\n.env\n"),
+        "{ignore}"
+    );
+    let mode = fs::metadata(dir.path().join("app/.dockerignore"))
+        .expect("metadata")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o644);
+    let again = dfmigrate(dir.path(), &["--check", "--unsafe", SELECT, "app"]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+}
+
+#[test]
+fn write_keeps_an_existing_ignore_file_s_permissions() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    node_app(dir.path());
+    let ignore = dir.path().join("app/.dockerignore");
+    write(dir.path(), "app/.dockerignore", "*.log\n");
+    fs::set_permissions(&ignore, fs::Permissions::from_mode(0o600)).expect("chmod");
+    let run = dfmigrate(dir.path(), &["--write", "--unsafe", SELECT, "app"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = fs::read_to_string(&ignore).expect("read");
+    assert!(text.starts_with("*.log\n\n# version control\n"), "{text}");
+    let mode = fs::metadata(&ignore)
+        .expect("metadata")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
 }
 
 #[test]

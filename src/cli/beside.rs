@@ -94,15 +94,22 @@ fn write_beside(change: &BesideFile, options: &RunOptions) -> Result<bool, Strin
         }
         None => {}
     }
+    write_one(change)?;
+    written.insert(key, change.content.clone());
+    Ok(true)
+}
+
+/// Writes one file beside a Dockerfile atomically: created (mode 0644, never replacing a file
+/// that appeared), or rewritten keeping its permissions and owner when it still holds what the
+/// fix read.
+pub(super) fn write_one(change: &BesideFile) -> Result<(), String> {
     let result = match &change.original {
         None => emit::create_atomically(&change.location, &change.content),
         Some(original) => {
             emit::write_atomically(&change.location, original.as_bytes(), &change.content)
         }
     };
-    result.map_err(|error| format!("{}: {error}", change.path))?;
-    written.insert(key, change.content.clone());
-    Ok(true)
+    result.map_err(|error| format!("{}: {error}", change.path))
 }
 
 /// Puts files beside a Dockerfile back as they were: a created one is removed.

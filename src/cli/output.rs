@@ -109,9 +109,18 @@ impl Output {
         let stdout = match self.mode {
             Mode::Report | Mode::Check if self.annotations => emit::github_annotations(reports),
             Mode::Report => emit::findings_text(reports, options.paint),
-            Mode::Check => would_fix_lines(reports) + &beside.check_lines,
+            Mode::Check => {
+                let written: Vec<&FileReport> = reports
+                    .iter()
+                    .filter(|report| !beside.conflicting.contains(&report.path))
+                    .collect();
+                would_fix_lines(written) + &beside.check_lines
+            }
             Mode::Diff => reports
                 .iter()
+                // As `--write` writes neither, a Dockerfile proposing other content for a file
+                // another one proposes has no diff (the error says why).
+                .filter(|report| !beside.conflicting.contains(&report.path))
                 .map(|report| {
                     let diff = report.diff.as_deref().unwrap_or_default();
                     let files = beside.diffs.get(&report.path).map_or("", String::as_str);
@@ -148,9 +157,10 @@ impl Output {
                     BesideEntry::Repeated => {}
                     BesideEntry::Conflicting if self.mode == Mode::Write => {}
                     BesideEntry::Conflicting => {
+                        out.conflicting.insert(report.path.clone());
                         let _ = writeln!(
                             out.errors,
-                            "{}: error: {}: another Dockerfile of this run proposes other content for it",
+                            "{}: error: {}: another Dockerfile of this run proposes other content for it; --write writes neither this Dockerfile's change nor this file's",
                             report.path, file.path
                         );
                     }
@@ -253,11 +263,13 @@ struct BesideOutput {
     diffs: std::collections::HashMap<String, String>,
     check_lines: String,
     errors: String,
+    /// Dockerfiles (as shown) whose file beside them conflicts with another's.
+    conflicting: std::collections::HashSet<String>,
 }
 
-pub(super) fn would_fix_lines(reports: &[FileReport]) -> String {
+pub(super) fn would_fix_lines<'r>(reports: impl IntoIterator<Item = &'r FileReport>) -> String {
     reports
-        .iter()
+        .into_iter()
         .filter(|report| report.changes())
         .map(|report| format!("Would fix: {}\n", report.path))
         .collect()
