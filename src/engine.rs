@@ -51,9 +51,11 @@ pub struct Job<'a> {
     pub path: Option<&'a Path>,
     /// The build context folder, when known.
     pub build_context: Option<&'a Path>,
-    /// The other Dockerfiles of the run built from the same build context (paths as given):
-    /// a new `.dockerignore` at the context's root would change their builds too.
-    pub other_dockerfiles: &'a [PathBuf],
+    /// The other Dockerfiles that read the build context's `.dockerignore` (paths as given), as
+    /// the run knew them when it started: a new `.dockerignore` at the context's root would
+    /// change their builds too. `None` outside a run of the CLI (see
+    /// [`Context::other_dockerfiles`]).
+    pub other_dockerfiles: Option<&'a [PathBuf]>,
     /// Options for each transform, by id.
     pub options: &'a TransformOptions,
     /// Whether fixes marked [`Applicability::Unsafe`] are applied.

@@ -44,7 +44,7 @@ fn fix(selected: &[&'static dyn Transform], text: &str, row: &Row) -> Outcome {
         transforms: selected,
         path: Some(&row.dockerfile),
         build_context: Some(&row.context),
-        other_dockerfiles: &[],
+        other_dockerfiles: None,
         change_files: true,
         options: &options,
         apply_unsafe: true,

@@ -14,7 +14,7 @@ fn run(text: &str, path: &Path) -> engine::Outcome {
         transforms: transforms::all(),
         path: Some(path),
         build_context: path.parent(),
-        other_dockerfiles: &[],
+        other_dockerfiles: None,
         change_files: true,
         options: &options,
         apply_unsafe: true,

@@ -89,7 +89,7 @@ fn fix(text: &str, apply_unsafe: bool) -> Option<String> {
         transforms: transforms::all(),
         path: None,
         build_context: None,
-        other_dockerfiles: &[],
+        other_dockerfiles: None,
         change_files: true,
         options: &options,
         apply_unsafe,

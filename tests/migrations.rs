@@ -21,7 +21,7 @@ fn migrate(folder: &str) -> String {
             transforms: transforms::all(),
             path: Some(&dockerfile),
             build_context: Some(&context),
-            other_dockerfiles: &[],
+            other_dockerfiles: None,
             change_files: true,
             options: &options,
             apply_unsafe: true,

@@ -147,7 +147,7 @@ fn a_command_needing_a_shell_declines_without_a_runtime_that_has_one() {
             transforms: &selected,
             path: None,
             build_context: Some(&context),
-            other_dockerfiles: &[],
+            other_dockerfiles: None,
             change_files: true,
             options: &options,
             apply_unsafe: true,

@@ -29,7 +29,7 @@ fn fix(
         transforms: &selected,
         path: dockerfile.as_deref(),
         build_context: context,
-        other_dockerfiles: &[],
+        other_dockerfiles: None,
         change_files: true,
         options: &options,
         apply_unsafe,

@@ -4,27 +4,44 @@
 
 use super::run::{build_context_of, is_stdin, RunOptions};
 use crate::config::{self, Lookup};
+use crate::context::{is_dockerfile_name, IgnoreFilePaths};
 use crate::emit::{self, BesideFile};
 use crate::walk;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::PoisonError;
 
-/// The Dockerfiles of the run (not stdin) grouped by their build context, as absolute paths.
+/// Which Dockerfiles read each build context's `.dockerignore`, as a run sees them when it
+/// starts: its Dockerfiles (not stdin) without an ignore file of their own, by build context
+/// (absolute). Taken before any file is written, so what one Dockerfile's fix writes (its own
+/// `<Dockerfile>.dockerignore`) never changes another's choice of file: the choice is the same
+/// in every mode and whatever order the workers run in.
+#[derive(Debug, Default)]
+pub(super) struct Readers {
+    by_context: HashMap<PathBuf, Vec<PathBuf>>,
+    /// Every Dockerfile of the run, absolute.
+    run: HashSet<PathBuf>,
+}
+
 pub(super) fn readers_by_context(
     files: &[PathBuf],
     lookups: &[Lookup],
     options: &RunOptions,
-) -> HashMap<PathBuf, Vec<PathBuf>> {
-    let mut readers: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
+) -> Readers {
+    let mut readers = Readers::default();
     for (file, lookup) in files.iter().zip(lookups) {
         if is_stdin(file) {
             continue;
         }
+        readers.run.insert(walk::absolute(file));
         let config = lookup.as_ref().ok().and_then(|config| config.as_deref());
         let settings = config::settings_for(file, config, &options.command_line);
         let context = build_context_of(file, &settings, &options.compose);
+        if has_own_ignore_file(&context, file) {
+            continue;
+        }
         readers
+            .by_context
             .entry(walk::absolute(&context))
             .or_default()
             .push(file.clone());
@@ -32,10 +49,20 @@ pub(super) fn readers_by_context(
     readers
 }
 
-/// The other Dockerfiles of the run built from `context`.
+fn has_own_ignore_file(context: &Path, file: &Path) -> bool {
+    IgnoreFilePaths::of(context, Some(file))
+        .own
+        .is_some_and(|own| own.is_file())
+}
+
+/// The other Dockerfiles that read the `.dockerignore` of `file`'s build context `context`:
+/// those of the run, and, when `file` is in the context's root folder, the Dockerfiles beside
+/// it that the run does not process and that have no ignore file of their own (this run never
+/// writes one for them).
 pub(super) fn other_readers(options: &RunOptions, file: &Path, context: &Path) -> Vec<PathBuf> {
-    options
+    let mut others: Vec<PathBuf> = options
         .readers
+        .by_context
         .get(&walk::absolute(context))
         .map(|files| {
             files
@@ -44,7 +71,24 @@ pub(super) fn other_readers(options: &RunOptions, file: &Path, context: &Path) -
                 .cloned()
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let folder = super::run::folder_of(file);
+    if walk::absolute(&folder) != walk::absolute(context) {
+        return others;
+    }
+    let Ok(listing) = std::fs::read_dir(&folder) else {
+        return others;
+    };
+    let siblings = listing
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_file()))
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|name| is_dockerfile_name(name))
+        .map(|name| folder.join(name))
+        .filter(|sibling| !options.readers.run.contains(&walk::absolute(sibling)))
+        .filter(|sibling| !has_own_ignore_file(context, sibling));
+    others.extend(siblings);
+    others
 }
 
 /// Writes the files beside the Dockerfile, then the Dockerfile; when the Dockerfile cannot be

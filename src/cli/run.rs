@@ -1,7 +1,7 @@
 //! A run over files: inputs, configurations, the worker pool in chunks under one progress
 //! bar, and each file read, fixed and rendered.
 
-use super::beside::{other_readers, readers_by_context, write_all};
+use super::beside::{other_readers, readers_by_context, write_all, Readers};
 use super::changed::ChangedFiles;
 use super::interactive;
 use super::output::{print_stderr, Output};
@@ -63,7 +63,7 @@ pub(super) struct RunOptions {
     pub(super) compose: ComposeIndex,
     /// The Dockerfiles of the run by build context (absolute), so each knows the others that
     /// would read a `.dockerignore` at its context's root.
-    pub(super) readers: HashMap<PathBuf, Vec<PathBuf>>,
+    pub(super) readers: Readers,
     /// The files beside Dockerfiles written so far (absolute path → content), so a file two
     /// Dockerfiles of a context propose is written once, and never with two contents.
     pub(super) written_beside: Mutex<HashMap<PathBuf, String>>,
@@ -219,7 +219,7 @@ pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
         explain: args.explain,
         sarif_rules: (format == OutputFormat::Sarif).then(sarif_rules),
         compose: ComposeIndex::default(),
-        readers: HashMap::new(),
+        readers: Readers::default(),
         written_beside: Mutex::new(HashMap::new()),
     };
     let mut output = Output::new(&args, mode, format, &options);
@@ -486,8 +486,10 @@ pub(super) fn fix_text(
     let settings = config::settings_for(settings_path, config, &options.command_line);
     let build_context = named.map(|path| build_context_of(path, &settings, &options.compose));
     let others = match (named, &build_context) {
-        (Some(path), Some(context)) => other_readers(options, path, context),
-        _ => Vec::new(),
+        (Some(path), Some(context)) if !is_stdin(file) => {
+            Some(other_readers(options, path, context))
+        }
+        _ => None,
     };
     let no_options = TransformOptions::new();
     let outcome = engine::run(&Job {
@@ -495,7 +497,7 @@ pub(super) fn fix_text(
         transforms: &settings.transforms,
         path: named,
         build_context: build_context.as_deref(),
-        other_dockerfiles: &others,
+        other_dockerfiles: others.as_deref(),
         options: config.map_or(&no_options, Config::options),
         apply_unsafe: settings.apply_unsafe,
         change_files,
@@ -659,7 +661,7 @@ mod tests {
             explain: false,
             sarif_rules: None,
             compose: ComposeIndex::default(),
-            readers: HashMap::new(),
+            readers: Readers::default(),
             written_beside: Mutex::new(HashMap::new()),
         };
         let bar = indicatif::ProgressBar::with_draw_target(

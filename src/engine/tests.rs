@@ -62,7 +62,7 @@ fn run_with(text: &str, transforms: &[&dyn Transform], apply_unsafe: bool) -> Ou
         transforms,
         path: None,
         build_context: None,
-        other_dockerfiles: &[],
+        other_dockerfiles: None,
         change_files: true,
         options: &options,
         apply_unsafe,

@@ -25,6 +25,8 @@ pub struct Exclusions {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Walk {
+    /// Names (globs) of entries never excluded.
+    pub never: Vec<NameGlob>,
     /// Names of folders not entered.
     pub skip: Vec<String>,
 }
@@ -99,6 +101,11 @@ impl Exclusions {
         })
     }
 
+    /// Whether an entry of this name is never excluded (an ignore file).
+    pub fn never_excluded(&self, name: &str) -> bool {
+        any_glob_matches(&self.walk.never, name)
+    }
+
     /// Whether a walk of the context leaves a folder of this name unentered.
     pub fn skips(&self, name: &str) -> bool {
         self.walk.skip.iter().any(|skipped| skipped == name)
@@ -136,6 +143,8 @@ mod tests {
         assert!(exclusions.groups[0].matches(".git"));
         assert!(exclusions.skips("node_modules"));
         assert!(!exclusions.skips("src"));
+        assert!(exclusions.never_excluded("Dockerfile.dockerignore"));
+        assert!(!exclusions.never_excluded("Dockerfile.dev"));
         let node = &exclusions.produced[0];
         assert!(node.filled_by("npm", &["ci"]));
         assert!(node.filled_by("yarn", &[]));

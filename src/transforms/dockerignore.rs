@@ -99,7 +99,7 @@ fn excluded_groups(
         .collect();
     let candidates: Vec<&ContextEntry> = entries
         .iter()
-        .filter(|entry| !entry.ignored)
+        .filter(|entry| !entry.ignored && !exclusions.never_excluded(entry.name()))
         .filter(|entry| !protected.iter().any(|kept| holds(entry, kept)))
         .collect();
     let copies: Vec<(&Instruction, Copied)> = file

@@ -43,8 +43,11 @@ pub struct Context<'a> {
     pub opened_context: Option<&'a OnceLock<Option<BuildContext>>>,
     /// Files beside the Dockerfile (its ignore files) as earlier fixes of the run left them.
     pub pending: Option<&'a PendingFiles>,
-    /// The other Dockerfiles of the run built from the same build context (paths as given).
-    pub other_dockerfiles: &'a [PathBuf],
+    /// The other Dockerfiles that read the build context's `.dockerignore` (paths as given), as
+    /// a run of the CLI knows them when it starts (its Dockerfiles of that context without an
+    /// ignore file of their own, and the Dockerfiles beside this one that it does not process);
+    /// `None` when no run tells: the Dockerfiles beside this one are looked at then.
+    pub other_dockerfiles: Option<&'a [PathBuf]>,
 }
 
 impl<'a> Context<'a> {

@@ -196,7 +196,7 @@ fn plan(file: &Path, args: &VerifyArgs) -> Result<Plan> {
         transforms: &settings.transforms,
         path: Some(file),
         build_context: Some(&context),
-        other_dockerfiles: &[],
+        other_dockerfiles: None,
         change_files: true,
         options: config
             .as_deref()

@@ -165,18 +165,23 @@ fn copied_shared(shared: &str, dockerfile: &str) -> String {
     )
 }
 
-/// Whether the Dockerfile is in its context's root folder and is the only Dockerfile there, and
-/// of the run, that would read a `.dockerignore` at that root: the others have their own ignore
-/// file.
+/// Whether the Dockerfile is in its context's root folder and is the only Dockerfile that would
+/// read a `.dockerignore` at that root. `others`, from a run of the CLI, are the other readers
+/// as the run knew them when it started (so a file the run writes beside one of them changes
+/// nothing); without a run, a Dockerfile beside this one reads it unless it has an ignore file
+/// of its own.
 fn sole_reader_of_shared(
     dockerfile: &Path,
     dir: &Path,
-    others: &[PathBuf],
+    others: Option<&[PathBuf]>,
     pending: &PendingFiles,
 ) -> bool {
     let folder = folder_of(dockerfile);
     if !same_folder(&folder, dir) {
         return false;
+    }
+    if let Some(others) = others {
+        return others.is_empty();
     }
     let has_own = |other: &Path| {
         IgnoreFilePaths::of(dir, Some(other))
@@ -195,7 +200,7 @@ fn sole_reader_of_shared(
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default();
-    siblings.iter().chain(others).all(|other| has_own(other))
+    siblings.iter().all(|other| has_own(other))
 }
 
 fn folder_of(file: &Path) -> PathBuf {
