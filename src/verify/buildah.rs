@@ -108,6 +108,7 @@ impl Buildah {
         if let Some(ignore_file) = request.ignore_file {
             args.extend(["--ignorefile".into(), ignore_file.into()]);
         }
+        args.extend(secret_args(request));
         args.extend([
             "-f".into(),
             request.dockerfile.into(),
@@ -302,6 +303,19 @@ pub fn parse_inspect(json: &str) -> Result<ImageInfo> {
     })
 }
 
+/// `--build-arg NAME` and `--secret id=NAME,env=NAME` for the values a build takes from the
+/// environment (never written on the command line).
+pub(super) fn secret_args(request: &BuildRequest) -> Vec<OsString> {
+    let mut args: Vec<OsString> = Vec::new();
+    for name in request.build_args {
+        args.extend(["--build-arg".into(), name.into()]);
+    }
+    for name in request.secrets {
+        args.extend(["--secret".into(), format!("id={name},env={name}").into()]);
+    }
+    args
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,6 +349,8 @@ mod tests {
             context: Path::new("app"),
             tag: "dfmigrate-verify-1-original",
             ignore_file: None,
+            build_args: &[],
+            secrets: &[],
         };
         assert_eq!(
             text(&buildah.build_command(&request)),
@@ -355,11 +371,15 @@ mod tests {
             context: Path::new("."),
             tag: "t",
             ignore_file: Some(Path::new("/tmp/x/D.dockerignore")),
+            build_args: &[],
+            secrets: &["NPM_TOKEN".to_owned()],
         };
         let line = text(&buildah.build_command(&request));
         assert!(line.contains("--isolation oci"));
         assert!(
-            line.contains("--ignorefile /tmp/x/D.dockerignore -f D"),
+            line.contains(
+                "--ignorefile /tmp/x/D.dockerignore --secret id=NPM_TOKEN,env=NPM_TOKEN -f D"
+            ),
             "{line}"
         );
     }

@@ -66,6 +66,7 @@ impl DockerLike {
                 args.extend(["--ignorefile".into(), ignore_file.into()]);
             }
         }
+        args.extend(super::buildah::secret_args(request));
         args.extend([
             "-f".into(),
             request.dockerfile.into(),
@@ -209,6 +210,8 @@ mod tests {
             context: Path::new("app"),
             tag: "dfmigrate-verify-1-rewrite",
             ignore_file: Some(Path::new("/tmp/d/Dockerfile.dockerignore")),
+            build_args: &[],
+            secrets: &[],
         }
     }
 

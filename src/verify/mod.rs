@@ -292,11 +292,14 @@ fn build_and_compare(
     let own_ignore = IgnoreFilePaths::of(&candidate.context, Some(&candidate.path))
         .own
         .filter(|own| own.is_file());
+    let secrets = SecretsGiven::of(candidate);
     let before_build = engine.build(&BuildRequest {
         dockerfile: &candidate.path,
         context: &candidate.context,
         tag: &before_tag,
         ignore_file: own_ignore.as_deref(),
+        build_args: &secrets.given,
+        secrets: &[],
     })?;
     if before_build.code != Some(0) {
         bail!(
@@ -311,6 +314,8 @@ fn build_and_compare(
         context: &candidate.context,
         tag: &after_tag,
         ignore_file: rewrite.ignore_file.as_deref(),
+        build_args: &[],
+        secrets: &secrets.given,
     })?;
     if after_build.code != Some(0) {
         return Ok(Outcome::Different(Verdict::not_built(
@@ -361,6 +366,7 @@ fn build_and_compare(
     if let Some(note) = rewrite.note {
         verdict.notes.push(note);
     }
+    verdict.notes.extend(secrets.notes());
     if let Some(smoke) = &args.smoke {
         smoke_test(engine, smoke, &before_tag, &after_tag, &mut verdict)?;
     }
@@ -378,6 +384,39 @@ fn build_and_compare(
         verdict.differences.extend(found_before);
     }
     Ok(verdict.into_outcome())
+}
+
+/// The build arguments the rewrite receives as build secrets instead (it mounts a secret of
+/// that name the original does not, and the original declares an `ARG` of it): those set in
+/// this process's environment are given to both builds from there (`--build-arg NAME` to the
+/// original, `--secret id=NAME,env=NAME` to the rewrite), so both see the value; the others
+/// are built without it.
+struct SecretsGiven {
+    given: Vec<String>,
+    unset: Vec<String>,
+}
+
+impl SecretsGiven {
+    fn of(candidate: &Candidate) -> SecretsGiven {
+        let (arguments, before) = dockerfile::arguments_and_secrets(&candidate.original);
+        let (_, after) = dockerfile::arguments_and_secrets(&candidate.rewrite);
+        let (given, unset) = after
+            .difference(&before)
+            .filter(|name| arguments.contains(*name))
+            .cloned()
+            .partition(|name| std::env::var_os(name).is_some());
+        SecretsGiven { given, unset }
+    }
+
+    fn notes(&self) -> Vec<String> {
+        let given = self.given.iter().map(|name| {
+            format!("build argument {name} given from the environment: `--build-arg {name}` to the original, `--secret id={name},env={name}` to the rewrite")
+        });
+        let unset = self.unset.iter().map(|name| {
+            format!("build argument {name}, a build secret in the rewrite, is not set in the environment: both built without it")
+        });
+        given.chain(unset).collect()
+    }
 }
 
 /// The rewrite as it is built: its Dockerfile in the workspace, the ignore file its build reads
