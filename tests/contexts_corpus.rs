@@ -191,6 +191,7 @@ fn ignore_files_and_secrets_on_real_build_contexts() {
     let (mut created, mut appended, mut safe_only) = (0, 0, 0);
     let (mut secret_findings, mut secret_fixes, mut arg_findings, mut arg_fixes) = (0, 0, 0, 0);
     let mut named_secrets = std::collections::BTreeSet::new();
+    let (mut filled_findings, mut filled_fixes) = (0, 0);
     let mut dockerfiles = 0;
     let (mut repository_roots, mut checkout_fires) = (0, 0);
     for row in rows(&corpus) {
@@ -203,6 +204,11 @@ fn ignore_files_and_secrets_on_real_build_contexts() {
         dockerfiles += 1;
         if contexts.insert(row.context.clone()) && holds_secret_names(&row.context) {
             named_secrets.insert(row.context.clone());
+        }
+        if named_secrets.contains(&row.context) {
+            let filled = fires_with_secrets_filled(in_context, &text, &row);
+            filled_findings += usize::from(filled.is_some());
+            filled_fixes += usize::from(filled == Some(true));
         }
         if row.context.parent() == Some(corpus.join("contexts").as_path()) {
             repository_roots += 1;
@@ -244,6 +250,9 @@ fn ignore_files_and_secrets_on_real_build_contexts() {
         "secrets-in-context: {secret_findings} findings, {secret_fixes} with a fix; contexts holding files named like secrets (empty placeholders included): {}",
         named_secrets.len()
     );
+    eprintln!(
+        "secrets-in-context with those files filled (one line each, as in the repository): {filled_findings} Dockerfiles reported, {filled_fixes} with a fix"
+    );
     eprintln!("secrets-in-args: {arg_findings} findings, {arg_fixes} with a fix");
     assert!(
         contexts.len() > 400,
@@ -265,6 +274,51 @@ fn fires_in_a_checkout(dockerignore: &'static dyn Transform, text: &str, row: &R
         dockerfile: scratch.path().join(relative),
     };
     !fix(&[dockerignore], text, &copy).files.is_empty()
+}
+
+/// What `secrets-in-context` says of a Dockerfile once the context's files named like secrets
+/// hold a line, as they do in the repository (the corpus keeps them as empty placeholders):
+/// `None` without a finding, else whether it has a fix.
+fn fires_with_secrets_filled(
+    transform: &'static dyn Transform,
+    text: &str,
+    row: &Row,
+) -> Option<bool> {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    copy_tree(&row.context, scratch.path());
+    let secrets = Secrets::builtin();
+    let mut pending = vec![scratch.path().to_owned()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder)
+            .expect("read folder")
+            .filter_map(Result::ok)
+        {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let relative = path.strip_prefix(scratch.path()).expect("inside");
+            let sample = FileSample {
+                len: 1,
+                start: None,
+            };
+            let named = secrets
+                .classify(&relative.to_string_lossy(), sample)
+                .is_some();
+            let empty = entry.metadata().is_ok_and(|meta| meta.len() == 0);
+            if named && empty {
+                std::fs::write(&path, "PLACEHOLDER=1\n").expect("fill");
+            }
+        }
+    }
+    let relative = row.dockerfile.strip_prefix(&row.context).expect("inside");
+    let copy = Row {
+        context: scratch.path().to_owned(),
+        dockerfile: scratch.path().join(relative),
+    };
+    let outcome = fix(&[transform], text, &copy);
+    (!outcome.findings.is_empty()).then_some(!outcome.files.is_empty())
 }
 
 /// Whether a context holds a file whose name or path alone makes it a secret (the corpus keeps
