@@ -236,6 +236,18 @@ impl<'a, 'p> StageView<'a, 'p> {
         self.spec.is_other(&self.words(command))
     }
 
+    /// The positional words of a command (the program's own rule words included).
+    fn positional_words<'c>(
+        &self,
+        command: &'c Command,
+    ) -> Vec<&'c crate::model::shell::ShellWord> {
+        let options = self.value_options();
+        command
+            .command_line(&options)
+            .map(|line| line.positionals)
+            .unwrap_or_default()
+    }
+
     /// The positional words of a command after the first `skip`.
     fn positionals(&self, command: &Command, skip: usize) -> Vec<String> {
         self.words(command)

@@ -67,7 +67,7 @@ fn run_packages(
             continue;
         }
         if let Some(skip) = view.build_rule(command) {
-            check_words(view, command, &text)?;
+            check_words(view, command, script.text, &text)?;
             if !is_within(target, &cwd) {
                 return Err(Decline::RunsElsewhere {
                     command: text,
@@ -85,7 +85,7 @@ fn run_packages(
                 folders.push(package_folder(&package, &cwd, target, module, &text)?);
             }
         } else if view.is_other(command) {
-            check_words(view, command, &text)?;
+            check_words(view, command, script.text, &text)?;
         } else {
             return Err(Decline::OtherCommand {
                 line,
@@ -96,12 +96,34 @@ fn run_packages(
     Ok(folders)
 }
 
-/// A build or module command must be read as written: no variable or substitution, none of
-/// the options that read other files.
-fn check_words(view: &StageView, command: &Command, text: &str) -> Result<(), Decline> {
-    if command.words.iter().any(|word| word.has_expansion) {
+/// A build or module command must be read as written: no command substitution (it may read
+/// any file: `$(git describe)`), no variable in a package, none of the options that read other
+/// files. Variables elsewhere (`GOOS=${TARGETOS}`, `-ldflags "-X main.v=$VERSION"`) read
+/// nothing.
+fn check_words(
+    view: &StageView,
+    command: &Command,
+    script: &str,
+    text: &str,
+) -> Result<(), Decline> {
+    let substitutes = |raw: &str| raw.contains("$(") || raw.contains('`');
+    if command
+        .words
+        .iter()
+        .any(|word| word.has_expansion && substitutes(word.range.slice(script)))
+    {
         return Err(Decline::Substitution {
             command: text.to_owned(),
+        });
+    }
+    if let Some(package) = view
+        .positional_words(command)
+        .into_iter()
+        .find(|word| word.has_expansion || word.has_glob)
+    {
+        return Err(Decline::PackageVariable {
+            command: text.to_owned(),
+            package: package.range.slice(script).to_owned(),
         });
     }
     if let Some(option) = view.declined_option(command) {

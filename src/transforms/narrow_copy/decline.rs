@@ -38,8 +38,10 @@ pub enum Decline {
     OtherCommand { line: usize, command: String },
     #[error("the RUN on line {line} is not a plain shell script (exec form, heredoc, grouping or a substitution)")]
     UnreadableRun { line: usize },
-    #[error("`{command}` uses a variable or a command substitution, which may read other files (`$(git describe)` reads .git)")]
+    #[error("`{command}` uses a command substitution, which may read any file (`$(git describe)` reads .git)")]
     Substitution { command: String },
+    #[error("`{command}` names {package}, a variable or glob, so the packages built are unknown")]
+    PackageVariable { command: String, package: String },
     #[error("`{command}` uses {option}, which reads files the imports do not show")]
     DeclinedOption { command: String, option: String },
     #[error("`{command}` names {package}, a package pattern whose packages are not read")]
@@ -101,6 +103,7 @@ impl Decline {
             Decline::OtherCommand { .. } => "other-command",
             Decline::UnreadableRun { .. } => "unreadable-run",
             Decline::Substitution { .. } => "substitution",
+            Decline::PackageVariable { .. } => "package-variable",
             Decline::DeclinedOption { .. } => "declined-option",
             Decline::Pattern { .. } => "pattern",
             Decline::OutsideModule { .. } => "outside-module",
