@@ -336,13 +336,13 @@ impl<'a, 'p> StageView<'a, 'p> {
     /// module's files, the root package's files, the profile's folders, the package folders
     /// and what other stages copy out.
     fn paths(&self, folders: &BTreeSet<String>, copied_out: Vec<String>) -> Vec<String> {
-        let available = |path: &String| self.context.is_available(path.as_str());
+        let available = |path: &&String| self.context.is_available(path.as_str());
         let mut paths: Vec<String> = self
             .spec
             .module_files
             .iter()
-            .cloned()
             .filter(available)
+            .cloned()
             .collect();
         if folders.contains("") {
             paths.extend(
@@ -358,8 +358,8 @@ impl<'a, 'p> StageView<'a, 'p> {
             .spec
             .folders
             .iter()
-            .cloned()
             .filter(available)
+            .cloned()
             .collect();
         whole.extend(folders.iter().filter(|folder| !folder.is_empty()).cloned());
         whole.sort();
