@@ -239,7 +239,7 @@ fn documentation_examples_hold() {
 }
 
 /// `<!-- context: FILE... -->` in a documentation page: a build context holding those files (JSON
-/// files hold `{}`).
+/// files hold `{}`, Go files `package main`, `go.mod` a module line).
 fn example_context(documentation: &str) -> Option<tempfile::TempDir> {
     let list = documentation
         .split("<!-- context:")
@@ -253,7 +253,12 @@ fn example_context(documentation: &str) -> Option<tempfile::TempDir> {
             std::fs::create_dir_all(&path).expect("create example folder");
             continue;
         }
-        let content = if name.ends_with(".json") { "{}\n" } else { "" };
+        let content = match name {
+            "go.mod" => "module example.com/app\n",
+            name if name.ends_with(".json") => "{}\n",
+            name if name.ends_with(".go") => "package main\n",
+            _ => "",
+        };
         std::fs::write(path, content).expect("write example file");
     }
     Some(dir)

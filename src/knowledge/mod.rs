@@ -9,6 +9,7 @@ mod command;
 pub mod file_types;
 mod frameworks;
 mod image;
+pub mod narrow;
 mod native;
 mod patterns;
 mod profile;

@@ -65,6 +65,9 @@ pub struct Profile {
     /// ecosystem is not split.
     #[serde(default)]
     pub runtime: Option<RuntimeLayout>,
+    /// What a build stage needs from the build context (`narrow-copy`).
+    #[serde(default)]
+    pub narrow: Option<super::narrow::NarrowSpec>,
 }
 
 /// Options naming the files an install reads, in its command and on the lines of those files

@@ -11,7 +11,7 @@ use edits::{joined_plainly, manifest_copies};
 use install::{named_projects_copied, Found, Install};
 use std::path::PathBuf;
 
-mod edits;
+pub(super) mod edits;
 mod install;
 
 pub struct DepsFirst;
