@@ -12,7 +12,7 @@ pub enum Decline {
     NoContext,
     #[error("{reason}")]
     Windows { reason: String },
-    #[error("it is the final image's stage, so what the image reads at run time from the copied files is unknown")]
+    #[error("it is the final image's stage, so what the image reads at run time from the copied files is unknown (a build stage of its own, such as split-stages makes with --unsafe, is narrowed)")]
     FinalStage,
     #[error("stage {stage} is built on it (FROM), so everything it copies reaches that stage")]
     BuiltOn { stage: String },
