@@ -208,26 +208,11 @@ impl<'a, 'p> StageView<'a, 'p> {
         }
         let args = copy.copy_args().ok_or("the COPY cannot be read")?;
         let destination = args.destination.value.trim_matches('"').to_owned();
-        let files: Vec<PathBuf> = install
-            .found
-            .profile
-            .files
-            .config
-            .iter()
-            .flat_map(|glob| self.context.glob(glob))
-            .collect();
-        let style = self.file.style();
+        let files = self.config_files(install.found.profile);
         let copy_lines = if files.is_empty() {
             String::new()
         } else {
-            manifest_copies(
-                self.file.text(),
-                copy,
-                &files,
-                self.context,
-                &destination,
-                style,
-            )
+            self.first_copies(&files, &destination)
         };
         let edits = edits::move_copy_edits(self, install, &copy_lines)
             .ok_or("its RUN joins commands with operators other than `&&` and `;`")?;
@@ -353,6 +338,24 @@ impl<'a, 'p> StageView<'a, 'p> {
             )
             .into_iter()
             .map(str::to_owned)
+            .collect()
+    }
+
+    /// The COPY lines that bring `files` to `destination` before the install, written like the
+    /// whole-context copy.
+    fn first_copies(&self, files: &[PathBuf], destination: &str) -> String {
+        let text = self.file.text();
+        let style = self.file.style();
+        manifest_copies(text, self.copy(), files, self.context, destination, style)
+    }
+
+    /// The profile's config files in the build context (`.npmrc`), copied before the install.
+    fn config_files(&self, profile: &Profile) -> Vec<PathBuf> {
+        profile
+            .files
+            .config
+            .iter()
+            .flat_map(|glob| self.context.glob(glob))
             .collect()
     }
 

@@ -9,7 +9,6 @@ use crate::knowledge::{Needs, ProjectPath};
 use crate::model::paths::{is_within, normalize, resolve};
 use crate::model::Instruction;
 use crate::syntax::InstructionKind;
-use edits::manifest_copies;
 use std::path::PathBuf;
 
 impl<'p> StageView<'_, 'p> {
@@ -68,13 +67,8 @@ impl<'p> StageView<'_, 'p> {
                             .iter()
                             .map(|why| format!("{why}, so what it reads is unknown")),
                     );
-                    let config = profile
-                        .files
-                        .config
-                        .iter()
-                        .flat_map(|glob| self.context.glob(glob));
                     let mut files: Vec<PathBuf> = read.files.iter().map(PathBuf::from).collect();
-                    for path in config {
+                    for path in self.config_files(profile) {
                         if !files.contains(&path) {
                             files.push(path);
                         }
@@ -94,15 +88,7 @@ impl<'p> StageView<'_, 'p> {
         if files.is_empty() {
             return Err("none of its dependency files is in the build context".to_owned());
         }
-        let style = self.file.style();
-        let copy_lines = manifest_copies(
-            self.file.text(),
-            copy,
-            &files,
-            self.context,
-            &destination,
-            style,
-        );
+        let copy_lines = self.first_copies(&files, &destination);
         let (edits, technique) = match install.needs() {
             Needs::Sources => {
                 let split = install

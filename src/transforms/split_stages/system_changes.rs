@@ -18,7 +18,8 @@ use crate::knowledge::SameImage;
 use crate::model::packages::package_managers;
 use crate::model::paths::{is_within, normalize, resolve, DEFAULT_PATH};
 use crate::model::script::{
-    base_name, CommandNode, Compound, CompoundKind, Script, SimpleCommand, Terminator, Word,
+    base_name, CommandNode, Compound, CompoundKind, Redirect, Script, SimpleCommand, Terminator,
+    Word,
 };
 use crate::model::Instruction;
 use crate::syntax::InstructionKind;
@@ -139,14 +140,8 @@ impl<'r, 'a, 'p> RunReader<'r, 'a, 'p> {
     /// A compound command's bodies; a `cd` inside one leaves the folder unknown after it,
     /// except in a subshell, whose `cd` does not outlive it.
     fn compound(&mut self, compound: &Compound, alone: bool) -> Result<(), Decline> {
-        for redirect in &compound.redirects {
-            if let Some(target) = redirect
-                .target
-                .as_ref()
-                .filter(|_| redirect.op.writes_file())
-            {
-                self.path(target, Change::Write)?;
-            }
+        for target in compound.redirects.iter().filter_map(Redirect::written_file) {
+            self.path(target, Change::Write)?;
         }
         let before = self.cwd.clone();
         match &compound.kind {
@@ -205,23 +200,11 @@ impl<'r, 'a, 'p> RunReader<'r, 'a, 'p> {
     }
 
     fn simple(&mut self, command: &SimpleCommand, alone: bool) -> Result<(), Decline> {
-        let targets = command.redirects.iter().filter_map(|r| r.target.as_ref());
-        for word in command
-            .assignments
-            .iter()
-            .chain(&command.words)
-            .chain(targets)
-        {
+        for word in command.all_words() {
             self.substitutions(word)?;
         }
-        for redirect in &command.redirects {
-            if let Some(target) = redirect
-                .target
-                .as_ref()
-                .filter(|_| redirect.op.writes_file())
-            {
-                self.path(target, Change::Write)?;
-            }
+        for target in command.redirects.iter().filter_map(Redirect::written_file) {
+            self.path(target, Change::Write)?;
         }
         let Some(line) = command.command_line(&[]) else {
             return Ok(());

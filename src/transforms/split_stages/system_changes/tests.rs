@@ -11,23 +11,15 @@ fn decline(runs: &str) -> Option<Decline> {
     let text = format!("FROM php:8.3-cli\nARG TOOLS=/opt/tools\nWORKDIR /app\n{runs}\nCMD [\"php\", \"index.php\"]\n");
     let parsed = parse(&text);
     let file = Dockerfile::new(&parsed);
-    let stage = file.final_stage().expect("a stage");
     let knowledge = KnowledgeBase::builtin();
     let context = BuildContext::without_files();
     let profile = knowledge.profile("composer").expect("the Composer profile");
-    let layout = profile.runtime.as_ref().expect("a runtime layout");
-    let same = layout.same_image.as_ref().expect("a same-image layout");
-    let facts = Facts {
-        file: &file,
-        stage,
-        instructions: file.stage_instructions(stage),
-        knowledge,
-        profile,
-        layout,
-        detected: false,
-        context: &context,
-        virtualenv: None,
-    };
+    let facts = Facts::of_final_stage(&file, profile, &context);
+    let same = facts
+        .layout
+        .same_image
+        .as_ref()
+        .expect("a same-image layout");
     check(&facts, same, "/app").err()
 }
 

@@ -17,17 +17,7 @@ fn chosen(text: &str) -> Result<(), NoVirtualenv> {
         .find(|profile| profile.id == "pip")
         .expect("pip's profile");
     let context = BuildContext::without_files();
-    let facts = Facts {
-        file: &file,
-        stage,
-        instructions: file.stage_instructions(stage),
-        knowledge,
-        profile,
-        layout: profile.runtime.as_ref().expect("a runtime layout"),
-        detected: false,
-        context: &context,
-        virtualenv: None,
-    };
+    let facts = Facts::of_final_stage(&file, profile, &context);
     let app = facts.workdir().ok().flatten();
     choose(&facts, app.as_deref())
         .expect("pip has a virtualenv layout")
