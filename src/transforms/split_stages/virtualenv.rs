@@ -189,7 +189,7 @@ impl<'a, 'p> Checker<'_, 'a, 'p> {
                 let named = resolved
                     .as_deref()
                     .and_then(|path| self.named_folder(path))
-                    .or_else(|| self.named_folder(instruction.logical_text()));
+                    .or_else(|| self.named_in_arguments(instruction));
                 match named {
                     Some(path) => Err(NoVirtualenv::NamesFolder {
                         place: place(None, None).text,
@@ -247,7 +247,7 @@ impl<'a, 'p> Checker<'_, 'a, 'p> {
     fn copy(&self, index: usize, copy: &Instruction, place: &Place) -> Result<(), NoVirtualenv> {
         let Some(args) = copy.copy_args() else {
             // A heredoc source (`COPY <<EOF /usr/local/bin/x`): its destination as written.
-            return match self.named_folder(copy.logical_text()) {
+            return match self.named_in_arguments(copy) {
                 Some(path) => Err(NoVirtualenv::NamesFolder {
                     place: place.text.clone(),
                     path,
@@ -340,6 +340,15 @@ impl<'a, 'p> Checker<'_, 'a, 'p> {
         path.iter()
             .position(|folder| *folder == bin)
             .is_some_and(|at| !path[..at].iter().any(|folder| system.contains(folder)))
+    }
+
+    /// The path inside the replaced folder or the virtualenv's that an argument of the
+    /// instruction names, as written.
+    fn named_in_arguments(&self, instruction: &Instruction) -> Option<String> {
+        let values = instruction.argument_values();
+        values
+            .into_iter()
+            .find_map(|value| self.named_folder(value))
     }
 
     /// The path in `text` inside the replaced folder or the virtualenv's, as written.
