@@ -331,26 +331,24 @@ mod tests {
     }
 
     #[test]
-    fn heredoc_openers_are_told_from_file_sources() {
-        let text = "FROM a\nCOPY <<EOF app.sh 2<<-\"B\" /app/\nx\nEOF\n\ty\n\tB\n";
-        let parse = parse(text);
+    fn heredoc_openers_and_what_runs_are_written_with() {
+        let parse = parse(concat!(
+            "FROM a\nCOPY <<EOF app.sh 2<<-\"B\" /app/\nx\nEOF\n\ty\n\tB\n",
+            "RUN --mount=type=cache,target=/var/cache/apt pip install x > /tmp/log # apt\n",
+            "RUN <<EOF\napt-get update\nEOF\nRUN [\"apt-get\", \"clean\"]\n",
+        ));
         let file = Dockerfile::new(&parse);
-        let copy = &file.instructions()[1];
+        let [_, copy, pip, heredoc, exec] = file.instructions() else {
+            panic!("five instructions")
+        };
         let Args::Words(words) = copy.args() else {
             panic!("words")
         };
-        let opens: Vec<bool> = words.iter().map(|word| copy.opens_heredoc(word)).collect();
-        assert_eq!(opens, [true, false, true, false]);
-    }
-
-    #[test]
-    fn run_words_leave_out_comments_and_flags() {
-        let text = "FROM a\nRUN --mount=type=cache,target=/var/cache/apt pip install x > /tmp/log # apt\nRUN <<EOF\napt-get update\nEOF\nRUN [\"apt-get\", \"clean\"]\n";
-        let parse = parse(text);
-        let file = Dockerfile::new(&parse);
-        let words = |index: usize| file.run_words(&file.instructions()[index]);
-        assert_eq!(words(1), ["pip", "install", "x", "> /tmp/log"]);
-        assert_eq!(words(2), ["<<EOF", "apt-get", "update"]);
-        assert_eq!(words(3), ["apt-get", "clean"]);
+        let opens = words.iter().map(|word| copy.opens_heredoc(word));
+        assert!(opens.eq([true, false, true, false]));
+        // Comments and flags aside; a heredoc's opener is a redirection of the RUN's line.
+        assert_eq!(file.run_words(pip), ["pip", "install", "x", "> /tmp/log"]);
+        assert_eq!(file.run_words(heredoc), ["<<EOF", "apt-get", "update"]);
+        assert_eq!(file.run_words(exec), ["apt-get", "clean"]);
     }
 }
