@@ -321,7 +321,8 @@ fn documented_file(documentation: &str) -> Option<(String, String)> {
 }
 
 /// `<!-- context: FILE... -->` in a documentation page: a build context holding those files (JSON
-/// files hold `{}`, `NAME=CONTENT` holds CONTENT and a newline, others are empty).
+/// files hold `{}`, Go files `package main`, `go.mod` a module line, `NAME=CONTENT` holds
+/// CONTENT and a newline, others are empty).
 fn example_context(documentation: &str) -> Option<tempfile::TempDir> {
     let list = documentation
         .split("<!-- context:")
@@ -332,7 +333,9 @@ fn example_context(documentation: &str) -> Option<tempfile::TempDir> {
     for item in list.split_whitespace() {
         let (name, content) = match item.split_once('=') {
             Some((name, content)) => (name, format!("{content}\n")),
+            None if item == "go.mod" => (item, "module example.com/app\n".to_owned()),
             None if item.ends_with(".json") => (item, "{}\n".to_owned()),
+            None if item.ends_with(".go") => (item, "package main\n".to_owned()),
             None => (item, String::new()),
         };
         let path = dir.path().join(name);

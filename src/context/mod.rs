@@ -15,6 +15,7 @@
 //! [`manifests`] (manifest and lock files, values of their keys) and [`head`] (the first bytes
 //! of a file, for magic numbers).
 
+mod bake;
 pub mod compose;
 pub mod go_packages;
 pub mod head;

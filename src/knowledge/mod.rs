@@ -10,6 +10,7 @@ pub mod exclusions;
 pub mod file_types;
 mod frameworks;
 mod image;
+pub mod narrow;
 mod native;
 mod patterns;
 mod profile;

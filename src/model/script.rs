@@ -103,8 +103,7 @@ impl SimpleCommand {
     /// redirections, inside quotes and command substitutions.
     pub fn parameter_names(&self) -> Vec<String> {
         let mut names = Vec::new();
-        let targets = self.redirects.iter().filter_map(|r| r.target.as_ref());
-        for word in self.assignments.iter().chain(&self.words).chain(targets) {
+        for word in self.all_words() {
             collect_parameters(&word.parts, &mut names);
         }
         names
@@ -218,6 +217,13 @@ pub struct SimpleCommand {
 }
 
 impl SimpleCommand {
+    /// Every word of the command as the shell expands it: the assignments, the command name
+    /// and its arguments, then the redirections' targets.
+    pub fn all_words(&self) -> impl Iterator<Item = &Word> {
+        let targets = self.redirects.iter().filter_map(|r| r.target.as_ref());
+        self.assignments.iter().chain(&self.words).chain(targets)
+    }
+
     /// The words from the program on, past an `exec` that replaces the shell with it.
     pub fn program_words(&self) -> &[Word] {
         let skipped = self
@@ -302,6 +308,13 @@ pub enum RedirectOp {
     HereString,
     /// `&>` and `&>>` (bash): standard output and error together.
     OutputAndError { append: bool },
+}
+
+impl Redirect {
+    /// The file the redirection writes (`> log`, `>> out`, `&> both`), if it writes one.
+    pub fn written_file(&self) -> Option<&Word> {
+        self.target.as_ref().filter(|_| self.op.writes_file())
+    }
 }
 
 impl RedirectOp {

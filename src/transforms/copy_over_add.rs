@@ -106,12 +106,7 @@ fn file_sources(instruction: &Instruction) -> Option<Vec<String>> {
     Some(
         sources
             .iter()
-            .filter(|word| {
-                !word
-                    .value
-                    .trim_start_matches(|c: char| c.is_ascii_digit())
-                    .starts_with("<<")
-            })
+            .filter(|word| !instruction.opens_heredoc(word))
             .map(|word| word.value.clone())
             .collect(),
     )

@@ -10,6 +10,7 @@ mod copy_over_add;
 mod deps_first;
 mod dockerignore;
 mod exec_form;
+pub mod narrow_copy;
 mod non_root_user;
 mod npm_ci;
 mod platform;
@@ -152,6 +153,7 @@ pub fn all() -> &'static [&'static dyn Transform] {
         &secrets_in_args::SecretsInArgs,
         &npm_ci::NpmCi,
         &split_stages::SplitStages,
+        &narrow_copy::NarrowCopy,
         &slim_runtime::SlimRuntime,
         &non_root_user::NonRootUser,
     ]
