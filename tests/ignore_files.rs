@@ -196,7 +196,7 @@ fn check_and_json_list_the_file_beside_the_dockerfile() {
     assert_eq!(check.code, 1);
     assert_eq!(
         check.stdout,
-        "Would fix: app/Dockerfile\nWould create: app/.dockerignore\n1 file would be changed, 0 unchanged, 1 ignore file would be created or changed.\n"
+        "Would create: app/.dockerignore\n0 files would be changed, 1 unchanged, 1 ignore file would be created or changed.\n"
     );
     let json = dfmigrate(dir.path(), &["--format", "json", "--unsafe", SELECT, "app"]);
     let document: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");

@@ -270,7 +270,7 @@ struct BesideOutput {
 pub(super) fn would_fix_lines<'r>(reports: impl IntoIterator<Item = &'r FileReport>) -> String {
     reports
         .into_iter()
-        .filter(|report| report.changes())
+        .filter(|report| report.changes() && !report.only_beside)
         .map(|report| format!("Would fix: {}\n", report.path))
         .collect()
 }

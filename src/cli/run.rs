@@ -575,6 +575,7 @@ pub(super) fn finish(
         report.sarif_results = emit::sarif_results(&report.path, text, &report.findings, rules);
     }
     let fixed = outcome.fixed;
+    report.only_beside = fixed.is_none() && !report.beside.is_empty();
     if fixed.is_none() && report.beside.is_empty() {
         if options.mode == Mode::Write && is_stdin(file) {
             report.output = Some(text.to_owned());

@@ -99,6 +99,8 @@ pub struct FileReport {
     /// The files beside the Dockerfile that its fixes create or rewrite (its build context's
     /// ignore file).
     pub beside: Vec<BesideFile>,
+    /// Whether the fixes change only files beside the Dockerfile, not its own text.
+    pub only_beside: bool,
 }
 
 /// A file beside a Dockerfile that its fixes create or rewrite.
@@ -186,6 +188,7 @@ impl FileReport {
             fix_edits: None,
             sarif_results: Vec::new(),
             beside: Vec::new(),
+            only_beside: false,
         }
     }
 

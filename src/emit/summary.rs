@@ -47,7 +47,10 @@ impl Summary {
             summary.findings += report.findings.len();
             summary.hidden_fixes += report.hidden_fixes();
             summary.needs_human += usize::from(report.needs_human());
+            // A Dockerfile whose fixes only create or change the ignore file beside it is
+            // unchanged; that file is counted in `beside`.
             match report.status {
+                Status::Changed | Status::Written if report.only_beside => summary.unchanged += 1,
                 Status::Unchanged => summary.unchanged += 1,
                 Status::Changed => summary.changed += 1,
                 Status::Written => summary.written += 1,
@@ -60,10 +63,11 @@ impl Summary {
     /// The summary line of the findings listing.
     pub fn findings_line(&self) -> String {
         format!(
-            "Found {} in {}; {} would be changed by fixes{}{}.",
+            "Found {} in {}; {} would be changed by fixes{}{}{}.",
             plural(self.findings, "finding"),
             plural(self.files, "file"),
             plural(self.changed, "file"),
+            self.beside_suffix("would be created or changed"),
             self.error_suffix(),
             self.hidden_suffix()
         )

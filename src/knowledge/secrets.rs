@@ -284,6 +284,10 @@ mod tests {
             named
         );
         assert_eq!(secrets.classify(".env.example", sample("A=1")), None);
+        assert_eq!(
+            secrets.classify("testdata/Dockerfile.env", sample("FROM x")),
+            None
+        );
         assert_eq!(secrets.classify(".env", sample("")), None, "empty");
         let token = sample("//registry.npmjs.org/:_authToken=npm_abc\n");
         assert!(matches!(
