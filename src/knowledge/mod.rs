@@ -7,15 +7,18 @@
 
 mod cache;
 mod command;
+pub mod exclusions;
 pub mod file_types;
 mod frameworks;
 mod image;
+pub mod narrow;
 mod native;
 mod patterns;
 mod profile;
 mod project_paths;
 pub mod runtime_stage;
 mod same_image;
+pub mod secrets;
 pub mod stubs;
 mod template;
 mod users;

@@ -1,6 +1,6 @@
-//! Words the transforms recognise in commands and build contexts: npm's lock files and options,
-//! programs that need root or write where they are told, folders a checkout holds. The data is
-//! `transforms/vocabulary.toml`, embedded and parsed once.
+//! Words the transforms recognise in commands: npm's lock files and options, programs that need
+//! root or write where they are told. The data is `transforms/vocabulary.toml`, embedded and
+//! parsed once.
 
 use super::TextPattern;
 use serde::Deserialize;
@@ -14,7 +14,6 @@ const VOCABULARY: &str = include_str!("../../transforms/vocabulary.toml");
 pub struct Vocabulary {
     pub npm: Npm,
     pub users: Users,
-    pub checkout: Checkout,
     pub buildkit: Buildkit,
     pub scripts: Scripts,
 }
@@ -49,13 +48,6 @@ pub struct Users {
     pub writable_by_all: Vec<String>,
     /// Programs that create users or groups.
     pub creators: Vec<String>,
-}
-
-/// What a developer's checkout holds that builds never need.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Checkout {
-    pub never_needed: Vec<String>,
 }
 
 /// What tells that a Dockerfile is built with BuildKit (cache-mounts).

@@ -72,6 +72,20 @@ impl Command {
     pub fn arg_values(&self) -> impl Iterator<Item = &str> {
         self.args().iter().map(|word| word.value.as_str())
     }
+
+    /// What the command is written with, comments aside: its words' values, then its
+    /// redirections (`>/etc/apt/sources.list`) as written in `script`, the text its ranges
+    /// index.
+    pub fn texts<'a>(&'a self, script: &'a str) -> impl Iterator<Item = &'a str> {
+        let redirects = self
+            .redirects
+            .iter()
+            .filter_map(|range| script.get(range.start..range.end));
+        self.words
+            .iter()
+            .map(|word| word.value.as_str())
+            .chain(redirects)
+    }
 }
 
 /// A lexed script.

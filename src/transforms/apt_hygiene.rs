@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/apt-hygiene.md")]
 
-use super::{Applicability, Context, Finding, Fix, Metadata, Transform};
+use super::{Applicability, Changes, Context, Finding, Fix, Metadata, Transform};
 use crate::diagnostics::Rewriter;
 use crate::model::mounts::MountType;
 use crate::model::packages::{apt_installs, package_command, package_managers, PackageCommand};
@@ -23,6 +23,7 @@ impl Transform for AptHygiene {
             documentation: include_str!("../../transforms/docs/apt-hygiene.md"),
             enabled_by_default: true,
             max_applicability: Applicability::Safe,
+            changes: Changes::Dockerfile,
             intended_changes: &[],
         }
     }
@@ -394,9 +395,17 @@ impl RunChecker<'_, '_> {
                     || other.stage.is_some_and(|s| self.builds_on(s, stage));
                 related
                     && other.kind() == Some(InstructionKind::Run)
-                    && other.logical_text().contains("apt")
+                    && self.mentions_apt(other)
                     && !self.refreshes_lists_first(other)
             })
+    }
+
+    /// Whether the RUN is written with apt (`apt-get`, `apt`, `/etc/apt/…`), comments and
+    /// flags aside: a word or redirection of its script or of the heredoc bodies a shell
+    /// runs, or an element of its exec form.
+    fn mentions_apt(&self, run: &Instruction) -> bool {
+        let words = self.file.run_words(run);
+        words.iter().any(|word| word.contains("apt"))
     }
 
     /// The first command of the RUN that mentions apt updates the lists, or is an install this

@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/cache-mounts.md")]
 
-use super::{platform, Applicability, Context, Finding, Fix, Metadata, Transform};
+use super::{platform, Applicability, Changes, Context, Finding, Fix, Metadata, Transform};
 use crate::diagnostics::Rewriter;
 use crate::knowledge::vocabulary::vocabulary;
 use crate::knowledge::{value_listed, KnowledgeBase, NamedCache, Setup};
@@ -36,6 +36,7 @@ impl Transform for CacheMounts {
             enabled_by_default: true,
             max_applicability: Applicability::Safe,
             // The image runs the same: `verify` compares the folders the rewrite mounts anyway.
+            changes: Changes::Dockerfile,
             intended_changes: &[],
         }
     }

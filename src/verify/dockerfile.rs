@@ -1,6 +1,6 @@
 //! What `verify` reads from a Dockerfile itself: the final image's base, the ENV and LABEL names
 //! it sets, and its application paths (WORKDIR and COPY/ADD destinations of the final stage and
-//! the stages it builds on).
+//! the stages it builds on); the build arguments it declares and the secrets its RUNs mount.
 
 use crate::model::mounts::MountType;
 use crate::model::{Dockerfile, Stage};
@@ -78,6 +78,31 @@ pub fn facts(text: &str) -> Facts {
     facts
 }
 
+/// The names the file's `ARG`s declare, and the ids of the secrets its RUNs mount
+/// (`--mount=type=secret,id=NAME`; a secret without an id is named by its target's file name).
+pub fn arguments_and_secrets(text: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let parsed = parse(text);
+    let file = Dockerfile::new(&parsed);
+    let arguments = file
+        .of_kind(InstructionKind::Arg)
+        .flat_map(|arg| arg.arg_definitions())
+        .map(|(name, _)| name)
+        .collect();
+    let secrets = file
+        .of_kind(InstructionKind::Run)
+        .flat_map(|run| run.mounts())
+        .filter_map(Result::ok)
+        .filter(|mount| mount.kind == crate::model::mounts::MountType::Secret)
+        .filter_map(|mount| {
+            mount.id.or_else(|| {
+                let target = mount.target?;
+                Some(target.rsplit('/').next().unwrap_or(&target).to_owned())
+            })
+        })
+        .collect();
+    (arguments, secrets)
+}
+
 /// The final stage and the stages it builds on, root first.
 fn final_chain<'f>(file: &'f Dockerfile) -> Vec<&'f Stage> {
     let mut chain = Vec::new();
@@ -131,6 +156,21 @@ fn outermost(mut paths: Vec<PathBuf>) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arguments_and_secret_mounts() {
+        let (arguments, secrets) = arguments_and_secrets(
+            "ARG BASE=x\nFROM alpine\nARG NPM_TOKEN\n\
+             RUN --mount=type=secret,id=NPM_TOKEN export NPM_TOKEN=\"$(cat /run/secrets/NPM_TOKEN)\"; true\n\
+             RUN --mount=type=secret,target=/root/.aws/credentials true\n\
+             RUN --mount=type=cache,id=npm,target=/root/.npm true\n",
+        );
+        assert_eq!(arguments.iter().collect::<Vec<_>>(), ["BASE", "NPM_TOKEN"]);
+        assert_eq!(
+            secrets.iter().collect::<Vec<_>>(),
+            ["NPM_TOKEN", "credentials"]
+        );
+    }
 
     #[test]
     fn follows_the_final_stage_chain() {

@@ -7,7 +7,7 @@
 mod drops;
 mod tree;
 
-pub use drops::{drop_reason, DropReason};
+pub use drops::{drop_reason, DropReason, Exclusion};
 
 use super::image::{as_exec_form, env_map, ImageConfig};
 use super::rootfs::{self, Entry, DEFAULT_PATH};
@@ -29,6 +29,8 @@ pub struct Images<'a> {
     pub build_files_dropped: bool,
     /// Folders the rewrite's final stages mount as BuildKit caches and the original's do not.
     pub cache_folders: &'a [PathBuf],
+    /// What the build context's new ignore file leaves out (`Intent::ExcludedPaths`).
+    pub excluded: Option<&'a Exclusion>,
 }
 
 /// What the comparison found.

@@ -56,6 +56,7 @@ impl Pair {
             base_changed,
             build_files_dropped: false,
             cache_folders: &[],
+            excluded: None,
         })
     }
 }
