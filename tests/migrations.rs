@@ -77,15 +77,16 @@ fn node_express_tutorial() {
 }
 
 /// A single-stage Go web server that reads its templates at start-up: deps-first downloads the
-/// modules first, split-stages makes a build stage and a distroless runtime that receives the
-/// binary and `templates/`, and narrow-copy then narrows the build stage's copy to the module
-/// files, the packages the server imports and the templates the runtime copies out of it.
+/// modules first (with Go's caches mounted), split-stages makes a build stage and a distroless
+/// runtime that receives the binary and `templates/`, and narrow-copy then narrows the build
+/// stage's copy to the module files, the packages the server imports and the templates the
+/// runtime copies out of it.
 #[test]
 fn go_web_app() {
     let fixed = migrate("go-web-app");
     for expected in [
         "FROM golang:1.22 AS builder",
-        "COPY go.mod ./\nRUN go mod download\n",
+        "COPY go.mod ./\nRUN --mount=type=cache,target=/go/pkg/mod \\\n    --mount=type=cache,target=/root/.cache/go-build \\\n    go mod download\n",
         "COPY go.mod ./\nCOPY cmd/server ./cmd/server/\nCOPY internal/handlers ./internal/handlers/\nCOPY templates ./templates/\n",
         "COPY --from=builder /app/templates /app/templates",
         "FROM gcr.io/distroless/static-debian12",
