@@ -82,26 +82,34 @@ pub struct CacheSpec {
 pub struct CommandPattern(pub Vec<NameGlob>);
 
 impl CommandPattern {
-    /// Whether the command line runs this command.
+    /// Whether the command line runs this command: its program, then each positional word of
+    /// the pattern against the command's in order (a last word `$`: no other may follow), and
+    /// each option of the pattern among the command's. Called for every command of every RUN,
+    /// so it allocates nothing and looks at the program first.
     pub fn matches<W: CommandWord>(&self, line: &CommandLine<W>) -> bool {
         let Some((program, rest)) = self.0.split_first() else {
             return false;
         };
-        let (options, words): (Vec<&NameGlob>, Vec<&NameGlob>) =
-            rest.iter().partition(|glob| glob.as_str().starts_with('-'));
-        let (leading, exact) = match words.split_last() {
-            Some((last, leading)) if last.as_str() == "$" => (leading.to_vec(), true),
-            _ => (words, false),
-        };
-        let positionals: Vec<&str> = line.positional_values().collect();
-        program.matches(line.name())
-            && positionals.len() >= leading.len()
-            && (!exact || positionals.len() == leading.len())
-            && leading
-                .iter()
-                .zip(&positionals)
-                .all(|(glob, word)| glob.matches(word))
-            && options.iter().all(|glob| line.has_option(glob.as_str()))
+        if !program.matches(line.name()) {
+            return false;
+        }
+        let is_option = |glob: &NameGlob| glob.as_str().starts_with('-');
+        let last_word = rest.iter().rposition(|glob| !is_option(glob));
+        let exact = last_word.is_some_and(|index| rest[index].as_str() == "$");
+        let mut positionals = line.positional_values();
+        for (index, glob) in rest.iter().enumerate() {
+            if is_option(glob) {
+                if !line.has_option(glob.as_str()) {
+                    return false;
+                }
+            } else if !(exact && Some(index) == last_word) {
+                match positionals.next() {
+                    Some(word) if glob.matches(word) => {}
+                    _ => return false,
+                }
+            }
+        }
+        !exact || positionals.next().is_none()
     }
 
     /// The command as written in the data (`npm cache clean`).

@@ -112,6 +112,9 @@ pub struct KnowledgeBase {
     runtime_writes: RuntimeWrites,
     /// The caches of the system package managers (`[caches]` of `package-managers.toml`).
     system_caches: Vec<NamedCache>,
+    /// Every package manager's caches: the profiles' `[cache]` tables, then the system
+    /// package managers'. Named once when the knowledge is built, not per file.
+    caches: Vec<NamedCache>,
 }
 
 /// The working directory the tags of an image that match `tag` start in, when they differ from
@@ -219,6 +222,7 @@ impl KnowledgeBase {
         knowledge.images.splice(0..0, images);
         let runtimes: Vec<RuntimeInfo> = parse_array(config, "runtimes")?;
         knowledge.runtimes.splice(0..0, runtimes);
+        knowledge.caches = named_caches(&knowledge.profiles, &knowledge.system_caches);
         Ok(knowledge)
     }
 
@@ -270,18 +274,8 @@ impl KnowledgeBase {
 
     /// Every package manager's caches: the profiles' (in their order), then the system package
     /// managers'.
-    pub fn caches(&self) -> Vec<NamedCache> {
-        let profiles = self.profiles.iter().filter_map(|profile| {
-            let spec = profile.cache.clone()?;
-            let value_options = profile.value_options.iter().chain(&spec.value_options);
-            Some(NamedCache {
-                id: profile.id.clone(),
-                name: profile.name.clone(),
-                value_options: value_options.cloned().collect(),
-                spec,
-            })
-        });
-        profiles.chain(self.system_caches.iter().cloned()).collect()
+    pub fn caches(&self) -> &[NamedCache] {
+        &self.caches
     }
 
     /// Whether a system package (`gcc`, `libpq-dev`) is only needed to build: on the common list
@@ -551,8 +545,8 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
             ),
         ));
     }
+    let system_caches = system_caches()?;
     Ok(KnowledgeBase {
-        profiles,
         images: images.images,
         runtimes: images.runtimes,
         build_packages: images.build_packages,
@@ -573,8 +567,26 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
         platforms: images.platforms,
         runtime_writes: toml::from_str(RUNTIME_WRITES)
             .map_err(|e| KnowledgeError::new("transforms/runtime-writes.toml", e))?,
-        system_caches: system_caches()?,
+        caches: named_caches(&profiles, &system_caches),
+        profiles,
+        system_caches,
     })
+}
+
+/// Every package manager's caches, named: each profile's `[cache]` with the profile's options
+/// whose value is the next word, then the system package managers' (`apt`).
+fn named_caches(profiles: &[Profile], system_caches: &[NamedCache]) -> Vec<NamedCache> {
+    let profiles = profiles.iter().filter_map(|profile| {
+        let spec = profile.cache.clone()?;
+        let value_options = profile.value_options.iter().chain(&spec.value_options);
+        Some(NamedCache {
+            id: profile.id.clone(),
+            name: profile.name.clone(),
+            value_options: value_options.cloned().collect(),
+            spec,
+        })
+    });
+    profiles.chain(system_caches.iter().cloned()).collect()
 }
 
 /// The `[caches.NAME]` tables of `package-managers.toml`.

@@ -1,7 +1,7 @@
 //! Patterns read from knowledge data, compiled when read: globs over names, regular
 //! expressions over lines and whole tags.
 
-use crate::context::pattern::{compile_match, PatternError};
+use crate::context::pattern::{compile_match, has_meta, PatternError};
 use regex::Regex;
 use serde::Deserialize;
 
@@ -15,13 +15,17 @@ pub(super) fn any_glob_matches(globs: &[NameGlob], name: &str) -> bool {
 #[serde(try_from = "String")]
 pub struct NameGlob {
     source: String,
-    regex: Regex,
+    /// The expression of a glob with wildcards; a glob without any is compared as it is.
+    regex: Option<Regex>,
 }
 
 impl NameGlob {
     /// Whether the whole name matches.
     pub fn matches(&self, name: &str) -> bool {
-        self.regex.is_match(name)
+        match &self.regex {
+            Some(regex) => regex.is_match(name),
+            None => self.source == name,
+        }
     }
 
     /// The glob as written.
@@ -33,7 +37,10 @@ impl NameGlob {
 impl TryFrom<String> for NameGlob {
     type Error = PatternError;
     fn try_from(source: String) -> Result<Self, Self::Error> {
-        let regex = compile_match(&source)?;
+        // Without `*`, `?`, `[` or `\` the expression would match the glob's own text only.
+        let regex = has_meta(&source)
+            .then(|| compile_match(&source))
+            .transpose()?;
         Ok(NameGlob { source, regex })
     }
 }

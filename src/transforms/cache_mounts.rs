@@ -71,7 +71,7 @@ pub fn outcomes(file: &Dockerfile, context: &Context) -> Vec<Outcome> {
                 .build_context_files()
                 .map(|files| files as &dyn crate::context::ContextFiles),
         };
-        for cache in &caches {
+        for cache in caches {
             let plan = Plan {
                 family: &family,
                 context,
