@@ -201,8 +201,10 @@ impl Parser<'_> {
         ));
         children.extend(self.token(TokenKind::Whitespace, at(parts.value.1), line.content_end));
         children.extend(self.token(TokenKind::Newline, line.content_end, line.end));
-        self.elements
-            .push(Element::Node(Node::new(NodeKind::Directive, children)));
+        self.elements.push(Element::Node(Box::new(Node::new(
+            NodeKind::Directive,
+            children,
+        ))));
         self.next_line += 1;
         if self.directives.iter().any(|d| d.name == name) {
             self.error(
@@ -262,7 +264,7 @@ impl Parser<'_> {
         let mut heredocs = Vec::new();
         for opener in &analysis.heredocs {
             let (node, body) = self.heredoc(&opener.name, opener.chomp);
-            children.push(Element::Node(node));
+            children.push(Element::Node(Box::new(node)));
             heredocs.push(body);
         }
         let kind = if analysis.error.is_some() {
@@ -280,7 +282,7 @@ impl Parser<'_> {
                 self.error("unterminated heredoc", range);
             }
         }
-        self.elements.push(Element::Node(node));
+        self.elements.push(Element::Node(Box::new(node)));
         self.instructions.push(ParsedInstruction {
             range,
             logical,
@@ -547,7 +549,7 @@ fn wrap(elements: &mut Vec<Element>, range: TextRange, kind: NodeKind) {
     if let (Some(first), Some(last)) = (first, last) {
         if first <= last {
             let inner: Vec<Element> = elements.drain(first..=last).collect();
-            elements.insert(first, Element::Node(Node::new(kind, inner)));
+            elements.insert(first, Element::Node(Box::new(Node::new(kind, inner))));
         }
     }
 }

@@ -115,9 +115,11 @@ pub struct Node {
     pub children: Vec<Element>,
 }
 
+/// A node's child. Nodes are boxed so that an element is no bigger than a token: most
+/// elements are tokens.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Element {
-    Node(Node),
+    Node(Box<Node>),
     Token(Token),
 }
 
@@ -154,7 +156,7 @@ impl Node {
     /// Child nodes, in order.
     pub fn child_nodes(&self) -> impl Iterator<Item = &Node> {
         self.children.iter().filter_map(|element| match element {
-            Element::Node(node) => Some(node),
+            Element::Node(node) => Some(&**node),
             Element::Token(_) => None,
         })
     }
