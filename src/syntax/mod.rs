@@ -100,7 +100,8 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
-        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+        let mut starts = Vec::with_capacity(newlines + 1);
         starts.push(0);
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         Self { starts }

@@ -20,7 +20,7 @@ struct Line {
 
 fn split_lines(text: &str) -> Vec<Line> {
     let bytes = text.as_bytes();
-    let mut lines = Vec::with_capacity(text.len() / 32 + 1);
+    let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
     let mut start = 0;
     while start < bytes.len() {
         let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i + 1);
@@ -411,7 +411,6 @@ fn special_spans(text: &str, analysis: &Analysis, out: &mut Vec<(TextRange, Toke
 #[derive(Default)]
 struct Scratch {
     spans: Vec<(TextRange, TokenKind)>,
-    runs: Vec<(TextRange, TokenKind)>,
 }
 
 /// Turns header pieces into tokens: logical bytes become keyword, flag, JSON, heredoc-marker,
@@ -423,62 +422,91 @@ fn classify(
     scratch: &mut Scratch,
 ) -> Vec<Element> {
     let text = logical.text();
-    let Scratch { spans, runs } = scratch;
+    let spans = &mut scratch.spans;
     spans.clear();
-    runs.clear();
     special_spans(text, analysis, spans);
     spans.retain(|(range, _)| !range.is_empty());
     spans.sort_unstable_by_key(|(range, _)| range.start);
-    // Classify every logical byte range into (range, kind), gaps split into words and blanks.
+    // Two passes over the runs instead of a vector of them: the first counts, so the
+    // elements are allocated once and exactly; the second maps them onto the source pieces.
+    let mut count = pieces.len();
+    for_each_run(text, spans, |_, _| count += 1);
+    let mut mapper = Mapper {
+        pieces: pieces.iter(),
+        elements: Vec::with_capacity(count),
+        segment: TextRange::default(),
+        source_start: 0,
+    };
+    for_each_run(text, spans, |run, kind| mapper.run(run, kind));
+    mapper.finish()
+}
+
+/// Every logical byte range in order as (range, kind): the special spans, and the gaps between
+/// them split into words and blanks.
+fn for_each_run(
+    text: &str,
+    spans: &[(TextRange, TokenKind)],
+    mut emit: impl FnMut(TextRange, TokenKind),
+) {
     let mut at = 0;
-    for &(range, kind) in spans.iter() {
+    for &(range, kind) in spans {
         if range.start < at {
             continue;
         }
-        push_gap(text, at, range.start, runs);
-        runs.push((range, kind));
+        push_gap(text, at, range.start, &mut emit);
+        emit(range, kind);
         at = range.end;
     }
-    push_gap(text, at, text.len(), runs);
-    // Map runs onto the source pieces.
-    let mut elements = Vec::with_capacity(runs.len() + pieces.len());
-    let mut run_index = 0;
-    let mut logical_at = 0;
-    for piece in pieces {
-        match piece {
-            Piece::Token(token) => elements.push(Element::Token(*token)),
-            Piece::Logical(range) => {
-                let segment = TextRange::new(logical_at, logical_at + range.len());
-                logical_at = segment.end;
-                while run_index < runs.len() {
-                    let (run, kind) = runs[run_index];
-                    let start = run.start.max(segment.start);
-                    let end = run.end.min(segment.end);
-                    if start < end {
-                        let source = TextRange::new(
-                            range.start + start - segment.start,
-                            range.start + end - segment.start,
-                        );
-                        elements.push(Element::Token(Token {
-                            kind,
-                            range: source,
-                        }));
+    push_gap(text, at, text.len(), &mut emit);
+}
+
+/// Maps runs of the logical line, in order, onto the header pieces: each run becomes one
+/// token per source segment it crosses, with the pieces' own tokens (continuations, newlines,
+/// comment lines) in between.
+struct Mapper<'a> {
+    pieces: std::slice::Iter<'a, Piece>,
+    elements: Vec<Element>,
+    /// The current logical segment and where it starts in the source.
+    segment: TextRange,
+    source_start: usize,
+}
+
+impl Mapper<'_> {
+    fn run(&mut self, run: TextRange, kind: TokenKind) {
+        let mut start = run.start;
+        while start < run.end {
+            while self.segment.end <= start {
+                match self.pieces.next() {
+                    Some(Piece::Token(token)) => self.elements.push(Element::Token(*token)),
+                    Some(Piece::Logical(range)) => {
+                        let logical = self.segment.end;
+                        self.segment = TextRange::new(logical, logical + range.len());
+                        self.source_start = range.start;
                     }
-                    if run.end <= segment.end {
-                        run_index += 1;
-                    } else {
-                        break;
-                    }
+                    None => return,
                 }
             }
+            let end = run.end.min(self.segment.end);
+            let offset = |at: usize| self.source_start + at - self.segment.start;
+            let range = TextRange::new(offset(start), offset(end));
+            self.elements.push(Element::Token(Token { kind, range }));
+            start = end;
         }
     }
-    elements
+
+    fn finish(mut self) -> Vec<Element> {
+        for piece in self.pieces {
+            if let Piece::Token(token) = piece {
+                self.elements.push(Element::Token(*token));
+            }
+        }
+        self.elements
+    }
 }
 
 /// Splits a gap between special spans into `Text` words and `Whitespace` (byte-wise, decoding
 /// only non-ASCII characters).
-fn push_gap(text: &str, start: usize, end: usize, runs: &mut Vec<(TextRange, TokenKind)>) {
+fn push_gap(text: &str, start: usize, end: usize, emit: &mut impl FnMut(TextRange, TokenKind)) {
     let bytes = text.as_bytes();
     let kind_of = |space: bool| {
         if space {
@@ -503,14 +531,14 @@ fn push_gap(text: &str, start: usize, end: usize, runs: &mut Vec<(TextRange, Tok
         };
         if in_space != Some(space) {
             if let Some(was_space) = in_space {
-                runs.push((TextRange::new(run_start, i), kind_of(was_space)));
+                emit(TextRange::new(run_start, i), kind_of(was_space));
             }
             in_space = Some(space);
             run_start = i;
         }
     }
     if let Some(was_space) = in_space {
-        runs.push((TextRange::new(run_start, end), kind_of(was_space)));
+        emit(TextRange::new(run_start, end), kind_of(was_space));
     }
 }
 
