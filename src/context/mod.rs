@@ -20,8 +20,10 @@ pub mod manifests;
 pub mod pattern;
 
 use pattern::{clean, ComponentGlob, IgnorePatterns, PatternError};
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use thiserror::Error;
 
 /// The largest file [`BuildContext::read_to_string`] reads.
@@ -50,6 +52,34 @@ pub struct BuildContext {
     root: Option<PathBuf>,
     ignore: IgnorePatterns,
     ignore_file: Option<PathBuf>,
+    listings: Listings,
+}
+
+/// The folders a context's globs have listed, each read once: the transforms ask several globs
+/// of the same folders (`*/gunicorn.conf.py`, `php-fpm.d/*.conf`, …) for every Dockerfile.
+#[derive(Debug, Default)]
+struct Listings(Mutex<HashMap<PathBuf, Arc<[(String, bool)]>>>);
+
+impl Clone for Listings {
+    /// A copy starts with no listings of its own.
+    fn clone(&self) -> Self {
+        Listings::default()
+    }
+}
+
+impl Listings {
+    /// The entries of `dir` ([`list_entries`]), read the first time only.
+    fn get(&self, dir: &Path) -> Arc<[(String, bool)]> {
+        let cached = self.0.lock().ok().and_then(|map| map.get(dir).cloned());
+        if let Some(entries) = cached {
+            return entries;
+        }
+        let entries: Arc<[(String, bool)]> = list_entries(dir).into();
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(dir.to_owned(), Arc::clone(&entries));
+        }
+        entries
+    }
 }
 
 impl BuildContext {
@@ -70,6 +100,7 @@ impl BuildContext {
             root: Some(dir.to_owned()),
             ignore,
             ignore_file,
+            listings: Listings::default(),
         })
     }
 
@@ -154,7 +185,7 @@ impl BuildContext {
             return Vec::new();
         };
         let mut found = Vec::new();
-        walk_glob(root, String::new(), &components, &mut found);
+        walk_glob(&self.listings, root, String::new(), &components, &mut found);
         found.retain(|path| !self.ignore.matches(path));
         found.sort();
         found.into_iter().map(PathBuf::from).collect()
@@ -298,7 +329,13 @@ fn read_ignore_file(path: &Path) -> Result<IgnorePatterns, ContextError> {
 
 /// Matches glob components against the folder `base` (relative path `prefix`), collecting the
 /// relative paths of every entry that matches all components.
-fn walk_glob(root: &Path, prefix: String, components: &[ComponentGlob], found: &mut Vec<String>) {
+fn walk_glob(
+    listings: &Listings,
+    root: &Path,
+    prefix: String,
+    components: &[ComponentGlob],
+    found: &mut Vec<String>,
+) {
     let Some((first, rest)) = components.split_first() else {
         found.push(prefix);
         return;
@@ -320,14 +357,16 @@ fn walk_glob(root: &Path, prefix: String, components: &[ComponentGlob], found: &
                 Err(_) => Vec::new(),
             }
         }
-        None => list_entries(&root.join(&prefix))
-            .into_iter()
+        None => listings
+            .get(&root.join(&prefix))
+            .iter()
             .filter(|(name, _)| first.matches(name))
+            .cloned()
             .collect(),
     };
     for (name, is_dir) in entries {
         if rest.is_empty() || is_dir {
-            walk_glob(root, join(&name), rest, found);
+            walk_glob(listings, root, join(&name), rest, found);
         }
     }
 }
