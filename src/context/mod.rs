@@ -58,7 +58,10 @@ pub struct BuildContext {
 /// The folders a context's globs have listed, each read once: the transforms ask several globs
 /// of the same folders (`*/gunicorn.conf.py`, `php-fpm.d/*.conf`, …) for every Dockerfile.
 #[derive(Debug, Default)]
-struct Listings(Mutex<HashMap<PathBuf, Arc<[(String, bool)]>>>);
+struct Listings(Mutex<HashMap<PathBuf, Option<Listing>>>);
+
+/// A folder's entries: each UTF-8 name and whether it is a folder.
+type Listing = Arc<[(String, bool)]>;
 
 impl Clone for Listings {
     /// A copy starts with no listings of its own.
@@ -68,15 +71,16 @@ impl Clone for Listings {
 }
 
 impl Listings {
-    /// The entries of `dir` ([`list_entries`]), read the first time only.
-    fn get(&self, dir: &Path) -> Arc<[(String, bool)]> {
+    /// The entries of `dir` ([`list_entries`]), read the first time only; `None` when the
+    /// folder cannot be read.
+    fn get(&self, dir: &Path) -> Option<Listing> {
         let cached = self.0.lock().ok().and_then(|map| map.get(dir).cloned());
         if let Some(entries) = cached {
             return entries;
         }
-        let entries: Arc<[(String, bool)]> = list_entries(dir).into();
+        let entries: Option<Listing> = list_entries(dir).map(Into::into);
         if let Ok(mut map) = self.0.lock() {
-            map.insert(dir.to_owned(), Arc::clone(&entries));
+            map.insert(dir.to_owned(), entries.clone());
         }
         entries
     }
@@ -347,19 +351,27 @@ fn walk_glob(
             format!("{prefix}/{name}")
         }
     };
-    // Entries read from the folder exist already, and their type is in the listing; only a
-    // literal name needs a lookup.
-    let entries = match first.literal() {
-        Some(name) => {
+    // Entries read from the folder exist already, and their type is in the listing. A literal
+    // name is looked up in the folder's listing too, or on its own where the folder cannot be
+    // listed (or for `.`).
+    let listing = listings.get(&root.join(&prefix));
+    let entries = match (first.literal(), listing) {
+        (Some(name), Some(listing)) if name != "." => listing
+            .iter()
+            .find(|(listed, _)| listed == name)
+            .map(|(listed, is_dir)| (listed.clone(), !rest.is_empty() && *is_dir))
+            .into_iter()
+            .collect(),
+        (Some(name), _) => {
             let full = root.join(join(name));
             match fs::symlink_metadata(&full) {
                 Ok(_) => vec![(name.to_owned(), !rest.is_empty() && full.is_dir())],
                 Err(_) => Vec::new(),
             }
         }
-        None => listings
-            .get(&root.join(&prefix))
+        (None, listing) => listing
             .iter()
+            .flat_map(|listing| listing.iter())
             .filter(|(name, _)| first.matches(name))
             .cloned()
             .collect(),
@@ -372,12 +384,10 @@ fn walk_glob(
 }
 
 /// The UTF-8 names in a folder with whether each is a folder (a link counts as what it points
-/// to); empty when the folder cannot be read.
-fn list_entries(dir: &Path) -> Vec<(String, bool)> {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
+/// to); `None` when the folder cannot be read.
+fn list_entries(dir: &Path) -> Option<Vec<(String, bool)>> {
+    let entries = fs::read_dir(dir).ok()?;
+    let entries = entries
         .filter_map(Result::ok)
         .filter_map(|entry| {
             let is_dir = match entry.file_type() {
@@ -387,5 +397,6 @@ fn list_entries(dir: &Path) -> Vec<(String, bool)> {
             };
             Some((entry.file_name().into_string().ok()?, is_dir))
         })
-        .collect()
+        .collect();
+    Some(entries)
 }
