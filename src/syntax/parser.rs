@@ -411,7 +411,12 @@ fn special_spans(text: &str, analysis: &Analysis, out: &mut Vec<(TextRange, Toke
 #[derive(Default)]
 struct Scratch {
     spans: Vec<(TextRange, TokenKind)>,
+    runs: Vec<(TextRange, TokenKind)>,
 }
+
+/// Instructions whose logical line is longer than this are classified without storing their
+/// runs (see [`classify`]).
+const STORED_RUNS_LIMIT: usize = 16 * 1024;
 
 /// Turns header pieces into tokens: logical bytes become keyword, flag, JSON, heredoc-marker,
 /// word (`Text`) and blank tokens.
@@ -422,21 +427,33 @@ fn classify(
     scratch: &mut Scratch,
 ) -> Vec<Element> {
     let text = logical.text();
-    let spans = &mut scratch.spans;
+    let Scratch { spans, runs } = scratch;
     spans.clear();
     special_spans(text, analysis, spans);
     spans.retain(|(range, _)| !range.is_empty());
     spans.sort_unstable_by_key(|(range, _)| range.start);
-    // Two passes over the runs instead of a vector of them: the first counts, so the
-    // elements are allocated once and exactly; the second maps them onto the source pieces.
-    let mut count = pieces.len();
-    for_each_run(text, spans, |_, _| count += 1);
-    let mut mapper = Mapper {
+    let mapper = |count: usize| Mapper {
         pieces: pieces.iter(),
         elements: Vec::with_capacity(count),
         segment: TextRange::default(),
         source_start: 0,
     };
+    if text.len() <= STORED_RUNS_LIMIT {
+        // One pass into the reused buffer, then mapped.
+        runs.clear();
+        for_each_run(text, spans, |run, kind| runs.push((run, kind)));
+        let mut mapper = mapper(runs.len() + pieces.len());
+        for &(run, kind) in runs.iter() {
+            mapper.run(run, kind);
+        }
+        return mapper.finish();
+    }
+    // A long instruction (a RUN of thousands of continuation lines): two passes over the runs
+    // instead of a vector of them; the first counts, so the elements are allocated once and
+    // exactly, the second maps them onto the source pieces.
+    let mut count = pieces.len();
+    for_each_run(text, spans, |_, _| count += 1);
+    let mut mapper = mapper(count);
     for_each_run(text, spans, |run, kind| mapper.run(run, kind));
     mapper.finish()
 }
