@@ -1,22 +1,38 @@
 //! The engine: runs the selected transforms over one file's text and applies their fixes to a
 //! fixed point. Pure and in memory: no I/O, no printing, so every rule is unit-testable.
 //!
+//! Fixes change the Dockerfile's text and, for the transforms that say so
+//! ([`Changes::IgnoreFile`]), files beside it: its build context's ignore file. Those are
+//! settled first, on the original text, so every other transform sees the build context as the
+//! build will (a file the new `.dockerignore` excludes is not available to copy). The files'
+//! new contents are kept in memory, never written here.
+//!
 //! Invariants:
 //! - A file with parse errors gets no fixes; its errors are reported.
 //! - The output never has parse errors: a round whose result gains errors is narrowed fix by
 //!   fix, and each fix that breaks the parse is reverted and reported naming its transform.
-//! - Reported findings are those of the first round, against the original text.
-//! - When the fixes do not converge within [`MAX_ROUNDS`], the original text is kept and the
-//!   transforms that kept firing are named: a half-applied oscillation is never written.
+//! - Reported findings are those of the first round, against the original text (for the
+//!   transforms that change the Dockerfile, with the settled ignore file in place).
+//! - When the fixes do not converge within [`MAX_ROUNDS`], the original text is kept, no file
+//!   beside it changes, and the transforms that kept firing are named: a half-applied
+//!   oscillation is never written.
 
-use crate::diagnostics::{Applicability, Edit, Finding, Fix, Isolation};
+use crate::context::PendingFiles;
+use crate::diagnostics::{Applicability, Edit, FileChange, Finding, Fix, Isolation};
 use crate::knowledge::KnowledgeBase;
 use crate::model::Dockerfile;
-use crate::syntax::{parse_owned, Parse, TextRange, TokenKind};
-use crate::transforms::{Context, Transform};
+use crate::syntax::{parse_owned, Parse, TextRange};
+use crate::transforms::{Changes, Context, Transform};
+use side_files::SideFiles;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+#[cfg(test)]
+use suppressions::{directive, Directive};
+use suppressions::{has_skip_file, Suppressions};
+
+mod side_files;
+mod suppressions;
 
 /// Rounds of fixing before the engine gives up and reports non-convergence.
 pub const MAX_ROUNDS: usize = 10;
@@ -35,10 +51,18 @@ pub struct Job<'a> {
     pub path: Option<&'a Path>,
     /// The build context folder, when known.
     pub build_context: Option<&'a Path>,
+    /// The other Dockerfiles that read the build context's `.dockerignore` (paths as given), as
+    /// the run knew them when it started: a new `.dockerignore` at the context's root would
+    /// change their builds too. `None` outside a run of the CLI (see
+    /// [`Context::other_dockerfiles`]).
+    pub other_dockerfiles: Option<&'a [PathBuf]>,
     /// Options for each transform, by id.
     pub options: &'a TransformOptions,
     /// Whether fixes marked [`Applicability::Unsafe`] are applied.
     pub apply_unsafe: bool,
+    /// Whether fixes may create or rewrite files beside the Dockerfile; when not (standard
+    /// input, `--interactive`), such fixes are reported and not applied.
+    pub change_files: bool,
     /// The knowledge base with configuration overrides; `None` means the built-in one.
     pub knowledge: Option<&'a KnowledgeBase>,
 }
@@ -60,6 +84,17 @@ pub struct FileError {
     pub message: String,
 }
 
+/// A file beside the Dockerfile that the fixes create or rewrite.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangedFile {
+    /// As the Dockerfile's path and build context were given.
+    pub path: PathBuf,
+    /// What it held when the fixes read it; `None` when they create it.
+    pub original: Option<String>,
+    /// Its new content.
+    pub content: String,
+}
+
 /// What the engine made of one file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Outcome {
@@ -70,6 +105,15 @@ pub struct Outcome {
     pub errors: Vec<FileError>,
     /// The fixed text, or `None` when nothing changed.
     pub fixed: Option<String>,
+    /// The files beside the Dockerfile the fixes create or rewrite, by path.
+    pub files: Vec<ChangedFile>,
+}
+
+impl Outcome {
+    /// Whether the fixes change the Dockerfile or a file beside it.
+    pub fn changes(&self) -> bool {
+        self.fixed.is_some() || !self.files.is_empty()
+    }
 }
 
 /// Runs the transforms over one file and applies qualifying fixes to a fixed point.
@@ -87,25 +131,59 @@ pub fn run(job: &Job) -> Outcome {
             ..Outcome::default()
         };
     }
-    let first_findings = collect_findings(job, &parse);
-    let findings = first_findings
+    let (of_files, of_text): (Vec<&dyn Transform>, Vec<&dyn Transform>) = job
+        .transforms
+        .iter()
+        .copied()
+        .partition(|transform| transform.metadata().changes == Changes::IgnoreFile);
+    let mut rejected = Rejections::new();
+    let mut side = SideFiles::default();
+    let file = Dockerfile::new(&parse);
+    let first_of_files = collect_findings(job, &file, &side.now, &of_files);
+    let settled_of_files = settle_files(
+        job,
+        &file,
+        (&of_files, &first_of_files),
+        &mut side,
+        &mut rejected,
+    );
+    let first_of_text = collect_findings(job, &file, &side.now, &of_text);
+    drop(file);
+    let reported = merged(&first_of_files, &first_of_text)
         .iter()
         .map(|finding| locate(&parse, finding))
         .collect();
+    let findings = merged(
+        settled_of_files.as_deref().unwrap_or(&first_of_files),
+        &first_of_text,
+    );
     let mut errors = Vec::new();
-    let fixed = fix_to_fixed_point(job, parse, first_findings, &mut errors);
+    let state = State { parse, side };
+    let fixed = fix_to_fixed_point(job, state, findings, rejected, &mut errors);
+    let (fixed, files) = match fixed {
+        Some(state) => (
+            Some(state.parse.text().to_owned()).filter(|text| text != job.text),
+            state.side.changed_files(),
+        ),
+        None => (None, Vec::new()),
+    };
     Outcome {
         skipped: false,
-        findings,
+        findings: reported,
         errors,
-        fixed: fixed.filter(|text| text != job.text),
+        fixed,
+        files,
     }
 }
 
 /// Applies one fix alone to `text`, as a round applies fixes: its edits checked (inside the
 /// text, on character boundaries, not overlapping) and the result reparsed. `Err` says why it
-/// was not applied: a malformed fix, or a result that does not parse.
+/// was not applied: a malformed fix, one that changes files beside the Dockerfile, or a result
+/// that does not parse.
 pub fn apply_one(text: &str, fix: &Fix) -> Result<String, String> {
+    if !fix.files.is_empty() {
+        return Err("it changes files beside the Dockerfile".to_owned());
+    }
     let candidate = candidate("", fix, text)?;
     let reparsed = parse_owned(apply(text, &[&candidate]));
     match reparsed.errors.first() {
@@ -137,33 +215,96 @@ fn locate(parse: &Parse, finding: &Finding) -> ReportedFinding {
     }
 }
 
+/// Two lists of findings as one, in source order.
+fn merged(a: &[Finding], b: &[Finding]) -> Vec<Finding> {
+    let mut all: Vec<Finding> = a.iter().chain(b).cloned().collect();
+    all.sort_by_key(|finding| (finding.range.start, finding.range.end));
+    all
+}
+
+/// The text and the files beside it, as a round leaves them.
+struct State {
+    parse: Parse,
+    side: SideFiles,
+}
+
+/// Applies the qualifying fixes of the transforms that change files beside the Dockerfile
+/// (`first` are their findings on the disk's files), round by round on the original text, until
+/// they propose nothing more; returns their findings against the settled files (`None` when no
+/// fix applied).
+fn settle_files(
+    job: &Job,
+    file: &Dockerfile,
+    (transforms, first): (&[&dyn Transform], &[Finding]),
+    side: &mut SideFiles,
+    rejected: &mut Rejections,
+) -> Option<Vec<Finding>> {
+    let mut findings = first.to_vec();
+    let mut settled = None;
+    for _ in 0..MAX_ROUNDS {
+        let fixes = qualifying_fixes(&findings, job, file.text(), rejected);
+        let file_only: Vec<Candidate> = fixes
+            .into_iter()
+            .filter(|candidate| candidate.edits.is_empty())
+            .collect();
+        let mut changed = false;
+        for candidate in non_overlapping(file_only) {
+            changed |= apply_files(&candidate, side, rejected);
+        }
+        if !changed {
+            break;
+        }
+        findings = collect_findings(job, file, &side.now, transforms);
+        settled = Some(findings.clone());
+    }
+    settled
+}
+
+/// Applies a candidate's file changes; true when one changed a file.
+fn apply_files(candidate: &Candidate, side: &mut SideFiles, rejected: &mut Rejections) -> bool {
+    let mut changed = false;
+    for change in &candidate.files {
+        if !side.would_change(change) {
+            continue;
+        }
+        match side.apply(change) {
+            Ok(()) => changed = true,
+            Err(reason) => {
+                rejected.insert((candidate.transform, reason));
+            }
+        }
+    }
+    changed
+}
+
 /// Applies rounds of fixes; `None` when the fixes did not converge (errors say why).
 fn fix_to_fixed_point(
     job: &Job,
-    mut parse: Parse,
+    mut state: State,
     mut findings: Vec<Finding>,
+    mut rejected: Rejections,
     errors: &mut Vec<FileError>,
-) -> Option<String> {
-    let mut rejected = BTreeSet::new();
+) -> Option<State> {
     let mut recently_applied = [BTreeSet::new(), BTreeSet::new()];
     for round in 0..MAX_ROUNDS {
-        let fixes = qualifying_fixes(&findings, job.apply_unsafe, parse.text(), &mut rejected);
+        let fixes = qualifying_fixes(&findings, job, state.parse.text(), &mut rejected);
         let next = round_choices(fixes).into_iter().find_map(|chosen| {
             let applied = chosen.iter().map(|candidate| candidate.transform).collect();
-            apply_round(&parse, &chosen, &mut rejected).map(|next| (next, applied))
+            apply_round(&state, &chosen, &mut rejected).map(|next| (next, applied))
         });
         let Some((next, applied)) = next else {
             report_rejected(rejected, errors);
-            return Some(parse.tree.text().to_owned());
+            return Some(state);
         };
         recently_applied[round % 2] = applied;
-        parse = next;
-        findings = collect_findings(job, &parse);
+        state = next;
+        let file = Dockerfile::new(&state.parse);
+        findings = collect_findings(job, &file, &state.side.now, job.transforms);
     }
-    let mut still_firing = firing_transforms(&findings, job.apply_unsafe, parse.text());
+    let mut still_firing = firing_transforms(&findings, job, &state);
     report_rejected(rejected, errors);
     if still_firing.is_empty() {
-        return Some(parse.tree.text().to_owned());
+        return Some(state);
     }
     still_firing.extend(recently_applied.into_iter().flatten());
     errors.push(FileError {
@@ -186,29 +327,29 @@ fn report_rejected(rejected: Rejections, errors: &mut Vec<FileError>) {
     }));
 }
 
-/// A fix ready to apply: its edits sorted, its covering range, and who made it.
+/// A fix ready to apply: its edits sorted, its covering range, its file changes, and who made
+/// it.
 #[derive(Clone)]
 struct Candidate<'f> {
     transform: &'static str,
+    /// The range its edits cover (empty at 0 for a fix that only changes files).
     range: TextRange,
     edits: Vec<&'f Edit>,
+    files: Vec<&'f FileChange>,
     isolation: Isolation,
 }
 
 /// The fixes that may be applied this round, sorted by position; malformed ones are rejected.
 fn qualifying_fixes<'f>(
     findings: &'f [Finding],
-    apply_unsafe: bool,
+    job: &Job,
     text: &str,
     rejected: &mut Rejections,
 ) -> Vec<Candidate<'f>> {
     let mut candidates: Vec<Candidate> = findings
         .iter()
         .filter_map(|finding| {
-            let fix = finding
-                .fix
-                .as_ref()
-                .filter(|fix| qualifies(fix, apply_unsafe))?;
+            let fix = finding.fix.as_ref().filter(|fix| qualifies(fix, job))?;
             match candidate(finding.transform, fix, text) {
                 Ok(candidate) => Some(candidate),
                 Err(reason) => {
@@ -222,15 +363,19 @@ fn qualifying_fixes<'f>(
     candidates
 }
 
-fn qualifies(fix: &Fix, apply_unsafe: bool) -> bool {
-    match fix.applicability {
+/// Whether the job applies the fix: safe, or unsafe with `--unsafe`, and changing files beside
+/// the Dockerfile only when the job may.
+fn qualifies(fix: &Fix, job: &Job) -> bool {
+    let applies = match fix.applicability {
         Applicability::Safe => true,
-        Applicability::Unsafe => apply_unsafe,
+        Applicability::Unsafe => job.apply_unsafe,
         Applicability::DisplayOnly => false,
-    }
+    };
+    applies && (job.change_files || fix.files.is_empty())
 }
 
-/// Checks a fix's edits lie inside the text, on character boundaries, without overlapping.
+/// Checks a fix's edits lie inside the text, on character boundaries, without overlapping, and
+/// that it changes no file twice.
 fn candidate<'f>(
     transform: &'static str,
     fix: &'f Fix,
@@ -256,11 +401,20 @@ fn candidate<'f>(
     {
         return Err("its edits overlap each other".to_owned());
     }
-    let range = fix.range().ok_or_else(|| "it has no edits".to_owned())?;
+    let paths: BTreeSet<&PathBuf> = fix.files.iter().map(|change| &change.path).collect();
+    if paths.len() < fix.files.len() {
+        return Err("it changes one file twice".to_owned());
+    }
+    let range = match fix.range() {
+        Some(range) => range,
+        None if !fix.files.is_empty() => TextRange::new(0, 0),
+        None => return Err("it has no edits".to_owned()),
+    };
     Ok(Candidate {
         transform,
         range,
         edits,
+        files: fix.files.iter().collect(),
         isolation: fix.isolation,
     })
 }
@@ -271,6 +425,18 @@ fn conflict(a: TextRange, b: TextRange) -> bool {
     let overlap = a.start < b.end && b.start < a.end;
     let ambiguous_insertion = a.start == b.start && (a.is_empty() || b.is_empty());
     overlap || ambiguous_insertion
+}
+
+/// Two fixes clash when their edits conflict or they change the same file.
+fn clash(a: &Candidate, b: &Candidate) -> bool {
+    let edits = a
+        .edits
+        .iter()
+        .any(|x| b.edits.iter().any(|y| conflict(x.range(), y.range())));
+    edits
+        || a.files
+            .iter()
+            .any(|x| b.files.iter().any(|y| x.path == y.path))
 }
 
 /// What one round may apply, in order of preference: the fixes that go before isolated ones
@@ -300,33 +466,56 @@ fn round_choices(fixes: Vec<Candidate>) -> Vec<Vec<Candidate>> {
     choices
 }
 
-/// Takes fixes in order, skipping any that conflicts with one already taken.
+/// Takes fixes in order, skipping any that clashes with one already taken.
 fn non_overlapping(candidates: Vec<Candidate>) -> Vec<Candidate> {
     let mut chosen: Vec<Candidate> = Vec::with_capacity(candidates.len());
     for candidate in candidates {
-        let clashes = chosen.iter().any(|taken| {
-            taken.edits.iter().any(|a| {
-                candidate
-                    .edits
-                    .iter()
-                    .any(|b| conflict(a.range(), b.range()))
-            })
-        });
-        if !clashes {
+        if !chosen.iter().any(|taken| clash(taken, &candidate)) {
             chosen.push(candidate);
         }
     }
     chosen
 }
 
-/// Applies the chosen fixes; when the result gains parse errors, keeps only the fixes that do
-/// not break it. `None` when no change survives.
-fn apply_round(parse: &Parse, chosen: &[Candidate], rejected: &mut Rejections) -> Option<Parse> {
+/// Applies the chosen fixes: their edits (keeping only the fixes that do not break the parse)
+/// and the file changes of the fixes kept. `None` when nothing changes.
+fn apply_round(state: &State, chosen: &[Candidate], rejected: &mut Rejections) -> Option<State> {
+    let with_edits: Vec<&Candidate> = chosen.iter().filter(|c| !c.edits.is_empty()).collect();
+    let (parse, kept) = apply_edits(&state.parse, &with_edits, rejected);
+    let mut side = state.side.clone();
+    let mut files_changed = false;
+    for candidate in chosen {
+        let text_kept =
+            candidate.edits.is_empty() || kept.iter().any(|taken| std::ptr::eq(*taken, candidate));
+        if text_kept {
+            files_changed |= apply_files(candidate, &mut side, rejected);
+        }
+    }
+    match (parse, files_changed) {
+        (Some(parse), _) => Some(State { parse, side }),
+        (None, true) => Some(State {
+            parse: state.parse.clone(),
+            side,
+        }),
+        (None, false) => None,
+    }
+}
+
+/// Applies the fixes' edits; when the result gains parse errors, keeps only the fixes that do
+/// not break it. The new parse (`None` when no change survives) and the fixes kept.
+fn apply_edits<'c, 'f>(
+    parse: &Parse,
+    chosen: &[&'c Candidate<'f>],
+    rejected: &mut Rejections,
+) -> (Option<Parse>, Vec<&'c Candidate<'f>>) {
     let text = parse.text();
-    let all: Vec<&Candidate> = chosen.iter().collect();
-    let attempt = parse_owned(apply(text, &all));
+    if chosen.is_empty() {
+        return (None, Vec::new());
+    }
+    let attempt = parse_owned(apply(text, chosen));
     if !attempt.has_errors() {
-        return (attempt.text() != text).then_some(attempt);
+        let changed = attempt.text() != text;
+        return (changed.then_some(attempt), chosen.to_vec());
     }
     let mut kept: Vec<&Candidate> = Vec::new();
     let mut last_good = None;
@@ -344,7 +533,7 @@ fn apply_round(parse: &Parse, chosen: &[Candidate], rejected: &mut Rejections) -
             }
         }
     }
-    last_good.filter(|attempt| attempt.text() != text)
+    (last_good.filter(|attempt| attempt.text() != text), kept)
 }
 
 /// The text with every edit of the given (non-conflicting) fixes applied.
@@ -365,17 +554,16 @@ fn apply(text: &str, fixes: &[&Candidate]) -> String {
     out
 }
 
-/// The transforms whose qualifying fixes would still change the text.
-fn firing_transforms(
-    findings: &[Finding],
-    apply_unsafe: bool,
-    text: &str,
-) -> BTreeSet<&'static str> {
+/// The transforms whose qualifying fixes would still change the text or a file beside it.
+fn firing_transforms(findings: &[Finding], job: &Job, state: &State) -> BTreeSet<&'static str> {
+    let text = state.parse.text();
     findings
         .iter()
         .filter(|finding| {
             finding.fix.as_ref().is_some_and(|fix| {
-                qualifies(fix, apply_unsafe) && fix.edits.iter().any(|edit| changes(edit, text))
+                qualifies(fix, job)
+                    && (fix.edits.iter().any(|edit| changes(edit, text))
+                        || fix.files.iter().any(|file| state.side.would_change(file)))
             })
         })
         .map(|finding| finding.transform)
@@ -386,121 +574,35 @@ fn changes(edit: &Edit, text: &str) -> bool {
     text.get(edit.start..edit.end) != Some(edit.content.as_str())
 }
 
-/// Runs every transform and drops the findings that inline comments suppress.
-fn collect_findings(job: &Job, parse: &Parse) -> Vec<Finding> {
-    let file = Dockerfile::new(parse);
+/// Runs the transforms, with the files beside the Dockerfile as `pending` holds them, and drops
+/// the findings that inline comments suppress.
+fn collect_findings(
+    job: &Job,
+    file: &Dockerfile,
+    pending: &PendingFiles,
+    transforms: &[&dyn Transform],
+) -> Vec<Finding> {
     let mut findings = Vec::new();
+    if transforms.is_empty() {
+        return findings;
+    }
     let opened_context = OnceLock::new();
-    for transform in job.transforms {
+    for transform in transforms {
         let context = Context {
             path: job.path,
             build_context: job.build_context,
             options: job.options.get(transform.id()),
             knowledge: job.knowledge,
             opened_context: Some(&opened_context),
+            pending: Some(pending),
+            other_dockerfiles: job.other_dockerfiles,
         };
-        transform.run(&file, &context, &mut findings);
+        transform.run(file, &context, &mut findings);
     }
-    let suppressions = Suppressions::of(parse);
+    let suppressions = Suppressions::of(file.parse());
     findings.retain(|finding| !suppressions.silences(finding));
     findings.sort_by_key(|finding| (finding.range.start, finding.range.end));
     findings
-}
-
-/// What a `# dfmigrate:` comment asks for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Directive {
-    SkipFile,
-    IgnoreAll,
-    Ignore(Vec<String>),
-}
-
-/// Parses a comment line as a `# dfmigrate: ...` directive.
-fn directive(comment: &str) -> Option<Directive> {
-    let body = comment.trim().strip_prefix('#')?.trim_start();
-    let command = body.strip_prefix("dfmigrate:")?.trim();
-    match command {
-        "skip-file" => Some(Directive::SkipFile),
-        "ignore" => Some(Directive::IgnoreAll),
-        _ => {
-            let ids = command
-                .strip_prefix("ignore")?
-                .trim_start()
-                .strip_prefix('=')?;
-            let ids = ids
-                .split(',')
-                .map(str::trim)
-                .filter(|id| !id.is_empty())
-                .map(str::to_owned)
-                .collect();
-            Some(Directive::Ignore(ids))
-        }
-    }
-}
-
-/// True when a `# dfmigrate: skip-file` comment comes before the first instruction.
-fn has_skip_file(parse: &Parse) -> bool {
-    let first_instruction = parse
-        .instructions
-        .first()
-        .map_or(usize::MAX, |instruction| instruction.range.start);
-    parse
-        .tree
-        .root()
-        .child_tokens()
-        .filter(|token| token.kind == TokenKind::Comment && token.range.start < first_instruction)
-        .any(|token| directive(parse.tree.token_text(*token)) == Some(Directive::SkipFile))
-}
-
-/// The inline suppressions of one parse: for each instruction, what its comments silence.
-struct Suppressions {
-    /// (instruction range, directive), in file order.
-    rules: Vec<(TextRange, Directive)>,
-}
-
-impl Suppressions {
-    /// Reads the comment lines directly above each instruction (no blank line between).
-    fn of(parse: &Parse) -> Suppressions {
-        let text = parse.text();
-        let mut rules = Vec::new();
-        let mut previous_end_line = 0;
-        for instruction in &parse.instructions {
-            let mut line = instruction.start_line;
-            while line > previous_end_line + 1 {
-                line -= 1;
-                let Some(content) = line_text(parse, text, line) else {
-                    break;
-                };
-                if !content.trim_start().starts_with('#') {
-                    break;
-                }
-                if let Some(found) = directive(content) {
-                    rules.push((instruction.range, found));
-                }
-            }
-            previous_end_line = instruction.end_line;
-        }
-        Suppressions { rules }
-    }
-
-    fn silences(&self, finding: &Finding) -> bool {
-        self.rules.iter().any(|(range, rule)| {
-            range.start <= finding.range.start
-                && finding.range.start < range.end
-                && match rule {
-                    Directive::IgnoreAll => true,
-                    Directive::Ignore(ids) => ids.iter().any(|id| id == finding.transform),
-                    Directive::SkipFile => false,
-                }
-        })
-    }
-}
-
-/// The text of a 1-based line without its line break.
-fn line_text<'t>(parse: &Parse, text: &'t str, line: usize) -> Option<&'t str> {
-    let start = parse.line_index.line_start(line)?;
-    let end = parse.line_index.line_start(line + 1).unwrap_or(text.len());
-    Some(text[start..end].trim_end_matches(['\n', '\r']))
 }
 
 #[cfg(test)]

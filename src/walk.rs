@@ -148,23 +148,8 @@ pub const NOT_DOCKERFILE_EXTENSIONS: &[&str] = &[
     "in",
 ];
 
-/// True for the file names of Dockerfiles: `Dockerfile`, `Containerfile`, `Dockerfile.*`,
-/// `Dockerfile-*`, `Containerfile.*`, `*.dockerfile`, `*.containerfile` (case-insensitive),
-/// but never `*.dockerignore`. Which of them a folder walk takes also depends on the
-/// exclusions ([`excluded_by_default`] by default).
-pub fn is_dockerfile_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    if name.ends_with(".dockerignore") {
-        return false;
-    }
-    name == "dockerfile"
-        || name == "containerfile"
-        || name.starts_with("dockerfile.")
-        || name.starts_with("dockerfile-")
-        || name.starts_with("containerfile.")
-        || name.ends_with(".dockerfile")
-        || name.ends_with(".containerfile")
-}
+/// True for the file names of Dockerfiles (see [`crate::context::is_dockerfile_name`]).
+pub use crate::context::is_dockerfile_name;
 
 /// The default exclusion: a folder named in [`EXCLUDED_FOLDERS`], or a file whose last
 /// extension is in [`NOT_DOCKERFILE_EXTENSIONS`].

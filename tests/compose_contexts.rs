@@ -2,6 +2,7 @@
 //! context (`build: {context: ., dockerfile: docker/api.Dockerfile}`) is transformed against
 //! that context; an explicit `build-context` in dfmigrate.toml wins; services that disagree, and
 //! a Compose file that is not valid YAML, leave the Dockerfile on its own folder with a warning.
+//! Bake files (`docker-bake.hcl`) map Dockerfiles to contexts the same way.
 
 use std::fs;
 use std::path::Path;
@@ -120,5 +121,34 @@ fn a_compose_file_that_is_not_yaml_is_named_with_its_line() {
     assert!(
         !quiet.contains("warning"),
         "--quiet hides warnings: {quiet}"
+    );
+}
+
+#[test]
+fn a_bake_target_context_is_the_dockerfiles_context() {
+    let dir = monorepo("services: {}\n");
+    let bake = "target \"api\" {\n  context = \".\"\n  dockerfile = \"docker/api.Dockerfile\"\n}\n";
+    fs::write(dir.path().join("docker-bake.hcl"), bake).expect("docker-bake.hcl");
+    let (code, diff, stderr) = dfmigrate(dir.path(), &DEPS_FIRST);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        diff.contains("+COPY package.json package-lock.json ./\n"),
+        "the manifests at the Bake target's context are copied first:\n{diff}"
+    );
+}
+
+#[test]
+fn a_bake_file_that_is_not_hcl_is_named_with_its_line() {
+    let dir = monorepo("services: {}\n");
+    fs::write(
+        dir.path().join("docker-bake.hcl"),
+        "target \"api\" {\n  context =\n}\n",
+    )
+    .expect("docker-bake.hcl");
+    let (code, diff, stderr) = dfmigrate(dir.path(), &DEPS_FIRST);
+    assert_eq!((code, diff.as_str()), (0, ""), "{stderr}");
+    assert!(
+        stderr.contains("docker-bake.hcl:") && stderr.contains("not valid HCL"),
+        "{stderr}"
     );
 }

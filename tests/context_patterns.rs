@@ -86,6 +86,32 @@ fn ignore_file_details() {
     assert!(IgnorePatterns::parse("trailing\\").is_err());
 }
 
+#[test]
+fn exceptions_that_reinclude_are_told_apart() {
+    let patterns = IgnorePatterns::parse("*\n!src\n!config/.env.defaults\n").expect("valid");
+    assert!(patterns.reincludes("src"));
+    // Inside a re-included folder: the exception names the folder, not what it holds.
+    assert!(!patterns.reincludes("src/.vscode"));
+    assert!(!patterns.matches("src/.vscode"));
+    assert!(patterns.reincludes("config/.env.defaults"));
+    assert!(!patterns.reincludes("config/.env"));
+    assert!(patterns.matches("config/.env"));
+    let plain = IgnorePatterns::parse("*.log\n").expect("valid");
+    assert!(!plain.reincludes("src"));
+    assert!(!plain.reincludes("a.log"));
+    // An exception that re-includes nothing excluded still says the file keeps the path.
+    let noop = IgnorePatterns::parse("*.log\n!docs/.idea\n").expect("valid");
+    assert!(noop.reincludes("docs/.idea"));
+    let inside = IgnorePatterns::parse("!node_modules/local-lib\n!**/keep\n").expect("valid");
+    assert!(inside.may_reinclude_within("node_modules"));
+    assert!(inside.may_reinclude_within("target"));
+    let literal = IgnorePatterns::parse("*.log\n!node_modules/local-lib\n").expect("valid");
+    assert!(literal.may_reinclude_within("node_modules"));
+    assert!(!literal.may_reinclude_within("web/node_modules"));
+    assert!(!literal.may_reinclude_within(".git"));
+    assert!(!plain.may_reinclude_within("node_modules"));
+}
+
 /// (`filepath.Match` pattern, path, matches?)
 const MATCH_CASES: &[(&str, &str, bool)] = &[
     ("requirements*.txt", "requirements.txt", true),

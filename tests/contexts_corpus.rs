@@ -1,11 +1,13 @@
 //! Every transform over the real build contexts of `$DFMIGRATE_CORPUS/contexts` (application
 //! Dockerfiles with their manifests, lock files and `.dockerignore`): outputs reparse cleanly, a
-//! second run changes nothing, and the number of files each transform changes is printed (it is
-//! recorded in BENCHMARKS.md).
+//! second run (with the ignore files the first wrote, in a copy of the context) changes nothing,
+//! and the number of files each transform changes is printed, with how many contexts get an
+//! ignore file and hold secrets (recorded in BENCHMARKS.md).
 
 mod common;
 
 use dfmigrate::engine::{run, Job, Outcome, TransformOptions};
+use dfmigrate::knowledge::secrets::{FileSample, Secrets};
 use dfmigrate::knowledge::KnowledgeBase;
 use dfmigrate::model::Dockerfile;
 use dfmigrate::syntax::{parse, InstructionKind};
@@ -42,6 +44,8 @@ fn fix(selected: &[&'static dyn Transform], text: &str, row: &Row) -> Outcome {
         transforms: selected,
         path: Some(&row.dockerfile),
         build_context: Some(&row.context),
+        other_dockerfiles: None,
+        change_files: true,
         options: &options,
         apply_unsafe: true,
         knowledge: None,
@@ -82,20 +86,23 @@ fn transforms_on_real_build_contexts() {
                 .map(|e| &e.message)
                 .collect::<Vec<_>>()
         );
-        if let Some(fixed) = &outcome.fixed {
+        if outcome.changes() {
             changed += 1;
+            let fixed = outcome.fixed.as_deref().unwrap_or(&text);
             assert!(
                 !parse(fixed).has_errors(),
                 "{name}: output does not parse:\n{fixed}"
             );
+            let again = second_run(all, &outcome, fixed, &row);
+            assert_eq!(again.fixed, None, "{name}: a second run changes the output");
             assert_eq!(
-                fix(all, fixed, &row).fixed,
-                None,
-                "{name}: a second run changes the output"
+                again.files,
+                [],
+                "{name}: a second run changes the ignore file again"
             );
         }
         for (index, transform) in all.iter().enumerate() {
-            if fix(&[*transform], &text, &row).fixed.is_some() {
+            if fix(&[*transform], &text, &row).changes() {
                 changed_by[index] += 1;
             }
         }
@@ -115,6 +122,234 @@ fn transforms_on_real_build_contexts() {
         changed_by[deps_first] > 0,
         "deps-first changes nothing on real projects"
     );
+}
+
+/// The transforms again over the first run's output, in a copy of the build context holding the
+/// ignore files the first run created or rewrote (the corpus is never written).
+fn second_run(
+    selected: &[&'static dyn Transform],
+    first: &Outcome,
+    fixed: &str,
+    row: &Row,
+) -> Outcome {
+    if first.files.is_empty() {
+        return fix(selected, fixed, row);
+    }
+    let scratch = tempfile::tempdir().expect("temp dir");
+    copy_tree(&row.context, scratch.path());
+    for file in &first.files {
+        let relative = file
+            .path
+            .strip_prefix(&row.context)
+            .expect("inside the context");
+        std::fs::write(scratch.path().join(relative), &file.content).expect("write");
+    }
+    let relative = row.dockerfile.strip_prefix(&row.context).expect("inside");
+    let copy = Row {
+        context: scratch.path().to_owned(),
+        dockerfile: scratch.path().join(relative),
+    };
+    fix(selected, fixed, &copy)
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type().expect("type");
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// How many contexts get an ignore file from `dockerignore` and `secrets-in-context`, and how
+/// many hold secrets (figures recorded in BENCHMARKS.md).
+#[test]
+fn ignore_files_and_secrets_on_real_build_contexts() {
+    let Some(corpus) = common::corpus("ignore_files_and_secrets_on_real_build_contexts") else {
+        return;
+    };
+    if !corpus.join("contexts/CONTEXTS.tsv").is_file() {
+        common::skipped(
+            "ignore_files_and_secrets_on_real_build_contexts",
+            "no contexts/ in the corpus",
+        );
+        return;
+    }
+    let by_id = |id| transforms::by_id(id).expect("registered");
+    let (dockerignore, in_context, in_args) = (
+        by_id("dockerignore"),
+        by_id("secrets-in-context"),
+        by_id("secrets-in-args"),
+    );
+    let mut contexts = std::collections::BTreeSet::new();
+    let mut ignored = std::collections::BTreeMap::new();
+    let (mut created, mut appended, mut safe_only) = (0, 0, 0);
+    let (mut secret_findings, mut secret_fixes, mut arg_findings, mut arg_fixes) = (0, 0, 0, 0);
+    let mut named_secrets = std::collections::BTreeSet::new();
+    let (mut filled_findings, mut filled_fixes) = (0, 0);
+    let mut dockerfiles = 0;
+    let (mut repository_roots, mut checkout_fires) = (0, 0);
+    for row in rows(&corpus) {
+        let Ok(text) = std::fs::read_to_string(&row.dockerfile) else {
+            continue;
+        };
+        if parse(&text).has_errors() {
+            continue;
+        }
+        dockerfiles += 1;
+        if contexts.insert(row.context.clone()) && holds_secret_names(&row.context) {
+            named_secrets.insert(row.context.clone());
+        }
+        if named_secrets.contains(&row.context) {
+            let filled = fires_with_secrets_filled(in_context, &text, &row);
+            filled_findings += usize::from(filled.is_some());
+            filled_fixes += usize::from(filled == Some(true));
+        }
+        if row.context.parent() == Some(corpus.join("contexts").as_path()) {
+            repository_roots += 1;
+            checkout_fires += usize::from(fires_in_a_checkout(dockerignore, &text, &row));
+        }
+        let outcome = fix(&[dockerignore], &text, &row);
+        for file in &outcome.files {
+            ignored.insert(file.path.clone(), file.original.is_none());
+        }
+        if !outcome.files.is_empty() {
+            if outcome.files.iter().all(|file| file.original.is_none()) {
+                created += 1;
+            } else {
+                appended += 1;
+            }
+            let safe = outcome
+                .findings
+                .iter()
+                .all(|f| f.finding.applicability().as_str() == "safe");
+            safe_only += usize::from(safe);
+        }
+        let secrets = fix(&[in_context], &text, &row);
+        secret_findings += secrets.findings.len();
+        secret_fixes += usize::from(!secrets.files.is_empty());
+        let args = fix(&[in_args], &text, &row);
+        arg_findings += args.findings.len();
+        arg_fixes += usize::from(args.fixed.is_some());
+    }
+    eprintln!(
+        "dockerignore over {dockerfiles} Dockerfiles of {} contexts: {} ignore files ({} new); {created} Dockerfiles create one, {appended} add to one, {safe_only} of them with a safe fix",
+        contexts.len(),
+        ignored.len(),
+        ignored.values().filter(|new| **new).count()
+    );
+    eprintln!(
+        "dockerignore in a checkout: {checkout_fires} of the {repository_roots} Dockerfiles built from their repository's root, with its .git"
+    );
+    eprintln!(
+        "secrets-in-context: {secret_findings} findings, {secret_fixes} with a fix; contexts holding files named like secrets (empty placeholders included): {}",
+        named_secrets.len()
+    );
+    eprintln!(
+        "secrets-in-context with those files filled (one line each, as in the repository): {filled_findings} Dockerfiles reported, {filled_fixes} with a fix"
+    );
+    eprintln!("secrets-in-args: {arg_findings} findings, {arg_fixes} with a fix");
+    assert!(
+        contexts.len() > 400,
+        "only {} contexts read",
+        contexts.len()
+    );
+}
+
+/// Whether `dockerignore` changes the ignore file of a context at its repository's root once
+/// the context holds `.git`, as a checkout does (the corpus skeletons hold tracked files only).
+fn fires_in_a_checkout(dockerignore: &'static dyn Transform, text: &str, row: &Row) -> bool {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    copy_tree(&row.context, scratch.path());
+    std::fs::create_dir_all(scratch.path().join(".git")).expect("mkdir");
+    std::fs::write(scratch.path().join(".git/HEAD"), "ref: refs/heads/main\n").expect("write");
+    let relative = row.dockerfile.strip_prefix(&row.context).expect("inside");
+    let copy = Row {
+        context: scratch.path().to_owned(),
+        dockerfile: scratch.path().join(relative),
+    };
+    !fix(&[dockerignore], text, &copy).files.is_empty()
+}
+
+/// What `secrets-in-context` says of a Dockerfile once the context's files named like secrets
+/// hold a line, as they do in the repository (the corpus keeps them as empty placeholders):
+/// `None` without a finding, else whether it has a fix.
+fn fires_with_secrets_filled(
+    transform: &'static dyn Transform,
+    text: &str,
+    row: &Row,
+) -> Option<bool> {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    copy_tree(&row.context, scratch.path());
+    let secrets = Secrets::builtin();
+    let mut pending = vec![scratch.path().to_owned()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder)
+            .expect("read folder")
+            .filter_map(Result::ok)
+        {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let relative = path.strip_prefix(scratch.path()).expect("inside");
+            let sample = FileSample {
+                len: 1,
+                start: None,
+            };
+            let named = secrets
+                .classify(&relative.to_string_lossy(), sample)
+                .is_some();
+            let empty = entry.metadata().is_ok_and(|meta| meta.len() == 0);
+            if named && empty {
+                std::fs::write(&path, "PLACEHOLDER=1\n").expect("fill");
+            }
+        }
+    }
+    let relative = row.dockerfile.strip_prefix(&row.context).expect("inside");
+    let copy = Row {
+        context: scratch.path().to_owned(),
+        dockerfile: scratch.path().join(relative),
+    };
+    let outcome = fix(&[transform], text, &copy);
+    (!outcome.findings.is_empty()).then_some(!outcome.files.is_empty())
+}
+
+/// Whether a context holds a file whose name or path alone makes it a secret (the corpus keeps
+/// such files as empty placeholders, so what they hold is not known).
+fn holds_secret_names(context: &Path) -> bool {
+    let secrets = Secrets::builtin();
+    let mut pending = vec![context.to_owned()];
+    while let Some(folder) = pending.pop() {
+        let Ok(listing) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in listing.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let relative = path.strip_prefix(context).expect("inside");
+            let sample = FileSample {
+                len: 1,
+                start: None,
+            };
+            if secrets
+                .classify(&relative.to_string_lossy(), sample)
+                .is_some()
+            {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// How the final stage starts: its last ENTRYPOINT and CMD (the words it runs when it needs no

@@ -14,6 +14,8 @@ fn run(text: &str, path: &Path) -> engine::Outcome {
         transforms: transforms::all(),
         path: Some(path),
         build_context: path.parent(),
+        other_dockerfiles: None,
+        change_files: true,
         options: &options,
         apply_unsafe: true,
         knowledge: None,

@@ -89,6 +89,8 @@ fn fix(text: &str, apply_unsafe: bool) -> Option<String> {
         transforms: transforms::all(),
         path: None,
         build_context: None,
+        other_dockerfiles: None,
+        change_files: true,
         options: &options,
         apply_unsafe,
         knowledge: None,

@@ -1,7 +1,9 @@
 //! Whole migrations: every transform together, unsafe fixes included, on small applications.
 //! The classic Node.js tutorial (issue #5) must come out as a build stage plus a `node:16-slim`
-//! runtime, with the manifests copied first, `npm ci`, production dependencies only, `USER
-//! node`, and the same command and port.
+//! runtime, with the manifests copied first, `npm ci` with npm's cache in a BuildKit cache mount,
+//! production dependencies only, `USER node`, and the same command and port. A single-stage Go
+//! server comes out split, with the modules downloaded first and the build stage's copy narrowed
+//! to what the build reads.
 
 use dfmigrate::engine::{run, Job, TransformOptions};
 use dfmigrate::syntax::parse;
@@ -21,6 +23,8 @@ fn migrate(folder: &str) -> String {
             transforms: transforms::all(),
             path: Some(&dockerfile),
             build_context: Some(&context),
+            other_dockerfiles: None,
+            change_files: true,
             options: &options,
             apply_unsafe: true,
             knowledge: None,
@@ -47,8 +51,8 @@ fn node_express_tutorial() {
     let fixed = migrate("node-express-tutorial");
     for expected in [
         "FROM node:16 AS builder",
-        "package.json package-lock.json ./\nRUN npm ci\n",
-        "RUN npm prune --omit=dev",
+        "package.json package-lock.json ./\nRUN --mount=type=cache,target=/root/.npm npm ci\n",
+        "npm prune --omit=dev",
         "FROM node:16-slim",
         "EXPOSE 3000",
     ] {
@@ -59,7 +63,7 @@ fn node_express_tutorial() {
     }
     let position = |text: &str| fixed.find(text).unwrap_or(usize::MAX);
     assert!(
-        position("RUN npm ci") < position(" . .\n")
+        position(" npm ci\n") < position(" . .\n")
             && position(" . .\n") < position("FROM node:16-slim"),
         "dependencies are installed before the sources are copied:\n{fixed}"
     );
@@ -69,5 +73,34 @@ fn node_express_tutorial() {
     );
     insta::with_settings!({snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"), prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("migrations__node_express_tutorial", fixed);
+    });
+}
+
+/// A single-stage Go web server that reads its templates at start-up: deps-first downloads the
+/// modules first (with Go's caches mounted), split-stages makes a build stage and a distroless
+/// runtime that receives the binary and `templates/`, and narrow-copy then narrows the build
+/// stage's copy to the module files, the packages the server imports and the templates the
+/// runtime copies out of it.
+#[test]
+fn go_web_app() {
+    let fixed = migrate("go-web-app");
+    for expected in [
+        "FROM golang:1.22 AS builder",
+        "COPY go.mod ./\nRUN --mount=type=cache,target=/go/pkg/mod \\\n    --mount=type=cache,target=/root/.cache/go-build \\\n    go mod download\n",
+        "COPY go.mod ./\nCOPY cmd/server ./cmd/server/\nCOPY internal/handlers ./internal/handlers/\nCOPY templates ./templates/\n",
+        "COPY --from=builder /app/templates /app/templates",
+        "FROM gcr.io/distroless/static-debian12",
+    ] {
+        assert!(
+            fixed.contains(expected),
+            "missing {expected:?} in:\n{fixed}"
+        );
+    }
+    assert!(
+        !fixed.contains("COPY . ."),
+        "the build stage's copy is narrowed:\n{fixed}"
+    );
+    insta::with_settings!({snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"), prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("migrations__go_web_app", fixed);
     });
 }

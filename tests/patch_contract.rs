@@ -1,6 +1,8 @@
 //! The CLI contract for patches, on the real binary over every corpus Dockerfile: the output of
 //! `--diff` (with and without `--unsafe`) applied by `git apply` and by `patch -p1` gives exactly
-//! the files `--write` writes, and a second run over the written files changes nothing.
+//! the files `--write` writes — the ignore files fixes create beside the Dockerfiles
+//! (`--- /dev/null`) and rewrite included — and a second run over the written files changes
+//! nothing.
 //!
 //! Two trees are checked: the public corpus laid out as the repositories it came from
 //! (`MANIFEST.tsv` gives each file's repository and path), and the build contexts of
@@ -43,10 +45,66 @@ fn context_corpus_patches_apply_and_equal_write() {
     }
 }
 
+/// Contexts whose fixes create ignore files (one alone in its folder, two Dockerfiles sharing a
+/// folder: one `<Dockerfile>.dockerignore` each) and extend one (CRLF, kept byte for byte):
+/// the contract holds for files beside the Dockerfiles, whatever the corpus holds.
+#[test]
+fn ignore_file_patches_apply_and_equal_write() {
+    let scratch = tempfile::tempdir().expect("temporary folder");
+    let tree = scratch.path().join("original");
+    let files: &[(&str, &str)] = &[
+        (
+            "created/Dockerfile",
+            "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"server.js\"]\n",
+        ),
+        ("created/package.json", "{}\n"),
+        ("created/package-lock.json", "{}\n"),
+        ("created/server.js", "require('http')\n"),
+        ("created/node_modules/x/index.js", "x\n"),
+        ("created/.idea/workspace.xml", "<project/>\n"),
+        ("created/.env", "SESSION_SECRET=abc\n"),
+        (
+            "changed/Dockerfile",
+            "FROM python:3.12-slim\r\nWORKDIR /app\r\nCOPY . .\r\nCMD [\"python\", \"app.py\"]\r\n",
+        ),
+        ("changed/.dockerignore", "*.log\r\n!keep.log"),
+        ("changed/app.py", "print(1)\n"),
+        ("changed/__pycache__/app.cpython-312.pyc", "x"),
+        (
+            "shared/Dockerfile",
+            "FROM nginx:1.27\nCOPY . /usr/share/nginx/html\n",
+        ),
+        (
+            "shared/Dockerfile.dev",
+            "FROM nginx:1.27\nCOPY . /usr/share/nginx/html\nRUN echo dev > /usr/share/nginx/html/env\n",
+        ),
+        ("shared/index.html", "<h1>hi</h1>\n"),
+        ("shared/.vscode/settings.json", "{}\n"),
+    ];
+    for (path, content) in files {
+        let target = tree.join(path);
+        fs::create_dir_all(target.parent().expect("a parent")).expect("create folder");
+        fs::write(target, content).expect("write");
+    }
+    for unsafe_fixes in [false, true] {
+        let patch = check_contract(&tree, scratch.path(), unsafe_fixes, 3);
+        for header in [
+            "--- /dev/null\n+++ b/shared/Dockerfile.dockerignore\n",
+            "--- /dev/null\n+++ b/shared/Dockerfile.dev.dockerignore\n",
+            "--- a/changed/.dockerignore\n+++ b/changed/.dockerignore\n",
+        ] {
+            assert!(patch.contains(header), "no `{header}` in:\n{patch}");
+        }
+        let created = "--- /dev/null\n+++ b/created/.dockerignore\n";
+        assert_eq!(patch.contains(created), unsafe_fixes, "{patch}");
+    }
+}
+
 /// Runs `--diff` on `tree`, applies the patch with `git apply` and with `patch -p1` to copies of
 /// the files it names, runs `--write` on a copy of the whole tree, and compares: each patched
 /// file equals the written one, every other file is unchanged. Then a second run is empty.
-fn check_contract(tree: &Path, scratch: &Path, unsafe_fixes: bool, at_least: usize) {
+/// Returns the patch.
+fn check_contract(tree: &Path, scratch: &Path, unsafe_fixes: bool, at_least: usize) -> String {
     let mode = if unsafe_fixes { "unsafe" } else { "safe" };
     let patch = dfmigrate(tree, "--diff", unsafe_fixes);
     let patched: Vec<PathBuf> = patch
@@ -61,11 +119,15 @@ fn check_contract(tree: &Path, scratch: &Path, unsafe_fixes: bool, at_least: usi
     );
     let by_git = scratch.join(format!("git-apply-{mode}"));
     let by_patch = scratch.join(format!("patch-{mode}"));
+    let created = patch.matches("--- /dev/null\n").count();
     for copy in [&by_git, &by_patch] {
+        fs::create_dir_all(copy).expect("create folder");
         for file in &patched {
             let target = copy.join(file);
             fs::create_dir_all(target.parent().expect("a parent")).expect("create folder");
-            copy_writable(&tree.join(file), &target);
+            if tree.join(file).exists() {
+                copy_writable(&tree.join(file), &target);
+            }
         }
     }
     apply(
@@ -117,9 +179,10 @@ fn check_contract(tree: &Path, scratch: &Path, unsafe_fixes: bool, at_least: usi
         &second[..second.len().min(4000)]
     );
     eprintln!(
-        "{mode}: {} files changed; git apply, patch -p1 and --write agree",
+        "{mode}: {} files changed ({created} created); git apply, patch -p1 and --write agree",
         patched.len()
     );
+    patch
 }
 
 /// Runs the binary on the folder `.` inside `dir` and returns its standard output. Exit code 2

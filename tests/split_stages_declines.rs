@@ -11,40 +11,20 @@ use dfmigrate::syntax::parse;
 use dfmigrate::transforms::split_stages::{self, SplitStages};
 use dfmigrate::transforms::{Context, Transform};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
-
-/// The Dockerfile and build context folder of each row of `contexts/CONTEXTS.tsv`.
-fn rows(corpus: &Path) -> Vec<(PathBuf, PathBuf)> {
-    let index =
-        std::fs::read_to_string(corpus.join("contexts/CONTEXTS.tsv")).expect("CONTEXTS.tsv");
-    index
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let fields: Vec<&str> = line.split('\t').collect();
-            let context = corpus.join("contexts").join(fields.first()?);
-            let dockerfile = context.join(fields.get(3)?);
-            Some((dockerfile, context))
-        })
-        .collect()
-}
 
 #[test]
 fn every_decline_on_real_build_contexts_has_a_kind() {
     let test = "every_decline_on_real_build_contexts_has_a_kind";
-    let Some(corpus) = common::corpus(test) else {
+    let Some(rows) = common::context_rows(test) else {
         return;
     };
-    if !corpus.join("contexts/CONTEXTS.tsv").is_file() {
-        common::skipped(test, "no contexts/ in the corpus");
-        return;
-    }
     let mut kinds: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut fixed = 0;
     let mut virtualenvs = 0;
     let mut kept: BTreeMap<&'static str, usize> = BTreeMap::new();
-    for (dockerfile, folder) in rows(&corpus) {
+    for (dockerfile, folder) in rows {
         let Ok(text) = std::fs::read_to_string(&dockerfile) else {
             continue;
         };
@@ -147,6 +127,8 @@ fn a_command_needing_a_shell_declines_without_a_runtime_that_has_one() {
             transforms: &selected,
             path: None,
             build_context: Some(&context),
+            other_dockerfiles: None,
+            change_files: true,
             options: &options,
             apply_unsafe: true,
             knowledge: Some(&knowledge),

@@ -1,9 +1,10 @@
 //! Every transform on its own fixtures (`tests/fixtures/transforms/ID/*.Dockerfile`): a snapshot
-//! of the input, the findings and the diff (unsafe fixes applied), plus the invariants: the output
-//! parses without errors, a second run changes nothing, CRLF files stay CRLF. The examples in each
-//! transform's documentation are executed too.
+//! of the input, the findings and the diff (unsafe fixes applied) with the files beside the
+//! Dockerfile that fixes create or rewrite, plus the invariants: the output parses without
+//! errors, a second run (with those files written) changes nothing, CRLF files stay CRLF. The
+//! examples in each transform's documentation are executed too.
 
-use dfmigrate::emit::{unified_diff, Paint};
+use dfmigrate::emit::{new_file_diff, unified_diff, Paint};
 use dfmigrate::engine::{run, Job, Outcome, TransformOptions};
 use dfmigrate::syntax::parse;
 use dfmigrate::transforms::{self, Transform};
@@ -22,18 +23,21 @@ fn fix(
 ) -> Outcome {
     let options = TransformOptions::new();
     let selected = [transform];
+    let dockerfile = context.map(|dir| dir.join("Dockerfile"));
     run(&Job {
         text,
         transforms: &selected,
-        path: None,
+        path: dockerfile.as_deref(),
         build_context: context,
+        other_dockerfiles: None,
+        change_files: true,
         options: &options,
         apply_unsafe,
         knowledge: None,
     })
 }
 
-fn report(text: &str, outcome: &Outcome) -> String {
+fn report(text: &str, outcome: &Outcome, context: Option<&Path>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "--- input ---\n{}", text.replace('\r', "␍"));
     let _ = writeln!(out, "--- findings ---");
@@ -57,7 +61,46 @@ fn report(text: &str, outcome: &Outcome) -> String {
         ),
         None => out.push_str("(no change)\n"),
     }
+    for file in &outcome.files {
+        let name = context
+            .and_then(|dir| file.path.strip_prefix(dir).ok())
+            .unwrap_or(&file.path)
+            .display()
+            .to_string();
+        let diff = match &file.original {
+            Some(original) => unified_diff(&name, original, &file.content, Paint::default()),
+            None => new_file_diff(&name, &file.content, Paint::default()),
+        };
+        out.push_str(&diff.replace('\r', "␍"));
+    }
     out
+}
+
+/// Writes the files beside the Dockerfile that the outcome creates or rewrites.
+fn write_beside(outcome: &Outcome) {
+    for file in &outcome.files {
+        std::fs::write(&file.path, &file.content).expect("write a file beside the Dockerfile");
+    }
+}
+
+/// A copy of a fixture's build context, where fixes may write their files.
+fn scratch_copy(context: &Path) -> tempfile::TempDir {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    copy_tree(context, scratch.path());
+    scratch
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
 }
 
 /// A fixture: `NAME.Dockerfile` (no build context), or a folder `NAME/` holding a `Dockerfile`
@@ -103,6 +146,15 @@ fn check_invariants(
             .map(|e| &e.message)
             .collect::<Vec<_>>()
     );
+    write_beside(outcome);
+    if outcome.fixed.is_none() && !outcome.files.is_empty() {
+        let again = fix(transform, text, context, true);
+        assert!(
+            !again.changes(),
+            "{name}: a second run changes files again: {:?}",
+            again.files
+        );
+    }
     let Some(fixed) = &outcome.fixed else { return };
     let reparsed = parse(fixed);
     assert!(
@@ -114,6 +166,11 @@ fn check_invariants(
     assert_eq!(
         again.fixed, None,
         "{name}: a second run changes the output again"
+    );
+    assert_eq!(
+        again.files,
+        [],
+        "{name}: a second run changes files beside the Dockerfile again"
     );
     if text.contains("\r\n") && !text.replace("\r\n", "").contains('\n') {
         assert!(
@@ -141,10 +198,13 @@ fn transform_fixtures() {
         for case in paths.iter().filter_map(|path| Case::at(path)) {
             let text = std::fs::read_to_string(&case.dockerfile).expect("fixture is UTF-8");
             let name = format!("transforms__{}__{}", transform.id(), case.name);
-            let outcome = fix(*transform, &text, case.context.as_deref(), true);
-            check_invariants(&name, *transform, &text, &outcome, case.context.as_deref());
+            let scratch = case.context.as_deref().map(scratch_copy);
+            let context = scratch.as_ref().map(|dir| dir.path());
+            let outcome = fix(*transform, &text, context, true);
+            let shown = report(&text, &outcome, context);
+            check_invariants(&name, *transform, &text, &outcome, context);
             insta::with_settings!({snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"), prepend_module_to_snapshot => false}, {
-                insta::assert_snapshot!(name, report(&text, &outcome));
+                insta::assert_snapshot!(name, shown);
             });
             checked += 1;
         }
@@ -225,9 +285,9 @@ fn documentation_examples_hold() {
             "{}: documented example",
             transform.id()
         );
+        let dir = context.as_ref().map(|dir| dir.path());
+        let outcome = fix(*transform, &input, dir, true);
         if let Some(expected_unsafe) = expected_unsafe {
-            let dir = context.as_ref().map(|dir| dir.path());
-            let outcome = fix(*transform, &input, dir, true);
             assert_eq!(
                 outcome.fixed.as_deref().unwrap_or(&input),
                 expected_unsafe,
@@ -235,11 +295,34 @@ fn documentation_examples_hold() {
                 transform.id()
             );
         }
+        if let Some((created, content)) = documented_file(documentation) {
+            let file = outcome
+                .files
+                .iter()
+                .find(|file| file.path.file_name() == Some(created.as_ref()))
+                .unwrap_or_else(|| panic!("{}: the example creates no {created}", transform.id()));
+            assert_eq!(
+                file.content,
+                content,
+                "{}: documented {created}",
+                transform.id()
+            );
+        }
     }
 }
 
+/// `<!-- creates: NAME -->` followed by a ```text block: the file beside the Dockerfile the
+/// example's fixes (with `--unsafe`) create, and its content.
+fn documented_file(documentation: &str) -> Option<(String, String)> {
+    let rest = documentation.split("<!-- creates:").nth(1)?;
+    let (name, rest) = rest.split_once("-->")?;
+    let content = rest.split("```text\n").nth(1)?.split("```").next()?;
+    Some((name.trim().to_owned(), content.to_owned()))
+}
+
 /// `<!-- context: FILE... -->` in a documentation page: a build context holding those files (JSON
-/// files hold `{}`).
+/// files hold `{}`, Go files `package main`, `go.mod` a module line, `NAME=CONTENT` holds
+/// CONTENT and a newline, others are empty).
 fn example_context(documentation: &str) -> Option<tempfile::TempDir> {
     let list = documentation
         .split("<!-- context:")
@@ -247,13 +330,19 @@ fn example_context(documentation: &str) -> Option<tempfile::TempDir> {
         .split("-->")
         .next()?;
     let dir = tempfile::tempdir().expect("temp dir");
-    for name in list.split_whitespace() {
+    for item in list.split_whitespace() {
+        let (name, content) = match item.split_once('=') {
+            Some((name, content)) => (name, format!("{content}\n")),
+            None if item == "go.mod" => (item, "module example.com/app\n".to_owned()),
+            None if item.ends_with(".json") => (item, "{}\n".to_owned()),
+            None if item.ends_with(".go") => (item, "package main\n".to_owned()),
+            None => (item, String::new()),
+        };
         let path = dir.path().join(name);
         if name.ends_with('/') {
             std::fs::create_dir_all(&path).expect("create example folder");
             continue;
         }
-        let content = if name.ends_with(".json") { "{}\n" } else { "" };
         std::fs::write(path, content).expect("write example file");
     }
     Some(dir)

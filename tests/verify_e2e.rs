@@ -190,6 +190,17 @@ fn verify(storage: &Storage, args: &[&str]) -> Output {
         .expect("run dfmigrate verify")
 }
 
+/// `dfmigrate verify` with one more variable in its environment.
+fn verify_with_env(storage: &Storage, args: &[&str], (name, value): (&str, &str)) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dfmigrate"))
+        .arg("verify")
+        .args(args)
+        .env("CONTAINERS_STORAGE_CONF", &storage.conf)
+        .env(name, value)
+        .output()
+        .expect("run dfmigrate verify")
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -250,11 +261,128 @@ fn every_app_verifies_equivalent_after_unsafe_rewrites() {
                 text(&output.stderr)
             ));
         }
+        failures.extend(missing_cache_drops(&name, &stdout));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_eq!(
         images_named(storage, "dfmigrate-verify"),
         Vec::<String>::new()
+    );
+}
+
+/// Apps whose final image kept a package cache that the rewrite mounts instead (cache-mounts),
+/// and the folder verify must report gone from the rewrite.
+const CACHES_LEFT_OUT: &[(&str, &str)] = &[
+    ("python-cache", "/root/.cache/pip"),
+    ("debian-worker", "/var/lib/apt"),
+];
+
+/// Why an app's verdict does not show its package cache left out of the rewrite, if it should.
+fn missing_cache_drops(app: &str, stdout: &str) -> Option<String> {
+    let (_, folder) = CACHES_LEFT_OUT.iter().find(|(name, _)| *name == app)?;
+    let note = stdout
+        .lines()
+        .find(|line| line.contains(&format!("note: package cache {folder}: ")));
+    let listed = stdout.contains(&format!("package cache: {folder}/"));
+    let gone = note.is_some_and(|note| note.contains("files in the original, none in the rewrite"));
+    (!(listed && gone))
+        .then(|| format!("{app}: the {folder} cache is not reported left out:\n{stdout}"))
+}
+
+/// `node-context` holds an editor folder, a host `node_modules` and an `.env`: the fixes create a
+/// `.dockerignore`, which verify builds the rewrite with (never writing it into the app folder),
+/// listing what it leaves out of the image as expected.
+#[test]
+fn a_new_ignore_file_is_built_with_and_what_it_excludes_is_expected() {
+    let Some((storage, _serial)) =
+        storage("a_new_ignore_file_is_built_with_and_what_it_excludes_is_expected")
+    else {
+        return;
+    };
+    let app = e2e_dir().join("apps/node-context");
+    let output = verify(
+        storage,
+        &[
+            "--unsafe",
+            "--select",
+            "dockerignore,secrets-in-context",
+            "--smoke",
+            "node server.js",
+            app.join("Dockerfile").to_str().expect("UTF-8 path"),
+        ],
+    );
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    for expected in [
+        ": equivalent (",
+        "note: built with the created ignore file",
+        "excluded by the new ignore file: /app/.env, /app/.idea",
+    ] {
+        assert!(stdout.contains(expected), "no `{expected}` in:\n{stdout}");
+    }
+    assert!(
+        !app.join(".dockerignore").exists(),
+        "verify wrote into the build context"
+    );
+}
+
+/// `alpine-token` reads `$DOWNLOAD_TOKEN` from its environment in a RUN: with the variable set,
+/// verify builds the original with `--build-arg` and the rewrite (the build argument made a
+/// build secret, read from `/run/secrets`) with `--secret`; the smoke command prints what the
+/// RUN received, so a rewrite that mounts the secret without reading it is DIFFERENT.
+#[test]
+fn a_build_argument_made_a_secret_reaches_the_rewrite() {
+    let Some((storage, _serial)) = storage("a_build_argument_made_a_secret_reaches_the_rewrite")
+    else {
+        return;
+    };
+    let app = e2e_dir().join("apps/alpine-token/Dockerfile");
+    let app = app.to_str().expect("UTF-8 path");
+    let smoke = "cat /opt/tool/manifest.txt";
+    let token = ("DOWNLOAD_TOKEN", "s3cret");
+    let select = [
+        "--unsafe",
+        "--select",
+        "secrets-in-args",
+        "--smoke",
+        smoke,
+        app,
+    ];
+    let output = verify_with_env(storage, &select, token);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    for expected in [
+        ": equivalent (",
+        "build argument DOWNLOAD_TOKEN given from the environment",
+    ] {
+        assert!(stdout.contains(expected), "no `{expected}` in:\n{stdout}");
+    }
+    let broken = e2e_dir().join("negative/alpine-token-secret-not-read.Dockerfile");
+    let against = [
+        "--against",
+        broken.to_str().expect("UTF-8 path"),
+        "--smoke",
+        smoke,
+        app,
+    ];
+    let output = verify_with_env(storage, &against, token);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("DIFFERENT")
+            && stdout.contains("token of 6 characters")
+            && stdout.contains("token of 0 characters"),
+        "{stdout}"
     );
 }
 

@@ -2,12 +2,17 @@
 //! skips it, accepts or skips every fix of its transform, or quits, as with `git add -p`; each
 //! file is then written with what was accepted. After an accepted fix the transforms run again
 //! on the new text, so what is offered next is always what the file now needs.
+//!
+//! A fix that creates or extends the build context's ignore file is offered first (as the
+//! engine settles it first), with that file's diff; accepted, the file is written at once,
+//! atomically, so the transforms that run next see the context as the build will.
 
+use super::beside::write_one;
 use super::run::{fix_text, read_bytes, RunOptions};
 use super::{EXIT_ERROR, EXIT_OK};
 use crate::config::Lookup;
 use crate::diagnostics::{Applicability, Fix};
-use crate::emit;
+use crate::emit::{self, BesideFile};
 use crate::engine::{self, ReportedFinding};
 use crate::walk::display_path;
 use std::collections::HashSet;
@@ -113,7 +118,7 @@ fn review_file(
     let mut declined: HashSet<(&'static str, String)> = HashSet::new();
     let mut noted: HashSet<(&'static str, String)> = HashSet::new();
     for _ in 0..MAX_DECISIONS_PER_FILE {
-        let (outcome, apply_unsafe) = fix_text(file, &text, config, options);
+        let (outcome, apply_unsafe) = fix_text(file, &text, config, options, false);
         if outcome.skipped {
             return Ok(());
         }
@@ -124,32 +129,41 @@ fn review_file(
             ));
         }
         note_display_only(&path, &outcome.findings, &mut noted, out);
-        let offered = outcome.findings.iter().find_map(|reported| {
+        let undecided = |reported: &&ReportedFinding| {
             let finding = &reported.finding;
-            let fix = finding
-                .fix
-                .as_ref()
-                .filter(|fix| offerable(fix, apply_unsafe))?;
-            let undecided = !session.skipped_transforms.contains(finding.transform)
-                && !declined.contains(&(finding.transform, finding.message.clone()));
-            undecided.then_some((reported, fix))
-        });
+            !session.skipped_transforms.contains(finding.transform)
+                && !declined.contains(&(finding.transform, finding.message.clone()))
+        };
+        // Fixes of the files beside the Dockerfile first, as the engine settles them first.
+        let offered = outcome
+            .findings
+            .iter()
+            .filter(undecided)
+            .filter_map(|reported| {
+                let fix = reported.finding.fix.as_ref()?;
+                offerable(fix, apply_unsafe).then_some((reported, fix))
+            })
+            .min_by_key(|(_, fix)| fix.files.is_empty());
         let Some((reported, fix)) = offered else {
             session.hidden += hidden_fixes(&outcome.findings, apply_unsafe);
             return finish_file(file, &bytes, original, &text, session, out);
         };
         let transform = reported.finding.transform;
-        let fixed = match engine::apply_one(&text, fix) {
-            Ok(fixed) if fixed != text => fixed,
-            Ok(_) | Err(_) => {
-                declined.insert((transform, reported.finding.message.clone()));
-                continue;
+        let change = if fix.files.is_empty() {
+            match engine::apply_one(&text, fix) {
+                Ok(fixed) if fixed != text => Change::Text(fixed),
+                Ok(_) | Err(_) => {
+                    declined.insert((transform, reported.finding.message.clone()));
+                    continue;
+                }
             }
+        } else {
+            Change::Beside(beside_files(fix))
         };
         let answer = if session.applied_transforms.contains(transform) {
             Answer::Apply
         } else {
-            show(&path, reported, &text, &fixed, options, out);
+            show(&path, reported, &text, &change, options, out);
             ask(input, out)
         };
         match answer {
@@ -158,7 +172,10 @@ fn review_file(
                     session.applied_transforms.insert(transform);
                 }
                 session.accepted += 1;
-                text = fixed;
+                match change {
+                    Change::Text(fixed) => text = fixed,
+                    Change::Beside(files) => write_beside(&files, session, out)?,
+                }
             }
             Answer::Skip | Answer::SkipTransform => {
                 if answer == Answer::SkipTransform {
@@ -178,13 +195,50 @@ fn review_file(
     ))
 }
 
-/// Whether a fix may be offered under these settings.
+/// What accepting a fix changes: the Dockerfile's text, or files beside it (written at once).
+enum Change {
+    Text(String),
+    Beside(Vec<BesideFile>),
+}
+
+/// Whether a fix may be offered under these settings: one that changes the Dockerfile, or only
+/// files beside it.
 fn offerable(fix: &Fix, apply_unsafe: bool) -> bool {
-    match fix.applicability {
+    let allowed = match fix.applicability {
         Applicability::Safe => true,
         Applicability::Unsafe => apply_unsafe,
         Applicability::DisplayOnly => false,
+    };
+    allowed && (fix.files.is_empty() || fix.edits.is_empty())
+}
+
+/// The files a fix creates or rewrites beside the Dockerfile.
+fn beside_files(fix: &Fix) -> Vec<BesideFile> {
+    fix.files
+        .iter()
+        .map(|change| BesideFile {
+            path: display_path(&change.path),
+            location: change.path.clone(),
+            original: change.replaces.clone(),
+            content: change.content.clone(),
+        })
+        .collect()
+}
+
+/// Writes accepted files beside the Dockerfile, each atomically; an error stops the file's
+/// review.
+fn write_beside(
+    files: &[BesideFile],
+    session: &mut Session,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    for file in files {
+        write_one(file)?;
+        session.written += 1;
+        let verb = if file.created() { "Created" } else { "Wrote" };
+        let _ = writeln!(out, "{verb} {}", file.path);
     }
+    Ok(())
 }
 
 fn hidden_fixes(findings: &[ReportedFinding], apply_unsafe: bool) -> usize {
@@ -196,7 +250,9 @@ fn hidden_fixes(findings: &[ReportedFinding], apply_unsafe: bool) -> usize {
         .count()
 }
 
-/// Findings without a fix are shown once, so nothing is skipped silently.
+/// Findings without a fix are shown once, so nothing is skipped silently; so are fixes that
+/// change both the Dockerfile and files beside it (no transform makes one yet), which are not
+/// offered here.
 fn note_display_only(
     path: &str,
     findings: &[ReportedFinding],
@@ -206,22 +262,31 @@ fn note_display_only(
     for reported in findings {
         let finding = &reported.finding;
         let new = noted.insert((finding.transform, finding.message.clone()));
-        if new && finding.applicability() == Applicability::DisplayOnly {
+        let mixed = finding
+            .fix
+            .as_ref()
+            .is_some_and(|fix| !fix.files.is_empty() && !fix.edits.is_empty());
+        let note = match (finding.applicability(), mixed) {
+            (Applicability::DisplayOnly, _) => "no fix",
+            (_, true) => "it changes the Dockerfile and files beside it: apply it with --write",
+            _ => continue,
+        };
+        if new {
             let _ = writeln!(
                 out,
-                "{path}:{}: note: [{}] {} (no fix)",
+                "{path}:{}: note: [{}] {} ({note})",
                 reported.line, finding.transform, finding.message
             );
         }
     }
 }
 
-/// The fix's reason and its diff against the current text.
+/// The fix's reason and its diff: against the current text, or of the files beside it.
 fn show(
     path: &str,
     reported: &ReportedFinding,
     text: &str,
-    fixed: &str,
+    change: &Change,
     options: &RunOptions,
     out: &mut dyn Write,
 ) {
@@ -234,11 +299,11 @@ fn show(
         finding.message,
         finding.applicability().as_str()
     );
-    let _ = write!(
-        out,
-        "{}",
-        emit::unified_diff(path, text, fixed, options.paint)
-    );
+    let diff = match change {
+        Change::Text(fixed) => emit::unified_diff(path, text, fixed, options.paint),
+        Change::Beside(files) => files.iter().map(|file| file.diff(options.paint)).collect(),
+    };
+    let _ = write!(out, "{diff}");
 }
 
 /// Asks until the answer is one of the choices; the end of the input quits.

@@ -12,6 +12,7 @@
 //! unsafe fixes left hidden), all but the findings and diffs left out by `--quiet`. The summary
 //! goes to stderr when stdout carries a diff or the fixed text of stdin.
 
+mod beside;
 mod changed;
 mod commands;
 mod interactive;

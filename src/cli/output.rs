@@ -3,7 +3,8 @@
 
 use super::run::RunOptions;
 use super::{Mode, OutputFormat, RunArgs, EXIT_ERROR, EXIT_FOUND, EXIT_NEEDS_HUMAN, EXIT_OK};
-use crate::emit::{self, FileReport, Summary};
+use crate::emit::{self, BesideEntry, BesideLedger, FileReport, Paint, Summary};
+use std::fmt::Write as _;
 use std::io::Write;
 
 /// Prints reports chunk by chunk, in path order, keeping only counts between chunks.
@@ -31,6 +32,8 @@ pub(super) struct Output {
     pub(super) any_change: bool,
     /// A finding without a fix, or an unsafe fix not applied, remains.
     pub(super) any_left_to_human: bool,
+    /// The files beside Dockerfiles met so far: each is printed and counted once.
+    pub(super) beside: BesideLedger,
 }
 
 impl Output {
@@ -67,6 +70,7 @@ impl Output {
             any_finding: false,
             any_change: false,
             any_left_to_human: false,
+            beside: BesideLedger::default(),
         }
     }
 
@@ -78,8 +82,12 @@ impl Output {
                 errors.push('\n');
             }
         }
+        let beside = self.beside_of(reports, options.paint);
+        errors.push_str(&beside.errors);
         print_stderr(&errors);
+        self.any_error |= !beside.errors.is_empty();
         self.summary.add(reports);
+        self.summary.beside = self.beside.len();
         self.any_error |= reports.iter().any(|report| !report.errors.is_empty());
         self.any_finding |= reports.iter().any(|report| !report.findings.is_empty());
         self.any_change |= reports.iter().any(FileReport::changes);
@@ -101,10 +109,23 @@ impl Output {
         let stdout = match self.mode {
             Mode::Report | Mode::Check if self.annotations => emit::github_annotations(reports),
             Mode::Report => emit::findings_text(reports, options.paint),
-            Mode::Check => would_fix_lines(reports),
+            Mode::Check => {
+                let written: Vec<&FileReport> = reports
+                    .iter()
+                    .filter(|report| !beside.conflicting.contains(&report.path))
+                    .collect();
+                would_fix_lines(written) + &beside.check_lines
+            }
             Mode::Diff => reports
                 .iter()
-                .filter_map(|report| report.diff.as_deref())
+                // As `--write` writes neither, a Dockerfile proposing other content for a file
+                // another one proposes has no diff (the error says why).
+                .filter(|report| !beside.conflicting.contains(&report.path))
+                .map(|report| {
+                    let diff = report.diff.as_deref().unwrap_or_default();
+                    let files = beside.diffs.get(&report.path).map_or("", String::as_str);
+                    format!("{diff}{files}")
+                })
                 .collect(),
             Mode::Write => {
                 let outputs = reports.iter().filter_map(|report| report.output.as_deref());
@@ -113,6 +134,40 @@ impl Output {
             }
         };
         print_stdout(&stdout);
+    }
+
+    /// The files beside the Dockerfiles of `reports` met for the first time in the run: their
+    /// diffs (by Dockerfile) and `Would create:` / `Would fix:` lines; an error for one that
+    /// another Dockerfile proposes with other content (`--write` says it when it writes).
+    fn beside_of(&mut self, reports: &[FileReport], paint: Paint) -> BesideOutput {
+        let mut out = BesideOutput::default();
+        for report in reports {
+            for file in &report.beside {
+                match self.beside.record(file) {
+                    BesideEntry::New if self.mode == Mode::Diff => {
+                        out.diffs
+                            .entry(report.path.clone())
+                            .or_default()
+                            .push_str(&file.diff(paint));
+                    }
+                    BesideEntry::New => {
+                        let verb = if file.created() { "create" } else { "fix" };
+                        let _ = writeln!(out.check_lines, "Would {verb}: {}", file.path);
+                    }
+                    BesideEntry::Repeated => {}
+                    BesideEntry::Conflicting if self.mode == Mode::Write => {}
+                    BesideEntry::Conflicting => {
+                        out.conflicting.insert(report.path.clone());
+                        let _ = writeln!(
+                            out.errors,
+                            "{}: error: {}: another Dockerfile of this run proposes other content for it; --write writes neither this Dockerfile's change nor this file's",
+                            report.path, file.path
+                        );
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Writes the `--commit-message` file when fixes were written; false (said on stderr) when
@@ -201,10 +256,21 @@ impl Output {
     }
 }
 
-pub(super) fn would_fix_lines(reports: &[FileReport]) -> String {
+/// What the files beside the Dockerfiles of a chunk print.
+#[derive(Default)]
+struct BesideOutput {
+    /// Diffs by Dockerfile path (as shown).
+    diffs: std::collections::HashMap<String, String>,
+    check_lines: String,
+    errors: String,
+    /// Dockerfiles (as shown) whose file beside them conflicts with another's.
+    conflicting: std::collections::HashSet<String>,
+}
+
+pub(super) fn would_fix_lines<'r>(reports: impl IntoIterator<Item = &'r FileReport>) -> String {
     reports
-        .iter()
-        .filter(|report| report.changes())
+        .into_iter()
+        .filter(|report| report.changes() && !report.only_beside)
         .map(|report| format!("Would fix: {}\n", report.path))
         .collect()
 }

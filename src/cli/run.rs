@@ -1,19 +1,21 @@
 //! A run over files: inputs, configurations, the worker pool in chunks under one progress
 //! bar, and each file read, fixed and rendered.
 
+use super::beside::{other_readers, readers_by_context, write_all, Readers};
 use super::changed::ChangedFiles;
 use super::interactive;
 use super::output::{print_stderr, Output};
 use super::{use_color, Mode, OutputFormat, RunArgs, EXIT_ERROR, PROGRESS_MIN_FILES};
 use crate::config::{self, CommandLine, Config, Discovery, Lookup};
 use crate::context::compose::ComposeIndex;
-use crate::emit::{self, FileReport, Paint, Status};
+use crate::emit::{self, BesideFile, FileReport, Paint, Status};
 use crate::engine::{self, Job, TransformOptions};
 use crate::walk::{self, display_path};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// The name of an input in messages: the path, or the stdin name (`-` by default).
 pub(super) fn input_name(path: &Path, stdin_name: Option<&Path>) -> String {
@@ -59,6 +61,12 @@ pub(super) struct RunOptions {
     pub(super) sarif_rules: Option<Vec<emit::SarifRule>>,
     /// The build contexts Compose files declare, read once per folder.
     pub(super) compose: ComposeIndex,
+    /// The Dockerfiles of the run by build context (absolute), so each knows the others that
+    /// would read a `.dockerignore` at its context's root.
+    pub(super) readers: Readers,
+    /// The files beside Dockerfiles written so far (absolute path → content), so a file two
+    /// Dockerfiles of a context propose is written once, and never with two contents.
+    pub(super) written_beside: Mutex<HashMap<PathBuf, String>>,
 }
 
 pub(super) fn run(args: RunArgs) -> i32 {
@@ -211,6 +219,8 @@ pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
         explain: args.explain,
         sarif_rules: (format == OutputFormat::Sarif).then(sarif_rules),
         compose: ComposeIndex::default(),
+        readers: Readers::default(),
+        written_beside: Mutex::new(HashMap::new()),
     };
     let mut output = Output::new(&args, mode, format, &options);
     let inputs = if reading_stdin {
@@ -239,6 +249,10 @@ pub(super) fn run_in_pool(args: RunArgs, threads: usize) -> i32 {
     };
     let config_errors = distinct_config_errors(&lookups);
     print_stderr(&setup_errors(&config_errors, &inputs.errors));
+    let options = RunOptions {
+        readers: readers_by_context(&files, &lookups, &options),
+        ..options
+    };
     if args.interactive {
         let (stdin, stdout) = (std::io::stdin(), std::io::stdout());
         let code = interactive::review(
@@ -449,17 +463,19 @@ pub(super) fn process_file(file: &Path, lookup: &Lookup, options: &RunOptions) -
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return FileReport::failed(name, 0, "not valid UTF-8".to_owned());
     };
-    let (outcome, apply_unsafe) = fix_text(file, text, config, options);
+    let change_files = !is_stdin(file);
+    let (outcome, apply_unsafe) = fix_text(file, text, config, options, change_files);
     finish(file, name, &bytes, text, (outcome, apply_unsafe), options)
 }
 
 /// Runs the engine on one file's text with the file's settings; also says whether unsafe fixes
-/// were applied.
+/// were applied. `change_files`: whether fixes may create or rewrite files beside it.
 pub(super) fn fix_text(
     file: &Path,
     text: &str,
     config: Option<&Config>,
     options: &RunOptions,
+    change_files: bool,
 ) -> (engine::Outcome, bool) {
     let named = if is_stdin(file) {
         options.stdin_name.as_deref()
@@ -469,14 +485,22 @@ pub(super) fn fix_text(
     let settings_path = named.unwrap_or(Path::new("-"));
     let settings = config::settings_for(settings_path, config, &options.command_line);
     let build_context = named.map(|path| build_context_of(path, &settings, &options.compose));
+    let others = match (named, &build_context) {
+        (Some(path), Some(context)) if !is_stdin(file) => {
+            Some(other_readers(options, path, context))
+        }
+        _ => None,
+    };
     let no_options = TransformOptions::new();
     let outcome = engine::run(&Job {
         text,
         transforms: &settings.transforms,
         path: named,
         build_context: build_context.as_deref(),
+        other_dockerfiles: others.as_deref(),
         options: config.map_or(&no_options, Config::options),
         apply_unsafe: settings.apply_unsafe,
+        change_files,
         knowledge: config.and_then(Config::knowledge),
     });
     (outcome, settings.apply_unsafe)
@@ -537,35 +561,50 @@ pub(super) fn finish(
     report.apply_unsafe = apply_unsafe;
     report.findings = outcome.findings;
     report.errors = outcome.errors;
+    report.beside = outcome
+        .files
+        .into_iter()
+        .map(|changed| BesideFile {
+            path: display_path(&changed.path),
+            location: changed.path,
+            original: changed.original,
+            content: changed.content,
+        })
+        .collect();
     if let Some(rules) = &options.sarif_rules {
         report.sarif_results = emit::sarif_results(&report.path, text, &report.findings, rules);
     }
-    let Some(fixed) = outcome.fixed else {
+    let fixed = outcome.fixed;
+    report.only_beside = fixed.is_none() && !report.beside.is_empty();
+    if fixed.is_none() && report.beside.is_empty() {
         if options.mode == Mode::Write && is_stdin(file) {
             report.output = Some(text.to_owned());
         }
         return report;
-    };
+    }
     if options.combined_edits {
-        report.fix_edits = Some(emit::combined_edits(text, &fixed));
+        report.fix_edits = fixed
+            .as_deref()
+            .map(|fixed| emit::combined_edits(text, fixed));
     }
     match options.mode {
         Mode::Diff => {
-            let diff = emit::unified_diff(&report.path, text, &fixed, options.paint);
+            let diff = fixed.as_deref().map_or_else(String::new, |fixed| {
+                emit::unified_diff(&report.path, text, fixed, options.paint)
+            });
             report.diff = Some(match options.explain {
                 true => emit::explanation(&report) + &diff,
                 false => diff,
             });
         }
-        Mode::Write if is_stdin(file) => report.output = Some(fixed),
-        Mode::Write => match emit::write_atomically(file, bytes, &fixed) {
+        Mode::Write if is_stdin(file) => {
+            report.output = Some(fixed.unwrap_or_else(|| text.to_owned()))
+        }
+        Mode::Write => match write_all(file, bytes, fixed.as_deref(), &report.beside, options) {
             Ok(()) => report.status = Status::Written,
-            Err(error) => {
+            Err(message) => {
                 report.status = Status::Error;
-                report.errors.push(engine::FileError {
-                    line: 0,
-                    message: error.to_string(),
-                });
+                report.errors.push(engine::FileError { line: 0, message });
             }
         },
         Mode::Report | Mode::Check => {}
@@ -574,11 +613,15 @@ pub(super) fn finish(
 }
 
 pub(super) fn status_of(outcome: &engine::Outcome) -> Status {
-    match (&outcome.fixed, outcome.skipped, outcome.errors.is_empty()) {
+    match (
+        outcome.changes(),
+        outcome.skipped,
+        outcome.errors.is_empty(),
+    ) {
         (_, true, _) => Status::Skipped,
-        (Some(_), _, _) => Status::Changed,
-        (None, _, false) => Status::Error,
-        (None, _, true) => Status::Unchanged,
+        (true, _, _) => Status::Changed,
+        (false, _, false) => Status::Error,
+        (false, _, true) => Status::Unchanged,
     }
 }
 
@@ -619,6 +662,8 @@ mod tests {
             explain: false,
             sarif_rules: None,
             compose: ComposeIndex::default(),
+            readers: Readers::default(),
+            written_beside: Mutex::new(HashMap::new()),
         };
         let bar = indicatif::ProgressBar::with_draw_target(
             Some(files.len() as u64),

@@ -1,4 +1,5 @@
-//! Build contexts declared by Compose files: which folder each Dockerfile is really built from.
+//! Build contexts declared by Compose files, and by Bake files (`bake.rs`): which folder each
+//! Dockerfile is really built from.
 //!
 //! In a monorepo the Dockerfile of a service often lives apart from its build context
 //! (`build: {context: ., dockerfile: services/api/Dockerfile}`), so its own folder is the wrong
@@ -13,22 +14,23 @@
 //! Dockerfile that services build from different contexts keeps its own folder, and the caller
 //! is told why ([`ComposeMapping::Conflicting`]); so is a Compose file that cannot be read.
 
+use super::bake;
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use yaml_rust2::{Yaml, YamlLoader};
 
-/// One service's build, as a Compose file declares it.
+/// One service's build, as a Compose file declares it (or one target's, as a Bake file does).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ComposeBuild {
     /// The Dockerfile it builds (absolute, normalized).
     pub dockerfile: PathBuf,
     /// Its build context folder (absolute, normalized).
     pub context: PathBuf,
-    /// The service's name.
+    /// The service's name (the Bake target's).
     pub service: String,
-    /// The Compose file that declares it.
+    /// The Compose (or Bake) file that declares it.
     pub compose_file: PathBuf,
 }
 
@@ -122,6 +124,9 @@ impl ComposeIndex {
                 Err(problem) => self.note(problem),
             }
         }
+        let (baked, problems) = bake::read_bake_files(&bake::bake_files(folder));
+        builds.extend(baked);
+        problems.into_iter().for_each(|problem| self.note(problem));
         let builds = Arc::new(builds);
         self.folders
             .lock()
@@ -146,7 +151,7 @@ fn conflict_message(dockerfile: &Path, builds: &[ComposeBuild]) -> String {
         })
         .collect();
     format!(
-        "{}: Compose services build it from different contexts ({}); its own folder is used \
+        "{}: Compose services or Bake targets build it from different contexts ({}); its own folder is used \
          as its build context (set `build-context` in an `[[overrides]]` of dfmigrate.toml to \
          choose)",
         dockerfile.display(),
@@ -263,7 +268,7 @@ fn absolute(path: &Path) -> Option<PathBuf> {
 }
 
 /// Removes `.` and resolves `..` lexically, as Compose does with its paths.
-fn normalize(path: &Path) -> PathBuf {
+pub(super) fn normalize(path: &Path) -> PathBuf {
     let mut normalized = PathBuf::new();
     for component in path.components() {
         match component {

@@ -6,13 +6,16 @@
 //!
 //! The ignore file is `<Dockerfile name>.dockerignore` beside the Dockerfile when it exists,
 //! else `.dockerignore` at the context root (BuildKit's rule). Its patterns follow
-//! moby/patternmatcher; `COPY` globs follow Go's `filepath.Match` (see [`pattern`]).
+//! moby/patternmatcher; `COPY` globs follow Go's `filepath.Match` (see [`pattern`]). A fix of
+//! the run may have rewritten or created the ignore file: such [`PendingFiles`] are seen
+//! instead of the disk's.
 //!
 //! The knowledge base reads a context only through [`ContextFiles`]; the readers that walk a
 //! context or read its files for it live here: [`go_packages`] (the folders of a Go build),
 //! [`manifests`] (manifest and lock files, values of their keys) and [`head`] (the first bytes
 //! of a file, for magic numbers).
 
+mod bake;
 pub mod compose;
 pub mod go_packages;
 pub mod head;
@@ -20,11 +23,16 @@ pub mod manifests;
 pub mod pattern;
 
 use pattern::{clean, ComponentGlob, IgnorePatterns, PatternError};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use thiserror::Error;
+
+/// Files beside a Dockerfile as fixes of the run left them (their new content), by path as the
+/// Dockerfile and its context were given: seen instead of what the disk holds.
+pub type PendingFiles = BTreeMap<PathBuf, String>;
 
 /// The largest file [`BuildContext::read_to_string`] reads.
 const MAX_READ_BYTES: u64 = 16 * 1024 * 1024;
@@ -53,6 +61,10 @@ pub struct BuildContext {
     ignore: IgnorePatterns,
     ignore_file: Option<PathBuf>,
     listings: Listings,
+    /// The ignore file's text, as read (or as a pending fix left it).
+    ignore_text: Option<String>,
+    /// The entries of the context, walked once for every caller (see [`BuildContext::survey`]).
+    surveyed: std::sync::OnceLock<Option<Vec<ContextEntry>>>,
 }
 
 /// The folders a context's globs have listed, each read once: the transforms ask several globs
@@ -86,25 +98,103 @@ impl Listings {
     }
 }
 
+/// An entry of the context met by [`BuildContext::entries`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContextEntry {
+    /// Relative to the context root, `/`-separated.
+    pub path: String,
+    pub is_dir: bool,
+    /// The size in bytes of a regular file (0 for folders and links).
+    pub len: u64,
+    /// Whether the ignore file excludes it.
+    pub ignored: bool,
+}
+
+impl ContextEntry {
+    /// The last component of its path.
+    pub fn name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+
+    /// How many folders it is below the root (0 for an entry of the root).
+    pub fn depth(&self) -> usize {
+        self.path.matches('/').count()
+    }
+}
+
+/// Where the ignore files of a Dockerfile's build may be: `<Dockerfile name>.dockerignore`
+/// beside the Dockerfile, which BuildKit reads first, and `.dockerignore` at the context root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IgnoreFilePaths {
+    /// `<Dockerfile name>.dockerignore`, when the Dockerfile has a path.
+    pub own: Option<PathBuf>,
+    /// `<context>/.dockerignore`.
+    pub shared: PathBuf,
+}
+
+impl IgnoreFilePaths {
+    /// The paths for a Dockerfile (as the caller has its path) built from `dir`.
+    pub fn of(dir: &Path, dockerfile: Option<&Path>) -> IgnoreFilePaths {
+        let own = dockerfile.and_then(|file| {
+            let mut name = file.file_name()?.to_os_string();
+            name.push(".dockerignore");
+            Some(file.with_file_name(name))
+        });
+        IgnoreFilePaths {
+            own,
+            shared: dir.join(".dockerignore"),
+        }
+    }
+
+    /// The one a build reads: the first that exists (pending or on disk).
+    pub fn in_force(&self, pending: &PendingFiles) -> Option<&Path> {
+        self.own
+            .iter()
+            .chain([&self.shared])
+            .find(|candidate| pending.contains_key(*candidate) || candidate.is_file())
+            .map(PathBuf::as_path)
+    }
+}
+
 impl BuildContext {
     /// Opens the context folder `dir`. `dockerfile` is the Dockerfile's path as the caller has
     /// it (absolute, or relative to the current directory); it selects a
     /// `<name>.dockerignore` beside it in preference to `dir/.dockerignore`.
     pub fn open(dir: &Path, dockerfile: Option<&Path>) -> Result<BuildContext, ContextError> {
+        BuildContext::open_with(dir, dockerfile, &PendingFiles::new())
+    }
+
+    /// Opens the context folder `dir` with the ignore files that fixes of the run created or
+    /// rewrote (`pending`) in place of the disk's.
+    pub fn open_with(
+        dir: &Path,
+        dockerfile: Option<&Path>,
+        pending: &PendingFiles,
+    ) -> Result<BuildContext, ContextError> {
         fs::metadata(dir).map_err(|source| ContextError::Io {
             path: dir.to_owned(),
             source,
         })?;
-        let ignore_file = ignore_file_for(dir, dockerfile);
-        let ignore = match &ignore_file {
-            Some(path) => read_ignore_file(path)?,
-            None => IgnorePatterns::default(),
+        let ignore_file = IgnoreFilePaths::of(dir, dockerfile)
+            .in_force(pending)
+            .map(Path::to_owned);
+        let (ignore, ignore_text) = match &ignore_file {
+            Some(path) => {
+                let text = match pending.get(path) {
+                    Some(text) => text.clone(),
+                    None => read_ignore_text(path)?,
+                };
+                (parse_ignore(path, &text)?, Some(text))
+            }
+            None => (IgnorePatterns::default(), None),
         };
         Ok(BuildContext {
             root: Some(dir.to_owned()),
             ignore,
             ignore_file,
             listings: Listings::default(),
+            ignore_text,
+            surveyed: std::sync::OnceLock::new(),
         })
     }
 
@@ -127,6 +217,17 @@ impl BuildContext {
     /// The ignore file in force, if any.
     pub fn ignore_file(&self) -> Option<&Path> {
         self.ignore_file.as_deref()
+    }
+
+    /// The text of the ignore file in force, if any.
+    pub fn ignore_text(&self) -> Option<&str> {
+        self.ignore_text.as_deref()
+    }
+
+    /// Whether the ignore file re-includes paths (`!pattern`): an ignored folder may then hold
+    /// paths that are not ignored.
+    fn ignore_has_exceptions(&self) -> bool {
+        self.ignore.has_exceptions()
     }
 
     /// Whether `path` exists in the context folder (ignored or not). Paths leaving the context
@@ -224,6 +325,109 @@ impl BuildContext {
         Some(found)
     }
 
+    /// Every entry of the context (files, folders and links, which are not followed), sorted
+    /// by path, folders before what they hold. A folder is entered only when `enter` accepts
+    /// it, and an ignored one only when the ignore file has exceptions. `None` when the files are
+    /// unknown or there are more than `limit` entries (the answer would be partial).
+    pub fn entries(
+        &self,
+        enter: &dyn Fn(&ContextEntry) -> bool,
+        limit: usize,
+    ) -> Option<Vec<ContextEntry>> {
+        let root = self.root.as_deref()?;
+        let mut found = Vec::new();
+        self.walk_entries(root, "", enter, limit, &mut found)
+            .then_some(found)
+    }
+
+    /// [`BuildContext::entries`], walked once for this opened context and shared by every
+    /// caller: the first call's `enter` and `limit` decide, so callers must agree on them.
+    pub fn survey(
+        &self,
+        enter: &dyn Fn(&ContextEntry) -> bool,
+        limit: usize,
+    ) -> Option<&[ContextEntry]> {
+        self.surveyed
+            .get_or_init(|| self.entries(enter, limit))
+            .as_deref()
+    }
+
+    fn walk_entries(
+        &self,
+        folder: &Path,
+        prefix: &str,
+        enter: &dyn Fn(&ContextEntry) -> bool,
+        limit: usize,
+        found: &mut Vec<ContextEntry>,
+    ) -> bool {
+        let Ok(listing) = fs::read_dir(folder) else {
+            return true;
+        };
+        let mut children: Vec<(String, fs::FileType, u64)> = listing
+            .filter_map(Result::ok)
+            .filter_map(|entry| {
+                let kind = entry.file_type().ok()?;
+                let len = entry.metadata().map_or(0, |meta| meta.len());
+                Some((entry.file_name().into_string().ok()?, kind, len))
+            })
+            .collect();
+        children.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, kind, len) in children {
+            if found.len() >= limit {
+                return false;
+            }
+            let path = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            let entry = ContextEntry {
+                ignored: self.ignore.matches(&path),
+                is_dir: kind.is_dir(),
+                len: if kind.is_file() { len } else { 0 },
+                path,
+            };
+            let descend =
+                entry.is_dir && (!entry.ignored || self.ignore_has_exceptions()) && enter(&entry);
+            let child_prefix = entry.path.clone();
+            found.push(entry);
+            if descend
+                && !self.walk_entries(&folder.join(&name), &child_prefix, enter, limit, found)
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Whether the ignore file's exceptions (`!pattern`) re-include `path` (relative,
+    /// `/`-separated) after an earlier pattern excluded it.
+    pub fn is_reincluded(&self, path: &str) -> bool {
+        self.ignore.reincludes(path)
+    }
+
+    /// Whether the ignore file's exceptions may re-include a path inside `folder`, whose
+    /// entries were not listed (see [`IgnorePatterns::may_reinclude_within`]).
+    pub fn may_reinclude_within(&self, folder: &str) -> bool {
+        self.ignore.may_reinclude_within(folder)
+    }
+
+    /// The first `max` bytes of a regular file of the context (links are not followed), or
+    /// `None` when it is not one or cannot be read.
+    pub fn read_prefix(&self, path: &str, max: usize) -> Option<Vec<u8>> {
+        let full = self.absolute(Path::new(path))?;
+        if !fs::symlink_metadata(&full).ok()?.is_file() {
+            return None;
+        }
+        let mut bytes = Vec::with_capacity(max.min(64 * 1024));
+        fs::File::open(&full)
+            .ok()?
+            .take(max as u64)
+            .read_to_end(&mut bytes)
+            .ok()?;
+        Some(bytes)
+    }
+
     /// Reads an available file (a manifest, a lock file), up to 16 MiB.
     pub fn read_to_string(&self, path: impl AsRef<Path>) -> Result<String, ContextError> {
         let path = path.as_ref();
@@ -304,30 +508,35 @@ fn relative(path: &Path) -> Option<String> {
     (rel != ".." && !rel.starts_with("../")).then(|| rel.to_owned())
 }
 
-/// `<Dockerfile name>.dockerignore` beside the Dockerfile if it exists, else `dir/.dockerignore`
-/// if it exists.
-fn ignore_file_for(dir: &Path, dockerfile: Option<&Path>) -> Option<PathBuf> {
-    let specific = dockerfile.and_then(|file| {
-        let mut name = file.file_name()?.to_os_string();
-        name.push(".dockerignore");
-        Some(file.with_file_name(name))
-    });
-    specific
-        .into_iter()
-        .chain([dir.join(".dockerignore")])
-        .find(|candidate| candidate.is_file())
+/// True for the file names of Dockerfiles: `Dockerfile`, `Containerfile`, `Dockerfile.*`,
+/// `Dockerfile-*`, `Containerfile.*`, `*.dockerfile`, `*.containerfile` (case-insensitive),
+/// but never `*.dockerignore`.
+pub fn is_dockerfile_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    if name.ends_with(".dockerignore") {
+        return false;
+    }
+    name == "dockerfile"
+        || name == "containerfile"
+        || name.starts_with("dockerfile.")
+        || name.starts_with("dockerfile-")
+        || name.starts_with("containerfile.")
+        || name.ends_with(".dockerfile")
+        || name.ends_with(".containerfile")
 }
 
-fn read_ignore_file(path: &Path) -> Result<IgnorePatterns, ContextError> {
+fn read_ignore_text(path: &Path) -> Result<String, ContextError> {
     let bytes = fs::read(path).map_err(|source| ContextError::Io {
         path: path.to_owned(),
         source,
     })?;
-    IgnorePatterns::parse(&String::from_utf8_lossy(&bytes)).map_err(|source| {
-        ContextError::Pattern {
-            path: path.to_owned(),
-            source,
-        }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn parse_ignore(path: &Path, text: &str) -> Result<IgnorePatterns, ContextError> {
+    IgnorePatterns::parse(text).map_err(|source| ContextError::Pattern {
+        path: path.to_owned(),
+        source,
     })
 }
 

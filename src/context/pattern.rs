@@ -55,6 +55,8 @@ pub fn clean(path: &str) -> String {
 struct IgnorePattern {
     regex: Arc<Regex>,
     exclusion: bool,
+    /// The pattern as cleaned, without `!`.
+    source: String,
 }
 
 /// The patterns of a `.dockerignore` file, evaluated like moby's `MatchesOrParentMatches`: the
@@ -83,6 +85,11 @@ impl IgnorePatterns {
         self.patterns.is_empty()
     }
 
+    /// True when a pattern re-includes paths (`!pattern`).
+    pub fn has_exceptions(&self) -> bool {
+        self.patterns.iter().any(|pattern| pattern.exclusion)
+    }
+
     /// Whether `path` (relative to the context, `/`-separated, already cleaned) is excluded.
     pub fn matches(&self, path: &str) -> bool {
         let parents = parent_prefixes(path);
@@ -98,6 +105,43 @@ impl IgnorePatterns {
             }
         }
         matched
+    }
+
+    /// Whether an exception (`!pattern`) may name a path inside the folder `folder` (relative,
+    /// `/`-separated), judged from the patterns' text alone, for folders whose entries are not
+    /// listed: its components match the folder's and it goes deeper, or a `**` may.
+    pub fn may_reinclude_within(&self, folder: &str) -> bool {
+        let folder: Vec<&str> = folder.split('/').collect();
+        self.patterns
+            .iter()
+            .filter(|pattern| pattern.exclusion)
+            .any(|pattern| {
+                let components: Vec<&str> = pattern.source.split('/').collect();
+                for (index, component) in components.iter().enumerate() {
+                    if component.contains("**") {
+                        return true;
+                    }
+                    let Some(name) = folder.get(index) else {
+                        return true;
+                    };
+                    let matches =
+                        ComponentGlob::new(component).map_or(true, |glob| glob.matches(name));
+                    if !matches {
+                        return false;
+                    }
+                }
+                false
+            })
+    }
+
+    /// Whether `path` is available and an exception (`!pattern`) names it — matches the path
+    /// itself, not only a folder above it: the file keeps it on purpose, so a pattern added
+    /// after the exceptions must not exclude it (nor a folder above it).
+    pub fn reincludes(&self, path: &str) -> bool {
+        self.patterns
+            .iter()
+            .any(|pattern| pattern.exclusion && pattern.regex.is_match(path))
+            && !self.matches(path)
     }
 }
 
@@ -122,6 +166,7 @@ fn compile_ignore(pattern: &str, exclusion: bool) -> Result<IgnorePattern, Patte
     Ok(IgnorePattern {
         regex: translate(pattern, Dialect::Ignore)?,
         exclusion,
+        source: pattern.to_owned(),
     })
 }
 

@@ -1,8 +1,9 @@
 //! Diagnostics: what a transform reports and how its fixes are written, below the transforms,
 //! the engine and the emitters. A [`Finding`] is a message about a range of the file with an
-//! optional [`Fix`]: byte-range [`Edit`]s applied together, with an [`Applicability`] (ruff's
-//! safe / unsafe / display-only) and an [`Isolation`] level. The [`Rewriter`] makes the edits
-//! transforms need in the file's own style.
+//! optional [`Fix`]: byte-range [`Edit`]s of the Dockerfile and [`FileChange`]s of files beside
+//! it (its build context's `.dockerignore`), applied together, with an [`Applicability`]
+//! (ruff's safe / unsafe / display-only) and an [`Isolation`] level. The [`Rewriter`] makes the
+//! edits transforms need in the file's own style.
 
 mod rewrite;
 
@@ -10,6 +11,7 @@ pub use rewrite::Rewriter;
 
 use crate::syntax::TextRange;
 use serde::Serialize;
+use std::path::PathBuf;
 
 /// How confident a fix is, in ruff's terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -88,11 +90,35 @@ impl Isolation {
     }
 }
 
+/// The new content of a file beside the Dockerfile (the build context's ignore file): created
+/// when `replaces` is `None`, else the file that held `replaces` is rewritten.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FileChange {
+    /// The file, as the Dockerfile's path and build context were given (relative to the current
+    /// folder, or absolute).
+    pub path: PathBuf,
+    /// What the file holds now, as the transform read it; `None` when it does not exist.
+    #[serde(skip)]
+    pub replaces: Option<String>,
+    /// Its whole new content.
+    pub content: String,
+}
+
+impl FileChange {
+    /// Whether the change creates the file.
+    pub fn creates(&self) -> bool {
+        self.replaces.is_none()
+    }
+}
+
 /// A set of edits applied together, or not at all.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Fix {
     pub applicability: Applicability,
     pub edits: Vec<Edit>,
+    /// Files beside the Dockerfile that the fix creates or rewrites, with its edits.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileChange>,
     /// Whether it shares its round with other fixes.
     #[serde(skip_serializing_if = "Isolation::is_shared")]
     pub isolation: Isolation,
@@ -103,7 +129,15 @@ impl Fix {
         Fix {
             applicability,
             edits,
+            files: Vec::new(),
             isolation: Isolation::Shared,
+        }
+    }
+    /// A fix that only creates or rewrites files beside the Dockerfile.
+    pub fn of_files(applicability: Applicability, files: Vec<FileChange>) -> Fix {
+        Fix {
+            files,
+            ..Fix::new(applicability, Vec::new())
         }
     }
     pub fn safe(edits: Vec<Edit>) -> Fix {

@@ -162,6 +162,20 @@ impl<'f> Rewriter<'f> {
         self.edits.push(Edit::delete(range));
     }
 
+    /// Deletes an instruction's lines; the last line of a file without a final newline takes
+    /// the line break before it along, so the file still ends without one.
+    pub fn delete_instruction(&mut self, instruction: &Instruction) {
+        let mut range = instruction.range();
+        if range.end == self.text.len() && !self.text.ends_with('\n') {
+            let before = &self.text[..range.start];
+            range.start -= ["\r\n", "\n"]
+                .iter()
+                .find(|end| before.ends_with(*end))
+                .map_or(0, |end| end.len());
+        }
+        self.delete(range);
+    }
+
     /// Whether nothing was written yet.
     pub fn is_empty(&self) -> bool {
         self.edits.is_empty()

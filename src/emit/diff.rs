@@ -48,6 +48,18 @@ pub fn unified_diff(path: &str, old: &str, new: &str, paint: Paint) -> String {
     out
 }
 
+/// A unified diff that creates the file `path` with `content`: headers `--- /dev/null` and
+/// `+++ b/PATH`, one hunk `@@ -0,0 +1,N @@`, as `git apply` and `patch -p1` take a new file.
+pub fn new_file_diff(path: &str, content: &str, paint: Paint) -> String {
+    let diff = unified_diff(path, "", content, paint);
+    let path = path.trim_start_matches('/');
+    diff.replacen(
+        &paint.bold(&format!("--- a/{path}")),
+        &paint.bold("--- /dev/null"),
+        1,
+    )
+}
+
 /// The line-level edit script from `old` to `new`: Myers' diff when its operations tile both
 /// texts in order, else one replacement between the common first and last lines.
 ///
@@ -259,6 +271,19 @@ mod tests {
     #[test]
     fn diff_of_equal_texts_is_empty() {
         assert_eq!(unified_diff("x", "a\n", "a\n", Paint::default()), "");
+    }
+
+    #[test]
+    fn a_new_file_comes_from_dev_null() {
+        let diff = new_file_diff(
+            "app/.dockerignore",
+            "# version control\n.git\n",
+            Paint::default(),
+        );
+        assert_eq!(
+            diff,
+            "--- /dev/null\n+++ b/app/.dockerignore\n@@ -0,0 +1,2 @@\n+# version control\n+.git\n"
+        );
     }
 
     #[test]

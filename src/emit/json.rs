@@ -1,7 +1,8 @@
 //! `--format json`: one document `{"files": [...], "summary": {...}}`, written piece by piece.
 
 use super::{FileReport, Status, Summary};
-use crate::diagnostics::Edit;
+use crate::diagnostics::{Edit, FileChange};
+use crate::walk::display_path;
 use serde::Serialize;
 
 /// One file of the JSON document.
@@ -17,9 +18,31 @@ pub struct JsonFile<'r> {
 
 /// The combined result of the fixes applied to one file, as edits of the original text that
 /// never overlap: unlike the findings' own edits, which each apply alone, these apply together.
+/// `files`: the files beside it that the fixes create or rewrite, with their whole new content.
 #[derive(Serialize)]
 pub struct JsonFix<'r> {
     pub edits: &'r [Edit],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<JsonFileChange<'r>>,
+}
+
+/// A file beside the Dockerfile that a fix creates or rewrites.
+#[derive(Serialize)]
+pub struct JsonFileChange<'r> {
+    pub path: String,
+    /// `create` or `update`.
+    pub action: &'static str,
+    pub content: &'r str,
+}
+
+impl<'r> JsonFileChange<'r> {
+    fn of(change: &'r FileChange) -> JsonFileChange<'r> {
+        JsonFileChange {
+            path: display_path(&change.path),
+            action: if change.creates() { "create" } else { "update" },
+            content: &change.content,
+        }
+    }
 }
 
 /// One finding of the JSON document.
@@ -33,6 +56,9 @@ pub struct JsonFinding<'r> {
     pub applicability: &'static str,
     pub message: &'r str,
     pub edits: &'r [Edit],
+    /// The files beside the Dockerfile its fix creates or rewrites (applied alone).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<JsonFileChange<'r>>,
 }
 
 /// One error of the JSON document (`line` is 0 when there is none).
@@ -84,6 +110,25 @@ pub fn json_document(reports: &[FileReport]) -> String {
     entries + &stream.finish(&Summary::of(reports))
 }
 
+/// What the run's fixes do to the file and beside it; `None` when nothing changes.
+fn json_fix(report: &FileReport) -> Option<JsonFix<'_>> {
+    if report.fix_edits.is_none() && report.beside.is_empty() {
+        return None;
+    }
+    Some(JsonFix {
+        edits: report.fix_edits.as_deref().unwrap_or_default(),
+        files: report
+            .beside
+            .iter()
+            .map(|file| JsonFileChange {
+                path: file.path.clone(),
+                action: if file.created() { "create" } else { "update" },
+                content: &file.content,
+            })
+            .collect(),
+    })
+}
+
 fn json_file(report: &FileReport) -> JsonFile<'_> {
     JsonFile {
         path: &report.path,
@@ -104,6 +149,13 @@ fn json_file(report: &FileReport) -> JsonFile<'_> {
                     .fix
                     .as_ref()
                     .map_or(&[][..], |fix| &fix.edits),
+                files: reported
+                    .finding
+                    .fix
+                    .iter()
+                    .flat_map(|fix| &fix.files)
+                    .map(JsonFileChange::of)
+                    .collect(),
             })
             .collect(),
         errors: report
@@ -114,6 +166,6 @@ fn json_file(report: &FileReport) -> JsonFile<'_> {
                 message: &error.message,
             })
             .collect(),
-        fix: report.fix_edits.as_deref().map(|edits| JsonFix { edits }),
+        fix: json_fix(report),
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! - text findings: `path:line:column: [id] message (safe|unsafe|display-only)`;
 //! - `--diff`: a unified diff `git apply` and `patch -p1` accept, line endings kept byte for byte;
-//! - `--check`: `Would fix: PATH`;
-//! - `--write`: atomic replacement ([`write_atomically`]);
+//!   a file beside the Dockerfile that a fix creates comes as `--- /dev/null` / `+++ b/PATH`;
+//! - `--check`: `Would fix: PATH` (`Would create: PATH` for a new file beside it);
+//! - `--write`: atomic replacement ([`write_atomically`]) or creation ([`create_atomically`]);
 //! - `--format json`: one document `{"files": [...], "summary": {...}}` ([`JsonStream`]);
 //! - `--statistics`: counts per transform ([`Statistics`]); `--show-fixes`: the fixes applied
 //!   per file ([`AppliedFixes`]).
@@ -19,17 +20,19 @@ mod write;
 
 pub use annotations::{github_annotations, GitlabStream};
 pub use commit_message::CommitMessage;
-pub use diff::{combined_edits, unified_diff};
+pub use diff::{combined_edits, new_file_diff, unified_diff};
 pub use json::{json_document, JsonError, JsonFile, JsonFinding, JsonFix, JsonStream};
 pub use sarif::{sarif_results, SarifResult, SarifRule, SarifStream};
 use summary::plural;
 pub use summary::{AppliedFixes, Counts, Statistics, Summary};
-pub use write::{write_atomically, WriteError};
+pub use write::{create_atomically, write_atomically, WriteError};
 
 use crate::diagnostics::{Applicability, Edit};
 use crate::engine::{FileError, ReportedFinding};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 /// ANSI colouring, enabled or not.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -93,6 +96,82 @@ pub struct FileReport {
     pub fix_edits: Option<Vec<Edit>>,
     /// The findings as SARIF results (SARIF output only).
     pub sarif_results: Vec<SarifResult>,
+    /// The files beside the Dockerfile that its fixes create or rewrite (its build context's
+    /// ignore file).
+    pub beside: Vec<BesideFile>,
+    /// Whether the fixes change only files beside the Dockerfile, not its own text.
+    pub only_beside: bool,
+}
+
+/// A file beside a Dockerfile that its fixes create or rewrite.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BesideFile {
+    /// The path as shown to the user.
+    pub path: String,
+    /// The path as the Dockerfile's was given, to write it.
+    pub location: PathBuf,
+    /// What it holds now; `None` when the fixes create it.
+    pub original: Option<String>,
+    /// Its new content.
+    pub content: String,
+}
+
+impl BesideFile {
+    /// Whether the fixes create it.
+    pub fn created(&self) -> bool {
+        self.original.is_none()
+    }
+
+    /// Its unified diff: `--- /dev/null` for a new file.
+    pub fn diff(&self, paint: Paint) -> String {
+        match &self.original {
+            Some(original) => unified_diff(&self.path, original, &self.content, paint),
+            None => new_file_diff(&self.path, &self.content, paint),
+        }
+    }
+}
+
+/// The files beside Dockerfiles already met in a run, by path, so that two Dockerfiles of a
+/// context that propose the same file print and count it once, and two that propose different
+/// contents for one file are caught.
+#[derive(Debug, Default)]
+pub struct BesideLedger {
+    seen: HashMap<String, String>,
+}
+
+/// What the ledger says of a file beside a Dockerfile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BesideEntry {
+    /// Met for the first time.
+    New,
+    /// Met before with the same content.
+    Repeated,
+    /// Met before with another content.
+    Conflicting,
+}
+
+impl BesideLedger {
+    /// Records a file and says whether it is new.
+    pub fn record(&mut self, file: &BesideFile) -> BesideEntry {
+        match self.seen.get(&file.path) {
+            Some(content) if *content == file.content => BesideEntry::Repeated,
+            Some(_) => BesideEntry::Conflicting,
+            None => {
+                self.seen.insert(file.path.clone(), file.content.clone());
+                BesideEntry::New
+            }
+        }
+    }
+
+    /// How many distinct files were recorded.
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// Whether none was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
 }
 
 impl FileReport {
@@ -108,6 +187,8 @@ impl FileReport {
             apply_unsafe: false,
             fix_edits: None,
             sarif_results: Vec::new(),
+            beside: Vec::new(),
+            only_beside: false,
         }
     }
 

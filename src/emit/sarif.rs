@@ -169,9 +169,12 @@ pub fn sarif_results(
                         region: positions.region(finding.range),
                     },
                 }],
+                // A fix that only changes files beside the Dockerfile is described by the
+                // message: a SARIF fix replaces regions of the artifact the result is in.
                 fixes: finding
                     .fix
                     .iter()
+                    .filter(|fix| !fix.edits.is_empty())
                     .map(|fix| sarif_fix(fix, finding.transform, &uri, &positions))
                     .collect(),
                 properties: ResultProperties {

@@ -20,6 +20,9 @@ pub struct Summary {
     pub hidden_fixes: usize,
     /// Files with something left for a person: a finding without a fix, or a hidden fix.
     pub needs_human: usize,
+    /// Files beside the Dockerfiles (their build contexts' ignore files) that fixes create or
+    /// rewrite, or created and rewrote with `--write`, each counted once.
+    pub beside: usize,
 }
 
 impl Summary {
@@ -27,10 +30,16 @@ impl Summary {
     pub fn of(reports: &[FileReport]) -> Summary {
         let mut summary = Summary::default();
         summary.add(reports);
+        let mut ledger = super::BesideLedger::default();
+        for file in reports.iter().flat_map(|report| &report.beside) {
+            ledger.record(file);
+        }
+        summary.beside = ledger.len();
         summary
     }
 
-    /// Adds more reports to the counts.
+    /// Adds more reports to the counts (not [`Summary::beside`], which the caller counts once
+    /// per file over the run).
     pub fn add(&mut self, reports: &[FileReport]) {
         let summary = self;
         summary.files += reports.len();
@@ -38,7 +47,10 @@ impl Summary {
             summary.findings += report.findings.len();
             summary.hidden_fixes += report.hidden_fixes();
             summary.needs_human += usize::from(report.needs_human());
+            // A Dockerfile whose fixes only create or change the ignore file beside it is
+            // unchanged; that file is counted in `beside`.
             match report.status {
+                Status::Changed | Status::Written if report.only_beside => summary.unchanged += 1,
                 Status::Unchanged => summary.unchanged += 1,
                 Status::Changed => summary.changed += 1,
                 Status::Written => summary.written += 1,
@@ -51,10 +63,11 @@ impl Summary {
     /// The summary line of the findings listing.
     pub fn findings_line(&self) -> String {
         format!(
-            "Found {} in {}; {} would be changed by fixes{}{}.",
+            "Found {} in {}; {} would be changed by fixes{}{}{}.",
             plural(self.findings, "finding"),
             plural(self.files, "file"),
             plural(self.changed, "file"),
+            self.beside_suffix("would be created or changed"),
             self.error_suffix(),
             self.hidden_suffix()
         )
@@ -63,9 +76,10 @@ impl Summary {
     /// The summary line of `--check` and `--diff`.
     pub fn check_line(&self) -> String {
         format!(
-            "{} would be changed, {} unchanged{}{}.",
+            "{} would be changed, {} unchanged{}{}{}.",
             plural(self.changed, "file"),
             self.unchanged,
+            self.beside_suffix("would be created or changed"),
             self.error_suffix(),
             self.hidden_suffix()
         )
@@ -74,12 +88,21 @@ impl Summary {
     /// The summary line of `--write`.
     pub fn write_line(&self) -> String {
         format!(
-            "Fixed {}, {} unchanged{}{}.",
+            "Fixed {}, {} unchanged{}{}{}.",
             plural(self.written + self.changed, "file"),
             self.unchanged,
+            self.beside_suffix("written"),
             self.error_suffix(),
             self.hidden_suffix()
         )
+    }
+
+    /// `, 1 ignore file written`: the files beside the Dockerfiles.
+    fn beside_suffix(&self, what: &str) -> String {
+        match self.beside {
+            0 => String::new(),
+            count => format!(", {} {what}", plural(count, "ignore file")),
+        }
     }
 
     /// ` (N hidden fixes can be enabled with the `--unsafe` option)`, as ruff says it.

@@ -1,5 +1,5 @@
 //! `--write`: atomic replacement that keeps permissions and owners and refuses files the
-//! user may not write.
+//! user may not write, and atomic creation of new files beside a Dockerfile.
 
 use std::fs::{File, Metadata};
 use std::io::{Seek as _, Write as _};
@@ -16,6 +16,8 @@ pub enum WriteError {
     NotWritable { detail: String },
     #[error("file changed on disk while it was being processed; not written")]
     ChangedMeanwhile,
+    #[error("file appeared on disk while it was being processed; not written")]
+    AppearedMeanwhile,
     #[error("cannot write: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -67,6 +69,46 @@ pub fn write_atomically(path: &Path, original: &[u8], text: &str) -> Result<(), 
     temporary
         .persist(&target)
         .map_err(|error| WriteError::Io(error.error))?;
+    Ok(())
+}
+
+/// The permissions of a file this run creates: `rw-r--r--`, as git checks files out.
+#[cfg(unix)]
+const CREATED_MODE: u32 = 0o644;
+
+/// Creates the file at `path` with `text` atomically: a temporary file in the same folder,
+/// given mode 0644, linked into place only if no file is there yet (it is never replaced).
+pub fn create_atomically(path: &Path, text: &str) -> Result<(), WriteError> {
+    let folder = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if std::fs::symlink_metadata(path).is_ok() {
+        return Err(WriteError::AppearedMeanwhile);
+    }
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".dfmigrate-")
+        .tempfile_in(folder)?;
+    temporary.write_all(text.as_bytes())?;
+    temporary.as_file().sync_all()?;
+    set_created_mode(temporary.path())?;
+    temporary
+        .persist_noclobber(path)
+        .map_err(|error| match error.error.kind() {
+            std::io::ErrorKind::AlreadyExists => WriteError::AppearedMeanwhile,
+            _ => WriteError::Io(error.error),
+        })?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn set_created_mode(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(CREATED_MODE))
+}
+
+#[cfg(not(unix))]
+fn set_created_mode(_path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 

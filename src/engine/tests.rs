@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::diagnostics::{Applicability, Edit, Finding, Fix};
-use crate::transforms::{Context, Metadata, Transform};
+use crate::transforms::{Changes, Context, Metadata, Transform};
 
 /// The metadata of a test transform (leaked: it lives as long as the test).
 fn metadata_of(id: &'static str, max_applicability: Applicability) -> &'static Metadata {
@@ -12,6 +12,7 @@ fn metadata_of(id: &'static str, max_applicability: Applicability) -> &'static M
         documentation: "test transform",
         enabled_by_default: true,
         max_applicability,
+        changes: Changes::Dockerfile,
         intended_changes: &[],
     }))
 }
@@ -61,6 +62,8 @@ fn run_with(text: &str, transforms: &[&dyn Transform], apply_unsafe: bool) -> Ou
         transforms,
         path: None,
         build_context: None,
+        other_dockerfiles: None,
+        change_files: true,
         options: &options,
         apply_unsafe,
         knowledge: None,

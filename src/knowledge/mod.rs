@@ -5,16 +5,20 @@
 //! is embedded in the binary and parsed once. Users extend or replace it from `dfmigrate.toml`
 //! (`[ecosystems.<id>]`, `[[images]]`, `[[runtimes]]`); see `transforms/README.md`.
 
+mod cache;
 mod command;
+pub mod exclusions;
 pub mod file_types;
 mod frameworks;
 mod image;
+pub mod narrow;
 mod native;
 mod patterns;
 mod profile;
 mod project_paths;
 pub mod runtime_stage;
 mod same_image;
+pub mod secrets;
 pub mod stubs;
 mod template;
 mod users;
@@ -22,6 +26,9 @@ mod validate;
 pub mod vocabulary;
 mod writes;
 
+pub use cache::{
+    value_listed, CacheFolder, CacheSpec, CommandPattern, FolderSource, NamedCache, Setup,
+};
 pub use command::{
     ArtifactPaths, Artifacts, CommandMatch, CommandRule, LocalPaths, Needs, NoSplit, Positionals,
     RenderedSplit, Role, Split,
@@ -40,7 +47,7 @@ pub use profile::{
 };
 pub use project_paths::{ProjectPath, ProjectPaths};
 pub use same_image::{ExtensionInstaller, ImageTool, Interpreter, ProjectTool, SameImage};
-pub use users::{AccountKind, BaseUsers, NoHome};
+pub use users::{AccountKind, BaseUsers, NoHome, UserIds};
 pub use writes::{address_port, ConfiguredPort, RuntimeWrite, RuntimeWrites};
 
 use crate::context::ContextFiles;
@@ -103,6 +110,8 @@ pub struct KnowledgeBase {
     image_paths: std::collections::BTreeMap<String, ImagePath>,
     platforms: Platforms,
     runtime_writes: RuntimeWrites,
+    /// The caches of the system package managers (`[caches]` of `package-managers.toml`).
+    system_caches: Vec<NamedCache>,
 }
 
 /// The working directory the tags of an image that match `tag` start in, when they differ from
@@ -257,6 +266,22 @@ impl KnowledgeBase {
         self.profiles
             .iter()
             .find_map(|profile| profile.match_command(command, script))
+    }
+
+    /// Every package manager's caches: the profiles' (in their order), then the system package
+    /// managers'.
+    pub fn caches(&self) -> Vec<NamedCache> {
+        let profiles = self.profiles.iter().filter_map(|profile| {
+            let spec = profile.cache.clone()?;
+            let value_options = profile.value_options.iter().chain(&spec.value_options);
+            Some(NamedCache {
+                id: profile.id.clone(),
+                name: profile.name.clone(),
+                value_options: value_options.cloned().collect(),
+                spec,
+            })
+        });
+        profiles.chain(self.system_caches.iter().cloned()).collect()
     }
 
     /// Whether a system package (`gcc`, `libpq-dev`) is only needed to build: on the common list
@@ -430,6 +455,11 @@ impl KnowledgeBase {
         BaseUsers::builtin().has(image, distro, kind, name)
     }
 
+    /// The numeric id and home folder of a user the image ships (`node` in `node`), when known.
+    pub fn image_user_ids(&self, image: &ImageRef, name: &str) -> Option<&'static UserIds> {
+        BaseUsers::builtin().ids(image, name)
+    }
+
     /// How the user-creating `program` (a base name) says it creates no home folder.
     pub fn no_home_rule(&self, program: &str) -> Option<&'static NoHome> {
         BaseUsers::builtin().no_home(program)
@@ -543,7 +573,26 @@ fn load_builtin() -> Result<KnowledgeBase, KnowledgeError> {
         platforms: images.platforms,
         runtime_writes: toml::from_str(RUNTIME_WRITES)
             .map_err(|e| KnowledgeError::new("transforms/runtime-writes.toml", e))?,
+        system_caches: system_caches()?,
     })
+}
+
+/// The `[caches.NAME]` tables of `package-managers.toml`.
+fn system_caches() -> Result<Vec<NamedCache>, KnowledgeError> {
+    let tables = &crate::model::packages::package_managers().caches;
+    tables
+        .iter()
+        .map(|(name, table)| {
+            let key = format!("transforms/package-managers.toml: caches.{name}");
+            let spec = cache::parse_spec(table, &key)?;
+            Ok(NamedCache {
+                id: name.clone(),
+                name: name.clone(),
+                value_options: spec.value_options.clone(),
+                spec,
+            })
+        })
+        .collect()
 }
 
 /// The name image rules match: the repository for Docker Hub (`node`, `bitnami/node`), else

@@ -1,18 +1,20 @@
 //! Ecosystem profiles: one package manager's files, commands, hooks and build-only packages, as
 //! read from `transforms/ecosystems/<id>.toml`.
 
-use super::command::{self, option_values, CommandMatch, CommandRule, LocalPaths};
+use super::command::{self, CommandMatch, CommandRule, LocalPaths};
 use super::native::{self, NativeNeed, NativePackages};
 use super::{NameGlob, TextPattern};
-use crate::context::manifests::{self, json_lookup, toml_lookup};
+use crate::context::manifests;
 use crate::context::pattern::{ComponentGlob, PatternError};
 use crate::context::{ContextError, ContextFiles};
-use crate::model::paths::{is_within, normalize, resolve};
 use crate::model::shell::Command;
+use hooks::hook_findings;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+mod hooks;
+mod includes;
 
 /// One ecosystem (package manager) as data.
 #[derive(Clone, Debug, Deserialize)]
@@ -65,6 +67,12 @@ pub struct Profile {
     /// ecosystem is not split.
     #[serde(default)]
     pub runtime: Option<RuntimeLayout>,
+    /// Its caches, for BuildKit cache mounts (`cache-mounts`).
+    #[serde(default)]
+    pub cache: Option<super::cache::CacheSpec>,
+    /// What a build stage needs from the build context (`narrow-copy`).
+    #[serde(default)]
+    pub narrow: Option<super::narrow::NarrowSpec>,
 }
 
 /// Options naming the files an install reads, in its command and on the lines of those files
@@ -585,97 +593,7 @@ impl Profile {
         cwd: &str,
         target: &str,
     ) -> Option<ReadFiles> {
-        let includes = self.includes.as_ref()?;
-        let named = option_values(&found.option_values, &includes.options);
-        if named.is_empty() {
-            return None;
-        }
-        let local = self.local_paths.clone().unwrap_or_default();
-        let mut read = ReadFiles::default();
-        let mut queue: VecDeque<(String, String, String)> = named
-            .into_iter()
-            .map(|value| (value.to_owned(), cwd.to_owned(), "the command".to_owned()))
-            .collect();
-        while let Some((value, folder, by)) = queue.pop_front() {
-            if value.contains("://") {
-                // A URL: fetched, not read from the build context.
-                continue;
-            }
-            if value.contains('$') {
-                read.unknown
-                    .push(format!("{by} names `{value}` through a variable"));
-                continue;
-            }
-            let image_path = resolve(&folder, &value);
-            if !is_within(target, &image_path) || normalize(target) == image_path {
-                read.unknown.push(format!(
-                    "{by} names {image_path}, which the copy of the build context does not provide"
-                ));
-                continue;
-            }
-            let relative = image_path[normalize(target).len()..]
-                .trim_start_matches('/')
-                .to_owned();
-            if read.files.contains(&relative) {
-                continue;
-            }
-            let path = Path::new(&relative);
-            if !context.is_available(path) || context.is_dir(path) {
-                let missing = format!("{relative} (named by {by})");
-                if !read.missing.contains(&missing) {
-                    read.missing.push(missing);
-                }
-                continue;
-            }
-            read.files.push(relative.clone());
-            let text = match context.read_to_string(path) {
-                Ok(text) => text,
-                Err(error) => {
-                    read.unknown
-                        .push(format!("{relative} cannot be read ({error})"));
-                    continue;
-                }
-            };
-            let here = image_path
-                .rsplit_once('/')
-                .map_or(
-                    "/",
-                    |(parent, _)| if parent.is_empty() { "/" } else { parent },
-                )
-                .to_owned();
-            for (number, line) in requirement_lines(&text) {
-                let words: Vec<String> = line
-                    .split_whitespace()
-                    .map(|w| w.trim_matches(|c| c == '"' || c == '\'').to_owned())
-                    .collect();
-                let Some(first) = words.first() else { continue };
-                let at = format!("{relative} line {number}");
-                let included = option_values(&words, &includes.options);
-                // A local path in the copy of the build context (relative paths are read from
-                // the install's folder, where the context is copied).
-                let in_copy = |path: String| !path.starts_with('/') || is_within(target, &path);
-                if first.starts_with('-') {
-                    if let Some(value) = included.first() {
-                        queue.push_back(((*value).to_owned(), here.clone(), at));
-                    } else if local
-                        .option_values(&words)
-                        .iter()
-                        .filter_map(|value| local.local_path(value))
-                        .any(in_copy)
-                    {
-                        read.local.push(format!("{at} (`{line}`)"));
-                    }
-                    continue;
-                }
-                // A requirement: up to its environment markers and per-line options.
-                let requirement = line.split(';').next().unwrap_or(&line);
-                let requirement = requirement.split(" -").next().unwrap_or(requirement);
-                if local.local_path(requirement).is_some_and(in_copy) {
-                    read.local.push(format!("{at} (`{line}`)"));
-                }
-            }
-        }
-        Some(read)
+        includes::files_read(self, found, context, cwd, target)
     }
 
     /// The first rule of this profile matching `command`; `script` is the text the command's
@@ -703,107 +621,4 @@ impl Profile {
     pub fn lists_build_package(&self, package: &str) -> bool {
         super::any_glob_matches(&self.build_packages, package)
     }
-}
-
-/// The logical lines of a requirements file with their first physical line number: lines
-/// ending in `\\` joined to the next, comments (`#` at the start or after a blank) removed,
-/// blank lines skipped.
-fn requirement_lines(text: &str) -> Vec<(usize, String)> {
-    let mut lines = Vec::new();
-    let mut current: Option<(usize, String)> = None;
-    for (index, physical) in text.lines().enumerate() {
-        let physical = physical.strip_suffix('\r').unwrap_or(physical);
-        let (start, mut joined) = current.take().unwrap_or((index + 1, String::new()));
-        match physical.strip_suffix('\\') {
-            Some(continued) => {
-                joined.push_str(continued);
-                current = Some((start, joined));
-            }
-            None => {
-                joined.push_str(physical);
-                lines.push((start, joined));
-            }
-        }
-    }
-    lines.extend(current);
-    lines
-        .into_iter()
-        .filter_map(|(number, line)| {
-            let code = match line.find('#') {
-                Some(0) => "",
-                Some(at) if line[..at].ends_with(char::is_whitespace) => &line[..at],
-                _ => &line,
-            };
-            let code = code.trim();
-            (!code.is_empty()).then(|| (number, code.to_owned()))
-        })
-        .collect()
-}
-
-fn hook_findings(hook: &Hook, context: &dyn ContextFiles) -> Vec<String> {
-    context
-        .glob(&hook.file)
-        .into_iter()
-        .flat_map(|path| {
-            let name = path.to_string_lossy().into_owned();
-            file_findings(hook, context, &path)
-                .into_iter()
-                .map(move |detail| format!("{name}: {detail}"))
-        })
-        .collect()
-}
-
-/// What one file shows for a hook.
-fn file_findings(hook: &Hook, context: &dyn ContextFiles, path: &Path) -> Vec<String> {
-    let inspects = !hook.json.is_empty() || !hook.toml.is_empty() || hook.line.is_some();
-    if !inspects {
-        return vec![hook.why.clone().unwrap_or_else(|| "present".to_owned())];
-    }
-    let text = match context.read_to_string(path) {
-        Ok(text) => text,
-        Err(error) => return vec![format!("unreadable ({error})")],
-    };
-    let mut found = Vec::new();
-    found.extend(json_keys(&hook.json, &text));
-    found.extend(toml_keys(&hook.toml, &text));
-    if let Some(line) = &hook.line {
-        found.extend(matching_lines(line, &text));
-    }
-    found
-}
-
-fn json_keys(keys: &[String], text: &str) -> Vec<String> {
-    if keys.is_empty() {
-        return Vec::new();
-    }
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(value) => keys
-            .iter()
-            .filter(|key| json_lookup(&value, key).is_some())
-            .cloned()
-            .collect(),
-        Err(error) => vec![format!("invalid JSON ({error})")],
-    }
-}
-
-fn toml_keys(keys: &[String], text: &str) -> Vec<String> {
-    if keys.is_empty() {
-        return Vec::new();
-    }
-    match text.parse::<toml::Table>() {
-        Ok(table) => keys
-            .iter()
-            .filter(|key| toml_lookup(&table, key).is_some())
-            .cloned()
-            .collect(),
-        Err(error) => vec![format!("invalid TOML ({})", error.message())],
-    }
-}
-
-fn matching_lines(pattern: &TextPattern, text: &str) -> Vec<String> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| pattern.is_match(line))
-        .map(|(index, line)| format!("line {}: {}", index + 1, line.trim()))
-        .collect()
 }

@@ -85,6 +85,9 @@ pub struct NoHome {
     /// Options that take a value.
     #[serde(default)]
     pub value_options: Vec<String>,
+    /// Options that set the user id.
+    #[serde(default)]
+    pub uid_options: Vec<String>,
 }
 
 /// The accounts the images a name glob and tag pattern match have.
@@ -96,6 +99,17 @@ pub struct ImageAccounts {
     pub tag: TagPattern,
     #[serde(flatten)]
     pub accounts: Accounts,
+    /// The user id and home folder of its users, where every version of the image agrees.
+    #[serde(default)]
+    pub ids: std::collections::BTreeMap<String, UserIds>,
+}
+
+/// A user's numeric id and home folder.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct UserIds {
+    pub uid: u32,
+    pub home: String,
 }
 
 /// An account kind, for [`KnowledgeBase::image_has_account`].
@@ -136,6 +150,16 @@ impl BaseUsers {
                     && entry.tag.regex().is_match(tag)
                     && names(&entry.accounts)
             })
+    }
+
+    /// The id and home folder of the user `name` an image ships, when known.
+    pub fn ids(&self, image: &ImageRef, name: &str) -> Option<&UserIds> {
+        let tag = image.tag.as_deref().unwrap_or("latest");
+        let name_of_image = image_name(image);
+        self.images
+            .iter()
+            .filter(|entry| entry.image.matches(&name_of_image) && entry.tag.regex().is_match(tag))
+            .find_map(|entry| entry.ids.get(name))
     }
 
     /// How `program` (a base name) says it creates no home, if it creates users.

@@ -93,6 +93,9 @@ fn validate_profile(profile: &Profile, key: &str) -> Result<(), KnowledgeError> 
             profile.stubs.is_some(),
         )?;
     }
+    if let Some(cache) = &profile.cache {
+        super::cache::validate(cache, &format!("{key}.cache"))?;
+    }
     if let Some(runtime) = &profile.runtime {
         for (dependency, packages) in &runtime.native {
             validate_native(dependency, packages, &format!("{key}.runtime.native"))?;

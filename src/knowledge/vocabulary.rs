@@ -1,7 +1,8 @@
-//! Words the transforms recognise in commands and build contexts: npm's lock files and options,
-//! programs that need root or write where they are told, folders a checkout holds. The data is
-//! `transforms/vocabulary.toml`, embedded and parsed once.
+//! Words the transforms recognise in commands: npm's lock files and options, programs that need
+//! root or write where they are told. The data is `transforms/vocabulary.toml`, embedded and
+//! parsed once.
 
+use super::TextPattern;
 use serde::Deserialize;
 use std::sync::OnceLock;
 
@@ -13,7 +14,8 @@ const VOCABULARY: &str = include_str!("../../transforms/vocabulary.toml");
 pub struct Vocabulary {
     pub npm: Npm,
     pub users: Users,
-    pub checkout: Checkout,
+    pub buildkit: Buildkit,
+    pub scripts: Scripts,
 }
 
 /// What npm-ci reads of npm.
@@ -48,11 +50,26 @@ pub struct Users {
     pub creators: Vec<String>,
 }
 
-/// What a developer's checkout holds that builds never need.
+/// What tells that a Dockerfile is built with BuildKit (cache-mounts).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Checkout {
-    pub never_needed: Vec<String>,
+pub struct Buildkit {
+    /// `# syntax=` values naming a frontend that reads `RUN --mount`.
+    pub mount_frontends: TextPattern,
+    /// Instruction flags only BuildKit reads.
+    pub flags: Vec<String>,
+}
+
+/// Commands that may run other commands the Dockerfile does not show (cache-mounts).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scripts {
+    /// Shells: the script is their first operand (a file) or their `-c` text.
+    pub shells: Vec<String>,
+    /// Build drivers and the build context files they read their commands from.
+    pub drivers: std::collections::BTreeMap<String, Vec<String>>,
+    /// Programs whose operands are the command they run.
+    pub runners: Vec<String>,
 }
 
 /// The embedded vocabulary, parsed on first use.
@@ -83,5 +100,20 @@ mod tests {
     fn the_embedded_vocabulary_parses() {
         assert_eq!(vocabulary().npm.locks[0], "npm-shrinkwrap.json");
         assert!(lists(&vocabulary().users.creators, "useradd"));
+        let frontends = &vocabulary().buildkit.mount_frontends;
+        for reads in [
+            "docker/dockerfile:1",
+            "docker/dockerfile:1.4",
+            "docker/dockerfile:1.7-labs",
+        ] {
+            assert!(frontends.is_match(reads), "{reads}");
+        }
+        for other in [
+            "docker/dockerfile:1.1",
+            "docker/dockerfile:1.0-experimental",
+            "x/y:1",
+        ] {
+            assert!(!frontends.is_match(other), "{other}");
+        }
     }
 }

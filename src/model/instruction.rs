@@ -339,12 +339,31 @@ impl<'p> Instruction<'p> {
         }
     }
 
+    /// The values of the arguments after the keyword and flags, for instructions that take a
+    /// string, words or an exec form (`WORKDIR`'s path, `VOLUME`'s folders, a heredoc `COPY`'s
+    /// words); empty for the others.
+    pub fn argument_values(&self) -> Vec<&'p str> {
+        match self.args() {
+            Args::String(word) => vec![word.value.as_str()],
+            Args::Words(words) => words.iter().map(|word| word.value.as_str()).collect(),
+            Args::Exec(exec) => exec.elements.iter().map(|w| w.value.as_str()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The single-string argument of USER, WORKDIR, STOPSIGNAL or MAINTAINER.
     pub fn string_arg(&self) -> Option<Located<String>> {
         match self.args() {
             Args::String(word) => Some(self.locate(word)),
             _ => None,
         }
+    }
+
+    /// Whether an argument word opens a heredoc (`<<EOF`, `2<<-"EOF"`), as BuildKit found the
+    /// openers of the line.
+    pub fn opens_heredoc(&self, word: &Word) -> bool {
+        let openers = &self.parsed.analysis.heredocs;
+        openers.iter().any(|opener| opener.range == word.range)
     }
 
     /// The number of heredocs the instruction opens.

@@ -22,6 +22,7 @@ pub use workdir::{Workdir, WorkdirUnknown};
 use crate::style::Style;
 use crate::syntax::{InstructionKind, Parse, TextRange};
 use scope::Scope;
+use shell::ShellScript;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -143,6 +144,27 @@ impl<'p> Dockerfile<'p> {
         heredoc::shell_body_texts(instruction)
     }
 
+    /// What a RUN is written with, comments and flags aside: the elements of its exec form, or
+    /// the words and redirections (`>/etc/apt/sources.list`) of its shell-form script and of
+    /// the heredoc bodies a shell runs (`RUN <<EOF`), in order.
+    pub fn run_words(&self, run: &Instruction<'p>) -> Vec<String> {
+        if let Some(words) = run.exec_form() {
+            return words.into_iter().map(|word| word.value).collect();
+        }
+        let mut written = Vec::new();
+        let mut add = |script: &ShellScript, text: &str| {
+            let texts = script.commands.iter().flat_map(|c| c.texts(text));
+            written.extend(texts.map(str::to_owned));
+        };
+        if let Some(script) = self.script(run) {
+            add(&script.lexed, script.text);
+        }
+        for body in self.heredoc_script_texts(run) {
+            add(&shell::lex(&body), &body);
+        }
+        written
+    }
+
     /// The working directory `instruction` runs in (see [`Workdir`] for the rule).
     pub fn workdir_before(&self, instruction: &Instruction) -> &Workdir {
         &self.scopes[instruction.index].workdir
@@ -246,7 +268,7 @@ impl<'p> Dockerfile<'p> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::parse;
+    use crate::syntax::{parse, Args};
 
     #[test]
     fn stage_chain_follows_base_stages_to_the_image() {
@@ -312,5 +334,27 @@ mod tests {
         let cmd = file.instructions()[8].exec_form().unwrap();
         assert_eq!(file.block_range(&file.instructions()[0]).start, 0);
         assert_eq!(cmd[1].range.slice(text), "\"app.js\"");
+    }
+
+    #[test]
+    fn heredoc_openers_and_what_runs_are_written_with() {
+        let parse = parse(concat!(
+            "FROM a\nCOPY <<EOF app.sh 2<<-\"B\" /app/\nx\nEOF\n\ty\n\tB\n",
+            "RUN --mount=type=cache,target=/var/cache/apt pip install x > /tmp/log # apt\n",
+            "RUN <<EOF\napt-get update\nEOF\nRUN [\"apt-get\", \"clean\"]\n",
+        ));
+        let file = Dockerfile::new(&parse);
+        let [_, copy, pip, heredoc, exec] = file.instructions() else {
+            panic!("five instructions")
+        };
+        let Args::Words(words) = copy.args() else {
+            panic!("words")
+        };
+        let opens = words.iter().map(|word| copy.opens_heredoc(word));
+        assert!(opens.eq([true, false, true, false]));
+        // Comments and flags aside; a heredoc's opener is a redirection of the RUN's line.
+        assert_eq!(file.run_words(pip), ["pip", "install", "x", "> /tmp/log"]);
+        assert_eq!(file.run_words(heredoc), ["<<EOF", "apt-get", "update"]);
+        assert_eq!(file.run_words(exec), ["apt-get", "clean"]);
     }
 }

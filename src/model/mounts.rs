@@ -40,6 +40,8 @@ pub struct Mount {
     pub source: Option<String>,
     /// `from=`: the stage, image or context the source is read from.
     pub from: Option<String>,
+    /// `id=`: a secret's or cache's id.
+    pub id: Option<String>,
 }
 
 impl Mount {
@@ -81,6 +83,7 @@ pub fn parse(value: &str) -> Result<Mount, String> {
         target: None,
         source: None,
         from: None,
+        id: None,
     };
     for field in csv_record(value)? {
         let Some((key, value)) = field.split_once('=') else {
@@ -103,8 +106,9 @@ pub fn parse(value: &str) -> Result<Mount, String> {
             "target" | "dst" | "destination" => mount.target = Some(value.to_owned()),
             "source" | "src" => mount.source = Some(value.to_owned()),
             "from" => mount.from = Some(value.to_owned()),
-            "readonly" | "ro" | "readwrite" | "rw" | "required" | "id" | "sharing" | "mode"
-            | "uid" | "gid" | "size" | "env" => {}
+            "id" => mount.id = Some(value.to_owned()),
+            "readonly" | "ro" | "readwrite" | "rw" | "required" | "sharing" | "mode" | "uid"
+            | "gid" | "size" | "env" => {}
             other => return Err(format!("unexpected key '{other}' in '{field}'")),
         }
     }

@@ -33,6 +33,9 @@ pub struct PackageManagers {
     pub system_folders: Vec<String>,
     /// Manager → the verbs that only touch system packages.
     pub system_verbs: BTreeMap<String, Vec<String>>,
+    /// Manager → its caches, as the knowledge base reads them (`knowledge::CacheSpec`).
+    #[serde(default)]
+    pub caches: BTreeMap<String, toml::Value>,
 }
 
 impl PackageManagers {
@@ -223,15 +226,8 @@ pub fn apt_installs(commands: &[Command]) -> Vec<PackageCommand<'_>> {
 /// config-manager --add-repo`). `script` is the text the command's ranges point into.
 pub fn adds_repository(command: &Command, script: &str) -> bool {
     let markers = &package_managers().repository_markers;
-    let redirects = command
-        .redirects
-        .iter()
-        .filter_map(|range| script.get(range.start..range.end));
     command
-        .words
-        .iter()
-        .map(|word| word.value.as_str())
-        .chain(redirects)
+        .texts(script)
         .any(|text| markers.iter().any(|marker| text.contains(marker.as_str())))
 }
 

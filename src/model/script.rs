@@ -91,17 +91,20 @@ impl Script {
     /// The names of the parameters the script expands (`$NAME`, `${NAME…}`) in the words,
     /// assignments and redirections of its commands, inside quotes and command substitutions.
     pub fn parameter_names(&self) -> Vec<String> {
+        self.simple_commands()
+            .into_iter()
+            .flat_map(SimpleCommand::parameter_names)
+            .collect()
+    }
+}
+
+impl SimpleCommand {
+    /// The names of the parameters the command expands in its words, assignments and
+    /// redirections, inside quotes and command substitutions.
+    pub fn parameter_names(&self) -> Vec<String> {
         let mut names = Vec::new();
-        for command in self.simple_commands() {
-            let targets = command.redirects.iter().filter_map(|r| r.target.as_ref());
-            for word in command
-                .assignments
-                .iter()
-                .chain(&command.words)
-                .chain(targets)
-            {
-                collect_parameters(&word.parts, &mut names);
-            }
+        for word in self.all_words() {
+            collect_parameters(&word.parts, &mut names);
         }
         names
     }
@@ -119,8 +122,9 @@ fn collect_parameters(parts: &[WordPart], names: &mut Vec<String>) {
 }
 
 impl Compound {
-    fn collect_simple_commands<'a>(&'a self, found: &mut Vec<&'a SimpleCommand>) {
-        let bodies: Vec<&Script> = match &self.kind {
+    /// The scripts it runs: conditions and bodies, in order.
+    pub fn bodies(&self) -> Vec<&Script> {
+        match &self.kind {
             CompoundKind::Subshell(body) | CompoundKind::Group(body) => vec![body],
             CompoundKind::If {
                 branches,
@@ -135,8 +139,11 @@ impl Compound {
                 condition, body, ..
             } => vec![condition, body],
             CompoundKind::Case { arms, .. } => arms.iter().map(|arm| &arm.body).collect(),
-        };
-        for body in bodies {
+        }
+    }
+
+    fn collect_simple_commands<'a>(&'a self, found: &mut Vec<&'a SimpleCommand>) {
+        for body in self.bodies() {
             body.collect_simple_commands(found);
         }
     }
@@ -210,6 +217,13 @@ pub struct SimpleCommand {
 }
 
 impl SimpleCommand {
+    /// Every word of the command as the shell expands it: the assignments, the command name
+    /// and its arguments, then the redirections' targets.
+    pub fn all_words(&self) -> impl Iterator<Item = &Word> {
+        let targets = self.redirects.iter().filter_map(|r| r.target.as_ref());
+        self.assignments.iter().chain(&self.words).chain(targets)
+    }
+
     /// The words from the program on, past an `exec` that replaces the shell with it.
     pub fn program_words(&self) -> &[Word] {
         let skipped = self
@@ -294,6 +308,13 @@ pub enum RedirectOp {
     HereString,
     /// `&>` and `&>>` (bash): standard output and error together.
     OutputAndError { append: bool },
+}
+
+impl Redirect {
+    /// The file the redirection writes (`> log`, `>> out`, `&> both`), if it writes one.
+    pub fn written_file(&self) -> Option<&Word> {
+        self.target.as_ref().filter(|_| self.op.writes_file())
+    }
 }
 
 impl RedirectOp {

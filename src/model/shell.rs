@@ -72,6 +72,20 @@ impl Command {
     pub fn arg_values(&self) -> impl Iterator<Item = &str> {
         self.args().iter().map(|word| word.value.as_str())
     }
+
+    /// What the command is written with, comments aside: its words' values, then its
+    /// redirections (`>/etc/apt/sources.list`) as written in `script`, the text its ranges
+    /// index.
+    pub fn texts<'a>(&'a self, script: &'a str) -> impl Iterator<Item = &'a str> {
+        let redirects = self
+            .redirects
+            .iter()
+            .filter_map(|range| script.get(range.start..range.end));
+        self.words
+            .iter()
+            .map(|word| word.value.as_str())
+            .chain(redirects)
+    }
 }
 
 /// A lexed script.
@@ -97,6 +111,24 @@ impl ShellScript {
             && !self.has_grouping
             && !self.has_comment
             && !self.incomplete
+    }
+
+    /// Whether the command at `index` runs after `&&`, `;` or at the start, not inside `||`, a
+    /// pipe or a group: removing it with the operator after it (or, for the last one, before
+    /// it) leaves the other commands running as they did.
+    pub fn is_reached_plainly(&self, index: usize) -> bool {
+        let commands = &self.commands;
+        let before = index
+            .checked_sub(1)
+            .and_then(|i| commands[i].next)
+            .map(|(op, _)| op);
+        let after = commands.get(index).and_then(|c| c.next).map(|(op, _)| op);
+        matches!(before, None | Some(Operator::And | Operator::Semicolon))
+            && !matches!(
+                after,
+                Some(Operator::Pipe | Operator::Or | Operator::Background)
+            )
+            && !self.has_grouping
     }
 }
 

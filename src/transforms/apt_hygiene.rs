@@ -1,11 +1,11 @@
 #![doc = include_str!("../../transforms/docs/apt-hygiene.md")]
 
-use super::{Applicability, Context, Finding, Fix, Metadata, Transform};
+use super::{Applicability, Changes, Context, Finding, Fix, Metadata, Transform};
 use crate::diagnostics::Rewriter;
 use crate::model::mounts::MountType;
 use crate::model::packages::{apt_installs, package_command, package_managers, PackageCommand};
 use crate::model::script::is_assignment;
-use crate::model::shell::{Command, Operator, ShellScript, ShellWord};
+use crate::model::shell::{Command, Operator, ShellWord};
 use crate::model::{lineage, paths};
 use crate::model::{Dockerfile, Instruction, Script};
 use crate::syntax::{InstructionKind, TextRange};
@@ -25,6 +25,7 @@ impl Transform for AptHygiene {
             documentation: include_str!("../../transforms/docs/apt-hygiene.md"),
             enabled_by_default: true,
             max_applicability: Applicability::Safe,
+            changes: Changes::Dockerfile,
             intended_changes: &[],
         }
     }
@@ -87,22 +88,6 @@ enum LastUpdate {
     At(usize),
 }
 
-/// A command that runs after `&&`, `;` or at the start, not inside `||`, a pipe or a group.
-fn is_reached_plainly(lexed: &ShellScript, index: usize) -> bool {
-    let commands = &lexed.commands;
-    let before = index
-        .checked_sub(1)
-        .and_then(|i| commands[i].next)
-        .map(|(op, _)| op);
-    let after = commands[index].next.map(|(op, _)| op);
-    matches!(before, None | Some(Operator::And | Operator::Semicolon))
-        && !matches!(
-            after,
-            Some(Operator::Pipe | Operator::Or | Operator::Background)
-        )
-        && !lexed.has_grouping
-}
-
 impl RunChecker<'_, '_> {
     /// A finding whose fix `write` makes.
     fn finding(
@@ -149,7 +134,7 @@ impl RunChecker<'_, '_> {
     }
 
     fn reachable(&self, index: usize) -> bool {
-        is_reached_plainly(&self.script.lexed, index)
+        self.script.lexed.is_reached_plainly(index)
     }
 
     fn check_update(&self, install: &PackageCommand, out: &mut Vec<Finding>) {
@@ -459,9 +444,17 @@ impl RunChecker<'_, '_> {
                     || other.stage.is_some_and(|s| self.builds_on(s, stage));
                 related
                     && other.kind() == Some(InstructionKind::Run)
-                    && other.logical_text().contains("apt")
+                    && self.mentions_apt(other)
                     && !self.refreshes_lists_first(other)
             })
+    }
+
+    /// Whether the RUN is written with apt (`apt-get`, `apt`, `/etc/apt/…`), comments and
+    /// flags aside: a word or redirection of its script or of the heredoc bodies a shell
+    /// runs, or an element of its exec form.
+    fn mentions_apt(&self, run: &Instruction) -> bool {
+        let words = self.file.run_words(run);
+        words.iter().any(|word| word.contains("apt"))
     }
 
     /// The first command of the RUN that mentions apt updates the lists, or is an install this
@@ -502,7 +495,7 @@ impl RunChecker<'_, '_> {
             script: &script,
             ..*self
         };
-        is_reached_plainly(lexed, index)
+        lexed.is_reached_plainly(index)
             && matches!(
                 other.update_plan(&install),
                 UpdatePlan::Fold { .. } | UpdatePlan::Insert { .. }

@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/copy-over-add.md")]
 
-use super::{Applicability, Context, Finding, Fix, Metadata, Transform};
+use super::{Applicability, Changes, Context, Finding, Fix, Metadata, Transform};
 use crate::context::BuildContext;
 use crate::diagnostics::Rewriter;
 use crate::knowledge::file_types::{read_head, FileTypes};
@@ -31,6 +31,7 @@ impl Transform for CopyOverAdd {
             documentation: include_str!("../../transforms/docs/copy-over-add.md"),
             enabled_by_default: true,
             max_applicability: Applicability::Safe,
+            changes: Changes::Dockerfile,
             intended_changes: &[],
         }
     }
@@ -105,12 +106,7 @@ fn file_sources(instruction: &Instruction) -> Option<Vec<String>> {
     Some(
         sources
             .iter()
-            .filter(|word| {
-                !word
-                    .value
-                    .trim_start_matches(|c: char| c.is_ascii_digit())
-                    .starts_with("<<")
-            })
+            .filter(|word| !instruction.opens_heredoc(word))
             .map(|word| word.value.clone())
             .collect(),
     )

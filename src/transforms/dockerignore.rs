@@ -1,9 +1,14 @@
 #![doc = include_str!("../../transforms/docs/dockerignore.md")]
 
-use super::{Applicability, Context, Finding, Metadata, Transform};
-use crate::knowledge::vocabulary::vocabulary;
+pub(super) mod survey;
+pub(super) mod target;
+
+use super::{Applicability, Changes, Context, Finding, Fix, IntendedChange, Metadata, Transform};
+use crate::context::{BuildContext, ContextEntry};
+use crate::knowledge::exclusions::{ExclusionGroup, Exclusions, ProducedFolders, Risk};
 use crate::model::{Dockerfile, Instruction};
-use crate::syntax::InstructionKind;
+use survey::{first_whole_context_copy, run_commands, Copied, Named, RunCommand};
+use target::{pattern_for_name, pattern_for_path, Action, Block, IgnoreTarget};
 
 pub struct Dockerignore;
 
@@ -11,74 +16,302 @@ impl Transform for Dockerignore {
     fn metadata(&self) -> &'static Metadata {
         &Metadata {
             id: "dockerignore",
-            summary: "A build context without .dockerignore that holds .git, node_modules, … (proposes one)",
+            summary: "A build context that holds .git, node_modules, build outputs, … gets them excluded in its .dockerignore",
             documentation: include_str!("../../transforms/docs/dockerignore.md"),
             enabled_by_default: true,
-            max_applicability: Applicability::DisplayOnly,
-            intended_changes: &[],
+            max_applicability: Applicability::Safe,
+            changes: Changes::IgnoreFile,
+            intended_changes: &[IntendedChange::ExcludedPaths],
         }
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
-        let Some(copy) = file.instructions().iter().find(|i| copies_whole_context(i)) else {
+        let Some(build) = context.build_context_files() else {
             return;
         };
-        let Some(build_context) = context.build_context_files() else {
+        let Some(copy) = first_whole_context_copy(file, build) else {
             return;
         };
-        if build_context.ignore_file().is_some() {
+        let Some(entries) = survey::entries(build) else {
+            return;
+        };
+        let groups = excluded_groups(file, build, entries);
+        if !groups.iter().any(|group| group.trigger) {
             return;
         }
-        let named = copied_by_name(file);
-        let found: Vec<&str> = vocabulary()
-            .checkout
-            .never_needed
-            .iter()
-            .map(String::as_str)
-            .filter(|name| build_context.exists(name) && !named.iter().any(|source| source == name))
-            .collect();
-        if found.is_empty() {
+        let Some(target) = IgnoreTarget::of(context, build) else {
             return;
-        }
+        };
+        let blocks: Vec<Block> = groups.iter().map(ExcludedGroup::block).collect();
+        let applicability = match groups.iter().any(|group| group.why.is_some()) {
+            true => Applicability::Unsafe,
+            false => Applicability::Safe,
+        };
         out.push(Finding {
             transform: self.id(),
-            message: format!(
-                "the build context has no .dockerignore but holds {}: every build sends them and this COPY copies them into the image; add a .dockerignore containing: {}",
-                found.join(", "),
-                found.join(" ")
-            ),
+            message: message(&groups, &target),
             range: copy.range(),
-            fix: None,
+            fix: Some(Fix::of_files(applicability, vec![target.change(&blocks)])),
         });
     }
 }
 
-fn copies_whole_context(instruction: &Instruction) -> bool {
-    instruction.flag("from").is_none()
-        && instruction.copy_args().is_some_and(|args| {
-            args.sources
-                .iter()
-                .any(|source| matches!(source.value.trim_matches('"'), "." | "./" | "./." | "*"))
+/// Entries of one group that the ignore file will exclude.
+#[derive(Clone, Debug)]
+struct ExcludedGroup {
+    title: String,
+    /// Patterns: `NAME` for an entry at the root only, `**/NAME` when one is deeper.
+    patterns: Vec<String>,
+    /// Why excluding them may change the image, when it may.
+    why: Option<String>,
+    trigger: bool,
+}
+
+impl ExcludedGroup {
+    fn block(&self) -> Block {
+        Block {
+            title: self.title.clone(),
+            entries: self.patterns.clone(),
+        }
+    }
+}
+
+/// What the ignore file should exclude, group by group, in the data's order: the entries the
+/// ignore file does not exclude yet and the Dockerfile does not name, in patterns that exclude
+/// nothing the Dockerfile names or the ignore file re-includes.
+fn excluded_groups(
+    file: &Dockerfile,
+    build: &BuildContext,
+    entries: &[ContextEntry],
+) -> Vec<ExcludedGroup> {
+    let exclusions = Exclusions::builtin();
+    let named = Named::of(file);
+    let commands = run_commands(file);
+    // Never excluded, nor a folder holding them: what the Dockerfile copies by name, and what
+    // the ignore file's exceptions keep (listed, or maybe inside a folder not listed).
+    let protected: Vec<&ContextEntry> = entries
+        .iter()
+        .filter(|entry| {
+            named.copies(&entry.path)
+                || build.is_reincluded(&entry.path)
+                || (entry.is_dir && build.may_reinclude_within(&entry.path))
+        })
+        .collect();
+    let candidates: Vec<&ContextEntry> = entries
+        .iter()
+        .filter(|entry| !entry.ignored && !exclusions.never_excluded(entry.name()))
+        .filter(|entry| !protected.iter().any(|kept| holds(entry, kept)))
+        .collect();
+    let copies: Vec<(&Instruction, Copied)> = file
+        .instructions()
+        .iter()
+        .filter_map(|instruction| Some((instruction, Copied::by(instruction, build)?)))
+        .collect();
+    let mut groups = Vec::new();
+    for group in &exclusions.groups {
+        if kept_by_build(group, &commands, build) {
+            continue;
+        }
+        let found: Vec<&ContextEntry> = candidates
+            .iter()
+            .copied()
+            .filter(|entry| group.matches(entry.name()) && !named.mentions(entry.name()))
+            .collect();
+        push_group(
+            &mut groups,
+            &group.title,
+            patterns(&found, &protected),
+            group_why(group),
+            group.trigger,
+        );
+    }
+    for produced in &exclusions.produced {
+        let found: Vec<&ContextEntry> = candidates
+            .iter()
+            .copied()
+            .filter(|entry| {
+                entry.is_dir
+                    && produced.folders.iter().any(|folder| folder == entry.name())
+                    && filled_where_copied(file, produced, &commands, &copies, entry)
+            })
+            .collect();
+        let why = Some(produced.why.clone());
+        push_group(
+            &mut groups,
+            &produced.title,
+            patterns(&found, &protected),
+            why,
+            true,
+        );
+    }
+    groups
+}
+
+/// Whether `entry` is `other` or a folder holding it.
+fn holds(entry: &ContextEntry, other: &ContextEntry) -> bool {
+    other.path == entry.path || other.path.starts_with(&format!("{}/", entry.path))
+}
+
+/// Adds a group's patterns, under the title of an earlier group with the same title.
+fn push_group(
+    groups: &mut Vec<ExcludedGroup>,
+    title: &str,
+    patterns: Vec<String>,
+    why: Option<String>,
+    trigger: bool,
+) {
+    if patterns.is_empty() {
+        return;
+    }
+    if let Some(same) = groups.iter_mut().find(|group| group.title == title) {
+        same.patterns.extend(patterns);
+        return;
+    }
+    groups.push(ExcludedGroup {
+        title: title.to_owned(),
+        patterns,
+        why,
+        trigger,
+    });
+}
+
+fn group_why(group: &ExclusionGroup) -> Option<String> {
+    match group.applicability {
+        Risk::Safe => None,
+        Risk::Unsafe => Some(group.why.clone().unwrap_or_default()),
+    }
+}
+
+/// Whether the build reads what the group holds: a RUN runs one of its programs, or a file of
+/// the context that builds read mentions one of its words.
+fn kept_by_build(group: &ExclusionGroup, commands: &[RunCommand], build: &BuildContext) -> bool {
+    let runs = commands
+        .iter()
+        .any(|command| group.kept_when_run.contains(&command.program));
+    runs || group
+        .kept_when_files_mention
+        .as_ref()
+        .is_some_and(|mentions| {
+            mentions.files.iter().any(|name| {
+                build.read_to_string(name).is_ok_and(|text| {
+                    mentions
+                        .words
+                        .iter()
+                        .any(|word| text.contains(word.as_str()))
+                })
+            })
         })
 }
 
-/// The first path component of every COPY/ADD source from the build context.
-fn copied_by_name(file: &Dockerfile) -> Vec<String> {
-    file.instructions()
+/// Whether every COPY or ADD that takes the folder `entry` into an image does so in a stage
+/// that fills it itself: a RUN of that stage, or of a stage it is built on, runs a command
+/// that fills such folders. A stage that copies the host's folder and installs nothing relies
+/// on it.
+fn filled_where_copied(
+    file: &Dockerfile,
+    produced: &ProducedFolders,
+    commands: &[RunCommand],
+    copies: &[(&Instruction, Copied)],
+    entry: &ContextEntry,
+) -> bool {
+    let filling: Vec<Option<usize>> = commands
         .iter()
-        .filter(|i| {
-            matches!(i.kind(), Some(InstructionKind::Copy | InstructionKind::Add))
-                && i.flag("from").is_none()
+        .filter(|command| {
+            let words: Vec<&str> = command.positionals.iter().map(String::as_str).collect();
+            produced.filled_by(&command.program, &words)
         })
-        .filter_map(|i| i.copy_args())
-        .flat_map(|args| args.sources)
-        .filter_map(|source| {
-            let path = source
-                .value
-                .trim_matches('"')
-                .trim_start_matches("./")
-                .trim_start_matches('/');
-            path.split('/').next().map(str::to_owned)
+        .map(|command| command.stage)
+        .collect();
+    let taking = copies
+        .iter()
+        .filter(|(_, copied)| copied.takes(&entry.path));
+    let mut any = false;
+    for (copy, _) in taking {
+        any = true;
+        let Some(stage) = copy.stage.and_then(|index| file.stages().get(index)) else {
+            return false;
+        };
+        let chain = file.stage_chain(stage);
+        let filled = filling
+            .iter()
+            .any(|filler| chain.iter().any(|link| Some(link.index) == *filler));
+        if !filled {
+            return false;
+        }
+    }
+    any
+}
+
+/// One pattern per name: `NAME` when every entry of that name is at the root, else `**/NAME`;
+/// when that pattern would also exclude a protected entry (or a folder holding one), each
+/// entry's own path instead.
+fn patterns(found: &[&ContextEntry], protected: &[&ContextEntry]) -> Vec<String> {
+    let mut names: Vec<(String, bool)> = Vec::new();
+    for entry in found {
+        let deep = entry.depth() > 0;
+        match names.iter_mut().find(|(name, _)| name == entry.name()) {
+            Some((_, any_deep)) => *any_deep |= deep,
+            None => names.push((entry.name().to_owned(), deep)),
+        }
+    }
+    let mut out = Vec::new();
+    for (name, deep) in names {
+        let excludes_protected = protected.iter().any(|kept| {
+            let components: Vec<&str> = kept.path.split('/').collect();
+            match deep {
+                // `**/NAME` excludes any path with a component NAME.
+                true => components.contains(&name.as_str()),
+                false => components.first() == Some(&name.as_str()),
+            }
+        });
+        if !excludes_protected {
+            out.push(match deep {
+                true => format!("**/{}", pattern_for_name(&name)),
+                false => pattern_for_name(&name),
+            });
+            continue;
+        }
+        out.extend(
+            found
+                .iter()
+                .filter(|entry| entry.name() == name)
+                .map(|entry| pattern_for_path(&entry.path)),
+        );
+    }
+    out
+}
+
+/// `the build context holds .git, node_modules, … that the image does not need: …; ACTION`,
+/// with why the fix is unsafe when it is.
+fn message(groups: &[ExcludedGroup], target: &IgnoreTarget) -> String {
+    let listed: Vec<&str> = groups
+        .iter()
+        .flat_map(|group| group.patterns.iter().map(String::as_str))
+        .collect();
+    let action = match &target.action {
+        Action::Append(name) => format!("add them to {name}"),
+        Action::CreateShared => "create .dockerignore excluding them".to_owned(),
+        Action::CreateOwn {
+            name,
+            copies_shared,
+        } => format!(
+            "create {name}, which BuildKit reads instead of .dockerignore for this Dockerfile only (other Dockerfiles build from this context), excluding them{}",
+            if *copies_shared { " after .dockerignore's patterns" } else { "" }
+        ),
+    };
+    let mut message = format!(
+        "the build context holds {} that the image does not need: every build sends them and this COPY copies them into the image; {action}",
+        listed.join(", ")
+    );
+    let reasons: Vec<String> = groups
+        .iter()
+        .filter_map(|group| {
+            let why = group.why.as_ref()?;
+            Some(format!("{}: {why}", group.patterns.join(", ")))
         })
-        .collect()
+        .collect();
+    if !reasons.is_empty() {
+        message.push_str(&format!(" (unsafe: {})", reasons.join("; ")));
+    }
+    message
 }

@@ -2,7 +2,7 @@
 
 mod program;
 
-use super::{platform, Applicability, Context, Finding, Fix, Metadata, Transform};
+use super::{platform, Applicability, Changes, Context, Finding, Fix, Metadata, Transform};
 use crate::diagnostics::Rewriter;
 use crate::model::script::is_assignment;
 use crate::model::shell::ShellWord;
@@ -27,6 +27,7 @@ impl Transform for ExecForm {
             documentation: include_str!("../../transforms/docs/exec-form.md"),
             enabled_by_default: true,
             max_applicability: Applicability::Safe,
+            changes: Changes::Dockerfile,
             intended_changes: &[],
         }
     }

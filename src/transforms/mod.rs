@@ -6,22 +6,26 @@
 //! printed by `dfmigrate explain ID`.
 
 mod apt_hygiene;
+pub mod cache_mounts;
 mod copy_over_add;
 mod deps_first;
 mod dockerignore;
 mod exec_form;
+pub mod narrow_copy;
 mod non_root_user;
 mod npm_ci;
 mod platform;
 mod reorder_layers;
+mod secrets_in_args;
+mod secrets_in_context;
 mod slim_runtime;
 pub mod split_stages;
 
-use crate::context::BuildContext;
-pub use crate::diagnostics::{Applicability, Edit, Finding, Fix, Isolation};
+use crate::context::{BuildContext, PendingFiles};
+pub use crate::diagnostics::{Applicability, Edit, FileChange, Finding, Fix, Isolation};
 use crate::knowledge::KnowledgeBase;
 use crate::model::Dockerfile;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// What a transform may know beyond the file itself.
@@ -39,6 +43,13 @@ pub struct Context<'a> {
     /// The build context's files, opened once for all transforms of a round (see
     /// [`Context::build_context_files`]).
     pub opened_context: Option<&'a OnceLock<Option<BuildContext>>>,
+    /// Files beside the Dockerfile (its ignore files) as earlier fixes of the run left them.
+    pub pending: Option<&'a PendingFiles>,
+    /// The other Dockerfiles that read the build context's `.dockerignore` (paths as given), as
+    /// a run of the CLI knows them when it starts (its Dockerfiles of that context without an
+    /// ignore file of their own, and the Dockerfiles beside this one that it does not process);
+    /// `None` when no run tells: the Dockerfiles beside this one are looked at then.
+    pub other_dockerfiles: Option<&'a [PathBuf]>,
 }
 
 impl<'a> Context<'a> {
@@ -55,8 +66,10 @@ impl<'a> Context<'a> {
     pub fn build_context_files(&self) -> Option<&'a BuildContext> {
         let root = self.build_context?;
         let path = self.path;
+        let no_pending = PendingFiles::new();
+        let pending = self.pending.unwrap_or(&no_pending);
         self.opened_context?
-            .get_or_init(|| BuildContext::open(root, path).ok())
+            .get_or_init(|| BuildContext::open_with(root, path, pending).ok())
             .as_ref()
     }
 }
@@ -82,6 +95,18 @@ pub enum IntendedChange {
     /// Installs go into a virtualenv the build stage creates: the image sets `VIRTUAL_ENV` and
     /// puts the virtualenv's `bin` first on `PATH`.
     Virtualenv,
+    /// Paths of the build context that its new ignore file excludes are left out of the image.
+    ExcludedPaths,
+}
+
+/// What a transform's fixes change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Changes {
+    /// The Dockerfile's text.
+    Dockerfile,
+    /// The build context's ignore file: the engine settles these fixes first, so the other
+    /// transforms see the context as the build will.
+    IgnoreFile,
 }
 
 /// What a transform is, declared once: how it is named, documented and listed, how far its
@@ -98,6 +123,8 @@ pub struct Metadata {
     pub enabled_by_default: bool,
     /// The most a fix of this transform can be (shown by `dfmigrate transforms`).
     pub max_applicability: Applicability,
+    /// What its fixes change.
+    pub changes: Changes,
     /// The changes its fixes make on purpose.
     pub intended_changes: &'static [IntendedChange],
 }
@@ -122,9 +149,13 @@ pub fn all() -> &'static [&'static dyn Transform] {
         &apt_hygiene::AptHygiene,
         &reorder_layers::ReorderLayers,
         &deps_first::DepsFirst,
+        &cache_mounts::CacheMounts,
         &dockerignore::Dockerignore,
+        &secrets_in_context::SecretsInContext,
+        &secrets_in_args::SecretsInArgs,
         &npm_ci::NpmCi,
         &split_stages::SplitStages,
+        &narrow_copy::NarrowCopy,
         &slim_runtime::SlimRuntime,
         &non_root_user::NonRootUser,
     ]

@@ -1,6 +1,8 @@
 #![doc = include_str!("../../transforms/docs/non-root-user.md")]
 
-use super::{platform, Applicability, Context, Finding, Fix, IntendedChange, Metadata, Transform};
+use super::{
+    platform, Applicability, Changes, Context, Finding, Fix, IntendedChange, Metadata, Transform,
+};
 use crate::context::BuildContext;
 use crate::diagnostics::Rewriter;
 use crate::knowledge::{Distro, KnowledgeBase};
@@ -30,6 +32,7 @@ impl Transform for NonRootUser {
             documentation: include_str!("../../transforms/docs/non-root-user.md"),
             enabled_by_default: true,
             max_applicability: Applicability::Unsafe,
+            changes: Changes::Dockerfile,
             intended_changes: &[IntendedChange::User],
         }
     }

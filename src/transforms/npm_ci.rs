@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/npm-ci.md")]
 
-use super::{Applicability, Context, Finding, Fix, Metadata, Transform};
+use super::{Applicability, Changes, Context, Finding, Fix, Metadata, Transform};
 use crate::context::BuildContext;
 use crate::diagnostics::Rewriter;
 use crate::knowledge::image_name;
@@ -23,6 +23,7 @@ impl Transform for NpmCi {
             documentation: include_str!("../../transforms/docs/npm-ci.md"),
             enabled_by_default: true,
             max_applicability: Applicability::Safe,
+            changes: Changes::Dockerfile,
             intended_changes: &[],
         }
     }

@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/reorder-layers.md")]
 
-use super::{Applicability, Context, Finding, Fix, Metadata, Transform};
+use super::{Applicability, Changes, Context, Finding, Fix, Metadata, Transform};
 use crate::diagnostics::Rewriter;
 use crate::model::mounts::MountType;
 use crate::model::packages::{package_command, package_managers};
@@ -18,6 +18,7 @@ impl Transform for ReorderLayers {
             documentation: include_str!("../../transforms/docs/reorder-layers.md"),
             enabled_by_default: true,
             max_applicability: Applicability::Safe,
+            changes: Changes::Dockerfile,
             intended_changes: &[],
         }
     }

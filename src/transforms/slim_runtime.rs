@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/slim-runtime.md")]
 
-use super::{Applicability, Context, Finding, Fix, Metadata, Transform};
+use super::{Applicability, Changes, Context, Finding, Fix, Metadata, Transform};
 use crate::diagnostics::Rewriter;
 use crate::knowledge::{image_name, KnowledgeBase, RuntimeHints};
 use crate::model::packages::{apt_installs, package_command};
@@ -19,6 +19,7 @@ impl Transform for SlimRuntime {
             documentation: include_str!("../../transforms/docs/slim-runtime.md"),
             enabled_by_default: true,
             max_applicability: Applicability::Unsafe,
+            changes: Changes::Dockerfile,
             intended_changes: &[],
         }
     }

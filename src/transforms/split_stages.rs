@@ -8,7 +8,9 @@
 //! reasons the runtime image could not stand in; `render` writes the edits. Every reason to
 //! leave the stage as it is is a [`Decline`].
 
-use super::{platform, Applicability, Context, Finding, Fix, IntendedChange, Metadata, Transform};
+use super::{
+    platform, Applicability, Changes, Context, Finding, Fix, IntendedChange, Metadata, Transform,
+};
 use crate::context::BuildContext;
 use crate::knowledge::{Distro, RuntimeHints, RuntimeImage, Shape};
 use crate::model::paths::is_within;
@@ -50,6 +52,7 @@ impl Transform for SplitStages {
             documentation: include_str!("../../transforms/docs/split-stages.md"),
             enabled_by_default: true,
             max_applicability: Applicability::Unsafe,
+            changes: Changes::Dockerfile,
             intended_changes: &[
                 IntendedChange::BaseImage,
                 IntendedChange::BuildFiles,

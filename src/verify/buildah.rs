@@ -94,21 +94,29 @@ impl Buildah {
         CommandLine::new("buildah", all)
     }
 
-    /// The build command: Docker image format (so HEALTHCHECK is kept), no pulls.
+    /// The build command: Docker image format (so HEALTHCHECK is kept), no pulls, the ignore
+    /// file named when the Dockerfile has its own.
     pub fn build_command(&self, request: &BuildRequest) -> CommandLine {
-        self.command([
-            OsString::from("bud"),
+        let mut args: Vec<OsString> = vec![
+            "bud".into(),
             "--format".into(),
             "docker".into(),
             "--isolation".into(),
             self.isolation.clone().into(),
             "--pull=never".into(),
+        ];
+        if let Some(ignore_file) = request.ignore_file {
+            args.extend(["--ignorefile".into(), ignore_file.into()]);
+        }
+        args.extend(secret_args(request));
+        args.extend([
             "-f".into(),
             request.dockerfile.into(),
             "-t".into(),
             request.tag.into(),
             request.context.into(),
-        ])
+        ]);
+        self.command(args)
     }
 
     /// A new working container of `image`; returns its id.
@@ -295,6 +303,19 @@ pub fn parse_inspect(json: &str) -> Result<ImageInfo> {
     })
 }
 
+/// `--build-arg NAME` and `--secret id=NAME,env=NAME` for the values a build takes from the
+/// environment (never written on the command line).
+pub(super) fn secret_args(request: &BuildRequest) -> Vec<OsString> {
+    let mut args: Vec<OsString> = Vec::new();
+    for name in request.build_args {
+        args.extend(["--build-arg".into(), name.into()]);
+    }
+    for name in request.secrets {
+        args.extend(["--secret".into(), format!("id={name},env={name}").into()]);
+    }
+    args
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,6 +348,9 @@ mod tests {
             dockerfile: Path::new("/tmp/x/Dockerfile"),
             context: Path::new("app"),
             tag: "dfmigrate-verify-1-original",
+            ignore_file: None,
+            build_args: &[],
+            secrets: &[],
         };
         assert_eq!(
             text(&buildah.build_command(&request)),
@@ -346,8 +370,18 @@ mod tests {
             dockerfile: Path::new("D"),
             context: Path::new("."),
             tag: "t",
+            ignore_file: Some(Path::new("/tmp/x/D.dockerignore")),
+            build_args: &[],
+            secrets: &["NPM_TOKEN".to_owned()],
         };
-        assert!(text(&buildah.build_command(&request)).contains("--isolation oci"));
+        let line = text(&buildah.build_command(&request));
+        assert!(line.contains("--isolation oci"));
+        assert!(
+            line.contains(
+                "--ignorefile /tmp/x/D.dockerignore --secret id=NPM_TOKEN,env=NPM_TOKEN -f D"
+            ),
+            "{line}"
+        );
     }
 
     #[test]

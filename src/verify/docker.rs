@@ -56,12 +56,17 @@ impl DockerLike {
         self.command(["version", "--format", format])
     }
 
-    /// `build -f FILE -t TAG CONTEXT`; podman also keeps Docker's image format (HEALTHCHECK).
+    /// `build -f FILE -t TAG CONTEXT`; podman also keeps Docker's image format (HEALTHCHECK)
+    /// and is given the Dockerfile's own ignore file, which Docker's BuildKit finds beside it.
     pub fn build_command(&self, request: &BuildRequest) -> CommandLine {
         let mut args: Vec<OsString> = vec!["build".into()];
         if self.program == "podman" {
             args.extend(["--format".into(), "docker".into()]);
+            if let Some(ignore_file) = request.ignore_file {
+                args.extend(["--ignorefile".into(), ignore_file.into()]);
+            }
         }
+        args.extend(super::buildah::secret_args(request));
         args.extend([
             "-f".into(),
             request.dockerfile.into(),
@@ -204,6 +209,9 @@ mod tests {
             dockerfile: Path::new("/tmp/d/Dockerfile"),
             context: Path::new("app"),
             tag: "dfmigrate-verify-1-rewrite",
+            ignore_file: Some(Path::new("/tmp/d/Dockerfile.dockerignore")),
+            build_args: &[],
+            secrets: &[],
         }
     }
 
@@ -223,7 +231,7 @@ mod tests {
             DockerLike::new("podman")
                 .build_command(&request())
                 .display(),
-            "podman build --format docker -f /tmp/d/Dockerfile -t dfmigrate-verify-1-rewrite app"
+            "podman build --format docker --ignorefile /tmp/d/Dockerfile.dockerignore -f /tmp/d/Dockerfile -t dfmigrate-verify-1-rewrite app"
         );
     }
 

@@ -1,7 +1,8 @@
 //! What `verify` reads from a Dockerfile itself: the final image's base, the ENV and LABEL names
 //! it sets, and its application paths (WORKDIR and COPY/ADD destinations of the final stage and
-//! the stages it builds on).
+//! the stages it builds on); the build arguments it declares and the secrets its RUNs mount.
 
+use crate::model::mounts::MountType;
 use crate::model::{Dockerfile, Stage};
 use crate::syntax::{parse, InstructionKind};
 use std::collections::BTreeSet;
@@ -18,6 +19,9 @@ pub struct Facts {
     pub label_names: BTreeSet<String>,
     /// Absolute WORKDIR and COPY/ADD destinations, outermost only, `/` excluded.
     pub app_paths: Vec<PathBuf>,
+    /// The targets of the cache mounts (`RUN --mount=type=cache`) of the final stage's chain:
+    /// what the RUNs put there is not in the image.
+    pub cache_mounts: Vec<PathBuf>,
 }
 
 /// Reads the facts of a Dockerfile's text.
@@ -54,12 +58,49 @@ pub fn facts(text: &str) -> Facts {
                         paths.push(absolute(&workdir, &copy.destination.value));
                     }
                 }
+                Some(InstructionKind::Run) => {
+                    let mounts = instruction.mounts().into_iter().flatten();
+                    let caches = mounts.filter(|mount| mount.kind == MountType::Cache);
+                    for target in caches.filter_map(|mount| mount.target) {
+                        let target = absolute(&workdir, &target);
+                        if !facts.cache_mounts.contains(&target)
+                            && !target.to_string_lossy().contains('$')
+                        {
+                            facts.cache_mounts.push(target);
+                        }
+                    }
+                }
                 _ => {}
             }
         }
     }
     facts.app_paths = outermost(paths);
     facts
+}
+
+/// The names the file's `ARG`s declare, and the ids of the secrets its RUNs mount
+/// (`--mount=type=secret,id=NAME`; a secret without an id is named by its target's file name).
+pub fn arguments_and_secrets(text: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let parsed = parse(text);
+    let file = Dockerfile::new(&parsed);
+    let arguments = file
+        .of_kind(InstructionKind::Arg)
+        .flat_map(|arg| arg.arg_definitions())
+        .map(|(name, _)| name)
+        .collect();
+    let secrets = file
+        .of_kind(InstructionKind::Run)
+        .flat_map(|run| run.mounts())
+        .filter_map(Result::ok)
+        .filter(|mount| mount.kind == crate::model::mounts::MountType::Secret)
+        .filter_map(|mount| {
+            mount.id.or_else(|| {
+                let target = mount.target?;
+                Some(target.rsplit('/').next().unwrap_or(&target).to_owned())
+            })
+        })
+        .collect();
+    (arguments, secrets)
 }
 
 /// The final stage and the stages it builds on, root first.
@@ -117,6 +158,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn arguments_and_secret_mounts() {
+        let (arguments, secrets) = arguments_and_secrets(
+            "ARG BASE=x\nFROM alpine\nARG NPM_TOKEN\n\
+             RUN --mount=type=secret,id=NPM_TOKEN export NPM_TOKEN=\"$(cat /run/secrets/NPM_TOKEN)\"; true\n\
+             RUN --mount=type=secret,target=/root/.aws/credentials true\n\
+             RUN --mount=type=cache,id=npm,target=/root/.npm true\n",
+        );
+        assert_eq!(arguments.iter().collect::<Vec<_>>(), ["BASE", "NPM_TOKEN"]);
+        assert_eq!(
+            secrets.iter().collect::<Vec<_>>(),
+            ["NPM_TOKEN", "credentials"]
+        );
+    }
+
+    #[test]
     fn follows_the_final_stage_chain() {
         let text = "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nENV CGO=0\n\
                     FROM debian:bookworm-slim AS base\nENV A=1\nLABEL team=x\n\
@@ -126,6 +182,14 @@ mod tests {
         assert_eq!(facts.env_names.iter().collect::<Vec<_>>(), ["A", "B"]);
         assert!(facts.label_names.contains("team"));
         assert_eq!(facts.app_paths, [PathBuf::from("/app")]);
+        assert!(facts.cache_mounts.is_empty());
+    }
+
+    #[test]
+    fn cache_mount_targets_of_the_final_chain() {
+        let text = "FROM golang:1.22 AS build\nRUN --mount=type=cache,target=/go/pkg/mod go build\n\
+                    FROM node:20\nWORKDIR /app\nRUN --mount=type=cache,target=.npm,uid=1000 \\\n  --mount=type=bind,target=/x npm ci\n";
+        assert_eq!(facts(text).cache_mounts, [PathBuf::from("/app/.npm")]);
     }
 
     #[test]

@@ -31,6 +31,16 @@ pub struct BuildRequest<'a> {
     pub dockerfile: &'a Path,
     pub context: &'a Path,
     pub tag: &'a str,
+    /// The ignore file the build reads instead of the context's `.dockerignore`: the
+    /// Dockerfile's own (`<Dockerfile>.dockerignore`, beside it, where BuildKit reads it;
+    /// buildah and podman are given it with `--ignorefile`).
+    pub ignore_file: Option<&'a Path>,
+    /// Build arguments whose values the build takes from this process's environment
+    /// (`--build-arg NAME`).
+    pub build_args: &'a [String],
+    /// Build secrets whose values the build takes from the environment variable of the same
+    /// name (`--secret id=NAME,env=NAME`).
+    pub secrets: &'a [String],
 }
 
 /// A container engine.

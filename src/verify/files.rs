@@ -7,7 +7,7 @@
 mod drops;
 mod tree;
 
-pub use drops::{drop_reason, DropReason};
+pub use drops::{drop_reason, DropReason, Exclusion};
 
 use super::image::{as_exec_form, env_map, ImageConfig};
 use super::rootfs::{self, Entry, DEFAULT_PATH};
@@ -27,6 +27,10 @@ pub struct Images<'a> {
     pub base_changed: bool,
     /// Build files no application reads were left out on purpose (`Intent::BuildFiles`).
     pub build_files_dropped: bool,
+    /// Folders the rewrite's final stages mount as BuildKit caches and the original's do not.
+    pub cache_folders: &'a [PathBuf],
+    /// What the build context's new ignore file leaves out (`Intent::ExcludedPaths`).
+    pub excluded: Option<&'a Exclusion>,
 }
 
 /// What the comparison found.
@@ -59,7 +63,50 @@ pub fn compare(images: &Images) -> FileComparison {
     for app_path in images.app_paths {
         compare_tree(images, app_path, &checked, &mut out);
     }
+    for folder in images.cache_folders {
+        compare_cache(images, folder, &mut out);
+    }
     out
+}
+
+/// A folder the rewrite mounts as a cache: the original's files there that the rewrite lacks are
+/// expected drops; a note says how many there were, or that the rewrite still holds some.
+fn compare_cache(images: &Images, folder: &Path, out: &mut FileComparison) {
+    let mut files = Vec::new();
+    if let Some(host) = rootfs::resolve(images.before_root, folder, true) {
+        files_below(&host, folder, &mut files);
+    }
+    let (kept, dropped): (Vec<PathBuf>, Vec<PathBuf>) = files.into_iter().partition(|path| {
+        rootfs::resolve(images.after_root, path, false)
+            .and_then(|host| rootfs::entry(&host))
+            .is_some()
+    });
+    let shown = folder.display();
+    out.notes.push(match (dropped.len(), kept.len()) {
+        (0, 0) => format!("package cache {shown}: empty in both images"),
+        (gone, 0) => format!("package cache {shown}: {gone} files in the original, none in the rewrite"),
+        (gone, left) => format!(
+            "package cache {shown}: {gone} of the original's files are gone, {left} are still in the rewrite (the base image's, or written by a RUN without the mount)"
+        ),
+    });
+    out.dropped.extend(
+        dropped
+            .into_iter()
+            .map(|path| (path, DropReason::PackageCache)),
+    );
+}
+
+/// The files (not folders) below a host folder, as image paths under `image_path`.
+fn files_below(host: &Path, image_path: &Path, out: &mut Vec<PathBuf>) {
+    match rootfs::entry(host) {
+        Some(Entry::Dir) => {
+            for name in rootfs::children(host) {
+                files_below(&host.join(&name), &image_path.join(&name), out);
+            }
+        }
+        Some(_) => out.push(image_path.to_path_buf()),
+        None => {}
+    }
 }
 
 /// The command the image runs: ENTRYPOINT then CMD, shell form read as exec form when plain.

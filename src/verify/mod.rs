@@ -22,8 +22,9 @@ pub use engines::EngineChoice;
 
 use crate::config::{self, CommandLine, Discovery};
 use crate::context::compose::ComposeIndex;
+use crate::context::IgnoreFilePaths;
 use crate::diagnostics::Applicability;
-use crate::engine::{self, Job, TransformOptions};
+use crate::engine::{self, ChangedFile, Job, TransformOptions};
 use crate::model::shell;
 use crate::walk::{self, display_path};
 use anyhow::{bail, Context as _, Result};
@@ -77,6 +78,9 @@ struct Candidate {
     context: PathBuf,
     /// Transforms whose fixes were applied (empty with `--against`).
     applied: BTreeSet<&'static str>,
+    /// The files beside the Dockerfile the fixes create or rewrite (its ignore file); built
+    /// with, never written to the build context.
+    beside: Vec<ChangedFile>,
 }
 
 /// What planning found for one file.
@@ -183,6 +187,7 @@ fn plan(file: &Path, args: &VerifyArgs) -> Result<Plan> {
             rewrite,
             context,
             applied: BTreeSet::new(),
+            beside: Vec::new(),
         })));
     }
     let no_options = TransformOptions::new();
@@ -191,6 +196,8 @@ fn plan(file: &Path, args: &VerifyArgs) -> Result<Plan> {
         transforms: &settings.transforms,
         path: Some(file),
         build_context: Some(&context),
+        other_dockerfiles: None,
+        change_files: true,
         options: config
             .as_deref()
             .map_or(&no_options, config::Config::options),
@@ -200,9 +207,10 @@ fn plan(file: &Path, args: &VerifyArgs) -> Result<Plan> {
     if let Some(error) = outcome.errors.first() {
         bail!("line {}: {}", error.line, error.message);
     }
-    let Some(rewrite) = outcome.fixed else {
+    if !outcome.changes() {
         return Ok(Plan::Unchanged);
-    };
+    }
+    let rewrite = outcome.fixed.unwrap_or_else(|| original.clone());
     let applied = outcome
         .findings
         .iter()
@@ -219,6 +227,7 @@ fn plan(file: &Path, args: &VerifyArgs) -> Result<Plan> {
         rewrite,
         context,
         applied,
+        beside: outcome.files,
     })))
 }
 
@@ -277,13 +286,20 @@ fn build_and_compare(
     images: &mut ImageSet,
 ) -> Result<Outcome> {
     let workspace = tempfile::tempdir()?;
-    let rewrite_file = write_rewrite(candidate, workspace.path())?;
+    let rewrite = write_rewrite(candidate, workspace.path())?;
     let tag = |side: &str| format!("dfmigrate-verify-{}-{index}-{side}", std::process::id());
     let (before_tag, after_tag) = (tag("original"), tag("rewrite"));
+    let own_ignore = IgnoreFilePaths::of(&candidate.context, Some(&candidate.path))
+        .own
+        .filter(|own| own.is_file());
+    let secrets = SecretsGiven::of(candidate);
     let before_build = engine.build(&BuildRequest {
         dockerfile: &candidate.path,
         context: &candidate.context,
         tag: &before_tag,
+        ignore_file: own_ignore.as_deref(),
+        build_args: &secrets.given,
+        secrets: &[],
     })?;
     if before_build.code != Some(0) {
         bail!(
@@ -294,9 +310,12 @@ fn build_and_compare(
     }
     images.tags.push(before_tag.clone());
     let after_build = engine.build(&BuildRequest {
-        dockerfile: &rewrite_file,
+        dockerfile: &rewrite.dockerfile,
         context: &candidate.context,
         tag: &after_tag,
+        ignore_file: rewrite.ignore_file.as_deref(),
+        build_args: &[],
+        secrets: &secrets.given,
     })?;
     if after_build.code != Some(0) {
         return Ok(Outcome::Different(Verdict::not_built(
@@ -330,6 +349,10 @@ fn build_and_compare(
     );
     let before_root = engine.filesystem(&before_tag)?;
     let after_root = engine.filesystem(&after_tag)?;
+    let exclusion = rewrite
+        .exclusion
+        .as_ref()
+        .filter(|_| intents.contains(&Intent::ExcludedPaths));
     verdict.files = files::compare(&files::Images {
         before_root: &before_root.path,
         after_root: &after_root.path,
@@ -338,7 +361,13 @@ fn build_and_compare(
         app_paths: &before_facts.app_paths,
         base_changed,
         build_files_dropped: intents.contains(&Intent::BuildFiles),
+        cache_folders: &new_cache_mounts(&before_facts, &after_facts),
+        excluded: exclusion,
     });
+    if let Some(note) = rewrite.note {
+        verdict.notes.push(note);
+    }
+    verdict.notes.extend(secrets.notes());
     if let Some(smoke) = &args.smoke {
         smoke_test(engine, smoke, &before_tag, &after_tag, &mut verdict)?;
     }
@@ -358,22 +387,118 @@ fn build_and_compare(
     Ok(verdict.into_outcome())
 }
 
-/// Writes the rewrite next to a copy of the original's own `.dockerignore` (`NAME.dockerignore`),
-/// under the original's file name, in `folder`.
-fn write_rewrite(candidate: &Candidate, folder: &Path) -> Result<PathBuf> {
+/// The cache mounts of the rewrite's final stages that the original's lack: what the RUNs put
+/// there (package caches) is no longer in the image, whichever transform (or `--against` file)
+/// mounted them.
+fn new_cache_mounts(before: &dockerfile::Facts, after: &dockerfile::Facts) -> Vec<PathBuf> {
+    let mounted_before = |folder: &&PathBuf| before.cache_mounts.contains(folder);
+    after
+        .cache_mounts
+        .iter()
+        .filter(|folder| !mounted_before(folder))
+        .cloned()
+        .collect()
+}
+
+/// The build arguments the rewrite receives as build secrets instead (it mounts a secret of
+/// that name the original does not, and the original declares an `ARG` of it): those set in
+/// this process's environment are given to both builds from there (`--build-arg NAME` to the
+/// original, `--secret id=NAME,env=NAME` to the rewrite), so both see the value; the others
+/// are built without it.
+struct SecretsGiven {
+    given: Vec<String>,
+    unset: Vec<String>,
+}
+
+impl SecretsGiven {
+    fn of(candidate: &Candidate) -> SecretsGiven {
+        let (arguments, before) = dockerfile::arguments_and_secrets(&candidate.original);
+        let (_, after) = dockerfile::arguments_and_secrets(&candidate.rewrite);
+        let (given, unset) = after
+            .difference(&before)
+            .filter(|name| arguments.contains(*name))
+            .cloned()
+            .partition(|name| std::env::var_os(name).is_some());
+        SecretsGiven { given, unset }
+    }
+
+    fn notes(&self) -> Vec<String> {
+        let given = self.given.iter().map(|name| {
+            format!("build argument {name} given from the environment: `--build-arg {name}` to the original, `--secret id={name},env={name}` to the rewrite")
+        });
+        let unset = self.unset.iter().map(|name| {
+            format!("build argument {name}, a build secret in the rewrite, is not set in the environment: both built without it")
+        });
+        given.chain(unset).collect()
+    }
+}
+
+/// The rewrite as it is built: its Dockerfile in the workspace, the ignore file its build reads
+/// there (when it has one of its own), and what the fixes' ignore file leaves out.
+struct Rewrite {
+    dockerfile: PathBuf,
+    ignore_file: Option<PathBuf>,
+    exclusion: Option<files::Exclusion>,
+    /// Which ignore file the fixes changed, for the verdict.
+    note: Option<String>,
+}
+
+/// Writes the rewrite under the original's file name in `folder`, with the ignore file its build
+/// reads beside it as `NAME.dockerignore` (BuildKit reads that one first; buildah and podman
+/// are given it): the one the fixes create or rewrite, else a copy of the original's own. The
+/// build context itself is never written.
+fn write_rewrite(candidate: &Candidate, folder: &Path) -> Result<Rewrite> {
     let name = candidate
         .path
         .file_name()
         .context("the Dockerfile path has no file name")?;
-    let rewrite_file = folder.join(name);
-    std::fs::write(&rewrite_file, &candidate.rewrite)?;
+    let dockerfile = folder.join(name);
+    std::fs::write(&dockerfile, &candidate.rewrite)?;
+    let paths = IgnoreFilePaths::of(&candidate.context, Some(&candidate.path));
+    let changed = |path: &Path| candidate.beside.iter().find(|file| file.path == path);
+    let own = paths.own.as_deref();
+    let (text, changed_file) = match (own.and_then(changed), changed(&paths.shared)) {
+        (Some(file), _) => (Some(file.content.clone()), Some(file)),
+        _ if own.is_some_and(Path::is_file) => {
+            (own.map(std::fs::read_to_string).transpose()?, None)
+        }
+        (None, Some(file)) => (Some(file.content.clone()), Some(file)),
+        (None, None) => (None, None),
+    };
     let mut ignore_name = name.to_os_string();
     ignore_name.push(".dockerignore");
-    let own_ignore = folder_of(&candidate.path).join(&ignore_name);
-    if own_ignore.is_file() {
-        std::fs::copy(&own_ignore, folder.join(&ignore_name))?;
-    }
-    Ok(rewrite_file)
+    let ignore_file = match &text {
+        Some(text) => {
+            let path = folder.join(&ignore_name);
+            std::fs::write(&path, text)?;
+            Some(path)
+        }
+        None => None,
+    };
+    let before = |file: &ChangedFile| match &file.original {
+        Some(original) => Some(original.clone()),
+        None if file.path == paths.shared => None,
+        None => std::fs::read_to_string(&paths.shared).ok(),
+    };
+    let exclusion =
+        changed_file.and_then(|file| files::Exclusion::new(before(file).as_deref(), &file.content));
+    let note = changed_file.map(|file| {
+        let verb = if file.original.is_some() {
+            "rewritten"
+        } else {
+            "created"
+        };
+        format!(
+            "built with the {verb} ignore file {}",
+            display_path(&file.path)
+        )
+    });
+    Ok(Rewrite {
+        dockerfile,
+        ignore_file,
+        exclusion,
+        note,
+    })
 }
 
 /// Runs the smoke command in both images and compares exit code and output.

@@ -75,3 +75,24 @@ pub fn files_under(folder: &std::path::Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// The Dockerfile and build context folder of each row of `contexts/CONTEXTS.tsv`, or `None`
+/// (with the skip said) when the corpus or its `contexts/` is missing.
+pub fn context_rows(test: &str) -> Option<Vec<(PathBuf, PathBuf)>> {
+    let corpus = corpus(test)?;
+    let Ok(index) = std::fs::read_to_string(corpus.join("contexts/CONTEXTS.tsv")) else {
+        skipped(test, "no contexts/ in the corpus");
+        return None;
+    };
+    let rows = index
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let context = corpus.join("contexts").join(fields.first()?);
+            let dockerfile = context.join(fields.get(3)?);
+            Some((dockerfile, context))
+        })
+        .collect();
+    Some(rows)
+}

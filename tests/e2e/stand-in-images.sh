@@ -4,7 +4,8 @@
 # Creates, for each image name, a tiny local stand-in image under that name with buildah: a
 # static busybox root filesystem plus the stand-in tools (tests/e2e/stand-ins/) its name implies
 # (node:* → node and npm, golang:* → go, python:* → python and pip, maven:* → java and mvn, …),
-# apt-get or apk, useradd/groupadd (adduser/addgroup on Alpine), and a configuration like the real image's (CMD, ENV, EXPOSE).
+# apt-get or apk, useradd/groupadd (adduser/addgroup on Alpine), and a configuration like the real image's (CMD, ENV, EXPOSE),
+# Debian's docker-clean apt hook on apt images and the gradle images' link from /root/.gradle.
 # Images that already exist are kept (set STAND_IN_REBUILD=1 to rebuild them).
 #
 # Storage: like `dfmigrate verify`, `--storage-driver vfs` unless STORAGE_DRIVER or
@@ -108,6 +109,19 @@ make_root() {
   done
   [[ -e $root/usr/local/bin/python ]] && ln -s python "$root/usr/local/bin/python3"
   [[ -e $root/usr/local/bin/pip ]] && ln -s pip "$root/usr/local/bin/pip3"
+  case "$image" in
+    *distroless* | *alpine*) ;;
+    *)
+      # Debian's and Ubuntu's hook that deletes downloaded packages after each install.
+      mkdir -p "$root/etc/apt/apt.conf.d"
+      echo 'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb || true"; };' > "$root/etc/apt/apt.conf.d/docker-clean" ;;
+  esac
+  case "$image" in
+    *gradle*)
+      # The gradle images link root's Gradle user home to the gradle user's.
+      mkdir -p "$root/home/gradle/.gradle"
+      ln -s /home/gradle/.gradle "$root/root/.gradle" ;;
+  esac
   case "$image" in
     *nginx*)
       mkdir -p "$root/etc/nginx" "$root/usr/share/nginx/html"

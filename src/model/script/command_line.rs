@@ -25,6 +25,16 @@ impl CommandWord for Word {
     }
 }
 
+impl CommandWord for crate::model::Located<String> {
+    fn value(&self) -> &str {
+        &self.value
+    }
+
+    fn is_quoted(&self) -> bool {
+        false
+    }
+}
+
 impl CommandWord for ShellWord {
     fn value(&self) -> &str {
         &self.value

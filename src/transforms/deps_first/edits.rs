@@ -98,7 +98,7 @@ pub(super) fn joined_plainly(commands: &[Command], index: usize) -> bool {
 
 /// COPY lines for the dependency files: one for the files of each folder, one per folder entry,
 /// each with the original COPY's keyword, indentation and flags.
-pub(super) fn manifest_copies(
+pub(in crate::transforms) fn manifest_copies(
     text: &str,
     copy: &Instruction,
     files: &[PathBuf],

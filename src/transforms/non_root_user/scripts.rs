@@ -43,13 +43,11 @@ pub(super) fn script_risk(text: &str, nested: bool) -> Option<(Severity, String)
                     format!("runs `{program}`, which needs root or drops privileges itself"),
                 ));
             }
-            let redirects_to_root_path = command.redirects.iter().any(|redirect| {
-                redirect.op.writes_file()
-                    && redirect
-                        .target
-                        .as_ref()
-                        .is_some_and(|target| is_root_path(&target.value))
-            });
+            let redirects_to_root_path = command
+                .redirects
+                .iter()
+                .filter_map(|redirect| redirect.written_file())
+                .any(|target| is_root_path(&target.value));
             let writes_root_path = lists(&vocabulary().users.writers, program)
                 && words[1..].iter().any(|w| is_root_path(w));
             if redirects_to_root_path || writes_root_path {

@@ -193,9 +193,9 @@ pub(super) fn check_static_site(
         .find_files(|name| configs.contains(&name), 20_000)
         .ok_or(SiteDecline::TooManyFiles)?;
     let in_runs = facts
-        .run_texts()
-        .into_iter()
-        .any(|text| configs.iter().any(|config| text.contains(config)));
+        .of_kind(InstructionKind::Run)
+        .flat_map(|run| facts.file.run_words(run))
+        .any(|word| configs.iter().any(|config| word.contains(config)));
     if site.server == "serve" && (!in_context.is_empty() || in_runs) {
         let named = in_context.first().map_or("serve.json", String::as_str);
         return Err(SiteDecline::ServeConfiguration {

@@ -607,6 +607,30 @@ pub(super) fn expand(text: &str, variables: &[(String, String)]) -> Option<Strin
 }
 
 #[cfg(test)]
+impl<'a, 'p> Facts<'a, 'p> {
+    /// The facts of the final stage of `file` under `profile`'s runtime layout, for tests: the
+    /// built-in knowledge base, the profile not detected in the build context, no virtualenv.
+    pub(super) fn of_final_stage(
+        file: &'a Dockerfile<'p>,
+        profile: &'a Profile,
+        context: &'a BuildContext,
+    ) -> Self {
+        let stage = file.final_stage().expect("a stage");
+        Facts {
+            file,
+            stage,
+            instructions: file.stage_instructions(stage),
+            knowledge: KnowledgeBase::builtin(),
+            profile,
+            layout: profile.runtime.as_ref().expect("a runtime layout"),
+            detected: false,
+            context,
+            virtualenv: None,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::syntax::parse;
@@ -623,17 +647,7 @@ mod tests {
             .into_iter()
             .find(|profile| profile.runtime.is_some())
             .expect("a profile with a runtime layout");
-        check(&Facts {
-            file: &file,
-            stage,
-            instructions: file.stage_instructions(stage),
-            knowledge,
-            profile,
-            layout: profile.runtime.as_ref().expect("a runtime layout"),
-            detected: false,
-            context: &context,
-            virtualenv: None,
-        });
+        check(&Facts::of_final_stage(&file, profile, &context));
     }
 
     #[test]

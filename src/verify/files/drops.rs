@@ -1,6 +1,7 @@
 //! Files of the original image that the rewrite may lack on purpose: caches, compiled-language
 //! sources, build files, build outputs and npm dev dependencies.
 
+use crate::context::pattern::IgnorePatterns;
 use crate::knowledge::KnowledgeBase;
 use crate::verify::{dockerfile, rootfs};
 use std::fmt;
@@ -46,21 +47,59 @@ const BUILD_OUTPUT_DIRS: &[&str] = &["target", "obj"];
 /// Why a file present in the original image may be missing from the rewritten one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DropReason {
+    /// In a folder the rewrite mounts as a BuildKit cache.
+    PackageCache,
     Cache,
     Source,
     BuildFile,
     BuildOutput,
     DevDependency,
+    /// The build context's new ignore file excludes it.
+    Excluded,
 }
 
 impl fmt::Display for DropReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            DropReason::PackageCache => "package cache",
             DropReason::Cache => "cache",
             DropReason::Source => "source",
             DropReason::BuildFile => "build file",
             DropReason::BuildOutput => "build output",
             DropReason::DevDependency => "dev dependency",
+            DropReason::Excluded => "excluded by the new ignore file",
+        })
+    }
+}
+
+/// What a new ignore file of the build context leaves out that the one before did not.
+#[derive(Clone, Debug)]
+pub struct Exclusion {
+    now: IgnorePatterns,
+    before: IgnorePatterns,
+}
+
+impl Exclusion {
+    /// The patterns of the ignore file before the fixes (`None`: there was none) and after;
+    /// `None` when one does not parse.
+    pub fn new(before: Option<&str>, now: &str) -> Option<Exclusion> {
+        Some(Exclusion {
+            now: IgnorePatterns::parse(now).ok()?,
+            before: IgnorePatterns::parse(before.unwrap_or_default()).ok()?,
+        })
+    }
+
+    /// Whether an image path may come from a context path the new file excludes: some tail of
+    /// it (`.git/HEAD` of `/app/.git/HEAD`) is excluded now and was not before.
+    pub fn excludes(&self, image_path: &Path) -> bool {
+        let parts: Vec<String> = image_path
+            .iter()
+            .filter(|part| *part != "/")
+            .map(|part| part.to_string_lossy().into_owned())
+            .collect();
+        (0..parts.len()).any(|start| {
+            let tail = parts[start..].join("/");
+            self.now.matches(&tail) && !self.before.matches(&tail)
         })
     }
 }

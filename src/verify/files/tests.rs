@@ -55,6 +55,8 @@ impl Pair {
             app_paths: &[PathBuf::from("/app")],
             base_changed,
             build_files_dropped: false,
+            cache_folders: &[],
+            excluded: None,
         })
     }
 }

@@ -89,6 +89,15 @@ impl TreeWalk<'_> {
         if self.checked.contains(image_path) {
             return;
         }
+        if self
+            .images
+            .excluded
+            .is_some_and(|exclusion| exclusion.excludes(image_path))
+        {
+            out.dropped
+                .push((image_path.to_path_buf(), DropReason::Excluded));
+            return;
+        }
         if let Some(reason) = drop_reason(
             self.images.before_root,
             image_path,

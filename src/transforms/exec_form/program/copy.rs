@@ -21,26 +21,31 @@ pub(super) struct Copy<'i, 'p> {
 
 impl<'i, 'p> Copy<'i, 'p> {
     pub(super) fn read(instruction: &'i Instruction<'p>, cwd: Option<&str>) -> Copy<'i, 'p> {
-        let words: Vec<String> = match instruction.copy_args() {
+        // Each word, and whether it opens a heredoc (never with `copy_args`).
+        let words: Vec<(String, bool)> = match instruction.copy_args() {
             Some(args) => args
                 .sources
                 .iter()
                 .chain([&args.destination])
-                .map(|word| word.value.trim_matches('"').to_owned())
+                .map(|word| (word.value.trim_matches('"').to_owned(), false))
                 .collect(),
             None => match instruction.args() {
-                Args::Words(words) => words.iter().map(|word| word.value.clone()).collect(),
+                Args::Words(words) => words
+                    .iter()
+                    .map(|word| (word.value.clone(), instruction.opens_heredoc(word)))
+                    .collect(),
                 _ => Vec::new(),
             },
         };
         let (written, sources) = match words.split_last() {
-            Some((destination, sources)) => (Some(destination.clone()), sources.to_vec()),
-            None => (None, Vec::new()),
+            Some(((destination, _), sources)) => (Some(destination.clone()), sources),
+            None => (None, &[][..]),
         };
         let heredocs = instruction.heredoc_count();
         let sources: Vec<String> = sources
-            .into_iter()
-            .filter(|source| !is_heredoc_word(source))
+            .iter()
+            .filter(|(_, heredoc)| !heredoc)
+            .map(|(source, _)| source.clone())
             .collect();
         let into_folder = written.as_deref().is_some_and(|d| d.ends_with('/'))
             || sources.len() + heredocs > 1
@@ -88,9 +93,4 @@ impl<'i, 'p> Copy<'i, 'p> {
             })
             .collect()
     }
-}
-
-fn is_heredoc_word(word: &str) -> bool {
-    word.trim_start_matches(|c: char| c.is_ascii_digit())
-        .starts_with("<<")
 }
