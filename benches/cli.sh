@@ -4,6 +4,10 @@
 #   benches/cli.sh                      # from the repository root
 #   DFMIGRATE_CORPUS=/path/to/corpus RUNS=9 benches/cli.sh
 #
+# The floor is `../shared/tools/speed-of-light DIR` (SPEED_OF_LIGHT): walk the layout on two
+# threads, read every file and count its lines, timed in the same run; `× floor` is each
+# command's median over the floor's.
+#
 # It lays out `$DFMIGRATE_CORPUS/public` (default ../shared/corpus) COPIES times (default 10)
 # under a temporary folder, one file per folder: `copyN/<owner__repo>/<flat name>/Dockerfile`,
 # so that walking a folder picks every file (the corpus flattens paths; a walk only takes
@@ -27,6 +31,7 @@ COPIES=${COPIES:-10}
 RUNS=${RUNS:-7}
 HADOLINT_FILES=${HADOLINT_FILES:-200}
 HADOLINT=${HADOLINT:-$(command -v hadolint || true)}
+SPEED_OF_LIGHT=${SPEED_OF_LIGHT:-$ROOT/../shared/tools/speed-of-light}
 SRC=$CORPUS/public
 [ -d "$SRC" ] || { echo "no corpus at $SRC (set DFMIGRATE_CORPUS)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "needs GNU time at /usr/bin/time" >&2; exit 2; }
@@ -98,16 +103,26 @@ declare -A MS
 row() { # name command
     MS[$1]=$(median_ms "$2")
     CPU[$1]=$(cat cpu.txt)
-    printf '| %s | `%s` | %s | %s | %s | %s |\n' "$1" "${2//$DFMIGRATE/dfmigrate}" "${MS[$1]}" \
-        "$(us_per_file "${MS[$1]}" "$FILES")" "$(ratio "${MS[$1]}" "${MS[cat]}")" "${CPU[$1]}"
+    printf '| %s | `%s` | %s | %s | %s | %s | %s |\n' "$1" "${2//$DFMIGRATE/dfmigrate}" "${MS[$1]}" \
+        "$(us_per_file "${MS[$1]}" "$FILES")" "$(ratio "${MS[$1]}" "${MS[cat]}")" \
+        "$(ratio "${MS[$1]}" "${MS[floor]:-${MS[cat]}}")" "${CPU[$1]}"
 }
 declare -A CPU
-echo "| run | command | median wall ms | µs/file | × cat | mean CPU ms |"
-echo "|---|---|---:|---:|---:|---:|"
+echo "| run | command | median wall ms | µs/file | × cat | × floor | mean CPU ms |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+if [ -x "$SPEED_OF_LIGHT" ]; then
+    MS[floor]=$(median_ms "$SPEED_OF_LIGHT $WORK")
+    CPU[floor]=$(cat cpu.txt)
+fi
 MS[cat]=$(median_ms "sh -c 'find $ALL -type f | xargs cat > /dev/null'")
 CPU[cat]=$(cat cpu.txt)
-printf '| cat | `find DIR -type f \\| xargs cat > /dev/null` | %s | %s | 1.00 | %s |\n' \
-    "${MS[cat]}" "$(us_per_file "${MS[cat]}" "$FILES")" "${CPU[cat]}"
+if [ -n "${MS[floor]:-}" ]; then
+    printf '| floor | `speed-of-light DIR` | %s | %s | %s | 1.00 | %s |\n' "${MS[floor]}" \
+        "$(us_per_file "${MS[floor]}" "$FILES")" "$(ratio "${MS[floor]}" "${MS[cat]}")" "${CPU[floor]}"
+fi
+printf '| cat | `find DIR -type f \\| xargs cat > /dev/null` | %s | %s | 1.00 | %s | %s |\n' \
+    "${MS[cat]}" "$(us_per_file "${MS[cat]}" "$FILES")" \
+    "$(ratio "${MS[cat]}" "${MS[floor]:-${MS[cat]}}")" "${CPU[cat]}"
 row check "$DFMIGRATE --check $ALL"
 row check-j1 "$DFMIGRATE --check -j 1 $ALL"
 row check-j2 "$DFMIGRATE --check -j 2 $ALL"

@@ -17,22 +17,26 @@ pub struct Style {
 
 impl Style {
     pub fn detect(parse: &Parse) -> Style {
-        let tokens = parse.tree.root().tokens();
         let (mut crlf, mut lf) = (0usize, 0usize);
-        let mut indents: Vec<&str> = Vec::new();
+        let mut indents = Counts::default();
         let mut after_continuation = false;
-        for (i, token) in tokens.iter().enumerate() {
-            let token_text = parse.tree.token_text(*token);
+        // A blank run after a continuation is an indentation unless a newline, a comment or
+        // the end of the file follows it: decided at the next token.
+        let mut pending: Option<&str> = None;
+        for token in parse.tree.root().iter_tokens() {
+            let token_text = parse.tree.token_text(token);
+            if let Some(indent) = pending.take() {
+                if !matches!(token.kind, TokenKind::Newline | TokenKind::Comment) {
+                    indents.add(indent);
+                }
+            }
             match token.kind {
                 TokenKind::Newline if token_text.ends_with("\r\n") => crlf += 1,
                 TokenKind::Newline => lf += 1,
                 _ => {}
             }
             if after_continuation && token.kind == TokenKind::Whitespace {
-                let next = tokens.get(i + 1).map(|t| t.kind);
-                if !matches!(next, Some(TokenKind::Newline | TokenKind::Comment) | None) {
-                    indents.push(token_text);
-                }
+                pending = Some(token_text);
             }
             after_continuation = match token.kind {
                 TokenKind::LineContinuation => true,
@@ -56,7 +60,7 @@ impl Style {
             newline: if crlf > lf { "\r\n" } else { "\n" },
             uppercase_keywords: upper >= lower,
             escape: parse.escape,
-            continuation_indent: most_common(indents).unwrap_or("    ").to_owned(),
+            continuation_indent: indents.most_common().unwrap_or("    ").to_owned(),
         }
     }
 
@@ -78,18 +82,27 @@ impl Style {
     }
 }
 
-fn most_common(items: Vec<&str>) -> Option<&str> {
-    let mut counts: Vec<(&str, usize)> = Vec::new();
-    for item in items {
-        match counts.iter_mut().find(|(seen, _)| *seen == item) {
-            Some((_, count)) => *count += 1,
-            None => counts.push((item, 1)),
-        }
+/// How often each text occurs, and which occurred first: one lookup per item, however many
+/// distinct items a file has.
+#[derive(Default)]
+struct Counts<'a> {
+    /// Per distinct text: its count and the order in which it was first seen.
+    seen: std::collections::HashMap<&'a str, (usize, usize)>,
+}
+
+impl<'a> Counts<'a> {
+    fn add(&mut self, item: &'a str) {
+        let order = self.seen.len();
+        self.seen.entry(item).or_insert((0, order)).0 += 1;
     }
-    counts
-        .into_iter()
-        .max_by_key(|&(_, count)| count)
-        .map(|(item, _)| item)
+
+    /// The most frequent item; of equally frequent ones, the last first seen.
+    fn most_common(&self) -> Option<&'a str> {
+        self.seen
+            .iter()
+            .max_by_key(|(_, &(count, order))| (count, order))
+            .map(|(item, _)| *item)
+    }
 }
 
 #[cfg(test)]

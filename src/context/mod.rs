@@ -23,10 +23,11 @@ pub mod manifests;
 pub mod pattern;
 
 use pattern::{clean, ComponentGlob, IgnorePatterns, PatternError};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use thiserror::Error;
 
 /// Files beside a Dockerfile as fixes of the run left them (their new content), by path as the
@@ -59,10 +60,42 @@ pub struct BuildContext {
     root: Option<PathBuf>,
     ignore: IgnorePatterns,
     ignore_file: Option<PathBuf>,
+    listings: Listings,
     /// The ignore file's text, as read (or as a pending fix left it).
     ignore_text: Option<String>,
     /// The entries of the context, walked once for every caller (see [`BuildContext::survey`]).
     surveyed: std::sync::OnceLock<Option<Vec<ContextEntry>>>,
+}
+
+/// The folders a context's globs have listed, each read once: the transforms ask several globs
+/// of the same folders (`*/gunicorn.conf.py`, `php-fpm.d/*.conf`, …) for every Dockerfile.
+#[derive(Debug, Default)]
+struct Listings(Mutex<HashMap<PathBuf, Option<Listing>>>);
+
+/// A folder's entries: each UTF-8 name and whether it is a folder.
+type Listing = Arc<[(String, bool)]>;
+
+impl Clone for Listings {
+    /// A copy starts with no listings of its own.
+    fn clone(&self) -> Self {
+        Listings::default()
+    }
+}
+
+impl Listings {
+    /// The entries of `dir` ([`list_entries`]), read the first time only; `None` when the
+    /// folder cannot be read.
+    fn get(&self, dir: &Path) -> Option<Listing> {
+        let cached = self.0.lock().ok().and_then(|map| map.get(dir).cloned());
+        if let Some(entries) = cached {
+            return entries;
+        }
+        let entries: Option<Listing> = list_entries(dir).map(Into::into);
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(dir.to_owned(), entries.clone());
+        }
+        entries
+    }
 }
 
 /// An entry of the context met by [`BuildContext::entries`].
@@ -159,6 +192,7 @@ impl BuildContext {
             root: Some(dir.to_owned()),
             ignore,
             ignore_file,
+            listings: Listings::default(),
             ignore_text,
             surveyed: std::sync::OnceLock::new(),
         })
@@ -256,7 +290,7 @@ impl BuildContext {
             return Vec::new();
         };
         let mut found = Vec::new();
-        walk_glob(root, String::new(), &components, &mut found);
+        walk_glob(&self.listings, root, String::new(), &components, &mut found);
         found.retain(|path| !self.ignore.matches(path));
         found.sort();
         found.into_iter().map(PathBuf::from).collect()
@@ -508,7 +542,13 @@ fn parse_ignore(path: &Path, text: &str) -> Result<IgnorePatterns, ContextError>
 
 /// Matches glob components against the folder `base` (relative path `prefix`), collecting the
 /// relative paths of every entry that matches all components.
-fn walk_glob(root: &Path, prefix: String, components: &[ComponentGlob], found: &mut Vec<String>) {
+fn walk_glob(
+    listings: &Listings,
+    root: &Path,
+    prefix: String,
+    components: &[ComponentGlob],
+    found: &mut Vec<String>,
+) {
     let Some((first, rest)) = components.split_first() else {
         found.push(prefix);
         return;
@@ -520,35 +560,43 @@ fn walk_glob(root: &Path, prefix: String, components: &[ComponentGlob], found: &
             format!("{prefix}/{name}")
         }
     };
-    // Entries read from the folder exist already, and their type is in the listing; only a
-    // literal name needs a lookup.
-    let entries = match first.literal() {
-        Some(name) => {
+    // Entries read from the folder exist already, and their type is in the listing. A literal
+    // name is looked up in the folder's listing too, or on its own where the folder cannot be
+    // listed (or for `.`).
+    let listing = listings.get(&root.join(&prefix));
+    let entries = match (first.literal(), listing) {
+        (Some(name), Some(listing)) if name != "." => listing
+            .iter()
+            .find(|(listed, _)| listed == name)
+            .map(|(listed, is_dir)| (listed.clone(), !rest.is_empty() && *is_dir))
+            .into_iter()
+            .collect(),
+        (Some(name), _) => {
             let full = root.join(join(name));
             match fs::symlink_metadata(&full) {
                 Ok(_) => vec![(name.to_owned(), !rest.is_empty() && full.is_dir())],
                 Err(_) => Vec::new(),
             }
         }
-        None => list_entries(&root.join(&prefix))
-            .into_iter()
+        (None, listing) => listing
+            .iter()
+            .flat_map(|listing| listing.iter())
             .filter(|(name, _)| first.matches(name))
+            .cloned()
             .collect(),
     };
     for (name, is_dir) in entries {
         if rest.is_empty() || is_dir {
-            walk_glob(root, join(&name), rest, found);
+            walk_glob(listings, root, join(&name), rest, found);
         }
     }
 }
 
 /// The UTF-8 names in a folder with whether each is a folder (a link counts as what it points
-/// to); empty when the folder cannot be read.
-fn list_entries(dir: &Path) -> Vec<(String, bool)> {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
+/// to); `None` when the folder cannot be read.
+fn list_entries(dir: &Path) -> Option<Vec<(String, bool)>> {
+    let entries = fs::read_dir(dir).ok()?;
+    let entries = entries
         .filter_map(Result::ok)
         .filter_map(|entry| {
             let is_dir = match entry.file_type() {
@@ -558,5 +606,6 @@ fn list_entries(dir: &Path) -> Vec<(String, bool)> {
             };
             Some((entry.file_name().into_string().ok()?, is_dir))
         })
-        .collect()
+        .collect();
+    Some(entries)
 }

@@ -5,6 +5,9 @@
 //! "any number of directories".
 
 use regex::Regex;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
 use thiserror::Error;
 
 /// A pattern Docker would reject.
@@ -50,7 +53,7 @@ pub fn clean(path: &str) -> String {
 /// One compiled `.dockerignore` line.
 #[derive(Clone, Debug)]
 struct IgnorePattern {
-    regex: Regex,
+    regex: Arc<Regex>,
     exclusion: bool,
     /// The pattern as cleaned, without `!`.
     source: String,
@@ -178,16 +181,24 @@ fn parent_prefixes(path: &str) -> Vec<&str> {
 /// time.
 #[derive(Clone, Debug)]
 pub struct ComponentGlob {
-    regex: Regex,
+    /// The expression of a component with wildcards; a literal one is compared as it is.
+    regex: Option<Arc<Regex>>,
     literal: Option<String>,
 }
 
 impl ComponentGlob {
     /// Compiles one path component of a glob.
     pub fn new(component: &str) -> Result<ComponentGlob, PatternError> {
+        if !has_meta(component) {
+            // Without `*`, `?`, `[` or `\` the expression would match the component only.
+            return Ok(ComponentGlob {
+                regex: None,
+                literal: Some(component.to_owned()),
+            });
+        }
         Ok(ComponentGlob {
-            regex: translate(component, Dialect::Match)?,
-            literal: (!has_meta(component)).then(|| component.to_owned()),
+            regex: Some(translate(component, Dialect::Match)?),
+            literal: None,
         })
     }
 
@@ -198,7 +209,10 @@ impl ComponentGlob {
 
     /// Whether a file name matches.
     pub fn matches(&self, name: &str) -> bool {
-        self.regex.is_match(name)
+        match (&self.regex, &self.literal) {
+            (Some(regex), _) => regex.is_match(name),
+            (None, literal) => literal.as_deref() == Some(name),
+        }
     }
 }
 
@@ -209,16 +223,16 @@ pub fn has_meta(pattern: &str) -> bool {
 
 /// Whether a whole `/`-separated path matches a `filepath.Match` pattern.
 pub fn path_matches(pattern: &str, path: &str) -> Result<bool, PatternError> {
-    Ok(compile_match(pattern)?.is_match(path))
+    Ok(translate(pattern, Dialect::Match)?.is_match(path))
 }
 
 /// A `filepath.Match` pattern as an anchored regular expression, to match many paths.
 pub fn compile_match(pattern: &str) -> Result<Regex, PatternError> {
-    translate(pattern, Dialect::Match)
+    translate(pattern, Dialect::Match).map(|regex| Regex::clone(&regex))
 }
 
-/// Translates a pattern into an anchored regular expression.
-fn translate(pattern: &str, dialect: Dialect) -> Result<Regex, PatternError> {
+/// Translates a pattern into an anchored regular expression (compiled once per thread).
+fn translate(pattern: &str, dialect: Dialect) -> Result<Arc<Regex>, PatternError> {
     let error = |reason: &str| PatternError {
         pattern: pattern.to_owned(),
         reason: reason.to_owned(),
@@ -249,7 +263,32 @@ fn translate(pattern: &str, dialect: Dialect) -> Result<Regex, PatternError> {
         }
     }
     out.push('$');
-    Regex::new(&out).map_err(|e| error(&e.to_string()))
+    compiled(&out).map_err(|e| error(&e.to_string()))
+}
+
+/// How many compiled expressions a thread keeps before it starts over.
+const COMPILED_LIMIT: usize = 4096;
+
+/// The expression compiled once per thread: the same globs (the knowledge base's configuration
+/// files, a project's `.dockerignore`) are asked of every Dockerfile, and compiling them was
+/// most of a run over many small contexts (BENCHMARKS.md, issue 17).
+/// Shared (`Arc`), not cloned: a cloned `Regex` builds its matching cache again on first use.
+fn compiled(source: &str) -> Result<Arc<Regex>, regex::Error> {
+    thread_local! {
+        static COMPILED: RefCell<HashMap<String, Arc<Regex>>> = RefCell::new(HashMap::new());
+    }
+    COMPILED.with(|compiled| {
+        if let Some(regex) = compiled.borrow().get(source) {
+            return Ok(Arc::clone(regex));
+        }
+        let regex = Arc::new(Regex::new(source)?);
+        let mut compiled = compiled.borrow_mut();
+        if compiled.len() >= COMPILED_LIMIT {
+            compiled.clear();
+        }
+        compiled.insert(source.to_owned(), Arc::clone(&regex));
+        Ok(regex)
+    })
 }
 
 /// Reads a character class after its `[` and returns it as regex syntax, each member escaped.

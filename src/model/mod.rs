@@ -23,6 +23,7 @@ use crate::style::Style;
 use crate::syntax::{InstructionKind, Parse, TextRange};
 use scope::Scope;
 use shell::ShellScript;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The WORKDIR in force after these instructions, starting from `base` (the base image's, when
@@ -73,6 +74,8 @@ impl<'p> Dockerfile<'p> {
     pub fn new(parse: &'p Parse) -> Self {
         let mut instructions = Vec::with_capacity(parse.instructions.len());
         let mut stages: Vec<Stage> = Vec::new();
+        // The first stage of each name (ASCII case folded): `FROM name` builds on it.
+        let mut named: HashMap<String, usize> = HashMap::new();
         for (index, parsed) in parse.instructions.iter().enumerate() {
             let mut instruction = Instruction {
                 index,
@@ -84,12 +87,14 @@ impl<'p> Dockerfile<'p> {
                 if let Some(last) = stages.last_mut() {
                     last.end = index;
                 }
-                let base_stage = stages.iter().position(|stage| {
-                    stage
-                        .name
-                        .as_deref()
-                        .is_some_and(|name| name.eq_ignore_ascii_case(&from.image.value.raw))
-                });
+                let base_stage = named
+                    .get(&from.image.value.raw.to_ascii_lowercase())
+                    .copied();
+                if let Some(name) = &from.name {
+                    named
+                        .entry(name.value.to_ascii_lowercase())
+                        .or_insert(stages.len());
+                }
                 stages.push(Stage {
                     index: stages.len(),
                     name: from.name.map(|name| name.value),
@@ -247,8 +252,9 @@ impl<'p> Dockerfile<'p> {
         let mut chain = vec![stage];
         let mut current = stage.base_stage;
         while let Some(index) = current {
+            // A base stage comes before the stage that names it, so the chain cannot loop.
             match self.stages.get(index) {
-                Some(base) if !chain.iter().any(|s| s.index == base.index) => {
+                Some(base) if chain.last().is_some_and(|last| base.index < last.index) => {
                     chain.push(base);
                     current = base.base_stage;
                 }

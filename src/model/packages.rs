@@ -82,6 +82,12 @@ pub fn package_command<'c>(
     programs: &[impl AsRef<str>],
     verbs: &[impl AsRef<str>],
 ) -> Option<PackageCommand<'c>> {
+    // Without wrappers the program is the first word that is not an assignment: a command
+    // running another program is rejected before it is read as a command line.
+    let first = command.words.iter().find(|w| !is_assignment(&w.value))?;
+    if !programs.iter().any(|p| p.as_ref() == first.value) {
+        return None;
+    }
     let line = command.command_line(&[])?;
     let program = line.program.value.as_str();
     if !line.wrappers.is_empty() || !programs.iter().any(|p| p.as_ref() == program) {

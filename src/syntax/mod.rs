@@ -13,7 +13,7 @@ mod view;
 
 pub use buildkit::{Analysis, Args, ExecForm, HeredocOpener, InstructionKind, KeyValue, Word};
 pub use logical::LogicalLine;
-pub use tree::{Element, Node, NodeKind, SyntaxTree, TextRange, Token, TokenKind};
+pub use tree::{Element, Node, NodeKind, SyntaxTree, TextRange, Token, TokenKind, Tokens};
 pub use view::{BuildkitHeredoc, BuildkitInstruction};
 
 use serde::Serialize;
@@ -100,7 +100,8 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
-        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+        let mut starts = Vec::with_capacity(newlines + 1);
         starts.push(0);
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         Self { starts }

@@ -20,7 +20,7 @@ struct Line {
 
 fn split_lines(text: &str) -> Vec<Line> {
     let bytes = text.as_bytes();
-    let mut lines = Vec::with_capacity(text.len() / 32 + 1);
+    let mut lines = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
     let mut start = 0;
     while start < bytes.len() {
         let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i + 1);
@@ -201,8 +201,10 @@ impl Parser<'_> {
         ));
         children.extend(self.token(TokenKind::Whitespace, at(parts.value.1), line.content_end));
         children.extend(self.token(TokenKind::Newline, line.content_end, line.end));
-        self.elements
-            .push(Element::Node(Node::new(NodeKind::Directive, children)));
+        self.elements.push(Element::Node(Box::new(Node::new(
+            NodeKind::Directive,
+            children,
+        ))));
         self.next_line += 1;
         if self.directives.iter().any(|d| d.name == name) {
             self.error(
@@ -262,7 +264,7 @@ impl Parser<'_> {
         let mut heredocs = Vec::new();
         for opener in &analysis.heredocs {
             let (node, body) = self.heredoc(&opener.name, opener.chomp);
-            children.push(Element::Node(node));
+            children.push(Element::Node(Box::new(node)));
             heredocs.push(body);
         }
         let kind = if analysis.error.is_some() {
@@ -280,7 +282,7 @@ impl Parser<'_> {
                 self.error("unterminated heredoc", range);
             }
         }
-        self.elements.push(Element::Node(node));
+        self.elements.push(Element::Node(Box::new(node)));
         self.instructions.push(ParsedInstruction {
             range,
             logical,
@@ -412,6 +414,10 @@ struct Scratch {
     runs: Vec<(TextRange, TokenKind)>,
 }
 
+/// Instructions whose logical line is longer than this are classified without storing their
+/// runs (see [`classify`]).
+const STORED_RUNS_LIMIT: usize = 16 * 1024;
+
 /// Turns header pieces into tokens: logical bytes become keyword, flag, JSON, heredoc-marker,
 /// word (`Text`) and blank tokens.
 fn classify(
@@ -423,60 +429,101 @@ fn classify(
     let text = logical.text();
     let Scratch { spans, runs } = scratch;
     spans.clear();
-    runs.clear();
     special_spans(text, analysis, spans);
     spans.retain(|(range, _)| !range.is_empty());
     spans.sort_unstable_by_key(|(range, _)| range.start);
-    // Classify every logical byte range into (range, kind), gaps split into words and blanks.
+    let mapper = |count: usize| Mapper {
+        pieces: pieces.iter(),
+        elements: Vec::with_capacity(count),
+        segment: TextRange::default(),
+        source_start: 0,
+    };
+    if text.len() <= STORED_RUNS_LIMIT {
+        // One pass into the reused buffer, then mapped.
+        runs.clear();
+        for_each_run(text, spans, |run, kind| runs.push((run, kind)));
+        let mut mapper = mapper(runs.len() + pieces.len());
+        for &(run, kind) in runs.iter() {
+            mapper.run(run, kind);
+        }
+        return mapper.finish();
+    }
+    // A long instruction (a RUN of thousands of continuation lines): two passes over the runs
+    // instead of a vector of them; the first counts, so the elements are allocated once and
+    // exactly, the second maps them onto the source pieces.
+    let mut count = pieces.len();
+    for_each_run(text, spans, |_, _| count += 1);
+    let mut mapper = mapper(count);
+    for_each_run(text, spans, |run, kind| mapper.run(run, kind));
+    mapper.finish()
+}
+
+/// Every logical byte range in order as (range, kind): the special spans, and the gaps between
+/// them split into words and blanks.
+fn for_each_run(
+    text: &str,
+    spans: &[(TextRange, TokenKind)],
+    mut emit: impl FnMut(TextRange, TokenKind),
+) {
     let mut at = 0;
-    for &(range, kind) in spans.iter() {
+    for &(range, kind) in spans {
         if range.start < at {
             continue;
         }
-        push_gap(text, at, range.start, runs);
-        runs.push((range, kind));
+        push_gap(text, at, range.start, &mut emit);
+        emit(range, kind);
         at = range.end;
     }
-    push_gap(text, at, text.len(), runs);
-    // Map runs onto the source pieces.
-    let mut elements = Vec::with_capacity(runs.len() + pieces.len());
-    let mut run_index = 0;
-    let mut logical_at = 0;
-    for piece in pieces {
-        match piece {
-            Piece::Token(token) => elements.push(Element::Token(*token)),
-            Piece::Logical(range) => {
-                let segment = TextRange::new(logical_at, logical_at + range.len());
-                logical_at = segment.end;
-                while run_index < runs.len() {
-                    let (run, kind) = runs[run_index];
-                    let start = run.start.max(segment.start);
-                    let end = run.end.min(segment.end);
-                    if start < end {
-                        let source = TextRange::new(
-                            range.start + start - segment.start,
-                            range.start + end - segment.start,
-                        );
-                        elements.push(Element::Token(Token {
-                            kind,
-                            range: source,
-                        }));
+    push_gap(text, at, text.len(), &mut emit);
+}
+
+/// Maps runs of the logical line, in order, onto the header pieces: each run becomes one
+/// token per source segment it crosses, with the pieces' own tokens (continuations, newlines,
+/// comment lines) in between.
+struct Mapper<'a> {
+    pieces: std::slice::Iter<'a, Piece>,
+    elements: Vec<Element>,
+    /// The current logical segment and where it starts in the source.
+    segment: TextRange,
+    source_start: usize,
+}
+
+impl Mapper<'_> {
+    fn run(&mut self, run: TextRange, kind: TokenKind) {
+        let mut start = run.start;
+        while start < run.end {
+            while self.segment.end <= start {
+                match self.pieces.next() {
+                    Some(Piece::Token(token)) => self.elements.push(Element::Token(*token)),
+                    Some(Piece::Logical(range)) => {
+                        let logical = self.segment.end;
+                        self.segment = TextRange::new(logical, logical + range.len());
+                        self.source_start = range.start;
                     }
-                    if run.end <= segment.end {
-                        run_index += 1;
-                    } else {
-                        break;
-                    }
+                    None => return,
                 }
             }
+            let end = run.end.min(self.segment.end);
+            let offset = |at: usize| self.source_start + at - self.segment.start;
+            let range = TextRange::new(offset(start), offset(end));
+            self.elements.push(Element::Token(Token { kind, range }));
+            start = end;
         }
     }
-    elements
+
+    fn finish(mut self) -> Vec<Element> {
+        for piece in self.pieces {
+            if let Piece::Token(token) = piece {
+                self.elements.push(Element::Token(*token));
+            }
+        }
+        self.elements
+    }
 }
 
 /// Splits a gap between special spans into `Text` words and `Whitespace` (byte-wise, decoding
 /// only non-ASCII characters).
-fn push_gap(text: &str, start: usize, end: usize, runs: &mut Vec<(TextRange, TokenKind)>) {
+fn push_gap(text: &str, start: usize, end: usize, emit: &mut impl FnMut(TextRange, TokenKind)) {
     let bytes = text.as_bytes();
     let kind_of = |space: bool| {
         if space {
@@ -501,14 +548,14 @@ fn push_gap(text: &str, start: usize, end: usize, runs: &mut Vec<(TextRange, Tok
         };
         if in_space != Some(space) {
             if let Some(was_space) = in_space {
-                runs.push((TextRange::new(run_start, i), kind_of(was_space)));
+                emit(TextRange::new(run_start, i), kind_of(was_space));
             }
             in_space = Some(space);
             run_start = i;
         }
     }
     if let Some(was_space) = in_space {
-        runs.push((TextRange::new(run_start, end), kind_of(was_space)));
+        emit(TextRange::new(run_start, end), kind_of(was_space));
     }
 }
 
@@ -547,7 +594,7 @@ fn wrap(elements: &mut Vec<Element>, range: TextRange, kind: NodeKind) {
     if let (Some(first), Some(last)) = (first, last) {
         if first <= last {
             let inner: Vec<Element> = elements.drain(first..=last).collect();
-            elements.insert(first, Element::Node(Node::new(kind, inner)));
+            elements.insert(first, Element::Node(Box::new(Node::new(kind, inner))));
         }
     }
 }

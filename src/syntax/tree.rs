@@ -115,9 +115,11 @@ pub struct Node {
     pub children: Vec<Element>,
 }
 
+/// A node's child. Nodes are boxed so that an element is no bigger than a token: most
+/// elements are tokens.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Element {
-    Node(Node),
+    Node(Box<Node>),
     Token(Token),
 }
 
@@ -154,7 +156,7 @@ impl Node {
     /// Child nodes, in order.
     pub fn child_nodes(&self) -> impl Iterator<Item = &Node> {
         self.children.iter().filter_map(|element| match element {
-            Element::Node(node) => Some(node),
+            Element::Node(node) => Some(&**node),
             Element::Token(_) => None,
         })
     }
@@ -169,17 +171,13 @@ impl Node {
 
     /// Every token under this node, in source order.
     pub fn tokens(&self) -> Vec<Token> {
-        let mut out = Vec::new();
-        self.collect_tokens(&mut out);
-        out
+        self.iter_tokens().collect()
     }
 
-    fn collect_tokens(&self, out: &mut Vec<Token>) {
-        for element in &self.children {
-            match element {
-                Element::Token(token) => out.push(*token),
-                Element::Node(node) => node.collect_tokens(out),
-            }
+    /// Every token under this node, in source order, without collecting them.
+    pub fn iter_tokens(&self) -> Tokens<'_> {
+        Tokens {
+            stack: vec![self.children.iter()],
         }
     }
 
@@ -188,6 +186,27 @@ impl Node {
         self.child_tokens()
             .find(|token| token.kind == kind)
             .copied()
+    }
+}
+
+/// The tokens under a node, depth first: [`Node::iter_tokens`].
+pub struct Tokens<'a> {
+    stack: Vec<std::slice::Iter<'a, Element>>,
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        loop {
+            match self.stack.last_mut()?.next() {
+                Some(Element::Token(token)) => return Some(*token),
+                Some(Element::Node(node)) => self.stack.push(node.children.iter()),
+                None => {
+                    self.stack.pop();
+                }
+            }
+        }
     }
 }
 
@@ -215,7 +234,7 @@ impl SyntaxTree {
     /// Prints the tree by concatenating its tokens: always equal to the parsed text.
     pub fn print(&self) -> String {
         let mut out = String::with_capacity(self.text.len());
-        for token in self.root.tokens() {
+        for token in self.root.iter_tokens() {
             out.push_str(self.token_text(token));
         }
         out

@@ -4,10 +4,12 @@ use super::{Applicability, Changes, Context, Finding, Fix, Metadata, Transform};
 use crate::diagnostics::Rewriter;
 use crate::model::mounts::MountType;
 use crate::model::packages::{apt_installs, package_command, package_managers, PackageCommand};
+use crate::model::script::is_assignment;
 use crate::model::shell::{Command, Operator, ShellWord};
 use crate::model::{lineage, paths};
 use crate::model::{Dockerfile, Instruction, Script};
 use crate::syntax::{InstructionKind, TextRange};
+use std::cell::OnceCell;
 
 pub struct AptHygiene;
 
@@ -29,6 +31,16 @@ impl Transform for AptHygiene {
     }
 
     fn run(&self, file: &Dockerfile, context: &Context, out: &mut Vec<Finding>) {
+        let updates: Vec<OnceCell<LastUpdate>> = file
+            .instructions()
+            .iter()
+            .map(|_| OnceCell::new())
+            .collect();
+        let refreshes: Vec<OnceCell<bool>> = file
+            .instructions()
+            .iter()
+            .map(|_| OnceCell::new())
+            .collect();
         for instruction in file.of_kind(InstructionKind::Run) {
             if instruction.heredoc_count() > 0 {
                 continue;
@@ -45,6 +57,8 @@ impl Transform for AptHygiene {
                 file,
                 instruction,
                 script: &script,
+                refreshes: &refreshes,
+                updates: &updates,
             };
             checker.check(out);
         }
@@ -57,6 +71,21 @@ struct RunChecker<'a, 'p> {
     file: &'a Dockerfile<'p>,
     instruction: &'a Instruction<'p>,
     script: &'a Script<'p>,
+    /// [`RunChecker::refreshes_lists_first`] of each instruction (by index), computed once per
+    /// file: every RUN asks it of every later RUN.
+    refreshes: &'a [OnceCell<bool>],
+    /// [`RunChecker::last_update`] of each instruction (by index), computed once per file.
+    updates: &'a [OnceCell<LastUpdate>],
+}
+
+/// Where a RUN's last `apt-get update` is.
+#[derive(Clone, Copy)]
+enum LastUpdate {
+    /// A heredoc, exec form or incomplete script: not read.
+    Unreadable,
+    None,
+    /// The index of the command.
+    At(usize),
 }
 
 impl RunChecker<'_, '_> {
@@ -212,6 +241,23 @@ impl RunChecker<'_, '_> {
         }
     }
 
+    /// Which command of `run` is its last `apt-get update`, if its script can be read.
+    fn last_update(&self, run: &Instruction) -> LastUpdate {
+        let readable = run.heredoc_count() == 0;
+        let script = self
+            .file
+            .script(run)
+            .filter(|s| readable && !s.lexed.incomplete);
+        let Some(script) = script else {
+            return LastUpdate::Unreadable;
+        };
+        let commands = &script.lexed.commands;
+        match commands.iter().rposition(|c| apt_update(c).is_some()) {
+            Some(index) => LastUpdate::At(index),
+            None => LastUpdate::None,
+        }
+    }
+
     /// The last `apt-get update` the filesystem of this RUN comes from: in an earlier RUN of
     /// the stage or of the stages it builds on. An error with the line of a RUN that may update
     /// the lists in a way that cannot be read.
@@ -227,22 +273,25 @@ impl RunChecker<'_, '_> {
             .and_then(|stage| self.file.stages().get(stage))
             .map(|stage| stage.from);
         for (position, run) in runs.iter().enumerate().rev() {
-            let readable = run.heredoc_count() == 0;
-            let script = self
-                .file
-                .script(run)
-                .filter(|s| readable && !s.lexed.incomplete);
-            let Some(script) = script else {
-                let text = run.source();
-                if text.contains("apt") && text.contains("update") {
-                    return Some(Err(run.start_line()));
+            let last_update = match self.updates.get(run.index) {
+                Some(cell) => *cell.get_or_init(|| self.last_update(run)),
+                None => self.last_update(run),
+            };
+            let index = match last_update {
+                LastUpdate::Unreadable => {
+                    let text = run.source();
+                    if text.contains("apt") && text.contains("update") {
+                        return Some(Err(run.start_line()));
+                    }
+                    continue;
                 }
+                LastUpdate::None => continue,
+                LastUpdate::At(index) => index,
+            };
+            let Some(script) = self.file.script(run) else {
                 continue;
             };
             let commands = &script.lexed.commands;
-            let Some(index) = commands.iter().rposition(|c| apt_update(c).is_some()) else {
-                continue;
-            };
             let command = &commands[index];
             let plain = apt_update(command).is_some_and(|update| update.plain);
             let guard = match command.next {
@@ -411,6 +460,13 @@ impl RunChecker<'_, '_> {
     /// The first command of the RUN that mentions apt updates the lists, or is an install this
     /// transform gives an update.
     fn refreshes_lists_first(&self, run: &Instruction) -> bool {
+        match self.refreshes.get(run.index) {
+            Some(cell) => *cell.get_or_init(|| self.read_refreshes_lists_first(run)),
+            None => self.read_refreshes_lists_first(run),
+        }
+    }
+
+    fn read_refreshes_lists_first(&self, run: &Instruction) -> bool {
         let Some(script) = self.file.script(run) else {
             return false;
         };
@@ -502,6 +558,15 @@ struct AptUpdate {
 
 /// `apt-get update`, also with options before the verb (`apt-get -o Acquire::X=false update`).
 fn apt_update(command: &Command) -> Option<AptUpdate> {
+    // Cheap necessary conditions first: this runs for every command of every earlier RUN.
+    // Without wrappers the program is the first word that is not an assignment, and the verb
+    // is one of the words.
+    let program = command.words.iter().find(|w| !is_assignment(&w.value))?;
+    if !matches!(program.value.as_str(), "apt-get" | "apt")
+        || !command.words.iter().any(|w| w.value == "update")
+    {
+        return None;
+    }
     let value_options: Vec<&str> = package_managers()
         .apt_update_value_options
         .iter()

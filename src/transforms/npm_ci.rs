@@ -6,6 +6,7 @@ use crate::diagnostics::Rewriter;
 use crate::knowledge::image_name;
 use crate::knowledge::vocabulary::{as_strs, lists, vocabulary};
 use crate::model::paths::{normalize, resolve};
+use crate::model::script::base_name;
 use crate::model::shell::{Command, ShellWord};
 use crate::model::{lineage, Dockerfile, ImageRef, Instruction, Script, Stage};
 use crate::syntax::InstructionKind;
@@ -58,13 +59,16 @@ impl Transform for NpmCi {
 fn runs_npm_ci(script: &Script) -> bool {
     let value_options = as_strs(&vocabulary().npm.value_options);
     script.lexed.commands.iter().any(|command| {
-        command.command_line(&value_options).is_some_and(|line| {
-            line.name() == "npm"
-                && line
-                    .positionals
-                    .first()
-                    .is_some_and(|verb| verb.value == "ci")
-        })
+        // The program is one of the words: a command without a word naming npm is not read.
+        let names_npm = command.words.iter().any(|w| base_name(&w.value) == "npm");
+        names_npm
+            && command.command_line(&value_options).is_some_and(|line| {
+                line.name() == "npm"
+                    && line
+                        .positionals
+                        .first()
+                        .is_some_and(|verb| verb.value == "ci")
+            })
     })
 }
 
@@ -84,6 +88,7 @@ fn npm_installs<'s>(script: &'s Script) -> Vec<NpmInstall<'s>> {
         .iter()
         .enumerate()
         .filter(|(index, _)| cd_at.is_none_or(|cd| cd > *index))
+        .filter(|(_, command)| command.words.iter().any(|w| w.value == "npm"))
         .filter_map(|(index, command)| npm_install(index, command))
         .collect()
 }

@@ -281,7 +281,9 @@ impl super::SimpleCommand {
 
 /// The file name of a program path: `npm` for `/usr/local/bin/npm`.
 pub fn base_name(program: &str) -> &str {
-    program.rsplit('/').next().unwrap_or(program)
+    program
+        .rfind('/')
+        .map_or(program, |slash| &program[slash + 1..])
 }
 
 /// `NAME=value` with a valid name.

@@ -5,7 +5,7 @@
 //! that read scripts flat have always seen.
 
 use super::parser::Parser;
-use super::words::append_value;
+use super::words::{append_value, ends_word, plain_run_end};
 use super::{Word, WordPart};
 use crate::model::shell::{Command, Operator, ShellScript, ShellWord};
 use crate::syntax::TextRange;
@@ -87,12 +87,30 @@ impl Flat<'_> {
         }
         self.current.start.get_or_insert(word.range.start);
         self.current.end = word.range.end;
+        if self.current.words.capacity() == 0 {
+            // Room for a program and its argument: most commands are short.
+            self.current.words.reserve_exact(2);
+        }
         self.current.words.push(word);
     }
 
     fn word(&mut self) -> Option<ShellWord> {
+        let text = self.parser.text;
+        let start = self.parser.pos;
+        let plain_end = plain_run_end(text, start);
+        if plain_end > start && ends_word(text, plain_end) {
+            // Unquoted text only: the value is the text, read without building the word's parts.
+            self.parser.pos = plain_end;
+            return Some(ShellWord {
+                range: TextRange::new(start, plain_end),
+                value: text[start..plain_end].to_owned(),
+                quoted: false,
+                has_expansion: false,
+                has_glob: false,
+            });
+        }
         let word = self.parser.word()?;
-        Some(flat_word(&word, self.parser.text))
+        Some(flat_word(word, text))
     }
 
     fn comment(&mut self) {
@@ -152,8 +170,9 @@ impl Flat<'_> {
 }
 
 /// A word of the tree as the flat view keeps it: `$'…'` keeps its `$` in the value.
-fn flat_word(word: &Word, text: &str) -> ShellWord {
+fn flat_word(word: Word, text: &str) -> ShellWord {
     let ansi_c = |part: &WordPart| matches!(part, WordPart::SingleQuoted { range, .. } if range.slice(text).starts_with('$'));
+    let (has_expansion, has_glob) = (word.has_expansion(), word.has_glob());
     let value = if word.parts.iter().any(ansi_c) {
         let mut value = String::new();
         for part in &word.parts {
@@ -164,14 +183,14 @@ fn flat_word(word: &Word, text: &str) -> ShellWord {
         }
         value
     } else {
-        word.value.clone()
+        word.value
     };
     ShellWord {
         range: word.range,
         value,
         quoted: word.quoted,
-        has_expansion: word.has_expansion(),
-        has_glob: word.has_glob(),
+        has_expansion,
+        has_glob,
     }
 }
 

@@ -102,18 +102,45 @@ impl Parser<'_> {
     /// The reserved word at the current position, if a plain word there is one of `words`.
     pub(super) fn reserved(&self, words: &[&str]) -> Option<&'static str> {
         let rest = &self.text[self.pos..];
-        let end = rest
-            .find(|c: char| {
-                c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')' | '<' | '>')
-            })
-            .unwrap_or(rest.len());
-        let word = &rest[..end];
-        [
-            "if", "then", "elif", "else", "fi", "for", "in", "do", "done", "while", "until",
-            "case", "esac", "{", "}", "!",
-        ]
-        .into_iter()
-        .find(|reserved| *reserved == word && words.contains(reserved))
+        // Every reserved word starts with one of these: most words are rejected here.
+        let first = rest.as_bytes().first()?;
+        if !matches!(
+            first,
+            b'i' | b't' | b'e' | b'f' | b'd' | b'w' | b'u' | b'c' | b'{' | b'}' | b'!'
+        ) {
+            return None;
+        }
+        // The word up to its end; reserved words are at most five characters long.
+        let mut end = rest.len();
+        for (count, (at, c)) in rest.char_indices().enumerate() {
+            if c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')' | '<' | '>') {
+                end = at;
+                break;
+            }
+            if count == 5 {
+                return None;
+            }
+        }
+        let reserved = match &rest[..end] {
+            "if" => "if",
+            "then" => "then",
+            "elif" => "elif",
+            "else" => "else",
+            "fi" => "fi",
+            "for" => "for",
+            "in" => "in",
+            "do" => "do",
+            "done" => "done",
+            "while" => "while",
+            "until" => "until",
+            "case" => "case",
+            "esac" => "esac",
+            "{" => "{",
+            "}" => "}",
+            "!" => "!",
+            _ => return None,
+        };
+        words.contains(&reserved).then_some(reserved)
     }
 
     pub(super) fn expect_reserved(&mut self, word: &'static str, opened: TextRange) -> bool {
@@ -216,7 +243,8 @@ impl Parser<'_> {
             self.pos += 1;
             self.skip_blanks();
         }
-        let mut commands = Vec::new();
+        // Most pipelines are one command: no room for more until a `|` asks for it.
+        let mut commands = Vec::with_capacity(1);
         while let Some(command) = self.command() {
             commands.push(command);
             self.skip_blanks();

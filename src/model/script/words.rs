@@ -39,6 +39,10 @@ impl Parser<'_> {
             if at_name && is_assignment(&word) {
                 command.assignments.push(word);
             } else {
+                if command.words.capacity() == 0 {
+                    // Room for a program and its argument: most commands are short.
+                    command.words.reserve_exact(2);
+                }
                 command.words.push(word);
             }
         }
@@ -54,10 +58,14 @@ impl Parser<'_> {
     /// `[n]op target` at the current position, or nothing (the position is kept).
     pub(super) fn redirect(&mut self) -> Option<Redirect> {
         let start = self.pos;
-        let digits = self.text[self.pos..]
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(self.text.len() - self.pos);
+        let digits = self.text.as_bytes()[self.pos..]
+            .iter()
+            .take_while(|byte| byte.is_ascii_digit())
+            .count();
         let after = &self.text[self.pos + digits..];
+        if !matches!(after.as_bytes().first(), Some(b'<' | b'>' | b'&')) {
+            return None;
+        }
         let operators: [(&str, RedirectOp); 12] = [
             ("&>>", RedirectOp::OutputAndError { append: true }),
             ("&>", RedirectOp::OutputAndError { append: false }),
@@ -135,9 +143,29 @@ impl Parser<'_> {
     /// One word, or `None` at an operator, a blank or the end.
     pub(super) fn word(&mut self) -> Option<Word> {
         let start = self.pos;
-        let mut word = Word::default();
-        let mut literal = String::new();
+        let plain_end = plain_run_end(self.text, start);
+        let plain = &self.text[start..plain_end];
+        if !plain.is_empty() && ends_word(self.text, plain_end) {
+            // The common case: unquoted text only, one literal part, no per-character work.
+            self.pos = plain_end;
+            let range = TextRange::new(start, plain_end);
+            return Some(Word {
+                range,
+                parts: vec![WordPart::Literal {
+                    range,
+                    text: plain.to_owned(),
+                }],
+                value: plain.to_owned(),
+                quoted: false,
+            });
+        }
+        let mut word = Word {
+            value: plain.to_owned(),
+            ..Word::default()
+        };
+        let mut literal = plain.to_owned();
         let mut literal_start = start;
+        self.pos = plain_end;
         while let Some(c) = self.peek_char() {
             let part = match c {
                 ' ' | '\t' | '\r' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')' => break,
@@ -413,6 +441,52 @@ impl Parser<'_> {
             format!("`{open}` is not closed"),
         );
     }
+}
+
+/// Where the run of bytes from `start` that a word takes as plain literal text ends: anything
+/// but blanks, operators, quotes, escapes, expansions and glob characters.
+pub(super) fn plain_run_end(text: &str, start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut end = start;
+    while end < bytes.len() && !is_special(bytes[end]) {
+        end += 1;
+    }
+    end
+}
+
+/// A byte that is not plain literal text in an unquoted word.
+fn is_special(byte: u8) -> bool {
+    matches!(
+        byte,
+        b' ' | b'\t'
+            | b'\r'
+            | b'\n'
+            | b';'
+            | b'&'
+            | b'|'
+            | b'<'
+            | b'>'
+            | b'('
+            | b')'
+            | b'\\'
+            | b'\''
+            | b'"'
+            | b'$'
+            | b'`'
+            | b'*'
+            | b'?'
+            | b'['
+    )
+}
+
+/// Whether an unquoted word ends at `at`: the end of the text, a blank or an operator.
+pub(super) fn ends_word(text: &str, at: usize) -> bool {
+    text.as_bytes().get(at).is_none_or(|byte| {
+        matches!(
+            byte,
+            b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')'
+        )
+    })
 }
 
 /// Ends the current run of unquoted text as a literal part.
