@@ -129,6 +129,12 @@ fn evaluate<'a, 'p>(
         .or_else(|| {
             narrowing().find(|(profile, _)| image_profiles.iter().any(|p| p.id == profile.id))
         })?;
+    // An ecosystem that is never narrowed has nothing to say of the final image's stage, which
+    // is no build stage.
+    let is_final = file.final_stage().map(|s| s.index) == Some(stage.index);
+    if spec.unknown_reads.is_some() && is_final {
+        return None;
+    }
     let build_context = context.build_context_files();
     let view = StageView::new(
         file,

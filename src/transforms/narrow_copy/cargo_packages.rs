@@ -207,7 +207,8 @@ impl Workspace {
 /// The manifest in `folder`, read.
 fn manifest(cargo: &CargoSources, context: &BuildContext, folder: &str) -> Result<Table, Decline> {
     let file = joined(folder, &cargo.manifest);
-    if !folder.is_empty() && !(context.is_available(folder) && context.is_dir(folder)) {
+    let is_folder = folder.is_empty() || (context.is_available(folder) && context.is_dir(folder));
+    if !is_folder {
         return Err(Decline::MissingPackage {
             folder: folder.to_owned(),
         });
