@@ -1367,3 +1367,54 @@ fn corpus_skips_show_in_a_plain_test_run() {
         "a missing required corpus must fail"
     );
 }
+
+#[test]
+fn narrow_copy_narrows_a_cargo_builder_with_unsafe_and_says_why_a_node_one_is_not() {
+    let dir = temp();
+    let cargo = "FROM rust:1.79 AS build\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\n\nFROM debian:bookworm-slim\nCOPY --from=build /app/target/release/app /app\nCMD [\"/app\"]\n";
+    let files = [
+        ("rust/Dockerfile", cargo),
+        (
+            "rust/Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+        ),
+        ("rust/src/main.rs", "fn main() {}\n"),
+        ("rust/README.md", "# app\n"),
+    ];
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write fixture");
+    }
+    let select = "--select=narrow-copy";
+    let safe = dfmigrate(dir.path(), &[select, "rust"]);
+    assert!(
+        safe.stdout.contains("rust/Dockerfile:3:1: [narrow-copy] ")
+            && safe
+                .stdout
+                .contains("1 hidden fix can be enabled with the `--unsafe` option"),
+        "{}",
+        safe.stdout
+    );
+    let written = dfmigrate(dir.path(), &[select, "--unsafe", "--write", "rust"]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    let narrowed = String::from_utf8(read(dir.path(), "rust/Dockerfile")).expect("UTF-8");
+    assert!(
+        narrowed.contains("COPY Cargo.toml ./\nCOPY src ./src/\nRUN cargo build --release\n"),
+        "{narrowed}"
+    );
+    let node = "FROM node:20 AS build\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\n\nFROM nginx:1.27\nCOPY --from=build /app/dist /usr/share/nginx/html\n";
+    let path = dir.path().join("web/Dockerfile");
+    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    fs::write(&path, node).expect("write fixture");
+    fs::write(dir.path().join("web/package.json"), "{}\n").expect("write fixture");
+    let declined = dfmigrate(dir.path(), &[select, "--unsafe", "web"]);
+    assert!(
+        declined
+            .stdout
+            .contains("not narrowed: builds with npm are not narrowed: ")
+            && declined.stdout.contains("(display-only)"),
+        "{}",
+        declined.stdout
+    );
+}

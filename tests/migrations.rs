@@ -3,7 +3,8 @@
 //! runtime, with the manifests copied first, `npm ci` with npm's cache in a BuildKit cache mount,
 //! production dependencies only, `USER node`, and the same command and port. A single-stage Go
 //! server comes out split, with the modules downloaded first and the build stage's copy narrowed
-//! to what the build reads.
+//! to what the build reads; so does a single-stage Cargo server, its dependencies built first
+//! from stub sources.
 
 use dfmigrate::engine::{run, Job, TransformOptions};
 use dfmigrate::syntax::parse;
@@ -102,5 +103,29 @@ fn go_web_app() {
     );
     insta::with_settings!({snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"), prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("migrations__go_web_app", fixed);
+    });
+}
+
+#[test]
+fn rust_web_app() {
+    let fixed = migrate("rust-web-app");
+    for expected in [
+        "FROM rust:1.79 AS builder",
+        "COPY Cargo.toml Cargo.lock ./\nRUN --mount=type=cache,target=/usr/local/cargo/registry \\\n    --mount=type=cache,target=/usr/local/cargo/git \\\n    mkdir -p src && echo 'fn main() {}' > src/main.rs && cargo build --release && rm -f src/main.rs\n",
+        "COPY Cargo.toml Cargo.lock ./\nCOPY src ./src/\n",
+        "touch src/main.rs && cargo build --release",
+        "COPY --from=builder /app/target/release/web /app/target/release/web",
+    ] {
+        assert!(
+            fixed.contains(expected),
+            "missing {expected:?} in:\n{fixed}"
+        );
+    }
+    assert!(
+        !fixed.contains("COPY . ."),
+        "the build stage's copy is narrowed:\n{fixed}"
+    );
+    insta::with_settings!({snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"), prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("migrations__rust_web_app", fixed);
     });
 }

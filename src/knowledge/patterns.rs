@@ -55,6 +55,11 @@ impl TextPattern {
     pub fn is_match(&self, text: &str) -> bool {
         self.0.is_match(text)
     }
+
+    /// Where each match in the text ends.
+    pub fn match_ends<'s>(&'s self, text: &'s str) -> impl Iterator<Item = usize> + 's {
+        self.0.find_iter(text).map(|found| found.end())
+    }
 }
 
 impl TryFrom<String> for TextPattern {

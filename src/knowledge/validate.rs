@@ -96,6 +96,19 @@ fn validate_profile(profile: &Profile, key: &str) -> Result<(), KnowledgeError> 
     if let Some(cache) = &profile.cache {
         super::cache::validate(cache, &format!("{key}.cache"))?;
     }
+    if let Some(narrow) = &profile.narrow {
+        let readers = [
+            narrow.go.is_some(),
+            narrow.cargo.is_some(),
+            narrow.unknown_reads.is_some(),
+        ];
+        if readers.iter().filter(|given| **given).count() != 1 {
+            return Err(KnowledgeError::new(
+                format!("{key}.narrow"),
+                "needs exactly one of `go`, `cargo` and `unknown_reads`",
+            ));
+        }
+    }
     if let Some(runtime) = &profile.runtime {
         for (dependency, packages) in &runtime.native {
             validate_native(dependency, packages, &format!("{key}.runtime.native"))?;

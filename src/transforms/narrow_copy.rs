@@ -4,8 +4,10 @@
 //!
 //! `commands` reads what the stage runs after the copy (the packages its builds name);
 //! `stage_use` checks the stage's files leave it only through `COPY --from` and lists the
-//! context paths those copies take; `packages` follows the imports from the built packages
-//! through the module (`go_source` reads one file's imports); the COPY lines are written by
+//! context paths those copies take. What the build reads is the ecosystem's: `packages` follows
+//! a Go module's imports from the built packages (`go_source` reads one file's imports);
+//! `cargo_packages` reads a Cargo workspace's manifests (`rust_source` checks the sources they
+//! point at); a profile with `unknown_reads` declines. The COPY lines are written by
 //! deps-first's `manifest_copies`. Every reason to leave the copy as it is is a [`Decline`].
 
 use super::deps_first::edits::manifest_copies;
@@ -15,15 +17,16 @@ use crate::diagnostics::{Applicability, Rewriter};
 use crate::knowledge::narrow::NarrowSpec;
 use crate::knowledge::{KnowledgeBase, Profile};
 use crate::model::paths::resolve;
-use crate::model::shell::Command;
+use crate::model::shell::{Command, ShellWord};
 use crate::model::{Dockerfile, Instruction, Stage};
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+mod cargo_packages;
 mod commands;
 mod decline;
 mod go_source;
 mod packages;
+mod rust_source;
 mod stage_use;
 
 pub use decline::Decline;
@@ -58,11 +61,13 @@ impl Transform for NarrowCopy {
             };
             let whole = whole_copy_text(copy);
             let stage_name = stage_use::stage_name(stage);
+            let ecosystem = &view.profile.name;
             out.push(match outcome {
                 Ok(narrowed) => finding(
                     format!(
-                        "`{whole}` copies the whole build context into the build stage {stage_name}, which only builds Go packages: copy only what the build and the stages copying from it need ({}), so edits to other files no longer rebuild it (unsafe: the packages are found from their imports, and a file the build reads that no import shows would be missing)",
-                        narrowed.paths.join(", ")
+                        "`{whole}` copies the whole build context into the build stage {stage_name}, which only builds with {ecosystem}: copy only what the build and the stages copying from it need ({}), so edits to other files no longer rebuild it (unsafe: {})",
+                        narrowed.paths.join(", "),
+                        view.unsafe_reason(),
                     ),
                     Some(Fix::unsafe_edits(narrowed.edits).isolated()),
                 ),
@@ -75,17 +80,31 @@ impl Transform for NarrowCopy {
     }
 }
 
-/// Why narrow-copy leaves each Go build stage's whole-context copy of the file as it is, in
-/// stage order (a narrowed stage has none).
-pub fn declines(file: &Dockerfile, context: &Context) -> Vec<Decline> {
+/// What narrow-copy makes of one stage's whole-context copy.
+pub struct StageOutcome {
+    /// The profile whose build the stage runs (`go`, `cargo`, `npm`).
+    pub ecosystem: String,
+    /// The context paths the narrowed copy copies, or why it is left as it is.
+    pub outcome: Result<Vec<String>, Decline>,
+}
+
+/// What narrow-copy makes of each build stage's whole-context copy of the file, in stage order.
+pub fn outcomes(file: &Dockerfile, context: &Context) -> Vec<StageOutcome> {
     file.stages()
         .iter()
-        .filter_map(|stage| evaluate(file, stage, context)?.1.err())
+        .filter_map(|stage| {
+            let (view, outcome) = evaluate(file, stage, context)?;
+            Some(StageOutcome {
+                ecosystem: view.profile.id.clone(),
+                outcome: outcome.map(|narrowed| narrowed.paths),
+            })
+        })
         .collect()
 }
 
-/// The stage's first whole-context copy and what becomes of it, when the stage runs on a Go
-/// builder image or a Go build runs after the copy; `None` otherwise.
+/// The stage's first whole-context copy and what becomes of it, when a build of a profile with
+/// `[narrow]` runs after the copy, or else the stage runs on such a profile's builder image;
+/// `None` otherwise.
 fn evaluate<'a, 'p>(
     file: &'a Dockerfile<'p>,
     stage: &'a Stage,
@@ -94,18 +113,28 @@ fn evaluate<'a, 'p>(
     let instructions = file.stage_instructions(stage);
     let copy_at = instructions.iter().position(copies_whole_context)?;
     let knowledge = context.knowledge();
-    let (profile, spec) = knowledge
-        .profiles()
-        .iter()
-        .filter_map(|profile| Some((profile, profile.narrow.as_ref()?)))
+    let narrowing = || {
+        knowledge
+            .profiles()
+            .iter()
+            .filter_map(|profile| Some((profile, profile.narrow.as_ref()?)))
+    };
+    let image_profiles = knowledge.profiles_for_image(&stage.base);
+    let (profile, spec) = narrowing()
         .find(|(profile, spec)| {
-            let view = StageView::new(file, stage, copy_at, profile, spec, knowledge, None);
-            let builder_image = knowledge
-                .profiles_for_image(&stage.base)
-                .iter()
-                .any(|p| p.id == profile.id);
-            builder_image || commands::runs_a_build(&view)
+            commands::runs_a_build(&StageView::new(
+                file, stage, copy_at, profile, spec, knowledge, None,
+            ))
+        })
+        .or_else(|| {
+            narrowing().find(|(profile, _)| image_profiles.iter().any(|p| p.id == profile.id))
         })?;
+    // An ecosystem that is never narrowed has nothing to say of the final image's stage, which
+    // is no build stage.
+    let is_final = file.final_stage().map(|s| s.index) == Some(stage.index);
+    if spec.unknown_reads.is_some() && is_final {
+        return None;
+    }
     let build_context = context.build_context_files();
     let view = StageView::new(
         file,
@@ -142,6 +171,13 @@ fn whole_copy_text(copy: &Instruction) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// What a build reads from the context: files (in the order the copy names them) and folders
+/// copied whole (relative to the context root, never the root itself).
+struct Reads {
+    files: Vec<String>,
+    folders: Vec<String>,
 }
 
 /// The narrowed copy: the context paths it copies and its edits.
@@ -237,16 +273,66 @@ impl<'a, 'p> StageView<'a, 'p> {
         self.spec.is_other(&self.words(command))
     }
 
-    /// The positional words of a command (the program's own rule words included).
-    fn positional_words<'c>(
-        &self,
-        command: &'c Command,
-    ) -> Vec<&'c crate::model::shell::ShellWord> {
+    /// The words naming packages: the positionals (the rule's words included) and the words
+    /// holding the values of the package options.
+    fn package_words<'c>(&self, command: &'c Command) -> Vec<&'c ShellWord> {
         let options = self.value_options();
-        command
-            .command_line(&options)
-            .map(|line| line.positionals)
-            .unwrap_or_default()
+        let Some(line) = command.command_line(&options) else {
+            return Vec::new();
+        };
+        let mut words = line.positionals.clone();
+        words.extend(
+            line.options
+                .iter()
+                .filter(|option| self.is_package_option(option.name()))
+                .map(|option| option.value.unwrap_or(option.word)),
+        );
+        words
+    }
+
+    fn is_package_option(&self, name: &str) -> bool {
+        self.spec
+            .package_options
+            .iter()
+            .any(|option| option == name)
+    }
+
+    /// The values of a command's package options (`--path .`, `--path=.`).
+    fn package_option_values(&self, command: &Command) -> Vec<String> {
+        let options = self.value_options();
+        let Some(line) = command.command_line(&options) else {
+            return Vec::new();
+        };
+        line.options
+            .iter()
+            .filter(|option| self.is_package_option(option.name()))
+            .filter_map(|option| match option.value {
+                Some(value) => Some(value.value.clone()),
+                None => option
+                    .word
+                    .value
+                    .split_once('=')
+                    .map(|(_, value)| value.to_owned()),
+            })
+            .collect()
+    }
+
+    /// The profile's `module_files` the context has.
+    fn module_files(&self) -> Vec<String> {
+        self.spec
+            .module_files
+            .iter()
+            .filter(|path| self.context.is_available(path.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    /// Why a narrowed copy may miss a file, for the finding.
+    fn unsafe_reason(&self) -> &'static str {
+        match self.spec.cargo {
+            Some(_) => "the packages are found from their manifests, and a file that a macro or a dependency's code reads when it compiles, and that no manifest or include! names, would be missing",
+            None => "the packages are found from their imports, and a file the build reads that no import shows would be missing",
+        }
     }
 
     /// The positional words of a command after the first `skip`.
@@ -276,10 +362,8 @@ impl<'a, 'p> StageView<'a, 'p> {
         stage_use::check_build_stage(self)?;
         let (destination, target) = self.target()?;
         let copied_out = stage_use::copied_out(self, &target)?;
-        let module = self.module()?;
-        let built = commands::built_packages(self, &target, &module)?;
-        let folders = packages::needed_folders(self.spec, self.context, &module, &built)?;
-        let paths = self.paths(&folders, copied_out);
+        let reads = self.reads(&target)?;
+        let paths = self.paths(reads, copied_out);
         let files: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
         let copy = self.copy();
         let lines = manifest_copies(
@@ -320,49 +404,39 @@ impl<'a, 'p> StageView<'a, 'p> {
         Ok((destination, target))
     }
 
-    /// The module's path, when the context holds a module that is not part of a workspace.
-    fn module(&self) -> Result<String, Decline> {
-        if let Some(file) = self
-            .spec
-            .workspace_files
-            .iter()
-            .find(|file| self.context.is_available(file.as_str()))
-        {
-            return Err(Decline::Workspace { file: file.clone() });
+    /// What the build reads from the context, as the ecosystem tells it.
+    fn reads(&self, target: &str) -> Result<Reads, Decline> {
+        if let Some(why) = &self.spec.unknown_reads {
+            return Err(Decline::UnknownReads {
+                ecosystem: self.profile.name.clone(),
+                why: why.clone(),
+            });
         }
-        packages::module_path(self.spec, self.context)
+        let built = commands::built_packages(self, target)?;
+        match (&self.spec.go, &self.spec.cargo) {
+            (Some(go), _) => packages::reads(self, go, &built, target),
+            (None, Some(cargo)) => cargo_packages::reads(self, cargo, &built, target),
+            // Validation gives every `[narrow]` one way to read its sources; never narrow blind.
+            (None, None) => Err(Decline::UnknownReads {
+                ecosystem: self.profile.name.clone(),
+                why: "its [narrow] has no way to read the sources".to_owned(),
+            }),
+        }
     }
 
-    /// The context paths to copy, each once and none inside a folder copied whole: the
-    /// module's files, the root package's files, the profile's folders, the package folders
-    /// and what other stages copy out.
-    fn paths(&self, folders: &BTreeSet<String>, copied_out: Vec<String>) -> Vec<String> {
-        let available = |path: &&String| self.context.is_available(path.as_str());
-        let mut paths: Vec<String> = self
-            .spec
-            .module_files
-            .iter()
-            .filter(available)
-            .cloned()
-            .collect();
-        if folders.contains("") {
-            paths.extend(
-                packages::files_in(self.context, "")
-                    .into_iter()
-                    .filter(|(name, _)| {
-                        self.spec.is_package_file(name) && !self.spec.test_files.matches(name)
-                    })
-                    .map(|(_, path)| path),
-            );
-        }
+    /// The context paths to copy, each once and none inside a folder copied whole: the files
+    /// the build reads, the profile's folders, the folders it reads and what other stages copy
+    /// out.
+    fn paths(&self, reads: Reads, copied_out: Vec<String>) -> Vec<String> {
+        let mut paths = reads.files;
         let mut whole: Vec<String> = self
             .spec
             .folders
             .iter()
-            .filter(available)
+            .filter(|path| self.context.is_available(path.as_str()))
             .cloned()
             .collect();
-        whole.extend(folders.iter().filter(|folder| !folder.is_empty()).cloned());
+        whole.extend(reads.folders);
         whole.sort();
         paths.extend(whole);
         paths.extend(copied_out);

@@ -1,9 +1,9 @@
 //! What the build stage runs after its whole-context copy: only the profile's build commands
-//! (whose positional words name the packages built) and the commands that read only the module
-//! files, with `cd` between them; anything else may read any file, and declines.
+//! (whose positional words and package options name the packages built) and the commands that
+//! read only the files always copied, with `cd` between them; anything else may read any file,
+//! and declines.
 
 use super::decline::Decline;
-use super::packages::module_folder;
 use super::StageView;
 use crate::model::paths::{is_within, resolve};
 use crate::model::shell::Command;
@@ -23,22 +23,24 @@ pub(super) fn runs_a_build(view: &StageView) -> bool {
     })
 }
 
-/// The context folders of the packages the stage's build commands build, or why what the
-/// stage reads cannot be told. `target` is where the copy puts the context's root.
-pub(super) fn built_packages(
-    view: &StageView,
-    target: &str,
-    module: &str,
-) -> Result<Vec<String>, Decline> {
-    let mut folders: Vec<String> = Vec::new();
+/// A package a build command names (`.` when it names none), with where the command runs.
+pub(super) struct BuiltPackage {
+    /// The command as written.
+    pub command: String,
+    /// The working directory the command runs in.
+    pub cwd: String,
+    /// The package as the command names it: a path or a name.
+    pub package: String,
+}
+
+/// The packages the stage's build commands build, or why what the stage reads cannot be told.
+/// `target` is where the copy puts the context's root.
+pub(super) fn built_packages(view: &StageView, target: &str) -> Result<Vec<BuiltPackage>, Decline> {
+    let mut built = Vec::new();
     for run in view.runs_after_copy() {
-        for folder in run_packages(view, run, target, module)? {
-            if !folders.contains(&folder) {
-                folders.push(folder);
-            }
-        }
+        built.extend(run_packages(view, run, target)?);
     }
-    Ok(folders)
+    Ok(built)
 }
 
 /// The packages one RUN builds.
@@ -46,8 +48,7 @@ fn run_packages(
     view: &StageView,
     run: &Instruction,
     target: &str,
-    module: &str,
-) -> Result<Vec<String>, Decline> {
+) -> Result<Vec<BuiltPackage>, Decline> {
     let line = run.start_line();
     let unreadable = Decline::UnreadableRun { line };
     let script = view.file.script(run).ok_or(unreadable.clone())?;
@@ -56,7 +57,7 @@ fn run_packages(
         return Err(unreadable);
     }
     let mut cwd = view.workdir_before(run).ok_or(Decline::WorkdirUnknown)?;
-    let mut folders = Vec::new();
+    let mut built = Vec::new();
     for command in &lexed.commands {
         let text = command.range.slice(script.text).trim().to_owned();
         if command.name() == Some("cd") {
@@ -75,15 +76,16 @@ fn run_packages(
                     target: target.to_owned(),
                 });
             }
-            let packages = view.positionals(command, skip);
-            let packages = if packages.is_empty() {
-                vec![".".to_owned()]
-            } else {
-                packages
-            };
-            for package in packages {
-                folders.push(package_folder(&package, &cwd, target, module, &text)?);
+            let mut packages = view.positionals(command, skip);
+            packages.extend(view.package_option_values(command));
+            if packages.is_empty() {
+                packages.push(".".to_owned());
             }
+            built.extend(packages.into_iter().map(|package| BuiltPackage {
+                command: text.clone(),
+                cwd: cwd.clone(),
+                package,
+            }));
         } else if view.is_other(command) {
             check_words(view, command, script.text, &text)?;
         } else {
@@ -93,7 +95,7 @@ fn run_packages(
             });
         }
     }
-    Ok(folders)
+    Ok(built)
 }
 
 /// A build or module command must be read as written: no command substitution (it may read
@@ -117,7 +119,7 @@ fn check_words(
         });
     }
     if let Some(package) = view
-        .positional_words(command)
+        .package_words(command)
         .into_iter()
         .find(|word| word.has_expansion || word.has_glob)
     {
@@ -135,39 +137,15 @@ fn check_words(
     Ok(())
 }
 
-/// The context folder of one package a build command names: a relative path (a folder, or a
-/// `.go` file whose folder it is) resolved where the command runs, or an import path of the
-/// module.
-fn package_folder(
-    package: &str,
-    cwd: &str,
-    target: &str,
-    module: &str,
-    command: &str,
-) -> Result<String, Decline> {
-    let declined = |pattern: bool| {
-        let (command, package) = (command.to_owned(), package.to_owned());
-        match pattern {
-            true => Decline::Pattern { command, package },
-            false => Decline::OutsideModule { command, package },
-        }
-    };
-    if package.contains("...") {
-        return Err(declined(true));
-    }
-    let is_path = package.starts_with(['.', '/']) || package.ends_with(".go");
-    if !is_path {
-        return module_folder(module, package).ok_or_else(|| declined(false));
-    }
-    let mut image = resolve(cwd, package);
-    if package.ends_with(".go") {
-        image = resolve(&image, "..");
-    }
+/// The context folder (relative to its root, `""` for the root) a package path names, read
+/// where the command runs; `None` when it is outside the copy.
+pub(super) fn context_folder(package: &str, cwd: &str, target: &str) -> Option<String> {
+    let image = resolve(cwd, package);
     if !is_within(target, &image) {
-        return Err(declined(false));
+        return None;
     }
     let relative = image[target.trim_end_matches('/').len()..].trim_start_matches('/');
-    Ok(relative.to_owned())
+    Some(relative.to_owned())
 }
 
 /// Whether an instruction is a RUN.

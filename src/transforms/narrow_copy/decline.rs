@@ -25,6 +25,10 @@ pub enum Decline {
     )]
     CopiedUnknown { line: usize },
 
+    // The ecosystem.
+    #[error("builds with {ecosystem} are not narrowed: {why}")]
+    UnknownReads { ecosystem: String, why: String },
+
     // The copy.
     #[error("the COPY uses {flag}")]
     CopyFlag { flag: String },
@@ -70,9 +74,9 @@ pub enum Decline {
     MissingPackage { folder: String },
     #[error("the package folder {folder} holds no Go file to read")]
     NoSources { folder: String },
-    #[error("{file} cannot be read, so its imports are unknown")]
+    #[error("{file} cannot be read, so what the build reads from it is unknown")]
     Unreadable { file: String },
-    #[error("{file} is empty (a placeholder?), so its imports are unknown")]
+    #[error("{file} is empty (a placeholder?), so what the build reads from it is unknown")]
     EmptySource { file: String },
     #[error("{file} has no package clause and import list that can be read")]
     Unparsable { file: String },
@@ -84,6 +88,31 @@ pub enum Decline {
     OutsideFolder { file: String },
     #[error("{folder} has its own go.mod: it is another module")]
     NestedModule { folder: String },
+
+    // Cargo's packages.
+    #[error("the build context has no readable {file}")]
+    NoManifest { file: String },
+    #[error("{file} is not a manifest that can be read")]
+    UnparsableManifest { file: String },
+    #[error("{manifest} belongs to a workspace whose root is elsewhere (package.workspace)")]
+    WorkspaceElsewhere { manifest: String },
+    #[error("{file} is a build script, which may read any file")]
+    BuildScript { file: String },
+    #[error("{manifest} depends on {dependency}, whose macros read the package's files when it compiles")]
+    TreeReader {
+        manifest: String,
+        dependency: String,
+    },
+    #[error("{manifest} names {path}, which is outside the build context")]
+    OutsideContext { manifest: String, path: String },
+    #[error("the target {file} of {manifest} is at the context root, beside every other file")]
+    RootTarget { manifest: String, file: String },
+    #[error("{file} reads {path} (include!, include_str!, include_bytes! or #[path]), which is not in the copied folders")]
+    FileReference { file: String, path: String },
+    #[error("{file} reads a file (include!, include_str!, include_bytes! or #[path]) not named by a plain string")]
+    UnknownReference { file: String },
+    #[error("{file} names {path}, which is not copied")]
+    ConfigNamesFile { file: String, path: String },
 }
 
 impl Decline {
@@ -97,6 +126,7 @@ impl Decline {
             Decline::Mounted { .. } => "mounted",
             Decline::CopiedWhole { .. } => "copied-whole",
             Decline::CopiedUnknown { .. } => "copied-unknown",
+            Decline::UnknownReads { .. } => "unknown-reads",
             Decline::CopyFlag { .. } => "copy-flag",
             Decline::CopyVariable => "copy-variable",
             Decline::WorkdirUnknown => "workdir-unknown",
@@ -119,6 +149,16 @@ impl Decline {
             Decline::Embed { .. } => "embed",
             Decline::OutsideFolder { .. } => "outside-folder",
             Decline::NestedModule { .. } => "nested-module",
+            Decline::NoManifest { .. } => "no-manifest",
+            Decline::UnparsableManifest { .. } => "unparsable-manifest",
+            Decline::WorkspaceElsewhere { .. } => "workspace-elsewhere",
+            Decline::BuildScript { .. } => "build-script",
+            Decline::TreeReader { .. } => "tree-reader",
+            Decline::OutsideContext { .. } => "outside-context",
+            Decline::RootTarget { .. } => "root-target",
+            Decline::FileReference { .. } => "file-reference",
+            Decline::UnknownReference { .. } => "unknown-reference",
+            Decline::ConfigNamesFile { .. } => "config-names-file",
         }
     }
 }

@@ -2,14 +2,91 @@
 //! module they import, transitively, read from each folder's non-test Go files. Folders are
 //! relative to the build context root (`""` for the root itself).
 
+use super::commands::{context_folder, BuiltPackage};
 use super::decline::Decline;
 use super::go_source::imports;
+use super::{Reads, StageView};
 use crate::context::BuildContext;
-use crate::knowledge::narrow::NarrowSpec;
+use crate::knowledge::narrow::GoSources;
 use std::collections::{BTreeSet, VecDeque};
 
+/// What a Go build reads: the module files, the package at the context root as its files, and
+/// every other package folder it needs; or why that cannot be told.
+pub(super) fn reads(
+    view: &StageView,
+    go: &GoSources,
+    built: &[BuiltPackage],
+    target: &str,
+) -> Result<Reads, Decline> {
+    let context = view.context;
+    if let Some(file) = view
+        .spec
+        .workspace_files
+        .iter()
+        .find(|file| context.is_available(file.as_str()))
+    {
+        return Err(Decline::Workspace { file: file.clone() });
+    }
+    let module = module_path(go, context)?;
+    let mut roots: Vec<String> = Vec::new();
+    for package in built {
+        let folder = package_folder(go, package, target, &module)?;
+        if !roots.contains(&folder) {
+            roots.push(folder);
+        }
+    }
+    let folders = needed_folders(go, context, &module, &roots)?;
+    let mut files = view.module_files();
+    if folders.contains("") {
+        files.extend(
+            files_in(context, "")
+                .into_iter()
+                .filter(|(name, _)| go.is_package_file(name) && !go.test_files.matches(name))
+                .map(|(_, path)| path),
+        );
+    }
+    Ok(Reads {
+        files,
+        folders: folders.into_iter().filter(|f| !f.is_empty()).collect(),
+    })
+}
+
+/// The context folder of one package a build command names: a relative path (a folder, or a
+/// `.go` file whose folder it is) resolved where the command runs, or an import path of the
+/// module.
+fn package_folder(
+    go: &GoSources,
+    built: &BuiltPackage,
+    target: &str,
+    module: &str,
+) -> Result<String, Decline> {
+    let package = built.package.as_str();
+    let declined = |pattern: bool| {
+        let (command, package) = (built.command.clone(), package.to_owned());
+        match pattern {
+            true => Decline::Pattern { command, package },
+            false => Decline::OutsideModule { command, package },
+        }
+    };
+    if package.contains("...") {
+        return Err(declined(true));
+    }
+    let is_file = go
+        .source_files
+        .matches(package.rsplit('/').next().unwrap_or(package));
+    let is_path = package.starts_with(['.', '/']) || is_file;
+    if !is_path {
+        return module_folder(module, package).ok_or_else(|| declined(false));
+    }
+    let folder = match is_file {
+        true => format!("{package}/.."),
+        false => package.to_owned(),
+    };
+    context_folder(&folder, &built.cwd, target).ok_or_else(|| declined(false))
+}
+
 /// The module path the module file declares, or why the module cannot be read.
-pub(super) fn module_path(spec: &NarrowSpec, context: &BuildContext) -> Result<String, Decline> {
+fn module_path(spec: &GoSources, context: &BuildContext) -> Result<String, Decline> {
     let file = spec.module_file.clone();
     let text = context
         .read_to_string(&file)
@@ -29,8 +106,8 @@ pub(super) fn module_path(spec: &NarrowSpec, context: &BuildContext) -> Result<S
 }
 
 /// Every folder of the module that building `roots` reads.
-pub(super) fn needed_folders(
-    spec: &NarrowSpec,
+fn needed_folders(
+    spec: &GoSources,
     context: &BuildContext,
     module: &str,
     roots: &[String],
@@ -52,7 +129,7 @@ pub(super) fn needed_folders(
 
 /// The folder of an import path of the module, `None` for other modules and the standard
 /// library.
-pub(super) fn module_folder(module: &str, import: &str) -> Option<String> {
+fn module_folder(module: &str, import: &str) -> Option<String> {
     if import == module {
         return Some(String::new());
     }
@@ -72,7 +149,7 @@ pub(super) fn joined(folder: &str, name: &str) -> String {
 
 /// The imports of the non-test Go files of one package folder.
 fn folder_imports(
-    spec: &NarrowSpec,
+    spec: &GoSources,
     context: &BuildContext,
     folder: &str,
 ) -> Result<Vec<String>, Decline> {
@@ -110,7 +187,7 @@ fn folder_imports(
 }
 
 /// The Go files of a folder the go command builds: not tests, not named `_x` or `.x`.
-fn source_files(spec: &NarrowSpec, context: &BuildContext, folder: &str) -> Vec<String> {
+fn source_files(spec: &GoSources, context: &BuildContext, folder: &str) -> Vec<String> {
     files_in(context, folder)
         .into_iter()
         .filter(|(name, _)| {
@@ -123,7 +200,7 @@ fn source_files(spec: &NarrowSpec, context: &BuildContext, folder: &str) -> Vec<
 }
 
 /// The package files of a folder that are not Go files.
-fn other_package_files(spec: &NarrowSpec, context: &BuildContext, folder: &str) -> Vec<String> {
+fn other_package_files(spec: &GoSources, context: &BuildContext, folder: &str) -> Vec<String> {
     files_in(context, folder)
         .into_iter()
         .filter(|(name, _)| spec.is_package_file(name) && !spec.source_files.matches(name))
@@ -147,7 +224,7 @@ pub(super) fn files_in(context: &BuildContext, folder: &str) -> Vec<(String, Str
 
 /// What one Go file imports, or why it cannot be told.
 fn file_imports(
-    spec: &NarrowSpec,
+    spec: &GoSources,
     context: &BuildContext,
     file: &str,
 ) -> Result<Vec<String>, Decline> {
