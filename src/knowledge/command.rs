@@ -8,7 +8,7 @@
 use super::profile::Profile;
 use super::project_paths::{self, ProjectPath};
 use super::NameGlob;
-use crate::context::{go_packages, manifests, ContextFiles};
+use crate::context::{manifests, ContextFiles};
 use crate::model::packages::is_assignment;
 use crate::model::paths::{is_within, normalize, resolve};
 use crate::model::shell::Command;
@@ -42,6 +42,9 @@ pub enum Positionals {
     /// of an option the profile's `[local_paths]` lists (`pip install -U pip`, but not `pip
     /// install ./pkg` or `pip install -f ./wheels x`).
     Names,
+    /// Exactly the project in the working directory, as the profile's `[project_install]`
+    /// names it (`pip install .`, `pip install -e .`, `pip install ".[dev]"`), and nothing else.
+    Project,
 }
 
 /// How a profile's commands and manifests name local files and folders rather than packages
@@ -193,6 +196,10 @@ pub struct Split {
     /// Globs that must match available paths for the technique to work (`src/main.rs`).
     #[serde(default)]
     pub requires: Vec<String>,
+    /// Globs of the files `before` reads besides those the command names (`pyproject.toml`):
+    /// copied first with the config files, instead of every manifest of the profile.
+    #[serde(default)]
+    pub reads: Vec<String>,
     /// True when `before` only fills caches the original command would fill anyway, so the split
     /// cannot change the build's result (`go mod download`); otherwise transforms call it unsafe.
     #[serde(default)]
@@ -248,6 +255,12 @@ pub struct CommandMatch<'k> {
     pub option_values: Vec<String>,
     /// The positional words' values, in the order of `positionals`.
     pub positional_values: Vec<String>,
+    /// The `VAR=value` words before the program, as written.
+    pub assignments: Vec<String>,
+    /// Every word after the program, in order, as written.
+    pub words: Vec<String>,
+    /// Their values, in the same order.
+    pub word_values: Vec<String>,
     /// Some word uses `$`-expansion or a glob, so its value is only known at build time.
     pub dynamic: bool,
 }
@@ -286,16 +299,15 @@ pub(super) fn match_command<'k>(
     script: &str,
 ) -> Option<CommandMatch<'k>> {
     let words = Words::split(profile, command, script)?;
-    let local = profile.local_paths.as_ref();
     profile
         .commands
         .iter()
-        .find(|rule| rule.accepts(&words, local))
+        .find(|rule| rule.accepts(&words, profile))
         .map(|rule| words.into_match(profile, rule))
 }
 
 impl CommandRule {
-    fn accepts(&self, words: &Words, local: Option<&LocalPaths>) -> bool {
+    fn accepts(&self, words: &Words, profile: &Profile) -> bool {
         let Some((program, leading)) = self.words.split_first() else {
             return false;
         };
@@ -303,18 +315,14 @@ impl CommandRule {
         let extra = positionals.get(leading.len()..);
         base_name(&words.program.value) == base_name(program)
             && positionals.starts_with(&leading.iter().map(String::as_str).collect::<Vec<_>>())
-            && extra.is_some_and(|extra| self.accepts_positionals(extra, words, local))
+            && extra.is_some_and(|extra| self.accepts_positionals(extra, words, profile))
             && (self.with_options.is_empty()
                 || self.with_options.iter().any(|o| words.has_option(o)))
             && !self.without_options.iter().any(|o| words.has_option(o))
     }
 
-    fn accepts_positionals(
-        &self,
-        extra: &[&str],
-        words: &Words,
-        local: Option<&LocalPaths>,
-    ) -> bool {
+    fn accepts_positionals(&self, extra: &[&str], words: &Words, profile: &Profile) -> bool {
+        let local = profile.local_paths.as_ref();
         let count_ok = match self.positionals {
             Positionals::Any => true,
             Positionals::None => extra.is_empty(),
@@ -330,6 +338,13 @@ impl CommandRule {
                         .iter()
                         .any(|value| local.is_relative_local(value))
             }
+            // The project word is the only positional, or an option's value with none.
+            Positionals::Project => profile.project_install.as_ref().is_some_and(|spec| {
+                let values: Vec<String> = words.sequence.iter().map(|w| w.value.clone()).collect();
+                spec.find(&values).is_some_and(|project| {
+                    extra.len() <= 1 && extra.iter().all(|word| **word == values[project.first])
+                })
+            }),
         };
         count_ok
             && (self.with_positional.is_empty()
@@ -353,9 +368,13 @@ struct Word {
 /// A command's words split into program, options (with their values) and positionals.
 struct Words {
     text: String,
+    /// The `VAR=value` words before the program, as written.
+    assignments: Vec<String>,
     program: Word,
     options: Vec<Word>,
     positionals: Vec<Word>,
+    /// Every word after the program, in order.
+    sequence: Vec<Word>,
     dynamic: bool,
 }
 
@@ -374,6 +393,7 @@ impl Words {
         };
         let mut options = Vec::new();
         let mut positionals = Vec::new();
+        let sequence = command.words[start + 1..].iter().map(raw).collect();
         let mut rest = command.words[start + 1..].iter();
         while let Some(word) = rest.next() {
             if word.value.starts_with('-') && word.value != "-" {
@@ -391,9 +411,11 @@ impl Words {
                 .get(first.range.start..command.range.end)
                 .unwrap_or_default()
                 .to_owned(),
+            assignments: command.words[..start].iter().map(|w| raw(w).raw).collect(),
             program: raw(first),
             options,
             positionals,
+            sequence,
             dynamic: command.words[start..]
                 .iter()
                 .any(|w| w.has_expansion || w.has_glob),
@@ -420,6 +442,9 @@ impl Words {
             positionals: raw(positionals),
             option_values: values(&self.options),
             positional_values: values(positionals),
+            assignments: self.assignments,
+            words: raw(&self.sequence),
+            word_values: values(&self.sequence),
             dynamic: self.dynamic,
         }
     }
@@ -533,10 +558,19 @@ impl CommandMatch<'_> {
             }
             _ => Vec::new(),
         };
+        let templates = || split.before.iter().chain(&split.replace);
+        let project = match &self.profile.project_install {
+            Some(spec) if templates().any(|t| t.contains("project}")) => {
+                Some(self.project_parts(spec, context)?)
+            }
+            _ => None,
+        };
         let render = |template: &str| {
             self.render_with(template, |name| match name {
                 "stubs" => Some(super::stubs::write_command(&stubs)),
                 "stub_paths" => Some(super::stubs::path_words(&stubs)),
+                "project" => project.as_ref().map(|p| p.1.clone()),
+                "command_without_project" => project.as_ref().map(|p| p.0.clone()),
                 _ => None,
             })
         };
@@ -565,9 +599,9 @@ impl CommandMatch<'_> {
             .iter()
             .map(|path| resolve_file_values(path, context))
             .collect::<Option<Vec<_>>>()?;
-        let names = spec
-            .names
-            .map(|ArtifactNames::GoPackages| go_program_names(&self.positionals, context));
+        let names = spec.names.map(|ArtifactNames::GoPackages| {
+            super::go_names::go_program_names(&self.positionals, context)
+        });
         (!paths.is_empty()).then_some(ArtifactPaths {
             paths,
             exact: spec.exact,
@@ -608,64 +642,6 @@ fn mark_empty(value: String) -> String {
     } else {
         value
     }
-}
-
-/// The programs `go install PATTERNS` makes, as far as the build context shows: the last
-/// element of each package path (`./cmd/api` → `api`), the folders holding Go files under a
-/// `./x/...` pattern, and the module's name for `.` (a `/vN` suffix skipped). Patterns are read
-/// relative to the context root, where `COPY . .` puts them.
-fn go_program_names(positionals: &[String], context: &dyn ContextFiles) -> Vec<String> {
-    let patterns: Vec<&str> = if positionals.is_empty() {
-        vec!["."]
-    } else {
-        positionals.iter().map(String::as_str).collect()
-    };
-    // The folders holding Go files, listed once and only for a `...` pattern.
-    let mut go_folders: Option<std::collections::BTreeSet<String>> = None;
-    let mut names = Vec::new();
-    for pattern in patterns {
-        let trimmed = pattern.trim_start_matches("./");
-        match trimmed.strip_suffix("...") {
-            Some(prefix) => {
-                let prefix = prefix.trim_end_matches('/');
-                let folders =
-                    go_folders.get_or_insert_with(|| go_packages::folders_with_go_files(context));
-                let below = folders.iter().filter(|folder| {
-                    prefix.is_empty()
-                        || *folder == prefix
-                        || folder.starts_with(&format!("{prefix}/"))
-                });
-                for folder in below {
-                    match folder.rsplit('/').next().filter(|name| !name.is_empty()) {
-                        Some(name) => names.push(name.to_owned()),
-                        None => names.extend(go_module_name(context)),
-                    }
-                }
-            }
-            None if matches!(trimmed, "" | ".") => names.extend(go_module_name(context)),
-            None => names.extend(
-                trimmed
-                    .trim_end_matches('/')
-                    .rsplit('/')
-                    .next()
-                    .map(str::to_owned),
-            ),
-        }
-    }
-    names.sort();
-    names.dedup();
-    names
-}
-
-/// The program name of the module in the context's `go.mod`: its path's last element, or the
-/// one before a major version suffix (`example.com/tool/v2` → `tool`).
-fn go_module_name(context: &dyn ContextFiles) -> Option<String> {
-    let path = go_packages::module_path(context)?;
-    let mut elements = path.rsplit('/');
-    let last = elements.next()?;
-    let is_major =
-        last.len() > 1 && last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit());
-    Some(if is_major { elements.next()? } else { last }.to_owned())
 }
 
 /// Replaces `{toml:FILE:KEY}` and `{json:FILE:KEY}` with string values read from the context;

@@ -50,6 +50,11 @@ pub struct Profile {
     /// [`super::stubs::StubSpec`].
     #[serde(default)]
     pub stubs: Option<super::stubs::StubSpec>,
+    /// How its installs name the project in the working directory and where the manifest
+    /// lists its dependencies (pip's `pip install .`): see
+    /// [`super::project_install::ProjectInstallSpec`].
+    #[serde(default)]
+    pub project_install: Option<super::project_install::ProjectInstallSpec>,
     /// System packages only its builds need (globs over package names, e.g. `*-dev`), in
     /// addition to the common list in `images.toml`.
     #[serde(default)]
@@ -531,6 +536,22 @@ impl Profile {
         self.hooks
             .iter()
             .flat_map(|hook| hook_findings(hook, context))
+            .collect()
+    }
+
+    /// The hooks present in the context, each as `why (file: detail)` when the hook says why:
+    /// for messages that decline.
+    pub fn hooks_explained(&self, context: &dyn ContextFiles) -> Vec<String> {
+        self.hooks
+            .iter()
+            .flat_map(|hook| {
+                hook_findings(hook, context)
+                    .into_iter()
+                    .map(move |found| match &hook.why {
+                        Some(why) => format!("{why} ({found})"),
+                        None => found,
+                    })
+            })
             .collect()
     }
 

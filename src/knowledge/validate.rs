@@ -3,7 +3,9 @@
 //! name the key.
 
 use super::template::placeholders;
-use super::{CommandRule, ImageRule, KnowledgeError, NativePackages, Profile, VirtualenvLayout};
+use super::{
+    CommandRule, ImageRule, KnowledgeError, NativePackages, Positionals, Profile, VirtualenvLayout,
+};
 use crate::context::pattern::ComponentGlob;
 use crate::model::packages::is_assignment;
 use serde::Deserialize;
@@ -91,6 +93,7 @@ fn validate_profile(profile: &Profile, key: &str) -> Result<(), KnowledgeError> 
             rule,
             &format!("{key}.commands[{index}]"),
             profile.stubs.is_some(),
+            profile.project_install.is_some(),
         )?;
     }
     if let Some(cache) = &profile.cache {
@@ -205,8 +208,14 @@ fn validate_native(
 }
 
 /// `has_stubs`: the profile has `[stubs]`, so split templates may use `{stubs}` and
-/// `{stub_paths}`.
-fn validate_rule(rule: &CommandRule, key: &str, has_stubs: bool) -> Result<(), KnowledgeError> {
+/// `{stub_paths}`; `has_project`: it has `[project_install]`, so they may use `{project}` and
+/// `{command_without_project}`.
+fn validate_rule(
+    rule: &CommandRule,
+    key: &str,
+    has_stubs: bool,
+    has_project: bool,
+) -> Result<(), KnowledgeError> {
     if rule.words.is_empty() {
         return Err(KnowledgeError::new(
             format!("{key}.match"),
@@ -220,8 +229,15 @@ fn validate_rule(rule: &CommandRule, key: &str, has_stubs: bool) -> Result<(), K
                 matches!(name, "program" | "command" | "options" | "positionals")
                     || name.starts_with("option:")
                     || (has_stubs && matches!(name, "stubs" | "stub_paths"))
+                    || (has_project && matches!(name, "project" | "command_without_project"))
             })?;
         }
+    }
+    if rule.positionals == Positionals::Project && !has_project {
+        return Err(KnowledgeError::new(
+            format!("{key}.positionals"),
+            "`project` needs the profile's [project_install]",
+        ));
     }
     if let Some(artifacts) = &rule.artifacts {
         for path in &artifacts.paths {

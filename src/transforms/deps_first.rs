@@ -2,14 +2,15 @@
 
 use super::{Applicability, Changes, Context, Edit, Finding, Fix, Metadata, Transform};
 use crate::context::BuildContext;
-use crate::knowledge::{CommandMatch, KnowledgeBase, Needs, NoSplit, Profile, Role};
+use crate::knowledge::project_install::ProjectUnfit;
+use crate::knowledge::{CommandMatch, KnowledgeBase, Needs, NoSplit, Positionals, Profile, Role};
 use crate::model::paths::{normalize, resolve};
 use crate::model::shell::Command;
-use crate::model::{Dockerfile, Instruction, Script};
+use crate::model::{Dockerfile, Instruction, Script, Stage};
 use crate::syntax::InstructionKind;
 use edits::{joined_plainly, manifest_copies};
 use install::{Found, Install};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub(super) mod edits;
 mod install;
@@ -42,6 +43,7 @@ impl Transform for DepsFirst {
             };
             let stage = StageView {
                 file,
+                stage,
                 instructions,
                 copy_at,
                 context: build_context,
@@ -67,6 +69,7 @@ fn copies_whole_context(instruction: &Instruction) -> bool {
 
 struct StageView<'a, 'p> {
     file: &'a Dockerfile<'p>,
+    stage: &'a Stage,
     instructions: &'a [Instruction<'p>],
     copy_at: usize,
     context: &'a BuildContext,
@@ -102,12 +105,20 @@ impl<'a, 'p> StageView<'a, 'p> {
                 format!("`{command}` after the full COPY on line {copy_line} fetches all dependencies again on every source edit, but the dependency-only technique does not fit this project ({reason}); no change"),
                 None,
             )),
+            Some(Ok(_)) => {
+                if let Err(unfit) = self.interpreter_fits(&install) {
+                    return Some(finding(
+                        format!("`{command}` after the full COPY on line {copy_line} fetches all dependencies again on every source edit, but the dependency-only technique does not fit this project ({unfit}); no change"),
+                        None,
+                    ));
+                }
+            }
             _ => {}
         }
         if needs == Needs::Sources {
             // A technique rewrites the build around stand-in sources: a hook means the project
             // does not fit it (a `[[bin]]` section, a workspace, a local replace), so no change.
-            let hooks = install.found.profile.hooks_present(self.context);
+            let hooks = install.found.profile.hooks_explained(self.context);
             if !hooks.is_empty() {
                 return Some(finding(
                     format!("`{command}` after the full COPY on line {copy_line} fetches all dependencies again on every source edit, but the dependency-only technique does not fit this project ({}); no change", hooks.join("; ")),
@@ -249,7 +260,7 @@ impl<'a, 'p> StageView<'a, 'p> {
             for (command_index, command) in script.lexed.commands.iter().enumerate() {
                 let found = self.knowledge.profiles().iter().find_map(|profile| {
                     let found = profile.match_command(command, script.text)?;
-                    is_detected(profile).then_some(found)
+                    (is_detected(profile) || self.names_its_manifest(&found)).then_some(found)
                 });
                 let Some(found) = found else { continue };
                 let cwd = self.command_cwd(run_at, &script, command_index).ok();
@@ -375,6 +386,31 @@ impl<'a, 'p> StageView<'a, 'p> {
         Some(resolve(&copy_workdir, &destination))
     }
 
+    /// An install of the project in the working directory whose manifest the build context
+    /// has (`pip install .` beside a pyproject.toml): the profile applies even when its other
+    /// files are absent.
+    fn names_its_manifest(&self, found: &CommandMatch) -> bool {
+        found.rule.positionals == Positionals::Project && self.has_project_manifest(found.profile)
+    }
+
+    /// The build context has the manifest of the profile's `[project_install]`.
+    fn has_project_manifest(&self, profile: &Profile) -> bool {
+        let spec = profile.project_install.as_ref();
+        spec.is_some_and(|spec| self.context.is_available(Path::new(&spec.manifest)))
+    }
+
+    /// A technique reading the project's manifest runs the stage's interpreter: its base image
+    /// must run one that can (`[project_install]`'s `interpreter_since`).
+    fn interpreter_fits(&self, install: &Install) -> Result<(), ProjectUnfit> {
+        let profile = install.found.profile;
+        match &profile.project_install {
+            Some(spec) if install.found.rule.positionals == Positionals::Project => {
+                spec.interpreter_fits(&self.stage.base, &profile.images)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// A RUN made only of installs of packages by name (`pip install -U pip`), joined by `&&`
     /// or `;`: it reads nothing from the build context.
     fn only_named_installs(&self, run: &Instruction) -> bool {
@@ -399,7 +435,7 @@ impl<'a, 'p> StageView<'a, 'p> {
                     && found.rule.role == Role::Install
                     && !found.dynamic
                     && self.context_reads(&found, None).is_empty()
-                    && profile.detects(self.context)
+                    && (profile.detects(self.context) || self.has_project_manifest(profile))
             })
         })
     }

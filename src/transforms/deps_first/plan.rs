@@ -48,7 +48,15 @@ impl<'p> StageView<'_, 'p> {
         let projects = self.named_projects(install, &run_cwd, &target)?;
         let profile = install.found.profile;
         let mut risks: Vec<String> = Vec::new();
-        let files: Vec<PathBuf> =
+        // What a technique's step reads besides the files the command names.
+        let technique_reads: Vec<PathBuf> = match install.needs() {
+            Needs::Sources => (install.found.rule.split.iter())
+                .flat_map(|split| &split.reads)
+                .flat_map(|glob| self.context.glob(glob))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut files: Vec<PathBuf> =
             match profile.files_read(&install.found, self.context, &run_cwd, &target) {
                 // The command names the files it reads: exactly those, and the config files.
                 Some(read) => {
@@ -75,6 +83,7 @@ impl<'p> StageView<'_, 'p> {
                     }
                     files
                 }
+                None if !technique_reads.is_empty() => self.config_files(profile),
                 None => {
                     risks.extend(
                         profile
@@ -85,6 +94,11 @@ impl<'p> StageView<'_, 'p> {
                     profile.dependency_files(self.context)
                 }
             };
+        for path in technique_reads.into_iter().rev() {
+            if !files.contains(&path) {
+                files.insert(0, path);
+            }
+        }
         if files.is_empty() {
             return Err("none of its dependency files is in the build context".to_owned());
         }
