@@ -57,8 +57,10 @@ fn cost(text: &str, folder: &Path) -> (u64, u64) {
         transforms: transforms::all(),
         path: Some(&path),
         build_context: Some(folder),
+        other_dockerfiles: None,
         options: &options,
         apply_unsafe: true,
+        change_files: true,
         knowledge: None,
     };
     let before = COUNTS.with(Cell::get);
