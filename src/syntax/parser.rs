@@ -85,7 +85,7 @@ pub(super) fn parse(text: String) -> Parse {
         next_line: 0,
         escape: '\\',
         directives_done: false,
-        tree: TreeBuilder::new(text.len() / 8),
+        tree: TreeBuilder::new(text.len() / 4),
         errors: Vec::new(),
         directives: Vec::new(),
         instructions: Vec::new(),
@@ -222,7 +222,8 @@ impl Parser<'_> {
         let first_line = self.next_line;
         let mut pieces = std::mem::take(&mut self.scratch.pieces);
         pieces.clear();
-        let mut logical = LogicalLine::default();
+        let mut logical = std::mem::take(&mut self.scratch.logical);
+        logical.clear();
         push_token(
             &mut pieces,
             TokenKind::Whitespace,
@@ -266,6 +267,9 @@ impl Parser<'_> {
         );
         self.scratch.pieces = pieces;
         group_nodes(&mut self.tree, first_token, &logical, &analysis);
+        let joined = logical;
+        let logical = joined.clone();
+        self.scratch.logical = joined;
         let mut heredocs = Vec::new();
         for opener in &analysis.heredocs {
             heredocs.push(self.heredoc(&opener.name, opener.chomp));
@@ -413,12 +417,9 @@ fn special_spans(text: &str, analysis: &Analysis, out: &mut Vec<(TextRange, Toke
 struct Scratch {
     pieces: Vec<Piece>,
     spans: Vec<(TextRange, TokenKind)>,
-    runs: Vec<(TextRange, TokenKind)>,
+    /// The logical line being joined; each instruction keeps an exactly sized copy.
+    logical: LogicalLine,
 }
-
-/// Instructions whose logical line is longer than this are classified without storing their
-/// runs (see [`classify`]).
-const STORED_RUNS_LIMIT: usize = 16 * 1024;
 
 /// Turns header pieces into tokens added to `tokens`: logical bytes become keyword, flag, JSON,
 /// heredoc-marker, word (`Text`) and blank tokens.
@@ -430,7 +431,7 @@ fn classify(
     tokens: &mut Vec<Token>,
 ) {
     let text = logical.text();
-    let Scratch { spans, runs, .. } = scratch;
+    let spans = &mut scratch.spans;
     spans.clear();
     special_spans(text, analysis, spans);
     spans.retain(|(range, _)| !range.is_empty());
@@ -441,22 +442,6 @@ fn classify(
         segment: TextRange::default(),
         source_start: 0,
     };
-    if text.len() <= STORED_RUNS_LIMIT {
-        // One pass into the reused buffer, then mapped.
-        runs.clear();
-        for_each_run(text, spans, |run, kind| runs.push((run, kind)));
-        mapper.tokens.reserve(runs.len() + pieces.len());
-        for &(run, kind) in runs.iter() {
-            mapper.run(run, kind);
-        }
-        return mapper.finish();
-    }
-    // A long instruction (a RUN of thousands of continuation lines): two passes over the runs
-    // instead of a vector of them; the first counts, so the tokens are reserved once, the
-    // second maps them onto the source pieces.
-    let mut count = pieces.len();
-    for_each_run(text, spans, |_, _| count += 1);
-    mapper.tokens.reserve(count);
     for_each_run(text, spans, |run, kind| mapper.run(run, kind));
     mapper.finish()
 }
@@ -523,41 +508,81 @@ impl Mapper<'_> {
     }
 }
 
-/// Splits a gap between special spans into `Text` words and `Whitespace` (byte-wise, decoding
-/// only non-ASCII characters).
-fn push_gap(text: &str, start: usize, end: usize, emit: &mut impl FnMut(TextRange, TokenKind)) {
-    let bytes = text.as_bytes();
-    let kind_of = |space: bool| {
-        if space {
-            TokenKind::Whitespace
+/// What a byte of the logical line is, for splitting words from blanks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ByteClass {
+    Word,
+    Blank,
+    /// A UTF-8 continuation byte: part of the character before it.
+    Continuation,
+    /// The first byte of a non-ASCII character, decoded to tell whether it is a blank.
+    NonAscii,
+}
+
+const BYTE_CLASSES: [ByteClass; 256] = {
+    let mut classes = [ByteClass::Word; 256];
+    let mut byte = 0x80;
+    while byte < 256 {
+        classes[byte] = if byte < 0xc0 {
+            ByteClass::Continuation
         } else {
-            TokenKind::Text
-        }
-    };
-    let mut run_start = start;
-    let mut in_space = None;
-    for i in start..end {
-        let byte = bytes[i];
-        let space = match byte {
-            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => true,
-            0x00..=0x7f => false,
-            // A continuation byte belongs to the character it continues.
-            0x80..=0xbf => continue,
-            _ => text[i..]
+            ByteClass::NonAscii
+        };
+        byte += 1;
+    }
+    let mut blanks = [b'\t', b'\n', 0x0b, 0x0c, b'\r', b' '].as_slice();
+    while let [blank, rest @ ..] = blanks {
+        classes[*blank as usize] = ByteClass::Blank;
+        blanks = rest;
+    }
+    classes
+};
+
+/// Whether the character at `at` is a blank (Go's `unicode.IsSpace`); `None` for a
+/// continuation byte.
+fn blank_at(text: &str, at: usize) -> Option<bool> {
+    match BYTE_CLASSES[usize::from(text.as_bytes()[at])] {
+        ByteClass::Word => Some(false),
+        ByteClass::Blank => Some(true),
+        ByteClass::Continuation => None,
+        ByteClass::NonAscii => Some(
+            text[at..]
                 .chars()
                 .next()
                 .is_some_and(super::buildkit::is_go_space),
-        };
-        if in_space != Some(space) {
-            if let Some(was_space) = in_space {
-                emit(TextRange::new(run_start, i), kind_of(was_space));
-            }
-            in_space = Some(space);
-            run_start = i;
-        }
+        ),
     }
-    if let Some(was_space) = in_space {
-        emit(TextRange::new(run_start, end), kind_of(was_space));
+}
+
+/// Splits a gap between special spans into `Text` words and `Whitespace` (byte-wise, decoding
+/// only non-ASCII characters).
+fn push_gap(text: &str, start: usize, end: usize, emit: &mut impl FnMut(TextRange, TokenKind)) {
+    let bytes = &text.as_bytes()[..end];
+    let mut at = start;
+    while at < end {
+        let run_start = at;
+        let blank = blank_at(text, at).unwrap_or(false);
+        let (same, kind) = if blank {
+            (ByteClass::Blank, TokenKind::Whitespace)
+        } else {
+            (ByteClass::Word, TokenKind::Text)
+        };
+        at += 1;
+        loop {
+            // ASCII bytes of the run's own class first, then any other character decides.
+            while bytes
+                .get(at)
+                .is_some_and(|&byte| BYTE_CLASSES[usize::from(byte)] == same)
+            {
+                at += 1;
+            }
+            if at < end && blank_at(text, at).is_none_or(|next| next == blank) {
+                at += 1;
+            } else {
+                break;
+            }
+        }
+        emit(TextRange::new(run_start, at), kind);
     }
 }
 
