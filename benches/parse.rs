@@ -1,7 +1,8 @@
 //! Parser throughput and scaling: `cargo bench --bench parse`.
 //!
 //! 1. Every file of `$DFMIGRATE_CORPUS/public` (default `../shared/corpus/public`), read into
-//!    memory first, parsed on one thread; only parsing is timed.
+//!    memory first, parsed on one thread; only parsing is timed. With the argument `corpus`,
+//!    only this part runs.
 //! 2. Pathological inputs generated in memory at growing sizes, to show parse time grows
 //!    linearly with input size.
 
@@ -18,7 +19,12 @@ const CORPUS_ITERATIONS: usize = 10;
 const MIN_MEASURE_TIME: Duration = Duration::from_millis(300);
 
 fn main() {
+    // `cargo bench --bench parse -- corpus` runs only the corpus pass (for `perf stat`).
+    let corpus_only = std::env::args().skip(1).any(|arg| arg == "corpus");
     corpus_throughput();
+    if corpus_only {
+        return;
+    }
     println!();
     scaling(
         "RUN with N continuation lines",

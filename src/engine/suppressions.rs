@@ -46,7 +46,7 @@ pub(super) fn has_skip_file(parse: &Parse) -> bool {
         .root()
         .child_tokens()
         .filter(|token| token.kind == TokenKind::Comment && token.range.start < first_instruction)
-        .any(|token| directive(parse.tree.token_text(*token)) == Some(Directive::SkipFile))
+        .any(|token| directive(parse.tree.token_text(token)) == Some(Directive::SkipFile))
 }
 
 /// The inline suppressions of one parse: for each instruction, what its comments silence.

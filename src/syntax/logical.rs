@@ -24,6 +24,11 @@ impl LogicalLine {
         &self.text
     }
 
+    pub(crate) fn clear(&mut self) {
+        self.text.clear();
+        self.segments.clear();
+    }
+
     pub(crate) fn push(&mut self, source_text: &str, range: TextRange) {
         if range.is_empty() {
             return;

@@ -13,7 +13,9 @@ mod view;
 
 pub use buildkit::{Analysis, Args, ExecForm, HeredocOpener, InstructionKind, KeyValue, Word};
 pub use logical::LogicalLine;
-pub use tree::{Element, Node, NodeKind, SyntaxTree, TextRange, Token, TokenKind, Tokens};
+pub use tree::{
+    Children, Element, Node, NodeKind, SyntaxTree, TextRange, Token, TokenKind, Tokens,
+};
 pub use view::{BuildkitHeredoc, BuildkitInstruction};
 
 use serde::Serialize;

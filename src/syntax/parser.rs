@@ -4,7 +4,7 @@
 use super::buildkit::{analyze, Analysis, Args};
 use super::directive::parse_directive;
 use super::logical::LogicalLine;
-use super::tree::{Element, Node, NodeKind, SyntaxTree, TextRange, Token, TokenKind};
+use super::tree::{NodeKind, SyntaxTree, TextRange, Token, TokenKind, TreeBuilder};
 use super::{HeredocBody, LineIndex, Parse, ParsedDirective, ParsedInstruction, SyntaxError};
 
 const BOM: &str = "\u{feff}";
@@ -55,6 +55,7 @@ fn continuation_start(content: &str, escape: char) -> Option<usize> {
 }
 
 /// Pieces of an instruction's header before its tokens are classified.
+#[derive(Clone, Copy)]
 enum Piece {
     /// Source bytes that are part of the logical line.
     Logical(TextRange),
@@ -67,7 +68,7 @@ struct Parser<'a> {
     next_line: usize,
     escape: char,
     directives_done: bool,
-    elements: Vec<Element>,
+    tree: TreeBuilder,
     errors: Vec<SyntaxError>,
     directives: Vec<ParsedDirective>,
     instructions: Vec<ParsedInstruction>,
@@ -84,7 +85,7 @@ pub(super) fn parse(text: String) -> Parse {
         next_line: 0,
         escape: '\\',
         directives_done: false,
-        elements: Vec::new(),
+        tree: TreeBuilder::new(text.len() / 4),
         errors: Vec::new(),
         directives: Vec::new(),
         instructions: Vec::new(),
@@ -93,7 +94,7 @@ pub(super) fn parse(text: String) -> Parse {
     };
     parser.run();
     let Parser {
-        elements,
+        tree,
         errors,
         directives,
         instructions,
@@ -101,9 +102,9 @@ pub(super) fn parse(text: String) -> Parse {
         line_index,
         ..
     } = parser;
-    let root = Node::new_at(NodeKind::File, 0, elements);
+    let tree = tree.finish();
     Parse {
-        tree: SyntaxTree::new(text, root),
+        tree: SyntaxTree::new(text, tree),
         errors,
         escape,
         directives,
@@ -113,13 +114,6 @@ pub(super) fn parse(text: String) -> Parse {
 }
 
 impl Parser<'_> {
-    fn token(&self, kind: TokenKind, start: usize, end: usize) -> Option<Element> {
-        (start < end).then_some(Element::Token(Token {
-            kind,
-            range: TextRange::new(start, end),
-        }))
-    }
-
     fn error(&mut self, message: impl Into<String>, range: TextRange) {
         let line = self.line_index.line(range.start);
         self.errors.push(SyntaxError {
@@ -131,8 +125,7 @@ impl Parser<'_> {
 
     fn run(&mut self) {
         if self.text.starts_with(BOM) {
-            self.elements
-                .extend(self.token(TokenKind::Bom, 0, BOM.len()));
+            self.tree.token(TokenKind::Bom, 0, BOM.len());
         }
         while self.next_line < self.lines.len() {
             let line = self.lines[self.next_line];
@@ -149,11 +142,11 @@ impl Parser<'_> {
             self.directives_done = true;
             let rest = &self.text[trimmed..line.content_end.max(trimmed)];
             if rest.starts_with('#') || rest.is_empty() {
-                let mut trivia = Vec::new();
-                trivia.extend(self.token(TokenKind::Whitespace, start, trimmed));
-                trivia.extend(self.token(TokenKind::Comment, trimmed, line.content_end));
-                trivia.extend(self.token(TokenKind::Newline, line.content_end, line.end));
-                self.elements.extend(trivia);
+                self.tree.token(TokenKind::Whitespace, start, trimmed);
+                self.tree
+                    .token(TokenKind::Comment, trimmed, line.content_end);
+                self.tree
+                    .token(TokenKind::Newline, line.content_end, line.end);
                 self.next_line += 1;
                 continue;
             }
@@ -178,33 +171,31 @@ impl Parser<'_> {
         let value = content[parts.value.0..parts.value.1].to_owned();
         let at = |offset: usize| trimmed + offset;
         let range = TextRange::new(trimmed, line.content_end);
-        let mut children = Vec::new();
-        children.extend(self.token(TokenKind::Whitespace, start, trimmed));
-        children.extend(self.token(TokenKind::DirectiveHash, trimmed, trimmed + 1));
-        children.extend(self.token(TokenKind::Whitespace, trimmed + 1, at(parts.name.0)));
-        children.extend(self.token(TokenKind::DirectiveName, at(parts.name.0), at(parts.name.1)));
-        children.extend(self.token(TokenKind::Whitespace, at(parts.name.1), at(parts.equals)));
-        children.extend(self.token(
+        let tree = &mut self.tree;
+        let node = tree.open(NodeKind::Directive);
+        tree.token(TokenKind::Whitespace, start, trimmed);
+        tree.token(TokenKind::DirectiveHash, trimmed, trimmed + 1);
+        tree.token(TokenKind::Whitespace, trimmed + 1, at(parts.name.0));
+        tree.token(TokenKind::DirectiveName, at(parts.name.0), at(parts.name.1));
+        tree.token(TokenKind::Whitespace, at(parts.name.1), at(parts.equals));
+        tree.token(
             TokenKind::DirectiveEquals,
             at(parts.equals),
             at(parts.equals) + 1,
-        ));
-        children.extend(self.token(
+        );
+        tree.token(
             TokenKind::Whitespace,
             at(parts.equals) + 1,
             at(parts.value.0),
-        ));
-        children.extend(self.token(
+        );
+        tree.token(
             TokenKind::DirectiveValue,
             at(parts.value.0),
             at(parts.value.1),
-        ));
-        children.extend(self.token(TokenKind::Whitespace, at(parts.value.1), line.content_end));
-        children.extend(self.token(TokenKind::Newline, line.content_end, line.end));
-        self.elements.push(Element::Node(Box::new(Node::new(
-            NodeKind::Directive,
-            children,
-        ))));
+        );
+        tree.token(TokenKind::Whitespace, at(parts.value.1), line.content_end);
+        tree.token(TokenKind::Newline, line.content_end, line.end);
+        tree.close(node, trimmed);
         self.next_line += 1;
         if self.directives.iter().any(|d| d.name == name) {
             self.error(
@@ -229,13 +220,16 @@ impl Parser<'_> {
     /// bodies of the heredocs it opens.
     fn instruction(&mut self, line_start: usize, content_start: usize) {
         let first_line = self.next_line;
-        let mut pieces = Vec::new();
-        let mut logical = LogicalLine::default();
-        if let Some(Element::Token(token)) =
-            self.token(TokenKind::Whitespace, line_start, content_start)
-        {
-            pieces.push(Piece::Token(token));
-        }
+        let mut pieces = std::mem::take(&mut self.scratch.pieces);
+        pieces.clear();
+        let mut logical = std::mem::take(&mut self.scratch.logical);
+        logical.clear();
+        push_token(
+            &mut pieces,
+            TokenKind::Whitespace,
+            line_start,
+            content_start,
+        );
         let mut continues = self.header_line(content_start, &mut pieces, &mut logical);
         while continues && self.next_line < self.lines.len() {
             let line = self.lines[self.next_line];
@@ -248,9 +242,7 @@ impl Parser<'_> {
                     (TokenKind::Comment, trimmed, line.content_end),
                     (TokenKind::Newline, line.content_end, line.end),
                 ] {
-                    if let Some(Element::Token(token)) = self.token(kind, start, end) {
-                        pieces.push(Piece::Token(token));
-                    }
+                    push_token(&mut pieces, kind, start, end);
                 }
                 self.next_line += 1;
                 continue;
@@ -259,21 +251,30 @@ impl Parser<'_> {
         }
         let header_end = self.lines[self.next_line - 1].end;
         let analysis = analyze(logical.text(), self.escape);
-        let mut children = classify(&pieces, &logical, &analysis, &mut self.scratch);
-        group_nodes(&mut children, &logical, &analysis);
-        let mut heredocs = Vec::new();
-        for opener in &analysis.heredocs {
-            let (node, body) = self.heredoc(&opener.name, opener.chomp);
-            children.push(Element::Node(Box::new(node)));
-            heredocs.push(body);
-        }
         let kind = if analysis.error.is_some() {
             NodeKind::Error
         } else {
             NodeKind::Instruction
         };
-        let node = Node::new_at(kind, line_start, children);
-        let range = node.range;
+        let node = self.tree.open(kind);
+        let first_token = self.tree.tokens.len();
+        classify(
+            &pieces,
+            &logical,
+            &analysis,
+            &mut self.scratch,
+            &mut self.tree.tokens,
+        );
+        self.scratch.pieces = pieces;
+        group_nodes(&mut self.tree, first_token, &logical, &analysis);
+        let joined = logical;
+        let logical = joined.clone();
+        self.scratch.logical = joined;
+        let mut heredocs = Vec::new();
+        for opener in &analysis.heredocs {
+            heredocs.push(self.heredoc(&opener.name, opener.chomp));
+        }
+        let range = self.tree.close(node, line_start);
         if let Some(message) = &analysis.error {
             self.error(message.clone(), TextRange::new(content_start, header_end));
         }
@@ -282,7 +283,6 @@ impl Parser<'_> {
                 self.error("unterminated heredoc", range);
             }
         }
-        self.elements.push(Element::Node(Box::new(node)));
         self.instructions.push(ParsedInstruction {
             range,
             logical,
@@ -309,26 +309,24 @@ impl Parser<'_> {
             pieces.push(Piece::Logical(TextRange::new(start, logical_end)));
             logical.push(self.text, TextRange::new(start, logical_end));
         }
-        if let Some(Element::Token(token)) =
-            self.token(TokenKind::LineContinuation, logical_end, line.content_end)
-        {
-            pieces.push(Piece::Token(token));
-        }
-        if let Some(Element::Token(token)) =
-            self.token(TokenKind::Newline, line.content_end, line.end)
-        {
-            pieces.push(Piece::Token(token));
-        }
+        push_token(
+            pieces,
+            TokenKind::LineContinuation,
+            logical_end,
+            line.content_end,
+        );
+        push_token(pieces, TokenKind::Newline, line.content_end, line.end);
         split.is_some()
     }
 
-    /// Reads a heredoc body up to its terminator line (or to the end of the file).
-    fn heredoc(&mut self, name: &str, chomp: bool) -> (Node, HeredocBody) {
+    /// Reads a heredoc body up to its terminator line (or to the end of the file) into a
+    /// heredoc node.
+    fn heredoc(&mut self, name: &str, chomp: bool) -> HeredocBody {
         let body_start = self
             .lines
             .get(self.next_line)
             .map_or(self.text.len(), |line| line.start);
-        let mut children = Vec::new();
+        let node = self.tree.open(NodeKind::Heredoc);
         while self.next_line < self.lines.len() {
             let line = self.lines[self.next_line];
             self.next_line += 1;
@@ -339,27 +337,34 @@ impl Parser<'_> {
                 content
             };
             if candidate == name {
-                children.extend(self.token(TokenKind::HeredocBody, body_start, line.start));
-                children.extend(self.token(
-                    TokenKind::HeredocTerminator,
-                    line.start,
-                    line.content_end,
-                ));
-                children.extend(self.token(TokenKind::Newline, line.content_end, line.end));
-                let body = HeredocBody {
+                let tree = &mut self.tree;
+                tree.token(TokenKind::HeredocBody, body_start, line.start);
+                tree.token(TokenKind::HeredocTerminator, line.start, line.content_end);
+                tree.token(TokenKind::Newline, line.content_end, line.end);
+                tree.close(node, body_start);
+                return HeredocBody {
                     body: TextRange::new(body_start, line.start),
                     terminator: Some(TextRange::new(line.start, line.content_end)),
                 };
-                return (Node::new_at(NodeKind::Heredoc, body_start, children), body);
             }
         }
         let end = self.text.len();
-        children.extend(self.token(TokenKind::HeredocBody, body_start, end));
-        let body = HeredocBody {
+        self.tree.token(TokenKind::HeredocBody, body_start, end);
+        self.tree.close(node, body_start);
+        HeredocBody {
             body: TextRange::new(body_start, end),
             terminator: None,
-        };
-        (Node::new_at(NodeKind::Heredoc, body_start, children), body)
+        }
+    }
+}
+
+/// Adds a header piece for a token unless it is empty.
+fn push_token(pieces: &mut Vec<Piece>, kind: TokenKind, start: usize, end: usize) {
+    if start < end {
+        pieces.push(Piece::Token(Token {
+            kind,
+            range: TextRange::new(start, end),
+        }));
     }
 }
 
@@ -410,50 +415,33 @@ fn special_spans(text: &str, analysis: &Analysis, out: &mut Vec<(TextRange, Toke
 /// Buffers reused from one instruction to the next.
 #[derive(Default)]
 struct Scratch {
+    pieces: Vec<Piece>,
     spans: Vec<(TextRange, TokenKind)>,
-    runs: Vec<(TextRange, TokenKind)>,
+    /// The logical line being joined; each instruction keeps an exactly sized copy.
+    logical: LogicalLine,
 }
 
-/// Instructions whose logical line is longer than this are classified without storing their
-/// runs (see [`classify`]).
-const STORED_RUNS_LIMIT: usize = 16 * 1024;
-
-/// Turns header pieces into tokens: logical bytes become keyword, flag, JSON, heredoc-marker,
-/// word (`Text`) and blank tokens.
+/// Turns header pieces into tokens added to `tokens`: logical bytes become keyword, flag, JSON,
+/// heredoc-marker, word (`Text`) and blank tokens.
 fn classify(
     pieces: &[Piece],
     logical: &LogicalLine,
     analysis: &Analysis,
     scratch: &mut Scratch,
-) -> Vec<Element> {
+    tokens: &mut Vec<Token>,
+) {
     let text = logical.text();
-    let Scratch { spans, runs } = scratch;
+    let spans = &mut scratch.spans;
     spans.clear();
     special_spans(text, analysis, spans);
     spans.retain(|(range, _)| !range.is_empty());
     spans.sort_unstable_by_key(|(range, _)| range.start);
-    let mapper = |count: usize| Mapper {
+    let mut mapper = Mapper {
         pieces: pieces.iter(),
-        elements: Vec::with_capacity(count),
+        tokens,
         segment: TextRange::default(),
         source_start: 0,
     };
-    if text.len() <= STORED_RUNS_LIMIT {
-        // One pass into the reused buffer, then mapped.
-        runs.clear();
-        for_each_run(text, spans, |run, kind| runs.push((run, kind)));
-        let mut mapper = mapper(runs.len() + pieces.len());
-        for &(run, kind) in runs.iter() {
-            mapper.run(run, kind);
-        }
-        return mapper.finish();
-    }
-    // A long instruction (a RUN of thousands of continuation lines): two passes over the runs
-    // instead of a vector of them; the first counts, so the elements are allocated once and
-    // exactly, the second maps them onto the source pieces.
-    let mut count = pieces.len();
-    for_each_run(text, spans, |_, _| count += 1);
-    let mut mapper = mapper(count);
     for_each_run(text, spans, |run, kind| mapper.run(run, kind));
     mapper.finish()
 }
@@ -482,7 +470,7 @@ fn for_each_run(
 /// comment lines) in between.
 struct Mapper<'a> {
     pieces: std::slice::Iter<'a, Piece>,
-    elements: Vec<Element>,
+    tokens: &'a mut Vec<Token>,
     /// The current logical segment and where it starts in the source.
     segment: TextRange,
     source_start: usize,
@@ -494,7 +482,7 @@ impl Mapper<'_> {
         while start < run.end {
             while self.segment.end <= start {
                 match self.pieces.next() {
-                    Some(Piece::Token(token)) => self.elements.push(Element::Token(*token)),
+                    Some(Piece::Token(token)) => self.tokens.push(*token),
                     Some(Piece::Logical(range)) => {
                         let logical = self.segment.end;
                         self.segment = TextRange::new(logical, logical + range.len());
@@ -506,61 +494,106 @@ impl Mapper<'_> {
             let end = run.end.min(self.segment.end);
             let offset = |at: usize| self.source_start + at - self.segment.start;
             let range = TextRange::new(offset(start), offset(end));
-            self.elements.push(Element::Token(Token { kind, range }));
+            self.tokens.push(Token { kind, range });
             start = end;
         }
     }
 
-    fn finish(mut self) -> Vec<Element> {
+    fn finish(self) {
         for piece in self.pieces {
             if let Piece::Token(token) = piece {
-                self.elements.push(Element::Token(*token));
+                self.tokens.push(*token);
             }
         }
-        self.elements
+    }
+}
+
+/// What a byte of the logical line is, for splitting words from blanks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ByteClass {
+    Word,
+    Blank,
+    /// A UTF-8 continuation byte: part of the character before it.
+    Continuation,
+    /// The first byte of a non-ASCII character, decoded to tell whether it is a blank.
+    NonAscii,
+}
+
+const BYTE_CLASSES: [ByteClass; 256] = {
+    let mut classes = [ByteClass::Word; 256];
+    let mut byte = 0x80;
+    while byte < 256 {
+        classes[byte] = if byte < 0xc0 {
+            ByteClass::Continuation
+        } else {
+            ByteClass::NonAscii
+        };
+        byte += 1;
+    }
+    let mut blanks = [b'\t', b'\n', 0x0b, 0x0c, b'\r', b' '].as_slice();
+    while let [blank, rest @ ..] = blanks {
+        classes[*blank as usize] = ByteClass::Blank;
+        blanks = rest;
+    }
+    classes
+};
+
+/// Whether the character at `at` is a blank (Go's `unicode.IsSpace`); `None` for a
+/// continuation byte.
+fn blank_at(text: &str, at: usize) -> Option<bool> {
+    match BYTE_CLASSES[usize::from(text.as_bytes()[at])] {
+        ByteClass::Word => Some(false),
+        ByteClass::Blank => Some(true),
+        ByteClass::Continuation => None,
+        ByteClass::NonAscii => Some(
+            text[at..]
+                .chars()
+                .next()
+                .is_some_and(super::buildkit::is_go_space),
+        ),
     }
 }
 
 /// Splits a gap between special spans into `Text` words and `Whitespace` (byte-wise, decoding
 /// only non-ASCII characters).
 fn push_gap(text: &str, start: usize, end: usize, emit: &mut impl FnMut(TextRange, TokenKind)) {
-    let bytes = text.as_bytes();
-    let kind_of = |space: bool| {
-        if space {
-            TokenKind::Whitespace
+    let bytes = &text.as_bytes()[..end];
+    let mut at = start;
+    while at < end {
+        let run_start = at;
+        let blank = blank_at(text, at).unwrap_or(false);
+        let (same, kind) = if blank {
+            (ByteClass::Blank, TokenKind::Whitespace)
         } else {
-            TokenKind::Text
-        }
-    };
-    let mut run_start = start;
-    let mut in_space = None;
-    for i in start..end {
-        let byte = bytes[i];
-        let space = match byte {
-            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => true,
-            0x00..=0x7f => false,
-            // A continuation byte belongs to the character it continues.
-            0x80..=0xbf => continue,
-            _ => text[i..]
-                .chars()
-                .next()
-                .is_some_and(super::buildkit::is_go_space),
+            (ByteClass::Word, TokenKind::Text)
         };
-        if in_space != Some(space) {
-            if let Some(was_space) = in_space {
-                emit(TextRange::new(run_start, i), kind_of(was_space));
+        at += 1;
+        loop {
+            // ASCII bytes of the run's own class first, then any other character decides.
+            while bytes
+                .get(at)
+                .is_some_and(|&byte| BYTE_CLASSES[usize::from(byte)] == same)
+            {
+                at += 1;
             }
-            in_space = Some(space);
-            run_start = i;
+            if at < end && blank_at(text, at).is_none_or(|next| next == blank) {
+                at += 1;
+            } else {
+                break;
+            }
         }
-    }
-    if let Some(was_space) = in_space {
-        emit(TextRange::new(run_start, end), kind_of(was_space));
+        emit(TextRange::new(run_start, at), kind);
     }
 }
 
-/// Wraps the exec-form list and ONBUILD's trigger in nodes of their own.
-fn group_nodes(elements: &mut Vec<Element>, logical: &LogicalLine, analysis: &Analysis) {
+/// Wraps the exec-form list and ONBUILD's trigger, among the header tokens from
+/// `first_token`, in nodes of their own (the trigger first: it holds the list).
+fn group_nodes(
+    tree: &mut TreeBuilder,
+    first_token: usize,
+    logical: &LogicalLine,
+    analysis: &Analysis,
+) {
     let exec = match &analysis.innermost().args {
         Args::Exec(exec) => Some(exec.range),
         Args::Health { command, .. } => match &**command {
@@ -569,32 +602,28 @@ fn group_nodes(elements: &mut Vec<Element>, logical: &LogicalLine, analysis: &An
         },
         _ => None,
     };
-    if let Some(range) = exec {
-        wrap(elements, logical.source_range(range), NodeKind::ExecForm);
-    }
-    if let Args::Trigger(inner) = &analysis.args {
-        wrap(
-            elements,
-            logical.source_range(inner.range),
-            NodeKind::Trigger,
-        );
-    }
-}
-
-fn wrap(elements: &mut Vec<Element>, range: TextRange, kind: NodeKind) {
-    if range.is_empty() {
-        return;
-    }
-    let first = elements
-        .iter()
-        .position(|e| e.range().start >= range.start && !e.range().is_empty());
-    let last = elements
-        .iter()
-        .rposition(|e| e.range().end <= range.end && !e.range().is_empty());
-    if let (Some(first), Some(last)) = (first, last) {
-        if first <= last {
-            let inner: Vec<Element> = elements.drain(first..=last).collect();
-            elements.insert(first, Element::Node(Box::new(Node::new(kind, inner))));
+    let trigger = match &analysis.args {
+        Args::Trigger(inner) => Some(inner.range),
+        _ => None,
+    };
+    let first_wrapped = tree.nodes_len();
+    for (range, kind) in [(trigger, NodeKind::Trigger), (exec, NodeKind::ExecForm)] {
+        let Some(range) = range.map(|range| logical.source_range(range)) else {
+            continue;
+        };
+        if let Some((first, end)) = token_span(&tree.tokens[first_token..], range) {
+            tree.wrap(kind, first_token + first, first_token + end);
         }
     }
+    tree.nest_wrapped(first_wrapped);
+}
+
+/// The tokens lying within `range`: from the first starting in it to the last ending in it.
+fn token_span(tokens: &[Token], range: TextRange) -> Option<(usize, usize)> {
+    if range.is_empty() {
+        return None;
+    }
+    let first = tokens.iter().position(|t| t.range.start >= range.start)?;
+    let last = tokens.iter().rposition(|t| t.range.end <= range.end)?;
+    (first <= last).then_some((first, last + 1))
 }

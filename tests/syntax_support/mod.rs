@@ -34,8 +34,8 @@ fn check_tokens(parse: &Parse, text: &str) {
 }
 
 /// Every node spans exactly its children; the root spans the whole file.
-fn check_node(node: &Node, is_root: bool) {
-    match (node.children.first(), node.children.last()) {
+fn check_node(node: Node<'_>, is_root: bool) {
+    match (node.children().next(), node.children().last()) {
         (Some(first), Some(last)) => {
             assert_eq!(
                 node.range.start,
