@@ -12,7 +12,8 @@
 //! - The output never has parse errors: a round whose result gains errors is narrowed fix by
 //!   fix, and each fix that breaks the parse is reverted and reported naming its transform.
 //! - Reported findings are those of the first round, against the original text (for the
-//!   transforms that change the Dockerfile, with the settled ignore file in place).
+//!   transforms that change the Dockerfile, with the settled ignore file in place); a finding is
+//!   marked applied only when a fix the final text still holds claims it ([`ledger`]).
 //! - When the fixes do not converge within [`MAX_ROUNDS`], the original text is kept, no file
 //!   beside it changes, and the transforms that kept firing are named: a half-applied
 //!   oscillation is never written.
@@ -23,6 +24,7 @@ use crate::knowledge::KnowledgeBase;
 use crate::model::Dockerfile;
 use crate::syntax::{parse_owned, Parse, TextRange};
 use crate::transforms::{Changes, Context, Transform};
+use ledger::{Claimable, Ledger};
 use side_files::SideFiles;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -31,6 +33,7 @@ use std::sync::OnceLock;
 use suppressions::{directive, Directive};
 use suppressions::{has_skip_file, Suppressions};
 
+mod ledger;
 mod side_files;
 mod suppressions;
 
@@ -74,6 +77,9 @@ pub struct ReportedFinding {
     pub line: usize,
     pub column: usize,
     pub end_line: usize,
+    /// Whether its fix is in the final text: applied in some round and not undone by a later
+    /// one (a transform that declines once other fixes are applied leaves it out).
+    pub applied: bool,
 }
 
 /// A problem with one file: a parse error, a reverted fix, non-convergence.
@@ -138,18 +144,19 @@ pub fn run(job: &Job) -> Outcome {
         .partition(|transform| transform.metadata().changes == Changes::IgnoreFile);
     let mut rejected = Rejections::new();
     let mut side = SideFiles::default();
+    let mut ledger = Ledger::default();
     let file = Dockerfile::new(&parse);
     let first_of_files = collect_findings(job, &file, &side.now, &of_files);
     let settled_of_files = settle_files(
         job,
         &file,
         (&of_files, &first_of_files),
-        &mut side,
+        (&mut side, &mut ledger),
         &mut rejected,
     );
     let first_of_text = collect_findings(job, &file, &side.now, &of_text);
     drop(file);
-    let reported = merged(&first_of_files, &first_of_text)
+    let mut reported: Vec<ReportedFinding> = merged(&first_of_files, &first_of_text)
         .iter()
         .map(|finding| locate(&parse, finding))
         .collect();
@@ -159,7 +166,7 @@ pub fn run(job: &Job) -> Outcome {
     );
     let mut errors = Vec::new();
     let state = State { parse, side };
-    let fixed = fix_to_fixed_point(job, state, findings, rejected, &mut errors);
+    let fixed = fix_to_fixed_point(job, (state, &mut ledger), findings, rejected, &mut errors);
     let (fixed, files) = match fixed {
         Some(state) => (
             Some(state.parse.text().to_owned()).filter(|text| text != job.text),
@@ -167,6 +174,9 @@ pub fn run(job: &Job) -> Outcome {
         ),
         None => (None, Vec::new()),
     };
+    if fixed.is_some() || !files.is_empty() {
+        mark_applied(&mut reported, &ledger, job, &files);
+    }
     Outcome {
         skipped: false,
         findings: reported,
@@ -184,7 +194,7 @@ pub fn apply_one(text: &str, fix: &Fix) -> Result<String, String> {
     if !fix.files.is_empty() {
         return Err("it changes files beside the Dockerfile".to_owned());
     }
-    let candidate = candidate("", fix, text)?;
+    let candidate = candidate(("", TextRange::new(0, 0)), fix, text)?;
     let reparsed = parse_owned(apply(text, &[&candidate]));
     match reparsed.errors.first() {
         None => Ok(reparsed.text().to_owned()),
@@ -212,6 +222,33 @@ fn locate(parse: &Parse, finding: &Finding) -> ReportedFinding {
         line: index.line(finding.range.start),
         column: index.column(finding.range.start),
         end_line: index.line(last_byte),
+        applied: false,
+    }
+}
+
+/// Marks the findings that a fix the final text holds claims.
+fn mark_applied(
+    reported: &mut [ReportedFinding],
+    ledger: &Ledger,
+    job: &Job,
+    files: &[ChangedFile],
+) {
+    let claimable: Vec<Claimable> = reported
+        .iter()
+        .map(|reported| Claimable {
+            transform: reported.finding.transform,
+            range: reported.finding.range,
+            qualifies: reported
+                .finding
+                .fix
+                .as_ref()
+                .is_some_and(|fix| qualifies(fix, job)),
+        })
+        .collect();
+    let changed: Vec<PathBuf> = files.iter().map(|file| file.path.clone()).collect();
+    let claims = ledger.claims(&claimable, &changed);
+    for (reported, applied) in reported.iter_mut().zip(claims) {
+        reported.applied = applied;
     }
 }
 
@@ -236,7 +273,7 @@ fn settle_files(
     job: &Job,
     file: &Dockerfile,
     (transforms, first): (&[&dyn Transform], &[Finding]),
-    side: &mut SideFiles,
+    (side, ledger): (&mut SideFiles, &mut Ledger),
     rejected: &mut Rejections,
 ) -> Option<Vec<Finding>> {
     let mut findings = first.to_vec();
@@ -247,13 +284,15 @@ fn settle_files(
             .into_iter()
             .filter(|candidate| candidate.edits.is_empty())
             .collect();
-        let mut changed = false;
-        for candidate in non_overlapping(file_only) {
-            changed |= apply_files(&candidate, side, rejected);
-        }
-        if !changed {
+        let chosen = non_overlapping(file_only);
+        let applied: Vec<&Candidate> = chosen
+            .iter()
+            .filter(|candidate| apply_files(candidate, side, rejected))
+            .collect();
+        if applied.is_empty() {
             break;
         }
+        ledger.record(file.text(), &applied);
         findings = collect_findings(job, file, &side.now, transforms);
         settled = Some(findings.clone());
     }
@@ -280,7 +319,7 @@ fn apply_files(candidate: &Candidate, side: &mut SideFiles, rejected: &mut Rejec
 /// Applies rounds of fixes; `None` when the fixes did not converge (errors say why).
 fn fix_to_fixed_point(
     job: &Job,
-    mut state: State,
+    (mut state, ledger): (State, &mut Ledger),
     mut findings: Vec<Finding>,
     mut rejected: Rejections,
     errors: &mut Vec<FileError>,
@@ -289,8 +328,10 @@ fn fix_to_fixed_point(
     for round in 0..MAX_ROUNDS {
         let fixes = qualifying_fixes(&findings, job, state.parse.text(), &mut rejected);
         let next = round_choices(fixes).into_iter().find_map(|chosen| {
-            let applied = chosen.iter().map(|candidate| candidate.transform).collect();
-            apply_round(&state, &chosen, &mut rejected).map(|next| (next, applied))
+            let transforms = chosen.iter().map(|candidate| candidate.transform).collect();
+            let (next, applied) = apply_round(&state, &chosen, &mut rejected)?;
+            ledger.record(state.parse.text(), &applied);
+            Some((next, transforms))
         });
         let Some((next, applied)) = next else {
             report_rejected(rejected, errors);
@@ -332,6 +373,8 @@ fn report_rejected(rejected: Rejections, errors: &mut Vec<FileError>) {
 #[derive(Clone)]
 struct Candidate<'f> {
     transform: &'static str,
+    /// Its finding's range.
+    found_at: TextRange,
     /// The range its edits cover (empty at 0 for a fix that only changes files).
     range: TextRange,
     edits: Vec<&'f Edit>,
@@ -350,7 +393,7 @@ fn qualifying_fixes<'f>(
         .iter()
         .filter_map(|finding| {
             let fix = finding.fix.as_ref().filter(|fix| qualifies(fix, job))?;
-            match candidate(finding.transform, fix, text) {
+            match candidate((finding.transform, finding.range), fix, text) {
                 Ok(candidate) => Some(candidate),
                 Err(reason) => {
                     rejected.insert((finding.transform, reason));
@@ -377,7 +420,7 @@ fn qualifies(fix: &Fix, job: &Job) -> bool {
 /// Checks a fix's edits lie inside the text, on character boundaries, without overlapping, and
 /// that it changes no file twice.
 fn candidate<'f>(
-    transform: &'static str,
+    (transform, found_at): (&'static str, TextRange),
     fix: &'f Fix,
     text: &str,
 ) -> Result<Candidate<'f>, String> {
@@ -412,6 +455,7 @@ fn candidate<'f>(
     };
     Ok(Candidate {
         transform,
+        found_at,
         range,
         edits,
         files: fix.files.iter().collect(),
@@ -478,27 +522,31 @@ fn non_overlapping(candidates: Vec<Candidate>) -> Vec<Candidate> {
 }
 
 /// Applies the chosen fixes: their edits (keeping only the fixes that do not break the parse)
-/// and the file changes of the fixes kept. `None` when nothing changes.
-fn apply_round(state: &State, chosen: &[Candidate], rejected: &mut Rejections) -> Option<State> {
+/// and the file changes of the fixes kept. The new state and the fixes that changed it; `None`
+/// when nothing changes.
+fn apply_round<'c, 'f>(
+    state: &State,
+    chosen: &'c [Candidate<'f>],
+    rejected: &mut Rejections,
+) -> Option<(State, Vec<&'c Candidate<'f>>)> {
     let with_edits: Vec<&Candidate> = chosen.iter().filter(|c| !c.edits.is_empty()).collect();
     let (parse, kept) = apply_edits(&state.parse, &with_edits, rejected);
     let mut side = state.side.clone();
-    let mut files_changed = false;
+    let mut applied = Vec::new();
     for candidate in chosen {
-        let text_kept =
-            candidate.edits.is_empty() || kept.iter().any(|taken| std::ptr::eq(*taken, candidate));
-        if text_kept {
-            files_changed |= apply_files(candidate, &mut side, rejected);
+        let edits_kept = kept.iter().any(|taken| std::ptr::eq(*taken, candidate));
+        let files_changed = (candidate.edits.is_empty() || edits_kept)
+            && apply_files(candidate, &mut side, rejected);
+        if files_changed || (edits_kept && parse.is_some()) {
+            applied.push(candidate);
         }
     }
-    match (parse, files_changed) {
-        (Some(parse), _) => Some(State { parse, side }),
-        (None, true) => Some(State {
-            parse: state.parse.clone(),
-            side,
-        }),
-        (None, false) => None,
-    }
+    let parse = match parse {
+        Some(parse) => parse,
+        None if !applied.is_empty() => state.parse.clone(),
+        None => return None,
+    };
+    Some((State { parse, side }, applied))
 }
 
 /// Applies the fixes' edits; when the result gains parse errors, keeps only the fixes that do

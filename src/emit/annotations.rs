@@ -175,6 +175,7 @@ mod tests {
             line: 3,
             column: 1,
             end_line: 4,
+            applied: false,
         });
         report
     }

@@ -59,7 +59,15 @@ pub struct JsonFinding<'r> {
     /// The files beside the Dockerfile its fix creates or rewrites (applied alone).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<JsonFileChange<'r>>,
+    /// Why a fix the run's settings apply is not in the result (absent when it is, or when
+    /// the settings do not apply it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applied: Option<&'static str>,
 }
+
+/// The reason [`JsonFinding::not_applied`] gives.
+const LEFT_OUT: &str =
+    "the result does not hold this fix: once other fixes were applied, its transform declined it or another fix undid it";
 
 /// One error of the JSON document (`line` is 0 when there is none).
 #[derive(Serialize)]
@@ -156,6 +164,7 @@ fn json_file(report: &FileReport) -> JsonFile<'_> {
                     .flat_map(|fix| &fix.files)
                     .map(JsonFileChange::of)
                     .collect(),
+                not_applied: report.left_out(reported).then_some(LEFT_OUT),
             })
             .collect(),
         errors: report

@@ -199,8 +199,9 @@ impl FileReport {
         report
     }
 
-    /// Whether a finding's fix is applied under this file's settings.
-    fn applies(&self, finding: &ReportedFinding) -> bool {
+    /// Whether a finding's fix qualifies under this file's settings (safe; unsafe with
+    /// `--unsafe`), applied or not.
+    fn qualifies(&self, finding: &ReportedFinding) -> bool {
         match finding.finding.applicability() {
             Applicability::Safe => true,
             Applicability::Unsafe => self.apply_unsafe,
@@ -208,18 +209,17 @@ impl FileReport {
         }
     }
 
-    /// The findings whose fixes the run applied: their fix qualifies under this file's settings
-    /// (safe; unsafe with `--unsafe`) and the engine did not have to revert it (`[ID] fix not
-    /// applied: …`). Reported against the original text, as the user saw them.
+    /// The findings whose fixes the final text holds (the engine's [`ReportedFinding::applied`]:
+    /// not reverted, not declined by a later round, not undone by a later fix). Reported
+    /// against the original text, as the user saw them.
     pub fn applied_findings(&self) -> impl Iterator<Item = &ReportedFinding> {
-        self.findings.iter().filter(|finding| {
-            let reverted = format!("[{}] fix not applied: ", finding.finding.transform);
-            self.applies(finding)
-                && !self
-                    .errors
-                    .iter()
-                    .any(|error| error.message.starts_with(&reverted))
-        })
+        self.findings.iter().filter(|finding| finding.applied)
+    }
+
+    /// Whether a finding's fix qualified under this file's settings but the final text does not
+    /// hold it: a later round declined it, or a later fix undid it.
+    pub fn left_out(&self, finding: &ReportedFinding) -> bool {
+        self.qualifies(finding) && !finding.applied
     }
 
     /// Unsafe fixes that were not applied because unsafe fixes are not enabled.

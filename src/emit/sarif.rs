@@ -376,6 +376,7 @@ mod tests {
             line: 2,
             column: 1,
             end_line: 2,
+            applied: false,
         };
         let rules = [SarifRule {
             id: "exec-form",

@@ -237,9 +237,8 @@ impl Statistics {
 
 /// `--show-fixes`: the fixes applied to each written file, as ruff lists them.
 ///
-/// A file's applied fixes are its findings (reported against the original text) whose fix
-/// qualifies under its settings (safe; unsafe with `--unsafe`), except for transforms whose fix
-/// the engine had to revert (`[ID] fix not applied: …`).
+/// A file's applied fixes are its findings (reported against the original text) whose fix the
+/// final text holds ([`FileReport::applied_findings`]).
 #[derive(Debug, Default)]
 pub struct AppliedFixes {
     count: usize,

@@ -258,7 +258,12 @@ fn directive_comments_are_read_strictly() {
 }
 
 fn candidate_of<'f>(transform: &'static str, fix: &'f Fix) -> Candidate<'f> {
-    candidate(transform, fix, "FROM a\nRUN echo one two\n").expect("valid fix")
+    candidate(
+        (transform, TextRange::new(0, 0)),
+        fix,
+        "FROM a\nRUN echo one two\n",
+    )
+    .expect("valid fix")
 }
 
 #[test]
