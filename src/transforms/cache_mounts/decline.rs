@@ -30,6 +30,13 @@ pub enum Decline {
     CacheOff { line: usize, setting: String },
     /// The command reads only what is already in the cache.
     Offline { line: usize, setting: String },
+    /// A command acts on a record the mount would share with every build on the builder (apt's
+    /// auto-installed marks).
+    SharedState {
+        line: usize,
+        command: String,
+        what: String,
+    },
     /// The cache would hold what the image runs.
     HoldsRuntime { line: usize, setting: String },
     /// A command reads what an earlier RUN left in the cache.
@@ -94,6 +101,7 @@ impl Decline {
             Decline::ScriptVariable { .. } => "script-variable",
             Decline::CacheOff { .. } => "cache-off",
             Decline::Offline { .. } => "offline",
+            Decline::SharedState { .. } => "shared-state",
             Decline::HoldsRuntime { .. } => "holds-runtime",
             Decline::NotRefreshed { .. } => "not-refreshed",
             Decline::CopiedInto { .. } => "copied-into",
@@ -151,6 +159,14 @@ impl fmt::Display for Decline {
             Decline::Offline { line, setting } => write!(
                 f,
                 "with `{setting}` the RUN on line {line} reads only what is already in the cache, and a cache mount may have lost what an earlier step (cached as a layer) put there"
+            ),
+            Decline::SharedState {
+                line,
+                command,
+                what,
+            } => write!(
+                f,
+                "the RUN on line {line} runs `{command}`, which acts on {what}: a cache mount shares that record with every other build on the builder, so packages would be removed or kept by what other images installed"
             ),
             Decline::HoldsRuntime { line, setting } => write!(
                 f,
