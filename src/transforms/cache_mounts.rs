@@ -305,6 +305,11 @@ impl<'a, 'p> Plan<'a, 'p> {
             .filter(|(folder, _)| !already_mounted(run, folder, cwd.as_deref()))
             .cloned()
             .collect();
+        let locks = |(_, sharing): &(String, Option<String>)| sharing.as_deref() == Some("locked");
+        let own_lock = || run.mounts().iter().flatten().any(|mount| mount.locks());
+        if new.iter().any(locks) && own_lock() {
+            return Err(Decline::SecondLock { line });
+        }
         if let Some(problem) = new
             .iter()
             .find_map(|(folder, _)| root_owned_parent(file, run, &user, folder))

@@ -37,6 +37,9 @@ pub enum Decline {
         command: String,
         what: String,
     },
+    /// The RUN locks a cache mount of its own (`sharing=locked`): buildah before 1.29 releases
+    /// only the lock of a RUN's last cache mount, so a second locked mount keeps one locked.
+    SecondLock { line: usize },
     /// The cache would hold what the image runs.
     HoldsRuntime { line: usize, setting: String },
     /// A command reads what an earlier RUN left in the cache.
@@ -102,6 +105,7 @@ impl Decline {
             Decline::CacheOff { .. } => "cache-off",
             Decline::Offline { .. } => "offline",
             Decline::SharedState { .. } => "shared-state",
+            Decline::SecondLock { .. } => "second-lock",
             Decline::HoldsRuntime { .. } => "holds-runtime",
             Decline::NotRefreshed { .. } => "not-refreshed",
             Decline::CopiedInto { .. } => "copied-into",
@@ -167,6 +171,10 @@ impl fmt::Display for Decline {
             } => write!(
                 f,
                 "the RUN on line {line} runs `{command}`, which acts on {what}: a cache mount shares that record with every other build on the builder, so packages would be removed or kept by what other images installed"
+            ),
+            Decline::SecondLock { line } => write!(
+                f,
+                "the RUN on line {line} already locks a cache mount of its own (`sharing=locked`), and buildah before 1.29 releases only the lock of a RUN's last cache mount: with a second locked mount one stays locked, and the next RUN locking it waits forever"
             ),
             Decline::HoldsRuntime { line, setting } => write!(
                 f,
