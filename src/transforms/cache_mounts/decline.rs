@@ -50,6 +50,9 @@ pub enum Decline {
     ReadLater { line: usize, folder: String },
     /// The container's command reads the cache at run time.
     ReadAtRunTime { line: usize, command: String },
+    /// The container's command hands its commands to a script or build file that may run the
+    /// tool at run time (or cannot be read).
+    UnseenAtRunTime { line: usize, command: String },
     /// A command removes a folder the mount would be in, or the mount itself, and cannot be
     /// dropped.
     RemovesMountPoint { line: usize, what: String },
@@ -111,6 +114,7 @@ impl Decline {
             Decline::CopiedInto { .. } => "copied-into",
             Decline::ReadLater { .. } => "read-later",
             Decline::ReadAtRunTime { .. } => "read-at-run-time",
+            Decline::UnseenAtRunTime { .. } => "unseen-at-run-time",
             Decline::RemovesMountPoint { .. } => "removes-mount-point",
             Decline::RootOwnedParent { .. } => "root-owned-parent",
             Decline::NamedElsewhere { .. } => "named-elsewhere",
@@ -195,6 +199,10 @@ impl fmt::Display for Decline {
             Decline::ReadAtRunTime { line, command } => write!(
                 f,
                 "the container runs `{command}` (line {line}), which reads the cache at run time"
+            ),
+            Decline::UnseenAtRunTime { line, command } => write!(
+                f,
+                "the container runs `{command}` (line {line}), which may run the tool unseen (a script or build file naming it, or one that cannot be read) and read the cache at run time"
             ),
             Decline::RemovesMountPoint { line, what } => write!(
                 f,
