@@ -18,6 +18,9 @@ pub enum Decline {
     OtherUser { line: usize, command: String },
     /// The user the RUN runs as, or its id, is not known.
     UnknownUser { line: usize, user: String },
+    /// The image is not one the data describes (or is named by a variable without a default):
+    /// its user, and the variables it sets that move the folder, cannot be told.
+    UnknownImage { line: usize, image: String },
     /// The user the RUN runs as has no home folder.
     Homeless { line: usize, user: String },
     /// Where the cache is cannot be told.
@@ -101,6 +104,7 @@ impl Decline {
             Decline::UnreadableRun { .. } => "unreadable-run",
             Decline::OtherUser { .. } => "other-user",
             Decline::UnknownUser { .. } => "unknown-user",
+            Decline::UnknownImage { .. } => "unknown-image",
             Decline::Homeless { .. } => "homeless-user",
             Decline::UnknownFolder { .. } => "unknown-folder",
             Decline::FolderOption { .. } => "folder-option",
@@ -144,6 +148,10 @@ impl fmt::Display for Decline {
             Decline::UnknownUser { line, user } => write!(
                 f,
                 "the RUN on line {line} runs as {user}, whose home folder or user id is not known (a mount for a non-root user needs its `uid=`)"
+            ),
+            Decline::UnknownImage { line, image } => write!(
+                f,
+                "the RUN on line {line} runs in `{image}`, an image whose user and settings are not known, so neither is where the cache is (a non-root user's home, a variable the image sets)"
             ),
             Decline::Homeless { line, user } => write!(
                 f,

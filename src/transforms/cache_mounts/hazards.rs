@@ -105,9 +105,9 @@ impl Hazards<'_, '_> {
         let image = run
             .stage
             .and_then(|index| file.stages().get(index))
-            .map(|stage| lineage::root_image(file, stage));
+            .map(|stage| lineage::root_image_by_defaults(file, stage));
         let image_env = image.map_or_else(Vec::new, |image| {
-            let pairs = self.cache.spec.image_env(image).into_iter();
+            let pairs = self.cache.spec.image_env(&image).into_iter();
             pairs.map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
         });
         let environment = Environment::of(file, run, image_env);

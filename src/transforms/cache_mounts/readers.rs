@@ -103,8 +103,8 @@ impl Family<'_, '_> {
             return Some(paths::normalize(&destination));
         }
         let stage = self.file.stages().get(copy.stage?)?;
-        let image = lineage::root_image(self.file, stage);
-        let start = self.knowledge.image_workdir(image);
+        let image = lineage::root_image_by_defaults(self.file, stage);
+        let start = self.knowledge.image_workdir(&image);
         let cwd = self.file.workdir_before(copy).known_with(start)?;
         Some(paths::resolve(&cwd, &destination))
     }

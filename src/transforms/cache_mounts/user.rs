@@ -61,9 +61,9 @@ fn image_user(
     let Some(stage) = run.stage.and_then(|index| file.stages().get(index)) else {
         return Ok(root());
     };
-    let image = lineage::root_image(file, stage);
+    let image = lineage::root_image_by_defaults(file, stage);
     if knowledge
-        .image_info(image)
+        .image_info(&image)
         .is_some_and(|info| info.non_root)
     {
         return Err(Decline::UnknownUser {
@@ -97,8 +97,8 @@ fn named_user(
         return created;
     }
     let stage = run.stage.and_then(|index| file.stages().get(index));
-    let image = stage.map(|stage| lineage::root_image(file, stage));
-    let ids = image.and_then(|image| knowledge.image_user_ids(image, name));
+    let image = stage.map(|stage| lineage::root_image_by_defaults(file, stage));
+    let ids = image.and_then(|image| knowledge.image_user_ids(&image, name));
     ids.map(|ids| RunUser {
         home: ids.home.clone(),
         uid: Some(ids.uid),
