@@ -129,3 +129,37 @@ fn rust_web_app() {
         insta::assert_snapshot!("migrations__rust_web_app", fixed);
     });
 }
+
+/// apt-hygiene appends `rm -rf /var/lib/apt/lists/*` to a RUN that cache-mounts mounts in the
+/// same round; the next round must drop it again, also when another command of the RUN is in a
+/// pipe (it used to stay, emptying the mounted lists on every build), and in the stage's other
+/// apt RUNs.
+#[test]
+fn apt_cleanup_and_cache_mounts_agree_around_pipes() {
+    let text = "# syntax=docker/dockerfile:1\nFROM debian:bookworm AS tools\n\
+        RUN apt-get update && apt-get install -y --no-install-recommends wget curl && echo hi | tee /tmp/x\n\
+        RUN apt-get update && apt-get install -y --no-install-recommends make\n\
+        FROM debian:bookworm-slim\nCOPY --from=tools /tmp/x /x\n";
+    let options = TransformOptions::new();
+    let selected = ["apt-hygiene", "cache-mounts"].map(|id| transforms::by_id(id).expect("id"));
+    let outcome = run(&Job {
+        text,
+        transforms: &selected,
+        path: None,
+        build_context: None,
+        other_dockerfiles: None,
+        change_files: false,
+        options: &options,
+        apply_unsafe: true,
+        knowledge: None,
+    });
+    let fixed = outcome.fixed.expect("mounted");
+    assert_eq!(
+        fixed
+            .matches("--mount=type=cache,target=/var/lib/apt ")
+            .count(),
+        2,
+        "{fixed}"
+    );
+    assert!(!fixed.contains("rm -rf /var/lib/apt/lists"), "{fixed}");
+}

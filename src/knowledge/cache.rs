@@ -67,6 +67,11 @@ pub struct CacheSpec {
     /// A `RUN` the stage needs once before its first mounted `RUN` (apt's `docker-clean`).
     #[serde(default)]
     pub setup: Option<Setup>,
+    /// A record in the mounted folders that the mount shares with every build on the builder
+    /// (apt's auto-installed marks), and the commands that act on it (`apt-get autoremove`):
+    /// a family running one is not mounted.
+    #[serde(default)]
+    pub shared_state: Option<SharedState>,
     /// The folders to mount.
     pub folders: Vec<CacheFolder>,
     /// What images set that the Dockerfile does not show (`GOPATH=/go` in `golang`).
@@ -134,6 +139,16 @@ pub struct Setup {
     pub removes: String,
     /// Why it is needed, for messages.
     pub why: String,
+}
+
+/// A record the mounts share between unrelated builds, and the commands that act on it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedState {
+    /// What the record is, for messages.
+    pub what: String,
+    /// The commands (patterns as in `uses`) that read it or act on it.
+    pub commands: Vec<CommandPattern>,
 }
 
 /// One folder to mount: the first of `from` that is set, else `default` (`~` is the home
@@ -242,7 +257,8 @@ pub(super) fn validate(spec: &CacheSpec, key: &str) -> Result<(), KnowledgeError
         .chain(&spec.fills)
         .chain(&spec.runtime)
         .chain(&spec.moot_commands)
-        .chain(&spec.refreshed_by);
+        .chain(&spec.refreshed_by)
+        .chain(spec.shared_state.iter().flat_map(|state| &state.commands));
     if patterns.into_iter().any(|pattern| pattern.0.is_empty()) {
         return Err(KnowledgeError::new(
             key,

@@ -30,6 +30,7 @@ mod writes;
 
 pub use cache::{
     value_listed, CacheFolder, CacheSpec, CommandPattern, FolderSource, NamedCache, Setup,
+    SharedState,
 };
 pub use command::{
     ArtifactPaths, Artifacts, CommandMatch, CommandRule, LocalPaths, Needs, NoSplit, Positionals,

@@ -88,6 +88,15 @@ pub struct NoHome {
     /// Options that set the user id.
     #[serde(default)]
     pub uid_options: Vec<String>,
+    /// Whether the program creates the home without being asked (`unless`): shadow's `useradd`
+    /// does only where `login.defs` says `CREATE_HOME yes` (RHEL, Fedora), not on Debian and
+    /// Ubuntu, so it is `false` there.
+    #[serde(default = "creates_home_by_default")]
+    pub creates_home: bool,
+}
+
+fn creates_home_by_default() -> bool {
+    true
 }
 
 /// The accounts the images a name glob and tag pattern match have.

@@ -2,6 +2,7 @@
 //! chain of stages, the instructions that ran before it and the working directory they leave.
 
 use super::{paths, Dockerfile, ImageRef, Instruction, Stage, Workdir};
+use std::borrow::Cow;
 
 /// Whether `stage` builds on `ancestor`, directly or through other stages.
 pub fn builds_on(file: &Dockerfile, stage: &Stage, ancestor: &Stage) -> bool {
@@ -15,6 +16,17 @@ pub fn builds_on(file: &Dockerfile, stage: &Stage, ancestor: &Stage) -> bool {
 pub fn root_image<'f>(file: &'f Dockerfile, stage: &'f Stage) -> &'f ImageRef {
     let chain = file.stage_chain(stage);
     &chain[chain.len() - 1].base
+}
+
+/// [`root_image`] with the variables of its FROM replaced by the global ARGs' defaults, when
+/// they all have one ([`Dockerfile::base_by_defaults`]); as written otherwise.
+pub fn root_image_by_defaults<'f>(file: &'f Dockerfile, stage: &'f Stage) -> Cow<'f, ImageRef> {
+    let chain = file.stage_chain(stage);
+    let root = chain[chain.len() - 1];
+    match file.base_by_defaults(root) {
+        Some(image) => Cow::Owned(image),
+        None => Cow::Borrowed(&root.base),
+    }
 }
 
 /// The instructions that made the filesystem `instruction` runs in, in build order: every

@@ -42,9 +42,16 @@ pub struct Mount {
     pub from: Option<String>,
     /// `id=`: a secret's or cache's id.
     pub id: Option<String>,
+    /// `sharing=` of a cache mount (`shared`, `private`, `locked`), lower-cased.
+    pub sharing: Option<String>,
 }
 
 impl Mount {
+    /// Whether it is a cache mount that locks its cache for the whole RUN (`sharing=locked`).
+    pub fn locks(&self) -> bool {
+        self.kind == MountType::Cache && self.sharing.as_deref() == Some("locked")
+    }
+
     /// The mount point resolved against the working directory `cwd`; `None` when there is no
     /// target, when it uses a variable, or when it is relative and `cwd` is unknown.
     pub fn resolved_target(&self, cwd: Option<&str>) -> Option<String> {
@@ -84,6 +91,7 @@ pub fn parse(value: &str) -> Result<Mount, String> {
         source: None,
         from: None,
         id: None,
+        sharing: None,
     };
     for field in csv_record(value)? {
         let Some((key, value)) = field.split_once('=') else {
@@ -107,8 +115,9 @@ pub fn parse(value: &str) -> Result<Mount, String> {
             "source" | "src" => mount.source = Some(value.to_owned()),
             "from" => mount.from = Some(value.to_owned()),
             "id" => mount.id = Some(value.to_owned()),
-            "readonly" | "ro" | "readwrite" | "rw" | "required" | "sharing" | "mode" | "uid"
-            | "gid" | "size" | "env" => {}
+            "sharing" => mount.sharing = Some(value.to_ascii_lowercase()),
+            "readonly" | "ro" | "readwrite" | "rw" | "required" | "mode" | "uid" | "gid"
+            | "size" | "env" => {}
             other => return Err(format!("unexpected key '{other}' in '{field}'")),
         }
     }
@@ -173,6 +182,10 @@ mod tests {
         let mount = parse("type=cache,target=/var/lib/apt/lists,sharing=locked").unwrap();
         assert_eq!(mount.kind, MountType::Cache);
         assert_eq!(mount.target.as_deref(), Some("/var/lib/apt/lists"));
+        assert!(mount.locks());
+        assert!(!parse("type=cache,target=/x,sharing=shared")
+            .unwrap()
+            .locks());
         let mount = parse("Type=TMPFS,DST=/var/lib/apt/").unwrap();
         assert_eq!(mount.kind, MountType::Tmpfs);
         assert_eq!(mount.resolved_target(None).as_deref(), Some("/var/lib/apt"));

@@ -2,7 +2,7 @@
 //! working directory, the USER, the SHELL, the variables (ARG and ENV) and PATH. Computed once
 //! by [`Dockerfile::new`](super::Dockerfile::new) (variables and PATH on request).
 
-use super::{paths, Dockerfile, Instruction, Stage, Workdir};
+use super::{paths, Dockerfile, ImageRef, Instruction, Stage, Workdir};
 use crate::syntax::InstructionKind;
 
 /// The state an instruction runs in.
@@ -152,6 +152,24 @@ impl<'p> Dockerfile<'p> {
             .flat_map(|link| self.stage_instructions(link))
             .collect();
         path_after(history, image_path, cwd)
+    }
+
+    /// The stage's base image with the variables of its FROM replaced by the defaults of the
+    /// global ARGs (`ARG GOLANG_IMAGE=golang:1.22` before `FROM ${GOLANG_IMAGE}`), as a build
+    /// without `--build-arg` sees it; `None` when it has no variables or one has no default.
+    pub fn base_by_defaults(&self, stage: &Stage) -> Option<ImageRef> {
+        if !stage.base.has_variables() {
+            return None;
+        }
+        let globals: Vec<(String, String)> = self
+            .instructions
+            .iter()
+            .take_while(|i| i.stage.is_none())
+            .flat_map(|i| i.arg_definitions())
+            .filter_map(|(name, value)| Some((name, value?)))
+            .collect();
+        let raw = expand(&stage.base.raw, &globals)?;
+        Some(ImageRef::parse(&raw))
     }
 
     /// An ARG's definitions with a value: its own default or the global one.

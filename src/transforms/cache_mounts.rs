@@ -4,12 +4,13 @@ use super::{platform, Applicability, Changes, Context, Finding, Fix, Metadata, T
 use crate::diagnostics::Rewriter;
 use crate::knowledge::vocabulary::vocabulary;
 use crate::knowledge::{value_listed, KnowledgeBase, NamedCache, Setup};
-use crate::model::{lineage, Dockerfile, Instruction, Stage};
+use crate::model::{lineage, Dockerfile, ImageRef, Instruction, Stage};
 use crate::syntax::InstructionKind;
 use drops::{Drops, Mounted};
 use environment::Environment;
 use hazards::Hazards;
 use readers::{already_mounted, Family};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use usage::{scripts, usage, Usage};
 use user::{root_owned_parent, run_user, RunUser};
@@ -286,7 +287,7 @@ impl<'a, 'p> Plan<'a, 'p> {
         let file = self.file();
         let line = run.start_line();
         let image = self.root_image(run);
-        let image_env = image.map_or_else(Vec::new, |image| {
+        let image_env = image.as_deref().map_or_else(Vec::new, |image| {
             let pairs = self.cache.spec.image_env(image).into_iter();
             pairs.map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
         });
@@ -294,8 +295,21 @@ impl<'a, 'p> Plan<'a, 'p> {
         let user = run_user(file, self.knowledge(), run, &environment)?;
         self.check_settings(&environment, line)?;
         let cwd = self.cwd(run);
+        // An image the data does not describe (or one named by a variable without a default)
+        // may run as another user or set the variables that move the folder.
+        let unknown_image = image.as_deref().filter(|image| {
+            file.user_before(run).is_none() && self.knowledge().image_info(image).is_none()
+        });
         let mut folders = Vec::new();
         for folder in &self.cache.spec.folders {
+            if let Some(image) =
+                unknown_image.filter(|_| folders::placed_by_image(folder, &environment))
+            {
+                return Err(Decline::UnknownImage {
+                    line,
+                    image: image.raw.clone(),
+                });
+            }
             let path = folders::resolve(folder, &environment, &user.home)
                 .map_err(|why| Decline::UnknownFolder { line, why })?;
             folders.push((path, folder.sharing.clone()));
@@ -305,6 +319,11 @@ impl<'a, 'p> Plan<'a, 'p> {
             .filter(|(folder, _)| !already_mounted(run, folder, cwd.as_deref()))
             .cloned()
             .collect();
+        let locks = |(_, sharing): &(String, Option<String>)| sharing.as_deref() == Some("locked");
+        let own_lock = || run.mounts().iter().flatten().any(|mount| mount.locks());
+        if new.iter().any(locks) && own_lock() {
+            return Err(Decline::SecondLock { line });
+        }
         if let Some(problem) = new
             .iter()
             .find_map(|(folder, _)| root_owned_parent(file, run, &user, folder))
@@ -320,16 +339,18 @@ impl<'a, 'p> Plan<'a, 'p> {
         })
     }
 
-    fn root_image(&self, run: &Instruction) -> Option<&'a crate::model::ImageRef> {
+    /// The image the RUN's stage chain starts from, its FROM's variables replaced by the global
+    /// ARGs' defaults.
+    fn root_image(&self, run: &Instruction) -> Option<Cow<'a, ImageRef>> {
         let file = self.file();
         let stage = file.stages().get(run.stage?)?;
-        Some(lineage::root_image(file, stage))
+        Some(lineage::root_image_by_defaults(file, stage))
     }
 
     fn cwd(&self, run: &Instruction) -> Option<String> {
         let start = self
             .root_image(run)
-            .and_then(|image| self.knowledge().image_workdir(image));
+            .and_then(|image| self.knowledge().image_workdir(&image));
         self.file().workdir_before(run).known_with(start)
     }
 

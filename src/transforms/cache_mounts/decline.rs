@@ -18,6 +18,9 @@ pub enum Decline {
     OtherUser { line: usize, command: String },
     /// The user the RUN runs as, or its id, is not known.
     UnknownUser { line: usize, user: String },
+    /// The image is not one the data describes (or is named by a variable without a default):
+    /// its user, and the variables it sets that move the folder, cannot be told.
+    UnknownImage { line: usize, image: String },
     /// The user the RUN runs as has no home folder.
     Homeless { line: usize, user: String },
     /// Where the cache is cannot be told.
@@ -30,6 +33,16 @@ pub enum Decline {
     CacheOff { line: usize, setting: String },
     /// The command reads only what is already in the cache.
     Offline { line: usize, setting: String },
+    /// A command acts on a record the mount would share with every build on the builder (apt's
+    /// auto-installed marks).
+    SharedState {
+        line: usize,
+        command: String,
+        what: String,
+    },
+    /// The RUN locks a cache mount of its own (`sharing=locked`): buildah before 1.29 releases
+    /// only the lock of a RUN's last cache mount, so a second locked mount keeps one locked.
+    SecondLock { line: usize },
     /// The cache would hold what the image runs.
     HoldsRuntime { line: usize, setting: String },
     /// A command reads what an earlier RUN left in the cache.
@@ -40,6 +53,9 @@ pub enum Decline {
     ReadLater { line: usize, folder: String },
     /// The container's command reads the cache at run time.
     ReadAtRunTime { line: usize, command: String },
+    /// The container's command hands its commands to a script or build file that may run the
+    /// tool at run time (or cannot be read).
+    UnseenAtRunTime { line: usize, command: String },
     /// A command removes a folder the mount would be in, or the mount itself, and cannot be
     /// dropped.
     RemovesMountPoint { line: usize, what: String },
@@ -88,17 +104,21 @@ impl Decline {
             Decline::UnreadableRun { .. } => "unreadable-run",
             Decline::OtherUser { .. } => "other-user",
             Decline::UnknownUser { .. } => "unknown-user",
+            Decline::UnknownImage { .. } => "unknown-image",
             Decline::Homeless { .. } => "homeless-user",
             Decline::UnknownFolder { .. } => "unknown-folder",
             Decline::FolderOption { .. } => "folder-option",
             Decline::ScriptVariable { .. } => "script-variable",
             Decline::CacheOff { .. } => "cache-off",
             Decline::Offline { .. } => "offline",
+            Decline::SharedState { .. } => "shared-state",
+            Decline::SecondLock { .. } => "second-lock",
             Decline::HoldsRuntime { .. } => "holds-runtime",
             Decline::NotRefreshed { .. } => "not-refreshed",
             Decline::CopiedInto { .. } => "copied-into",
             Decline::ReadLater { .. } => "read-later",
             Decline::ReadAtRunTime { .. } => "read-at-run-time",
+            Decline::UnseenAtRunTime { .. } => "unseen-at-run-time",
             Decline::RemovesMountPoint { .. } => "removes-mount-point",
             Decline::RootOwnedParent { .. } => "root-owned-parent",
             Decline::NamedElsewhere { .. } => "named-elsewhere",
@@ -129,6 +149,10 @@ impl fmt::Display for Decline {
                 f,
                 "the RUN on line {line} runs as {user}, whose home folder or user id is not known (a mount for a non-root user needs its `uid=`)"
             ),
+            Decline::UnknownImage { line, image } => write!(
+                f,
+                "the RUN on line {line} runs in `{image}`, an image whose user and settings are not known, so neither is where the cache is (a non-root user's home, a variable the image sets)"
+            ),
             Decline::Homeless { line, user } => write!(
                 f,
                 "the RUN on line {line} runs as {user}, which has no home folder"
@@ -152,6 +176,18 @@ impl fmt::Display for Decline {
                 f,
                 "with `{setting}` the RUN on line {line} reads only what is already in the cache, and a cache mount may have lost what an earlier step (cached as a layer) put there"
             ),
+            Decline::SharedState {
+                line,
+                command,
+                what,
+            } => write!(
+                f,
+                "the RUN on line {line} runs `{command}`, which acts on {what}: a cache mount shares that record with every other build on the builder, so packages would be removed or kept by what other images installed"
+            ),
+            Decline::SecondLock { line } => write!(
+                f,
+                "the RUN on line {line} already locks a cache mount of its own (`sharing=locked`), and buildah before 1.29 releases only the lock of a RUN's last cache mount: with a second locked mount one stays locked, and the next RUN locking it waits forever"
+            ),
             Decline::HoldsRuntime { line, setting } => write!(
                 f,
                 "with `{setting}` the RUN on line {line} leaves links into the cache in the image"
@@ -171,6 +207,10 @@ impl fmt::Display for Decline {
             Decline::ReadAtRunTime { line, command } => write!(
                 f,
                 "the container runs `{command}` (line {line}), which reads the cache at run time"
+            ),
+            Decline::UnseenAtRunTime { line, command } => write!(
+                f,
+                "the container runs `{command}` (line {line}), which may run the tool unseen (a script or build file naming it, or one that cannot be read) and read the cache at run time"
             ),
             Decline::RemovesMountPoint { line, what } => write!(
                 f,

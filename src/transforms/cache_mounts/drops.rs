@@ -8,7 +8,7 @@ use super::usage::runs;
 use crate::diagnostics::Edit;
 use crate::knowledge::NamedCache;
 use crate::model::paths::{self, is_within};
-use crate::model::script::{CommandLine, CommandNode, CommandWord, Word};
+use crate::model::script::{CommandLine, CommandNode, CommandWord, Pipeline, Word};
 use crate::model::{Dockerfile, Instruction, Script};
 use crate::syntax::TextRange;
 
@@ -252,18 +252,23 @@ impl Mounted<'_> {
     }
 }
 
-/// Whether the script is a list of simple commands joined by operators, as its flat view reads
-/// it: no compound commands, functions, pipes, grouping, comments or errors.
+/// Whether the script is a list of pipelines of simple commands joined by operators, as its
+/// flat view reads it: no compound commands, functions, negations, grouping, comments or
+/// errors. A command in a pipe is never dropped ([`ShellScript::is_reached_plainly`]), but one
+/// after `&&` is, whatever pipes the others are in: apt-hygiene's `rm -rf
+/// /var/lib/apt/lists/*` after a piped command goes as it does elsewhere.
+///
+/// [`ShellScript::is_reached_plainly`]: crate::model::shell::ShellScript::is_reached_plainly
 fn is_flat(script: &Script) -> bool {
     let lexed = &script.lexed;
     let parsed = script.tree();
-    let simple_only = |commands: &[CommandNode]| matches!(commands, [CommandNode::Simple(_)]);
+    let simple_only = |pipeline: &Pipeline| {
+        !pipeline.negated
+            && !pipeline.commands.is_empty()
+            && (pipeline.commands.iter()).all(|command| matches!(command, CommandNode::Simple(_)))
+    };
     let flat = parsed.script.items.iter().all(|item| {
-        simple_only(&item.first.commands)
-            && item
-                .rest
-                .iter()
-                .all(|(_, pipeline)| simple_only(&pipeline.commands))
+        simple_only(&item.first) && item.rest.iter().all(|(_, pipeline)| simple_only(pipeline))
     });
     flat && parsed.errors.is_empty()
         && !lexed.incomplete

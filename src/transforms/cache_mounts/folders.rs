@@ -34,6 +34,18 @@ pub(super) fn resolve(
     }
 }
 
+/// Whether the image may place the folder where the Dockerfile does not show: no variable that
+/// places it is set (by `ENV`, `ARG` or what the data says the image sets), and its default is
+/// under the home folder, or a variable the image may set would move it.
+pub(super) fn placed_by_image(folder: &CacheFolder, environment: &Environment) -> bool {
+    let set = (folder.from.iter()).any(|source| environment.value(&source.env).is_some());
+    let home = folder
+        .default
+        .as_deref()
+        .is_some_and(|d| d.starts_with('~'));
+    !set && (home || !folder.from.is_empty())
+}
+
 /// The folder a variable's value places: the value, a subfolder of it, or the value of a
 /// `-Dproperty=` word in it (`None` when the value has no such word).
 fn placed_by(source: &FolderSource, value: &str) -> Result<Option<String>, String> {

@@ -10,8 +10,9 @@ use super::readers::Family;
 use super::usage::{offline_network, scripts, Usage};
 use super::user::run_user;
 use super::RunPlan;
+use crate::context::ContextFiles;
 use crate::knowledge::vocabulary::vocabulary;
-use crate::knowledge::NamedCache;
+use crate::knowledge::{CommandPattern, NamedCache};
 use crate::model::mounts::MountType;
 use crate::model::paths::{self, is_within};
 use crate::model::script::{base_name, CommandLine, CommandWord, Word};
@@ -104,9 +105,9 @@ impl Hazards<'_, '_> {
         let image = run
             .stage
             .and_then(|index| file.stages().get(index))
-            .map(|stage| lineage::root_image(file, stage));
+            .map(|stage| lineage::root_image_by_defaults(file, stage));
         let image_env = image.map_or_else(Vec::new, |image| {
-            let pairs = self.cache.spec.image_env(image).into_iter();
+            let pairs = self.cache.spec.image_env(&image).into_iter();
             pairs.map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
         });
         let environment = Environment::of(file, run, image_env);
@@ -200,7 +201,7 @@ fn has_credentials(run: &Instruction) -> bool {
 const CONTEXT_LIMIT: usize = 50_000;
 
 /// What a command hands its commands to: text to read, or build context files by name.
-enum Unseen<'w> {
+pub(super) enum Unseen<'w> {
     Text(String),
     /// Files of these names; `script` when the command runs one of them (a shell's operand),
     /// so that one the context lacks cannot be read, rather than being a program the build
@@ -213,7 +214,7 @@ enum Unseen<'w> {
 
 /// What an unseen script does with the tool, as far as it can be read.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Reach {
+pub(super) enum Reach {
     /// It does not name the tool's programs.
     None,
     /// It names them (or cannot be read).
@@ -247,46 +248,13 @@ impl Hazards<'_, '_> {
 
     /// What the text or files a command hands its commands to do with the tool.
     fn reach(&self, unseen: Unseen) -> Reach {
-        let (names, script) = match unseen {
-            Unseen::Text(text) => return self.text_reach(&text),
-            Unseen::Files { names, script } => (names, script),
-        };
-        let Some(context) = self.family.context else {
-            return Reach::Runs;
-        };
-        let found = context.find_files(&|name| names.contains(&name), CONTEXT_LIMIT);
-        let Some(found) = found else {
-            return Reach::Runs;
-        };
-        if found.is_empty() {
-            return match script {
-                true => Reach::Runs,
-                false => Reach::None,
-            };
-        }
-        let reaches = found.iter().map(|path| {
-            context
-                .read_to_string(Path::new(path))
-                .map_or(Reach::Runs, |text| self.text_reach(&text))
-        });
-        let reaches: Vec<Reach> = reaches.collect();
-        match reaches
-            .iter()
-            .filter(|r| **r != Reach::None)
-            .copied()
-            .collect::<Vec<_>>()
-        {
-            found if found.is_empty() => Reach::None,
-            found if found.iter().all(|r| *r == Reach::RunsRefreshed) => Reach::RunsRefreshed,
-            _ => Reach::Runs,
-        }
+        reach(self.family.context, unseen, |text| self.text_reach(text))
     }
 
     /// Whether a text names one of the tool's programs (as a word), and their refresh.
     fn text_reach(&self, text: &str) -> Reach {
         let spec = &self.cache.spec;
-        let is_word = |c: char| c.is_ascii_alphanumeric() || "._+-".contains(c);
-        let words: Vec<&str> = text.split(|c: char| !is_word(c)).collect();
+        let words = text_words(text);
         let programs: Vec<_> = spec.uses.iter().filter_map(|p| p.0.first()).collect();
         if !words
             .iter()
@@ -294,21 +262,70 @@ impl Hazards<'_, '_> {
         {
             return Reach::None;
         }
-        let refreshed = spec.refreshed_by.iter().any(|pattern| {
-            words.windows(pattern.0.len()).any(|window| {
-                let pairs = pattern.0.iter().zip(window);
-                pairs.into_iter().all(|(glob, word)| glob.matches(word))
-            })
-        });
-        match refreshed {
+        match names_command(&words, &spec.refreshed_by) {
             true => Reach::RunsRefreshed,
             false => Reach::Runs,
         }
     }
 }
 
+/// The words of a script or build file, as [`names_command`] reads them.
+pub(super) fn text_words(text: &str) -> Vec<&str> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || "._+-".contains(c);
+    text.split(|c: char| !is_word(c)).collect()
+}
+
+/// Whether consecutive words run one of the commands (each word of a pattern against one word).
+pub(super) fn names_command(words: &[&str], patterns: &[CommandPattern]) -> bool {
+    patterns.iter().any(|pattern| {
+        words.windows(pattern.0.len()).any(|window| {
+            let pairs = pattern.0.iter().zip(window);
+            pairs.into_iter().all(|(glob, word)| glob.matches(word))
+        })
+    })
+}
+
+/// What the text or files a command hands its commands to do, each text read by `text_reach`:
+/// without the build context, or when it cannot be looked through, they may run anything; a
+/// script (a shell's operand) the context lacks cannot be read; a program named by a path the
+/// context lacks is one the build installed or made.
+pub(super) fn reach(
+    context: Option<&dyn ContextFiles>,
+    unseen: Unseen,
+    text_reach: impl Fn(&str) -> Reach,
+) -> Reach {
+    let (names, script) = match unseen {
+        Unseen::Text(text) => return text_reach(&text),
+        Unseen::Files { names, script } => (names, script),
+    };
+    let Some(context) = context else {
+        return Reach::Runs;
+    };
+    let found = context.find_files(&|name| names.contains(&name), CONTEXT_LIMIT);
+    let Some(found) = found else {
+        return Reach::Runs;
+    };
+    if found.is_empty() {
+        return match script {
+            true => Reach::Runs,
+            false => Reach::None,
+        };
+    }
+    let reaches = found.iter().map(|path| {
+        context
+            .read_to_string(Path::new(path))
+            .map_or(Reach::Runs, |text| text_reach(&text))
+    });
+    let reaches: Vec<Reach> = reaches.filter(|r| *r != Reach::None).collect();
+    match reaches.as_slice() {
+        [] => Reach::None,
+        found if found.iter().all(|r| *r == Reach::RunsRefreshed) => Reach::RunsRefreshed,
+        _ => Reach::Runs,
+    }
+}
+
 /// What a command line hands other commands to, when it does.
-fn unseen<'w>(line: &CommandLine<'w, impl CommandWord>) -> Option<Unseen<'w>> {
+pub(super) fn unseen<'w>(line: &CommandLine<'w, impl CommandWord>) -> Option<Unseen<'w>> {
     let scripts = &vocabulary().scripts;
     let name = line.name();
     let positionals: Vec<&'w str> = line.positional_values().collect();

@@ -4,11 +4,12 @@
 //! the cache at run time (`npx`, `go run`, `mvn spring-boot:run`).
 
 use super::decline::Decline;
+use super::hazards::{names_command, reach, text_words, unseen, Reach, Unseen};
 use crate::context::ContextFiles;
 use crate::knowledge::{KnowledgeBase, NamedCache};
 use crate::model::mounts::MountType;
 use crate::model::paths::{self, is_within};
-use crate::model::script::{self, CommandLine};
+use crate::model::script::{self, CommandLine, CommandWord};
 use crate::model::{lineage, Dockerfile, Instruction, Stage};
 use crate::syntax::InstructionKind;
 use std::path::Path;
@@ -102,8 +103,8 @@ impl Family<'_, '_> {
             return Some(paths::normalize(&destination));
         }
         let stage = self.file.stages().get(copy.stage?)?;
-        let image = lineage::root_image(self.file, stage);
-        let start = self.knowledge.image_workdir(image);
+        let image = lineage::root_image_by_defaults(self.file, stage);
+        let start = self.knowledge.image_workdir(&image);
         let cwd = self.file.workdir_before(copy).known_with(start)?;
         Some(paths::resolve(&cwd, &destination))
     }
@@ -162,7 +163,8 @@ impl Family<'_, '_> {
     }
 
     /// A command a family stage's container runs (its CMD, ENTRYPOINT or HEALTHCHECK, its own or
-    /// inherited) that reads the cache at run time.
+    /// inherited) that reads the cache at run time, itself or unseen (a script, a build driver,
+    /// read as for RUNs).
     pub(super) fn read_at_run_time(&self, cache: &NamedCache) -> Option<Decline> {
         let kinds = [
             InstructionKind::Cmd,
@@ -174,11 +176,15 @@ impl Family<'_, '_> {
                 let Some(instruction) = self.last_of(stage, kind) else {
                     continue;
                 };
-                if let Some(command) = self.runtime_command(instruction, cache) {
-                    return Some(Decline::ReadAtRunTime {
-                        line: instruction.start_line(),
-                        command,
-                    });
+                let line = instruction.start_line();
+                match self.runtime_command(instruction, cache) {
+                    Some(RunTimeRead::Runs(command)) => {
+                        return Some(Decline::ReadAtRunTime { line, command })
+                    }
+                    Some(RunTimeRead::Unseen(command)) => {
+                        return Some(Decline::UnseenAtRunTime { line, command })
+                    }
+                    None => {}
                 }
             }
         }
@@ -194,43 +200,90 @@ impl Family<'_, '_> {
         })
     }
 
-    /// The runtime pattern the instruction's command runs, described.
-    fn runtime_command(&self, instruction: &Instruction, cache: &NamedCache) -> Option<String> {
+    /// How the instruction's command reads the cache, if it does.
+    fn runtime_command(
+        &self,
+        instruction: &Instruction,
+        cache: &NamedCache,
+    ) -> Option<RunTimeRead> {
         let value_options: Vec<&str> = cache.value_options.iter().map(String::as_str).collect();
-        let patterns = &cache.spec.runtime;
-        let found = |line: &CommandLine<script::Word>| {
-            patterns
-                .iter()
-                .find(|p| p.matches(line))
-                .map(|p| p.describe())
-        };
         if let Some(script) = self.file.script(instruction) {
             let tree = script.tree().script.clone();
-            return tree
-                .simple_commands()
-                .iter()
-                .find_map(|command| command.command_line(&value_options).and_then(|l| found(&l)));
+            return self.first_read(&tree, &value_options, cache);
         }
         let words = instruction
             .exec_form()
             .or_else(|| instruction.health_exec_form())?;
         let line = CommandLine::read(&words, &value_options)?;
-        if let Some(pattern) = patterns.iter().find(|p| p.matches(&line)) {
-            return Some(pattern.describe());
-        }
         let shell_script = match line.positional_values().collect::<Vec<_>>().as_slice() {
             [text] if self.knowledge.is_shell(line.name()) && line.has_option("-c") => {
                 (*text).to_owned()
             }
-            _ => return None,
+            _ => return self.read_by(&line, cache),
         };
-        let parsed = script::parse(&shell_script);
-        parsed
-            .script
-            .simple_commands()
-            .iter()
-            .find_map(|command| command.command_line(&value_options).and_then(|l| found(&l)))
+        self.first_read(&script::parse(&shell_script).script, &value_options, cache)
     }
+
+    /// The first command of a script that reads the cache at run time.
+    fn first_read(
+        &self,
+        tree: &script::Script,
+        value_options: &[&str],
+        cache: &NamedCache,
+    ) -> Option<RunTimeRead> {
+        let commands = tree.simple_commands();
+        commands.iter().find_map(|command| {
+            let line = command.command_line(value_options)?;
+            self.read_by(&line, cache)
+        })
+    }
+
+    /// Whether one command reads the cache at run time: it runs a `runtime` command, or hands
+    /// its commands to a script or build file that names one (or cannot be read). A program
+    /// named by a path is followed only into the build context: without it, it is taken for
+    /// what the build made.
+    fn read_by<W: CommandWord>(
+        &self,
+        line: &CommandLine<W>,
+        cache: &NamedCache,
+    ) -> Option<RunTimeRead> {
+        let patterns = &cache.spec.runtime;
+        if let Some(pattern) = patterns.iter().find(|p| p.matches(line)) {
+            return Some(RunTimeRead::Runs(pattern.describe()));
+        }
+        let unseen = unseen(line)?;
+        let written = || {
+            let words = std::iter::once(line.program).chain(line.arguments);
+            words.map(CommandWord::value).collect::<Vec<_>>().join(" ")
+        };
+        let path_program = matches!(unseen, Unseen::Files { script: false, .. })
+            && line.program.value().contains('/');
+        if path_program && self.context.is_none() {
+            return None;
+        }
+        let runs = |text: &str| match names_command(&text_words(text), patterns) {
+            true => Reach::Runs,
+            false => Reach::None,
+        };
+        // `sh ./mvnw spring-boot:run` runs what its operand and words say, as `./mvnw …` would.
+        let operands: Vec<&str> = line.positional_values().collect();
+        let shell_file = matches!(unseen, Unseen::Files { script: true, .. });
+        if shell_file && runs(&operands.join(" ")) == Reach::Runs {
+            return Some(RunTimeRead::Unseen(written()));
+        }
+        match reach(self.context, unseen, runs) {
+            Reach::None => None,
+            _ => Some(RunTimeRead::Unseen(written())),
+        }
+    }
+}
+
+/// How a container's command reads the cache at run time.
+enum RunTimeRead {
+    /// It runs a `runtime` command (described).
+    Runs(String),
+    /// It hands its commands to a script or build file that may (the command as written).
+    Unseen(String),
 }
 
 fn is_copy(instruction: &Instruction) -> bool {

@@ -60,6 +60,16 @@ pub(super) fn usage(file: &Dockerfile, run: &Instruction, cache: &NamedCache) ->
                 continue;
             };
             refreshed |= runs(&cache.spec.refreshed_by, &line);
+            if let Some(state) = &cache.spec.shared_state {
+                if let Some(pattern) = state.commands.iter().find(|p| p.matches(&line)) {
+                    usage.uses = true;
+                    usage.note(Decline::SharedState {
+                        line: line_number,
+                        command: pattern.describe(),
+                        what: state.what.clone(),
+                    });
+                }
+            }
             if let Some(name) = exported(&line, &variables) {
                 usage.note(Decline::ScriptVariable {
                     line: line_number,

@@ -61,9 +61,9 @@ fn image_user(
     let Some(stage) = run.stage.and_then(|index| file.stages().get(index)) else {
         return Ok(root());
     };
-    let image = lineage::root_image(file, stage);
+    let image = lineage::root_image_by_defaults(file, stage);
     if knowledge
-        .image_info(image)
+        .image_info(&image)
         .is_some_and(|info| info.non_root)
     {
         return Err(Decline::UnknownUser {
@@ -97,8 +97,8 @@ fn named_user(
         return created;
     }
     let stage = run.stage.and_then(|index| file.stages().get(index));
-    let image = stage.map(|stage| lineage::root_image(file, stage));
-    let ids = image.and_then(|image| knowledge.image_user_ids(image, name));
+    let image = stage.map(|stage| lineage::root_image_by_defaults(file, stage));
+    let ids = image.and_then(|image| knowledge.image_user_ids(&image, name));
     ids.map(|ids| RunUser {
         home: ids.home.clone(),
         uid: Some(ids.uid),
@@ -175,25 +175,29 @@ fn creation(
     if user != name && uid.as_deref() != Some(name) {
         return None;
     }
-    let without_home = rule
-        .options
-        .iter()
-        .chain(&rule.system)
-        .find(|option| line.has_option(option))
-        .filter(|_| !rule.unless.iter().any(|option| line.has_option(option)));
     let home = option_value(&rule.home_options);
-    Some(
-        match (uid.and_then(|uid| uid.parse().ok()), without_home, home) {
-            (None, _, _) => Err("created without a numeric user id".to_owned()),
-            (Some(_), Some(option), None) => {
-                Err(format!("created with `{option}`, without a home"))
-            }
-            (Some(uid), _, home) => Ok(RunUser {
-                home: home.unwrap_or_else(|| format!("/home/{user}")),
-                uid: Some(uid),
-            }),
-        },
-    )
+    let asked = rule.unless.iter().find(|option| line.has_option(option));
+    let mut refusing = rule.options.iter().chain(&rule.system);
+    let refused = refusing.find(|option| line.has_option(option));
+    let without_home = match (asked, refused) {
+        (Some(_), _) => None,
+        (None, Some(option)) if home.is_none() || !rule.creates_home => {
+            Some(format!("created with `{option}`, without a home"))
+        }
+        (None, None) if !rule.creates_home => Some(format!(
+            "created without `{}`, so without a home",
+            rule.unless.join("`/`")
+        )),
+        _ => None,
+    };
+    Some(match (uid.and_then(|uid| uid.parse().ok()), without_home) {
+        (None, _) => Err("created without a numeric user id".to_owned()),
+        (Some(_), Some(why)) => Err(why),
+        (Some(uid), None) => Ok(RunUser {
+            home: home.unwrap_or_else(|| format!("/home/{user}")),
+            uid: Some(uid),
+        }),
+    })
 }
 
 /// Folders that exist in every image whatever the user, so a mount right in them creates
