@@ -412,10 +412,25 @@ fn cargo_stub_split_needs_the_packages_targets() {
     );
 }
 
+/// `pip install -e .` splits only with a `pyproject.toml` that lists its dependencies: without
+/// one in the context, the reason says so.
+#[test]
+fn a_project_install_without_its_manifest_declines_naming_it() {
+    let text = "pip install -e .";
+    let script = lex(text);
+    let found = KnowledgeBase::builtin()
+        .match_command(&script.commands[0], text)
+        .expect("match");
+    assert_eq!(found.needs(), Needs::Sources);
+    match found.split(&BuildContext::without_files()).err() {
+        Some(NoSplit::Unfit(reason)) => assert!(reason.contains("pyproject.toml"), "{reason}"),
+        other => panic!("expected a reason naming pyproject.toml, got {other:?}"),
+    }
+}
+
 #[test]
 fn commands_without_split_decline() {
     for text in [
-        "pip install -e .",
         "npm install left-pad",
         "cargo build --target x86_64-unknown-linux-musl --release",
     ] {
