@@ -158,16 +158,18 @@ impl Plan<'_, '_, '_> {
         runs.sort_unstable();
         runs.dedup();
         let variables = self.variables;
+        let mut kept_in_build_stages = Vec::new();
         for &index in &runs {
             let run = &self.file.instructions()[index];
-            let stored = match self.in_final_image(run) {
-                true => runs::stored_by(self.file, run, name, variables),
-                false => None,
-            };
-            if let Some(reason) = stored {
-                return Err(format!(
-                    "{reason}: a secret mount would not keep it out of the image (use it where it is mounted without storing it, or remove what stores it in the same RUN)"
-                ));
+            let stored = runs::stored_by(self.file, run, name, variables);
+            match stored {
+                Some(reason) if self.in_final_image(run) => {
+                    return Err(format!(
+                        "{reason}: a secret mount would not keep it out of the image (use it where it is mounted without storing it, or remove what stores it in the same RUN)"
+                    ));
+                }
+                Some(reason) => kept_in_build_stages.push(reason),
+                None => {}
             }
             if mounts == SecretMounts::File {
                 if let Some(reason) = runs::file_mount_blocker(self.file, run, variables) {
@@ -178,8 +180,15 @@ impl Plan<'_, '_, '_> {
             }
             runs::mount(&mut rewriter, run, name, mounts);
         }
+        let mut message = self.message(&runs, mounts);
+        if !kept_in_build_stages.is_empty() {
+            message.push_str(&format!(
+                "; note: {} in a build stage, whose layer the final image does not hold but the build cache and `--target` builds of that stage keep",
+                kept_in_build_stages.join("; ")
+            ));
+        }
         Ok(Conversion {
-            message: self.message(&runs, mounts),
+            message,
             edits: rewriter.finish(),
         })
     }
