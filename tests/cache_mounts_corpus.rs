@@ -11,24 +11,8 @@ use dfmigrate::syntax::parse;
 use dfmigrate::transforms::cache_mounts::{self, Outcome};
 use dfmigrate::transforms::{self, Applicability, Context, Finding};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
-
-/// The Dockerfile and build context folder of each row of `contexts/CONTEXTS.tsv`.
-fn rows(corpus: &Path) -> Vec<(PathBuf, PathBuf)> {
-    let index =
-        std::fs::read_to_string(corpus.join("contexts/CONTEXTS.tsv")).expect("CONTEXTS.tsv");
-    index
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let fields: Vec<&str> = line.split('\t').collect();
-            let context = corpus.join("contexts").join(fields.first()?);
-            let dockerfile = context.join(fields.get(3)?);
-            Some((dockerfile, context))
-        })
-        .collect()
-}
 
 /// Counts by name, printed largest first.
 #[derive(Default)]
@@ -78,20 +62,16 @@ fn run(dockerfile: &Path, folder: &Path) -> Option<(Vec<Outcome>, Vec<Finding>)>
 #[test]
 fn cache_mounts_on_real_build_contexts() {
     let test = "cache_mounts_on_real_build_contexts";
-    let Some(corpus) = common::corpus(test) else {
+    let Some(rows) = common::context_rows(test) else {
         return;
     };
-    if !corpus.join("contexts/CONTEXTS.tsv").is_file() {
-        common::skipped(test, "no contexts/ in the corpus");
-        return;
-    }
     let mut files_mounted = 0;
     let mut families_mounted = Tally::default();
     let mut safe = 0;
     let mut declines = Tally::default();
     let mut declines_by_manager = Tally::default();
     let mut whole_context = Tally::default();
-    for (dockerfile, folder) in rows(&corpus) {
+    for (dockerfile, folder) in rows {
         let Some((outcomes, deps_first)) = run(&dockerfile, &folder) else {
             continue;
         };

@@ -8,7 +8,7 @@ use crate::context::manifests;
 use crate::context::pattern::{ComponentGlob, PatternError};
 use crate::context::{ContextError, ContextFiles};
 use crate::model::shell::Command;
-use hooks::hook_findings;
+use hooks::{hook_findings, hook_findings_explained};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -544,14 +544,7 @@ impl Profile {
     pub fn hooks_explained(&self, context: &dyn ContextFiles) -> Vec<String> {
         self.hooks
             .iter()
-            .flat_map(|hook| {
-                hook_findings(hook, context)
-                    .into_iter()
-                    .map(move |found| match &hook.why {
-                        Some(why) => format!("{why} ({found})"),
-                        None => found,
-                    })
-            })
+            .flat_map(|hook| hook_findings_explained(hook, context))
             .collect()
     }
 
@@ -561,14 +554,7 @@ impl Profile {
         self.runtime
             .iter()
             .flat_map(|layout| &layout.hooks)
-            .flat_map(|hook| {
-                hook_findings(hook, context)
-                    .into_iter()
-                    .map(move |found| match &hook.why {
-                        Some(why) => format!("{why} ({found})"),
-                        None => found,
-                    })
-            })
+            .flat_map(|hook| hook_findings_explained(hook, context))
             .collect()
     }
 

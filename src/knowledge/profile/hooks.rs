@@ -6,6 +6,18 @@ use crate::context::manifests::{json_lookup, toml_lookup};
 use crate::context::ContextFiles;
 use std::path::Path;
 
+/// The hook's findings, each as `why (file: detail)` when the hook says why: for messages.
+pub(super) fn hook_findings_explained(hook: &Hook, context: &dyn ContextFiles) -> Vec<String> {
+    let found = hook_findings(hook, context);
+    match &hook.why {
+        Some(why) => found
+            .into_iter()
+            .map(|found| format!("{why} ({found})"))
+            .collect(),
+        None => found,
+    }
+}
+
 pub(super) fn hook_findings(hook: &Hook, context: &dyn ContextFiles) -> Vec<String> {
     context
         .glob(&hook.file)
