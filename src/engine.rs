@@ -18,7 +18,6 @@
 //!   beside it changes, and the transforms that kept firing are named: a half-applied
 //!   oscillation is never written.
 
-use crate::context::PendingFiles;
 use crate::diagnostics::{Applicability, Edit, FileChange, Finding, Fix, Isolation};
 use crate::knowledge::KnowledgeBase;
 use crate::model::Dockerfile;
@@ -28,7 +27,6 @@ use ledger::{Claimable, Ledger};
 use side_files::SideFiles;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 #[cfg(test)]
 use suppressions::{directive, Directive};
 use suppressions::{has_skip_file, Suppressions};
@@ -146,7 +144,7 @@ pub fn run(job: &Job) -> Outcome {
     let mut side = SideFiles::default();
     let mut ledger = Ledger::default();
     let file = Dockerfile::new(&parse);
-    let first_of_files = collect_findings(job, &file, &side.now, &of_files);
+    let first_of_files = collect_findings(job, &file, &side, &of_files);
     let settled_of_files = settle_files(
         job,
         &file,
@@ -154,7 +152,7 @@ pub fn run(job: &Job) -> Outcome {
         (&mut side, &mut ledger),
         &mut rejected,
     );
-    let first_of_text = collect_findings(job, &file, &side.now, &of_text);
+    let first_of_text = collect_findings(job, &file, &side, &of_text);
     drop(file);
     let mut reported: Vec<ReportedFinding> = merged(&first_of_files, &first_of_text)
         .iter()
@@ -293,7 +291,7 @@ fn settle_files(
             break;
         }
         ledger.record(file.text(), &applied);
-        findings = collect_findings(job, file, &side.now, transforms);
+        findings = collect_findings(job, file, side, transforms);
         settled = Some(findings.clone());
     }
     settled
@@ -340,7 +338,7 @@ fn fix_to_fixed_point(
         recently_applied[round % 2] = applied;
         state = next;
         let file = Dockerfile::new(&state.parse);
-        findings = collect_findings(job, &file, &state.side.now, job.transforms);
+        findings = collect_findings(job, &file, &state.side, job.transforms);
     }
     let mut still_firing = firing_transforms(&findings, job, &state);
     report_rejected(rejected, errors);
@@ -622,27 +620,26 @@ fn changes(edit: &Edit, text: &str) -> bool {
     text.get(edit.start..edit.end) != Some(edit.content.as_str())
 }
 
-/// Runs the transforms, with the files beside the Dockerfile as `pending` holds them, and drops
+/// Runs the transforms, with the files beside the Dockerfile as `side` holds them, and drops
 /// the findings that inline comments suppress.
 fn collect_findings(
     job: &Job,
     file: &Dockerfile,
-    pending: &PendingFiles,
+    side: &SideFiles,
     transforms: &[&dyn Transform],
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     if transforms.is_empty() {
         return findings;
     }
-    let opened_context = OnceLock::new();
     for transform in transforms {
         let context = Context {
             path: job.path,
             build_context: job.build_context,
             options: job.options.get(transform.id()),
             knowledge: job.knowledge,
-            opened_context: Some(&opened_context),
-            pending: Some(pending),
+            opened_context: Some(side.opened_context()),
+            pending: Some(&side.now),
             other_dockerfiles: job.other_dockerfiles,
         };
         transform.run(file, &context, &mut findings);

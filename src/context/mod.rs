@@ -61,6 +61,8 @@ pub struct BuildContext {
     ignore: IgnorePatterns,
     ignore_file: Option<PathBuf>,
     listings: Listings,
+    /// The answers of [`BuildContext::glob`], each pattern walked once.
+    globbed: Globbed,
     /// The ignore file's text, as read (or as a pending fix left it).
     ignore_text: Option<String>,
     /// The entries of the context, walked once for every caller (see [`BuildContext::survey`]).
@@ -95,6 +97,34 @@ impl Listings {
             map.insert(dir.to_owned(), entries.clone());
         }
         entries
+    }
+}
+
+/// What each glob of [`BuildContext::glob`] found: every transform asks the knowledge base's
+/// configuration globs (`config/*.yml`, `*.ini`, …) of the same context, several times per
+/// Dockerfile (each pass of the fixed-point loop) and once per Dockerfile of the context.
+#[derive(Debug, Default)]
+struct Globbed(Mutex<HashMap<String, Vec<PathBuf>>>);
+
+impl Clone for Globbed {
+    /// A copy starts with no answers of its own.
+    fn clone(&self) -> Self {
+        Globbed::default()
+    }
+}
+
+impl Globbed {
+    /// The answer for `pattern`, found by `find` the first time only.
+    fn get(&self, pattern: &str, find: impl FnOnce() -> Vec<PathBuf>) -> Vec<PathBuf> {
+        let cached = self.0.lock().ok().and_then(|map| map.get(pattern).cloned());
+        if let Some(found) = cached {
+            return found;
+        }
+        let found = find();
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(pattern.to_owned(), found.clone());
+        }
+        found
     }
 }
 
@@ -193,6 +223,7 @@ impl BuildContext {
             ignore,
             ignore_file,
             listings: Listings::default(),
+            globbed: Globbed::default(),
             ignore_text,
             surveyed: std::sync::OnceLock::new(),
         })
@@ -279,6 +310,10 @@ impl BuildContext {
     /// context and sorted. A glob without wildcards gives itself when available. A matched
     /// folder is listed, not its contents. Invalid globs match nothing.
     pub fn glob(&self, pattern: &str) -> Vec<PathBuf> {
+        self.globbed.get(pattern, || self.glob_uncached(pattern))
+    }
+
+    fn glob_uncached(&self, pattern: &str) -> Vec<PathBuf> {
         let (Some(root), Some(rel)) = (&self.root, relative(Path::new(pattern))) else {
             return Vec::new();
         };

@@ -2,10 +2,11 @@
 //! leave them, in memory: what each holds now, as transforms see it, and what it held first.
 
 use super::ChangedFile;
-use crate::context::PendingFiles;
+use crate::context::{BuildContext, PendingFiles};
 use crate::diagnostics::FileChange;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
 /// The files beside the Dockerfile as the fixes left them, and what they held before.
 #[derive(Clone, Debug, Default)]
@@ -14,6 +15,10 @@ pub(super) struct SideFiles {
     pub(super) now: PendingFiles,
     /// What each held when first changed (`None`: it did not exist).
     before: BTreeMap<PathBuf, Option<String>>,
+    /// The build context as these files show it, opened on first use and shared by every
+    /// round of transforms until a file changes (its globs, listings and survey are then
+    /// read once per Dockerfile, not once per round).
+    opened: Arc<OnceLock<Option<BuildContext>>>,
 }
 
 impl SideFiles {
@@ -33,7 +38,13 @@ impl SideFiles {
             }
         }
         self.now.insert(change.path.clone(), change.content.clone());
+        self.opened = Arc::default();
         Ok(())
+    }
+
+    /// The build context as the files show it now (see [`crate::transforms::Context`]).
+    pub(super) fn opened_context(&self) -> &OnceLock<Option<BuildContext>> {
+        &self.opened
     }
 
     /// Whether applying the change would change the file.

@@ -117,6 +117,11 @@ impl CommandPattern {
         !exact || positionals.next().is_none()
     }
 
+    /// The glob of the program the pattern runs.
+    pub fn program(&self) -> Option<&NameGlob> {
+        self.0.first()
+    }
+
     /// The command as written in the data (`npm cache clean`).
     pub fn describe(&self) -> String {
         let words: Vec<&str> = self
@@ -196,6 +201,18 @@ pub struct ImageEnv {
 }
 
 impl CacheSpec {
+    /// Whether one of `programs` (base names) may be the tool: the program of a `uses` or
+    /// `shared_state` command. A RUN that runs none of them leaves the caches alone.
+    pub fn may_be_run_by(&self, programs: &[String]) -> bool {
+        let shared = self.shared_state.iter().flat_map(|state| &state.commands);
+        let mut tools = self
+            .uses
+            .iter()
+            .chain(shared)
+            .filter_map(CommandPattern::program);
+        tools.any(|tool| programs.iter().any(|program| tool.matches(program)))
+    }
+
     /// The variables `image` sets for this tool.
     pub fn image_env(&self, image: &ImageRef) -> Vec<(&str, &str)> {
         let name = image_name(image);

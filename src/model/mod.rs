@@ -68,6 +68,8 @@ pub struct Dockerfile<'p> {
     style: OnceLock<Style>,
     /// What reading each instruction's shell-form script left, on first use.
     scripts: Vec<OnceLock<Option<ReadScript>>>,
+    /// The programs each RUN runs ([`Dockerfile::run_programs`]), on first use.
+    programs: Vec<OnceLock<Vec<String>>>,
 }
 
 impl<'p> Dockerfile<'p> {
@@ -113,6 +115,7 @@ impl<'p> Dockerfile<'p> {
         }
         let (scopes, stage_scopes) = scope::scopes(&instructions, &stages);
         let scripts = instructions.iter().map(|_| OnceLock::new()).collect();
+        let programs = instructions.iter().map(|_| OnceLock::new()).collect();
         Dockerfile {
             parse,
             instructions,
@@ -121,6 +124,7 @@ impl<'p> Dockerfile<'p> {
             stage_scopes,
             style: OnceLock::new(),
             scripts,
+            programs,
         }
     }
 
@@ -136,6 +140,35 @@ impl<'p> Dockerfile<'p> {
     /// parsed, in order; empty for other instructions.
     pub fn heredoc_scripts(&self, instruction: &Instruction<'p>) -> Vec<script::ParsedScript> {
         heredoc::shell_bodies(instruction)
+    }
+
+    /// The file names of the programs a RUN runs (`npm` for `/usr/local/bin/npm`, wrappers such
+    /// as `sudo -u app` and `env X=1` looked through): its exec form's, or those of every simple
+    /// command of its shell-form script and heredoc scripts, in order; read once. A transform that
+    /// acts on some programs only asks this first, so that a RUN that runs none costs nothing.
+    pub fn run_programs(&self, run: &Instruction<'p>) -> &[String] {
+        self.programs[run.index].get_or_init(|| {
+            if let Some(words) = run.exec_form() {
+                let line = script::CommandLine::read(&words, &[]);
+                return line
+                    .map(|line| line.name().to_owned())
+                    .into_iter()
+                    .collect();
+            }
+            let mut programs = Vec::new();
+            let mut add = |tree: &script::Script| {
+                let lines = tree.simple_commands().into_iter();
+                let names = lines.filter_map(|command| command.command_line(&[]));
+                programs.extend(names.map(|line| line.name().to_owned()));
+            };
+            if let Some(read) = self.script(run) {
+                add(&read.tree().script);
+            }
+            for heredoc in self.heredoc_scripts(run) {
+                add(&heredoc.script);
+            }
+            programs
+        })
     }
 
     /// The text of the heredoc bodies a RUN gives to the shell ([`Dockerfile::heredoc_scripts`]
@@ -277,6 +310,26 @@ mod tests {
         let last = file.final_stage().expect("a stage");
         let chain: Vec<usize> = file.stage_chain(last).iter().map(|s| s.index).collect();
         assert_eq!(chain, [3, 2, 0]);
+    }
+
+    #[test]
+    fn run_programs_look_through_wrappers_paths_and_heredocs() {
+        let text = "FROM a\n\
+            RUN sudo -u app /usr/local/bin/npm ci && env X=1 pip install -r r.txt | tee log\n\
+            RUN [\"/usr/bin/go\", \"build\"]\n\
+            RUN <<EOF\napt-get update\nFOO=1 make\nEOF\n\
+            COPY a b\n";
+        let parse = parse(text);
+        let file = Dockerfile::new(&parse);
+        let programs: Vec<&[String]> = file
+            .instructions()
+            .iter()
+            .map(|instruction| file.run_programs(instruction))
+            .collect();
+        assert_eq!(programs[1], ["npm", "pip", "tee"]);
+        assert_eq!(programs[2], ["go"]);
+        assert_eq!(programs[3], ["apt-get", "make"]);
+        assert!(programs[4].is_empty() && programs[0].is_empty());
     }
 
     #[test]

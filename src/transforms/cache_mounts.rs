@@ -179,6 +179,7 @@ impl<'a, 'p> Plan<'a, 'p> {
             .iter()
             .flat_map(|stage| file.stage_instructions(stage))
             .filter(|i| i.kind() == Some(InstructionKind::Run))
+            .filter(|run| self.cache.spec.may_be_run_by(file.run_programs(run)))
             .map(|run| (run, usage(file, run, self.cache)))
             .filter(|(_, usage)| usage.uses)
             .collect()
