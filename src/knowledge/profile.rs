@@ -43,6 +43,11 @@ pub struct Profile {
     /// Install and build commands it recognises, first match wins.
     #[serde(default)]
     pub commands: Vec<CommandRule>,
+    /// Commands that build the dependencies on their own, from what another stage prepared
+    /// (cargo-chef's `cargo chef cook` from its recipe): a stage that runs one before its
+    /// whole-context copy installs its dependencies first already.
+    #[serde(default)]
+    pub dependencies_first: Vec<super::CommandPattern>,
     /// Content of the context that makes a dependency-only install read sources.
     #[serde(default)]
     pub hooks: Vec<Hook>,

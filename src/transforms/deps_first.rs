@@ -4,6 +4,7 @@ use super::{Applicability, Changes, Context, Edit, Finding, Fix, Metadata, Trans
 use crate::context::BuildContext;
 use crate::knowledge::project_install::ProjectUnfit;
 use crate::knowledge::{CommandMatch, KnowledgeBase, Needs, NoSplit, Positionals, Profile, Role};
+use crate::model::mounts::MountType;
 use crate::model::paths::{normalize, resolve};
 use crate::model::shell::Command;
 use crate::model::{Dockerfile, Instruction, Script, Stage};
@@ -94,6 +95,7 @@ impl<'a, 'p> StageView<'a, 'p> {
         };
         let copy_line = self.copy().start_line();
         let command = install.found.text.clone();
+        let again = self.install_again(&install);
         let needs = install.needs();
         let split = (needs == Needs::Sources).then(|| install.found.split(self.context));
         match split {
@@ -102,13 +104,13 @@ impl<'a, 'p> StageView<'a, 'p> {
                 None,
             )),
             Some(Err(NoSplit::Unfit(reason))) => return Some(finding(
-                format!("`{command}` after the full COPY on line {copy_line} fetches all dependencies again on every source edit, but the dependency-only technique does not fit this project ({reason}); no change"),
+                format!("`{command}` after the full COPY on line {copy_line} {again} on every source edit, but the dependency-only technique does not fit this project ({reason}); no change"),
                 None,
             )),
             Some(Ok(_)) => {
                 if let Err(unfit) = self.interpreter_fits(&install) {
                     return Some(finding(
-                        format!("`{command}` after the full COPY on line {copy_line} fetches all dependencies again on every source edit, but the dependency-only technique does not fit this project ({unfit}); no change"),
+                        format!("`{command}` after the full COPY on line {copy_line} {again} on every source edit, but the dependency-only technique does not fit this project ({unfit}); no change"),
                         None,
                     ));
                 }
@@ -121,7 +123,7 @@ impl<'a, 'p> StageView<'a, 'p> {
             let hooks = install.found.profile.hooks_explained(self.context);
             if !hooks.is_empty() {
                 return Some(finding(
-                    format!("`{command}` after the full COPY on line {copy_line} fetches all dependencies again on every source edit, but the dependency-only technique does not fit this project ({}); no change", hooks.join("; ")),
+                    format!("`{command}` after the full COPY on line {copy_line} {again} on every source edit, but the dependency-only technique does not fit this project ({}); no change", hooks.join("; ")),
                     None,
                 ));
             }
@@ -129,7 +131,7 @@ impl<'a, 'p> StageView<'a, 'p> {
         if needs == Needs::Sources && self.wrapper_not_executable(&install) {
             let program = &install.found.program;
             return Some(finding(
-                format!("`{command}` after the full COPY on line {copy_line} fetches all dependencies again on every source edit, but {program} has no executable bit in the build context, so run before the sources it would fail; no change"),
+                format!("`{command}` after the full COPY on line {copy_line} {again} on every source edit, but {program} has no executable bit in the build context, so run before the sources it would fail; no change"),
                 None,
             ));
         }
@@ -137,7 +139,7 @@ impl<'a, 'p> StageView<'a, 'p> {
             Ok(plan) => plan,
             Err(reason) => {
                 return Some(finding(
-                    format!("`{command}` after the full COPY on line {copy_line} fetches all dependencies again on every source edit, but {reason}; no change"),
+                    format!("`{command}` after the full COPY on line {copy_line} {again} on every source edit, but {reason}; no change"),
                     None,
                 ))
             }
@@ -148,7 +150,7 @@ impl<'a, 'p> StageView<'a, 'p> {
             None => format!("copy {files} first"),
         };
         let mut message = format!(
-            "`{command}` runs after the full COPY on line {copy_line}, so every source edit fetches all dependencies again; {first}"
+            "`{command}` runs after the full COPY on line {copy_line}, so every source edit {again}; {first}"
         );
         if !plan.risks.is_empty() {
             message.push_str(&format!(" (unsafe: {})", plan.risks.join("; ")));
@@ -296,6 +298,9 @@ impl<'a, 'p> StageView<'a, 'p> {
     /// (`pip install -r`), only earlier installs that read all of this one's files count.
     fn runs_before_copy(&self, install: &Install) -> bool {
         let profile = install.found.profile;
+        if self.builds_dependencies_first(profile) {
+            return true;
+        }
         let target = self.copy_target();
         let read = |run_at: usize, script: &Script, index: usize, found: &CommandMatch| {
             let cwd = self.command_cwd(run_at, script, index).ok()?;
@@ -335,6 +340,39 @@ impl<'a, 'p> StageView<'a, 'p> {
         }
         wanted.is_some_and(|wanted| {
             !covered.is_empty() && wanted.files.iter().all(|file| covered.contains(file))
+        })
+    }
+
+    /// What a source edit makes the install do again: fetch every dependency, or, when the
+    /// RUN keeps its downloads in cache mounts, install them again from those.
+    fn install_again(&self, install: &Install) -> &'static str {
+        let run = &self.instructions[install.run_at];
+        match run.mounts().iter().flatten().any(|mount| mount.kind == MountType::Cache) {
+            true => "installs all dependencies again (its cache mounts keep only the downloads)",
+            false => "fetches all dependencies again",
+        }
+    }
+
+    /// A RUN before the whole-context copy runs one of the profile's commands that build the
+    /// dependencies on their own (`cargo chef cook`).
+    fn builds_dependencies_first(&self, profile: &Profile) -> bool {
+        if profile.dependencies_first.is_empty() {
+            return false;
+        }
+        let options: Vec<&str> = profile.value_options.iter().map(String::as_str).collect();
+        let runs = self.instructions[..self.copy_at]
+            .iter()
+            .filter(|instruction| instruction.kind() == Some(InstructionKind::Run));
+        runs.flat_map(|run| {
+            let own = self.file.script(run).map(|script| script.tree().script.clone());
+            let heredocs = self.file.heredoc_scripts(run).into_iter();
+            own.into_iter().chain(heredocs.map(|parsed| parsed.script))
+        })
+        .any(|script| {
+            script.simple_commands().iter().any(|command| {
+                let line = command.command_line(&options);
+                line.is_some_and(|line| profile.dependencies_first.iter().any(|p| p.matches(&line)))
+            })
         })
     }
 

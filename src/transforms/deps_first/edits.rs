@@ -70,8 +70,13 @@ pub(super) fn split_edits(
         rewriter.move_lines(view.file.block_range(setting), at);
     }
     let indent = leading_blanks(copy.source());
+    // The dependency-only step runs with the install's own flags: its secrets and SSH agent
+    // (a private registry), its network setting, and its cache mounts, whose targets name the
+    // caches the install shares (a different target would be another cache, or would hide what
+    // the step installed from the install after it).
+    let flags = flags_text(view.file.text(), &view.instructions[install.run_at]);
     let run = format!(
-        "{indent}{} {technique}{}",
+        "{indent}{} {flags}{technique}{}",
         style.keyword(InstructionKind::Run),
         style.newline
     );
