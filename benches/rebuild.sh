@@ -35,7 +35,10 @@
 # Needs root, buildah, flock, GNU time, and the real suite's base images: run
 # tests/e2e/real/images.sh first (they live in the storage of
 # ${DFMIGRATE_REAL_CACHE:-/var/cache/dfmigrate-real}/storage.conf, used here as
-# CONTAINERS_STORAGE_CONF unless that is set). Builds reach Debian's mirror, the npm registry,
+# CONTAINERS_STORAGE_CONF unless that is set; that storage is vfs, where every committed step
+# copies the whole root filesystem: for figures close to Docker's and BuildKit's, import the
+# images into an overlay storage and point CONTAINERS_STORAGE_CONF at it for both scripts, as
+# BENCHMARKS.md shows). Builds reach Debian's mirror, the npm registry,
 # PyPI and crates.io, as in tests/e2e/real/run.sh (the build images trust this machine's CA
 # bundle; chroot isolation uses the host's network). BUILDAH_ISOLATION overrides chroot.
 # DFMIGRATE: the binary to use (default: `cargo build --release`, then target/release/dfmigrate).
