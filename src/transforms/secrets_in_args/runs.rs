@@ -199,8 +199,15 @@ pub fn file_mount_blocker(
 }
 
 /// Adds the secret mount to `run` and, for a file mount, the shell words that read the file
-/// into the variable in front of its command.
-pub fn mount(rewriter: &mut Rewriter, run: &Instruction, name: &str, mounts: SecretMounts) {
+/// into the variable in front of its command; `owner` is the user id a file mount is given
+/// (`uid=`) so that a RUN under a non-root `USER` can read it.
+pub fn mount(
+    rewriter: &mut Rewriter,
+    run: &Instruction,
+    name: &str,
+    mounts: SecretMounts,
+    owner: Option<u32>,
+) {
     match mounts {
         SecretMounts::Env => {
             rewriter.insert(
@@ -209,9 +216,10 @@ pub fn mount(rewriter: &mut Rewriter, run: &Instruction, name: &str, mounts: Sec
             );
         }
         SecretMounts::File | SecretMounts::None => {
+            let uid = owner.map(|uid| format!(",uid={uid}")).unwrap_or_default();
             rewriter.insert(
                 run.keyword().range.end,
-                format!(" --mount=type=secret,id={name}"),
+                format!(" --mount=type=secret,id={name}{uid}"),
             );
             rewriter.insert(
                 run.args_range().start,
