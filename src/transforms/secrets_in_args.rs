@@ -288,6 +288,16 @@ impl Plan<'_, '_, '_> {
         message.push_str(&format!(
             " (unsafe: builds must pass it with `docker build --secret id={name},env={name}` (Compose: `build.secrets`) instead of `--build-arg {name}=…`, and one that does not runs with it empty{target})"
         ));
+        if !lines.is_empty() {
+            // BuildKit keys a RUN's cache on its build arguments, not on its secrets' contents.
+            let (those, their) = match lines.len() {
+                1 => ("that RUN", "its"),
+                _ => ("those RUNs", "their"),
+            };
+            message.push_str(&format!(
+                "; BuildKit's cache ignores a secret's value, so changing it alone no longer reruns {those} (use `--no-cache-filter` or an ARG of a non-secret version if {their} output must follow it)"
+            ));
+        }
         message
     }
 
@@ -413,7 +423,7 @@ impl Plan<'_, '_, '_> {
                 Some(InstructionKind::Run) if has_secret_mount(instruction, self.name) => {}
                 Some(InstructionKind::Run) => runs.push((
                     instruction.index,
-                    runs::use_of(self.file, instruction, self.name),
+                    runs::use_of(self.file, instruction, self.name, self.variables),
                 )),
                 _ if mentions_variable(instruction.source(), self.name) => {
                     return Err(format!(
