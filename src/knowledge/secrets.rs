@@ -74,8 +74,64 @@ pub struct SecretVariables {
     pub shells: Vec<String>,
     /// Programs that print their arguments.
     pub printers: Vec<String>,
+    /// Programs that print values of their environment (all, or those their words name).
+    pub environment_printers: Vec<String>,
+    /// Programs that print what a here-string gives them.
+    pub input_printers: Vec<String>,
+    /// Programs that write what they read into the files they name.
+    pub file_writers: Vec<String>,
     /// Commands that keep their arguments in the image.
     pub stores: Vec<StoringCommand>,
+    /// Commands that write their arguments into the files they edit in place.
+    pub editors: Vec<EditingCommand>,
+    /// Programs that copy or move files.
+    pub copiers: Copiers,
+}
+
+/// A program that, given one of `options`, writes its script (which may hold the secret) into
+/// the files it edits in place (`sed -i`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditingCommand {
+    pub program: String,
+    /// The options that edit in place; a short one also counts inside a group (`-Ei`) or with
+    /// a suffix attached (`-i.bak`).
+    pub options: Vec<String>,
+    /// Options that take the next word, among them `script_options`.
+    pub value_options: Vec<String>,
+    /// Options whose value is the script: with one, every positional word is a file; without,
+    /// the first positional word is the script.
+    pub script_options: Vec<String>,
+}
+
+impl EditingCommand {
+    /// Whether an option word (its name, without `=value`) asks for an in-place edit.
+    pub fn edits_in_place(&self, option: &str) -> bool {
+        self.options.iter().any(|wanted| {
+            if option == wanted {
+                return true;
+            }
+            let (Some(letter), false) = (wanted.strip_prefix('-'), wanted.starts_with("--")) else {
+                return false;
+            };
+            let Some(group) = option.strip_prefix('-').filter(|g| !g.starts_with('-')) else {
+                return false;
+            };
+            group.contains(letter)
+        })
+    }
+}
+
+/// Programs that copy (or move) files to a destination: the last positional word, or the
+/// folder a `target_options` option names.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Copiers {
+    pub programs: Vec<String>,
+    /// Those that remove their sources.
+    pub moves: Vec<String>,
+    pub value_options: Vec<String>,
+    pub target_options: Vec<String>,
 }
 
 /// A command (program base name, then leading positional words) that keeps its arguments in

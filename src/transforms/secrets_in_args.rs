@@ -1,6 +1,7 @@
 #![doc = include_str!("../../transforms/docs/secrets-in-args.md")]
 
 mod runs;
+mod user;
 
 use super::{platform, Applicability, Changes, Context, Finding, Fix, Metadata, Transform};
 use crate::diagnostics::Rewriter;
@@ -159,6 +160,7 @@ impl Plan<'_, '_, '_> {
         runs.dedup();
         let variables = self.variables;
         let mut kept_in_build_stages = Vec::new();
+        let mut owned = Vec::new();
         for &index in &runs {
             let run = &self.file.instructions()[index];
             let stored = runs::stored_by(self.file, run, name, variables);
@@ -171,16 +173,29 @@ impl Plan<'_, '_, '_> {
                 Some(reason) => kept_in_build_stages.push(reason),
                 None => {}
             }
+            let mut owner = None;
             if mounts == SecretMounts::File {
+                let env_form = || {
+                    format!("(with `# syntax=docker/dockerfile:1.10` the RUN could take it as a variable: `--mount=type=secret,id={name},env={name}`)")
+                };
                 if let Some(reason) = runs::file_mount_blocker(self.file, run, variables) {
-                    return Err(format!(
-                        "{reason} (with `# syntax=docker/dockerfile:1.10` the RUN could take it as a variable: `--mount=type=secret,id={name},env={name}`)"
-                    ));
+                    return Err(format!("{reason} {}", env_form()));
                 }
+                owner = user::owner_for(self.file, self.context.knowledge(), run)
+                    .map_err(|reason| format!("{reason} {}", env_form()))?;
             }
-            runs::mount(&mut rewriter, run, name, mounts);
+            if let Some(uid) = owner {
+                owned.push(format!("`uid={uid}` on line {}", run.start_line()));
+            }
+            runs::mount(&mut rewriter, run, name, mounts, owner);
         }
         let mut message = self.message(&runs, mounts);
+        if !owned.is_empty() {
+            message.push_str(&format!(
+                "; the file is given to the RUN's non-root user ({}), who could not read it as root's (BuildKit's default: uid 0, mode 0400)",
+                owned.join(", ")
+            ));
+        }
         if !kept_in_build_stages.is_empty() {
             message.push_str(&format!(
                 "; note: {} in a build stage, whose layer the final image does not hold but the build cache and `--target` builds of that stage keep",
@@ -273,6 +288,16 @@ impl Plan<'_, '_, '_> {
         message.push_str(&format!(
             " (unsafe: builds must pass it with `docker build --secret id={name},env={name}` (Compose: `build.secrets`) instead of `--build-arg {name}=…`, and one that does not runs with it empty{target})"
         ));
+        if !lines.is_empty() {
+            // BuildKit keys a RUN's cache on its build arguments, not on its secrets' contents.
+            let (those, their) = match lines.len() {
+                1 => ("that RUN", "its"),
+                _ => ("those RUNs", "their"),
+            };
+            message.push_str(&format!(
+                "; BuildKit's cache ignores a secret's value, so changing it alone no longer reruns {those} (use `--no-cache-filter` or an ARG of a non-secret version if {their} output must follow it)"
+            ));
+        }
         message
     }
 
@@ -398,7 +423,7 @@ impl Plan<'_, '_, '_> {
                 Some(InstructionKind::Run) if has_secret_mount(instruction, self.name) => {}
                 Some(InstructionKind::Run) => runs.push((
                     instruction.index,
-                    runs::use_of(self.file, instruction, self.name),
+                    runs::use_of(self.file, instruction, self.name, self.variables),
                 )),
                 _ if mentions_variable(instruction.source(), self.name) => {
                     return Err(format!(
