@@ -15,6 +15,9 @@ use crate::syntax::InstructionKind;
 /// Root's home folder, which `~` is for the RUNs of a stage running as root.
 const ROOT_HOME: &str = "/root";
 
+/// The positional words shown with the program to name an install (`pip install`).
+const NAMING_WORDS: usize = 1;
+
 /// One command a RUN runs: its words (leading assignments included), as the shell reads them.
 struct Command {
     words: Vec<Located<String>>,
@@ -36,6 +39,7 @@ impl FinalStage<'_, '_> {
             })
             .collect();
         for (position, run) in self.instructions.iter().enumerate() {
+            // Only RUNs as root install into root's home (the fix runs only when no USER is set).
             if run.kind() != Some(InstructionKind::Run) || self.file.user_before(run).is_some() {
                 continue;
             }
@@ -161,7 +165,7 @@ fn user_install<W: CommandWord>(
 ) -> Option<(String, String)> {
     let asked = rule.asked_by(line, variables)?;
     let folder = home_folder(&rule.folder, &rule.moved_by, &[], env)?;
-    let mut shown = shown_command(line, rule_words(line));
+    let mut shown = shown_command(line, NAMING_WORDS);
     if asked.starts_with('-') {
         if !shown.contains(&asked) {
             shown.push(' ');
@@ -225,8 +229,7 @@ fn private_environment<W: CommandWord>(
         &build_only[..]
     };
     let folder = home_folder(folder, &rule.moved_by, build, settings.env)?;
-    let count = line.positionals.len().min(rule_words(line));
-    Some((shown_command(line, count), folder))
+    Some((shown_command(line, NAMING_WORDS), folder))
 }
 
 /// The folder `~/…` stands for as root, unless the first of `moved_by` set (in `env`, the
@@ -239,9 +242,8 @@ fn home_folder(
     env: &[(String, String)],
 ) -> Option<String> {
     let value_of = |name: &str| {
-        build
-            .iter()
-            .chain(env)
+        env.iter()
+            .chain(build)
             .rev()
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.clone())
@@ -263,11 +265,6 @@ fn home_folder(
         Some(rest) => format!("{ROOT_HOME}{rest}"),
         None => folder.to_owned(),
     })
-}
-
-/// How many positional words name the command (`install`): one.
-fn rule_words<W: CommandWord>(line: &CommandLine<W>) -> usize {
-    line.positionals.len().min(1)
 }
 
 /// The command as written from its program through its first `count` positional words.
