@@ -46,7 +46,7 @@ pub use patterns::{NameGlob, TagPattern, TextPattern};
 pub use profile::{
     any_pattern_matches, ContextPattern, Detect, EnvironmentCommand, Files, FlavourRule, Hook,
     Includes, PrivateEnvironment, Production, Profile, ReadFiles, RuntimeLayout, Shape,
-    VirtualenvLayout, WriterCommand,
+    UserInstall, VirtualenvLayout, WriterCommand,
 };
 pub use project_paths::{ProjectPath, ProjectPaths};
 pub use same_image::{ExtensionInstaller, ImageTool, Interpreter, ProjectTool, SameImage};

@@ -1,12 +1,14 @@
 //! Ecosystem profiles: one package manager's files, commands, hooks and build-only packages, as
 //! read from `transforms/ecosystems/<id>.toml`.
 
+use super::cache::{value_listed, CommandPattern};
 use super::command::{self, CommandMatch, CommandRule, LocalPaths};
 use super::native::{self, NativeNeed, NativePackages};
 use super::{NameGlob, TextPattern};
 use crate::context::manifests;
 use crate::context::pattern::{ComponentGlob, PatternError};
 use crate::context::{ContextError, ContextFiles};
+use crate::model::script::{CommandLine, CommandWord};
 use crate::model::shell::Command;
 use hooks::{hook_findings, hook_findings_explained};
 use serde::Deserialize;
@@ -150,6 +152,10 @@ pub struct RuntimeLayout {
     /// virtualenv in the home or cache folder), unless the stage says otherwise.
     #[serde(default)]
     pub private_environment: Option<PrivateEnvironment>,
+    /// Installs into the home folder of the user who runs them, when asked to (`pip install
+    /// --user`): non-root-user declines when root runs them in the final image.
+    #[serde(default)]
+    pub user_install: Option<UserInstall>,
     /// A virtualenv the build stage creates before the installs, which the runtime stage
     /// receives instead of the install folder it stands for (`/usr/local`), where the install
     /// allows it.
@@ -338,6 +344,88 @@ pub struct PrivateEnvironment {
     /// so it counts only when the container's command does not run the tool itself.
     #[serde(default)]
     pub unless_config: Vec<TextPattern>,
+    /// Where the environments are when nothing moves them (`~/…`: the home folder of the user
+    /// the install runs as), for messages (non-root-user: root's home, which no other user may
+    /// enter).
+    #[serde(default)]
+    pub folder: Option<String>,
+    /// Variables that move the folder (to their value or a folder under it).
+    #[serde(default)]
+    pub moved_by: Vec<String>,
+}
+
+impl PrivateEnvironment {
+    /// Whether a command line (the tool's own, past `python -m`) is one of the installs: its
+    /// program is the command's and its first positional words are the command's others.
+    pub fn is_install<W: CommandWord>(&self, line: &CommandLine<W>) -> bool {
+        self.commands.iter().any(|command| {
+            let Some((program, words)) = command.split_first() else {
+                return false;
+            };
+            let positionals: Vec<&str> = line.positional_values().take(words.len()).collect();
+            line.name() == program && positionals == *words
+        })
+    }
+}
+
+/// Installs into the home folder of the user who runs them when asked to (`pip install
+/// --user`, `PIP_USER`): only that user reads them.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserInstall {
+    /// The install commands (program glob and the positional words after it).
+    pub commands: Vec<CommandPattern>,
+    /// Options that ask for the home folder.
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// Variables and the values (any case) that ask for it, on the command or set before.
+    #[serde(default)]
+    pub env: BTreeMap<String, Vec<String>>,
+    /// Where the installs go (`~/…`), for messages.
+    pub folder: String,
+    /// Variables that move the folder (to their value or a folder under it).
+    #[serde(default)]
+    pub moved_by: Vec<String>,
+}
+
+impl UserInstall {
+    /// What makes `line` install into the home folder: the option as written, or the
+    /// `NAME=value` asking for it (the command's own assignments first, then `variables`, the
+    /// last one set winning); `None` for other commands.
+    pub fn asked_by<W: CommandWord>(
+        &self,
+        line: &CommandLine<W>,
+        variables: &[(String, String)],
+    ) -> Option<String> {
+        if !self.commands.iter().any(|command| command.matches(line)) {
+            return None;
+        }
+        if let Some(option) = line
+            .options
+            .iter()
+            .find(|option| self.options.iter().any(|o| o == option.name()))
+        {
+            return Some(option.word.value().to_owned());
+        }
+        let own = line.assignments.iter().rev().filter_map(|word| {
+            let (name, value) = word.value().split_once('=')?;
+            Some((name.to_owned(), value.to_owned()))
+        });
+        let set = own.chain(variables.iter().rev().cloned());
+        let mut seen: Vec<String> = Vec::new();
+        for (name, value) in set {
+            if seen.contains(&name) {
+                continue;
+            }
+            if let Some(values) = self.env.get(&name) {
+                if value_listed(values, &value) {
+                    return Some(format!("{name}={value}"));
+                }
+            }
+            seen.push(name);
+        }
+        None
+    }
 }
 
 /// A virtualenv split-stages creates in the build stage (`python -m venv /opt/venv`, then

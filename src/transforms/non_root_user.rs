@@ -14,6 +14,7 @@ use writes::{handover_script, set_workdir, Writable};
 mod blockers;
 mod commands;
 mod handover;
+mod home_installs;
 mod homes;
 mod ports;
 mod scripts;
@@ -146,7 +147,11 @@ impl<'a, 'p> FinalStage<'a, 'p> {
         if info.as_ref().is_some_and(|info| info.non_root) {
             return None;
         }
-        let blockers = self.root_blockers();
+        let user = info
+            .as_ref()
+            .and_then(|info| info.user.clone())
+            .unwrap_or_else(|| APP_USER.to_owned());
+        let blockers = self.root_blockers(&user);
         if !blockers.is_empty() {
             return Some(self.finding(
                 format!(
@@ -314,6 +319,9 @@ impl<'a, 'p> FinalStage<'a, 'p> {
                 "the application may write where only root can, such as its own files, or logs and caches outside its WORKDIR"
                     .to_owned(),
             );
+        }
+        for note in self.read_scripts() {
+            message.push_str(&format!("; {note}"));
         }
         message.push_str(&format!("; review: {}", risks.join("; ")));
         let applicability = Applicability::Unsafe;

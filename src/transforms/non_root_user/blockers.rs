@@ -3,8 +3,9 @@
 //! 1024, commands dfmigrate cannot see.
 
 use super::scripts::{command_risk, script_risk, start_script, Severity};
-use super::writes::{is_inside, is_root_only, resolve_written};
+use super::writes::{is_inside, is_root_only, resolve_written, set_workdir};
 use super::{commands, FinalStage};
+use crate::model::paths::resolve;
 use crate::model::script;
 use crate::model::Instruction;
 use crate::syntax::InstructionKind;
@@ -14,7 +15,8 @@ impl FinalStage<'_, '_> {
     /// needs root or drops privileges itself, a write to a folder owned by root, or a command
     /// that comes from the base image, which dfmigrate cannot see (stock `nginx` binds port 80
     /// and writes its pid file as root).
-    pub(super) fn root_blockers(&self) -> Vec<String> {
+    /// `user` is the one the fix would switch to.
+    pub(super) fn root_blockers(&self, user: &str) -> Vec<String> {
         let mut blockers = Vec::new();
         let mut starts = 0;
         for kind in [InstructionKind::Entrypoint, InstructionKind::Cmd] {
@@ -32,6 +34,7 @@ impl FinalStage<'_, '_> {
             ));
         }
         blockers.extend(self.lives_under_root_home());
+        blockers.extend(self.home_install_blocker(user));
         let workdir = self.workdir();
         if let Some(folder) = workdir.as_deref().filter(|w| self.is_system_workdir(w)) {
             blockers.push(format!(
@@ -61,33 +64,87 @@ impl FinalStage<'_, '_> {
         blockers
     }
 
-    /// What a `.sh` script the command runs needs, read from the build context when exactly one
-    /// file there has its name (an entrypoint script copied into the image): a script that
-    /// starts `nginx` or writes to `/run` needs root as much as a command that does.
-    fn context_script_risk(&self, start: &Instruction) -> Option<String> {
+    /// The `.sh` script a start instruction runs, read from the build context when exactly one
+    /// file there has its name (an entrypoint script copied into the image): the name as the
+    /// command writes it, the file in the context and its text.
+    fn context_script(&self, start: &Instruction) -> Option<ContextScript> {
         let context = self.context?;
         let text = start_script(start)?;
         let tree = script::parse(&text).script;
-        let script = tree
+        let named = tree
             .simple_commands()
             .into_iter()
             .flat_map(|command| command.program_words().iter().take(2))
             .map(|word| word.value.clone())
             .find(|word| word.ends_with(".sh"))?;
-        let name = script.rsplit('/').next()?.to_owned();
+        let name = named.rsplit('/').next()?.to_owned();
         let found = context.find_files(|file| file == name, 20_000)?;
         let [only] = found.as_slice() else {
             return None;
         };
-        let content = context.read_to_string(only).ok()?;
-        let (Severity::Blocks, risk) = script_risk(&content, true)? else {
+        let text = context.read_to_string(only).ok()?;
+        Some(ContextScript {
+            named,
+            file: only.clone(),
+            text,
+        })
+    }
+
+    /// What a `.sh` script the command runs needs, read from the build context: a script that
+    /// starts `nginx` or writes to `/run` needs root as much as a command that does.
+    fn context_script_risk(&self, start: &Instruction) -> Option<String> {
+        let read = self.context_script(start)?;
+        let (Severity::Blocks, risk) = script_risk(&read.text, true)? else {
             return None;
         };
         Some(format!(
-            "the {} on line {} runs {script}, which {risk} ({only} in the build context)",
+            "the {} on line {} runs {}, which {risk} ({} in the build context)",
             start.keyword().value.to_ascii_uppercase(),
-            start.start_line()
+            start.start_line(),
+            read.named,
+            read.file
         ))
+    }
+
+    /// What the start instruction's `.sh` script may need: unseen (not in the build context,
+    /// or an empty file there), a script it runs in turn that is unseen, or nothing known
+    /// (the script was read).
+    fn script_check(&self, start: &Instruction) -> ScriptCheck {
+        let Some(unseen) = command_risk(start, Severity::Risk) else {
+            return ScriptCheck::Nothing;
+        };
+        let Some(read) = self
+            .context_script(start)
+            .filter(|read| !read.text.trim().is_empty())
+        else {
+            return ScriptCheck::Risk(unseen);
+        };
+        let keyword = start.keyword().value.to_ascii_uppercase();
+        let line = start.start_line();
+        match script_risk(&read.text, true) {
+            Some((Severity::Risk, risk)) => ScriptCheck::Risk(format!(
+                "the {keyword} on line {line} runs {} ({} in the build context), which {risk}",
+                read.named, read.file
+            )),
+            // A script that needs root is a blocker (`context_script_risk`).
+            Some((Severity::Blocks, _)) => ScriptCheck::Nothing,
+            None => ScriptCheck::Read(format!(
+                "the {keyword} on line {line} runs {}, which dfmigrate read ({} in the build context): none of its commands is known to need root",
+                read.named, read.file
+            )),
+        }
+    }
+
+    /// What the scripts the container starts were read to hold, for the message.
+    pub(super) fn read_scripts(&self) -> Vec<String> {
+        [InstructionKind::Entrypoint, InstructionKind::Cmd]
+            .into_iter()
+            .filter_map(|kind| self.of_kind(kind).last())
+            .filter_map(|start| match self.script_check(start) {
+                ScriptCheck::Read(note) => Some(note),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Why the application lives where only root may enter: its working directory, a PATH
@@ -115,6 +172,26 @@ impl FinalStage<'_, '_> {
         if let Some(entry) = path_entries {
             return Some(format!(
                 "its PATH holds {entry}, under /root, which only root may enter"
+            ));
+        }
+        // Files the image puts in root's home (`COPY --from=build /root/.local /root/.local`):
+        // only root reads them.
+        let copied = [InstructionKind::Copy, InstructionKind::Add]
+            .into_iter()
+            .flat_map(|kind| self.of_kind(kind))
+            .find_map(|copy| {
+                let destination = copy.copy_args()?.destination.value;
+                let folder = match destination.starts_with('/') {
+                    true => destination,
+                    false => resolve(&set_workdir(self.file.workdir_before(copy))?, &destination),
+                };
+                (!folder.contains('$') && under_root(&folder)).then_some((copy, folder))
+            });
+        if let Some((copy, folder)) = copied {
+            return Some(format!(
+                "the {} on line {} puts files in {folder}, under /root, which only root may enter",
+                copy.keyword().value.to_ascii_uppercase(),
+                copy.start_line()
             ));
         }
         let program = [InstructionKind::Entrypoint, InstructionKind::Cmd]
@@ -157,7 +234,9 @@ impl FinalStage<'_, '_> {
         }
         for kind in [InstructionKind::Entrypoint, InstructionKind::Cmd] {
             if let Some(start) = self.of_kind(kind).last() {
-                risks.extend(command_risk(start, Severity::Risk));
+                if let ScriptCheck::Risk(risk) = self.script_check(start) {
+                    risks.push(risk);
+                }
             }
         }
         if self.workdir().is_none() && self.of_kind(InstructionKind::Workdir).next().is_some() {
@@ -175,4 +254,23 @@ pub(super) fn literal_port(port: &str) -> Option<u32> {
     let number = port.split('/').next().unwrap_or(port);
     let first = number.split('-').next().unwrap_or(number);
     first.parse::<u32>().ok()
+}
+
+/// A script of the build context a CMD/ENTRYPOINT runs.
+struct ContextScript {
+    /// As the command names it (`./run.sh`).
+    named: String,
+    /// The file in the build context.
+    file: String,
+    text: String,
+}
+
+/// What reading the script a CMD/ENTRYPOINT runs told.
+enum ScriptCheck {
+    /// It runs no `.sh` script, or one that needs root (a blocker).
+    Nothing,
+    /// A script dfmigrate cannot see may need root.
+    Risk(String),
+    /// The script was read and nothing in it is known to need root.
+    Read(String),
 }

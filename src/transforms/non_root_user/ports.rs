@@ -8,7 +8,7 @@ use super::blockers::literal_port;
 use super::scripts::{shell_c_script, start_script};
 use super::FinalStage;
 use crate::knowledge::address_port;
-use crate::model::script::{self, CommandLine, Word};
+use crate::model::script::{self, CommandLine, CommandWord, Word};
 use crate::model::shell::quote;
 use crate::model::Instruction;
 use crate::syntax::InstructionKind;
@@ -121,18 +121,18 @@ impl<'a, 'p> FinalStage<'a, 'p> {
 
 /// The command line of the program a command runs: past `python -m MODULE` (the module is the
 /// program) and `npx PROGRAM`.
-pub(super) fn program_line<'w>(
-    words: &'w [Word],
+pub(super) fn program_line<'w, W: CommandWord>(
+    words: &'w [W],
     value_options: &[&str],
-) -> Option<CommandLine<'w, Word>> {
+) -> Option<CommandLine<'w, W>> {
     let line = CommandLine::read(words, value_options)?;
     let arguments = line.arguments;
     let module = match line.name() {
         name if name.starts_with("python") => arguments
             .iter()
-            .position(|w| w.value == "-m")
+            .position(|w| w.value() == "-m")
             .map(|at| at + 1),
-        "npx" | "bunx" => arguments.iter().position(|w| !w.value.starts_with('-')),
+        "npx" | "bunx" => arguments.iter().position(|w| !w.value().starts_with('-')),
         _ => None,
     };
     match module {
