@@ -7,6 +7,7 @@ use super::{Applicability, Changes, Context, Finding, Fix, IntendedChange, Metad
 use crate::context::{BuildContext, ContextEntry};
 use crate::knowledge::exclusions::{ExclusionGroup, Exclusions, ProducedFolders, Risk};
 use crate::model::{Dockerfile, Instruction};
+use std::collections::BTreeMap;
 use survey::{first_whole_context_copy, run_commands, Copied, Named, RunCommand};
 use target::{pattern_for_name, pattern_for_path, Action, Block, IgnoreTarget};
 
@@ -125,6 +126,7 @@ fn excluded_groups(
             group.trigger,
         );
     }
+    let files = FilesByFolder::of(entries);
     for produced in &exclusions.produced {
         let found: Vec<&ContextEntry> = candidates
             .iter()
@@ -132,19 +134,51 @@ fn excluded_groups(
             .filter(|entry| {
                 entry.is_dir
                     && produced.folders.iter().any(|folder| folder == entry.name())
+                    && (!produced.placed() || files.written_at(produced, &entry.path))
                     && filled_where_copied(file, produced, &commands, &copies, entry)
             })
             .collect();
         let why = Some(produced.why.clone());
-        push_group(
-            &mut groups,
-            &produced.title,
-            patterns(&found, &protected),
-            why,
-            true,
-        );
+        // An output folder is written as its own path: its name elsewhere may be a source
+        // folder (`src/target/`, a Java package `build`).
+        let patterns = match produced.placed() {
+            true => found
+                .iter()
+                .map(|entry| pattern_for_path(&entry.path))
+                .collect(),
+            false => patterns(&found, &protected),
+        };
+        push_group(&mut groups, &produced.title, patterns, why, true);
     }
     groups
+}
+
+/// The names of the context's files (not ignored) by the folder holding them, as the survey
+/// listed them: where the manifests that place build outputs are.
+struct FilesByFolder<'e>(BTreeMap<&'e str, Vec<&'e str>>);
+
+impl<'e> FilesByFolder<'e> {
+    fn of(entries: &'e [ContextEntry]) -> FilesByFolder<'e> {
+        let mut by_folder: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for entry in entries
+            .iter()
+            .filter(|entry| !entry.is_dir && !entry.ignored)
+        {
+            let folder = entry.path.rsplit_once('/').map_or("", |(folder, _)| folder);
+            by_folder.entry(folder).or_default().push(entry.name());
+        }
+        FilesByFolder(by_folder)
+    }
+
+    /// Whether the folder at `path` is where `produced`'s tool writes it: beside one of its
+    /// manifests, and not in a source root of a folder holding one.
+    fn written_at(&self, produced: &ProducedFolders, path: &str) -> bool {
+        produced.written_at(path, |folder| {
+            self.0
+                .get(folder)
+                .is_some_and(|names| names.iter().any(|name| produced.is_manifest(name)))
+        })
+    }
 }
 
 /// Whether `entry` is `other` or a folder holding it.
