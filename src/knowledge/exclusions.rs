@@ -84,6 +84,13 @@ pub struct ProducedFolders {
     pub folders: Vec<String>,
     /// Program and leading positional words.
     pub commands: Vec<Vec<String>>,
+    /// The manifests (globs over file names) the folders sit beside when the tool writes them;
+    /// empty: anywhere.
+    #[serde(default)]
+    pub beside: Vec<NameGlob>,
+    /// Folders, relative to one holding such a manifest, whose content is sources.
+    #[serde(default)]
+    pub source_roots: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -120,6 +127,43 @@ impl ExclusionGroup {
 }
 
 impl ProducedFolders {
+    /// Whether the folders are found by where their tool writes them (beside a manifest).
+    pub fn placed(&self) -> bool {
+        !self.beside.is_empty()
+    }
+
+    /// Whether a file of this name is one of the manifests the folders sit beside.
+    pub fn is_manifest(&self, name: &str) -> bool {
+        any_glob_matches(&self.beside, name)
+    }
+
+    /// Whether the output folder at `path` (relative, `/`-separated) sits in a folder for which
+    /// `holds_manifest` is true, and in no source root of such a folder above it.
+    pub fn written_at(&self, path: &str, holds_manifest: impl Fn(&str) -> bool) -> bool {
+        let parent = path.rsplit_once('/').map_or("", |(parent, _)| parent);
+        if !holds_manifest(parent) {
+            return false;
+        }
+        let mut above = Some(parent);
+        while let Some(folder) = above {
+            let in_root = self.source_roots.iter().any(|root| {
+                let root = match folder {
+                    "" => root.clone(),
+                    folder => format!("{folder}/{root}"),
+                };
+                path.starts_with(&format!("{root}/"))
+            });
+            if in_root && holds_manifest(folder) {
+                return false;
+            }
+            above = match folder {
+                "" => None,
+                folder => Some(folder.rsplit_once('/').map_or("", |(parent, _)| parent)),
+            };
+        }
+        true
+    }
+
     /// Whether a command, as its program's base name and positional words, fills the folders.
     pub fn filled_by(&self, program: &str, positionals: &[&str]) -> bool {
         self.commands.iter().any(|command| {
@@ -149,5 +193,23 @@ mod tests {
         assert!(node.filled_by("npm", &["ci"]));
         assert!(node.filled_by("yarn", &[]));
         assert!(!node.filled_by("npm", &["run", "build"]));
+        let cargo = exclusions
+            .produced
+            .iter()
+            .find(|produced| produced.is_manifest("Cargo.toml"))
+            .expect("cargo outputs");
+        let holds = |folder: &str| ["", "crates/x", "src/fixture"].contains(&folder);
+        assert!(cargo.written_at("target", holds));
+        assert!(cargo.written_at("crates/x/target", holds));
+        assert!(!cargo.written_at("src/target", holds), "no manifest beside");
+        assert!(
+            !cargo.written_at("src/fixture/target", holds),
+            "a source root"
+        );
+        let dotnet = exclusions
+            .produced
+            .iter()
+            .find(|p| p.is_manifest("Api.csproj"));
+        assert!(dotnet.is_some_and(|p| p.written_at("src/Api/bin", |f| f == "src/Api")));
     }
 }

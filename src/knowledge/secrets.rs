@@ -27,6 +27,20 @@ pub struct SecretFiles {
     /// The last components of a path (`.aws/credentials`).
     pub paths: Vec<String>,
     pub with_line: Vec<LineRule>,
+    /// Secret files the build's own tools read.
+    #[serde(default)]
+    pub read_by_build: Vec<BuildRead>,
+}
+
+/// Files of these names are read by the build when a RUN runs one of `programs`: handed to it as
+/// the build secret `id`, mounted at `home_path` in the RUN user's home.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildRead {
+    pub names: Vec<NameGlob>,
+    pub programs: Vec<String>,
+    pub id: String,
+    pub home_path: String,
 }
 
 /// Files of these names are secrets when a line matches.
@@ -211,6 +225,15 @@ impl Secrets {
             .map(SecretKind::Holds)
     }
 
+    /// The tools that read a secret file at `path` while the image builds, when some do.
+    pub fn read_by_build(&self, path: &str) -> Option<&BuildRead> {
+        let name = file_name(path);
+        self.files
+            .read_by_build
+            .iter()
+            .find(|rule| any_glob_matches(&rule.names, name))
+    }
+
     fn excepted(&self, path: &str) -> bool {
         any_glob_matches(&self.files.except, file_name(path))
     }
@@ -350,6 +373,14 @@ mod tests {
             secrets.classify(".npmrc", token),
             Some(SecretKind::Holds(_))
         ));
+        assert!(secrets
+            .read_by_build("web/.npmrc")
+            .is_some_and(|rule| rule.programs.iter().any(|p| p == "npm")));
+        assert!(secrets.read_by_build(".env").is_none());
+        let index = sample("[global]\nindex-url = https://me:s3cret@pypi.acme.io/simple\n");
+        assert!(secrets.classify("pip.conf", index).is_some());
+        let plain = sample("[global]\nindex-url = https://pypi.acme.io/simple\n");
+        assert_eq!(secrets.classify("pip.conf", plain), None);
         let from_env = sample("//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n");
         assert_eq!(secrets.classify(".npmrc", from_env), None);
         let key = sample("\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n");

@@ -19,7 +19,8 @@ mod decline;
 mod drops;
 mod environment;
 mod folders;
-mod hazards;
+// Its reading of the scripts a RUN runs is shared with `dockerignore`.
+pub(crate) mod hazards;
 mod readers;
 mod usage;
 mod user;

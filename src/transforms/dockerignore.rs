@@ -3,10 +3,14 @@
 pub(super) mod survey;
 pub(super) mod target;
 
+use super::cache_mounts::hazards::{reach, text_words, unseen, Reach};
 use super::{Applicability, Changes, Context, Finding, Fix, IntendedChange, Metadata, Transform};
-use crate::context::{BuildContext, ContextEntry};
+use crate::context::{BuildContext, ContextEntry, ContextFiles};
 use crate::knowledge::exclusions::{ExclusionGroup, Exclusions, ProducedFolders, Risk};
+use crate::model::script::{CommandLine, CommandWord, Script};
 use crate::model::{Dockerfile, Instruction};
+use crate::syntax::InstructionKind;
+use std::collections::BTreeMap;
 use survey::{first_whole_context_copy, run_commands, Copied, Named, RunCommand};
 use target::{pattern_for_name, pattern_for_path, Action, Block, IgnoreTarget};
 
@@ -35,7 +39,7 @@ impl Transform for Dockerignore {
         let Some(entries) = survey::entries(build) else {
             return;
         };
-        let groups = excluded_groups(file, build, entries);
+        let (groups, kept) = excluded_groups(file, build, entries);
         if !groups.iter().any(|group| group.trigger) {
             return;
         }
@@ -49,7 +53,7 @@ impl Transform for Dockerignore {
         };
         out.push(Finding {
             transform: self.id(),
-            message: message(&groups, &target),
+            message: message(&groups, &kept, &target),
             range: copy.range(),
             fix: Some(Fix::of_files(applicability, vec![target.change(&blocks)])),
         });
@@ -83,7 +87,7 @@ fn excluded_groups(
     file: &Dockerfile,
     build: &BuildContext,
     entries: &[ContextEntry],
-) -> Vec<ExcludedGroup> {
+) -> (Vec<ExcludedGroup>, Vec<KeptGroup>) {
     let exclusions = Exclusions::builtin();
     let named = Named::of(file);
     let commands = run_commands(file);
@@ -108,15 +112,23 @@ fn excluded_groups(
         .filter_map(|instruction| Some((instruction, Copied::by(instruction, build)?)))
         .collect();
     let mut groups = Vec::new();
+    let mut kept = Vec::new();
     for group in &exclusions.groups {
-        if kept_by_build(group, &commands, build) {
-            continue;
-        }
         let found: Vec<&ContextEntry> = candidates
             .iter()
             .copied()
             .filter(|entry| group.matches(entry.name()) && !named.mentions(entry.name()))
             .collect();
+        if found.is_empty() {
+            continue;
+        }
+        if let Some(why) = kept_by_build(group, file, &commands, build) {
+            kept.push(KeptGroup {
+                patterns: patterns(&found, &protected),
+                why,
+            });
+            continue;
+        }
         push_group(
             &mut groups,
             &group.title,
@@ -125,6 +137,7 @@ fn excluded_groups(
             group.trigger,
         );
     }
+    let files = FilesByFolder::of(entries);
     for produced in &exclusions.produced {
         let found: Vec<&ContextEntry> = candidates
             .iter()
@@ -132,19 +145,58 @@ fn excluded_groups(
             .filter(|entry| {
                 entry.is_dir
                     && produced.folders.iter().any(|folder| folder == entry.name())
+                    && (!produced.placed() || files.written_at(produced, &entry.path))
                     && filled_where_copied(file, produced, &commands, &copies, entry)
             })
             .collect();
         let why = Some(produced.why.clone());
-        push_group(
-            &mut groups,
-            &produced.title,
-            patterns(&found, &protected),
-            why,
-            true,
-        );
+        // An output folder is written as its own path: its name elsewhere may be a source
+        // folder (`src/target/`, a Java package `build`).
+        let patterns = match produced.placed() {
+            true => found
+                .iter()
+                .map(|entry| pattern_for_path(&entry.path))
+                .collect(),
+            false => patterns(&found, &protected),
+        };
+        push_group(&mut groups, &produced.title, patterns, why, true);
     }
-    groups
+    (groups, kept)
+}
+
+/// A group's entries the build reads, which stay, and why.
+#[derive(Clone, Debug)]
+struct KeptGroup {
+    patterns: Vec<String>,
+    why: String,
+}
+
+/// The names of the context's files (not ignored) by the folder holding them, as the survey
+/// listed them: where the manifests that place build outputs are.
+struct FilesByFolder<'e>(BTreeMap<&'e str, Vec<&'e str>>);
+
+impl<'e> FilesByFolder<'e> {
+    fn of(entries: &'e [ContextEntry]) -> FilesByFolder<'e> {
+        let mut by_folder: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for entry in entries
+            .iter()
+            .filter(|entry| !entry.is_dir && !entry.ignored)
+        {
+            let folder = entry.path.rsplit_once('/').map_or("", |(folder, _)| folder);
+            by_folder.entry(folder).or_default().push(entry.name());
+        }
+        FilesByFolder(by_folder)
+    }
+
+    /// Whether the folder at `path` is where `produced`'s tool writes it: beside one of its
+    /// manifests, and not in a source root of a folder holding one.
+    fn written_at(&self, produced: &ProducedFolders, path: &str) -> bool {
+        produced.written_at(path, |folder| {
+            self.0
+                .get(folder)
+                .is_some_and(|names| names.iter().any(|name| produced.is_manifest(name)))
+        })
+    }
 }
 
 /// Whether `entry` is `other` or a folder holding it.
@@ -182,25 +234,128 @@ fn group_why(group: &ExclusionGroup) -> Option<String> {
     }
 }
 
-/// Whether the build reads what the group holds: a RUN runs one of its programs, or a file of
-/// the context that builds read mentions one of its words.
-fn kept_by_build(group: &ExclusionGroup, commands: &[RunCommand], build: &BuildContext) -> bool {
-    let runs = commands
+/// Why the build reads what the group holds, when it does: a RUN runs one of its programs, a
+/// file of the context that builds read mentions one of its words (as a whole word), or a RUN
+/// runs a script or build file of the context that names one of its programs (or that cannot
+/// be read), resolved as `cache-mounts` resolves them (`[scripts]` of `vocabulary.toml`).
+fn kept_by_build(
+    group: &ExclusionGroup,
+    file: &Dockerfile,
+    commands: &[RunCommand],
+    build: &BuildContext,
+) -> Option<String> {
+    let programs = &group.kept_when_run;
+    if let Some(command) = commands
         .iter()
-        .any(|command| group.kept_when_run.contains(&command.program));
-    runs || group
-        .kept_when_files_mention
-        .as_ref()
-        .is_some_and(|mentions| {
-            mentions.files.iter().any(|name| {
-                build.read_to_string(name).is_ok_and(|text| {
-                    mentions
-                        .words
-                        .iter()
-                        .any(|word| text.contains(word.as_str()))
-                })
-            })
-        })
+        .find(|command| programs.contains(&command.program))
+    {
+        return Some(format!("a RUN runs `{}`", command.program));
+    }
+    if let Some(mentions) = &group.kept_when_files_mention {
+        for name in &mentions.files {
+            let Ok(text) = build.read_to_string(name) else {
+                continue;
+            };
+            let word = mentions
+                .words
+                .iter()
+                .find(|word| mentions_word(&text, word));
+            if let Some(word) = word {
+                return Some(format!("{name} mentions `{word}`"));
+            }
+        }
+    }
+    if programs.is_empty() {
+        return None;
+    }
+    let (command, program) = script_naming(file, build, programs)?;
+    Some(match program {
+        Some(program) => format!(
+            "`{command}` in a RUN runs a script or build file of the context that runs `{program}`"
+        ),
+        None => format!(
+            "`{command}` in a RUN runs a script or build file that cannot be read, which may run `{}`",
+            programs.join("`/`")
+        ),
+    })
+}
+
+/// The command as written, when it hands its commands to a text or files of the context that
+/// name one of `programs` as a word (with the first one named), or that cannot be read (none).
+fn handed_to<W: CommandWord>(
+    build: &BuildContext,
+    programs: &[String],
+    line: &CommandLine<'_, W>,
+) -> Option<(String, Option<String>)> {
+    let named: std::cell::RefCell<Option<String>> = std::cell::RefCell::new(None);
+    let text_reach = |text: &str| {
+        let words = text_words(text);
+        let found = programs
+            .iter()
+            .find(|program| words.contains(&program.as_str()));
+        match found {
+            Some(program) => {
+                named.borrow_mut().get_or_insert_with(|| program.clone());
+                Reach::Runs
+            }
+            None => Reach::None,
+        }
+    };
+    let context: &dyn ContextFiles = build;
+    if reach(Some(context), unseen(line)?, text_reach) == Reach::None {
+        return None;
+    }
+    let mut written = vec![line.program.value()];
+    written.extend(line.arguments.iter().map(CommandWord::value));
+    Some((written.join(" "), named.into_inner()))
+}
+
+/// Whether `text` holds `word` with no letter or digit right before or after it (`built`, not
+/// `prebuilt`).
+fn mentions_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(start, _)| {
+        let before = text[..start].chars().next_back();
+        let after = text[start + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// The first command of a RUN (as written) that hands its commands to a script, a build file
+/// (`make` reading a `Makefile`) or a `-c` text that names one of `programs` as a word (with
+/// that program), or that cannot be read.
+fn script_naming(
+    file: &Dockerfile,
+    build: &BuildContext,
+    programs: &[String],
+) -> Option<(String, Option<String>)> {
+    for run in file.of_kind(InstructionKind::Run) {
+        if let Some(words) = run.exec_form() {
+            let found =
+                CommandLine::read(&words, &[]).and_then(|line| handed_to(build, programs, &line));
+            if let Some(found) = found {
+                return Some(found);
+            }
+            continue;
+        }
+        let mut trees: Vec<Script> = file
+            .heredoc_scripts(run)
+            .into_iter()
+            .map(|parsed| parsed.script)
+            .collect();
+        if let Some(script) = file.script(run) {
+            trees.insert(0, script.tree().script.clone());
+        }
+        for tree in &trees {
+            for command in tree.simple_commands() {
+                let found = CommandLine::read(command.program_words(), &[])
+                    .and_then(|line| handed_to(build, programs, &line));
+                if found.is_some() {
+                    return found;
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Whether every COPY or ADD that takes the folder `entry` into an image does so in a stage
@@ -283,7 +438,7 @@ fn patterns(found: &[&ContextEntry], protected: &[&ContextEntry]) -> Vec<String>
 
 /// `the build context holds .git, node_modules, … that the image does not need: …; ACTION`,
 /// with why the fix is unsafe when it is.
-fn message(groups: &[ExcludedGroup], target: &IgnoreTarget) -> String {
+fn message(groups: &[ExcludedGroup], kept: &[KeptGroup], target: &IgnoreTarget) -> String {
     let listed: Vec<&str> = groups
         .iter()
         .flat_map(|group| group.patterns.iter().map(String::as_str))
@@ -313,5 +468,33 @@ fn message(groups: &[ExcludedGroup], target: &IgnoreTarget) -> String {
     if !reasons.is_empty() {
         message.push_str(&format!(" (unsafe: {})", reasons.join("; ")));
     }
+    for group in kept {
+        message.push_str(&format!(
+            "; {} stays: the build reads it ({})",
+            group.patterns.join(", "),
+            group.why
+        ));
+    }
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions_word;
+
+    #[test]
+    fn words_are_matched_whole() {
+        assert!(mentions_word(
+            "[build-dependencies]\nbuilt = \"0.7\"\n",
+            "built"
+        ));
+        assert!(mentions_word("setup_requires=['pbr'], pbr=True", "pbr"));
+        assert!(mentions_word("x = $(git describe --tags)", "git describe"));
+        assert!(mentions_word(
+            "setuptools_scm_git_archive",
+            "setuptools_scm"
+        ));
+        assert!(!mentions_word("description = \"prebuilt assets\"", "built"));
+        assert!(!mentions_word("Built with love", "built"));
+    }
 }

@@ -1,6 +1,6 @@
 #![doc = include_str!("../../transforms/docs/secrets-in-context.md")]
 
-use super::dockerignore::survey::{self, Copied, Named};
+use super::dockerignore::survey::{self, Copied, Named, RunCommand};
 use super::dockerignore::target::{pattern_for_path, Action, Block, IgnoreTarget};
 use super::{Applicability, Changes, Context, Finding, Fix, IntendedChange, Metadata, Transform};
 use crate::context::{BuildContext, ContextEntry};
@@ -46,16 +46,18 @@ impl Transform for SecretsInContext {
             .ignore_file()
             .and_then(|path| path.file_name())
             .map_or_else(String::new, |name| name.to_string_lossy().into_owned());
+        let commands = survey::run_commands(file);
         let kept_why = |secret: &Secret| -> Option<String> {
             if named.keeps(&secret.entry) {
                 return Some(format!("{} (the Dockerfile names it)", secret.entry.path));
             }
-            build.is_reincluded(&secret.entry.path).then(|| {
-                format!(
+            if build.is_reincluded(&secret.entry.path) {
+                return Some(format!(
                     "{} ({ignore_name} keeps it with a `!` exception)",
                     secret.entry.path
-                )
-            })
+                ));
+            }
+            read_by_build(file, &commands, secret)
         };
         let kept: Vec<String> = secrets.iter().filter_map(kept_why).collect();
         let excluded: Vec<&Secret> = secrets
@@ -142,6 +144,45 @@ fn copied_secrets<'i, 'p>(
             })
         })
         .collect()
+}
+
+/// Why a secret stays when the build itself reads it: a RUN after the COPY that takes it, in that
+/// stage or one built on it, runs a tool that reads such a file (`npm ci` and `.npmrc`,
+/// `[[files.read_by_build]]` of `secrets.toml`); excluding it would break that RUN. The reason
+/// proposes a build secret instead, as text.
+fn read_by_build(file: &Dockerfile, commands: &[RunCommand], secret: &Secret) -> Option<String> {
+    let rule = Secrets::builtin().read_by_build(&secret.entry.path)?;
+    let copy_stage = secret.copy.stage?;
+    let command = commands.iter().find(|command| {
+        command.index > secret.copy.index
+            && rule.programs.contains(&command.program)
+            && command
+                .stage
+                .and_then(|index| file.stages().get(index))
+                .is_some_and(|stage| {
+                    let chain = file.stage_chain(stage);
+                    chain.iter().any(|link| link.index == copy_stage)
+                })
+    })?;
+    let run = file.instructions().get(command.index)?;
+    let user = file
+        .user_before(run)
+        .and_then(|user| user.string_arg())
+        .map(|word| word.value.split(':').next().unwrap_or_default().to_owned());
+    let home = match user.as_deref() {
+        None | Some("root" | "0") => "/root".to_owned(),
+        Some(name) => format!("<home of {name}>"),
+    };
+    let written: Vec<&str> = std::iter::once(command.program.as_str())
+        .chain(command.positionals.first().map(String::as_str))
+        .collect();
+    let written = written.join(" ");
+    let (id, path) = (&rule.id, &secret.entry.path);
+    Some(format!(
+        "{} (the build's `{written}` reads it, so excluding it would break that RUN: hand it to the RUN as a build secret instead, `RUN --mount=type=secret,id={id},target={home}/{} {written}` built with `--secret id={id},src={path}`, then exclude it)",
+        secret.describe(),
+        rule.home_path
+    ))
 }
 
 fn listed(secrets: &[&Secret]) -> String {

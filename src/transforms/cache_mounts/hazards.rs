@@ -201,7 +201,7 @@ fn has_credentials(run: &Instruction) -> bool {
 const CONTEXT_LIMIT: usize = 50_000;
 
 /// What a command hands its commands to: text to read, or build context files by name.
-pub(super) enum Unseen<'w> {
+pub(crate) enum Unseen<'w> {
     Text(String),
     /// Files of these names; `script` when the command runs one of them (a shell's operand),
     /// so that one the context lacks cannot be read, rather than being a program the build
@@ -214,7 +214,7 @@ pub(super) enum Unseen<'w> {
 
 /// What an unseen script does with the tool, as far as it can be read.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Reach {
+pub(crate) enum Reach {
     /// It does not name the tool's programs.
     None,
     /// It names them (or cannot be read).
@@ -270,7 +270,7 @@ impl Hazards<'_, '_> {
 }
 
 /// The words of a script or build file, as [`names_command`] reads them.
-pub(super) fn text_words(text: &str) -> Vec<&str> {
+pub(crate) fn text_words(text: &str) -> Vec<&str> {
     let is_word = |c: char| c.is_ascii_alphanumeric() || "._+-".contains(c);
     text.split(|c: char| !is_word(c)).collect()
 }
@@ -289,7 +289,7 @@ pub(super) fn names_command(words: &[&str], patterns: &[CommandPattern]) -> bool
 /// without the build context, or when it cannot be looked through, they may run anything; a
 /// script (a shell's operand) the context lacks cannot be read; a program named by a path the
 /// context lacks is one the build installed or made.
-pub(super) fn reach(
+pub(crate) fn reach(
     context: Option<&dyn ContextFiles>,
     unseen: Unseen,
     text_reach: impl Fn(&str) -> Reach,
@@ -325,7 +325,7 @@ pub(super) fn reach(
 }
 
 /// What a command line hands other commands to, when it does.
-pub(super) fn unseen<'w>(line: &CommandLine<'w, impl CommandWord>) -> Option<Unseen<'w>> {
+pub(crate) fn unseen<'w>(line: &CommandLine<'w, impl CommandWord>) -> Option<Unseen<'w>> {
     let scripts = &vocabulary().scripts;
     let name = line.name();
     let positionals: Vec<&'w str> = line.positional_values().collect();

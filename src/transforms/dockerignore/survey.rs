@@ -192,9 +192,11 @@ fn path_components(text: &str) -> impl Iterator<Item = String> + '_ {
         .map(str::to_owned)
 }
 
-/// A command a RUN runs: its stage, its program's base name and its leading positional words.
+/// A command a RUN runs: its RUN and stage, its program's base name and its positional words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunCommand {
+    /// The RUN's index among the instructions.
+    pub index: usize,
     pub stage: Option<usize>,
     pub program: String,
     pub positionals: Vec<String>,
@@ -214,6 +216,7 @@ pub fn run_commands(file: &Dockerfile) -> Vec<RunCommand> {
                     continue;
                 };
                 commands.push(RunCommand {
+                    index: run.index,
                     stage: run.stage,
                     program: line.name().to_owned(),
                     positionals: line.positional_values().map(str::to_owned).collect(),
