@@ -38,9 +38,30 @@ impl FinalStage<'_, '_> {
                 })
             })
             .collect();
+        // The programs of the rules: a RUN that runs none of them installs nothing of theirs,
+        // and what is in force before it (as long as the stage) is not worth reading.
+        let is_tool = |program: &str| {
+            profiles
+                .iter()
+                .filter_map(|p| p.runtime.as_ref())
+                .any(|layout| {
+                    let asked = layout.user_install.iter().flat_map(|rule| &rule.commands);
+                    let private = layout.private_environment.iter();
+                    asked
+                        .filter_map(|pattern| pattern.program())
+                        .any(|glob| glob.matches(program))
+                        || private
+                            .flat_map(|rule| &rule.commands)
+                            .any(|words| words.first().is_some_and(|first| first == program))
+                })
+        };
         for (position, run) in self.instructions.iter().enumerate() {
             // Only RUNs as root install into root's home (the fix runs only when no USER is set).
             if run.kind() != Some(InstructionKind::Run) || self.file.user_before(run).is_some() {
+                continue;
+            }
+            if !self.file.run_programs(run).iter().any(|p| is_tool(p)) {
+                configured.extend(self.commands(run).iter().map(|c| command_text(&c.words)));
                 continue;
             }
             let variables = self.file.variables_before(run);
