@@ -347,7 +347,12 @@ impl<'a, 'p> StageView<'a, 'p> {
     /// RUN keeps its downloads in cache mounts, install them again from those.
     fn install_again(&self, install: &Install) -> &'static str {
         let run = &self.instructions[install.run_at];
-        match run.mounts().iter().flatten().any(|mount| mount.kind == MountType::Cache) {
+        match run
+            .mounts()
+            .iter()
+            .flatten()
+            .any(|mount| mount.kind == MountType::Cache)
+        {
             true => "installs all dependencies again (its cache mounts keep only the downloads)",
             false => "fetches all dependencies again",
         }
@@ -364,7 +369,10 @@ impl<'a, 'p> StageView<'a, 'p> {
             .iter()
             .filter(|instruction| instruction.kind() == Some(InstructionKind::Run));
         runs.flat_map(|run| {
-            let own = self.file.script(run).map(|script| script.tree().script.clone());
+            let own = self
+                .file
+                .script(run)
+                .map(|script| script.tree().script.clone());
             let heredocs = self.file.heredoc_scripts(run).into_iter();
             own.into_iter().chain(heredocs.map(|parsed| parsed.script))
         })
