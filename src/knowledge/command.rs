@@ -279,6 +279,9 @@ pub enum NoSplit {
 pub struct RenderedSplit {
     pub before: Vec<String>,
     pub after: String,
+    /// Context files the commands before read besides the profile's dependency files (a Cargo
+    /// workspace's member manifests), copied first with them.
+    pub files: Vec<String>,
 }
 
 /// Resolved artifacts of a build command.
@@ -556,7 +559,7 @@ impl CommandMatch<'_> {
             Some(spec) if split.before.iter().any(|t| uses_stubs(t)) => {
                 spec.stubs(context).map_err(NoSplit::Unfit)?
             }
-            _ => Vec::new(),
+            _ => super::stubs::Stubs::default(),
         };
         let templates = || split.before.iter().chain(&split.replace);
         let project = match &self.profile.project_install {
@@ -567,8 +570,8 @@ impl CommandMatch<'_> {
         };
         let render = |template: &str| {
             self.render_with(template, |name| match name {
-                "stubs" => Some(super::stubs::write_command(&stubs)),
-                "stub_paths" => Some(super::stubs::path_words(&stubs)),
+                "stubs" => Some(super::stubs::write_command(&stubs.stubs)),
+                "stub_paths" => Some(super::stubs::path_words(&stubs.stubs)),
                 "project" => project.as_ref().map(|p| p.1.clone()),
                 "command_without_project" => project.as_ref().map(|p| p.0.clone()),
                 _ => None,
@@ -580,6 +583,7 @@ impl CommandMatch<'_> {
                 .replace
                 .as_ref()
                 .map_or_else(|| self.text.clone(), |t| render(t)),
+            files: stubs.manifests,
         })
     }
 

@@ -102,13 +102,25 @@ impl<'p> StageView<'_, 'p> {
         if files.is_empty() {
             return Err("none of its dependency files is in the build context".to_owned());
         }
-        let copy_lines = self.first_copies(&files, &destination);
-        let (edits, technique) = match install.needs() {
-            Needs::Sources => {
-                let split = install
+        let split = match install.needs() {
+            Needs::Sources => Some(
+                install
                     .found
                     .split(self.context)
-                    .map_err(|_| "it needs the sources")?;
+                    .map_err(|_| "it needs the sources")?,
+            ),
+            _ => None,
+        };
+        // The files the technique reads besides (a workspace's member manifests).
+        for path in split.iter().flat_map(|split| &split.files) {
+            let path = PathBuf::from(path);
+            if !files.contains(&path) {
+                files.push(path);
+            }
+        }
+        let copy_lines = self.first_copies(&files, &destination);
+        let (edits, technique) = match split {
+            Some(split) => {
                 let whole = install.script.lexed.commands[install.command_index]
                     .range
                     .slice(install.script.text);

@@ -12,6 +12,8 @@ use super::rust_source;
 use super::{Reads, StageView};
 use crate::context::BuildContext;
 use crate::knowledge::narrow::CargoSources;
+use crate::knowledge::stubs::workspace;
+pub(super) use crate::knowledge::stubs::workspace::relative;
 use std::collections::VecDeque;
 use toml::{Table, Value};
 
@@ -232,39 +234,12 @@ fn members(
     context: &BuildContext,
     root: &Table,
 ) -> Result<Vec<String>, Decline> {
-    let Some(workspace) = root.get("workspace") else {
-        return Ok(Vec::new());
-    };
-    let list = |key: &str| -> Vec<&str> {
-        workspace
-            .get(key)
-            .and_then(Value::as_array)
-            .map(|items| items.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default()
-    };
-    let excluded: Vec<String> = list("exclude")
+    let patterns =
+        workspace::members(root, context).map_err(|pattern| outside(&cargo.manifest, &pattern))?;
+    Ok(patterns
         .into_iter()
-        .filter_map(|path| relative("", path))
-        .collect();
-    let mut members = Vec::new();
-    for pattern in list("members") {
-        let pattern = relative("", pattern).ok_or_else(|| outside(&cargo.manifest, pattern))?;
-        let matched: Vec<String> = match pattern.contains(['*', '?', '[']) {
-            true => context
-                .glob(&pattern)
-                .into_iter()
-                .filter(|path| context.is_dir(path))
-                .filter_map(|path| path.to_str().map(str::to_owned))
-                .collect(),
-            false => vec![pattern],
-        };
-        members.extend(
-            matched
-                .into_iter()
-                .filter(|member| !member.is_empty() && !excluded.contains(member)),
-        );
-    }
-    Ok(members)
+        .flat_map(|pattern| pattern.folders)
+        .collect())
 }
 
 /// The first dependency (by its crate name) of the manifest whose macros read files.
@@ -399,25 +374,6 @@ fn collect_strings<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
 /// A string entry of a table.
 fn string<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
     value.get(key).and_then(Value::as_str)
-}
-
-/// `path` (relative) read from the context folder `folder`, normalized; `None` when it is
-/// absolute or leaves the context.
-pub(super) fn relative(folder: &str, path: &str) -> Option<String> {
-    if path.starts_with('/') {
-        return None;
-    }
-    let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            part => parts.push(part),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 fn outside(manifest: &str, path: &str) -> Decline {
