@@ -192,7 +192,7 @@ pub fn apply_one(text: &str, fix: &Fix) -> Result<String, String> {
     if !fix.files.is_empty() {
         return Err("it changes files beside the Dockerfile".to_owned());
     }
-    let candidate = candidate(("", TextRange::new(0, 0)), fix, text)?;
+    let candidate = candidate(("", TextRange::new(0, 0), ""), fix, text)?;
     let reparsed = parse_owned(apply(text, &[&candidate]));
     match reparsed.errors.first() {
         None => Ok(reparsed.text().to_owned()),
@@ -245,8 +245,14 @@ fn mark_applied(
         .collect();
     let changed: Vec<PathBuf> = files.iter().map(|file| file.path.clone()).collect();
     let claims = ledger.claims(&claimable, &changed);
-    for (reported, applied) in reported.iter_mut().zip(claims) {
-        reported.applied = applied;
+    for (reported, claim) in reported.iter_mut().zip(claims) {
+        reported.applied = claim.is_some();
+        // A fix made in a later round, on text other fixes changed (non-root-user on
+        // split-stages' runtime stage), may differ from what the first round proposed: the
+        // report says what was written.
+        if let Some(message) = claim {
+            reported.finding.message = message;
+        }
     }
 }
 
@@ -373,6 +379,8 @@ struct Candidate<'f> {
     transform: &'static str,
     /// Its finding's range.
     found_at: TextRange,
+    /// Its finding's message: what the reports say of the fix when the final text holds it.
+    message: &'f str,
     /// The range its edits cover (empty at 0 for a fix that only changes files).
     range: TextRange,
     edits: Vec<&'f Edit>,
@@ -391,7 +399,11 @@ fn qualifying_fixes<'f>(
         .iter()
         .filter_map(|finding| {
             let fix = finding.fix.as_ref().filter(|fix| qualifies(fix, job))?;
-            match candidate((finding.transform, finding.range), fix, text) {
+            match candidate(
+                (finding.transform, finding.range, &finding.message),
+                fix,
+                text,
+            ) {
                 Ok(candidate) => Some(candidate),
                 Err(reason) => {
                     rejected.insert((finding.transform, reason));
@@ -418,7 +430,7 @@ fn qualifies(fix: &Fix, job: &Job) -> bool {
 /// Checks a fix's edits lie inside the text, on character boundaries, without overlapping, and
 /// that it changes no file twice.
 fn candidate<'f>(
-    (transform, found_at): (&'static str, TextRange),
+    (transform, found_at, message): (&'static str, TextRange, &'f str),
     fix: &'f Fix,
     text: &str,
 ) -> Result<Candidate<'f>, String> {
@@ -454,6 +466,7 @@ fn candidate<'f>(
     Ok(Candidate {
         transform,
         found_at,
+        message,
         range,
         edits,
         files: fix.files.iter().collect(),

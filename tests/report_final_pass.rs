@@ -6,6 +6,11 @@
 //! their edits overlap, secrets-in-args goes first, and on the new text cache-mounts declines (the
 //! download now has credentials the later `go build` lacks). The first-round cache-mounts finding
 //! must not be reported as applied.
+//!
+//! A fix a later round makes may also differ from the one the first round proposed: on
+//! `tests/fixtures/reports/split-then-user`, split-stages moves the final stage onto distroless,
+//! where non-root-user takes the image's `nonroot` user instead of creating `app` as it proposed
+//! for the single-stage file. The reports say what was written.
 
 use std::fs;
 use std::path::Path;
@@ -34,10 +39,15 @@ fn dfmigrate(dir: &Path, args: &[&str]) -> Run {
 
 /// A copy of the fixture in a temporary folder, for `--write`.
 fn fixture_copy() -> tempfile::TempDir {
+    copy_of(FIXTURE)
+}
+
+/// A copy of a fixture folder in a temporary folder.
+fn copy_of(fixture: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temporary folder");
     copy_folder(
         Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(FIXTURE)
+            .join(fixture)
             .as_path(),
         dir.path(),
     );
@@ -149,4 +159,46 @@ fn json_says_the_cache_mounts_fix_is_not_applied() {
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn a_later_rounds_fix_is_reported_with_its_own_message() {
+    let dir = copy_of("tests/fixtures/reports/split-then-user");
+    let select = "--select=split-stages,non-root-user";
+    let explain = dfmigrate(
+        dir.path(),
+        &[select, "--unsafe", "--diff", "--explain", "."],
+    );
+    assert!(
+        explain.stdout.contains("+USER nonroot"),
+        "{}",
+        explain.stdout
+    );
+    assert!(
+        explain
+            .stdout
+            .contains("the image's non-root user `nonroot`"),
+        "{}",
+        explain.stdout
+    );
+    assert!(
+        !explain.stdout.contains("new system user"),
+        "{}",
+        explain.stdout
+    );
+    let message = dir.path().join("message.txt");
+    let message_arg = message.to_str().expect("utf-8 path");
+    let args = [
+        select,
+        "--unsafe",
+        "--write",
+        "--commit-message",
+        message_arg,
+        "Dockerfile",
+    ];
+    dfmigrate(dir.path(), &args);
+    let text = fs::read_to_string(&message).expect("commit message");
+    assert!(text.contains("`nonroot`"), "{text}");
+    assert!(!text.contains("new system user"), "{text}");
+    assert!(written(dir.path()).contains("USER nonroot"));
 }

@@ -11,7 +11,9 @@
 //! by those fixes: same transform and range, else an overlapping range. A fix made on text that
 //! another fix wrote (non-root-user on split-stages' runtime stage) is also placed where the
 //! writer's finding is; one that no finding's range meets claims none: a report may leave a change
-//! unexplained, never claim one the text lacks.
+//! unexplained, never claim one the text lacks. A claimed finding is reported with the message of
+//! the fix that claims it, as the round that applied it made it: a fix made on another fix's text
+//! (non-root-user on a runtime stage on distroless) may not be the one the first round proposed.
 
 use super::Candidate;
 use crate::diagnostics::Edit;
@@ -29,6 +31,8 @@ pub(super) struct Ledger {
 /// One applied fix.
 struct Entry {
     transform: &'static str,
+    /// Its finding's message, as the round that applied it made it.
+    message: String,
     /// Where its finding is in the original text: its range mapped back through the earlier
     /// rounds' edits, and, when it lies in text another fix wrote, that fix's place too.
     places: Vec<TextRange>,
@@ -72,6 +76,7 @@ impl Ledger {
             .iter()
             .map(|candidate| Entry {
                 transform: candidate.transform,
+                message: candidate.message.to_owned(),
                 places: self.places_of(candidate.found_at),
                 spans: spans_written(before, &candidate.edits, &edits),
                 files: candidate.files.iter().map(|f| f.path.clone()).collect(),
@@ -90,13 +95,17 @@ impl Ledger {
 
     /// For each finding, whether a fix the final text holds claims it; `changed_files` are the
     /// files beside the Dockerfile whose final content differs from their first.
-    pub(super) fn claims(&self, findings: &[Claimable], changed_files: &[PathBuf]) -> Vec<bool> {
+    pub(super) fn claims(
+        &self,
+        findings: &[Claimable],
+        changed_files: &[PathBuf],
+    ) -> Vec<Option<String>> {
         let kept: Vec<&Entry> = self
             .entries
             .iter()
             .filter(|entry| entry.holds(changed_files))
             .collect();
-        let mut claimed = vec![false; findings.len()];
+        let mut claimed: Vec<Option<String>> = vec![None; findings.len()];
         let mut used = vec![false; kept.len()];
         let rules: [fn(&Entry, &Claimable) -> bool; 2] = [
             |entry, finding| entry.places.contains(&finding.range),
@@ -104,7 +113,7 @@ impl Ledger {
         ];
         for rule in rules {
             for (index, finding) in findings.iter().enumerate() {
-                if claimed[index] || !finding.qualifies {
+                if claimed[index].is_some() || !finding.qualifies {
                     continue;
                 }
                 let claimer = kept.iter().enumerate().position(|(at, entry)| {
@@ -112,7 +121,7 @@ impl Ledger {
                 });
                 if let Some(at) = claimer {
                     used[at] = true;
-                    claimed[index] = true;
+                    claimed[index] = Some(kept[at].message.clone());
                 }
             }
         }

@@ -259,7 +259,7 @@ fn directive_comments_are_read_strictly() {
 
 fn candidate_of<'f>(transform: &'static str, fix: &'f Fix) -> Candidate<'f> {
     candidate(
-        (transform, TextRange::new(0, 0)),
+        (transform, TextRange::new(0, 0), ""),
         fix,
         "FROM a\nRUN echo one two\n",
     )
