@@ -236,6 +236,7 @@ fn mark_applied(
         .map(|reported| Claimable {
             transform: reported.finding.transform,
             range: reported.finding.range,
+            message: &reported.finding.message,
             qualifies: reported
                 .finding
                 .fix

@@ -11,9 +11,10 @@
 //! by those fixes: same transform and range, else an overlapping range. A fix made on text that
 //! another fix wrote (non-root-user on split-stages' runtime stage) is also placed where the
 //! writer's finding is; one that no finding's range meets claims none: a report may leave a change
-//! unexplained, never claim one the text lacks. A claimed finding is reported with the message of
-//! the fix that claims it, as the round that applied it made it: a fix made on another fix's text
-//! (non-root-user on a runtime stage on distroless) may not be the one the first round proposed.
+//! unexplained, never claim one the text lacks. A claimed finding whose fix was made on text
+//! another fix wrote is reported with that fix's own message: it may not be the one the first
+//! round proposed (non-root-user on split-stages' runtime stage on distroless takes its `nonroot`
+//! user).
 
 use super::Candidate;
 use crate::diagnostics::Edit;
@@ -58,10 +59,25 @@ struct Shift {
 
 /// A first-round finding the ledger may say was applied: its transform, its range in the
 /// original text, and whether its fix qualifies under the job's settings.
-pub(super) struct Claimable {
+pub(super) struct Claimable<'f> {
     pub transform: &'static str,
     pub range: TextRange,
+    pub message: &'f str,
     pub qualifies: bool,
+}
+
+impl Entry {
+    /// What the report says of the fix that claims `finding`: its own message when it was made
+    /// on text another fix wrote (its places hold that fix's too), where it may differ from the
+    /// one the first round proposed; else the first round's, whose line numbers are the
+    /// original text's (a fix that only waited for a round names the lines of the text it was
+    /// made on).
+    fn reported_message<'m>(&'m self, finding: &Claimable<'m>) -> &'m str {
+        match self.places.len() > 1 {
+            true => &self.message,
+            false => finding.message,
+        }
+    }
 }
 
 impl Ledger {
@@ -93,7 +109,8 @@ impl Ledger {
         }
     }
 
-    /// For each finding, whether a fix the final text holds claims it; `changed_files` are the
+    /// For each finding, the message of the fix the final text holds that claims it (`None`:
+    /// none does); `changed_files` are the
     /// files beside the Dockerfile whose final content differs from their first.
     pub(super) fn claims(
         &self,
@@ -107,7 +124,12 @@ impl Ledger {
             .collect();
         let mut claimed: Vec<Option<String>> = vec![None; findings.len()];
         let mut used = vec![false; kept.len()];
-        let rules: [fn(&Entry, &Claimable) -> bool; 2] = [
+        // The same fix first (several findings of one transform may share a range), then the
+        // same place, then an overlapping one.
+        let rules: [fn(&Entry, &Claimable) -> bool; 3] = [
+            |entry, finding| {
+                entry.places.contains(&finding.range) && entry.message == finding.message
+            },
             |entry, finding| entry.places.contains(&finding.range),
             |entry, finding| entry.places.iter().any(|at| touches(*at, finding.range)),
         ];
@@ -121,7 +143,7 @@ impl Ledger {
                 });
                 if let Some(at) = claimer {
                     used[at] = true;
-                    claimed[index] = Some(kept[at].message.clone());
+                    claimed[index] = Some(kept[at].reported_message(finding).to_owned());
                 }
             }
         }
