@@ -137,7 +137,12 @@ fn evaluate(file: &Dockerfile, context: &Context) -> Option<Result<Plan, Decline
         context: build_context,
         virtualenv: None,
     };
-    plan(&facts).transpose()
+    match plan(&facts) {
+        // Only a web server image would have been slimmer: that reason stays.
+        Err(Decline::StaticSite(reason)) => Some(Err(Decline::StaticSite(reason))),
+        Err(_) if is_own_runtime(&facts) => None,
+        result => result.transpose(),
+    }
 }
 
 /// The split: onto a web server image when the command only serves static files and that can
@@ -169,6 +174,31 @@ fn plan(facts: &Facts) -> Result<Option<Plan>, Decline> {
     }
 }
 
+/// What the stage tells about the runtime image it needs.
+fn runtime_hints(facts: &Facts) -> RuntimeHints {
+    RuntimeHints {
+        static_binary: facts.sets_value("CGO_ENABLED", "0"),
+        flavour: facts
+            .profile
+            .runtime_flavour(facts.context, &facts.run_texts()),
+    }
+}
+
+/// The stage's image is already the runtime image of its ecosystem (`python:3.12-slim`): a split
+/// would gain nothing, so a reason not to split is not worth a finding (a builder's own image
+/// without what the build added, PHP's layout, is another matter).
+fn is_own_runtime(facts: &Facts) -> bool {
+    let base = &facts.stage.base;
+    facts.layout.same_image.is_none()
+        && facts
+            .knowledge
+            .runtime_for(base, &runtime_hints(facts))
+            .is_some_and(|runtime| {
+                let reference = ImageRef::parse(&runtime.reference);
+                facts.knowledge.same_image(&reference, base)
+            })
+}
+
 /// The runtime image of the builder image's ecosystem, receiving the artifacts the command
 /// needs.
 fn runtime_plan(
@@ -189,12 +219,7 @@ fn runtime_plan(
         }
         _ => facts,
     };
-    let hints = RuntimeHints {
-        static_binary: facts.sets_value("CGO_ENABLED", "0"),
-        flavour: facts
-            .profile
-            .runtime_flavour(facts.context, &facts.run_texts()),
-    };
+    let hints = runtime_hints(facts);
     let runtime = facts
         .knowledge
         .runtime_for(&facts.stage.base, &hints)
