@@ -142,6 +142,14 @@ impl<'p> Dockerfile<'p> {
         heredoc::shell_bodies(instruction)
     }
 
+    /// The scripts a RUN gives to the shell, parsed: its shell-form script, then the heredoc
+    /// bodies a shell runs ([`Dockerfile::heredoc_scripts`]); empty for an exec form.
+    pub fn shell_scripts(&self, run: &Instruction<'p>) -> Vec<script::Script> {
+        let own = self.script(run).map(|script| script.tree().script.clone());
+        let heredocs = self.heredoc_scripts(run).into_iter().map(|p| p.script);
+        own.into_iter().chain(heredocs).collect()
+    }
+
     /// The file names of the programs a RUN runs (`npm` for `/usr/local/bin/npm`, wrappers such
     /// as `sudo -u app` and `env X=1` looked through): its exec form's, or those of every simple
     /// command of its shell-form script and heredoc scripts, in order; read once. A transform that
@@ -155,6 +163,7 @@ impl<'p> Dockerfile<'p> {
                     .into_iter()
                     .collect();
             }
+            // As `shell_scripts`, without copying the shell-form script's tree.
             let mut programs = Vec::new();
             let mut add = |tree: &script::Script| {
                 let lines = tree.simple_commands().into_iter();

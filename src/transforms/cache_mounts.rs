@@ -12,7 +12,7 @@ use hazards::Hazards;
 use readers::{already_mounted, Family};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use usage::{scripts, usage, Usage};
+use usage::{usage, Usage};
 use user::{root_owned_parent, run_user, RunUser};
 
 mod decline;
@@ -559,7 +559,7 @@ fn lines(plans: &[&RunPlan]) -> String {
 
 /// Whether a RUN removes the file a setup removes.
 fn removes(file: &Dockerfile, run: &Instruction, setup: &Setup) -> bool {
-    scripts(file, run).iter().any(|script| {
+    file.shell_scripts(run).iter().any(|script| {
         script
             .simple_commands()
             .iter()

@@ -368,20 +368,15 @@ impl<'a, 'p> StageView<'a, 'p> {
         let runs = self.instructions[..self.copy_at]
             .iter()
             .filter(|instruction| instruction.kind() == Some(InstructionKind::Run));
-        runs.flat_map(|run| {
-            let own = self
-                .file
-                .script(run)
-                .map(|script| script.tree().script.clone());
-            let heredocs = self.file.heredoc_scripts(run).into_iter();
-            own.into_iter().chain(heredocs.map(|parsed| parsed.script))
-        })
-        .any(|script| {
-            script.simple_commands().iter().any(|command| {
-                let line = command.command_line(&options);
-                line.is_some_and(|line| profile.dependencies_first.iter().any(|p| p.matches(&line)))
+        runs.flat_map(|run| self.file.shell_scripts(run))
+            .any(|script| {
+                script.simple_commands().iter().any(|command| {
+                    let line = command.command_line(&options);
+                    line.is_some_and(|line| {
+                        profile.dependencies_first.iter().any(|p| p.matches(&line))
+                    })
+                })
             })
-        })
     }
 
     /// The words of a package install that may read the copy of the build context (see

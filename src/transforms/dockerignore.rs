@@ -7,7 +7,7 @@ use super::cache_mounts::hazards::{reach, text_words, unseen, Reach};
 use super::{Applicability, Changes, Context, Finding, Fix, IntendedChange, Metadata, Transform};
 use crate::context::{BuildContext, ContextEntry, ContextFiles};
 use crate::knowledge::exclusions::{ExclusionGroup, Exclusions, ProducedFolders, Risk};
-use crate::model::script::{CommandLine, CommandWord, Script};
+use crate::model::script::{CommandLine, CommandWord};
 use crate::model::{Dockerfile, Instruction};
 use crate::syntax::InstructionKind;
 use std::collections::BTreeMap;
@@ -337,14 +337,7 @@ fn script_naming(
             }
             continue;
         }
-        let mut trees: Vec<Script> = file
-            .heredoc_scripts(run)
-            .into_iter()
-            .map(|parsed| parsed.script)
-            .collect();
-        if let Some(script) = file.script(run) {
-            trees.insert(0, script.tree().script.clone());
-        }
+        let trees = file.shell_scripts(run);
         for tree in &trees {
             for command in tree.simple_commands() {
                 let found = CommandLine::read(command.program_words(), &[])

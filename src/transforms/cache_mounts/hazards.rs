@@ -7,7 +7,7 @@
 use super::decline::{Decline, UnseenWhy};
 use super::environment::Environment;
 use super::readers::Family;
-use super::usage::{offline_network, scripts, Usage};
+use super::usage::{offline_network, Usage};
 use super::user::run_user;
 use super::RunPlan;
 use crate::context::ContextFiles;
@@ -114,7 +114,7 @@ impl Hazards<'_, '_> {
         let home = run_user(file, knowledge, run, &environment)
             .ok()
             .map(|user| user.home);
-        for script in scripts(file, run) {
+        for script in file.shell_scripts(run) {
             for command in script.simple_commands() {
                 let Some(line) = CommandLine::read(command.program_words(), &[]) else {
                     continue;
@@ -237,7 +237,7 @@ impl Hazards<'_, '_> {
             let value = line.program.value.clone();
             return found(self.reach(unseen(&line)?), value);
         }
-        scripts(self.file(), run).iter().find_map(|script| {
+        self.file().shell_scripts(run).iter().find_map(|script| {
             script.simple_commands().iter().find_map(|command| {
                 let line = CommandLine::read(command.program_words(), &[])?;
                 let program: &Word = line.program;

@@ -3,7 +3,7 @@
 
 use super::decline::Decline;
 use crate::knowledge::{value_listed, CommandPattern, NamedCache};
-use crate::model::script::{CommandLine, CommandWord, Script};
+use crate::model::script::{CommandLine, CommandWord};
 use crate::model::{Dockerfile, Instruction};
 
 /// What a RUN does with the caches.
@@ -15,13 +15,6 @@ pub(super) struct Usage {
     pub fills: bool,
     /// Why its caches cannot be mounted, if something in its commands says so.
     pub problem: Option<Decline>,
-}
-
-/// The scripts a RUN gives to the shell: its shell-form script and its heredoc scripts.
-pub(super) fn scripts(file: &Dockerfile, run: &Instruction) -> Vec<Script> {
-    let own = file.script(run).map(|script| script.tree().script.clone());
-    let heredocs = file.heredoc_scripts(run).into_iter().map(|p| p.script);
-    own.into_iter().chain(heredocs).collect()
 }
 
 /// Whether the words are a command of one of the patterns.
@@ -47,7 +40,7 @@ pub(super) fn usage(file: &Dockerfile, run: &Instruction, cache: &NamedCache) ->
     let mut usage = Usage::default();
     let mut refreshed = false;
     let variables = cache.spec.variables();
-    for script in scripts(file, run) {
+    for script in file.shell_scripts(run) {
         for command in script.simple_commands() {
             let Some(line) = command.command_line(&value_options) else {
                 let values = command.assignments.iter().map(|word| word.value.as_str());

@@ -119,12 +119,7 @@ fn created_user(
         .into_iter()
         .filter(|instruction| instruction.kind() == Some(InstructionKind::Run));
     for earlier in runs {
-        let mut scripts: Vec<_> = file
-            .script(earlier)
-            .map(|script| script.tree().script.clone())
-            .into_iter()
-            .collect();
-        scripts.extend(file.heredoc_scripts(earlier).into_iter().map(|p| p.script));
+        let scripts = file.shell_scripts(earlier);
         for script in &scripts {
             for command in script.simple_commands() {
                 if let Some(user) = creation(knowledge, command.program_words(), name) {
@@ -250,12 +245,7 @@ fn user_name(file: &Dockerfile, instruction: &Instruction) -> Option<String> {
 
 /// Whether a RUN creates `folder` with `mkdir` (a path at it or below it).
 fn creates(file: &Dockerfile, run: &Instruction, folder: &str, home: &str) -> bool {
-    let mut scripts: Vec<_> = file
-        .script(run)
-        .map(|script| script.tree().script.clone())
-        .into_iter()
-        .collect();
-    scripts.extend(file.heredoc_scripts(run).into_iter().map(|p| p.script));
+    let scripts = file.shell_scripts(run);
     scripts.iter().any(|script| {
         script.simple_commands().iter().any(|command| {
             let Some(line) = CommandLine::read(command.program_words(), &["-m", "--mode"]) else {

@@ -8,7 +8,7 @@ use super::scripts::start_script;
 use super::writes::is_inside;
 use super::FinalStage;
 use crate::knowledge::{PrivateEnvironment, Profile, UserInstall};
-use crate::model::script::{self, CommandLine, CommandWord, Script};
+use crate::model::script::{self, CommandLine, CommandWord};
 use crate::model::{Instruction, Located};
 use crate::syntax::InstructionKind;
 
@@ -123,14 +123,8 @@ impl FinalStage<'_, '_> {
         if let Some(words) = run.exec_form() {
             return vec![Command { words }];
         }
-        let mut scripts: Vec<Script> = self
-            .file
-            .script(run)
-            .map(|script| script.tree().script.clone())
-            .into_iter()
-            .collect();
-        scripts.extend(self.file.heredoc_scripts(run).into_iter().map(|p| p.script));
-        scripts
+        self.file
+            .shell_scripts(run)
             .iter()
             .flat_map(|script| script.simple_commands())
             .map(|command| {

@@ -4,7 +4,7 @@
 //! application needs is not something dfmigrate can tell.
 
 use super::FinalStage;
-use crate::model::script::{CommandLine, Script, Word};
+use crate::model::script::{CommandLine, Word};
 use crate::model::Instruction;
 use crate::syntax::InstructionKind;
 
@@ -14,13 +14,7 @@ impl FinalStage<'_, '_> {
         let name = value.trim_matches('"').split(':').next()?;
         let mut found = None;
         for run in self.of_kind(InstructionKind::Run) {
-            let mut scripts: Vec<Script> = self
-                .file
-                .script(run)
-                .map(|script| script.tree().script.clone())
-                .into_iter()
-                .collect();
-            scripts.extend(self.file.heredoc_scripts(run).into_iter().map(|p| p.script));
+            let scripts = self.file.shell_scripts(run);
             for script in &scripts {
                 for command in script.simple_commands() {
                     if let Some(verdict) = self.home_of(command.program_words(), name) {

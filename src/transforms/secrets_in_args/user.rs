@@ -86,12 +86,7 @@ fn created_uid(
         .into_iter()
         .filter(|instruction| instruction.kind() == Some(InstructionKind::Run));
     for earlier in runs {
-        let mut scripts: Vec<_> = file
-            .script(earlier)
-            .map(|script| script.tree().script.clone())
-            .into_iter()
-            .collect();
-        scripts.extend(file.heredoc_scripts(earlier).into_iter().map(|p| p.script));
+        let scripts = file.shell_scripts(earlier);
         for script in &scripts {
             for command in script.simple_commands() {
                 if let Some(uid) = creation(knowledge, command.program_words(), name) {
